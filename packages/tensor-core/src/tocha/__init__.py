@@ -1,0 +1,118 @@
+__path__ = __import__("pkgutil").extend_path(__path__, __name__)
+
+"""tocha: PyTorch's programming model on NumPy (CPU) and CuPy (CUDA).
+
+This is ``tocha-tensor-core``: tensors, dtypes, devices and ops, usable on
+its own as a NumPy substitute with PyTorch's API. Autograd, ``nn``,
+``optim``, data loading, multiprocessing and ONNX export are separate
+distributions that extend the ``tocha`` namespace.
+
+Example:
+    >>> import tocha
+    >>> x = tocha.arange(6, dtype=tocha.float32).reshape(2, 3)
+    >>> (x * 2 + 1).sum(dim=1)
+    tensor([ 9., 27.])
+"""
+
+from . import _dtype
+from . import library as library
+from ._device import device as device
+from ._dtype import bfloat16 as bfloat16
+from ._dtype import bool as bool
+from ._dtype import can_cast as can_cast
+from ._dtype import complex64 as complex64
+from ._dtype import complex128 as complex128
+from ._dtype import dtype as dtype
+from ._dtype import float16 as float16
+from ._dtype import float32 as float32
+from ._dtype import float64 as float64
+from ._dtype import get_default_dtype as get_default_dtype
+from ._dtype import int8 as int8
+from ._dtype import int16 as int16
+from ._dtype import int32 as int32
+from ._dtype import int64 as int64
+from ._dtype import promote_types as promote_types
+from ._dtype import set_default_dtype as set_default_dtype
+from ._dtype import uint8 as uint8
+from ._grad_mode import enable_grad as enable_grad
+from ._grad_mode import inference_mode as inference_mode
+from ._grad_mode import is_grad_enabled as is_grad_enabled
+from ._grad_mode import is_inference_mode_enabled as is_inference_mode_enabled
+from ._grad_mode import no_grad as no_grad
+from ._grad_mode import set_grad_enabled as set_grad_enabled
+from ._ops.creation import *  # noqa: F403
+from ._ops.creation import __all__ as _creation_all
+from ._ops.elementwise import *  # noqa: F403
+from ._ops.elementwise import __all__ as _elementwise_all
+from ._ops.indexing import *  # noqa: F403
+from ._ops.indexing import __all__ as _indexing_all
+from ._ops.linalg import *  # noqa: F403
+from ._ops.linalg import __all__ as _linalg_all
+from ._ops.random import *  # noqa: F403
+from ._ops.random import __all__ as _random_all
+from ._ops.reduction import *  # noqa: F403
+from ._ops.reduction import __all__ as _reduction_all
+from ._ops.shape import *  # noqa: F403
+from ._ops.shape import __all__ as _shape_all
+from ._tensor import Tensor as Tensor
+from ._tensor_base import Size as Size
+
+half = _dtype.float16
+float = _dtype.float32  # noqa: A001
+double = _dtype.float64
+short = _dtype.int16
+int = _dtype.int32  # noqa: A001
+long = _dtype.int64
+cfloat = _dtype.complex64
+cdouble = _dtype.complex128
+
+__version__ = "0.1.0"
+
+for _cls in (device, dtype, Size):
+    _cls.__module__ = "tocha"
+del _cls
+
+__all__ = [
+    "Size",
+    "Tensor",
+    "bfloat16",
+    "bool",
+    "can_cast",
+    "cdouble",
+    "cfloat",
+    "complex128",
+    "complex64",
+    "device",
+    "double",
+    "dtype",
+    "enable_grad",
+    "float",
+    "float16",
+    "float32",
+    "float64",
+    "get_default_dtype",
+    "half",
+    "inference_mode",
+    "int",
+    "int16",
+    "int32",
+    "int64",
+    "int8",
+    "is_grad_enabled",
+    "is_inference_mode_enabled",
+    "library",
+    "long",
+    "no_grad",
+    "promote_types",
+    "set_default_dtype",
+    "set_grad_enabled",
+    "short",
+    "uint8",
+    *_creation_all,
+    *_elementwise_all,
+    *_indexing_all,
+    *_linalg_all,
+    *_random_all,
+    *_reduction_all,
+    *_shape_all,
+]

@@ -1,0 +1,425 @@
+"""Op records, the registry and the dispatcher.
+
+NOTE [ Dispatch ]
+Every primitive op call reaches :func:`call` (or :func:`call_inplace`) as
+``(op, device, inputs, params)``: ``inputs`` holds the op's tensor operands
+(a Python scalar may stand in for a tensor operand), ``params`` its static
+arguments in the order the op's forward takes them. The forward is called as
+``op.forward(xp, *arrays, *params)``.
+
+Three stages, outermost first:
+
+1. Dispatch layers pushed with :func:`push_layer` (tracers, profilers,
+   plugins) see the call first, as an :class:`OpCall`. A layer forwards the
+   call with ``proceed(call)``; tocha ops a layer runs itself skip that layer
+   and everything above it, so a layer never sees its own work.
+2. The gradient layer (registered by tocha-autograd) sees calls in which grad
+   mode is on and some input requires grad.
+3. The kernel: the backend's array module runs the forward and the result is
+   wrapped as a Tensor.
+
+With no layer pushed and no input requiring grad, :func:`call` goes straight
+to stage 3: no objects are built besides the result, no dicts, no exceptions.
+That path is the small-op overhead budget (about 2 µs per op end to end).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence
+
+import numpy as np
+
+from . import _tensor_base
+from ._backend import xp_of
+from ._device import device
+from ._dtype import _FROM_NUMPY, ALL_DTYPES, dtype, from_numpy_dtype
+from ._tensor_base import TensorBase, wrap
+
+if TYPE_CHECKING:
+    from ._tensor import Tensor
+
+__all__ = [
+    "OpRecord",
+    "OpTest",
+    "OpCall",
+    "VjpContext",
+    "DispatchLayer",
+    "register_op",
+    "get_op",
+    "registered_ops",
+    "call",
+    "call_inplace",
+    "push_layer",
+    "pop_layer",
+    "set_gradient_layer",
+    "is_grad_enabled",
+    "set_grad_enabled_state",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpTest:
+    """Test metadata of an op, consumed by ``tocha.testing``'s op database.
+
+    ``samples`` names a sample family of ``tocha.testing`` (``"unary"``,
+    ``"binary"``, ...) or is a callable ``(device, dtype) -> iterable of
+    SampleInput``. ``reference`` computes the expected result from NumPy
+    arrays; ``torch_name`` names the PyTorch function to compare with.
+    ``skips`` maps a test name to the reason it is skipped for this op.
+    """
+
+    samples: str | Callable[..., Any]
+    reference: Callable[..., Any] | None = None
+    torch_name: str | None = None
+    domain: tuple[float | None, float | None] = (None, None)
+    atol: float | None = None
+    rtol: float | None = None
+    skips: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpRecord:
+    """One primitive op: forward, derivative and test metadata in one place.
+
+    Attributes:
+        name: the op's public name (``"add"``, ``"sum"``...).
+        forward: ``forward(xp, *arrays, *params)`` returning an array (or a
+            tuple of arrays when ``num_outputs > 1``); written once against
+            the array module ``xp`` so NumPy and CuPy share it.
+        vjp: ``vjp(ctx, grad) -> tuple`` of one gradient (or None) per input,
+            written with tocha ops so that it is itself differentiable.
+            None means the op is not differentiable.
+        saves_inputs: indices of the inputs the vjp reads (``ctx.inputs``);
+            nothing else is kept alive by the graph.
+        saves_result: whether the vjp reads ``ctx.result``.
+        differentiable_inputs: inputs that can receive a gradient (None: all).
+        differentiable_outputs: outputs that carry a gradient (None: all).
+        num_outputs: how many arrays the forward returns.
+        view: ``True`` when the result always aliases input 0, ``"maybe"``
+            when it does only for some layouts (reshape), ``False`` otherwise.
+        supports_out: the forward accepts ``out=`` (a NumPy ufunc-style
+            output array), used by in-place variants to avoid a copy.
+        dtypes: the dtypes the op accepts.
+        test: metadata for the generated tests.
+    """
+
+    name: str
+    forward: Callable[..., Any]
+    vjp: Callable[[VjpContext, Any], Sequence[Tensor | None]] | None = None
+    saves_inputs: tuple[int, ...] = ()
+    saves_result: bool = False
+    differentiable_inputs: tuple[int, ...] | None = None
+    differentiable_outputs: tuple[int, ...] | None = None
+    num_outputs: int = 1
+    view: bool | Literal["maybe"] = False
+    supports_out: bool = False
+    dtypes: tuple[dtype, ...] = ALL_DTYPES
+    test: OpTest | None = None
+
+
+@dataclass(slots=True)
+class VjpContext:
+    """What a vjp may read: the saved inputs and result, the params and input shapes.
+
+    ``inputs[i]`` is None unless ``i`` is in the op's ``saves_inputs``;
+    ``result`` is None unless ``saves_result``. ``needs_input_grad[i]`` says
+    whether input ``i`` wants a gradient, so a vjp can skip work.
+    """
+
+    inputs: tuple[Any, ...]
+    result: Any
+    params: tuple[Any, ...]
+    input_shapes: tuple[tuple[int, ...] | None, ...]
+    input_dtypes: tuple[dtype | None, ...]
+    needs_input_grad: tuple[bool, ...]
+
+
+@dataclass(slots=True)
+class OpCall:
+    """One op call as dispatch layers see it. ``out`` is the target of an in-place call."""
+
+    op: OpRecord
+    device: device
+    inputs: tuple[Any, ...]
+    params: tuple[Any, ...]
+    out: Tensor | None = None
+
+
+Proceed = Callable[[OpCall], Any]
+
+
+class DispatchLayer:
+    """An interposer that sees every op call while it is pushed.
+
+    Override :meth:`handle`; call ``proceed(call)`` to run the op (through
+    the layers below), possibly with a changed call, and return its result.
+
+    Example:
+        >>> import tocha
+        >>> class Count(tocha.library.DispatchLayer):
+        ...     def __init__(self):
+        ...         self.names = []
+        ...     def handle(self, call, proceed):
+        ...         self.names.append(call.op.name)
+        ...         return proceed(call)
+        >>> with Count() as counter:
+        ...     _ = tocha.ones(3) * 2 + 1
+        >>> counter.names
+        ['full', 'mul', 'add']
+    """
+
+    def handle(self, call: OpCall, proceed: Proceed) -> Any:
+        """Handle one op call; the default forwards it unchanged."""
+        return proceed(call)
+
+    def __enter__(self) -> Any:
+        push_layer(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pop_layer(self)
+
+
+_new = object.__new__
+_registry: dict[str, OpRecord] = {}
+
+
+def register_op(record: OpRecord, *, replace: bool = False) -> OpRecord:
+    """Add ``record`` to the registry and return it.
+
+    Example:
+        >>> import tocha
+        >>> from tocha.library import OpRecord, register_op
+        >>> twice = register_op(OpRecord(name="demo_twice", forward=lambda xp, a: a * 2))
+        >>> tocha.library.call(twice, tocha.device("cpu"), (tocha.ones(2),), ())
+        tensor([2., 2.])
+    """
+    if not isinstance(record, OpRecord):
+        raise TypeError(f"register_op(): expected an OpRecord, got {type(record).__name__}")
+    if record.name in _registry and not replace:
+        raise RuntimeError(f"register_op(): an op named '{record.name}' is already registered")
+    _registry[record.name] = record
+    return record
+
+
+def get_op(name: str) -> OpRecord:
+    """The registered op called ``name``.
+
+    Example:
+        >>> import tocha
+        >>> tocha.library.get_op("add").name
+        'add'
+    """
+    try:
+        return _registry[name]
+    except KeyError:
+        raise KeyError(f"no op named '{name}' is registered") from None
+
+
+def registered_ops() -> dict[str, OpRecord]:
+    """A copy of the registry, by name.
+
+    Example:
+        >>> import tocha
+        >>> "matmul" in tocha.library.registered_ops()
+        True
+    """
+    return dict(_registry)
+
+
+# ------------------------------------------------------------------ state
+
+
+class _ThreadState(threading.local):
+    grad_enabled: bool = True
+    visible_layers: int = -1  # how many layers ops may see; -1 means all
+
+
+_state = _ThreadState()
+_layers: list[DispatchLayer] = []
+_gradient_layer: list[Callable[[OpCall, Proceed], Any]] = []
+
+
+def is_grad_enabled() -> bool:
+    """Whether gradient recording is on in this thread."""
+    return _state.grad_enabled
+
+
+def set_grad_enabled_state(mode: bool) -> None:
+    """Turn gradient recording on or off in this thread."""
+    _state.grad_enabled = bool(mode)
+
+
+def push_layer(layer: DispatchLayer) -> None:
+    """Push ``layer`` on top of the dispatch stack."""
+    if not isinstance(layer, DispatchLayer):
+        raise TypeError(f"push_layer(): expected a DispatchLayer, got {type(layer).__name__}")
+    _layers.append(layer)
+
+
+def pop_layer(layer: DispatchLayer | None = None) -> DispatchLayer:
+    """Pop the top layer (which must be ``layer`` when given) and return it."""
+    if not _layers:
+        raise RuntimeError("pop_layer(): no dispatch layer is pushed")
+    if layer is not None and _layers[-1] is not layer:
+        raise RuntimeError("pop_layer(): layers must be popped in the reverse order of pushing")
+    return _layers.pop()
+
+
+def set_gradient_layer(handler: Callable[[OpCall, Proceed], Any] | None) -> None:
+    """Install the handler that records ops on tensors requiring grad (tocha-autograd's)."""
+    _gradient_layer.clear()
+    if handler is not None:
+        _gradient_layer.append(handler)
+
+
+# ------------------------------------------------------------------ the kernel
+
+
+def _wants_grad(inputs: tuple[Any, ...]) -> bool:
+    if not _state.grad_enabled:
+        return False
+    for x in inputs:
+        if isinstance(x, TensorBase) and x._requires_grad:
+            return True
+        if type(x) is list or type(x) is tuple:
+            if any(isinstance(t, TensorBase) and t._requires_grad for t in x):
+                return True
+    return False
+
+
+def _unwrap(x: Any) -> Any:
+    if isinstance(x, TensorBase):
+        return x._data
+    if type(x) is list or type(x) is tuple:
+        return [t._data if isinstance(t, TensorBase) else t for t in x]
+    return x
+
+
+def _wrap_result(op: OpRecord, dev: device, result: Any, inputs: tuple[Any, ...]) -> Any:
+    if op.num_outputs != 1:
+        return tuple(wrap(r, dev) for r in result)
+    if op.view:
+        source = inputs[0]
+        if op.view is True or source._data is result.base or np.may_share_memory(result, source._data):
+            return wrap(result, dev, source._base if source._base is not None else source)
+    return wrap(result, dev)
+
+
+def run_kernel(call: OpCall) -> Any:
+    """Run ``call`` on its backend, bypassing every layer (the innermost stage)."""
+    op = call.op
+    xp = call.device._xp or xp_of(call.device)
+    arrays = [_unwrap(x) for x in call.inputs]
+    if call.out is None:
+        return _wrap_result(op, call.device, op.forward(xp, *arrays, *call.params), call.inputs)
+    return _write_inplace(op, xp, call.out, arrays, call.params)
+
+
+def _write_inplace(op: OpRecord, xp: Any, out: TensorBase, arrays: list[Any], params: tuple[Any, ...]) -> Any:
+    target = out._data
+    if op.supports_out:
+        op.forward(xp, *arrays, *params, out=target)
+    else:
+        result = op.forward(xp, *arrays, *params)
+        if target.shape != result.shape:
+            target[...] = result  # broadcasting rules were checked by the caller
+        else:
+            xp.copyto(target, result, casting="unsafe")
+    root = out._base if out._base is not None else out
+    root._version += 1
+    return out
+
+
+def _proceed_gradient(call: OpCall) -> Any:
+    if _gradient_layer and _wants_grad(call.inputs):
+        return _gradient_layer[0](call, run_kernel)
+    return run_kernel(call)
+
+
+def _through_layers(call: OpCall) -> Any:
+    visible = _state.visible_layers
+    level = (len(_layers) if visible < 0 else visible) - 1
+    return _run_level(level, call)
+
+
+def _run_level(level: int, call: OpCall) -> Any:
+    if level < 0:
+        return _proceed_gradient(call)
+    layer = _layers[level]
+    previous = _state.visible_layers
+    _state.visible_layers = level
+    try:
+        return layer.handle(call, lambda c: _run_level(level - 1, c))
+    finally:
+        _state.visible_layers = previous
+
+
+def call(op: OpRecord, dev: device, inputs: tuple[Any, ...], params: tuple[Any, ...]) -> Any:
+    """Run op ``op`` on ``dev`` with tensor operands ``inputs`` and static ``params``.
+
+    Example:
+        >>> import tocha
+        >>> add = tocha.library.get_op("add")
+        >>> tocha.library.call(add, tocha.device("cpu"), (tocha.ones(2), 3.0), ())
+        tensor([4., 4.])
+    """
+    if _layers and _state.visible_layers != 0:
+        return _through_layers(OpCall(op, dev, inputs, params))
+    xp = dev._xp or xp_of(dev)
+    n = len(inputs)
+    if n == 2:
+        x, y = inputs
+        xt = isinstance(x, TensorBase)
+        yt = isinstance(y, TensorBase)
+        if _gradient_layer and _state.grad_enabled and (
+            (xt and x._requires_grad) or (yt and y._requires_grad) or not (xt or yt) and _wants_grad(inputs)
+        ):
+            return _gradient_layer[0](OpCall(op, dev, inputs, params), run_kernel)
+        a = x._data if xt else _unwrap(x)
+        b = y._data if yt else _unwrap(y)
+        result = op.forward(xp, a, b, *params) if params else op.forward(xp, a, b)
+    elif n == 1:
+        x = inputs[0]
+        xt = isinstance(x, TensorBase)
+        if _gradient_layer and _state.grad_enabled and (x._requires_grad if xt else _wants_grad(inputs)):
+            return _gradient_layer[0](OpCall(op, dev, inputs, params), run_kernel)
+        a = x._data if xt else _unwrap(x)
+        result = op.forward(xp, a, *params) if params else op.forward(xp, a)
+    else:
+        if _gradient_layer and _wants_grad(inputs):
+            return _gradient_layer[0](OpCall(op, dev, inputs, params), run_kernel)
+        result = op.forward(xp, *[_unwrap(x) for x in inputs], *params)
+    if op.num_outputs != 1 or op.view:
+        return _wrap_result(op, dev, result, inputs)
+    # wrap(result, dev), inlined: this is the small-op hot path.
+    t = _new(_tensor_base._tensor_class)
+    t._data = result
+    found = _FROM_NUMPY.get(result.dtype)
+    t._dtype = found if found is not None else from_numpy_dtype(result.dtype)
+    t._device = dev
+    t._base = None
+    t._version = 0
+    t._requires_grad = False
+    t._grad = None
+    t._grad_fn = None
+    t._autograd_meta = None
+    return t
+
+
+def call_inplace(op: OpRecord, dev: device, out: Tensor, inputs: tuple[Any, ...], params: tuple[Any, ...]) -> Tensor:
+    """Run ``op`` and write its result into ``out`` (an in-place op); returns ``out``.
+
+    Example:
+        >>> import tocha
+        >>> t = tocha.zeros(2)
+        >>> _ = tocha.library.call_inplace(tocha.library.get_op("add"), t.device, t, (t, 5.0), ())
+        >>> t
+        tensor([5., 5.])
+    """
+    if (_layers and _state.visible_layers != 0) or (_gradient_layer and _wants_grad(inputs)):
+        return _through_layers(OpCall(op, dev, inputs, params, out))  # type: ignore[no-any-return]
+    xp = dev._xp or xp_of(dev)
+    return _write_inplace(op, xp, out, [_unwrap(x) for x in inputs], params)  # type: ignore[no-any-return]

@@ -1,0 +1,281 @@
+"""Argument handling shared by the op families: operands, promotion, devices, shapes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy as np
+
+from .._device import CPU, device
+from .._dispatch import OpRecord, call, register_op
+from .._dtype import (
+    _BOOL,
+    _COMPLEX,
+    _FLOAT,
+    _INT,
+    _PROMOTION,
+    bool as bool_,
+    default_complex_dtype,
+    dtype,
+    from_numpy_dtype,
+    get_default_dtype,
+    int64,
+)
+from .._tensor_base import TensorBase, wrap
+
+if TYPE_CHECKING:
+    from .._tensor import Tensor
+
+__all__ = [
+    "Number",
+    "is_tensor",
+    "scalar_or_tensor",
+    "result_type_of",
+    "common_device",
+    "cast_operand",
+    "prepare_scalar",
+    "broadcast_shape",
+    "normalize_dim",
+    "normalize_dims",
+    "float_result_dtype",
+    "type_name",
+    "to_tensor_list",
+]
+
+Number = bool | int | float | complex
+_SCALAR_TYPES = (bool, int, float, complex)
+
+
+def is_tensor(x: object) -> bool:
+    """Whether ``x`` is a tocha tensor."""
+    return isinstance(x, TensorBase)
+
+
+def scalar_or_tensor(op: str, x: Any) -> Any:
+    """Accept a tensor or Python number as is; turn NumPy values into those.
+
+    NumPy scalars become Python numbers and NumPy arrays become tensors
+    sharing their memory; anything else raises PyTorch's TypeError.
+    """
+    if isinstance(x, (TensorBase, *_SCALAR_TYPES)):
+        return x
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        from_numpy_dtype(x.dtype)
+        return wrap(x, CPU)
+    raise TypeError(f"{op}(): expected a Tensor or a Number, but got {type(x).__name__}")
+
+
+def _scalar_kind(x: object) -> dtype:
+    if isinstance(x, bool):
+        return bool_
+    if isinstance(x, int):
+        return int64
+    if isinstance(x, float):
+        return get_default_dtype()
+    return default_complex_dtype()
+
+
+def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
+    # See NOTE [ Type promotion ] in tocha._dtype.
+    if higher is None:
+        return lower
+    if lower is None or lower.category <= higher.category:
+        return higher
+    if lower.category == _COMPLEX and higher.category == _FLOAT:
+        return higher.to_complex()
+    return lower
+
+
+def result_type_of(*operands: Any) -> dtype:
+    """The dtype PyTorch gives an op over ``operands`` (tensors and Python numbers).
+
+    Example:
+        >>> import tocha
+        >>> from tocha._ops._common import result_type_of
+        >>> result_type_of(tocha.ones(2, dtype=tocha.int32), 2.5)
+        tocha.float32
+    """
+    dimensioned: dtype | None = None
+    zero_dim: dtype | None = None
+    scalar: dtype | None = None
+    for x in operands:
+        if isinstance(x, TensorBase):
+            d = x._dtype
+            if x._data.ndim:
+                dimensioned = d if dimensioned is None else _PROMOTION[dimensioned, d]
+            else:
+                zero_dim = d if zero_dim is None else _PROMOTION[zero_dim, d]
+        elif x is not None:
+            d = _scalar_kind(x)
+            scalar = d if scalar is None else _PROMOTION[scalar, d]
+    found = _combine(dimensioned, _combine(zero_dim, scalar))
+    if found is None:
+        raise TypeError("result_type(): expected at least one tensor or number")
+    return found
+
+
+_TYPE_NAMES = {
+    "bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
+    "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double",
+    "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+}  # fmt: skip
+
+
+def type_name(d: dtype) -> str:
+    """PyTorch's scalar-type name of ``d`` (``Float``, ``Long``...), as its error messages print it."""
+    return _TYPE_NAMES[d.name]
+
+
+def float_result_dtype(d: dtype) -> dtype:
+    """The dtype of a floating op (exp, sqrt, true division) on dtype ``d``: ints go to the default float."""
+    return d if d.category >= _FLOAT else get_default_dtype()
+
+
+def common_device(op: str, *operands: Any) -> device:
+    """The device of the tensors among ``operands``; RuntimeError naming both if they differ.
+
+    Zero-dim CPU tensors may join tensors on another device, as in PyTorch.
+    """
+    found: device | None = None
+    for x in operands:
+        if isinstance(x, TensorBase):
+            d = x._device
+            if found is None or found is d:
+                found = d
+            elif d is CPU and x._data.ndim == 0:
+                continue
+            elif found is CPU and _is_cpu_scalar_among(operands, found):
+                found = d
+            else:
+                raise RuntimeError(
+                    f"{op}(): Expected all tensors to be on the same device, but found at least two devices, "
+                    f"{found} and {d}!"
+                )
+    return found if found is not None else CPU
+
+
+def _is_cpu_scalar_among(operands: Sequence[Any], dev: device) -> bool:
+    return all(not isinstance(x, TensorBase) or x._device is not dev or x._data.ndim == 0 for x in operands)
+
+
+def _to_dtype_forward(xp: Any, a: Any, np_dtype: Any) -> Any:
+    return a.astype(np_dtype)
+
+
+def _to_dtype_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None]:
+    source = ctx.input_dtypes[0]
+    if grad.dtype.is_complex and not source.is_complex:
+        grad = grad.real  # type: ignore[attr-defined]
+    return (grad.to(source),)  # type: ignore[attr-defined]
+
+
+TO_DTYPE = register_op(OpRecord(name="to_dtype", forward=_to_dtype_forward, vjp=_to_dtype_vjp))
+
+
+def cast_operand(x: Any, to: dtype, dev: device) -> Any:
+    """``x`` converted to dtype ``to`` (and onto ``dev`` if it is a CPU scalar tensor); numbers prepared."""
+    if isinstance(x, TensorBase):
+        if x._device is not dev:
+            from .creation import to_device
+
+            x = to_device(x, dev)
+        if x._dtype is to:
+            return x
+        return call(TO_DTYPE, dev, (x,), (to.numpy_dtype,))
+    return prepare_scalar(x, to)
+
+
+def prepare_scalar(value: Any, to: dtype) -> Any:
+    """A Python number ready to meet an array of dtype ``to`` in NumPy.
+
+    Integers that overflow ``to`` wrap around as in PyTorch; numbers meeting
+    a bfloat16 array become bfloat16 scalars (ml_dtypes has no weak promotion).
+    """
+    if to.category == _INT and type(value) is int:
+        low, high = _INT_BOUNDS[to.name]
+        if not low <= value <= high:
+            return np.array(value).astype(to.numpy_dtype)[()]
+        return value
+    if to.name == "bfloat16" and to.category == _FLOAT and not isinstance(value, complex):
+        return to.numpy_dtype.type(value)
+    if to.category == _BOOL and not isinstance(value, bool):
+        return bool(value)
+    return value
+
+
+_INT_BOUNDS = {
+    name: (int(np.iinfo(name).min), int(np.iinfo(name).max))
+    for name in ("uint8", "int8", "int16", "int32", "int64")
+}
+
+
+def broadcast_shape(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
+    """The broadcast of ``shapes``; RuntimeError in PyTorch's words when they don't broadcast.
+
+    Example:
+        >>> from tocha._ops._common import broadcast_shape
+        >>> broadcast_shape("add", (2, 1), (3,))
+        (2, 3)
+    """
+    ndim = max(len(s) for s in shapes)
+    result = [1] * ndim
+    for k, shape in enumerate(shapes):
+        offset = ndim - len(shape)
+        for i, size in enumerate(shape):
+            current = result[offset + i]
+            if size == current or size == 1:
+                continue
+            if current == 1:
+                result[offset + i] = size
+                continue
+            other = next(j for j in range(k) if len(shapes[j]) - ndim + offset + i >= 0)
+            raise RuntimeError(
+                f"{op}(): The size of tensor a ({current}) must match the size of tensor b ({size}) at "
+                f"non-singleton dimension {offset + i} (shapes {list(shapes[other])} and {list(shape)})"
+            )
+    return tuple(result)
+
+
+def normalize_dim(op: str, dim: int, ndim: int) -> int:
+    """``dim`` wrapped into ``[0, ndim)``; IndexError in PyTorch's words when out of range."""
+    top = max(ndim, 1)
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        dim = _as_int_dim(op, dim)
+    if not -top <= dim < top:
+        raise IndexError(
+            f"{op}(): Dimension out of range (expected to be in range of [{-top}, {top - 1}], but got {dim})"
+        )
+    return dim + top if dim < 0 else dim
+
+
+def _as_int_dim(op: str, dim: Any) -> int:
+    if isinstance(dim, (np.integer, TensorBase)):
+        return int(dim)
+    raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
+
+
+def normalize_dims(op: str, dims: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:
+    """``dims`` (int, sequence or None for all) as sorted unique non-negative ints."""
+    if dims is None:
+        return tuple(range(ndim))
+    if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool):
+        return (normalize_dim(op, int(dims), ndim),)
+    result: list[int] = []
+    for d in dims:
+        n = normalize_dim(op, d, ndim)
+        if n in result:
+            raise RuntimeError(f"{op}(): dim {n} appears multiple times in the list of dims")
+        result.append(n)
+    return tuple(result)
+
+
+def to_tensor_list(op: str, tensors: Any) -> list[Tensor]:
+    """Check that ``tensors`` is a sequence of tensors (cat, stack...)."""
+    if isinstance(tensors, TensorBase) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{op}(): argument 'tensors' must be tuple of Tensors, not {type(tensors).__name__}")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, TensorBase):
+            raise TypeError(f"{op}(): expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+    return list(tensors)  # type: ignore[arg-type]

@@ -1,0 +1,858 @@
+"""Tensor creation: from data, filled, ranges, identity; device and dtype moves."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy as np
+
+from .._backend import get_backend, xp_of
+from .._device import CPU, DeviceLike, device
+from .._dispatch import OpRecord, OpTest, call, register_op
+from .._dtype import (
+    _BOOL,
+    _COMPLEX,
+    _FLOAT,
+    _INT,
+    bool as bool_,
+    default_complex_dtype,
+    dtype,
+    from_numpy_dtype,
+    get_default_dtype,
+    int64,
+)
+from .._tensor_base import TensorBase, wrap
+from ._common import TO_DTYPE, scalar_or_tensor
+
+if TYPE_CHECKING:
+    from .._tensor import Tensor
+
+__all__ = [
+    "tensor",
+    "as_tensor",
+    "asarray",
+    "from_numpy",
+    "zeros",
+    "ones",
+    "full",
+    "empty",
+    "zeros_like",
+    "ones_like",
+    "full_like",
+    "empty_like",
+    "arange",
+    "linspace",
+    "logspace",
+    "eye",
+    "scalar_tensor",
+    "to_device",
+    "resolve_device",
+    "size_args",
+]
+
+ShapeLike = int | Sequence[int]
+
+
+def resolve_device(dev: DeviceLike | None) -> device:
+    """A device argument as a ``tocha.device`` (None → cpu; 'cuda' → the current CUDA device)."""
+    if dev is None:
+        return CPU
+    d = device(dev)
+    if d.index is None and d.type != "cpu":
+        return device(d.type, get_backend(d.type).current_device())
+    return d
+
+
+def size_args(op: str, size: tuple[Any, ...]) -> tuple[int, ...]:
+    """``zeros(2, 3)`` and ``zeros((2, 3))`` both as ``(2, 3)``, validated."""
+    if len(size) == 1 and isinstance(size[0], (list, tuple, np.ndarray)) or (
+        len(size) == 1 and type(size[0]).__name__ == "Size"
+    ):
+        size = tuple(size[0])
+    shape: list[int] = []
+    for s in size:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer, TensorBase)):
+            raise TypeError(f"{op}(): argument 'size' must be tuple of ints, but found element of type {type(s).__name__}")
+        n = int(s)
+        if n < 0:
+            raise RuntimeError(f"{op}(): Trying to create tensor with negative dimension {n}: {list(size)}")
+        shape.append(n)
+    return tuple(shape)
+
+
+def _finish(t: Tensor, requires_grad: bool) -> Tensor:
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+# ------------------------------------------------------------------ from data
+
+
+def _upload_forward(xp: Any, host: np.ndarray[Any, Any]) -> Any:
+    return host if xp is np else xp.asarray(host)
+
+
+UPLOAD = register_op(OpRecord(name="tensor", forward=_upload_forward))
+
+
+def _infer_dtype(data: Any) -> dtype | None:
+    """The dtype PyTorch infers for nested Python data (None: take the array's)."""
+    category = -1
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, bool):
+            category = max(category, _BOOL)
+        elif isinstance(item, int):
+            category = max(category, _INT)
+        elif isinstance(item, float):
+            category = max(category, _FLOAT)
+        elif isinstance(item, complex):
+            category = max(category, _COMPLEX)
+        else:
+            return None
+    return {
+        -1: get_default_dtype(),
+        _BOOL: bool_,
+        _INT: int64,
+        _FLOAT: get_default_dtype(),
+        _COMPLEX: default_complex_dtype(),
+    }[category]
+
+
+def _host_array(op: str, data: Any, dtype_: dtype | None) -> np.ndarray[Any, Any]:
+    if isinstance(data, TensorBase):
+        host = np.asarray(data.detach().cpu()._data)  # type: ignore[attr-defined]
+        return host if dtype_ is None else host.astype(dtype_.numpy_dtype)
+    if isinstance(data, np.ndarray):
+        from_numpy_dtype(data.dtype)
+        return data if dtype_ is None else data.astype(dtype_.numpy_dtype)
+    if isinstance(data, (list, tuple)):
+        _check_rectangular(data)
+        data = _items(data)
+    inferred = _infer_dtype(data)
+    target = dtype_ or inferred
+    try:
+        array = np.array(data, dtype=None if target is None else target.numpy_dtype)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{op}(): could not convert data of type {type(data).__name__} to a tensor: {exc}") from None
+    if target is None:
+        from_numpy_dtype(array.dtype)
+    return array
+
+
+def _items(data: Any) -> Any:
+    if isinstance(data, (list, tuple)):
+        return [_items(x) for x in data]
+    if isinstance(data, TensorBase):
+        if data._data.size != 1 or data._data.ndim:
+            if data._data.ndim:
+                return _items(data.tolist())
+        return data.item()
+    if isinstance(data, np.generic):
+        return data.item()
+    return data
+
+
+def _check_rectangular(data: Sequence[Any], dim: int = 0) -> None:
+    lengths = {len(x) if isinstance(x, (list, tuple)) else -1 for x in data}
+    if len(lengths) > 1:
+        first = len(data[0]) if isinstance(data[0], (list, tuple)) else -1
+        bad = next(x for x in data if (len(x) if isinstance(x, (list, tuple)) else -1) != first)
+        got = len(bad) if isinstance(bad, (list, tuple)) else type(bad).__name__
+        raise ValueError(f"expected sequence of length {first} at dim {dim + 1} (got {got})")
+    if data and isinstance(data[0], (list, tuple)):
+        for x in data:
+            _check_rectangular(x, dim + 1)
+
+
+def tensor(
+    data: Any,
+    *,
+    dtype: dtype | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+) -> Tensor:
+    """A new tensor holding a copy of ``data`` (nested sequences, numbers, arrays or tensors).
+
+    Python floats give the default dtype, ints int64, bools bool; NumPy
+    arrays keep their dtype.
+
+    Example:
+        >>> import tocha
+        >>> tocha.tensor([[1, 2], [3, 4]])
+        tensor([[1, 2],
+                [3, 4]])
+        >>> tocha.tensor([1.5, 2]).dtype
+        tocha.float32
+    """
+    host = _host_array("tensor", data, dtype)
+    if isinstance(data, (np.ndarray, TensorBase)) and host is data:
+        host = host.copy()
+    elif isinstance(data, TensorBase):
+        host = host.copy() if np.shares_memory(host, data._data) else host
+    dev = resolve_device(device)
+    return _finish(call(UPLOAD, dev, (), (np.ascontiguousarray(host),)), requires_grad)
+
+
+def as_tensor(data: Any, dtype: dtype | None = None, device: DeviceLike | None = None) -> Tensor:
+    """``data`` as a tensor, sharing memory when it already is one (or a CPU NumPy array) of that dtype and device.
+
+    Example:
+        >>> import numpy as np, tocha
+        >>> a = np.zeros(2)
+        >>> t = tocha.as_tensor(a); a[0] = 1
+        >>> t
+        tensor([1., 0.], dtype=tocha.float64)
+    """
+    dev = None if device is None else resolve_device(device)
+    if isinstance(data, TensorBase):
+        return data.to(device=dev, dtype=dtype)  # type: ignore[attr-defined,no-any-return]
+    if isinstance(data, np.ndarray) and (dev is None or dev is CPU):
+        from_numpy_dtype(data.dtype)
+        t = wrap(data, CPU)
+        return t if dtype is None else t.to(dtype)  # type: ignore[attr-defined]
+    return tensor(data, dtype=dtype, device=dev)
+
+
+def asarray(
+    obj: Any,
+    *,
+    dtype: dtype | None = None,
+    device: DeviceLike | None = None,
+    copy: bool | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """``obj`` as a tensor; shares memory unless ``copy=True`` or a conversion is needed.
+
+    Example:
+        >>> import tocha
+        >>> t = tocha.ones(2)
+        >>> tocha.asarray(t) is t
+        True
+    """
+    if copy:
+        result = tensor(obj, dtype=dtype, device=device)
+    else:
+        result = as_tensor(obj, dtype=dtype, device=device)
+        if copy is False and isinstance(obj, TensorBase) and result._data is not obj._data:
+            raise ValueError("asarray(): copy=False was given but a copy is needed for the requested dtype or device")
+    return _finish(result, requires_grad)
+
+
+def from_numpy(ndarray: np.ndarray[Any, Any]) -> Tensor:
+    """A CPU tensor sharing memory with ``ndarray``.
+
+    Example:
+        >>> import numpy as np, tocha
+        >>> a = np.arange(3)
+        >>> t = tocha.from_numpy(a); t[0] = 9
+        >>> a
+        array([9, 1, 2])
+    """
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    from_numpy_dtype(ndarray.dtype)
+    return wrap(ndarray, CPU)
+
+
+# ------------------------------------------------------------------ filled
+
+
+def _full_forward(xp: Any, shape: tuple[int, ...], value: Any, np_dtype: Any) -> Any:
+    return xp.full(shape, value, dtype=np_dtype)
+
+
+def _empty_forward(xp: Any, shape: tuple[int, ...], np_dtype: Any) -> Any:
+    return xp.empty(shape, dtype=np_dtype)
+
+
+FULL = register_op(OpRecord(name="full", forward=_full_forward))
+EMPTY = register_op(OpRecord(name="empty", forward=_empty_forward))
+
+
+def _fill_dtype(value: Any, dtype_: dtype | None) -> dtype:
+    if dtype_ is not None:
+        return dtype_
+    if isinstance(value, bool):
+        return bool_
+    if isinstance(value, int):
+        return int64
+    if isinstance(value, complex):
+        return default_complex_dtype()
+    return get_default_dtype()
+
+
+def _filled(
+    op: str, shape: tuple[int, ...], value: Any, dtype_: dtype | None, dev: DeviceLike | None, requires_grad: bool
+) -> Tensor:
+    d = _fill_dtype(value, dtype_)
+    if d.name == "bfloat16":
+        value = float(value)
+    return _finish(call(FULL, resolve_device(dev), (), (shape, value, d.numpy_dtype)), requires_grad)
+
+
+def zeros(
+    *size: Any, dtype: dtype | None = None, device: DeviceLike | None = None, requires_grad: bool = False
+) -> Tensor:
+    """A tensor of zeros with the given shape.
+
+    Example:
+        >>> import tocha
+        >>> tocha.zeros(2, 3).shape
+        tocha.Size([2, 3])
+    """
+    return _filled("zeros", size_args("zeros", size), 0, dtype or get_default_dtype(), device, requires_grad)
+
+
+def ones(
+    *size: Any, dtype: dtype | None = None, device: DeviceLike | None = None, requires_grad: bool = False
+) -> Tensor:
+    """A tensor of ones with the given shape.
+
+    Example:
+        >>> import tocha
+        >>> tocha.ones(2, dtype=tocha.int32)
+        tensor([1, 1], dtype=tocha.int32)
+    """
+    return _filled("ones", size_args("ones", size), 1, dtype or get_default_dtype(), device, requires_grad)
+
+
+def full(
+    size: ShapeLike,
+    fill_value: Any,
+    *,
+    dtype: dtype | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """A tensor filled with ``fill_value``; its dtype follows the value (bool, int64, default float).
+
+    Example:
+        >>> import tocha
+        >>> tocha.full((2,), 7)
+        tensor([7, 7])
+    """
+    fill_value = scalar_or_tensor("full", fill_value)
+    if isinstance(fill_value, TensorBase):
+        fill_value = fill_value.item()
+    return _filled("full", size_args("full", (size,)), fill_value, dtype, device, requires_grad)
+
+
+def empty(
+    *size: Any, dtype: dtype | None = None, device: DeviceLike | None = None, requires_grad: bool = False
+) -> Tensor:
+    """An uninitialised tensor with the given shape.
+
+    Example:
+        >>> import tocha
+        >>> tocha.empty(2, 2).shape
+        tocha.Size([2, 2])
+    """
+    d = dtype or get_default_dtype()
+    shape = size_args("empty", size)
+    return _finish(call(EMPTY, resolve_device(device), (), (shape, d.numpy_dtype)), requires_grad)
+
+
+def _like(t: Tensor, dtype_: dtype | None, dev: DeviceLike | None) -> tuple[tuple[int, ...], dtype, device]:
+    if not isinstance(t, TensorBase):
+        raise TypeError(f"expected a Tensor as 'input', got {type(t).__name__}")
+    return tuple(t._data.shape), dtype_ or t._dtype, t._device if dev is None else resolve_device(dev)
+
+
+def zeros_like(
+    input: Tensor, *, dtype: dtype | None = None, device: DeviceLike | None = None, requires_grad: bool = False
+) -> Tensor:
+    """Zeros with ``input``'s shape, dtype and device.
+
+    Example:
+        >>> import tocha
+        >>> tocha.zeros_like(tocha.ones(2, dtype=tocha.int8))
+        tensor([0, 0], dtype=tocha.int8)
+    """
+    shape, d, dev = _like(input, dtype, device)
+    return _filled("zeros_like", shape, 0, d, dev, requires_grad)
+
+
+def ones_like(
+    input: Tensor, *, dtype: dtype | None = None, device: DeviceLike | None = None, requires_grad: bool = False
+) -> Tensor:
+    """Ones with ``input``'s shape, dtype and device.
+
+    Example:
+        >>> import tocha
+        >>> tocha.ones_like(tocha.zeros(2))
+        tensor([1., 1.])
+    """
+    shape, d, dev = _like(input, dtype, device)
+    return _filled("ones_like", shape, 1, d, dev, requires_grad)
+
+
+def full_like(
+    input: Tensor,
+    fill_value: Any,
+    *,
+    dtype: dtype | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """``fill_value`` with ``input``'s shape, dtype and device.
+
+    Example:
+        >>> import tocha
+        >>> tocha.full_like(tocha.zeros(2), 3)
+        tensor([3., 3.])
+    """
+    shape, d, dev = _like(input, dtype, device)
+    return _filled("full_like", shape, scalar_or_tensor("full_like", fill_value), d, dev, requires_grad)
+
+
+def empty_like(
+    input: Tensor, *, dtype: dtype | None = None, device: DeviceLike | None = None, requires_grad: bool = False
+) -> Tensor:
+    """An uninitialised tensor with ``input``'s shape, dtype and device.
+
+    Example:
+        >>> import tocha
+        >>> tocha.empty_like(tocha.zeros(2, 3)).shape
+        tocha.Size([2, 3])
+    """
+    shape, d, dev = _like(input, dtype, device)
+    return _finish(call(EMPTY, dev, (), (shape, d.numpy_dtype)), requires_grad)
+
+
+def scalar_tensor(value: Any, *, dtype: dtype | None = None, device: DeviceLike | None = None) -> Tensor:
+    """A zero-dim tensor holding ``value`` (default float dtype unless given).
+
+    Example:
+        >>> import tocha
+        >>> tocha.scalar_tensor(3)
+        tensor(3.)
+    """
+    return _filled("scalar_tensor", (), value, dtype or get_default_dtype(), device, False)
+
+
+# ------------------------------------------------------------------ ranges
+
+
+def _arange_forward(xp: Any, start: Any, end: Any, step: Any, np_dtype: Any) -> Any:
+    if np.dtype(np_dtype).kind in "iu" and all(isinstance(v, int) for v in (start, end, step)):
+        return xp.arange(start, end, step, dtype=np_dtype)
+    # Computed in double precision (start + i * step), then rounded, as PyTorch does.
+    return xp.arange(start, end, step, dtype=np.float64).astype(np_dtype)
+
+
+def _linspace_forward(xp: Any, start: float, end: float, steps: int, np_dtype: Any) -> Any:
+    return xp.linspace(start, end, steps, dtype=np.float64).astype(np_dtype)
+
+
+def _logspace_forward(xp: Any, start: float, end: float, steps: int, base: float, np_dtype: Any) -> Any:
+    return xp.logspace(start, end, steps, base=base, dtype=np.float64).astype(np_dtype)
+
+
+def _eye_forward(xp: Any, n: int, m: int, np_dtype: Any) -> Any:
+    return xp.eye(n, m, dtype=np_dtype)
+
+
+ARANGE = register_op(OpRecord(name="arange", forward=_arange_forward))
+LINSPACE = register_op(OpRecord(name="linspace", forward=_linspace_forward))
+LOGSPACE = register_op(OpRecord(name="logspace", forward=_logspace_forward))
+EYE = register_op(OpRecord(name="eye", forward=_eye_forward))
+
+
+def _number(op: str, name: str, x: Any) -> Any:
+    x = scalar_or_tensor(op, x)
+    if isinstance(x, TensorBase):
+        return x.item()
+    return x
+
+
+def arange(
+    start: Any,
+    end: Any = None,
+    step: Any = 1,
+    *,
+    dtype: dtype | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """Values from ``start`` up to (not including) ``end`` spaced by ``step``.
+
+    int64 when all arguments are integers, the default float dtype otherwise.
+
+    Example:
+        >>> import tocha
+        >>> tocha.arange(5)
+        tensor([0, 1, 2, 3, 4])
+        >>> tocha.arange(0, 1, 0.25)
+        tensor([0.0000, 0.2500, 0.5000, 0.7500])
+    """
+    if end is None:
+        start, end = 0, start
+    start, end, step = (_number("arange", n, v) for n, v in (("start", start), ("end", end), ("step", step)))
+    if step == 0:
+        raise RuntimeError("arange(): step must be nonzero")
+    if (end - start) * step < 0 and end != start:
+        raise RuntimeError(
+            f"arange(): upper bound and larger bound inconsistent with step sign (start={start}, end={end}, step={step})"
+        )
+    all_int = all(isinstance(v, int) for v in (start, end, step))
+    d = dtype or (int64 if all_int else get_default_dtype())
+    return _finish(call(ARANGE, resolve_device(device), (), (start, end, step, d.numpy_dtype)), requires_grad)
+
+
+def linspace(
+    start: Any,
+    end: Any,
+    steps: int,
+    *,
+    dtype: dtype | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """``steps`` values evenly spaced from ``start`` to ``end`` inclusive.
+
+    Example:
+        >>> import tocha
+        >>> tocha.linspace(0, 1, 5)
+        tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
+    """
+    if not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise RuntimeError(f"linspace(): number of steps must be non-negative, got {steps}")
+    d = dtype or get_default_dtype()
+    start, end = _number("linspace", "start", start), _number("linspace", "end", end)
+    return _finish(call(LINSPACE, resolve_device(device), (), (start, end, int(steps), d.numpy_dtype)), requires_grad)
+
+
+def logspace(
+    start: Any,
+    end: Any,
+    steps: int,
+    base: float = 10.0,
+    *,
+    dtype: dtype | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """``steps`` values from ``base**start`` to ``base**end``, evenly spaced in log scale.
+
+    Example:
+        >>> import tocha
+        >>> tocha.logspace(0, 2, 3)
+        tensor([  1.,  10., 100.])
+    """
+    if not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise RuntimeError(f"logspace(): number of steps must be non-negative, got {steps}")
+    d = dtype or get_default_dtype()
+    start, end = _number("logspace", "start", start), _number("logspace", "end", end)
+    return _finish(
+        call(LOGSPACE, resolve_device(device), (), (start, end, int(steps), float(base), d.numpy_dtype)), requires_grad
+    )
+
+
+def eye(
+    n: int,
+    m: int | None = None,
+    *,
+    dtype: dtype | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """An ``n × m`` matrix with ones on the diagonal.
+
+    Example:
+        >>> import tocha
+        >>> tocha.eye(2)
+        tensor([[1., 0.],
+                [0., 1.]])
+    """
+    m = n if m is None else m
+    if n < 0 or m < 0:
+        raise RuntimeError(f"eye(): n and m must be non-negative, got n={n}, m={m}")
+    d = dtype or get_default_dtype()
+    return _finish(call(EYE, resolve_device(device), (), (int(n), int(m), d.numpy_dtype)), requires_grad)
+
+
+# ------------------------------------------------------------------ moves
+
+
+def _to_device_forward(xp: Any, a: Any, source: device, target: device) -> Any:
+    if source is target:
+        return a.copy()
+    host = a if source is CPU else get_backend(source.type).to_host(a)
+    if target is CPU:
+        return np.array(host, copy=host is a)
+    return get_backend(target.type).from_host(np.ascontiguousarray(host), target.index)
+
+
+def _to_device_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
+    source, _ = ctx.params
+    return (to_device(grad, source),)
+
+
+TO_DEVICE = register_op(OpRecord(name="to_device", forward=_to_device_forward, vjp=_to_device_vjp))
+
+
+def to_device(t: Tensor, dev: device) -> Tensor:
+    """A copy of ``t`` on device ``dev`` (``t`` itself when it is already there)."""
+    if t._device is dev:
+        return t
+    xp_of(dev)  # raise the backend's own error (e.g. CuPy missing) before running
+    return call(TO_DEVICE, dev, (t,), (t._device, dev))  # type: ignore[no-any-return]
+
+
+def to_dtype(t: Tensor, d: dtype, *, copy: bool = False) -> Tensor:
+    """``t`` converted to dtype ``d`` (``t`` itself when already of that dtype and no copy is asked)."""
+    if t._dtype is d:
+        return t.clone() if copy else t  # type: ignore[attr-defined,no-any-return]
+    return call(TO_DTYPE, t._device, (t,), (d.numpy_dtype,))  # type: ignore[no-any-return]
+
+
+def _clone_forward(xp: Any, a: Any) -> Any:
+    return a.copy()
+
+
+def _clone_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
+    return (grad,)
+
+
+CLONE = register_op(
+    OpRecord(
+        name="clone",
+        forward=_clone_forward,
+        vjp=_clone_vjp,
+        test=OpTest(samples="unary", reference=np.copy, torch_name="clone"),
+    )
+)
+
+
+def _parse_to(args: tuple[Any, ...], kwargs: dict[str, Any], current: Tensor) -> tuple[device, dtype, bool]:
+    dev: Any = kwargs.pop("device", None)
+    dtype_: Any = kwargs.pop("dtype", None)
+    copy = bool(kwargs.pop("copy", False))
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    positional = list(args)
+    if positional and isinstance(positional[0], TensorBase):
+        other = positional.pop(0)
+        dev, dtype_ = other._device, other._dtype
+    elif positional and isinstance(positional[0], (str, device, int)) and not isinstance(positional[0], bool):
+        dev = positional.pop(0)
+    if positional and isinstance(positional[0], dtype):
+        dtype_ = positional.pop(0)
+    if positional and isinstance(positional[0], bool):
+        positional.pop(0)  # non_blocking
+        if positional and isinstance(positional[0], bool):
+            copy = positional.pop(0)
+    if positional:
+        raise TypeError(f"to() received an invalid combination of arguments: {args!r}")
+    target_device = current._device if dev is None else resolve_device(dev)
+    return target_device, dtype_ or current._dtype, copy
+
+
+class CreationMethods:
+    """Tensor methods that convert between devices and dtypes or make new tensors."""
+
+    __slots__ = ()
+
+    def to(self: Any, *args: Any, **kwargs: Any) -> Tensor:
+        """This tensor on another device and/or dtype: ``to(device, dtype)``, ``to(dtype)``, ``to(other)``.
+
+        Returns ``self`` when nothing changes and ``copy`` is False.
+
+        Example:
+            >>> import tocha
+            >>> tocha.ones(2).to(tocha.int64)
+            tensor([1, 1])
+        """
+        dev, d, copy = _parse_to(args, kwargs, self)
+        result = to_dtype(to_device(self, dev), d)
+        if copy and result is self:
+            return self.clone()  # type: ignore[no-any-return]
+        return result
+
+    def cpu(self: Any) -> Tensor:
+        """This tensor in host memory.
+
+        Example:
+            >>> import tocha
+            >>> tocha.ones(1).cpu().device
+            device(type='cpu')
+        """
+        return to_device(self, CPU)
+
+    def cuda(self: Any, device: DeviceLike | None = None, non_blocking: bool = False) -> Tensor:
+        """This tensor on a CUDA device (the current one unless ``device`` is given)."""
+        target = resolve_device("cuda" if device is None else device if not isinstance(device, int) else f"cuda:{device}")
+        return to_device(self, target)
+
+    def type(self: Any, dtype: dtype | str | None = None) -> Any:
+        """The type name (``'tocha.FloatTensor'``) or, with ``dtype``, a converted tensor."""
+        from .. import _dtype as dtypes
+
+        if dtype is None:
+            names = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+                     "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                     "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+            prefix = "tocha." if self._device.type == "cpu" else f"tocha.{self._device.type}."
+            return f"{prefix}{names[self._dtype.name]}Tensor"
+        if isinstance(dtype, str):
+            found = {v: k for k, v in {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
+                                       "int32": "IntTensor", "bool": "BoolTensor"}.items()}.get(dtype.split(".")[-1])
+            if found is None:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = getattr(dtypes, found)
+        return to_dtype(self, dtype)  # type: ignore[arg-type]
+
+    def type_as(self: Any, other: Tensor) -> Tensor:
+        """This tensor converted to ``other``'s dtype."""
+        return to_dtype(self, other._dtype)
+
+    def float(self: Any) -> Tensor:
+        """Converted to float32."""
+        return to_dtype(self, _dtypes().float32)
+
+    def double(self: Any) -> Tensor:
+        """Converted to float64."""
+        return to_dtype(self, _dtypes().float64)
+
+    def half(self: Any) -> Tensor:
+        """Converted to float16."""
+        return to_dtype(self, _dtypes().float16)
+
+    def bfloat16(self: Any) -> Tensor:
+        """Converted to bfloat16."""
+        return to_dtype(self, _dtypes().bfloat16)
+
+    def int(self: Any) -> Tensor:
+        """Converted to int32."""
+        return to_dtype(self, _dtypes().int32)
+
+    def long(self: Any) -> Tensor:
+        """Converted to int64."""
+        return to_dtype(self, _dtypes().int64)
+
+    def short(self: Any) -> Tensor:
+        """Converted to int16."""
+        return to_dtype(self, _dtypes().int16)
+
+    def char(self: Any) -> Tensor:
+        """Converted to int8."""
+        return to_dtype(self, _dtypes().int8)
+
+    def byte(self: Any) -> Tensor:
+        """Converted to uint8."""
+        return to_dtype(self, _dtypes().uint8)
+
+    def bool(self: Any) -> Tensor:
+        """Converted to bool."""
+        return to_dtype(self, _dtypes().bool)
+
+    def cfloat(self: Any) -> Tensor:
+        """Converted to complex64."""
+        return to_dtype(self, _dtypes().complex64)
+
+    def cdouble(self: Any) -> Tensor:
+        """Converted to complex128."""
+        return to_dtype(self, _dtypes().complex128)
+
+    def clone(self: Any, *, memory_format: Any = None) -> Tensor:
+        """A copy with its own memory (recorded by autograd).
+
+        Example:
+            >>> import tocha
+            >>> a = tocha.zeros(2); b = a.clone(); b[0] = 1
+            >>> a
+            tensor([0., 0.])
+        """
+        return call(CLONE, self._device, (self,), ())  # type: ignore[no-any-return]
+
+    def copy_(self: Any, src: Any, non_blocking: bool = False) -> Tensor:
+        """Copy ``src`` (broadcast, any dtype or device) into this tensor's memory.
+
+        Example:
+            >>> import tocha
+            >>> tocha.zeros(2, 2).copy_(tocha.tensor([1, 2]))
+            tensor([[1., 2.],
+                    [1., 2.]])
+        """
+        return copy_into(self, src)
+
+    def detach(self: Any) -> Tensor:
+        """A tensor sharing this one's memory, cut from autograd history.
+
+        Example:
+            >>> import tocha
+            >>> tocha.ones(2, requires_grad=True).detach().requires_grad
+            False
+        """
+        return wrap(self._data, self._device, self._base if self._base is not None else self)
+
+    def new_tensor(self: Any, data: Any, *, dtype: dtype | None = None, device: DeviceLike | None = None,
+                   requires_grad: bool = False) -> Tensor:
+        """A new tensor from ``data`` with this tensor's dtype and device by default."""
+        return tensor(data, dtype=dtype or self._dtype, device=device or self._device, requires_grad=requires_grad)
+
+    def new_zeros(self: Any, *size: Any, dtype: dtype | None = None, device: DeviceLike | None = None,
+                  requires_grad: bool = False) -> Tensor:
+        """Zeros of the given size with this tensor's dtype and device by default."""
+        return zeros(*size, dtype=dtype or self._dtype, device=device or self._device, requires_grad=requires_grad)
+
+    def new_ones(self: Any, *size: Any, dtype: dtype | None = None, device: DeviceLike | None = None,
+                 requires_grad: bool = False) -> Tensor:
+        """Ones of the given size with this tensor's dtype and device by default."""
+        return ones(*size, dtype=dtype or self._dtype, device=device or self._device, requires_grad=requires_grad)
+
+    def new_full(self: Any, size: ShapeLike, fill_value: Any, *, dtype: dtype | None = None,
+                 device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
+        """``fill_value`` of the given size with this tensor's dtype and device by default."""
+        return full(size, fill_value, dtype=dtype or self._dtype, device=device or self._device,
+                    requires_grad=requires_grad)
+
+    def new_empty(self: Any, *size: Any, dtype: dtype | None = None, device: DeviceLike | None = None,
+                  requires_grad: bool = False) -> Tensor:
+        """An uninitialised tensor of the given size with this tensor's dtype and device by default."""
+        return empty(*size, dtype=dtype or self._dtype, device=device or self._device, requires_grad=requires_grad)
+
+
+def _dtypes() -> Any:
+    from .. import _dtype
+
+    return _dtype
+
+
+def _copy_forward(xp: Any, src: Any) -> Any:
+    return src
+
+
+def _copy_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None]:
+    from ._grad_utils import reduce_to_shape
+
+    shape = ctx.input_shapes[0]
+    return (None if shape is None else to_dtype(reduce_to_shape(grad, shape), ctx.input_dtypes[0]),)
+
+
+COPY = register_op(OpRecord(name="copy_", forward=_copy_forward, vjp=_copy_vjp))
+
+
+def copy_into(target: Tensor, src: Any) -> Tensor:
+    """``target.copy_(src)``: broadcast ``src`` into ``target``'s memory, converting dtype and device."""
+    from ._common import broadcast_shape
+
+    if not isinstance(src, TensorBase):
+        src = tensor(src, dtype=target._dtype)
+    shape = broadcast_shape("copy_", tuple(target._data.shape), tuple(src._data.shape))
+    if shape != tuple(target._data.shape):
+        raise RuntimeError(
+            f"copy_(): output with shape {list(target._data.shape)} doesn't match the broadcast shape {list(shape)}"
+        )
+    from .._dispatch import call_inplace
+
+    return call_inplace(COPY, target._device, target, (to_device(src, target._device),), ())

@@ -1,0 +1,11 @@
+"""linalg ops."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
+
+
+class LinalgMethods:
+    """Tensor methods of this family."""
+
+    __slots__ = ()

@@ -1,0 +1,11 @@
+"""random ops."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
+
+
+class RandomMethods:
+    """Tensor methods of this family."""
+
+    __slots__ = ()

@@ -1,0 +1,11 @@
+"""reduction ops."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
+
+
+class ReductionMethods:
+    """Tensor methods of this family."""
+
+    __slots__ = ()

@@ -1,0 +1,68 @@
+"""``tocha.Tensor``: the data-holding base plus one method mixin per op family."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _tensor_base
+from ._tensor_base import TensorBase
+from ._ops.creation import CreationMethods, tensor
+from ._ops.elementwise import ElementwiseMethods
+from ._ops.indexing import IndexingMethods
+from ._ops.linalg import LinalgMethods
+from ._ops.random import RandomMethods
+from ._ops.reduction import ReductionMethods
+from ._ops.shape import ShapeMethods
+
+__all__ = ["Tensor"]
+
+
+class Tensor(
+    TensorBase,
+    CreationMethods,
+    ElementwiseMethods,
+    ReductionMethods,
+    ShapeMethods,
+    IndexingMethods,
+    LinalgMethods,
+    RandomMethods,
+):
+    """A multi-dimensional array on a device, with PyTorch's API.
+
+    ``Tensor(data)`` and ``Tensor(*sizes)`` are PyTorch's legacy constructors
+    (default dtype); prefer :func:`tocha.tensor`, :func:`tocha.zeros` & co.
+
+    Example:
+        >>> import tocha
+        >>> x = tocha.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> (x @ x.T).sum().item()
+        54.0
+    """
+
+    __slots__ = ()
+    __module__ = "tocha"
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Tensor:
+        from ._dtype import get_default_dtype
+        from ._ops.creation import empty, resolve_device
+
+        dev = resolve_device(kwargs.pop("device", None))
+        if kwargs:
+            raise TypeError(f"Tensor(): got an unexpected keyword argument '{next(iter(kwargs))}'")
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+            source = tensor(args[0], dtype=get_default_dtype(), device=dev)
+        else:
+            source = empty(*args, device=dev) if args else empty(0, device=dev)
+        if cls is Tensor:
+            return source
+        result = TensorBase.__new__(cls)
+        _tensor_base.copy_fields(result, source)
+        return result  # type: ignore[no-any-return]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+_tensor_base._tensor_class = Tensor

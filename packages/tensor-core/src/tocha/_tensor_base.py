@@ -1,0 +1,485 @@
+"""The data-holding part of ``Tensor``: storage, metadata and Python protocols.
+
+Op methods live in mixins next to their ops (``_ops/*``); ``_tensor.Tensor``
+combines them. :func:`wrap` is how every op result becomes a tensor.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any, Iterator
+
+import numpy as np
+
+from ._backend import get_backend
+from ._device import CPU, device
+from ._dtype import _FROM_NUMPY, dtype, from_numpy_dtype
+
+if TYPE_CHECKING:
+    from ._tensor import Tensor
+
+__all__ = ["TensorBase", "wrap", "Size"]
+
+_new = object.__new__
+
+
+class Size(tuple[int, ...]):
+    """The shape of a tensor: a tuple of ints that prints as ``tocha.Size([2, 3])``.
+
+    Example:
+        >>> import tocha
+        >>> tocha.zeros(2, 3).shape
+        tocha.Size([2, 3])
+        >>> tocha.zeros(2, 3).shape.numel()
+        6
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"tocha.Size({list(self)})"
+
+    def numel(self) -> int:
+        """The number of elements a tensor of this shape holds."""
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class TensorBase:
+    """Storage and metadata shared by every tensor; see ``tocha.Tensor``."""
+
+    __slots__ = (
+        "_data",
+        "_dtype",
+        "_device",
+        "_base",
+        "_version",
+        "_requires_grad",
+        "_grad",
+        "_grad_fn",
+        "_autograd_meta",
+        "__weakref__",
+        "__dict__",
+    )
+
+    _data: Any
+    _dtype: dtype
+    _device: device
+    _base: Tensor | None
+    _version: int
+    _requires_grad: bool
+    _grad: Tensor | None
+    _grad_fn: Any
+    _autograd_meta: Any
+
+    # ------------------------------------------------------------ metadata
+
+    @property
+    def data(self) -> Tensor:
+        """This tensor's values without autograd history (shares memory)."""
+        return wrap(self._data, self._device, self._base if self._base is not None else self)  # type: ignore[arg-type]
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, TensorBase):
+            raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
+        self._data = value._data
+        self._dtype = value._dtype
+        self._device = value._device
+
+    @property
+    def shape(self) -> Size:
+        """The tensor's shape as a ``tocha.Size``."""
+        return Size(self._data.shape)
+
+    @property
+    def dtype(self) -> dtype:
+        """The element type."""
+        return self._dtype
+
+    @property
+    def device(self) -> device:
+        """Where the tensor's memory lives."""
+        return self._device
+
+    @property
+    def ndim(self) -> int:
+        """The number of dimensions."""
+        return self._data.ndim  # type: ignore[no-any-return]
+
+    @property
+    def is_cuda(self) -> bool:
+        """Whether the tensor lives on a CUDA device."""
+        return self._device.type == "cuda"
+
+    @property
+    def is_cpu(self) -> bool:
+        """Whether the tensor lives on the CPU."""
+        return self._device.type == "cpu"
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element."""
+        return self._dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the elements occupy (numel × itemsize)."""
+        return int(self._data.size) * self._dtype.itemsize
+
+    def dim(self) -> int:
+        """The number of dimensions (same as ``ndim``)."""
+        return self._data.ndim  # type: ignore[no-any-return]
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape, or the size of dimension ``dim``.
+
+        Example:
+            >>> import tocha
+            >>> tocha.zeros(2, 3).size(), tocha.zeros(2, 3).size(-1)
+            (tocha.Size([2, 3]), 3)
+        """
+        shape = self._data.shape
+        if dim is None:
+            return Size(shape)
+        return shape[_wrap_dim("size", dim, len(shape))]
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self._dtype.itemsize
+
+    def stride(self, dim: int | None = None) -> Any:
+        """Strides in elements (PyTorch's convention, not NumPy's bytes).
+
+        Example:
+            >>> import tocha
+            >>> tocha.zeros(2, 3).stride(), tocha.zeros(2, 3).t().stride()
+            ((3, 1), (1, 3))
+        """
+        item = self._dtype.itemsize
+        strides = tuple(s // item for s in self._data.strides)
+        if dim is None:
+            return strides
+        return strides[_wrap_dim("stride", dim, len(strides))]
+
+    def storage_offset(self) -> int:
+        """Offset in elements of this view's first element within its storage."""
+        if self._base is None:
+            return 0
+        offset = _byte_address(self._data) - _byte_address(self._base._data)
+        return offset // self._dtype.itemsize
+
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        """Whether elements are laid out row-major without gaps.
+
+        Example:
+            >>> import tocha
+            >>> x = tocha.zeros(2, 3)
+            >>> x.is_contiguous(), x.t().is_contiguous()
+            (True, False)
+        """
+        return bool(self._data.flags.c_contiguous)
+
+    def is_floating_point(self) -> bool:
+        """Whether the dtype is a floating-point type."""
+        return self._dtype.is_floating_point
+
+    def is_complex(self) -> bool:
+        """Whether the dtype is a complex type."""
+        return self._dtype.is_complex
+
+    def get_device(self) -> int:
+        """The CUDA device index, or -1 on the CPU."""
+        index = self._device.index
+        return -1 if self._device.type == "cpu" else (0 if index is None else index)
+
+    # ------------------------------------------------------------ autograd attributes
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether autograd records operations on this tensor."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return this tensor.
+
+        Example:
+            >>> import tocha
+            >>> tocha.zeros(2).requires_grad_().requires_grad
+            True
+        """
+        if requires_grad and not (self._dtype.is_floating_point or self._dtype.is_complex):
+            raise RuntimeError(
+                f"only Tensors of floating point and complex dtype can require gradients, got {self._dtype!r}"
+            )
+        if not requires_grad and self._grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a computed "
+                "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
+            )
+        if requires_grad:
+            load_autograd()
+        self._requires_grad = bool(requires_grad)
+        return self  # type: ignore[return-value]
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by ``backward()``, or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, TensorBase):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got {type(value).__name__}")
+            if value._dtype is not self._dtype:
+                raise RuntimeError(f"assigned grad has data of a different type ({value._dtype!r} vs {self._dtype!r})")
+            if value._device is not self._device:
+                raise RuntimeError(f"assigned grad has data located on a different device ({value._device} vs {self._device})")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"assigned grad has data of a different size ({list(value._data.shape)} vs {list(self._data.shape)})"
+                )
+        self._grad = value  # type: ignore[assignment]
+
+    @property
+    def grad_fn(self) -> Any:
+        """The autograd node that produced this tensor (None for leaves)."""
+        return self._grad_fn
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded op."""
+        return self._grad_fn is None
+
+    @property
+    def _version_counter(self) -> int:
+        root = self._base if self._base is not None else self
+        return root._version
+
+    @property
+    def _is_view(self) -> bool:
+        return self._base is not None
+
+    def backward(
+        self,
+        gradient: Tensor | None = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Any = None,
+    ) -> None:
+        """Accumulate gradients of this tensor into the leaves' ``.grad`` (needs tocha-autograd)."""
+        autograd = load_autograd(required=True)
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    # ------------------------------------------------------------ conversion
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number.
+
+        Example:
+            >>> import tocha
+            >>> tocha.tensor([2.5]).item()
+            2.5
+        """
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return _host(self).reshape(()).item()
+
+    def tolist(self) -> Any:
+        """The values as (nested) Python lists of numbers.
+
+        Example:
+            >>> import tocha
+            >>> tocha.tensor([[1, 2], [3, 4]]).tolist()
+            [[1, 2], [3, 4]]
+        """
+        host = _host(self)
+        if self._dtype.name == "bfloat16":
+            host = host.astype(np.float32)
+        return host.tolist()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray[Any, Any]:
+        """The values as a NumPy array sharing memory (CPU tensors without grad).
+
+        Example:
+            >>> import tocha
+            >>> t = tocha.zeros(2)
+            >>> a = t.numpy(); a[0] = 7
+            >>> t
+            tensor([7., 0.])
+        """
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if self._device.type != "cpu":
+            if not force:
+                raise TypeError(
+                    f"can't convert {self._device.type}:{self._device.index or 0} device type tensor to numpy. "
+                    "Use Tensor.cpu() to copy the tensor to host memory first."
+                )
+            return _host(self)
+        return self._data  # type: ignore[no-any-return]
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray[Any, Any]:
+        array = _host(self)
+        if dtype is not None and array.dtype != dtype:
+            return array.astype(dtype)
+        if copy:
+            return array.copy()
+        return array
+
+    def __dlpack__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self) -> Any:
+        return self._data.__dlpack_device__()
+
+    # ------------------------------------------------------------ Python protocols
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return int(self._data.shape[0])
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))  # type: ignore[attr-defined,no-any-return]
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous (shape {list(self._data.shape)})"
+                               if self._data.size > 1 else "Boolean value of Tensor with no values is ambiguous")
+        return bool(_host(self).reshape(()))
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __complex__(self) -> complex:
+        return complex(self.item())
+
+    def __index__(self) -> int:
+        if self._dtype.category > 1 or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        from ._tensor_repr import format_tensor
+
+        return format_tensor(self)  # type: ignore[arg-type]
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (_rebuild, (_host(self).copy(), str(self._device), self._requires_grad))
+
+
+def _rebuild(array: np.ndarray[Any, Any], device_name: str, requires_grad: bool) -> Tensor:
+    dev = device(device_name)
+    data = array if dev is CPU else get_backend(dev.type).from_host(array, dev.index)
+    t = wrap(data, dev)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _byte_address(array: Any) -> int:
+    if isinstance(array, np.ndarray):
+        return int(array.__array_interface__["data"][0])
+    return int(array.data.ptr)
+
+
+def _host(t: TensorBase) -> np.ndarray[Any, Any]:
+    if t._device is CPU:
+        return t._data  # type: ignore[no-any-return]
+    return get_backend(t._device.type).to_host(t._data)
+
+
+def _wrap_dim(op: str, dim: int, ndim: int) -> int:
+    top = max(ndim, 1)
+    if not -top <= dim < top:
+        raise IndexError(f"{op}(): Dimension out of range (expected to be in range of [{-top}, {top - 1}], but got {dim})")
+    return dim + top if dim < 0 else dim
+
+
+# Set by tocha._tensor once Tensor (TensorBase plus the op mixins) exists.
+_tensor_class: type[Any] = TensorBase
+
+
+def wrap(data: Any, dev: device, base: Tensor | None = None) -> Tensor:
+    """Make a tensor around array ``data`` (of ``dev``'s array module) without copying.
+
+    ``base`` is the tensor whose storage ``data`` views; views share their
+    base's version counter.
+    """
+    t = _new(_tensor_class)
+    t._data = data
+    found = _FROM_NUMPY.get(data.dtype)
+    t._dtype = found if found is not None else from_numpy_dtype(data.dtype)
+    t._device = dev
+    t._base = base
+    t._version = 0
+    t._requires_grad = False
+    t._grad = None
+    t._grad_fn = None
+    t._autograd_meta = None
+    return t  # type: ignore[no-any-return]
+
+
+def copy_fields(target: TensorBase, source: TensorBase) -> None:
+    """Make ``target`` (a fresh instance, e.g. of a Tensor subclass) share ``source``'s storage."""
+    target._data = source._data
+    target._dtype = source._dtype
+    target._device = source._device
+    target._base = source._base
+    target._version = 0
+    target._requires_grad = False
+    target._grad = None
+    target._grad_fn = None
+    target._autograd_meta = None
+
+
+_autograd_module: list[Any] = []
+
+
+def load_autograd(*, required: bool = False) -> Any:
+    """Import tocha-autograd once (it installs the gradient layer); None when absent."""
+    if _autograd_module:
+        return _autograd_module[0]
+    try:
+        module = importlib.import_module("tocha.autograd")
+    except ImportError:
+        if required:
+            raise RuntimeError(
+                "backward() needs the tocha-autograd package: pip install tocha-autograd "
+                "(or the full stack: pip install tocha)"
+            ) from None
+        return None
+    if not hasattr(module, "backward"):
+        if required:
+            raise RuntimeError("backward(): the installed tocha-autograd does not provide an engine yet")
+        return None
+    _autograd_module.append(module)
+    return module

@@ -1,0 +1,68 @@
+"""The extension interface: op records, the dispatcher, dispatch layers and backends.
+
+Third-party packages use these names to add ops (with their vjp and test
+metadata), add device types, and interpose on every op call (tracing,
+profiling, autograd). See ARCHITECTURE.md §3 and NOTE [ Dispatch ].
+
+Example:
+    >>> import tocha
+    >>> from tocha.library import OpRecord, register_op, call
+    >>> def _forward(xp, a):
+    ...     return xp.square(a) + 1
+    >>> square_plus_one = register_op(OpRecord(name="doc_square_plus_one", forward=_forward))
+    >>> call(square_plus_one, tocha.device("cpu"), (tocha.tensor([1.0, 2.0]),), ())
+    tensor([2., 5.])
+"""
+
+from ._backend import Backend as Backend
+from ._backend import CpuBackend as CpuBackend
+from ._backend import CudaBackend as CudaBackend
+from ._backend import get_backend as get_backend
+from ._backend import register_backend as register_backend
+from ._dispatch import DispatchLayer as DispatchLayer
+from ._dispatch import OpCall as OpCall
+from ._dispatch import OpRecord as OpRecord
+from ._dispatch import OpTest as OpTest
+from ._dispatch import VjpContext as VjpContext
+from ._dispatch import call as call
+from ._dispatch import call_inplace as call_inplace
+from ._dispatch import get_op as get_op
+from ._dispatch import pop_layer as pop_layer
+from ._dispatch import push_layer as push_layer
+from ._dispatch import register_op as register_op
+from ._dispatch import registered_ops as registered_ops
+from ._dispatch import run_kernel as run_kernel
+from ._dispatch import set_gradient_layer as set_gradient_layer
+from ._tensor_base import wrap as wrap_array
+
+__all__ = [
+    "Backend",
+    "CpuBackend",
+    "CudaBackend",
+    "DispatchLayer",
+    "OpCall",
+    "OpRecord",
+    "OpTest",
+    "VjpContext",
+    "call",
+    "call_inplace",
+    "get_backend",
+    "get_op",
+    "pop_layer",
+    "push_layer",
+    "register_backend",
+    "register_op",
+    "registered_ops",
+    "run_kernel",
+    "set_gradient_layer",
+    "wrap_array",
+]
+
+for _name in __all__:
+    _obj = globals()[_name]
+    if hasattr(_obj, "__module__"):
+        try:
+            _obj.__module__ = "tocha.library"
+        except (AttributeError, TypeError):
+            pass
+del _name, _obj
