@@ -42,6 +42,8 @@ from ._grad_mode import no_grad as no_grad
 from ._grad_mode import set_grad_enabled as set_grad_enabled
 from ._ops.creation import *  # noqa: F403
 from ._ops.creation import __all__ as _creation_all
+from ._ops.dtype_info import *  # noqa: F403
+from ._ops.dtype_info import __all__ as _dtype_info_all
 from ._ops.elementwise import *  # noqa: F403
 from ._ops.elementwise import __all__ as _elementwise_all
 from ._ops.indexing import *  # noqa: F403
@@ -109,6 +111,7 @@ __all__ = [
     "short",
     "uint8",
     *_creation_all,
+    *_dtype_info_all,
     *_elementwise_all,
     *_indexing_all,
     *_linalg_all,

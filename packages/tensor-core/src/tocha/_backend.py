@@ -9,7 +9,8 @@ factories returning an instance.
 from __future__ import annotations
 
 import types
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -147,7 +148,10 @@ class CudaBackend(Backend):
 
     def memory_stats(self, index: int | None = None) -> dict[str, int]:
         pool = self.xp.get_default_memory_pool()
-        return {"allocated_bytes.all.current": int(pool.used_bytes()), "reserved_bytes.all.current": int(pool.total_bytes())}
+        return {
+            "allocated_bytes.all.current": int(pool.used_bytes()),
+            "reserved_bytes.all.current": int(pool.total_bytes()),
+        }
 
     def to_host(self, array: Any) -> np.ndarray[Any, Any]:
         return self.xp.asnumpy(array)  # type: ignore[no-any-return]
@@ -178,7 +182,7 @@ def register_backend(name: str, backend: Backend | Callable[[], Backend]) -> Bac
         ...     name = "mycpu"
         >>> _ = tocha.library.register_backend("mycpu", MyCpu())
         >>> tocha.ones(2, device="mycpu").device
-        device(type='mycpu')
+        device(type='mycpu', index=0)
     """
     instance = backend if isinstance(backend, Backend) else backend()
     if not isinstance(instance, Backend):

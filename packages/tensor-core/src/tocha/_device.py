@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any, ClassVar, Union
 
 __all__ = ["device", "DeviceLike"]
 
@@ -20,29 +20,37 @@ class device:
         ('cpu', 0)
     """
 
-    __slots__ = ("type", "index", "_str", "_xp")
+    __slots__ = ("_str", "_xp", "index", "type")
 
     type: str
     index: int | None
     _str: str
     _xp: Any  # the backend's array module, filled in by tocha._backend.xp_of on first use
 
-    _interned: dict[tuple[str, int | None], device] = {}
+    _interned: ClassVar[dict[tuple[str, int | None], device]] = {}
 
-    def __new__(cls, type: str | device, index: int | None = None) -> device:  # noqa: A002
+    def __new__(cls, type: str | device | int, index: int | None = None) -> device:
+        if index is not None and (isinstance(index, bool) or not isinstance(index, int)):
+            raise TypeError(f"device(): argument 'index' (position 2) must be int, not {index.__class__.__name__}")
+        if type.__class__ is str:
+            found = cls._interned.get((type, index))  # type: ignore[arg-type]
+            if found is not None:
+                return found
         if isinstance(type, device):
             if index is not None:
                 raise TypeError("device(): an index cannot be given with a device object")
             return type
-        if not isinstance(type, str):
-            if isinstance(type, int) and index is None:
-                return cls("cuda", type)
-            raise TypeError(f"device(): expected a string such as 'cpu' or 'cuda:0', got {type!r}")
-        key = (type, index)
-        found = cls._interned.get(key)
-        if found is not None:
-            return found
-        name, parsed_index = _parse(type, index)
+        if isinstance(type, bool) or not isinstance(type, (str, int)):
+            raise TypeError(
+                f"device(): expected a device string such as 'cpu' or 'cuda:0', a device or an int, "
+                f"got {type.__class__.__name__}"
+            )
+        spec = type if isinstance(type, str) else "cuda"
+        if isinstance(type, int):
+            if index is not None:
+                raise TypeError("device(): an index cannot be given with an int device")
+            index = type
+        name, parsed_index = _parse(spec, index)
         canonical = cls._interned.get((name, parsed_index))
         if canonical is None:
             canonical = object.__new__(cls)
@@ -51,7 +59,8 @@ class device:
             canonical._str = name if parsed_index is None else f"{name}:{parsed_index}"
             canonical._xp = None
             cls._interned[(name, parsed_index)] = canonical
-        cls._interned[key] = canonical
+        if isinstance(type, str):
+            cls._interned[(type, index)] = canonical
         return canonical
 
     def __repr__(self) -> str:
@@ -62,24 +71,29 @@ class device:
     def __str__(self) -> str:
         return self._str
 
-    def __reduce__(self) -> tuple[type[device], tuple[str]]:
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
         return (device, (self._str,))
 
 
 def _parse(spec: str, index: int | None) -> tuple[str, int | None]:
+    if not spec:
+        raise RuntimeError("Device string must not be empty")
     name, sep, tail = spec.partition(":")
     if sep:
         if index is not None:
-            raise RuntimeError(f"device(): type (string) must not include an index because index was passed explicitly: {spec}")
-        if not tail.isdigit():
+            raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: {spec}")
+        if not tail.isdigit() or not tail.isascii() or (len(tail) > 1 and tail[0] == "0"):
             raise RuntimeError(f"Invalid device string: '{spec}'")
         index = int(tail)
-    if not name or not name.replace("_", "").isalnum() or not name.islower():
-        raise RuntimeError(f"Invalid device string: '{spec}'")
+    if not name or not name.isascii() or not name.replace("_", "").isalnum() or not name.islower():
+        if not sep and name.strip() != name:
+            raise RuntimeError(f"Invalid device string: '{spec}'")
+        raise RuntimeError(
+            "Expected one of cpu, cuda or the name of a registered backend (lower case) device type at start of "
+            f"device string: {spec}"
+        )
     if index is not None and index < 0:
-        raise RuntimeError(f"Device index must not be negative, got {index}")
-    if name == "cpu" and index not in (None, 0):
-        raise RuntimeError(f"CPU device index must be 0 or absent, got {index}")
+        raise RuntimeError("Device index must not be negative")
     return name, index
 
 

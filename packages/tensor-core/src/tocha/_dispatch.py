@@ -183,6 +183,7 @@ class DispatchLayer:
 
 
 _new = object.__new__
+_ndarray = np.ndarray
 _registry: dict[str, OpRecord] = {}
 
 
@@ -303,8 +304,14 @@ def _wrap_result(op: OpRecord, dev: device, result: Any, inputs: tuple[Any, ...]
         return tuple(wrap(r, dev) for r in result)
     if op.view:
         source = inputs[0]
-        if op.view is True or source._data is result.base or np.may_share_memory(result, source._data):
+        if (
+            op.view is True
+            or source._data is result.base
+            or (dev._xp or xp_of(dev)).may_share_memory(result, source._data)
+        ):
             return wrap(result, dev, source._base if source._base is not None else source)
+    if isinstance(result, np.generic):
+        result = np.asarray(result)  # NumPy ufuncs return scalars for 0-dim operands
     return wrap(result, dev)
 
 
@@ -394,6 +401,8 @@ def call(op: OpRecord, dev: device, inputs: tuple[Any, ...], params: tuple[Any, 
         result = op.forward(xp, *[_unwrap(x) for x in inputs], *params)
     if op.num_outputs != 1 or op.view:
         return _wrap_result(op, dev, result, inputs)
+    if result.__class__ is not _ndarray and isinstance(result, np.generic):
+        result = np.asarray(result)  # NumPy ufuncs return scalars for 0-dim operands
     # wrap(result, dev), inlined: this is the small-op hot path.
     t = _new(_tensor_base._tensor_class)
     t._data = result

@@ -58,7 +58,7 @@ class dtype:
         tocha.int64
     """
 
-    __slots__ = ("name", "itemsize", "category", "is_signed", "numpy_dtype", "_real")
+    __slots__ = ("_real", "category", "is_signed", "itemsize", "name", "numpy_dtype")
 
     name: str
     itemsize: int
@@ -113,7 +113,7 @@ class dtype:
         return self.name
 
 
-bool = dtype("bool", np.bool_, _BOOL, False)  # noqa: A001
+bool = dtype("bool", np.bool_, _BOOL, False)
 uint8 = dtype("uint8", np.uint8, _INT, False)
 int8 = dtype("int8", np.int8, _INT, True)
 int16 = dtype("int16", np.int16, _INT, True)
@@ -211,9 +211,7 @@ def promote_types(type1: dtype, type2: dtype) -> dtype:
     try:
         return _PROMOTION[type1, type2]
     except KeyError:
-        raise TypeError(
-            f"promote_types(): expected two tocha dtypes, got {type1!r} and {type2!r}"
-        ) from None
+        raise TypeError(f"promote_types(): expected two tocha dtypes, got {type1!r} and {type2!r}") from None
 
 
 def can_cast(from_: dtype, to: dtype) -> _builtin_bool:

@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 
 from . import _tensor_base
-from ._tensor_base import TensorBase
 from ._ops.creation import CreationMethods, tensor
 from ._ops.elementwise import ElementwiseMethods
 from ._ops.indexing import IndexingMethods
@@ -15,6 +14,7 @@ from ._ops.linalg import LinalgMethods
 from ._ops.random import RandomMethods
 from ._ops.reduction import ReductionMethods
 from ._ops.shape import ShapeMethods
+from ._tensor_base import TensorBase
 
 __all__ = ["Tensor"]
 
@@ -38,7 +38,7 @@ class Tensor(
         >>> import tocha
         >>> x = tocha.tensor([[1.0, 2.0], [3.0, 4.0]])
         >>> (x @ x.T).sum().item()
-        54.0
+        52.0
     """
 
     __slots__ = ()
@@ -51,8 +51,15 @@ class Tensor(
         dev = resolve_device(kwargs.pop("device", None))
         if kwargs:
             raise TypeError(f"Tensor(): got an unexpected keyword argument '{next(iter(kwargs))}'")
-        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
-            source = tensor(args[0], dtype=get_default_dtype(), device=dev)
+        data = args[0] if len(args) == 1 else None
+        if isinstance(data, TensorBase):
+            source = _tensor_base.wrap(data._data, data._device, data._base or data)  # type: ignore[arg-type]
+        elif isinstance(data, _tensor_base.Size):
+            source = empty(*data, device=dev)
+        elif data is not None and not isinstance(data, (int, np.integer)):
+            if not isinstance(data, (list, tuple, np.ndarray)):
+                raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
+            source = tensor(data, dtype=get_default_dtype(), device=dev)
         else:
             source = empty(*args, device=dev) if args else empty(0, device=dev)
         if cls is Tensor:

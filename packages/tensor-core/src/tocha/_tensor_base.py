@@ -7,7 +7,8 @@ combines them. :func:`wrap` is how every op result becomes a tensor.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -51,18 +52,21 @@ class TensorBase:
     """Storage and metadata shared by every tensor; see ``tocha.Tensor``."""
 
     __slots__ = (
-        "_data",
-        "_dtype",
-        "_device",
+        "__dict__",
+        "__weakref__",
+        "_autograd_meta",
         "_base",
-        "_version",
-        "_requires_grad",
+        "_data",
+        "_device",
+        "_dtype",
         "_grad",
         "_grad_fn",
-        "_autograd_meta",
-        "__weakref__",
-        "__dict__",
+        "_requires_grad",
+        "_version",
     )
+
+    # NumPy defers binary operators to the tensor (ndarray + tensor gives a tensor), as with PyTorch.
+    __array_priority__ = 1000
 
     _data: Any
     _dtype: dtype
@@ -126,7 +130,7 @@ class TensorBase:
 
     @property
     def nbytes(self) -> int:
-        """Bytes the elements occupy (numel × itemsize)."""
+        """Bytes the elements occupy (numel * itemsize)."""
         return int(self._data.size) * self._dtype.itemsize
 
     def dim(self) -> int:
@@ -222,7 +226,7 @@ class TensorBase:
         """
         if requires_grad and not (self._dtype.is_floating_point or self._dtype.is_complex):
             raise RuntimeError(
-                f"only Tensors of floating point and complex dtype can require gradients, got {self._dtype!r}"
+                f"Only Tensors of floating point and complex dtype can require gradients (got {self._dtype!r})"
             )
         if not requires_grad and self._grad_fn is not None:
             raise RuntimeError(
@@ -247,10 +251,13 @@ class TensorBase:
             if value._dtype is not self._dtype:
                 raise RuntimeError(f"assigned grad has data of a different type ({value._dtype!r} vs {self._dtype!r})")
             if value._device is not self._device:
-                raise RuntimeError(f"assigned grad has data located on a different device ({value._device} vs {self._device})")
+                raise RuntimeError(
+                    f"assigned grad has data located on a different device ({value._device} vs {self._device})"
+                )
             if value._data.shape != self._data.shape:
                 raise RuntimeError(
-                    f"assigned grad has data of a different size ({list(value._data.shape)} vs {list(self._data.shape)})"
+                    "assigned grad has data of a different size "
+                    f"({list(value._data.shape)} vs {list(self._data.shape)})"
                 )
         self._grad = value  # type: ignore[assignment]
 
@@ -295,9 +302,7 @@ class TensorBase:
             2.5
         """
         if self._data.size != 1:
-            raise RuntimeError(
-                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
-            )
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
         return _host(self).reshape(()).item()
 
     def tolist(self) -> Any:
@@ -335,18 +340,43 @@ class TensorBase:
         return self._data  # type: ignore[no-any-return]
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray[Any, Any]:
+        """The values as a NumPy array: shares memory on the CPU unless ``copy`` or ``dtype`` asks otherwise.
+
+        Example:
+            >>> import numpy as np, tocha
+            >>> t = tocha.zeros(2)
+            >>> np.asarray(t)[0] = 3
+            >>> t
+            tensor([3., 0.])
+        """
+        if copy is False and (self._device is not CPU or (dtype is not None and np.dtype(dtype) != self._data.dtype)):
+            raise ValueError(
+                f"__array__(): copy=False was requested but a {self._dtype!r} tensor on {self._device} "
+                f"cannot be seen as a NumPy array of dtype {self._data.dtype if dtype is None else np.dtype(dtype)} "
+                "without a copy"
+            )
         array = _host(self)
         if dtype is not None and array.dtype != dtype:
             return array.astype(dtype)
         if copy:
-            return array.copy()
+            return array.copy()  # type: ignore[no-any-return]
         return array
 
     def __dlpack__(self, *args: Any, **kwargs: Any) -> Any:
+        """A DLPack capsule of this tensor's memory (the array module's own export)."""
+        if self._requires_grad:
+            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
         return self._data.__dlpack__(*args, **kwargs)
 
     def __dlpack_device__(self) -> Any:
+        """``(device_type, index)`` in DLPack's numbering (1 = CPU, 2 = CUDA)."""
         return self._data.__dlpack_device__()
+
+    def __array_namespace__(self, *, api_version: str | None = None) -> Any:
+        """The Python Array API namespace for tocha tensors (see ``tocha._ops.interop``)."""
+        from ._ops.interop import array_namespace
+
+        return array_namespace(api_version)
 
     # ------------------------------------------------------------ Python protocols
 
@@ -362,18 +392,26 @@ class TensorBase:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous (shape {list(self._data.shape)})"
-                               if self._data.size > 1 else "Boolean value of Tensor with no values is ambiguous")
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous (shape {list(self._data.shape)})"
+                if self._data.size > 1
+                else "Boolean value of Tensor with no values is ambiguous"
+            )
         return bool(_host(self).reshape(()))
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar())
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar())
 
     def __complex__(self) -> complex:
-        return complex(self.item())
+        return complex(self._scalar())
+
+    def _scalar(self) -> Any:
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return _host(self).reshape(()).item()
 
     def __index__(self) -> int:
         if self._dtype.category > 1 or self._data.size != 1:
@@ -390,7 +428,9 @@ class TensorBase:
     def __format__(self, spec: str) -> str:
         if self._data.ndim == 0:
             return format(self.item(), spec)
-        return format(repr(self), spec)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return repr(self)
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         return (_rebuild, (_host(self).copy(), str(self._device), self._requires_grad))
@@ -420,7 +460,9 @@ def _host(t: TensorBase) -> np.ndarray[Any, Any]:
 def _wrap_dim(op: str, dim: int, ndim: int) -> int:
     top = max(ndim, 1)
     if not -top <= dim < top:
-        raise IndexError(f"{op}(): Dimension out of range (expected to be in range of [{-top}, {top - 1}], but got {dim})")
+        raise IndexError(
+            f"{op}(): Dimension out of range (expected to be in range of [{-top}, {top - 1}], but got {dim})"
+        )
     return dim + top if dim < 0 else dim
 
 

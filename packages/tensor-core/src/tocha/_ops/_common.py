@@ -57,10 +57,10 @@ def scalar_or_tensor(op: str, x: Any) -> Any:
     NumPy scalars become Python numbers and NumPy arrays become tensors
     sharing their memory; anything else raises PyTorch's TypeError.
     """
+    if isinstance(x, np.generic):  # first: np.float64 and np.complex128 subclass float and complex
+        return x.item()
     if isinstance(x, (TensorBase, *_SCALAR_TYPES)):
         return x
-    if isinstance(x, np.generic):
-        return x.item()
     if isinstance(x, np.ndarray):
         from_numpy_dtype(x.dtype)
         return wrap(x, CPU)
@@ -180,7 +180,7 @@ def cast_operand(x: Any, to: dtype, dev: device) -> Any:
         if x._device is not dev:
             from .creation import to_device
 
-            x = to_device(x, dev)
+            x = to_device(x, dev)  # type: ignore[arg-type]
         if x._dtype is to:
             return x
         return call(TO_DTYPE, dev, (x,), (to.numpy_dtype,))
@@ -206,8 +206,7 @@ def prepare_scalar(value: Any, to: dtype) -> Any:
 
 
 _INT_BOUNDS = {
-    name: (int(np.iinfo(name).min), int(np.iinfo(name).max))
-    for name in ("uint8", "int8", "int16", "int32", "int64")
+    name: (int(np.iinfo(name).min), int(np.iinfo(name).max)) for name in ("uint8", "int8", "int16", "int32", "int64")
 }
 
 
@@ -263,7 +262,7 @@ def normalize_dims(op: str, dims: int | Sequence[int] | None, ndim: int) -> tupl
     if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool):
         return (normalize_dim(op, int(dims), ndim),)
     result: list[int] = []
-    for d in dims:
+    for d in dims:  # type: ignore[union-attr]
         n = normalize_dim(op, d, ndim)
         if n in result:
             raise RuntimeError(f"{op}(): dim {n} appears multiple times in the list of dims")

@@ -26,5 +26,5 @@ def reduce_to_shape(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     dims = tuple(range(lead)) + tuple(
         lead + i for i, size in enumerate(shape) if size == 1 and grad_shape[lead + i] != 1
     )
-    summed = grad.sum(dim=dims, keepdim=True) if dims else grad
+    summed: Tensor = grad.sum(dim=dims, keepdim=True) if dims else grad
     return summed.reshape(shape)

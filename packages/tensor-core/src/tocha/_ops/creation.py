@@ -23,7 +23,8 @@ from .._dtype import (
     int64,
 )
 from .._tensor_base import TensorBase, wrap
-from ._common import TO_DTYPE, scalar_or_tensor
+from . import creation_samples as _samples
+from ._common import TO_DTYPE, scalar_or_tensor, type_name
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
@@ -46,9 +47,6 @@ __all__ = [
     "logspace",
     "eye",
     "scalar_tensor",
-    "to_device",
-    "resolve_device",
-    "size_args",
 ]
 
 ShapeLike = int | Sequence[int]
@@ -58,22 +56,24 @@ def resolve_device(dev: DeviceLike | None) -> device:
     """A device argument as a ``tocha.device`` (None → cpu; 'cuda' → the current CUDA device)."""
     if dev is None:
         return CPU
-    d = device(dev)
-    if d.index is None and d.type != "cpu":
+    d = device(dev) if not isinstance(dev, int) else device("cuda", dev)
+    if d.type == "cpu":
+        return CPU  # 'cpu:0' names the one CPU device, as in PyTorch
+    if d.index is None:
         return device(d.type, get_backend(d.type).current_device())
     return d
 
 
 def size_args(op: str, size: tuple[Any, ...]) -> tuple[int, ...]:
     """``zeros(2, 3)`` and ``zeros((2, 3))`` both as ``(2, 3)``, validated."""
-    if len(size) == 1 and isinstance(size[0], (list, tuple, np.ndarray)) or (
-        len(size) == 1 and type(size[0]).__name__ == "Size"
-    ):
+    if len(size) == 1 and isinstance(size[0], (list, tuple, np.ndarray)):
         size = tuple(size[0])
     shape: list[int] = []
     for s in size:
         if isinstance(s, bool) or not isinstance(s, (int, np.integer, TensorBase)):
-            raise TypeError(f"{op}(): argument 'size' must be tuple of ints, but found element of type {type(s).__name__}")
+            raise TypeError(
+                f"{op}(): argument 'size' must be tuple of ints, but found element of type {type(s).__name__}"
+            )
         n = int(s)
         if n < 0:
             raise RuntimeError(f"{op}(): Trying to create tensor with negative dimension {n}: {list(size)}")
@@ -94,7 +94,13 @@ def _upload_forward(xp: Any, host: np.ndarray[Any, Any]) -> Any:
     return host if xp is np else xp.asarray(host)
 
 
-UPLOAD = register_op(OpRecord(name="tensor", forward=_upload_forward))
+UPLOAD = register_op(
+    OpRecord(
+        name="tensor",
+        forward=_upload_forward,
+        test=OpTest(samples=_samples.data_samples, reference=_samples.tensor_reference, torch_name="tensor"),
+    )
+)
 
 
 def _infer_dtype(data: Any) -> dtype | None:
@@ -134,6 +140,10 @@ def _host_array(op: str, data: Any, dtype_: dtype | None) -> np.ndarray[Any, Any
     if isinstance(data, (list, tuple)):
         _check_rectangular(data)
         data = _items(data)
+    elif isinstance(data, np.generic):
+        data = data.item()
+    elif not isinstance(data, (bool, int, float, complex)):
+        raise TypeError(f"{op}(): invalid data type '{type(data).__name__}'")
     inferred = _infer_dtype(data)
     target = dtype_ or inferred
     try:
@@ -197,7 +207,9 @@ def tensor(
     elif isinstance(data, TensorBase):
         host = host.copy() if np.shares_memory(host, data._data) else host
     dev = resolve_device(device)
-    return _finish(call(UPLOAD, dev, (), (np.ascontiguousarray(host),)), requires_grad)
+    if not host.flags.c_contiguous:
+        host = host.copy()
+    return _finish(call(UPLOAD, dev, (), (host,)), requires_grad)
 
 
 def as_tensor(data: Any, dtype: dtype | None = None, device: DeviceLike | None = None) -> Tensor:
@@ -272,8 +284,28 @@ def _empty_forward(xp: Any, shape: tuple[int, ...], np_dtype: Any) -> Any:
     return xp.empty(shape, dtype=np_dtype)
 
 
-FULL = register_op(OpRecord(name="full", forward=_full_forward))
-EMPTY = register_op(OpRecord(name="empty", forward=_empty_forward))
+FULL = register_op(
+    OpRecord(
+        name="full",
+        forward=_full_forward,
+        test=OpTest(samples=_samples.full_samples, reference=_samples.full_reference, torch_name="full"),
+    )
+)
+EMPTY = register_op(
+    OpRecord(
+        name="empty",
+        forward=_empty_forward,
+        test=OpTest(
+            samples=_samples.empty_samples,
+            reference=_samples.empty_reference,
+            torch_name="empty",
+            skips={
+                "forward": "empty's values are uninitialised; test_creation.py checks its shape and dtype",
+                "torch": "empty's values are uninitialised; test_creation.py checks its shape and dtype",
+            },
+        ),
+    )
+)
 
 
 def _fill_dtype(value: Any, dtype_: dtype | None) -> dtype:
@@ -459,10 +491,34 @@ def _eye_forward(xp: Any, n: int, m: int, np_dtype: Any) -> Any:
     return xp.eye(n, m, dtype=np_dtype)
 
 
-ARANGE = register_op(OpRecord(name="arange", forward=_arange_forward))
-LINSPACE = register_op(OpRecord(name="linspace", forward=_linspace_forward))
-LOGSPACE = register_op(OpRecord(name="logspace", forward=_logspace_forward))
-EYE = register_op(OpRecord(name="eye", forward=_eye_forward))
+ARANGE = register_op(
+    OpRecord(
+        name="arange",
+        forward=_arange_forward,
+        test=OpTest(samples=_samples.arange_samples, reference=_samples.arange_reference, torch_name="arange"),
+    )
+)
+LINSPACE = register_op(
+    OpRecord(
+        name="linspace",
+        forward=_linspace_forward,
+        test=OpTest(samples=_samples.linspace_samples, reference=_samples.linspace_reference, torch_name="linspace"),
+    )
+)
+LOGSPACE = register_op(
+    OpRecord(
+        name="logspace",
+        forward=_logspace_forward,
+        test=OpTest(samples=_samples.logspace_samples, reference=_samples.logspace_reference, torch_name="logspace"),
+    )
+)
+EYE = register_op(
+    OpRecord(
+        name="eye",
+        forward=_eye_forward,
+        test=OpTest(samples=_samples.eye_samples, reference=_samples.eye_reference, torch_name="eye"),
+    )
+)
 
 
 def _number(op: str, name: str, x: Any) -> Any:
@@ -499,10 +555,12 @@ def arange(
         raise RuntimeError("arange(): step must be nonzero")
     if (end - start) * step < 0 and end != start:
         raise RuntimeError(
-            f"arange(): upper bound and larger bound inconsistent with step sign (start={start}, end={end}, step={step})"
+            f"arange(): upper bound and lower bound inconsistent with step sign (start={start}, end={end}, step={step})"
         )
     all_int = all(isinstance(v, int) for v in (start, end, step))
     d = dtype or (int64 if all_int else get_default_dtype())
+    if d.category in (_BOOL, _COMPLEX):
+        raise NotImplementedError(f"arange(): not implemented for '{type_name(d)}'")
     return _finish(call(ARANGE, resolve_device(device), (), (start, end, step, d.numpy_dtype)), requires_grad)
 
 
@@ -572,8 +630,10 @@ def eye(
                 [0., 1.]])
     """
     m = n if m is None else m
-    if n < 0 or m < 0:
-        raise RuntimeError(f"eye(): n and m must be non-negative, got n={n}, m={m}")
+    if n < 0:
+        raise RuntimeError(f"eye(): n must be greater or equal to 0, got {n}")
+    if m < 0:
+        raise RuntimeError(f"eye(): m must be greater or equal to 0, got {m}")
     d = dtype or get_default_dtype()
     return _finish(call(EYE, resolve_device(device), (), (int(n), int(m), d.numpy_dtype)), requires_grad)
 
@@ -587,7 +647,7 @@ def _to_device_forward(xp: Any, a: Any, source: device, target: device) -> Any:
     host = a if source is CPU else get_backend(source.type).to_host(a)
     if target is CPU:
         return np.array(host, copy=host is a)
-    return get_backend(target.type).from_host(np.ascontiguousarray(host), target.index)
+    return get_backend(target.type).from_host(host if host.flags.c_contiguous else host.copy(), target.index)
 
 
 def _to_device_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
@@ -595,7 +655,14 @@ def _to_device_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
     return (to_device(grad, source),)
 
 
-TO_DEVICE = register_op(OpRecord(name="to_device", forward=_to_device_forward, vjp=_to_device_vjp))
+TO_DEVICE = register_op(
+    OpRecord(
+        name="to_device",
+        forward=_to_device_forward,
+        vjp=_to_device_vjp,
+        test=OpTest(samples=_samples.to_device_samples, reference=_samples.to_device_reference),
+    )
+)
 
 
 def to_device(t: Tensor, dev: device) -> Tensor:
@@ -690,7 +757,9 @@ class CreationMethods:
 
     def cuda(self: Any, device: DeviceLike | None = None, non_blocking: bool = False) -> Tensor:
         """This tensor on a CUDA device (the current one unless ``device`` is given)."""
-        target = resolve_device("cuda" if device is None else device if not isinstance(device, int) else f"cuda:{device}")
+        target = resolve_device(
+            "cuda" if device is None else device if not isinstance(device, int) else f"cuda:{device}"
+        )
         return to_device(self, target)
 
     def type(self: Any, dtype: dtype | str | None = None) -> Any:
@@ -698,14 +767,33 @@ class CreationMethods:
         from .. import _dtype as dtypes
 
         if dtype is None:
-            names = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
-                     "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                     "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+            names = {
+                "float32": "Float",
+                "float64": "Double",
+                "float16": "Half",
+                "bfloat16": "BFloat16",
+                "int64": "Long",
+                "int32": "Int",
+                "int16": "Short",
+                "int8": "Char",
+                "uint8": "Byte",
+                "bool": "Bool",
+                "complex64": "ComplexFloat",
+                "complex128": "ComplexDouble",
+            }
             prefix = "tocha." if self._device.type == "cpu" else f"tocha.{self._device.type}."
             return f"{prefix}{names[self._dtype.name]}Tensor"
         if isinstance(dtype, str):
-            found = {v: k for k, v in {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
-                                       "int32": "IntTensor", "bool": "BoolTensor"}.items()}.get(dtype.split(".")[-1])
+            found = {
+                v: k
+                for k, v in {
+                    "float32": "FloatTensor",
+                    "float64": "DoubleTensor",
+                    "int64": "LongTensor",
+                    "int32": "IntTensor",
+                    "bool": "BoolTensor",
+                }.items()
+            }.get(dtype.split(".")[-1])
             if found is None:
                 raise ValueError(f"invalid type: '{dtype}'")
             dtype = getattr(dtypes, found)
@@ -715,6 +803,82 @@ class CreationMethods:
         """This tensor converted to ``other``'s dtype."""
         return to_dtype(self, other._dtype)
 
+    def clone(self: Any, *, memory_format: Any = None) -> Tensor:
+        """A copy with its own memory (recorded by autograd).
+
+        Example:
+            >>> import tocha
+            >>> a = tocha.zeros(2); b = a.clone(); b[0] = 1
+            >>> a
+            tensor([0., 0.])
+        """
+        return call(CLONE, self._device, (self,), ())  # type: ignore[no-any-return]
+
+    def copy_(self: Any, src: Any, non_blocking: bool = False) -> Tensor:
+        """Copy ``src`` (broadcast, any dtype or device) into this tensor's memory.
+
+        Example:
+            >>> import tocha
+            >>> tocha.zeros(2, 2).copy_(tocha.tensor([1, 2]))
+            tensor([[1., 2.],
+                    [1., 2.]])
+        """
+        return copy_into(self, src)
+
+    def detach(self: Any) -> Tensor:
+        """A tensor sharing this one's memory, cut from autograd history.
+
+        Example:
+            >>> import tocha
+            >>> tocha.ones(2, requires_grad=True).detach().requires_grad
+            False
+        """
+        return wrap(self._data, self._device, self._base if self._base is not None else self)
+
+    def new_tensor(
+        self: Any,
+        data: Any,
+        *,
+        dtype: dtype | None = None,
+        device: DeviceLike | None = None,
+        requires_grad: bool = False,
+    ) -> Tensor:
+        """A new tensor from ``data`` with this tensor's dtype and device by default."""
+        return tensor(data, dtype=dtype or self._dtype, device=device or self._device, requires_grad=requires_grad)
+
+    def new_zeros(
+        self: Any, *size: Any, dtype: dtype | None = None, device: DeviceLike | None = None, requires_grad: bool = False
+    ) -> Tensor:
+        """Zeros of the given size with this tensor's dtype and device by default."""
+        return zeros(*size, dtype=dtype or self._dtype, device=device or self._device, requires_grad=requires_grad)
+
+    def new_ones(
+        self: Any, *size: Any, dtype: dtype | None = None, device: DeviceLike | None = None, requires_grad: bool = False
+    ) -> Tensor:
+        """Ones of the given size with this tensor's dtype and device by default."""
+        return ones(*size, dtype=dtype or self._dtype, device=device or self._device, requires_grad=requires_grad)
+
+    def new_full(
+        self: Any,
+        size: ShapeLike,
+        fill_value: Any,
+        *,
+        dtype: dtype | None = None,
+        device: DeviceLike | None = None,
+        requires_grad: bool = False,
+    ) -> Tensor:
+        """``fill_value`` of the given size with this tensor's dtype and device by default."""
+        return full(
+            size, fill_value, dtype=dtype or self._dtype, device=device or self._device, requires_grad=requires_grad
+        )
+
+    def new_empty(
+        self: Any, *size: Any, dtype: dtype | None = None, device: DeviceLike | None = None, requires_grad: bool = False
+    ) -> Tensor:
+        """An uninitialised tensor of the given size with this tensor's dtype and device by default."""
+        return empty(*size, dtype=dtype or self._dtype, device=device or self._device, requires_grad=requires_grad)
+
+    # The dtype shortcuts come last: their names (float, int, bool) shadow the builtins in the class body.
     def float(self: Any) -> Tensor:
         """Converted to float32."""
         return to_dtype(self, _dtypes().float32)
@@ -762,64 +926,6 @@ class CreationMethods:
     def cdouble(self: Any) -> Tensor:
         """Converted to complex128."""
         return to_dtype(self, _dtypes().complex128)
-
-    def clone(self: Any, *, memory_format: Any = None) -> Tensor:
-        """A copy with its own memory (recorded by autograd).
-
-        Example:
-            >>> import tocha
-            >>> a = tocha.zeros(2); b = a.clone(); b[0] = 1
-            >>> a
-            tensor([0., 0.])
-        """
-        return call(CLONE, self._device, (self,), ())  # type: ignore[no-any-return]
-
-    def copy_(self: Any, src: Any, non_blocking: bool = False) -> Tensor:
-        """Copy ``src`` (broadcast, any dtype or device) into this tensor's memory.
-
-        Example:
-            >>> import tocha
-            >>> tocha.zeros(2, 2).copy_(tocha.tensor([1, 2]))
-            tensor([[1., 2.],
-                    [1., 2.]])
-        """
-        return copy_into(self, src)
-
-    def detach(self: Any) -> Tensor:
-        """A tensor sharing this one's memory, cut from autograd history.
-
-        Example:
-            >>> import tocha
-            >>> tocha.ones(2, requires_grad=True).detach().requires_grad
-            False
-        """
-        return wrap(self._data, self._device, self._base if self._base is not None else self)
-
-    def new_tensor(self: Any, data: Any, *, dtype: dtype | None = None, device: DeviceLike | None = None,
-                   requires_grad: bool = False) -> Tensor:
-        """A new tensor from ``data`` with this tensor's dtype and device by default."""
-        return tensor(data, dtype=dtype or self._dtype, device=device or self._device, requires_grad=requires_grad)
-
-    def new_zeros(self: Any, *size: Any, dtype: dtype | None = None, device: DeviceLike | None = None,
-                  requires_grad: bool = False) -> Tensor:
-        """Zeros of the given size with this tensor's dtype and device by default."""
-        return zeros(*size, dtype=dtype or self._dtype, device=device or self._device, requires_grad=requires_grad)
-
-    def new_ones(self: Any, *size: Any, dtype: dtype | None = None, device: DeviceLike | None = None,
-                 requires_grad: bool = False) -> Tensor:
-        """Ones of the given size with this tensor's dtype and device by default."""
-        return ones(*size, dtype=dtype or self._dtype, device=device or self._device, requires_grad=requires_grad)
-
-    def new_full(self: Any, size: ShapeLike, fill_value: Any, *, dtype: dtype | None = None,
-                 device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
-        """``fill_value`` of the given size with this tensor's dtype and device by default."""
-        return full(size, fill_value, dtype=dtype or self._dtype, device=device or self._device,
-                    requires_grad=requires_grad)
-
-    def new_empty(self: Any, *size: Any, dtype: dtype | None = None, device: DeviceLike | None = None,
-                  requires_grad: bool = False) -> Tensor:
-        """An uninitialised tensor of the given size with this tensor's dtype and device by default."""
-        return empty(*size, dtype=dtype or self._dtype, device=device or self._device, requires_grad=requires_grad)
 
 
 def _dtypes() -> Any:

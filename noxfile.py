@@ -1,0 +1,182 @@
+"""Every developer task of the tocha monorepo is a nox session.
+
+The README's two commands::
+
+    python3 -m pip install nox uv && nox -s demo
+    python3 -m pip install nox uv && nox -s lint typecheck deps tests integration
+
+Sessions: ``lint``, ``typecheck``, ``deps``, ``tests`` (runs ``tests-<package>`` for every folder under
+``packages/``, each in a venv holding only that package and the siblings it declares, so an undeclared import
+fails), ``integration``, ``build``, ``bench`` and ``demo``. ``nox -l`` lists them.
+
+PyTorch is an optional test oracle: sessions that use it install ``torch==2.13.0`` with pip (uv does not see the
+wheel that lies on the CI machine) and carry on without it when that fails; the tests that need it then skip.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import nox
+import nox.command
+import nox.project
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.error_on_external_run = True
+
+ROOT = Path(__file__).parent
+PACKAGES_DIR = ROOT / "packages"
+TORCH = "torch==2.13.0"
+RUFF = "ruff==0.17.6"
+MYPY = "mypy==2.4.1"
+PYTEST = "pytest>=8"
+
+
+def _pyproject(folder: str) -> dict[str, object]:
+    data: dict[str, object] = nox.project.load_toml(PACKAGES_DIR / folder / "pyproject.toml")
+    return data
+
+
+def _package_folders() -> list[str]:
+    """The package folders, tensor-core first and the ``tocha`` meta distribution last."""
+    folders = sorted(p.parent.name for p in PACKAGES_DIR.glob("*/pyproject.toml"))
+    order = {"tensor-core": 0, "tocha": 2}
+    return sorted(folders, key=lambda name: (order.get(name, 1), name))
+
+
+PACKAGES = _package_folders()
+DIST_TO_FOLDER = {str(_pyproject(folder)["project"]["name"]): folder for folder in PACKAGES}  # type: ignore[index]
+
+
+def _requirement_name(requirement: str) -> str:
+    match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement.strip())
+    assert match is not None, requirement
+    return match.group(0).lower().replace("_", "-")
+
+
+def _siblings(folder: str) -> list[str]:
+    """``folder`` and the sibling folders it needs, directly or through another sibling, read from pyprojects."""
+    found: list[str] = []
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        if current in found:
+            continue
+        found.append(current)
+        project = _pyproject(current)["project"]
+        for requirement in project.get("dependencies", []):  # type: ignore[attr-defined]
+            sibling = DIST_TO_FOLDER.get(_requirement_name(requirement))
+            if sibling is not None:
+                pending.append(sibling)
+    return sorted(found, key=PACKAGES.index)
+
+
+def _install_editable(session: nox.Session, folders: list[str], *extra: str) -> None:
+    args: list[str] = []
+    for folder in folders:
+        args += ["-e", f"packages/{folder}"]
+    session.install(*args, *extra)
+
+
+def _install_torch(session: nox.Session) -> None:
+    """Install PyTorch (the optional oracle) with pip; carry on without it when that fails."""
+    if session.venv_backend == "uv":
+        session.install("pip")
+    try:
+        session.run("python", "-m", "pip", "install", "--quiet", TORCH)
+    except nox.command.CommandFailed:
+        session.warn(f"could not install {TORCH}: the tests and benchmarks that compare with PyTorch will skip")
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff: lint and format check over the whole repository."""
+    session.install(RUFF)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy over every package's src (strict, as pyproject.toml sets it), all packages editable in one venv."""
+    code = [folder for folder in PACKAGES if (PACKAGES_DIR / folder / "src").is_dir()]
+    _install_editable(session, code, MYPY)
+    modules: list[str] = []
+    for folder in code:
+        src = PACKAGES_DIR / folder / "src" / "tocha"
+        if folder == "tensor-core":
+            modules += ["-p", "tocha"]
+        else:
+            modules += [arg for sub in sorted(src.iterdir()) if sub.is_dir() for arg in ("-p", f"tocha.{sub.name}")]
+    session.run("mypy", *modules, *session.posargs)  # strict = true (and its exceptions) in pyproject.toml
+
+
+@nox.session
+def deps(session: nox.Session) -> None:
+    """The dependency contract of ARCHITECTURE.md §2, checked by tools/check_deps.py (and its own tests)."""
+    session.install(PYTEST, "tomli; python_version < '3.11'")
+    session.run("python", "tools/check_deps.py")
+    session.run("pytest", "-q", "tools/tests")
+
+
+def _tests(session: nox.Session, folder: str) -> None:
+    """Run one package's tests and doctests in a venv holding only it and its declared siblings."""
+    _install_editable(session, _siblings(folder), PYTEST)
+    if folder == "tensor-core":
+        _install_torch(session)
+    paths = [f"packages/{folder}/{sub}" for sub in ("tests", "src") if (PACKAGES_DIR / folder / sub).is_dir()]
+    session.run("pytest", *paths, *session.posargs)  # exit code 5 (nothing collected) fails the session
+
+
+for _folder in PACKAGES:
+
+    def _make(folder: str) -> None:
+        def run(session: nox.Session) -> None:
+            _tests(session, folder)
+
+        run.__doc__ = f"Tests of packages/{folder} in a venv with only it and its declared siblings."
+        nox.session(name=f"tests-{folder}", tags=["tests"])(run)
+
+    _make(_folder)
+
+
+@nox.session(venv_backend="none", requires=[f"tests-{folder}" for folder in PACKAGES])
+def tests(session: nox.Session) -> None:
+    """Every package's tests (the ``tests-<package>`` sessions)."""
+    session.log(f"tests passed for: {', '.join(PACKAGES)}")
+
+
+@nox.session
+def integration(session: nox.Session) -> None:
+    """Cross-package tests in tests-integration/ (some build their own fresh venvs with uv)."""
+    _install_editable(session, [f for f in PACKAGES if f != "tocha"], PYTEST, "uv")
+    session.run("pytest", "tests-integration", *session.posargs)
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Wheels of every package into dist/, then tools/check_wheels.py (layout, py.typed, namespace ownership)."""
+    out = ROOT / "dist"
+    shutil.rmtree(out, ignore_errors=True)
+    session.install("uv")
+    for folder in PACKAGES:
+        session.run("uv", "build", "--wheel", "--quiet", "--out-dir", str(out), f"packages/{folder}")
+    session.run("python", "tools/check_wheels.py", str(out))
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """tools/bench/bench_*.py: tocha against NumPy and (when it installs) PyTorch, in one process each."""
+    session.install("packages/tensor-core")
+    _install_torch(session)
+    for script in sorted((ROOT / "tools" / "bench").glob("bench_*.py")):
+        session.run("python", str(script.relative_to(ROOT)), *session.posargs)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """A short tour of what tocha-tensor-core does today (examples/tour.py)."""
+    session.install("packages/tensor-core")
+    session.run("python", "examples/tour.py")

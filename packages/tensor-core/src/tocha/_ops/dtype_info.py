@@ -1,0 +1,332 @@
+"""dtype facts and tensor predicates: finfo, iinfo, result_type, is_tensor, numel, typename, from_dlpack.
+
+Also re-exports the print options of ``tocha._tensor_repr`` (``set_printoptions`` & co).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .._device import CPU, device
+from .._dtype import _FLOAT, _INT, get_default_dtype
+from .._dtype import dtype as DType  # noqa: N812
+from .._tensor_base import TensorBase, wrap
+from .._tensor_repr import get_printoptions, printoptions, set_printoptions
+from ._common import result_type_of
+
+if TYPE_CHECKING:
+    from .._tensor import Tensor
+
+__all__ = [
+    "finfo",
+    "iinfo",
+    "result_type",
+    "is_tensor",
+    "is_floating_point",
+    "is_complex",
+    "is_nonzero",
+    "numel",
+    "typename",
+    "from_dlpack",
+    "set_printoptions",
+    "get_printoptions",
+    "printoptions",
+]
+
+
+def _limits_module(d: DType) -> Any:
+    if d.name == "bfloat16":
+        import ml_dtypes
+
+        return ml_dtypes.finfo(d.numpy_dtype)  # type: ignore[no-untyped-call]
+    return np.finfo(d.numpy_dtype)
+
+
+class finfo:
+    """Numerical limits of a floating-point dtype, as ``torch.finfo``.
+
+    ``finfo()`` describes the default dtype; a complex dtype is described by
+    its real counterpart.
+
+    Attributes:
+        bits: bits per element.
+        eps: the gap between 1.0 and the next representable number.
+        max: the largest finite value.
+        min: the most negative finite value (``-max``).
+        tiny: the smallest positive normal number (same as ``smallest_normal``).
+        smallest_normal: the smallest positive normal number.
+        resolution: ``10 ** -precision``, the approximate decimal resolution.
+        dtype: the dtype's name (``'float32'``).
+
+    Example:
+        >>> import tocha
+        >>> tocha.finfo(tocha.float16).max, tocha.finfo().eps
+        (65504.0, 1.1920928955078125e-07)
+        >>> tocha.finfo(tocha.bfloat16)
+        finfo(resolution=0.01, min=-3.38953e+38, max=3.38953e+38, eps=0.0078125, smallest_normal=1.17549e-38,
+              tiny=1.17549e-38, dtype=bfloat16)
+    """
+
+    __slots__ = ("bits", "dtype", "eps", "max", "min", "resolution", "smallest_normal", "tiny")
+
+    bits: int
+    eps: float
+    max: float
+    min: float
+    tiny: float
+    smallest_normal: float
+    resolution: float
+    dtype: str
+
+    def __init__(self, type: DType | None = None) -> None:
+        d = get_default_dtype() if type is None else type
+        if not isinstance(d, DType):
+            raise TypeError(f"finfo(): argument 'type' must be tocha.dtype, not {d.__class__.__name__}")
+        d = d.to_real()
+        if d.category != _FLOAT:
+            raise TypeError(
+                "tocha.finfo() requires a floating point input type. Use tocha.iinfo to handle 'tocha.finfo'"
+            )
+        info = _limits_module(d)
+        self.bits = int(info.bits)
+        self.eps = float(info.eps)
+        self.max = float(info.max)
+        self.min = -self.max
+        self.tiny = float(info.smallest_normal)
+        self.smallest_normal = self.tiny
+        self.resolution = 10.0 ** -int(info.precision)
+        self.dtype = d.name
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, finfo) and other.dtype == self.dtype
+
+    def __hash__(self) -> int:
+        return hash(("finfo", self.dtype))
+
+    def __repr__(self) -> str:
+        return (
+            f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+            f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})"
+        )
+
+
+class iinfo:
+    """Numerical limits of an integer dtype, as ``torch.iinfo``.
+
+    Attributes:
+        bits: bits per element.
+        max: the largest value.
+        min: the smallest value.
+        dtype: the dtype's name (``'int32'``).
+
+    Example:
+        >>> import tocha
+        >>> tocha.iinfo(tocha.uint8).max, tocha.iinfo(tocha.int8).min
+        (255, -128)
+        >>> tocha.iinfo(tocha.int32)
+        iinfo(min=-2.14748e+09, max=2.14748e+09, dtype=int32)
+    """
+
+    __slots__ = ("bits", "dtype", "max", "min")
+
+    bits: int
+    max: int
+    min: int
+    dtype: str
+
+    def __init__(self, type: DType) -> None:
+        if not isinstance(type, DType):
+            raise TypeError(f"iinfo(): argument 'type' must be tocha.dtype, not {type.__class__.__name__}")
+        if type.name == "bool":
+            raise TypeError("tocha.bool is not supported by tocha.iinfo")
+        if type.category != _INT:
+            raise TypeError("tocha.iinfo() requires an integer input type. Use tocha.finfo to handle 'tocha.iinfo'")
+        info = np.iinfo(type.numpy_dtype)
+        self.bits = int(info.bits)
+        self.max = int(info.max)
+        self.min = int(info.min)
+        self.dtype = type.name
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, iinfo) and other.dtype == self.dtype
+
+    def __hash__(self) -> int:
+        return hash(("iinfo", self.dtype))
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
+
+
+_NUMBER_TYPES = (bool, int, float, complex, np.bool_, np.number)
+
+
+def _participant(x: Any) -> Any:
+    if isinstance(x, TensorBase):
+        return x
+    if isinstance(x, (np.bool_, np.number)):
+        return x.item()
+    if isinstance(x, _NUMBER_TYPES):
+        return x
+    return None
+
+
+def result_type(tensor: Tensor | complex, other: Tensor | complex) -> DType:
+    """The dtype an arithmetic op on ``tensor`` and ``other`` (tensors or numbers) produces.
+
+    Follows PyTorch's promotion (NOTE [ Type promotion ] in ``tocha._dtype``):
+    a Python number or zero-dim tensor only raises the category, never the
+    width, of a dimensioned tensor.
+
+    Example:
+        >>> import tocha
+        >>> tocha.result_type(tocha.tensor([1, 2], dtype=tocha.uint8), 1.0)
+        tocha.float32
+        >>> tocha.result_type(tocha.tensor([1], dtype=tocha.int8), tocha.tensor(5))
+        tocha.int8
+    """
+    a, b = _participant(tensor), _participant(other)
+    if a is None or b is None:
+        raise TypeError(
+            "result_type() received an invalid combination of arguments - got "
+            f"({type(tensor).__name__}, {type(other).__name__}), but expected one of: (Tensor tensor, Tensor other), "
+            "(Number scalar, Tensor tensor), (Tensor tensor, Number other), (Number scalar1, Number scalar2)"
+        )
+    return result_type_of(a, b)
+
+
+def is_tensor(obj: Any) -> bool:
+    """Whether ``obj`` is a tocha tensor.
+
+    Example:
+        >>> import tocha
+        >>> tocha.is_tensor(tocha.ones(1)), tocha.is_tensor([1])
+        (True, False)
+    """
+    return isinstance(obj, TensorBase)
+
+
+def _require_tensor(op: str, input: Any) -> TensorBase:
+    if not isinstance(input, TensorBase):
+        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    return input
+
+
+def is_floating_point(input: Tensor) -> bool:
+    """Whether ``input``'s dtype is a floating-point type.
+
+    Example:
+        >>> import tocha
+        >>> tocha.is_floating_point(tocha.ones(1)), tocha.is_floating_point(tocha.arange(2))
+        (True, False)
+    """
+    return _require_tensor("is_floating_point", input)._dtype.category == _FLOAT
+
+
+def is_complex(input: Tensor) -> bool:
+    """Whether ``input``'s dtype is a complex type.
+
+    Example:
+        >>> import tocha
+        >>> tocha.is_complex(tocha.tensor([1j]))
+        True
+    """
+    return _require_tensor("is_complex", input)._dtype.is_complex
+
+
+def is_nonzero(input: Tensor) -> bool:
+    """Whether the single value of a one-element tensor is nonzero.
+
+    Example:
+        >>> import tocha
+        >>> tocha.is_nonzero(tocha.tensor([0.5])), tocha.is_nonzero(tocha.tensor(0))
+        (True, False)
+    """
+    return bool(_require_tensor("is_nonzero", input))
+
+
+def numel(input: Tensor) -> int:
+    """The number of elements of ``input``.
+
+    Example:
+        >>> import tocha
+        >>> tocha.numel(tocha.zeros(2, 3))
+        6
+    """
+    return int(_require_tensor("numel", input)._data.size)
+
+
+def typename(obj: Any) -> str:
+    """A type name: PyTorch's tensor type string for tensors (``'tocha.FloatTensor'``), else the qualified name.
+
+    Example:
+        >>> import tocha
+        >>> tocha.typename(tocha.ones(1)), tocha.typename(3), tocha.typename(tocha.Tensor)
+        ('tocha.FloatTensor', 'int', 'tocha.Tensor')
+    """
+    if isinstance(obj, TensorBase):
+        return obj.type()  # type: ignore[attr-defined,no-any-return]
+    qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if isinstance(qualname, str):
+        module = getattr(obj, "__module__", "") or ""
+    else:
+        module = type(obj).__module__
+        qualname = type(obj).__qualname__
+    if module in ("", "builtins"):
+        return qualname
+    return f"{module}.{qualname}"
+
+
+_DLPACK_CPU, _DLPACK_CUDA, _DLPACK_CUDA_HOST = 1, 2, 3
+
+
+class _CapsuleSource:
+    """Lets a bare DLPack capsule (the legacy protocol) go through ``numpy.from_dlpack``."""
+
+    __slots__ = ("capsule",)
+
+    def __init__(self, capsule: Any) -> None:
+        self.capsule = capsule
+
+    def __dlpack__(self, **kwargs: Any) -> Any:
+        return self.capsule
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return (_DLPACK_CPU, 0)
+
+
+def from_dlpack(ext_tensor: Any) -> Tensor:
+    """A tensor sharing memory with ``ext_tensor``, any object supporting the DLPack protocol.
+
+    Accepts objects with ``__dlpack__`` / ``__dlpack_device__`` (NumPy arrays,
+    CuPy arrays, tocha and PyTorch tensors...) and, on the CPU, bare DLPack
+    capsules (read-only, as NumPy imports them). CPU data becomes a CPU
+    tensor, CUDA data a tensor on the same ``cuda:N``.
+
+    Example:
+        >>> import numpy as np, tocha
+        >>> a = np.arange(3.0)
+        >>> t = tocha.from_dlpack(a); a[0] = 5
+        >>> t
+        tensor([5., 1., 2.], dtype=tocha.float64)
+    """
+    if isinstance(ext_tensor, TensorBase):
+        return wrap(ext_tensor._data, ext_tensor._device, ext_tensor._base or ext_tensor)  # type: ignore[arg-type]
+    if not hasattr(ext_tensor, "__dlpack__"):
+        if type(ext_tensor).__name__ == "PyCapsule":
+            return wrap(np.from_dlpack(_CapsuleSource(ext_tensor)), CPU)
+        raise TypeError(
+            f"from_dlpack(): expected an object supporting the DLPack protocol, got {type(ext_tensor).__name__}"
+        )
+    kind, index = ext_tensor.__dlpack_device__()
+    if int(kind) in (_DLPACK_CPU, _DLPACK_CUDA_HOST):
+        return wrap(np.from_dlpack(ext_tensor), CPU)
+    if int(kind) == _DLPACK_CUDA:
+        from .._backend import get_backend
+
+        xp = get_backend("cuda").xp
+        dev = device("cuda", int(index))
+        with get_backend("cuda").on_device(int(index)):
+            return wrap(xp.from_dlpack(ext_tensor), dev)
+    raise RuntimeError(f"from_dlpack(): unsupported DLPack device type {int(kind)} (tocha supports CPU and CUDA)")

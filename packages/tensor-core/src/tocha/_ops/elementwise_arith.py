@@ -1,0 +1,744 @@
+"""Arithmetic: add, sub, mul, division in its three rounding modes, remainders, pow, neg, abs, square.
+
+NOTE [ Integer division ]
+PyTorch raises ``RuntimeError: ZeroDivisionError`` for an integer division
+or remainder by zero (NumPy returns 0 with a warning), rounds ``trunc``
+toward zero (NumPy's ``//`` floors), and refuses an integer tensor to a
+negative integer *scalar* power while an integer *tensor* exponent gives
+``1``, ``±1`` or ``0`` as integer arithmetic does. The forwards below do the
+same; the zero check is one ``all()`` over the divisor, on integer dtypes only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .._dispatch import OpRecord, OpTest, call, call_inplace, register_op
+from .._dtype import _BOOL, _FLOAT, get_default_dtype
+from .._tensor_base import TensorBase
+from ._common import float_result_dtype, is_tensor, result_type_of, scalar_or_tensor
+from .elementwise_base import (
+    NO_BOOL,
+    REAL_NO_BOOL,
+    as_tensor_arg,
+    binary,
+    binary_inplace,
+    binary_promoted,
+    broadcast_vjp,
+    check_cast,
+    check_dtype,
+    conj_if_complex,
+    copy_to_out,
+    quiet,
+    unary,
+    unary_inplace,
+)
+from .elementwise_samples import div_trunc_samples
+
+if TYPE_CHECKING:
+    from .._tensor import Tensor
+
+__all__ = [
+    "add",
+    "sub",
+    "subtract",
+    "mul",
+    "multiply",
+    "div",
+    "divide",
+    "true_divide",
+    "floor_divide",
+    "remainder",
+    "fmod",
+    "pow",
+    "neg",
+    "negative",
+    "positive",
+    "reciprocal",
+    "abs",
+    "absolute",
+    "square",
+]
+
+_builtin_abs = abs
+
+
+# ------------------------------------------------------------------ add / sub / mul
+
+
+def _add_forward(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
+    return xp.add(a, b) if out is None else xp.add(a, b, out=out)
+
+
+def _add_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
+    return broadcast_vjp(ctx, grad, grad)
+
+
+def _sub_forward(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
+    return xp.subtract(a, b) if out is None else xp.subtract(a, b, out=out)
+
+
+def _sub_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
+    return broadcast_vjp(ctx, grad, -grad)
+
+
+def _mul_forward(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
+    return xp.multiply(a, b) if out is None else xp.multiply(a, b, out=out)
+
+
+def _mul_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
+    a, b = ctx.inputs
+    need_a, need_b = ctx.needs_input_grad
+    return broadcast_vjp(ctx, grad * _conj(b) if need_a else None, grad * _conj(a) if need_b else None)
+
+
+def _conj(x: Any) -> Any:
+    if isinstance(x, TensorBase):
+        return conj_if_complex(x)  # type: ignore[arg-type]
+    return x.conjugate() if isinstance(x, complex) else x
+
+
+ADD = register_op(
+    OpRecord(
+        name="add",
+        forward=_add_forward,
+        vjp=_add_vjp,
+        supports_out=True,
+        test=OpTest(samples="binary", reference=np.add, torch_name="add"),
+    )
+)
+SUB = register_op(
+    OpRecord(
+        name="sub",
+        forward=_sub_forward,
+        vjp=_sub_vjp,
+        supports_out=True,
+        test=OpTest(
+            samples="binary",
+            reference=np.subtract,
+            torch_name="sub",
+            skips={"bool": "PyTorch refuses bool subtraction"},
+        ),
+    )
+)
+MUL = register_op(
+    OpRecord(
+        name="mul",
+        forward=_mul_forward,
+        vjp=_mul_vjp,
+        saves_inputs=(0, 1),
+        supports_out=True,
+        test=OpTest(samples="binary", reference=np.multiply, torch_name="mul"),
+    )
+)
+
+
+def scaled(name: str, other: Any, alpha: Any, input: Any) -> Any:
+    """``alpha * other`` for add/sub's ``alpha`` (``other`` itself when alpha is 1)."""
+    if alpha == 1:
+        return other
+    d = result_type_of(input, other)
+    if d.category <= 1 and isinstance(alpha, float):
+        raise RuntimeError(f"{name}(): For integral input tensors, argument alpha must not be a floating point number.")
+    return mul(other, alpha)
+
+
+def check_bool_sub(a: Any, b: Any) -> None:
+    """PyTorch's refusal of ``-`` when either operand is a bool tensor (or a bool meets a bool tensor)."""
+    a_bool = isinstance(a, bool) or (isinstance(a, TensorBase) and a._dtype.category == _BOOL)
+    b_bool = isinstance(b, bool) or (isinstance(b, TensorBase) and b._dtype.category == _BOOL)
+    if not (a_bool or b_bool):
+        return
+    if a_bool and b_bool:
+        raise RuntimeError(
+            "sub(): Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
+    if (isinstance(a, TensorBase) and a_bool) or (isinstance(b, TensorBase) and b_bool) or a_bool or b_bool:
+        raise RuntimeError(
+            "sub(): Subtraction, the `-` operator, with a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+
+
+def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
+    """``input + alpha * other``, broadcast, in PyTorch's promoted dtype.
+
+    Example:
+        >>> import tocha
+        >>> tocha.add(tocha.tensor([1, 2]), tocha.tensor([10, 20]), alpha=2)
+        tensor([21, 42])
+    """
+    result = binary(ADD, input, scaled("add", other, alpha, input))
+    return result if out is None else copy_to_out(result, out)
+
+
+def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
+    """``input - alpha * other``, broadcast.
+
+    Example:
+        >>> import tocha
+        >>> tocha.sub(tocha.tensor([5.0, 6.0]), 1.5)
+        tensor([3.5000, 4.5000])
+    """
+    check_bool_sub(input, other)
+    result = binary(SUB, input, scaled("sub", other, alpha, input))
+    return result if out is None else copy_to_out(result, out)
+
+
+subtract = sub
+
+
+def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
+    """``input * other``, broadcast.
+
+    Example:
+        >>> import tocha
+        >>> tocha.mul(tocha.tensor([1, 2]), 2.5)
+        tensor([2.5000, 5.0000])
+    """
+    result = binary(MUL, input, other)
+    return result if out is None else copy_to_out(result, out)
+
+
+multiply = mul
+
+
+# ------------------------------------------------------------------ division
+
+
+@quiet
+def _trunc_reference(a: Any, b: Any, rounding_mode: str = "trunc") -> Any:
+    return np.trunc(np.true_divide(a, b))
+
+
+@quiet
+def _reciprocal_reference(a: Any) -> Any:
+    return np.true_divide(1.0, a)
+
+
+def _check_int_divisor(xp: Any, a: Any, b: Any) -> None:
+    # See NOTE [ Integer division ].
+    kind = getattr(a, "dtype", getattr(b, "dtype", None))
+    if kind is not None and kind.kind in "iub" and not xp.all(b):
+        raise RuntimeError("ZeroDivisionError")
+
+
+@quiet
+def _true_divide_forward(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
+    return xp.true_divide(a, b) if out is None else xp.true_divide(a, b, out=out)
+
+
+def _true_divide_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
+    a, b = ctx.inputs
+    grad_a = grad / _conj(b)
+    grad_b = -grad_a * _conj(a / b) if ctx.needs_input_grad[1] else None
+    return broadcast_vjp(ctx, grad_a if ctx.needs_input_grad[0] else None, grad_b)
+
+
+@quiet
+def _div_trunc_forward(xp: Any, a: Any, b: Any) -> Any:
+    if xp.result_type(a, b).kind in "iu":
+        _check_int_divisor(xp, a, b)
+        q = xp.floor_divide(a, b)
+        fix = (xp.remainder(a, b) != 0) & ((xp.asarray(a) < 0) != (xp.asarray(b) < 0))
+        return q + fix.astype(q.dtype)
+    return xp.trunc(xp.true_divide(a, b))
+
+
+@quiet
+def _div_floor_forward(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
+    _check_int_divisor(xp, a, b)
+    return xp.floor_divide(a, b) if out is None else xp.floor_divide(a, b, out=out)
+
+
+def _zero_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
+    zeros = grad * 0
+    return broadcast_vjp(ctx, zeros, zeros)[: len(ctx.input_shapes)]
+
+
+TRUE_DIVIDE = register_op(
+    OpRecord(
+        name="div",
+        forward=_true_divide_forward,
+        vjp=_true_divide_vjp,
+        saves_inputs=(0, 1),
+        supports_out=True,
+        test=OpTest(samples="binary", reference=quiet(np.true_divide), torch_name="div", domain=(0.5, None)),
+    )
+)
+DIV_TRUNC = register_op(
+    OpRecord(
+        name="div_trunc",
+        forward=_div_trunc_forward,
+        vjp=_zero_vjp,
+        dtypes=REAL_NO_BOOL,
+        test=OpTest(samples=div_trunc_samples, reference=_trunc_reference, torch_name="div"),
+    )
+)
+DIV_FLOOR = register_op(
+    OpRecord(
+        name="floor_divide",
+        forward=_div_floor_forward,
+        vjp=_zero_vjp,
+        dtypes=REAL_NO_BOOL,
+        supports_out=True,
+        test=OpTest(samples="binary", reference=np.floor_divide, torch_name="floor_divide", domain=(0.5, None)),
+    )
+)
+
+
+def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Tensor | None = None) -> Tensor:
+    """``input / other``, broadcast; ``rounding_mode`` None (true division), ``'trunc'`` or ``'floor'``.
+
+    True division of integers gives the default float dtype; the rounding
+    modes keep the promoted dtype. Integer division by zero raises.
+
+    Example:
+        >>> import tocha
+        >>> x = tocha.tensor([7, -7])
+        >>> tocha.div(x, 2), tocha.div(x, 2, rounding_mode="trunc"), tocha.div(x, 2, rounding_mode="floor")
+        (tensor([ 3.5000, -3.5000]), tensor([ 3, -3]), tensor([ 3, -4]))
+    """
+    if rounding_mode is None:
+        result = _true_divide(input, other)
+    elif rounding_mode == "trunc":
+        result = binary_promoted(DIV_TRUNC, input, other)
+    elif rounding_mode == "floor":
+        result = binary_promoted(DIV_FLOOR, input, other)
+    else:
+        raise RuntimeError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
+        )
+    return result if out is None else copy_to_out(result, out)
+
+
+divide = div
+
+
+def _true_divide(a: Any, b: Any) -> Tensor:
+    if (
+        isinstance(a, TensorBase)
+        and a._dtype.category == _FLOAT
+        and (type(b) is float or (isinstance(b, TensorBase) and a._dtype is b._dtype))
+    ):
+        return binary(TRUE_DIVIDE, a, b)
+    a, b = scalar_or_tensor("div", a), scalar_or_tensor("div", b)
+    return binary_promoted(TRUE_DIVIDE, a, b, compute_dtype=float_result_dtype(result_type_of(a, b)))
+
+
+def true_divide(dividend: Any, divisor: Any, *, out: Tensor | None = None) -> Tensor:
+    """``dividend / divisor`` (the same as :func:`div` without rounding).
+
+    Example:
+        >>> import tocha
+        >>> tocha.true_divide(tocha.tensor([1, 2]), 4)
+        tensor([0.2500, 0.5000])
+    """
+    result = _true_divide(dividend, divisor)
+    return result if out is None else copy_to_out(result, out)
+
+
+def floor_divide(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
+    """``input // other``: division rounded toward negative infinity, in the promoted dtype.
+
+    Example:
+        >>> import tocha
+        >>> tocha.floor_divide(tocha.tensor([7, -7]), 2)
+        tensor([ 3, -4])
+    """
+    result = binary_promoted(DIV_FLOOR, input, other)
+    return result if out is None else copy_to_out(result, out)
+
+
+def _div_inplace(target: Tensor, other: Any, rounding_mode: str | None) -> Tensor:
+    if rounding_mode is None:
+        other = scalar_or_tensor("div_", other)
+        d = float_result_dtype(result_type_of(target, other))
+        return binary_inplace(TRUE_DIVIDE, target, other, compute_dtype=d)
+    if rounding_mode == "trunc":
+        return binary_inplace(DIV_TRUNC, target, other)
+    if rounding_mode == "floor":
+        return binary_inplace(DIV_FLOOR, target, other)
+    raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+
+
+# ------------------------------------------------------------------ remainder / fmod
+
+
+@quiet
+def _remainder_forward(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
+    _check_int_divisor(xp, a, b)
+    return xp.remainder(a, b) if out is None else xp.remainder(a, b, out=out)
+
+
+def _remainder_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
+    a, b = ctx.inputs
+    grad_b = -grad * floor_divide(a, b) if ctx.needs_input_grad[1] else None
+    return broadcast_vjp(ctx, grad, grad_b)
+
+
+@quiet
+def _fmod_forward(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
+    _check_int_divisor(xp, a, b)
+    return xp.fmod(a, b) if out is None else xp.fmod(a, b, out=out)
+
+
+def _fmod_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
+    a, b = ctx.inputs
+    grad_b = -grad * div(a, b, rounding_mode="trunc") if ctx.needs_input_grad[1] else None
+    return broadcast_vjp(ctx, grad, grad_b)
+
+
+REMAINDER = register_op(
+    OpRecord(
+        name="remainder",
+        forward=_remainder_forward,
+        vjp=_remainder_vjp,
+        saves_inputs=(0, 1),
+        supports_out=True,
+        dtypes=REAL_NO_BOOL,
+        test=OpTest(samples="binary", reference=np.remainder, torch_name="remainder", domain=(0.5, None)),
+    )
+)
+FMOD = register_op(
+    OpRecord(
+        name="fmod",
+        forward=_fmod_forward,
+        vjp=_fmod_vjp,
+        saves_inputs=(0, 1),
+        supports_out=True,
+        dtypes=REAL_NO_BOOL,
+        test=OpTest(samples="binary", reference=np.fmod, torch_name="fmod", domain=(0.5, None)),
+    )
+)
+
+
+def remainder(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
+    """Python's ``%``: the remainder has the sign of the divisor.
+
+    Example:
+        >>> import tocha
+        >>> tocha.remainder(tocha.tensor([-3, 3]), 2)
+        tensor([1, 1])
+    """
+    result = binary_promoted(REMAINDER, input, other)
+    return result if out is None else copy_to_out(result, out)
+
+
+def fmod(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
+    """C's ``fmod``: the remainder has the sign of the dividend.
+
+    Example:
+        >>> import tocha
+        >>> tocha.fmod(tocha.tensor([-3, 3]), 2)
+        tensor([-1,  1])
+    """
+    result = binary_promoted(FMOD, input, other)
+    return result if out is None else copy_to_out(result, out)
+
+
+# ------------------------------------------------------------------ pow
+
+
+@quiet
+def _pow_forward(xp: Any, a: Any, b: Any) -> Any:
+    result_dtype = xp.result_type(a, b)
+    kind = result_dtype.kind
+    if kind in "iu" and (xp.asarray(b) < 0).any():
+        # See NOTE [ Integer division ]: integer powers with negative exponents.
+        a_ = xp.asarray(a)
+        b_ = xp.asarray(b)
+        odd = xp.remainder(b_, 2) != 0
+        negative = xp.where(a_ == 1, 1, xp.where(a_ == -1, xp.where(odd, -1, 1), 0))
+        positive = xp.power(a_, xp.maximum(b_, 0))
+        return xp.where(b_ < 0, negative, positive).astype(result_dtype)
+    if kind == "b":
+        return xp.power(xp.asarray(a, dtype=xp.uint8), xp.asarray(b, dtype=xp.uint8)).astype(bool)
+    return xp.power(a, b)
+
+
+def _pow_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
+    from .elementwise_math import log, where
+
+    a, b = ctx.inputs
+    grad_a = grad_b = None
+    if ctx.needs_input_grad[0]:
+        if is_tensor(b):
+            local = where(b == 0, 0.0, b * a ** (b - 1))
+        else:
+            local = b * a ** (b - 1) if b != 0 else a * 0
+        grad_a = grad * _conj(local)
+    if len(ctx.needs_input_grad) > 1 and ctx.needs_input_grad[1]:
+        result = a**b
+        if is_tensor(a):
+            local = where((a == 0) & (b.real >= 0 if b.is_complex() else b >= 0), 0.0, result * log(a))
+        else:
+            local = result * np.log(a) if a != 0 else result * 0
+        grad_b = grad * _conj(local)
+    return broadcast_vjp(ctx, grad_a, grad_b)
+
+
+POW = register_op(
+    OpRecord(
+        name="pow",
+        forward=_pow_forward,
+        vjp=_pow_vjp,
+        saves_inputs=(0, 1),
+        test=OpTest(
+            samples="binary",
+            reference=np.power,
+            torch_name="pow",
+            domain=(0.5, 2.0),
+            skips={"bool": "PyTorch refuses bool ** bool"},
+        ),
+    )
+)
+
+
+def _check_negative_int_power(a: Any, b: Any) -> None:
+    if (
+        isinstance(a, TensorBase)
+        and isinstance(b, TensorBase)
+        and a._dtype.category == _BOOL
+        and b._dtype.category == _BOOL
+    ):
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    if type(a) is bool and isinstance(b, TensorBase) and b._dtype.category == _BOOL:
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    if type(b) is int and b < 0 and isinstance(a, TensorBase) and a._dtype.category <= 1:
+        raise RuntimeError("pow(): Integers to negative integer powers are not allowed.")
+
+
+def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
+    """``input ** exponent``; either may be a number (not both).
+
+    An integer tensor to a negative integer number raises, as in PyTorch.
+
+    Example:
+        >>> import tocha
+        >>> tocha.pow(tocha.tensor([1, 2, 3]), 2), tocha.pow(2, tocha.tensor([0.5, 1.0]))
+        (tensor([1, 4, 9]), tensor([1.4142, 2.0000]))
+    """
+    _check_negative_int_power(input, exponent)
+    result = binary(POW, input, exponent)
+    return result if out is None else copy_to_out(result, out)
+
+
+# ------------------------------------------------------------------ unary arithmetic
+
+
+def _neg_forward(xp: Any, a: Any, out: Any = None) -> Any:
+    return xp.negative(a) if out is None else xp.negative(a, out=out)
+
+
+def _neg_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
+    return (-grad,)
+
+
+NEG = register_op(
+    OpRecord(
+        name="neg",
+        forward=_neg_forward,
+        vjp=_neg_vjp,
+        supports_out=True,
+        dtypes=NO_BOOL,
+        test=OpTest(
+            samples="unary", reference=np.negative, torch_name="neg", skips={"bool": "PyTorch refuses bool negation"}
+        ),
+    )
+)
+
+_NEG_BOOL = (
+    "neg(): Negation, the `-` operator, on a bool tensor is not supported. "
+    "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+)
+
+
+def neg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """``-input``.
+
+    Example:
+        >>> import tocha
+        >>> tocha.neg(tocha.tensor([1, -2]))
+        tensor([-1,  2])
+    """
+    if input._dtype.category == _BOOL:
+        raise RuntimeError(_NEG_BOOL)
+    result: Tensor = call(NEG, input._device, (input,), ())
+    return result if out is None else copy_to_out(result, out)
+
+
+negative = neg
+
+
+def positive(input: Tensor) -> Tensor:
+    """``+input``: the input itself (bool tensors are refused, as in PyTorch).
+
+    Example:
+        >>> import tocha
+        >>> tocha.positive(tocha.tensor([1, -2]))
+        tensor([ 1, -2])
+    """
+    x = as_tensor_arg("positive", input)
+    if x._dtype.category == _BOOL:
+        raise RuntimeError("positive(): The `+` operator, on a bool tensor is not supported.")
+    return x
+
+
+@quiet
+def _reciprocal_forward(xp: Any, a: Any, out: Any = None) -> Any:
+    return xp.reciprocal(a) if out is None else xp.reciprocal(a, out=out)
+
+
+def _reciprocal_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
+    result = ctx.result
+    return (-grad * conj_if_complex(result * result),)
+
+
+RECIPROCAL = register_op(
+    OpRecord(
+        name="reciprocal",
+        forward=_reciprocal_forward,
+        vjp=_reciprocal_vjp,
+        saves_result=True,
+        supports_out=True,
+        test=OpTest(samples="unary", reference=_reciprocal_reference, torch_name="reciprocal", domain=(0.5, None)),
+    )
+)
+
+
+def reciprocal(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """``1 / input``; integers give the default float dtype.
+
+    Example:
+        >>> import tocha
+        >>> tocha.reciprocal(tocha.tensor([2, 4]))
+        tensor([0.5000, 0.2500])
+    """
+    return unary(RECIPROCAL, input, out, floating=True)
+
+
+def _abs_forward(xp: Any, a: Any) -> Any:
+    return xp.abs(a)
+
+
+def _abs_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
+    from .elementwise_math import sgn
+
+    (x,) = ctx.inputs
+    return (grad * sgn(x),)
+
+
+ABS = register_op(
+    OpRecord(
+        name="abs",
+        forward=_abs_forward,
+        vjp=_abs_vjp,
+        saves_inputs=(0,),
+        dtypes=NO_BOOL,
+        test=OpTest(samples="unary", reference=np.abs, torch_name="abs"),
+    )
+)
+
+
+def abs(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """``|input|``; the magnitude (a real dtype) for complex inputs.
+
+    Example:
+        >>> import tocha
+        >>> tocha.abs(tocha.tensor([-1.5, 2.0])), tocha.abs(tocha.tensor([3 + 4j]))
+        (tensor([1.5000, 2.0000]), tensor([5.]))
+    """
+    return unary(ABS, input, out)
+
+
+absolute = abs
+
+
+def _square_forward(xp: Any, a: Any) -> Any:
+    return xp.square(a)
+
+
+def _square_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
+    (x,) = ctx.inputs
+    return (grad * conj_if_complex(x * 2),)
+
+
+SQUARE = register_op(
+    OpRecord(
+        name="square",
+        forward=_square_forward,
+        vjp=_square_vjp,
+        saves_inputs=(0,),
+        dtypes=NO_BOOL,
+        test=OpTest(samples="unary", reference=np.square, torch_name="square"),
+    )
+)
+
+
+def square(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """``input * input`` (bool inputs give int64, as in PyTorch).
+
+    Example:
+        >>> import tocha
+        >>> tocha.square(tocha.tensor([-2, 3]))
+        tensor([4, 9])
+    """
+    x = as_tensor_arg("square", input)
+    if x._dtype.category == _BOOL:
+        from .._dtype import int64
+        from .creation import to_dtype
+
+        x = to_dtype(x, int64)
+    return unary(SQUARE, x, out)
+
+
+def int_power_scalar_inplace(target: Tensor, exponent: Any) -> Tensor:
+    """``target.pow_(exponent)`` with PyTorch's checks."""
+    _check_negative_int_power(target, exponent)
+    return binary_inplace(POW, target, exponent)
+
+
+def abs_inplace(target: Tensor) -> Tensor:
+    """``target.abs_()``: complex tensors cannot hold their real magnitude in place."""
+    if target._dtype.is_complex:
+        check_cast("abs_", target._dtype.to_real(), target._dtype)
+        raise RuntimeError(f"abs_(): In-place abs is not supported for complex tensors (dtype {target._dtype!r}).")
+    return unary_inplace(ABS, target)
+
+
+def square_inplace(target: Tensor) -> Tensor:
+    """``target.square_()``: bool targets cannot hold the int64 result."""
+    if target._dtype.category == _BOOL:
+        check_cast("square_", _int64(), target._dtype)
+    return unary_inplace(SQUARE, target)
+
+
+def _int64() -> Any:
+    from .._dtype import int64
+
+    return int64
+
+
+def reciprocal_inplace(target: Tensor) -> Tensor:
+    """``target.reciprocal_()``."""
+    return unary_inplace(RECIPROCAL, target, floating=True)
+
+
+def neg_inplace(target: Tensor) -> Tensor:
+    """``target.neg_()``."""
+    if target._dtype.category == _BOOL:
+        raise RuntimeError(_NEG_BOOL)
+    return call_inplace(NEG, target._device, target, (target,), ())
+
+
+def check_dtype_of(op: OpRecord, x: Any) -> None:
+    """Refuse ``x``'s dtype for ``op`` (NotImplementedError) — for callers that bypass :func:`binary`."""
+    if isinstance(x, TensorBase):
+        check_dtype(op, x._dtype)
+
+
+_ = (get_default_dtype, _builtin_abs)

@@ -1,0 +1,237 @@
+"""Scans along one dim: cumsum, cumprod, cummax, cummin, logcumsumexp."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .._dispatch import OpRecord, OpTest, call, register_op
+from .._dtype import _COMPLEX, _FLOAT, dtype
+from . import reduction_types as rt
+from ._common import cast_operand, normalize_dim, type_name
+from .reduction_core import _xp, as_dtype, constant, first_grad, put_along, quiet, sum_dtype
+
+if TYPE_CHECKING:
+    from .._tensor import Tensor
+
+
+def _scan_axis(a: Any, dim: int) -> Any:
+    return a.reshape(1) if a.ndim == 0 else a
+
+
+def _cumsum_forward(xp: Any, a: Any, dim: int, np_dtype: Any) -> Any:
+    if a.ndim == 0:
+        return a.astype(np_dtype)
+    if a.dtype.itemsize == 2 and np_dtype.itemsize == 2 and np_dtype.kind != "i":
+        return xp.cumsum(a, axis=dim, dtype=np.float32).astype(np_dtype)
+    return xp.cumsum(a, axis=dim, dtype=np_dtype)
+
+
+def _reverse_cumsum_forward(xp: Any, g: Any, dim: int) -> Any:
+    if g.ndim == 0:
+        return g.copy()
+    return xp.flip(xp.cumsum(xp.flip(g, dim), axis=dim), dim)
+
+
+def reverse_cumsum(grad: Tensor, dim: int) -> Tensor:
+    """``sum_{j >= i} grad_j`` along ``dim``: the vjp of cumsum (whose own vjp is cumsum)."""
+    return call(REVERSE_CUMSUM, grad._device, (grad,), (dim,))  # type: ignore[no-any-return]
+
+
+def _reverse_cumsum_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
+    g = first_grad(grad)
+    return (call(CUMSUM, g._device, (g,), (ctx.params[0], g._dtype.numpy_dtype)),)
+
+
+def _cumsum_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
+    return (as_dtype(reverse_cumsum(first_grad(grad), ctx.params[0]), ctx.input_dtypes[0]),)
+
+
+CUMSUM = register_op(
+    OpRecord(name="cumsum", forward=_cumsum_forward, vjp=_cumsum_vjp,
+             test=OpTest(samples="scan", reference=np.cumsum, torch_name="cumsum"))
+)  # fmt: skip
+REVERSE_CUMSUM = register_op(
+    OpRecord(name="_reduction_reverse_cumsum", forward=_reverse_cumsum_forward, vjp=_reverse_cumsum_vjp)
+)
+
+
+def _cumprod_forward(xp: Any, a: Any, dim: int, np_dtype: Any) -> Any:
+    if a.ndim == 0:
+        return a.astype(np_dtype)
+    if a.dtype.itemsize == 2 and np_dtype.itemsize == 2 and np_dtype.kind != "i":
+        return xp.cumprod(a, axis=dim, dtype=np.float32).astype(np_dtype)
+    return xp.cumprod(a, axis=dim, dtype=np_dtype)
+
+
+def _cumprod_zeros_forward(xp: Any, g: Any, x: Any, result: Any, dim: int) -> Any:
+    # d result_j / d x_k for inputs holding zeros; see _cumprod_vjp.
+    g, x, result = (xp.moveaxis(t, dim, -1) for t in (g, x, result))
+    n = x.shape[-1]
+    pos = xp.arange(n)
+    is_zero = x == 0
+    z = xp.where(is_zero.any(axis=-1), xp.argmax(is_zero, axis=-1), n)[..., None]
+    safe_x = xp.where(pos < z, x, 1)
+    with quiet(xp):
+        before = xp.flip(xp.cumsum(xp.flip(g * result, -1), axis=-1), -1) / safe_x
+    out = xp.where(pos < z, before, 0)
+    prev = xp.where(z > 0, xp.take_along_axis(result, xp.maximum(z - 1, 0), -1), 1)
+    tail = xp.cumprod(xp.where(pos <= z, 1, x), axis=-1)
+    at_zero = prev[..., 0] * xp.sum(xp.where(pos >= z, g * tail, 0), axis=-1)
+    out = xp.where(pos == z, at_zero[..., None], out)
+    return xp.moveaxis(out.astype(x.dtype, copy=False), -1, dim)
+
+
+CUMPROD_ZEROS_GRAD = register_op(OpRecord(name="_reduction_cumprod_zeros_grad", forward=_cumprod_zeros_forward))
+
+
+def _cumprod_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
+    dim = ctx.params[0]
+    x = ctx.inputs[0]
+    g = first_grad(grad)
+    if x._data.size == 0 or x._data.ndim == 0:
+        return (as_dtype(g, ctx.input_dtypes[0]),)
+    result = as_dtype(ctx.result, g._dtype)
+    if bool(_xp(x).all(x._data != 0)):
+        out = reverse_cumsum(g * result, dim) / as_dtype(x, g._dtype)  # type: ignore[operator]
+    else:
+        xg = as_dtype(x, g._dtype)
+        out = call(CUMPROD_ZEROS_GRAD, x._device, (g, xg, result), (dim,))
+    return (as_dtype(out, ctx.input_dtypes[0]),)
+
+
+CUMPROD = register_op(
+    OpRecord(name="cumprod", forward=_cumprod_forward, vjp=_cumprod_vjp, saves_inputs=(0,), saves_result=True,
+             test=OpTest(samples="scan", reference=np.cumprod, torch_name="cumprod"))
+)  # fmt: skip
+
+
+def _scan(op: Any, name: str, input: Tensor, dim: int, dtype_: dtype | None) -> Tensor:
+    d = normalize_dim(name, dim, input._data.ndim)
+    out = sum_dtype(input, dtype_)
+    if dtype_ is not None and input._dtype is not dtype_:
+        input = cast_operand(input, out, input._device)
+    return call(op, input._device, (input,), (d, out.numpy_dtype))  # type: ignore[no-any-return]
+
+
+def cumsum(input: Tensor, dim: int, *, dtype: dtype | None = None) -> Tensor:
+    """Running sums along ``dim``; bool and integers accumulate in int64 unless ``dtype`` is given.
+
+    Example:
+        >>> import tocha
+        >>> tocha.cumsum(tocha.tensor([[1, 2], [3, 4]]), dim=0)
+        tensor([[1, 2],
+                [4, 6]])
+    """
+    return _scan(CUMSUM, "cumsum", input, dim, dtype)
+
+
+def cumprod(input: Tensor, dim: int, *, dtype: dtype | None = None) -> Tensor:
+    """Running products along ``dim``; bool and integers give int64 unless ``dtype`` is given.
+
+    Example:
+        >>> import tocha
+        >>> tocha.cumprod(tocha.tensor([1.0, 2.0, 3.0]), 0)
+        tensor([1., 2., 6.])
+    """
+    return _scan(CUMPROD, "cumprod", input, dim, dtype)
+
+
+def _cumext_forward(xp: Any, a: Any, dim: int, largest: bool) -> Any:
+    if a.ndim == 0:
+        return a.copy(), xp.zeros((), np.int64)
+    values = (xp.maximum if largest else xp.minimum).accumulate(a, axis=dim)
+    shape = [1] * a.ndim
+    shape[dim] = a.shape[dim]
+    pos = xp.arange(a.shape[dim]).reshape(shape)
+    hit = a == values
+    if a.dtype.kind in "fcV":
+        hit = hit | (xp.isnan(a) & xp.isnan(values))
+    indices = xp.maximum.accumulate(xp.where(hit, pos, 0), axis=dim)
+    return values, indices.astype(np.int64, copy=False)
+
+
+def _cumext_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
+    dim = ctx.params[0]
+    shape = ctx.input_shapes[0]
+    return (put_along(first_grad(grad), ctx.result[1], dim if shape else None, True, shape),)
+
+
+CUMEXT = register_op(
+    OpRecord(name="cummax", forward=_cumext_forward, vjp=_cumext_vjp, saves_result=True, num_outputs=2,
+             differentiable_outputs=(0,), test=OpTest(samples="scan_values_indices", torch_name="cummax"))
+)  # fmt: skip
+
+
+def _cumext(name: str, input: Tensor, dim: int) -> Any:
+    if input._dtype.category == _COMPLEX:
+        raise RuntimeError(f"{name}(): does not support complex input ({type_name(input._dtype)})")
+    d = normalize_dim(name, dim, input._data.ndim)
+    values, indices = call(CUMEXT, input._device, (input,), (d, name == "cummax"))
+    return (rt.cummax if name == "cummax" else rt.cummin)(values, indices)
+
+
+def cummax(input: Tensor, dim: int) -> rt.cummax:
+    """``(values, indices)``: the running maximum along ``dim`` and where it was last reached.
+
+    Example:
+        >>> import tocha
+        >>> tocha.cummax(tocha.tensor([1, 3, 3, 2]), 0).indices
+        tensor([0, 1, 2, 2])
+    """
+    return _cumext("cummax", input, dim)  # type: ignore[no-any-return]
+
+
+def cummin(input: Tensor, dim: int) -> rt.cummin:
+    """``(values, indices)``: the running minimum along ``dim`` and where it was last reached.
+
+    Example:
+        >>> import tocha
+        >>> tocha.cummin(tocha.tensor([3.0, 1.0, 2.0]), 0).values
+        tensor([3., 1., 1.])
+    """
+    return _cumext("cummin", input, dim)  # type: ignore[no-any-return]
+
+
+def _logcumsumexp_forward(xp: Any, a: Any, dim: int) -> Any:
+    if a.ndim == 0:
+        return a.copy()
+    work = a.astype(np.float32) if a.dtype.itemsize == 2 else a
+    if xp is np and work.dtype.kind == "f":
+        return np.logaddexp.accumulate(work, axis=dim).astype(a.dtype, copy=False)
+    m = xp.max(work, axis=dim, keepdims=True) if work.dtype.kind == "f" else xp.max(work.real, axis=dim, keepdims=True)
+    with quiet(xp):
+        m = xp.where(xp.isfinite(m), m, 0)
+        return (xp.log(xp.cumsum(xp.exp(work - m), axis=dim)) + m).astype(a.dtype, copy=False)
+
+
+def _logcumsumexp_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
+    dim = ctx.params[0]
+    x = ctx.inputs[0]
+    g = first_grad(grad)
+    if x._data.ndim == 0:
+        return (g,)
+    # grad_k = sum_{j >= k} g_j exp(x_k - r_j), shifted by the slice maximum c for range.
+    c = constant(x, _xp(x).max(x._data, axis=dim, keepdims=True)) if x._data.size else constant(x, x._data)
+    return ((x - c).exp() * reverse_cumsum(g * (c - ctx.result).exp(), dim),)  # type: ignore[attr-defined]
+
+
+LOGCUMSUMEXP = register_op(
+    OpRecord(name="logcumsumexp", forward=_logcumsumexp_forward, vjp=_logcumsumexp_vjp, saves_inputs=(0,),
+             saves_result=True, test=OpTest(samples="scan", torch_name="logcumsumexp"))
+)  # fmt: skip
+
+
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:
+    """``log(cumsum(exp(x)))`` along ``dim``, computed stably; floating and complex inputs only.
+
+    Example:
+        >>> import tocha
+        >>> tocha.logcumsumexp(tocha.tensor([0.0, 0.0, 0.0]), 0)
+        tensor([0.0000, 0.6931, 1.0986])
+    """
+    if input._dtype.category not in (_FLOAT, _COMPLEX):
+        raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for '{type_name(input._dtype)}'")
+    d = normalize_dim("logcumsumexp", dim, input._data.ndim)
+    return call(LOGCUMSUMEXP, input._device, (input,), (d,))  # type: ignore[no-any-return]
