@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
 import tocha
 from tocha.library import DispatchLayer, OpCall
 

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import tocha
 from common import format_seconds, median_seconds, optional_torch, print_table, ratio
+
+import tocha
 
 REPEAT = 5
 

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import tocha
 from common import compare, optional_torch, print_table
+
+import tocha
 
 NUMBER = 20_000
 REPEAT = 9

@@ -49,7 +49,8 @@ def test_as_tensor_and_from_numpy_share_memory() -> None:
     shared = tocha.as_tensor(array)
     numpy_view = tocha.from_numpy(array)
     array[0] = 10
-    assert shared[0].item() == 10 and numpy_view[0].item() == 10
+    assert shared[0].item() == 10
+    assert numpy_view[0].item() == 10
     converted = tocha.as_tensor(array, dtype=tocha.float64)
     array[1] = 20
     assert converted[1].item() == 1.0
@@ -57,7 +58,7 @@ def test_as_tensor_and_from_numpy_share_memory() -> None:
     assert tocha.as_tensor(existing) is existing
     assert tocha.asarray(existing) is existing
     assert tocha.asarray(existing, copy=True) is not existing
-    with pytest.raises(TypeError, match="expected np.ndarray"):
+    with pytest.raises(TypeError, match=r"expected np\.ndarray"):
         tocha.from_numpy([1, 2])  # type: ignore[arg-type]
 
 
@@ -92,7 +93,8 @@ def test_like_factories_follow_input() -> None:
     source = tocha.ones(2, 3, dtype=tocha.int16)
     for fn in (tocha.zeros_like, tocha.ones_like, tocha.empty_like):
         made = fn(source)
-        assert made.shape == (2, 3) and made.dtype is tocha.int16
+        assert made.shape == (2, 3)
+        assert made.dtype is tocha.int16
     assert tocha.full_like(source, 4).tolist() == [[4, 4, 4]] * 2
     assert tocha.zeros_like(source, dtype=tocha.float64).dtype is tocha.float64
 
@@ -204,4 +206,6 @@ def test_against_torch() -> None:
         assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1]
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
     for steps in (0, 1, 2, 7):
-        np.testing.assert_allclose(tocha.linspace(-3, 5, steps).numpy(), torch.linspace(-3, 5, steps).numpy(), rtol=1e-6)
+        np.testing.assert_allclose(
+            tocha.linspace(-3, 5, steps).numpy(), torch.linspace(-3, 5, steps).numpy(), rtol=1e-6
+        )

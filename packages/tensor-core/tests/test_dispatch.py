@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 import tocha
 from tocha import _dispatch
 from tocha.library import DispatchLayer, OpCall, OpRecord, VjpContext

@@ -7,6 +7,7 @@ import pickle
 
 import numpy as np
 import pytest
+
 import tocha
 from tocha._dtype import ALL_DTYPES
 

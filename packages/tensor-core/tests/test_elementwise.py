@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+
 import tocha
 from tocha.library import VjpContext, call, get_op
 
@@ -93,7 +94,7 @@ def test_round_half_to_even_and_decimals() -> None:
     assert tocha.round(t(np.array([0.5, 1.5, 2.5, -0.5]))).tolist() == [0.0, 2.0, 2.0, -0.0]
     np.testing.assert_allclose(tocha.round(t(np.array([1.2345, -2.5678])), decimals=2).numpy(), [1.23, -2.57])
     np.testing.assert_allclose(tocha.round(t(np.array([1234.5, 1250.0])), decimals=-2).numpy(), [1200.0, 1200.0])
-    with pytest.raises(NotImplementedError, match="round.*Long"):
+    with pytest.raises(NotImplementedError, match=r"round.*Long"):
         tocha.round(t(np.array([1, 2])), decimals=1)
 
 
@@ -135,7 +136,8 @@ def test_binary_results_match_numpy() -> None:
         (np.array(1, dtype=np.int8), np.array([1, 2], dtype=np.int16), tocha.int16),
         (np.array([1.0], dtype=np.float32), 1j, tocha.complex64),
         (np.array([1.0], dtype=np.float64), np.array(1j, dtype=np.complex64), tocha.complex128),
-        (np.array([1], dtype=np.int64), np.array(2.0, dtype=np.float64), tocha.float32),
+        (np.array([1], dtype=np.int64), np.array(2.0, dtype=np.float64), tocha.float64),
+        (np.array([1], dtype=np.int64), 2.0, tocha.float32),
     ],
 )
 def test_add_promotion(left: Any, right: Any, expected: Any) -> None:
@@ -213,7 +215,7 @@ def test_neg_abs_sign_on_bool_are_refused() -> None:
     b = t(np.array([True, False]))
     with pytest.raises(RuntimeError, match="Negation, the `-` operator, on a bool tensor is not supported"):
         -b
-    with pytest.raises(NotImplementedError, match="abs.*Bool"):
+    with pytest.raises(NotImplementedError, match=r"abs.*Bool"):
         abs(b)
     with pytest.raises(RuntimeError, match="The `\\+` operator, on a bool tensor is not supported"):
         +b
@@ -228,7 +230,7 @@ def test_neg_abs_sign_on_bool_are_refused() -> None:
 def test_sign_sgn_and_complex() -> None:
     z = t(np.array([3 + 4j, 0j, -2 + 0j]))
     np.testing.assert_allclose(tocha.sgn(z).numpy(), [0.6 + 0.8j, 0, -1])
-    with pytest.raises(NotImplementedError, match="torch.sgn"):
+    with pytest.raises(NotImplementedError, match=r"torch\.sgn"):
         tocha.sign(z)
     assert tocha.abs(z).dtype is tocha.float64
     np.testing.assert_allclose(tocha.abs(z).numpy(), [5.0, 0.0, 2.0])
@@ -240,7 +242,8 @@ def test_sign_sgn_and_complex() -> None:
 def test_real_and_imag_are_views() -> None:
     z = t(np.array([1 + 2j, 3 - 4j]))
     real, imag = z.real, z.imag
-    assert real.dtype is tocha.float64 and imag.tolist() == [2.0, -4.0]
+    assert real.dtype is tocha.float64
+    assert imag.tolist() == [2.0, -4.0]
     real.add_(10.0)
     assert z.tolist() == [11 + 2j, 13 - 4j]
     x = t(np.array([1.0, 2.0]))
@@ -259,7 +262,8 @@ def test_special_functions_against_known_values() -> None:
     digamma = tocha.digamma(t(np.array([1.0, 2.0, 0.5, -0.5, 100.0, 0.0, -2.0]))).tolist()
     expected = [-euler, 1 - euler, -euler - 2 * math.log(2), 0.03648997397857652, 4.600161852738087]
     np.testing.assert_allclose(digamma[:5], expected, rtol=1e-13)
-    assert digamma[5] == -math.inf and math.isnan(digamma[6])
+    assert digamma[5] == -math.inf
+    assert math.isnan(digamma[6])
 
 
 def test_erfinv_inverts_erf() -> None:
@@ -269,7 +273,9 @@ def test_erfinv_inverts_erf() -> None:
     back = tocha.erfinv(t(x[inside])).numpy()
     np.testing.assert_allclose(np.array([math.erf(v) for v in back]), x[inside], rtol=1e-15, atol=1e-16)
     edges = tocha.erfinv(t(np.array([1.0, -1.0, 1.5, math.nan]))).tolist()
-    assert edges[:2] == [math.inf, -math.inf] and math.isnan(edges[2]) and math.isnan(edges[3])
+    assert edges[:2] == [math.inf, -math.inf]
+    assert math.isnan(edges[2])
+    assert math.isnan(edges[3])
     assert tocha.erfinv(t(np.array([0.5], dtype=np.float32))).dtype is tocha.float32
 
 
@@ -287,20 +293,23 @@ def test_clamp_forms() -> None:
     assert tocha.clamp(x, 3, 1).tolist() == [1, 1, 1]
     lo = t(np.array([[-5], [1]]))
     assert tocha.clamp(x, min=lo, max=t(np.array(1))).tolist() == [[-2, 0, 1], [1, 1, 1]]
-    assert x.clamp_min(1).tolist() == [1, 1, 2] and x.clamp_max(-1).tolist() == [-2, -1, -1]
+    assert x.clamp_min(1).tolist() == [1, 1, 2]
+    assert x.clamp_max(-1).tolist() == [-2, -1, -1]
     with pytest.raises(RuntimeError, match="At least one of 'min' or 'max' must not be None"):
         tocha.clamp(x)
     with pytest.raises(NotImplementedError, match="clamp is not supported for complex types"):
         tocha.clamp(t(np.array([1j])), 0)
     y = x.clone()
-    assert y.clamp_(0, 1) is y and y.tolist() == [0, 0, 1]
+    assert y.clamp_(0, 1) is y
+    assert y.tolist() == [0, 0, 1]
     with pytest.raises(RuntimeError, match="can't be cast to the desired output type Long"):
         x.clone().clamp_(0.5)
 
 
 def test_maximum_minimum_need_tensors() -> None:
-    a, b = t(np.array([1, 5])), t(np.array([3.0, 2.0]))
-    assert tocha.maximum(a, b).tolist() == [3.0, 5.0] and tocha.maximum(a, b).dtype is tocha.float32
+    a, b = t(np.array([1, 5])), t(np.array([3.0, 2.0]), tocha.float32)
+    assert tocha.maximum(a, b).tolist() == [3.0, 5.0]
+    assert tocha.maximum(a, b).dtype is tocha.float32
     nan = t(np.array([math.nan, 1.0]))
     assert math.isnan(tocha.maximum(nan, b).tolist()[0])
     assert tocha.fmax(nan, b).tolist() == [3.0, 2.0]
@@ -317,7 +326,9 @@ def test_where() -> None:
     assert tocha.where(cond, t(np.array([1, 2, 3])), 2.5).dtype is tocha.float32
     assert tocha.where(cond[:, None], t(np.array([1, 2])), 0).shape == (3, 2)
     assert t(np.array([1.0, 2.0, 3.0])).where(cond, 0.0).tolist() == [1.0, 0.0, 3.0]
-    with pytest.raises(RuntimeError, match="where expected condition to be a boolean tensor, but got a tensor with dtype Long"):
+    with pytest.raises(
+        RuntimeError, match="where expected condition to be a boolean tensor, but got a tensor with dtype Long"
+    ):
         tocha.where(t(np.array([1])), 1, 2)
 
 
@@ -327,7 +338,7 @@ def test_lerp_addcmul_addcdiv() -> None:
     assert tocha.lerp(a, b, t(np.array([0.0, 1.0]))).tolist() == [0.0, 20.0]
     with pytest.raises(RuntimeError, match="expected dtype float64 for `end` but got dtype float32"):
         tocha.lerp(a, b.float(), 0.5)
-    with pytest.raises(NotImplementedError, match="lerp.*Long"):
+    with pytest.raises(NotImplementedError, match=r"lerp.*Long"):
         tocha.lerp(t(np.array([1])), t(np.array([2])), 0.5)
     i = t(np.array([1, 2, 3]))
     assert tocha.addcmul(i, i, i, value=2).tolist() == [3, 10, 21]
@@ -345,7 +356,8 @@ def test_nan_to_num() -> None:
     assert tocha.nan_to_num(x).tolist() == [0.0, np.finfo(np.float32).max, np.finfo(np.float32).min, 1.0]
     assert tocha.nan_to_num(x, nan=1.0, posinf=2.0, neginf=-2.0).tolist() == [1.0, 2.0, -2.0, 1.0]
     half = tocha.nan_to_num(x.half())
-    assert half.dtype is tocha.float16 and half.tolist()[1] == 65504.0
+    assert half.dtype is tocha.float16
+    assert half.tolist()[1] == 65504.0
     assert tocha.nan_to_num(t(np.array([1, 2]))).tolist() == [1, 2]
 
 
@@ -371,13 +383,14 @@ def test_comparisons_compute_in_the_promoted_dtype() -> None:
                          ("less_equal", [True, True]), ("not_equal", [True, False]), ("greater_equal", [False, True]),
                          ("less", [True, False])]:  # fmt: skip
         assert getattr(tocha, op)(t(np.array([1, 2])), 2).tolist() == expected, op
-    with pytest.raises(NotImplementedError, match="lt.*ComplexDouble"):
+    with pytest.raises(NotImplementedError, match=r"lt.*ComplexDouble"):
         t(np.array([1j])) < t(np.array([1j]))
 
 
 def test_identity_hashing_and_eq_with_other_types() -> None:
     a, b = t(np.array([1.0])), t(np.array([1.0]))
-    assert len({a, b}) == 2 and hash(a) == id(a) // 16 or hash(a) == object.__hash__(a)
+    assert len({a, b}) == 2
+    assert hash(a) == object.__hash__(a)
     assert (a == None) is False  # noqa: E711
     assert (a != "x") is True
 
@@ -387,7 +400,8 @@ def test_isclose_allclose_equal() -> None:
     b = t(np.array([1.0 + 1e-9, 2.1, math.nan, math.inf]))
     assert tocha.isclose(a, b).tolist() == [True, False, False, True]
     assert tocha.isclose(a, b, equal_nan=True).tolist()[2] is True
-    assert tocha.allclose(a[:1], b[:1]) and not tocha.allclose(a, b)
+    assert tocha.allclose(a[:1], b[:1])
+    assert not tocha.allclose(a, b)
     with pytest.raises(RuntimeError, match="Long did not match Float"):
         tocha.isclose(t(np.array([1])), t(np.array([1.0], dtype=np.float32)))
     assert tocha.equal(t(np.array([1, 2])), t(np.array([1.0, 2.0])))
@@ -402,7 +416,8 @@ def test_logical_ops() -> None:
     assert tocha.logical_not(b).tolist() == [False, False, True]
     c = a.clone()
     c.logical_and_(b)
-    assert c.tolist() == [1, 0, 0] and c.dtype is tocha.int64
+    assert c.tolist() == [1, 0, 0]
+    assert c.dtype is tocha.int64
 
 
 def test_bitwise_ops_and_shifts() -> None:
@@ -418,9 +433,10 @@ def test_bitwise_ops_and_shifts() -> None:
     assert (t(np.array([1], dtype=np.uint8)) << 9).tolist() == [0]
     assert (1 << t(np.array([3]))).tolist() == [8]
     b = t(np.array([True, False]))
-    assert (b ^ True).tolist() == [False, True] and (~b).tolist() == [False, True]
+    assert (b ^ True).tolist() == [False, True]
+    assert (~b).tolist() == [False, True]
     assert (b << 1).tolist() == [2, 0]
-    with pytest.raises(NotImplementedError, match="bitwise_and.*Float"):
+    with pytest.raises(NotImplementedError, match=r"bitwise_and.*Double"):
         t(np.array([1.0])) & t(np.array([1.0]))
     with pytest.raises(TypeError, match="only implemented on integer and Boolean-type tensors"):
         ~t(np.array([1.0]))
@@ -441,7 +457,6 @@ def test_reflected_operators() -> None:
     assert (2**x).tolist() == [2.0, 4.0]
     assert abs(-x).tolist() == [1.0, 2.0]
     assert (+x) is x
-    assert (np.float64(3.0) * x).tolist() == [3.0, 6.0] or True  # NumPy may take over its own scalar
 
 
 # ------------------------------------------------------------------ in-place and out=
@@ -475,7 +490,7 @@ def test_inplace_forms_write_into_the_tensor_and_its_views() -> None:
         lambda x: x.exp_(),
         lambda x: x.div_(2),
         lambda x: x.__itruediv__(2),
-        lambda x: x.mul_(t(np.array([1.0]))),
+        lambda x: x.mul_(t(np.array([1.0]), tocha.float32)),
         lambda x: x.sqrt_(),
         lambda x: x.sigmoid_(),
     ],
@@ -497,7 +512,8 @@ def test_out_argument() -> None:
     a, b = t(np.array([1, 2])), t(np.array([3, 4]))
     out = tocha.empty(2, dtype=tocha.float64)
     result = tocha.add(a, b, out=out)
-    assert result is out and out.tolist() == [4.0, 6.0]
+    assert result is out
+    assert out.tolist() == [4.0, 6.0]
     resized = tocha.empty(0)
     tocha.mul(a, t(np.ones((3, 2))), out=resized)
     assert resized.shape == (3, 2)
@@ -539,10 +555,12 @@ def test_noncontiguous_zero_dim_and_empty_inputs() -> None:
     np.testing.assert_allclose(tocha.exp(x).numpy(), np.exp(a[:, ::2]))
     np.testing.assert_allclose((x * x.T.T).numpy(), a[:, ::2] ** 2)
     scalar = t(np.array(2.0))
-    assert (scalar + scalar).shape == () and isinstance((scalar * 3).numpy(), np.ndarray)
+    assert (scalar + scalar).shape == ()
+    assert isinstance((scalar * 3).numpy(), np.ndarray)
     assert tocha.sin(scalar).item() == pytest.approx(math.sin(2.0))
     empty = t(np.zeros((0, 3)))
-    assert tocha.log(empty).shape == (0, 3) and (empty + 1).shape == (0, 3)
+    assert tocha.log(empty).shape == (0, 3)
+    assert (empty + 1).shape == (0, 3)
     assert tocha.erf(empty).shape == (0, 3)
 
 
@@ -551,7 +569,9 @@ def test_half_precision_dtypes_stay() -> None:
         x = t(np.array([0.5, 1.0]), d)
         for name in ("exp", "sigmoid", "erf", "lgamma", "digamma", "erfinv", "sqrt"):
             assert getattr(tocha, name)(x * 0.5).dtype is d, (name, d)
-        assert (x + 1.5).dtype is d and (x * 2).dtype is d and tocha.lerp(x, x, 0.5).dtype is d
+        assert (x + 1.5).dtype is d
+        assert (x * 2).dtype is d
+        assert tocha.lerp(x, x, 0.5).dtype is d
 
 
 # ------------------------------------------------------------------ vjps vs finite differences
@@ -566,8 +586,8 @@ def _vjp(name: str, inputs: tuple[Any, ...], params: tuple[Any, ...] = ()) -> tu
         params=params,
         input_shapes=tuple(tuple(x.shape) if isinstance(x, tocha.Tensor) else None for x in inputs),
         input_dtypes=tuple(x.dtype if isinstance(x, tocha.Tensor) else None for x in inputs),
-        needs_input_grad=tuple(isinstance(x, tocha.Tensor) and x.dtype.is_floating_point or
-                               isinstance(x, tocha.Tensor) and x.dtype.is_complex for x in inputs),
+        needs_input_grad=tuple((isinstance(x, tocha.Tensor) and x.dtype.is_floating_point) or
+                               (isinstance(x, tocha.Tensor) and x.dtype.is_complex) for x in inputs),
     )  # fmt: skip
     grad = RNG.standard_normal(result.shape)
     if result.dtype.is_complex:
@@ -747,8 +767,12 @@ def test_division_modes_match_pytorch(mode: Any, dtype: str) -> None:
     actual = tocha.div(t(a), t(b), rounding_mode=mode)
     assert actual.dtype.name == str(expected.dtype).replace("torch.", "")
     np.testing.assert_allclose(actual.numpy(), expected.numpy(), rtol=1e-6)
-    np.testing.assert_array_equal(tocha.remainder(t(a), t(b)).numpy(), torch.remainder(torch.from_numpy(a), torch.from_numpy(b)).numpy())
-    np.testing.assert_array_equal(tocha.fmod(t(a), t(b)).numpy(), torch.fmod(torch.from_numpy(a), torch.from_numpy(b)).numpy())
+    np.testing.assert_array_equal(
+        tocha.remainder(t(a), t(b)).numpy(), torch.remainder(torch.from_numpy(a), torch.from_numpy(b)).numpy()
+    )
+    np.testing.assert_array_equal(
+        tocha.fmod(t(a), t(b)).numpy(), torch.fmod(torch.from_numpy(a), torch.from_numpy(b)).numpy()
+    )
 
 
 @pytest.mark.parametrize("name", ["erf", "erfc", "erfinv", "lgamma", "digamma"])
@@ -782,7 +806,7 @@ def test_inplace_and_error_types_match_pytorch(expression: str, dtype: str) -> N
     x = t(values.copy())
     try:
         expected = eval(expression, {"x": tx})
-    except Exception as error:  # noqa: BLE001 - the error type is what is compared
+    except Exception as error:
         with pytest.raises(type(error)):
             eval(expression, {"x": x})
         return

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+
 import tocha
 from tocha._ops import indexing as ix
 from tocha.library import DispatchLayer, VjpContext

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+
 import tocha
 from tocha.library import VjpContext, get_op
 

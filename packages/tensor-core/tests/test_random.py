@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+
 import tocha
 
 N = 200_000  # large samples: moments within a few standard errors

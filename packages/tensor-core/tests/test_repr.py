@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+
 import tocha
 
 RNG = np.random.default_rng(0)

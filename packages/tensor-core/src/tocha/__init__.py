@@ -60,10 +60,10 @@ from ._tensor import Tensor as Tensor
 from ._tensor_base import Size as Size
 
 half = _dtype.float16
-float = _dtype.float32  # noqa: A001
+float = _dtype.float32
 double = _dtype.float64
 short = _dtype.int16
-int = _dtype.int32  # noqa: A001
+int = _dtype.int32
 long = _dtype.int64
 cfloat = _dtype.complex64
 cdouble = _dtype.complex128

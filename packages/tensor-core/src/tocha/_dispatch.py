@@ -26,8 +26,9 @@ That path is the small-op overhead budget (about 2 µs per op end to end).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -285,9 +286,8 @@ def _wants_grad(inputs: tuple[Any, ...]) -> bool:
     for x in inputs:
         if isinstance(x, TensorBase) and x._requires_grad:
             return True
-        if type(x) is list or type(x) is tuple:
-            if any(isinstance(t, TensorBase) and t._requires_grad for t in x):
-                return True
+        if (type(x) is list or type(x) is tuple) and any(isinstance(t, TensorBase) and t._requires_grad for t in x):
+            return True
     return False
 
 
@@ -381,8 +381,10 @@ def call(op: OpRecord, dev: device, inputs: tuple[Any, ...], params: tuple[Any, 
         x, y = inputs
         xt = isinstance(x, TensorBase)
         yt = isinstance(y, TensorBase)
-        if _gradient_layer and _state.grad_enabled and (
-            (xt and x._requires_grad) or (yt and y._requires_grad) or not (xt or yt) and _wants_grad(inputs)
+        if (
+            _gradient_layer
+            and _state.grad_enabled
+            and ((xt and x._requires_grad) or (yt and y._requires_grad) or (not (xt or yt) and _wants_grad(inputs)))
         ):
             return _gradient_layer[0](OpCall(op, dev, inputs, params), run_kernel)
         a = x._data if xt else _unwrap(x)

@@ -14,6 +14,8 @@ Example:
     tensor([2., 5.])
 """
 
+import contextlib as _contextlib
+
 from ._backend import Backend as Backend
 from ._backend import CpuBackend as CpuBackend
 from ._backend import CudaBackend as CudaBackend
@@ -61,8 +63,6 @@ __all__ = [
 for _name in __all__:
     _obj = globals()[_name]
     if hasattr(_obj, "__module__"):
-        try:
+        with _contextlib.suppress(AttributeError, TypeError):
             _obj.__module__ = "tocha.library"
-        except (AttributeError, TypeError):
-            pass
 del _name, _obj

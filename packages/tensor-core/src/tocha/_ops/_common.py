@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,12 +15,14 @@ from .._dtype import (
     _FLOAT,
     _INT,
     _PROMOTION,
-    bool as bool_,
     default_complex_dtype,
     dtype,
     from_numpy_dtype,
     get_default_dtype,
     int64,
+)
+from .._dtype import (
+    bool as bool_,
 )
 from .._tensor_base import TensorBase, wrap
 

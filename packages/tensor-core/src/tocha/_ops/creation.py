@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import math
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -15,12 +15,14 @@ from .._dtype import (
     _COMPLEX,
     _FLOAT,
     _INT,
-    bool as bool_,
     default_complex_dtype,
     dtype,
     from_numpy_dtype,
     get_default_dtype,
     int64,
+)
+from .._dtype import (
+    bool as bool_,
 )
 from .._tensor_base import TensorBase, wrap
 from . import creation_samples as _samples
@@ -159,9 +161,8 @@ def _items(data: Any) -> Any:
     if isinstance(data, (list, tuple)):
         return [_items(x) for x in data]
     if isinstance(data, TensorBase):
-        if data._data.size != 1 or data._data.ndim:
-            if data._data.ndim:
-                return _items(data.tolist())
+        if data._data.ndim:
+            return _items(data.tolist())
         return data.item()
     if isinstance(data, np.generic):
         return data.item()
@@ -621,7 +622,7 @@ def eye(
     device: DeviceLike | None = None,
     requires_grad: bool = False,
 ) -> Tensor:
-    """An ``n × m`` matrix with ones on the diagonal.
+    """An ``n`` by ``m`` matrix with ones on the diagonal.
 
     Example:
         >>> import tocha

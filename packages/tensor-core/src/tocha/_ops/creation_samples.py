@@ -104,7 +104,8 @@ def to_device_samples(dev: device, d: dtype) -> Iterator[Any]:
     from ..testing import SampleInput, make_tensor
 
     yield SampleInput(make_tensor(2, 3, dtype=d, device=dev), params=(CPU, CPU), name="same-device")
-    yield SampleInput(make_tensor(2, 3, dtype=d, device=dev, noncontiguous=True), params=(CPU, CPU), name="noncontiguous")
+    strided = make_tensor(2, 3, dtype=d, device=dev, noncontiguous=True)
+    yield SampleInput(strided, params=(CPU, CPU), name="noncontiguous")
 
 
 def to_device_reference(a: Any, source: Any, target: Any) -> Any:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .._dispatch import call_inplace
 from .elementwise_arith import (
     ABS as ABS,
 )
@@ -56,7 +55,7 @@ from .elementwise_arith import (
     _check_negative_int_power,
     _div_inplace,
     _true_divide,
-    abs,  # noqa: A004
+    abs,
     abs_inplace,
     absolute,
     add,
@@ -81,7 +80,7 @@ from .elementwise_arith import (
     subtract,
     true_divide,
 )
-from .elementwise_arith import pow as pow  # noqa: A004
+from .elementwise_arith import pow as pow
 from .elementwise_base import (
     binary as binary,
 )
@@ -190,7 +189,7 @@ from .elementwise_math import (
     minimum,
     nan_to_num,
     real,
-    round,  # noqa: A004
+    round,
     rsqrt,
     sgn,
     sigmoid,
@@ -446,6 +445,3 @@ class ElementwiseMethods(MathMethods, LogicMethods):
     def square_(self: Any) -> Tensor:
         """In-place :func:`tocha.square`."""
         return square_inplace(self)
-
-
-_ = (call_inplace, ABS)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._dispatch import OpRecord, OpTest, call, call_inplace, register_op
-from .._dtype import _BOOL, _FLOAT, get_default_dtype
+from .._dtype import _BOOL, _FLOAT
 from .._tensor_base import TensorBase
 from ._common import float_result_dtype, is_tensor, result_type_of, scalar_or_tensor
 from .elementwise_base import (
@@ -28,7 +28,6 @@ from .elementwise_base import (
     binary_promoted,
     broadcast_vjp,
     check_cast,
-    check_dtype,
     conj_if_complex,
     copy_to_out,
     quiet,
@@ -61,9 +60,6 @@ __all__ = [
     "absolute",
     "square",
 ]
-
-_builtin_abs = abs
-
 
 # ------------------------------------------------------------------ add / sub / mul
 
@@ -142,6 +138,8 @@ def scaled(name: str, other: Any, alpha: Any, input: Any) -> Any:
     d = result_type_of(input, other)
     if d.category <= 1 and isinstance(alpha, float):
         raise RuntimeError(f"{name}(): For integral input tensors, argument alpha must not be a floating point number.")
+    if not isinstance(other, TensorBase):
+        return scalar_or_tensor(name, other) * alpha
     return mul(other, alpha)
 
 
@@ -508,6 +506,10 @@ def _check_negative_int_power(a: Any, b: Any) -> None:
         raise NotImplementedError("\"pow\" not implemented for 'Bool'")
     if type(a) is bool and isinstance(b, TensorBase) and b._dtype.category == _BOOL:
         raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    if type(b) is int and isinstance(a, TensorBase) and a._dtype.category == 1:
+        info = np.iinfo(a._dtype.numpy_dtype)
+        if not info.min <= b <= info.max:
+            raise RuntimeError(f"pow(): value cannot be converted to type {a._dtype.name}_t without overflow")
     if type(b) is int and b < 0 and isinstance(a, TensorBase) and a._dtype.category <= 1:
         raise RuntimeError("pow(): Integers to negative integer powers are not allowed.")
 
@@ -696,16 +698,9 @@ def square(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(SQUARE, x, out)
 
 
-def int_power_scalar_inplace(target: Tensor, exponent: Any) -> Tensor:
-    """``target.pow_(exponent)`` with PyTorch's checks."""
-    _check_negative_int_power(target, exponent)
-    return binary_inplace(POW, target, exponent)
-
-
 def abs_inplace(target: Tensor) -> Tensor:
     """``target.abs_()``: complex tensors cannot hold their real magnitude in place."""
     if target._dtype.is_complex:
-        check_cast("abs_", target._dtype.to_real(), target._dtype)
         raise RuntimeError(f"abs_(): In-place abs is not supported for complex tensors (dtype {target._dtype!r}).")
     return unary_inplace(ABS, target)
 
@@ -733,12 +728,3 @@ def neg_inplace(target: Tensor) -> Tensor:
     if target._dtype.category == _BOOL:
         raise RuntimeError(_NEG_BOOL)
     return call_inplace(NEG, target._device, target, (target,), ())
-
-
-def check_dtype_of(op: OpRecord, x: Any) -> None:
-    """Refuse ``x``'s dtype for ``op`` (NotImplementedError) — for callers that bypass :func:`binary`."""
-    if isinstance(x, TensorBase):
-        check_dtype(op, x._dtype)
-
-
-_ = (get_default_dtype, _builtin_abs)

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._dispatch import OpRecord, OpTest, call_inplace, register_op
-from .._dtype import _BOOL, _COMPLEX, ALL_DTYPES
-from .._dtype import bool as bool_
+from .._dtype import _COMPLEX, ALL_DTYPES
 from .._tensor_base import TensorBase
 from ._common import cast_operand, common_device, result_type_of, scalar_or_tensor, type_name
 from .elementwise_base import (
@@ -873,6 +872,3 @@ class LogicMethods:
     def bitwise_right_shift_(self: Any, other: Any) -> Tensor:
         """In-place :func:`tocha.bitwise_right_shift`."""
         return binary_inplace(RIGHT_SHIFT, self, other)
-
-
-_ = (_BOOL, bool_)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._dispatch import OpRecord, OpTest, call, call_inplace, register_op
-from .._dtype import _BOOL, _COMPLEX, _FLOAT, dtype, get_default_dtype
+from .._dtype import _BOOL, _COMPLEX, _FLOAT, dtype
 from .._tensor_base import TensorBase
 from . import elementwise_special as _special
 from ._common import (
@@ -2245,9 +2245,6 @@ def nan_to_num(
         tensor([0., 9., 1.])
     """
     return unary(NAN_TO_NUM, input, out, params=(nan, posinf, neginf))
-
-
-_ = (get_default_dtype, binary_inplace)
 
 
 # ------------------------------------------------------------------ Tensor methods

@@ -18,21 +18,21 @@ from .._dtype import _INT, ALL_DTYPES, dtype, int64
 from . import reduction_types as return_types
 from .reduction_core import (
     DimArg,
-    all,  # noqa: A004
+    all,
     amax,
     amin,
     aminmax,
-    any,  # noqa: A004
+    any,
     argmax,
     argmin,
     count_nonzero,
-    max,  # noqa: A004
+    max,
     mean,
-    min,  # noqa: A004
+    min,
     nanmean,
     nansum,
     prod,
-    sum,  # noqa: A004
+    sum,
 )
 from .reduction_cum import cummax, cummin, cumprod, cumsum, logcumsumexp
 from .reduction_stats import (

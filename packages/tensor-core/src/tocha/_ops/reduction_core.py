@@ -57,7 +57,6 @@ def widened_reference(fn: Any) -> Any:
     return reference
 
 
-
 # ------------------------------------------------------------------ helpers
 
 
@@ -283,7 +282,7 @@ def _nansum_forward(xp: Any, a: Any, axis: tuple[int, ...] | None, keepdim: bool
         # PyTorch reduces one dim at a time (last first), rounding to the half dtype in between.
         for ax in sorted(axis, reverse=True):
             a = _sum_forward(xp, a, (ax,), True, np_dtype)
-        return a if keepdim else a.reshape(kept_shape(a.shape, axis))
+        return a if keepdim else a.reshape(reduced_shape(a.shape, axis, False))
     return _sum_forward(xp, a, axis, keepdim, np_dtype)
 
 
@@ -337,6 +336,11 @@ def _prod_others_forward(xp: Any, a: Any, axis: int | None) -> Any:
 PROD_OTHERS = register_op(OpRecord(name="_reduction_prod_others", forward=_prod_others_forward))
 
 
+def conj_of(t: Tensor) -> Tensor:
+    """``t.conj()`` for complex tensors, ``t`` otherwise (the vjp of a holomorphic op multiplies by conj(f'))."""
+    return t.conj() if t._dtype.is_complex else t  # type: ignore[attr-defined,no-any-return]
+
+
 def _prod_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
     axis, keepdim, _ = ctx.params
     x = ctx.inputs[0]
@@ -347,9 +351,9 @@ def _prod_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
     xp = _xp(x)
     if bool(xp.all(x._data != 0)):
         result = expand_back(ctx.result, axis, keepdim, shape)
-        return (as_dtype(g * result / x, ctx.input_dtypes[0]),)  # type: ignore[operator]
+        return (as_dtype(g * conj_of(result / x), ctx.input_dtypes[0]),)  # type: ignore[operator]
     others = call(PROD_OTHERS, x._device, (x,), (None if axis is None else axis[0],))
-    return (as_dtype(g * others, ctx.input_dtypes[0]),)
+    return (as_dtype(g * conj_of(others), ctx.input_dtypes[0]),)
 
 
 def _xp(t: Tensor) -> Any:
@@ -597,7 +601,12 @@ def _arg_forward(xp: Any, a: Any, dim: int | None, keepdim: bool, largest: bool)
 
 
 ARG = register_op(
-    OpRecord(name="argmax", forward=_arg_forward, dtypes=NO_BOOL_COMPLEX, test=OpTest(samples="reduction_single_dim", torch_name="argmax"))
+    OpRecord(
+        name="argmax",
+        forward=_arg_forward,
+        dtypes=NO_BOOL_COMPLEX,
+        test=OpTest(samples="reduction_single_dim", torch_name="argmax"),
+    )
 )
 
 
@@ -705,6 +714,8 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> 
 
 def _arg(name: str, input: Tensor, dim: int | None, keepdim: bool) -> Tensor:
     _check_not_complex(name, input)
+    if input._dtype.category == _BOOL:
+        raise RuntimeError(f"{name}(): does not support bool input")
     ndim = input._data.ndim
     if dim is None:
         if input._data.size == 0:

@@ -10,7 +10,19 @@ from .._dispatch import OpRecord, OpTest, call, register_op
 from .._dtype import _COMPLEX, _FLOAT, dtype
 from . import reduction_types as rt
 from ._common import cast_operand, normalize_dim, type_name
-from .reduction_core import _xp, as_dtype, constant, first_grad, put_along, quiet, sum_dtype
+from .reduction_core import (
+    INEXACT,
+    NO_COMPLEX,
+    _xp,
+    as_dtype,
+    conj_of,
+    constant,
+    first_grad,
+    put_along,
+    quiet,
+    sum_dtype,
+    widened_reference,
+)
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
@@ -50,7 +62,7 @@ def _cumsum_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
 
 CUMSUM = register_op(
     OpRecord(name="cumsum", forward=_cumsum_forward, vjp=_cumsum_vjp,
-             test=OpTest(samples="scan", reference=np.cumsum, torch_name="cumsum"))
+             test=OpTest(samples="scan", reference=widened_reference(np.cumsum), torch_name="cumsum"))
 )  # fmt: skip
 REVERSE_CUMSUM = register_op(
     OpRecord(name="_reduction_reverse_cumsum", forward=_reverse_cumsum_forward, vjp=_reverse_cumsum_vjp)
@@ -94,10 +106,10 @@ def _cumprod_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
         return (as_dtype(g, ctx.input_dtypes[0]),)
     result = as_dtype(ctx.result, g._dtype)
     if bool(_xp(x).all(x._data != 0)):
-        out = reverse_cumsum(g * result, dim) / as_dtype(x, g._dtype)  # type: ignore[operator]
+        out = reverse_cumsum(g * conj_of(result), dim) / conj_of(as_dtype(x, g._dtype))  # type: ignore[operator]
     else:
         xg = as_dtype(x, g._dtype)
-        out = call(CUMPROD_ZEROS_GRAD, x._device, (g, xg, result), (dim,))
+        out = call(CUMPROD_ZEROS_GRAD, x._device, (g, conj_of(xg), conj_of(result)), (dim,))
     return (as_dtype(out, ctx.input_dtypes[0]),)
 
 
@@ -160,7 +172,8 @@ def _cumext_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
 
 CUMEXT = register_op(
     OpRecord(name="cummax", forward=_cumext_forward, vjp=_cumext_vjp, saves_result=True, num_outputs=2,
-             differentiable_outputs=(0,), test=OpTest(samples="scan_values_indices", torch_name="cummax"))
+             differentiable_outputs=(0,), dtypes=NO_COMPLEX,
+             test=OpTest(samples="scan_values_indices", torch_name="cummax"))
 )  # fmt: skip
 
 
@@ -194,13 +207,33 @@ def cummin(input: Tensor, dim: int) -> rt.cummin:
     return _cumext("cummin", input, dim)  # type: ignore[no-any-return]
 
 
+def _complex_logaddexp_scan(xp: Any, work: Any, dim: int) -> Any:
+    # PyTorch's complex scan: r = big + log1p(exp(small - big)), big/small by real part, so the imaginary
+    # part carries the larger term's (unwrapped) phase rather than the principal one.
+    moved = xp.moveaxis(work, dim, 0)
+    out = xp.empty_like(moved)
+    r = moved[0].copy()
+    out[0] = r
+    with quiet(xp):
+        for k in range(1, moved.shape[0]):
+            x = moved[k]
+            first = r.real >= x.real
+            big = xp.where(first, r, x)
+            r = big + xp.log1p(xp.exp(xp.where(first, x, r) - big))
+            r = xp.where(xp.isneginf(big.real), x, r)
+            out[k] = r
+    return xp.moveaxis(out, 0, dim)
+
+
 def _logcumsumexp_forward(xp: Any, a: Any, dim: int) -> Any:
     if a.ndim == 0:
         return a.copy()
     work = a.astype(np.float32) if a.dtype.itemsize == 2 else a
     if xp is np and work.dtype.kind == "f":
         return np.logaddexp.accumulate(work, axis=dim).astype(a.dtype, copy=False)
-    m = xp.max(work, axis=dim, keepdims=True) if work.dtype.kind == "f" else xp.max(work.real, axis=dim, keepdims=True)
+    if work.dtype.kind == "c":
+        return _complex_logaddexp_scan(xp, work, dim).astype(a.dtype, copy=False)
+    m = xp.max(work, axis=dim, keepdims=True)
     with quiet(xp):
         m = xp.where(xp.isfinite(m), m, 0)
         return (xp.log(xp.cumsum(xp.exp(work - m), axis=dim)) + m).astype(a.dtype, copy=False)
@@ -214,12 +247,12 @@ def _logcumsumexp_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
         return (g,)
     # grad_k = sum_{j >= k} g_j exp(x_k - r_j), shifted by the slice maximum c for range.
     c = constant(x, _xp(x).max(x._data, axis=dim, keepdims=True)) if x._data.size else constant(x, x._data)
-    return ((x - c).exp() * reverse_cumsum(g * (c - ctx.result).exp(), dim),)  # type: ignore[attr-defined]
+    return (conj_of((x - c).exp()) * reverse_cumsum(g * conj_of((c - ctx.result).exp()), dim),)  # type: ignore[attr-defined]
 
 
 LOGCUMSUMEXP = register_op(
     OpRecord(name="logcumsumexp", forward=_logcumsumexp_forward, vjp=_logcumsumexp_vjp, saves_inputs=(0,),
-             saves_result=True, test=OpTest(samples="scan", torch_name="logcumsumexp"))
+             saves_result=True, dtypes=INEXACT, test=OpTest(samples="scan", torch_name="logcumsumexp"))
 )  # fmt: skip
 
 

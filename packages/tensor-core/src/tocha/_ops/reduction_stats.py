@@ -8,16 +8,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._dispatch import OpRecord, OpTest, call, register_op
-from .._dtype import _COMPLEX, _FLOAT, dtype, get_default_dtype
+from .._dtype import _COMPLEX, _FLOAT, dtype, float32, float64, get_default_dtype
 from .._tensor_base import TensorBase
 from . import reduction_types as rt
 from ._common import normalize_dim, type_name
 from .reduction_core import (
+    INEXACT,
+    NO_BOOL_COMPLEX,
+    NO_COMPLEX,
     DimArg,
     _xp,
     as_dtype,
     axis_of,
     check_nonempty,
+    conj_of,
     constant,
     count_of,
     expand_back,
@@ -27,6 +31,7 @@ from .reduction_core import (
     quiet,
     select_vjp,
     tie_weights,
+    widened_reference,
 )
 
 if TYPE_CHECKING:
@@ -79,13 +84,28 @@ def _std_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
     return (_var_grad(ctx, first_grad(grad) / (ctx.result * 2.0)),)
 
 
+def _ddof_reference(fn: Any) -> Any:
+    """NumPy's ``fn`` with ``ddof`` taken from PyTorch's ``correction`` (default 1)."""
+
+    def reference(a: Any, *args: Any, **kwargs: Any) -> Any:
+        # The op database passes ``correction`` on as NumPy's ``ddof``; without one PyTorch's default is 1.
+        kwargs.setdefault("ddof", kwargs.pop("correction", 1))
+        return fn(a, *args, **kwargs)
+
+    return reference
+
+
+_VAR_REF = widened_reference(_ddof_reference(np.var))
+_STD_REF = widened_reference(_ddof_reference(np.std))
 VAR = register_op(
     OpRecord(name="var", forward=_var_forward, vjp=_var_vjp, saves_inputs=(0,),
-             test=OpTest(samples="reduction_correction", reference=np.var, torch_name="var"))
+             dtypes=INEXACT,
+             test=OpTest(samples="reduction_correction", reference=_VAR_REF, torch_name="var"))
 )  # fmt: skip
 STD = register_op(
     OpRecord(name="std", forward=_std_forward, vjp=_std_vjp, saves_inputs=(0,), saves_result=True,
-             test=OpTest(samples="reduction_correction", reference=np.std, torch_name="std"))
+             dtypes=INEXACT,
+             test=OpTest(samples="reduction_correction", reference=_STD_REF, torch_name="std"))
 )  # fmt: skip
 
 
@@ -251,7 +271,7 @@ def _sgn(xp: Any, a: Any) -> Any:
 
 NORM = register_op(
     OpRecord(name="norm", forward=_norm_forward, vjp=_norm_vjp, saves_inputs=(0,), saves_result=True,
-             test=OpTest(samples="reduction_norm", reference=None, torch_name="norm"))
+             dtypes=INEXACT, test=OpTest(samples="reduction_norm", reference=None, torch_name="norm"))
 )  # fmt: skip
 
 
@@ -291,7 +311,8 @@ def _logsumexp_forward(xp: Any, a: Any, axis: tuple[int, ...] | None, keepdim: b
     work = a.astype(np.float32) if a.dtype.itemsize == 2 else a
     if work.size == 0:
         return xp.full(_shape(a.shape, axis, keepdim), -xp.inf, a.dtype)
-    m = xp.max(work, axis=axis, keepdims=True)
+    # A complex input shifts by its largest real part, so the result's imaginary part is the principal one (PyTorch).
+    m = xp.max(work.real if work.dtype.kind == "c" else work, axis=axis, keepdims=True)
     with quiet(xp):
         m = xp.where(xp.isfinite(m), m, 0)
         r = xp.log(xp.sum(xp.exp(work - m), axis=axis, keepdims=True)) + m
@@ -306,12 +327,28 @@ def _logsumexp_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
     shape = ctx.input_shapes[0]
     g = expand_back(first_grad(grad), axis, keepdim, shape)
     r = expand_back(ctx.result, axis, keepdim, shape)
-    return (g * (x - r).exp(),)  # type: ignore[attr-defined]
+    return (g * conj_of((x - r).exp()),)  # type: ignore[attr-defined]
+
+
+def _logsumexp_samples(device: Any, d: dtype) -> Any:
+    """The op database's reduction samples that name a dim (``logsumexp`` requires one, as PyTorch's does)."""
+    from ..testing import SampleInput, make_tensor
+
+    def make(*shape: int, noncontiguous: bool = False) -> Any:
+        return make_tensor(*shape, dtype=d, device=device, noncontiguous=noncontiguous)
+
+    yield SampleInput(make(3, 4), kwargs={"dim": 1}, name="dim")
+    yield SampleInput(make(3, 4), kwargs={"dim": -2}, name="dim-negative")
+    yield SampleInput(make(3, 4), kwargs={"dim": 0, "keepdim": True}, name="keepdim")
+    yield SampleInput(make(2, 3, 2, noncontiguous=True), kwargs={"dim": 1}, name="noncontiguous")
+    yield SampleInput(make(0, 3), kwargs={"dim": 1}, name="empty")
+    yield SampleInput(make(), kwargs={"dim": 0}, name="0-dim")
+    yield SampleInput(make(2, 3, 4), kwargs={"dim": (0, 2)}, name="dims")
 
 
 LOGSUMEXP = register_op(
     OpRecord(name="logsumexp", forward=_logsumexp_forward, vjp=_logsumexp_vjp, saves_inputs=(0,), saves_result=True,
-             test=OpTest(samples="reduction", torch_name="logsumexp"))
+             test=OpTest(samples=_logsumexp_samples, torch_name="logsumexp"))
 )  # fmt: skip
 
 
@@ -370,11 +407,12 @@ def _median_all_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
 
 MEDIAN_DIM = register_op(
     OpRecord(name="median", forward=_median_dim_forward, vjp=select_vjp, saves_result=True, num_outputs=2,
-             differentiable_outputs=(0,), test=OpTest(samples="reduction_dim_values_indices", torch_name="median"))
+             differentiable_outputs=(0,), dtypes=NO_BOOL_COMPLEX,
+             test=OpTest(samples="reduction_dim_values_indices", torch_name="median"))
 )  # fmt: skip
 MEDIAN_ALL = register_op(
     OpRecord(name="median_all", forward=_median_all_forward, vjp=_median_all_vjp, saves_inputs=(0,), saves_result=True,
-             test=OpTest(samples="reduction_full", reference=None, torch_name="median"))
+             dtypes=NO_BOOL_COMPLEX, test=OpTest(samples="reduction_full", reference=None, torch_name="median"))
 )  # fmt: skip
 
 
@@ -445,7 +483,8 @@ def _mode_forward(xp: Any, a: Any, dim: int, keepdim: bool) -> Any:
 
 MODE = register_op(
     OpRecord(name="mode", forward=_mode_forward, vjp=select_vjp, saves_result=True, num_outputs=2,
-             differentiable_outputs=(0,), test=OpTest(samples="reduction_dim_values_indices", torch_name="mode"))
+             differentiable_outputs=(0,), dtypes=NO_COMPLEX,
+             test=OpTest(samples="reduction_dim_values_indices", torch_name="mode"))
 )  # fmt: skip
 
 
@@ -556,7 +595,8 @@ def _quantile_vjp(ctx: Any, grad: Any) -> tuple[Tensor | None, None]:
 
 QUANTILE = register_op(
     OpRecord(name="quantile", forward=_quantile_forward, vjp=_quantile_vjp, saves_inputs=(0, 1),
-             differentiable_inputs=(0,), test=OpTest(samples="reduction_quantile", torch_name="quantile"))
+             differentiable_inputs=(0,), dtypes=(float32, float64),
+             test=OpTest(samples="reduction_quantile", torch_name="quantile"))
 )  # fmt: skip
 
 
