@@ -93,6 +93,16 @@ def dispatch_layer() -> None:
     print("ops seen:", counter.counts)
 
 
+def random_numbers() -> None:
+    section("random numbers: a seeded run reproduces exactly")
+    tocha.manual_seed(0)
+    first = tocha.randn(3)
+    tocha.manual_seed(0)
+    again = tocha.randn(3)
+    print("randn(3) after manual_seed(0), twice, equal:", tocha.equal(first, again))
+    print("randint(0, 10, (5,))", tocha.randint(0, 10, (5,)).tolist())
+
+
 def main() -> None:
     print(f"tocha {tocha.__version__} on NumPy {np.__version__}")
     creation()
@@ -100,6 +110,7 @@ def main() -> None:
     broadcasting_and_views()
     indexing()
     reductions_and_matmul()
+    random_numbers()
     dispatch_layer()
 
 
