@@ -169,8 +169,10 @@ def build(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """tools/bench/bench_*.py: tocha against NumPy and (when it installs) PyTorch, in one process each."""
+    # Bytecode is compiled at install time, as pip does for wheels: import timings must not include compiling.
     session.install("packages/tensor-core")
     _install_torch(session)
+    session.run("python", "-m", "compileall", "-q", "-j", "0", session.virtualenv.location, silent=True)
     for script in sorted((ROOT / "tools" / "bench").glob("bench_*.py")):
         session.run("python", str(script.relative_to(ROOT)), *session.posargs)
 
