@@ -836,3 +836,19 @@ def test_clamp_where_lerp_match_pytorch() -> None:
     w = arr(3, 4, low=0, high=1)
     expected = torch.lerp(torch.from_numpy(a), torch.from_numpy(lo).expand(3, 4), torch.from_numpy(w))
     np.testing.assert_allclose(tocha.lerp(t(a), t(lo).expand(3, 4), t(w)).numpy(), expected.numpy())
+
+
+def test_where_with_condition_only_is_nonzero_as_tuple() -> None:
+    rows, cols = tocha.where(tocha.tensor([[0, 1], [1, 0]]))
+    assert rows.tolist() == [0, 1]
+    assert cols.tolist() == [1, 0]
+    with pytest.raises(TypeError, match="either one argument"):
+        tocha.where(tocha.tensor([True]), 1.0)
+
+
+def test_where_condition_only_against_torch() -> None:
+    torch = pytest.importorskip("torch")
+    data = [[0, 2, 0], [3, 0, 4]]
+    ours = tocha.where(tocha.tensor(data))
+    theirs = torch.where(torch.tensor(data))
+    assert [t.tolist() for t in ours] == [t.tolist() for t in theirs]

@@ -70,6 +70,9 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _SQRT_PI_OVER_2 = math.sqrt(math.pi) / 2.0
 
 
+_MISSING: Any = object()  # where(condition) alone: an absent argument, distinct from None
+
+
 def _np_rsqrt(a: Any) -> Any:
     return 1.0 / np.sqrt(a)
 
@@ -1019,10 +1022,25 @@ def _digamma_forward(xp: Any, a: Any) -> Any:
     return _special.digamma(xp, a)
 
 
+@quiet
+def _trigamma_forward(xp: Any, a: Any) -> Any:
+    return _special.trigamma(xp, a)
+
+
+# ψ', only as digamma's derivative (PyTorch's polygamma(1, x)); not differentiable itself yet.
+TRIGAMMA = register_op(OpRecord(name="_trigamma", forward=_trigamma_forward, dtypes=FLOATING))
+
+
+def _digamma_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
+    return (grad * call(TRIGAMMA, ctx.inputs[0]._device, (ctx.inputs[0],), ()),)
+
+
 DIGAMMA = register_op(
     OpRecord(
         name="digamma",
         forward=_digamma_forward,
+        vjp=_digamma_vjp,
+        saves_inputs=(0,),
         dtypes=FLOATING,
         test=OpTest(samples="unary", reference=_np_digamma, torch_name="digamma", domain=(0.1, None)),
     )
@@ -1965,14 +1983,24 @@ WHERE = register_op(
 )
 
 
-def where(condition: Tensor, input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
+def where(condition: Tensor, input: Any = _MISSING, other: Any = _MISSING, *, out: Tensor | None = None) -> Any:
     """``input`` where ``condition`` holds, else ``other`` (numbers or tensors, broadcast, promoted).
+
+    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``.
 
     Example:
         >>> import tocha
         >>> tocha.where(tocha.tensor([True, False]), tocha.tensor([1, 2]), 0.5)
         tensor([1.0000, 0.5000])
+        >>> tocha.where(tocha.tensor([[0, 1], [1, 0]]))
+        (tensor([0, 1]), tensor([1, 0]))
     """
+    if input is _MISSING and other is _MISSING:
+        from .indexing_select import nonzero
+
+        return nonzero(as_tensor_arg("where", condition), as_tuple=True)
+    if input is _MISSING or other is _MISSING:
+        raise TypeError("where() takes either one argument (condition) or three (condition, input, other)")
     cond = as_tensor_arg("where", condition)
     if cond._dtype.category != _BOOL:
         raise RuntimeError(
@@ -2668,7 +2696,8 @@ class MathMethods:
 
     def where(self: Any, condition: Tensor, other: Any) -> Tensor:
         """``self`` where ``condition`` holds, else ``other``: :func:`tocha.where`."""
-        return where(condition, self, other)
+        result: Tensor = where(condition, self, other)
+        return result
 
     def lerp(self: Any, end: Tensor, weight: Any) -> Tensor:
         """See :func:`tocha.lerp`."""

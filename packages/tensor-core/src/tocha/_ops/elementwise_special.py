@@ -1,4 +1,4 @@
-"""Special functions against ``xp``: erf, erfc, lgamma, digamma, erfinv.
+"""Special functions against ``xp``: erf, erfc, lgamma, digamma, trigamma, erfinv.
 
 NOTE [ Special functions ]
 NumPy has no vectorised erf or lgamma, and tocha-tensor-core does not depend
@@ -97,6 +97,30 @@ def digamma(xp: Any, a: Any) -> Any:
     psi = xp.where(x == 0, -xp.inf, psi)
     psi = xp.where((x < 0) & (frac == 0), xp.nan, psi)
     return psi.astype(a.dtype, copy=False)
+
+
+_TRIGAMMA_SERIES = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6)
+
+
+def trigamma(xp: Any, a: Any) -> Any:
+    """ψ'(a), the derivative of digamma: recurrence up to 10, the asymptotic series, reflection below 1/2."""
+    x = a.astype(xp.float64)
+    reflect = x < 0.5
+    z = xp.where(reflect, 1.0 - x, x)
+    shift = xp.zeros_like(z)
+    for _ in range(10):
+        small = z < 10.0
+        shift += xp.where(small, 1.0 / (z * z), 0.0)
+        z = xp.where(small, z + 1.0, z)
+    inv2 = 1.0 / (z * z)
+    series = xp.zeros_like(z)
+    for c in reversed(_TRIGAMMA_SERIES):
+        series = series * inv2 + c
+    psi1 = 1.0 / z + 0.5 * inv2 + inv2 / z * series + shift
+    sine = xp.sin(math.pi * x)
+    psi1 = xp.where(reflect, (math.pi * math.pi) / (sine * sine) - psi1, psi1)
+    psi1 = xp.where((x <= 0) & (x == xp.floor(x)), xp.inf, psi1)
+    return psi1.astype(a.dtype, copy=False)
 
 
 _ERFINV_CENTRAL = (
