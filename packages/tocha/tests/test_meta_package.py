@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata as metadata
-from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from packaging.requirements import Requirement
@@ -24,26 +24,6 @@ STACK = {
 }
 
 
-def _provides(dist_name: str, file: str | None) -> bool:
-    """Whether ``file`` is installed by ``dist_name``: a file it records, or under a source dir its ``.pth`` adds."""
-    assert file is not None
-    target = Path(file).resolve()
-    dist = metadata.distribution(dist_name)
-    for entry in dist.files or ():
-        path = Path(str(dist.locate_file(entry))).resolve()
-        if path == target:
-            return True
-        if path.suffix == ".pth" and path.is_file():
-            for line in path.read_text().splitlines():
-                if (
-                    line.strip()
-                    and not line.startswith(("#", "import"))
-                    and target.is_relative_to(Path(line.strip()).resolve())
-                ):
-                    return True
-    return False
-
-
 def test_meta_distribution_requires_the_whole_stack() -> None:
     requirements = {Requirement(text).name: Requirement(text) for text in metadata.requires("tocha") or ()}
     assert set(STACK) <= set(requirements)
@@ -54,8 +34,10 @@ def test_meta_distribution_requires_the_whole_stack() -> None:
 
 
 @pytest.mark.parametrize(("dist_name", "module_name"), list(STACK.items()))
-def test_each_module_comes_from_its_distribution(dist_name: str, module_name: str) -> None:
+def test_each_module_comes_from_its_distribution(
+    dist_name: str, module_name: str, packaging_checks: SimpleNamespace
+) -> None:
     module = importlib.import_module(module_name)
-    assert _provides(dist_name, module.__file__)
+    assert packaging_checks.provides(dist_name, module.__file__)
     others = [other for other in STACK if other != dist_name]
-    assert not any(_provides(other, module.__file__) for other in others)
+    assert not any(packaging_checks.provides(other, module.__file__) for other in others)

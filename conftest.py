@@ -1,0 +1,77 @@
+"""Test helpers shared by every package's tests (pytest loads this file for any test under the repository).
+
+``packaging_checks`` holds the distribution-layout checks of ARCHITECTURE.md §2 that each package's own venv
+runs: its subpackage comes from its own distribution, ``tocha`` comes from tensor-core, and the siblings it
+declares are installed at versions its requirements admit.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata as metadata
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.version import Version
+
+
+def provides(dist_name: str, file: str | None) -> bool:
+    """Whether ``file`` is installed by ``dist_name``: a file it records, or under a source dir its ``.pth`` adds."""
+    assert file is not None
+    target = Path(file).resolve()
+    dist = metadata.distribution(dist_name)
+    for entry in dist.files or ():
+        path = Path(str(dist.locate_file(entry))).resolve()
+        if path == target:
+            return True
+        if path.suffix == ".pth" and path.is_file():
+            for line in path.read_text().splitlines():
+                if (
+                    line.strip()
+                    and not line.startswith(("#", "import"))
+                    and target.is_relative_to(Path(line.strip()).resolve())
+                ):
+                    return True
+    return False
+
+
+def subpackage_comes_from_its_distribution(dist_name: str, module_name: str) -> None:
+    """``module_name`` imports, is documented, and is shipped by ``dist_name``, not by tensor-core."""
+    module = importlib.import_module(module_name)
+    assert module.__name__ == module_name
+    assert module.__doc__
+    assert provides(dist_name, module.__file__)
+    assert not provides("tocha-tensor-core", module.__file__)
+
+
+def tocha_comes_from_tensor_core(dist_name: str) -> None:
+    """``import tocha`` resolves to tensor-core's ``__init__`` (not to ``dist_name``) and works."""
+    import tocha
+
+    assert provides("tocha-tensor-core", tocha.__file__)
+    assert not provides(dist_name, tocha.__file__)
+    assert tocha.zeros(2, 3).shape == (2, 3)
+
+
+def declared_dependencies_are_met(dist_name: str) -> None:
+    """Every unconditional requirement of ``dist_name`` is installed at a version it admits."""
+    requirements = [Requirement(text) for text in metadata.requires(dist_name) or ()]
+    assert "tocha-tensor-core" in {r.name for r in requirements}
+    for requirement in requirements:
+        if requirement.marker is not None:
+            continue
+        installed = Version(metadata.version(requirement.name))
+        assert installed in requirement.specifier, f"{requirement.name} {installed} does not satisfy {requirement}"
+
+
+@pytest.fixture
+def packaging_checks() -> SimpleNamespace:
+    """The distribution-layout checks above, for a package's tests to call with its own names."""
+    return SimpleNamespace(
+        provides=provides,
+        subpackage_comes_from_its_distribution=subpackage_comes_from_its_distribution,
+        tocha_comes_from_tensor_core=tocha_comes_from_tensor_core,
+        declared_dependencies_are_met=declared_dependencies_are_met,
+    )
