@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import _dispatch, _tensor_base
+from .. import _dispatch
 from .._device import CPU
 from .._dispatch import OpRecord, OpTest, call, call_inplace, register_op
 from .._tensor_base import TensorBase, wrap
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 
 __all__ = ["index_put", "masked_fill", "masked_select", "index_select", "take", "nonzero"]
 
-_new = object.__new__
 _layers = _dispatch._layers
 _FULL = slice(None)
 
@@ -235,18 +234,8 @@ def _view(t: Tensor, key: tuple[Any, ...]) -> Tensor:
     """Basic indexing of ``t`` with canonical ``key``: the fast path when no layer or grad is involved."""
     if t._requires_grad or _layers:
         return call(GETITEM, t._device, (t,), (key,))  # type: ignore[no-any-return]
-    r = _new(_tensor_base._tensor_class)
-    r._data = t._data[key]
-    r._dtype = t._dtype
-    r._device = t._device
     base = t._base
-    r._base = t if base is None else base
-    r._version = 0
-    r._requires_grad = False
-    r._grad = None
-    r._grad_fn = None
-    r._autograd_meta = None
-    return r  # type: ignore[no-any-return]
+    return wrap(t._data[key], t._device, t if base is None else base)
 
 
 def _simple_key(shape: tuple[int, ...], key: tuple[Any, ...]) -> tuple[Any, ...] | None:

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import _dispatch, _tensor_base
+from .. import _dispatch
 from .._device import CPU
 from .._dtype import _INT, ALL_DTYPES, dtype, int64
+from .._tensor_base import wrap
 from . import reduction_types as return_types
 from .reduction_core import (
     DimArg,
@@ -88,13 +89,12 @@ __all__ = [
 ]
 
 _layers = _dispatch._layers
-_new = object.__new__
 
 
 _add_reduce: Any = np.add.reduce
 _empty = np.empty
-# dtype -> (accumulator NumPy dtype, result dtype) for Tensor.sum()'s fast path (half types excluded).
-_FAST_SUM = {d: ((int64 if d.category <= _INT else d).numpy_dtype, int64 if d.category <= _INT else d)
+# dtype -> accumulator and result NumPy dtype for Tensor.sum()'s fast path (half types excluded).
+_FAST_SUM = {d: (int64 if d.category <= _INT else d).numpy_dtype
              for d in ALL_DTYPES if d.itemsize != 2 or d.category == _INT}  # fmt: skip
 
 
@@ -134,18 +134,7 @@ class ReductionMethods:
             # The hot path of NOTE [ Reduction axes ]: what call(SUM, ...) would do, inlined.
             found = _FAST_SUM.get(self._dtype)
             if found is not None and self._device is CPU:
-                np_dtype, result_dtype = found
-                t = _new(_tensor_base._tensor_class)
-                t._data = _add_reduce(self._data, None, np_dtype, _empty((), np_dtype))
-                t._dtype = result_dtype
-                t._device = CPU
-                t._base = None
-                t._version = 0
-                t._requires_grad = False
-                t._grad = None
-                t._grad_fn = None
-                t._autograd_meta = None
-                return t  # type: ignore[no-any-return]
+                return wrap(_add_reduce(self._data, None, found, _empty((), found)), CPU)
         return sum(self, dim, keepdim, dtype=dtype)
 
     def mean(self: Any, dim: DimArg = None, keepdim: bool = False, *, dtype: dtype | None = None) -> Tensor:
