@@ -249,18 +249,16 @@ def _norm_vjp(ctx: Any, grad: Any) -> tuple[Tensor | None]:
     if p in (math.inf, -math.inf):
         w = tie_weights(xp, xp.abs(x._data), norm) * sign
         return (g * constant(x, w.astype(x._data.dtype)),)
-    normt = constant(x, norm) if True else None
+    # p = 2 and general p are written with tocha ops on the saved result, so that they differentiate again.
+    from .elementwise import sgn, where
+
+    result = ctx.result if keepdim else ctx.result.reshape(kept_shape(shape, axis))
+    zero = result == 0
     if p == 2:
-        with quiet(xp):
-            safe = xp.where(norm == 0, xp.inf, norm)
-        return (g * x / constant(x, safe),)  # type: ignore[operator]
-    # general p: sgn(x) |x|^(p-1) / norm^(p-1)
-    with quiet(xp):
-        scale = xp.where(norm == 0, 0, 1.0 / norm ** (p - 1))
-        mag = xp.abs(x._data) ** (p - 1)
-        mag = xp.where(x._data == 0, 0, mag)
-    del normt
-    return (g * constant(x, (sign * mag * scale).astype(x._data.dtype)),)
+        return (x * where(zero, 0.0, g / result),)
+    # general p: sgn(x) |x|^(p-1) / norm^(p-1), and 0 where x or the norm is 0
+    magnitude = where(x == 0, 0.0, x.abs() ** (p - 1))
+    return (sgn(x) * magnitude * where(zero, 0.0, g / result ** (p - 1)),)
 
 
 def _sgn(xp: Any, a: Any) -> Any:
