@@ -209,3 +209,10 @@ def test_against_torch() -> None:
         np.testing.assert_allclose(
             tocha.linspace(-3, 5, steps).numpy(), torch.linspace(-3, 5, steps).numpy(), rtol=1e-6
         )
+
+
+def test_numpy_scalars_keep_their_dtype() -> None:
+    assert tocha.tensor(np.float64(2.0)).dtype is tocha.float64
+    assert tocha.tensor(np.int32(2)).dtype is tocha.int32
+    assert tocha.tensor(np.float64(2.0)).shape == ()
+    assert tocha.tensor([np.float32(1), 2.0]).dtype is tocha.float32

@@ -852,3 +852,17 @@ def test_where_condition_only_against_torch() -> None:
     ours = tocha.where(tocha.tensor(data))
     theirs = torch.where(torch.tensor(data))
     assert [t.tolist() for t in ours] == [t.tolist() for t in theirs]
+
+
+def test_real_and_imag_are_assignable_views() -> None:
+    t = tocha.zeros(2, dtype=tocha.complex64)
+    t.real[0] = 5
+    assert t.tolist() == [5 + 0j, 0j]
+    t.real = tocha.tensor([1.0, 2.0])
+    t.imag = 3
+    assert t.tolist() == [1 + 3j, 2 + 3j]
+    x = tocha.zeros(2)
+    x.real = tocha.ones(2)
+    assert x.tolist() == [1.0, 1.0]
+    with pytest.raises(RuntimeError, match="imag is not implemented for tensors with non-complex dtypes"):
+        x.imag = 1

@@ -143,7 +143,7 @@ def _host_array(op: str, data: Any, dtype_: dtype | None) -> np.ndarray[Any, Any
         _check_rectangular(data)
         data = _items(data)
     elif isinstance(data, np.generic):
-        data = data.item()
+        return _host_array(op, np.asarray(data), dtype_)  # a NumPy scalar keeps its dtype, as a 0-dim array
     elif not isinstance(data, (bool, int, float, complex)):
         raise TypeError(f"{op}(): invalid data type '{type(data).__name__}'")
     inferred = _infer_dtype(data)

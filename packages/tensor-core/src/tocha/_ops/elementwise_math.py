@@ -2608,13 +2608,21 @@ class MathMethods:
 
     @property
     def real(self: Any) -> Tensor:
-        """The real part (a view for complex tensors, the tensor itself otherwise)."""
+        """The real part (a view for complex tensors, the tensor itself otherwise); assignable."""
         return real(self)
+
+    @real.setter
+    def real(self: Any, value: Any) -> None:
+        real(self).copy_(value)
 
     @property
     def imag(self: Any) -> Tensor:
-        """The imaginary part as a view; RuntimeError for real dtypes."""
+        """The imaginary part as a view; RuntimeError for real dtypes; assignable."""
         return imag(self)
+
+    @imag.setter
+    def imag(self: Any, value: Any) -> None:
+        imag(self).copy_(value)
 
     def atan2(self: Any, other: Any) -> Tensor:
         """See :func:`tocha.atan2`."""
