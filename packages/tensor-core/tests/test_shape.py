@@ -852,3 +852,35 @@ def test_op_records_declare_views() -> None:
     for name in ("cat", "stack", "flip", "roll", "repeat", "triu", "tril", "diag_embed", "repeat_interleave"):
         assert ops[name].view is False
         assert ops[name].test is not None
+
+
+def test_inplace_layout_methods_change_self_and_bump_the_version() -> None:
+    x = tocha.arange(6).reshape(2, 3)
+    version = x._version_counter
+    assert x.t_() is x
+    assert x.shape == (3, 2)
+    assert x.stride() == (1, 3)
+    assert x._version_counter == version + 1
+    assert x.tolist() == [[0, 3], [1, 4], [2, 5]]
+    y = tocha.zeros(2, 1, 3)
+    assert y.squeeze_().shape == (2, 3)
+    assert y.unsqueeze_(0).shape == (1, 2, 3)
+    assert y.transpose_(0, 2).shape == (3, 2, 1)
+    assert not y.is_contiguous()
+    assert y.swapdims_(0, 2).shape == (1, 2, 3)
+    assert y.swapaxes_(1, 2).shape == (1, 3, 2)
+    leaf = tocha.zeros(2, 3)
+    leaf.requires_grad_()
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place operation"):
+        leaf.t_()
+
+
+def test_inplace_layout_methods_against_torch() -> None:
+    torch = pytest.importorskip("torch")
+    ours, theirs = tocha.arange(24).reshape(2, 1, 3, 4), torch.arange(24).reshape(2, 1, 3, 4)
+    for name, args in [("squeeze_", (1,)), ("transpose_", (0, 2)), ("unsqueeze_", (-1,)), ("swapdims_", (1, 3))]:
+        getattr(ours, name)(*args)
+        getattr(theirs, name)(*args)
+        assert tuple(ours.shape) == tuple(theirs.shape)
+        assert ours.stride() == theirs.stride()
+        assert ours.tolist() == theirs.tolist()

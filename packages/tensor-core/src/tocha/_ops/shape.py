@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._dispatch import OpRecord, call, register_op
+from .._dispatch import OpRecord, call, is_grad_enabled, register_op
 from .._dtype import dtype
 from .._tensor_base import TensorBase
 from ._common import broadcast_shape, normalize_dim, type_name
@@ -897,6 +897,22 @@ from .shape_join import (  # noqa: E402  (the join ops use the view primitives a
 # ------------------------------------------------------------------ Tensor methods
 
 
+def become_view(target: Tensor, view: Tensor, name: str) -> Tensor:
+    """Make ``target`` take ``view``'s layout in place (``t_``, ``squeeze_``...), bumping its version.
+
+    A leaf that requires grad refuses, as in PyTorch; otherwise ``target`` takes over the view's history.
+    """
+    if target._requires_grad and target._grad_fn is None and is_grad_enabled():
+        raise RuntimeError(f"{name}(): a leaf Variable that requires grad is being used in an in-place operation.")
+    target._data = view._data
+    target._grad_fn = view._grad_fn
+    target._autograd_meta = view._autograd_meta
+    target._requires_grad = view._requires_grad
+    root = target._base if target._base is not None else target
+    root._version += 1
+    return target
+
+
 class ShapeMethods(ShapeJoinMethods):
     """Shape and view Tensor methods."""
 
@@ -939,17 +955,45 @@ class ShapeMethods(ShapeJoinMethods):
         """See :func:`tocha.transpose`."""
         return transpose(self, dim0, dim1)
 
+    def transpose_(self: Any, dim0: int, dim1: int) -> Tensor:
+        """In-place :meth:`transpose`: this tensor becomes the transposed view of its storage.
+
+        Example:
+            >>> import tocha
+            >>> tocha.zeros(2, 3).transpose_(0, 1).shape
+            tocha.Size([3, 2])
+        """
+        return become_view(self, transpose(self, dim0, dim1), "transpose_")
+
     def swapaxes(self: Any, axis0: int, axis1: int) -> Tensor:
         """See :func:`tocha.swapaxes`."""
         return transpose(self, axis0, axis1)
+
+    def swapaxes_(self: Any, axis0: int, axis1: int) -> Tensor:
+        """In-place :meth:`swapaxes`."""
+        return become_view(self, transpose(self, axis0, axis1), "swapaxes_")
 
     def swapdims(self: Any, dim0: int, dim1: int) -> Tensor:
         """See :func:`tocha.swapdims`."""
         return transpose(self, dim0, dim1)
 
+    def swapdims_(self: Any, dim0: int, dim1: int) -> Tensor:
+        """In-place :meth:`swapdims`."""
+        return become_view(self, transpose(self, dim0, dim1), "swapdims_")
+
     def t(self: Any) -> Tensor:
         """See :func:`tocha.t`."""
         return t(self)
+
+    def t_(self: Any) -> Tensor:
+        """In-place :meth:`t`.
+
+        Example:
+            >>> import tocha
+            >>> tocha.zeros(2, 3).t_().stride()
+            (1, 3)
+        """
+        return become_view(self, t(self), "t_")
 
     def adjoint(self: Any) -> Tensor:
         """See :func:`tocha.adjoint`."""
@@ -1014,9 +1058,23 @@ class ShapeMethods(ShapeJoinMethods):
         """See :func:`tocha.squeeze`."""
         return squeeze(self, dim)
 
+    def squeeze_(self: Any, dim: int | Sequence[int] | None = None) -> Tensor:
+        """In-place :meth:`squeeze`.
+
+        Example:
+            >>> import tocha
+            >>> tocha.zeros(2, 1, 3).squeeze_().shape
+            tocha.Size([2, 3])
+        """
+        return become_view(self, squeeze(self, dim), "squeeze_")
+
     def unsqueeze(self: Any, dim: int) -> Tensor:
         """See :func:`tocha.unsqueeze`."""
         return unsqueeze(self, dim)
+
+    def unsqueeze_(self: Any, dim: int) -> Tensor:
+        """In-place :meth:`unsqueeze`."""
+        return become_view(self, unsqueeze(self, dim), "unsqueeze_")
 
     def flatten(self: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """See :func:`tocha.flatten`."""
