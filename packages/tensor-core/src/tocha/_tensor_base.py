@@ -272,6 +272,46 @@ class TensorBase:
         return self._grad_fn is None
 
     @property
+    def retains_grad(self) -> bool:
+        """Whether ``retain_grad()`` was called on this non-leaf tensor."""
+        module = load_autograd()
+        return bool(module is not None and module.graph.retains_grad(self))
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in ``.grad`` during backward (needs tocha-autograd)."""
+        load_autograd(required=True).graph.retain_grad(self)
+
+    def register_hook(self, hook: Any) -> Any:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it.
+
+        Returns a handle whose ``remove()`` unregisters the hook (needs tocha-autograd).
+        """
+        return load_autograd(required=True).graph.register_tensor_hook(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Any) -> Any:
+        """Call ``hook(tensor)`` on a leaf after its ``.grad`` is accumulated (needs tocha-autograd)."""
+        return load_autograd(required=True).graph.register_post_accumulate_grad_hook(self, hook)
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor from autograd history in place; it becomes a leaf that does not require grad.
+
+        Example:
+            >>> import tocha
+            >>> t = tocha.ones(2)
+            >>> t.detach_().is_leaf
+            True
+        """
+        if self._base is not None and self._grad_fn is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel "
+                "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP "
+                "buckets, and hence detach_() cannot be called on these gradients."
+            )
+        self._grad_fn = None
+        self._requires_grad = False
+        return self  # type: ignore[return-value]
+
+    @property
     def _version_counter(self) -> int:
         root = self._base if self._base is not None else self
         return root._version
@@ -515,8 +555,8 @@ def load_autograd(*, required: bool = False) -> Any:
     except ImportError:
         if required:
             raise RuntimeError(
-                "backward() needs the tocha-autograd package: pip install tocha-autograd "
-                "(or the full stack: pip install tocha)"
+                "gradients (backward(), hooks, retain_grad()) need the tocha-autograd package: "
+                "pip install tocha-autograd (or the full stack: pip install tocha)"
             ) from None
         return None
     if not hasattr(module, "backward"):

@@ -16,6 +16,13 @@ Example:
 
 import contextlib as _contextlib
 
+from ._autograd_support import autograd_meta as autograd_meta
+from ._autograd_support import is_tensor_like as is_tensor_like
+from ._autograd_support import set_autograd_meta as set_autograd_meta
+from ._autograd_support import set_history as set_history
+from ._autograd_support import tensor_array as tensor_array
+from ._autograd_support import tensor_version as tensor_version
+from ._autograd_support import view_base as view_base
 from ._backend import Backend as Backend
 from ._backend import CpuBackend as CpuBackend
 from ._backend import CudaBackend as CudaBackend
@@ -38,6 +45,13 @@ from ._dispatch import set_gradient_layer as set_gradient_layer
 from ._tensor_base import wrap as wrap_array
 
 __all__ = [
+    "autograd_meta",
+    "is_tensor_like",
+    "set_autograd_meta",
+    "set_history",
+    "tensor_array",
+    "tensor_version",
+    "view_base",
     "Backend",
     "CpuBackend",
     "CudaBackend",

@@ -1,0 +1,184 @@
+"""The backward engine: runs the graph from some outputs back to the leaves (or to given inputs).
+
+Nodes run in dependency order (a node runs once every node that feeds it a
+gradient has run), highest sequence number first among the ready ones, which
+replays the tape in reverse. Gradients for one node output are summed before
+the node runs. When only some inputs are wanted (``grad()`` or
+``backward(inputs=...)``) only the nodes on a path to them run.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from typing import Any
+
+import tocha
+from tocha.library import is_tensor_like
+
+from . import _anomaly
+from ._node import AccumulateGrad, Node, edge_of
+
+__all__ = ["run_backward"]
+
+
+def _check_outputs(outputs: Sequence[Any], grad_outputs: Sequence[Any], create_graph: bool) -> list[Any]:
+    grads: list[Any] = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs, strict=True)):
+        if not is_tensor_like(out):
+            raise TypeError(f"backward(): expected a Tensor as output {i}, got {type(out).__name__}")
+        if not out.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        if g is None:
+            if out.numel() != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs (output {i} has shape "
+                    f"{list(out.shape)}); pass gradient= (or grad_outputs=) with that shape"
+                )
+            g = tocha.ones_like(out)
+        else:
+            if not is_tensor_like(g):
+                raise TypeError(f"backward(): gradient {i} must be a Tensor or None, got {type(g).__name__}")
+            if tuple(g.shape) != tuple(out.shape):
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] has a shape "
+                    f"of {out.shape}."
+                )
+            if g.dtype is not out.dtype:
+                g = g.to(out.dtype)
+            if not create_graph:
+                g = g.detach()
+        grads.append(g)
+    return grads
+
+
+def _needed_nodes(roots: list[Node], targets: set[Node] | None) -> dict[Node, int]:
+    """Nodes that must run, each with the count of needed nodes that feed it a gradient."""
+    order: list[Node] = []
+    seen: set[Node] = set()
+    stack: list[tuple[Node, bool]] = [(r, False) for r in roots]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        for child, _ in node.next_functions:
+            if child is not None and child not in seen:
+                stack.append((child, False))
+    needed: set[Node]
+    if targets is None:
+        needed = seen
+    else:
+        needed = set()
+        for node in order:  # children before parents
+            if node in targets or any(c in needed for c, _ in node.next_functions if c is not None):
+                needed.add(node)
+    deps = dict.fromkeys(needed, 0)
+    for node in needed:
+        for child, _ in node.next_functions:
+            if child is not None and child in needed:
+                deps[child] += 1
+    return deps
+
+
+def run_backward(
+    outputs: Sequence[Any],
+    grad_outputs: Sequence[Any],
+    *,
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: Sequence[Any] | None,
+    accumulate: bool,
+) -> list[Any]:
+    """Propagate ``grad_outputs`` from ``outputs``; returns the gradients of ``inputs`` (when not accumulating)."""
+    grads = _check_outputs(outputs, grad_outputs, create_graph)
+    roots = [edge_of(out) for out in outputs]
+    capture: dict[tuple[Node, int], list[int]] = {}
+    targets: set[Node] | None = None
+    if inputs is not None:
+        targets = set()
+        for k, t in enumerate(inputs):
+            edge = edge_of(t)
+            capture.setdefault(edge, []).append(k)
+            targets.add(edge[0])
+    deps = _needed_nodes([node for node, _ in roots], targets)
+    buffers: dict[Node, list[Any]] = {}
+    for (node, nr), g in zip(roots, grads, strict=True):
+        if node in deps:
+            _add_to(buffers, node, nr, g)
+    captured: list[Any] = [None] * (0 if inputs is None else len(inputs))
+    ready = [(-node._sequence_nr, id(node), node) for node in buffers if deps[node] == 0]
+    heapq.heapify(ready)
+    with tocha.set_grad_enabled(create_graph):
+        while ready:
+            node = heapq.heappop(ready)[2]
+            grad_outputs_of = buffers.pop(node, None) or [None] * node.num_outputs
+            _run_tensor_hooks(node, grad_outputs_of, create_graph)
+            for nr, g in enumerate(grad_outputs_of):
+                for k in capture.get((node, nr), ()):
+                    captured[k] = g
+            if isinstance(node, AccumulateGrad) and (not accumulate or (targets is not None and node not in targets)):
+                in_grads: Sequence[Any] = ()
+            else:
+                in_grads = _apply(node, grad_outputs_of, create_graph)
+            if not retain_graph:
+                node.release()
+            for (child, nr), g in zip(node.next_functions, in_grads, strict=False):
+                if child is None or child not in deps:
+                    continue
+                if g is not None:
+                    _add_to(buffers, child, nr, g)
+                deps[child] -= 1
+                if deps[child] == 0:
+                    heapq.heappush(ready, (-child._sequence_nr, id(child), child))
+    return captured
+
+
+def _add_to(buffers: dict[Node, list[Any]], node: Node, nr: int, g: Any) -> None:
+    buf = buffers.get(node)
+    if buf is None:
+        buf = buffers[node] = [None] * node.num_outputs
+    buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+
+def _run_tensor_hooks(node: Node, grads: list[Any], create_graph: bool) -> None:
+    hooks = node._tensor_pre_hooks
+    if hooks:
+        for nr, fns in hooks.items():
+            for fn in list(fns):
+                if grads[nr] is not None:
+                    replaced = fn(grads[nr])
+                    if replaced is not None:
+                        grads[nr] = replaced
+    retained = node._retained
+    if retained:
+        for nr, ref in retained.items():
+            t = ref()
+            g = grads[nr]
+            if t is not None and g is not None:
+                if t.grad is None:
+                    t.grad = g if create_graph else g.detach().clone()
+                else:
+                    t.grad = t.grad + g
+
+
+def _apply(node: Node, grads: list[Any], create_graph: bool) -> Sequence[Any]:
+    for hook in list(node._pre_hooks):
+        replaced = hook(tuple(grads))
+        if replaced is not None:
+            grads = list(replaced)
+    if all(g is None for g in grads):
+        return [None] * len(node.next_functions)
+    in_grads = node.apply(grads, create_graph)
+    if node._hooks:
+        for hook in list(node._hooks):
+            replaced = hook(tuple(in_grads), tuple(grads))
+            if replaced is not None:
+                in_grads = list(replaced)
+    if _anomaly.is_enabled():
+        _anomaly.check(node, in_grads)
+    return in_grads

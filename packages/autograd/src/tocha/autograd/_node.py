@@ -1,0 +1,352 @@
+"""Graph nodes: one per recorded op (``grad_fn``), plus ``AccumulateGrad`` for leaves.
+
+NOTE [ Saved tensors ]
+A node keeps only what its op's vjp names (``saves_inputs`` / ``saves_result``)
+as :class:`SavedTensor` objects, each with the version of its storage at save
+time. Reading one after its storage was written in place raises PyTorch's
+"modified by an inplace operation" error. A saved *output* is the output
+tensor itself (its ``grad_fn`` is the node, which is what double backward
+differentiates through); that node → output → node cycle is broken when
+backward releases the node, and left to Python's cycle collector otherwise.
+Backward without ``retain_graph`` releases every saved tensor of a node right
+after the node runs, so memory falls as the backward pass proceeds.
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import tocha
+from tocha.library import (
+    OpRecord,
+    VjpContext,
+    autograd_meta,
+    set_autograd_meta,
+    tensor_array,
+    tensor_version,
+    view_base,
+)
+
+__all__ = ["Node", "OpNode", "AccumulateGrad", "SavedTensor", "TensorMeta", "RemovableHandle", "meta_of"]
+
+_sequence = itertools.count()
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they have already "
+    "been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). "
+    "Specify retain_graph=True if you need to backward through the graph a second time or if you need to access "
+    "saved tensors after calling backward."
+)
+
+
+class RemovableHandle:
+    """Returned by hook registration; ``remove()`` unregisters the hook."""
+
+    __slots__ = ("_hook", "_hooks")
+
+    def __init__(self, hooks: list[Any], hook: Any) -> None:
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self) -> None:
+        """Unregister the hook (idempotent)."""
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+class TensorMeta:
+    """autograd's per-tensor record, stored with ``tocha.library.set_autograd_meta``."""
+
+    __slots__ = ("__weakref__", "accumulate", "output_nr", "post_accumulate_hooks", "view_version")
+
+    def __init__(self) -> None:
+        self.output_nr = 0
+        self.view_version = -1  # the storage version at which a view's history was made (-1: not a tracked view)
+        self.accumulate: AccumulateGrad | None = None
+        self.post_accumulate_hooks: list[Callable[[Any], None]] = []
+
+
+def meta_of(t: Any) -> TensorMeta:
+    """``t``'s TensorMeta, created on first use."""
+    meta = autograd_meta(t)
+    if meta is None:
+        meta = TensorMeta()
+        set_autograd_meta(t, meta)
+    return meta  # type: ignore[no-any-return]
+
+
+class Node:
+    """A node of the backward graph: takes the gradients of its outputs, returns those of its inputs.
+
+    ``next_functions`` holds one ``(node, output_nr)`` edge per differentiable tensor input (``(None, 0)``
+    for the others), in input order, list inputs flattened.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_anomaly_trace",
+        "_hooks",
+        "_pre_hooks",
+        "_retained",
+        "_sequence_nr",
+        "_tensor_pre_hooks",
+        "metadata_dict",
+        "next_functions",
+        "num_outputs",
+    )
+
+    def __init__(self, next_functions: tuple[tuple[Node | None, int], ...], num_outputs: int = 1) -> None:
+        self.next_functions = next_functions
+        self.num_outputs = num_outputs
+        self._sequence_nr = next(_sequence)
+        self._pre_hooks: list[Callable[..., Any]] = []
+        self._hooks: list[Callable[..., Any]] = []
+        self._tensor_pre_hooks: dict[int, list[Callable[..., Any]]] | None = None
+        self._retained: dict[int, Any] | None = None
+        self.metadata_dict: dict[str, Any] | None = None
+        self._anomaly_trace: str | None = None
+
+    def name(self) -> str:
+        """PyTorch-style name, such as ``MulBackward0``."""
+        return type(self).__name__
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """A free-form dict for users' annotations."""
+        if self.metadata_dict is None:
+            self.metadata_dict = {}
+        return self.metadata_dict
+
+    def register_hook(self, fn: Callable[..., Any]) -> RemovableHandle:
+        """``fn(grad_inputs, grad_outputs)`` after the node runs; a returned tuple replaces ``grad_inputs``."""
+        self._hooks.append(fn)
+        return RemovableHandle(self._hooks, fn)
+
+    def register_prehook(self, fn: Callable[..., Any]) -> RemovableHandle:
+        """``fn(grad_outputs)`` before the node runs; a returned tuple replaces ``grad_outputs``."""
+        self._pre_hooks.append(fn)
+        return RemovableHandle(self._pre_hooks, fn)
+
+    def add_tensor_pre_hook(self, output_nr: int, fn: Callable[..., Any]) -> RemovableHandle:
+        """A hook on the gradient of output ``output_nr`` (``Tensor.register_hook`` on a non-leaf)."""
+        if self._tensor_pre_hooks is None:
+            self._tensor_pre_hooks = {}
+        hooks = self._tensor_pre_hooks.setdefault(output_nr, [])
+        hooks.append(fn)
+        return RemovableHandle(hooks, fn)
+
+    def retain_output(self, output_nr: int, t: Any) -> None:
+        """Store the gradient of output ``output_nr`` into ``t.grad`` when backward reaches this node."""
+        if self._retained is None:
+            self._retained = {}
+        self._retained[output_nr] = weakref.ref(t)
+
+    def retains(self, output_nr: int, t: Any) -> bool:
+        """Whether ``t`` (output ``output_nr``) asked to retain its gradient."""
+        ref = None if self._retained is None else self._retained.get(output_nr)
+        return ref is not None and ref() is t
+
+    def apply(self, grad_outputs: list[Any], create_graph: bool) -> Sequence[Any]:
+        """The gradients of the flattened inputs, given those of the outputs."""
+        raise NotImplementedError
+
+    def release(self) -> None:
+        """Free what was saved for backward (after a backward without retain_graph)."""
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+
+def _backward_name(op_name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in op_name.split("_") if part) + "Backward0"
+
+
+_NAMES: dict[str, type[OpNode]] = {}
+
+
+def op_node_class(op: OpRecord) -> type[OpNode]:
+    """A subclass of OpNode named after ``op`` (``MulBackward0``), made once per op."""
+    found = _NAMES.get(op.name)
+    if found is None:
+        found = type(_backward_name(op.name), (OpNode,), {"__slots__": ()})
+        found.__module__ = "tocha.autograd.graph"
+        _NAMES[op.name] = found
+    return found
+
+
+class SavedTensor:
+    """One tensor a vjp needs, with its storage version at save time. See NOTE [ Saved tensors ]."""
+
+    __slots__ = ("_packed", "_tensor", "_unpack", "_version")
+
+    def __init__(self, t: Any, hooks: tuple[Any, Any] | None) -> None:
+        self._version = tensor_version(t)
+        if hooks is not None:
+            pack, self._unpack = hooks
+            self._packed = pack(t)
+            self._tensor = None
+        else:
+            self._unpack = None
+            self._packed = None
+            self._tensor = t
+
+    def unpack(self, node: Node) -> Any:
+        """The saved tensor; RuntimeError if its storage was modified in place since."""
+        if self._unpack is not None:
+            return self._unpack(self._packed)
+        t: Any = self._tensor
+        if tensor_version(t) != self._version:
+            raise RuntimeError(
+                f"one of the variables needed for gradient computation has been modified by an inplace operation: "
+                f"[{t.type()} {list(t.shape)}], which is used by {node.name()}, is at version {tensor_version(t)}; "
+                f"expected version {self._version} instead. Hint: the operation that failed to compute its "
+                "gradient is the one named; with tocha.autograd.set_detect_anomaly(True) the error also names "
+                "the forward call that created it."
+            )
+        return t
+
+
+class OpNode(Node):
+    """The node of a recorded primitive op: its backward is the op's vjp."""
+
+    __slots__ = ("_dtypes", "_layout", "_needs", "_op", "_params", "_released", "_saved_inputs", "_saved_result",
+                 "_shapes")  # fmt: skip
+
+    def __init__(
+        self,
+        op: OpRecord,
+        next_functions: tuple[tuple[Node | None, int], ...],
+        layout: tuple[int, ...],
+        params: tuple[Any, ...],
+        shapes: tuple[Any, ...],
+        dtypes: tuple[Any, ...],
+        needs: tuple[bool, ...],
+    ) -> None:
+        super().__init__(next_functions, op.num_outputs)
+        self._op = op
+        self._layout = layout
+        self._params = params
+        self._shapes = shapes
+        self._dtypes = dtypes
+        self._needs = needs
+        self._saved_inputs: tuple[Any, ...] = ()
+        self._saved_result: Any = None
+        self._released = False
+
+    def apply(self, grad_outputs: list[Any], create_graph: bool) -> Sequence[Any]:
+        if self._released:
+            raise RuntimeError(FREED_MESSAGE)
+        op = self._op
+        inputs = tuple(_unpack_saved(s, self) for s in self._saved_inputs)
+        result = _unpack_saved(self._saved_result, self)
+        ctx = VjpContext(inputs, result, self._params, self._shapes, self._dtypes, self._needs)
+        grad: Any = grad_outputs[0] if self.num_outputs == 1 else tuple(grad_outputs)
+        if grad is None and self.num_outputs == 1:
+            return [None] * len(self.next_functions)
+        grads = op.vjp(ctx, grad)  # type: ignore[misc]
+        return _flatten(grads, self._layout)
+
+    def release(self) -> None:
+        # Like PyTorch, a node that saved nothing can run again after its graph was freed.
+        self._released = self._saved_result is not None or any(s is not None for s in self._saved_inputs)
+        self._saved_inputs = ()
+        self._saved_result = None
+
+
+def _unpack_saved(saved: Any, node: Node) -> Any:
+    if saved is None:
+        return None
+    if isinstance(saved, SavedTensor):
+        return saved.unpack(node)
+    if isinstance(saved, (list, tuple)):
+        return type(saved)(_unpack_saved(s, node) for s in saved)
+    return saved
+
+
+def _flatten(grads: Sequence[Any], layout: tuple[int, ...]) -> list[Any]:
+    """Per-input gradients (a list for each list input) as one flat list matching ``next_functions``."""
+    flat: list[Any] = []
+    for g, count in zip(grads, layout, strict=False):
+        if count < 0:
+            flat.append(g)
+        elif g is None:
+            flat.extend([None] * count)
+        else:
+            flat.extend(g)
+    return flat
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf tensor that requires grad: adds the incoming gradient to ``.grad``."""
+
+    __slots__ = ("_variable",)
+
+    def __init__(self, variable: Any) -> None:
+        super().__init__((), 1)
+        self._variable = weakref.ref(variable)
+
+    @property
+    def variable(self) -> Any:
+        """The leaf tensor."""
+        return self._variable()
+
+    def apply(self, grad_outputs: list[Any], create_graph: bool) -> Sequence[Any]:
+        grad = grad_outputs[0]
+        variable = self._variable()
+        if grad is None or variable is None:
+            return ()
+        current = variable.grad
+        if current is None:
+            if not create_graph:
+                grad = grad.detach()
+                if not _owns_writable(grad):
+                    grad = grad.clone()
+            variable.grad = grad
+        elif create_graph:
+            variable.grad = current + grad
+        else:
+            with tocha.no_grad():
+                current.add_(grad)
+        meta = autograd_meta(variable)
+        if meta is not None:
+            for hook in list(meta.post_accumulate_hooks):
+                hook(variable)
+        return ()
+
+
+def _owns_writable(t: Any) -> bool:
+    array = tensor_array(t)
+    flags = getattr(array, "flags", None)
+    return flags is None or bool(flags.writeable and flags.c_contiguous and flags.owndata)
+
+
+def accumulate_node(leaf: Any) -> AccumulateGrad:
+    """The leaf's AccumulateGrad node (one per leaf, made on first use)."""
+    meta = meta_of(leaf)
+    node = meta.accumulate
+    if node is None or node.variable is not leaf:
+        node = AccumulateGrad(leaf)
+        meta.accumulate = node
+    return node
+
+
+def edge_of(t: Any) -> tuple[Node, int]:
+    """The graph edge a gradient for ``t`` travels: its grad_fn and output number, or its AccumulateGrad."""
+    if view_base(t) is not None:
+        from ._views import refresh_view
+
+        refresh_view(t)
+    fn = t.grad_fn
+    if fn is not None:
+        meta = autograd_meta(t)
+        return fn, 0 if meta is None else meta.output_nr
+    return accumulate_node(t), 0

@@ -1,0 +1,96 @@
+"""The backward graph: nodes, tensor hooks, retained gradients and saved-tensor hooks.
+
+Example:
+    >>> import tocha
+    >>> import tocha.autograd
+    >>> x = tocha.ones(2, requires_grad=True)
+    >>> y = (x * 3).sum()
+    >>> y.grad_fn.name(), y.grad_fn.next_functions[0][0].name()
+    ('SumBackward0', 'MulBackward0')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import _saved_hooks
+from ._node import AccumulateGrad as AccumulateGrad
+from ._node import Node as Node
+from ._node import RemovableHandle as RemovableHandle
+from ._node import accumulate_node, meta_of
+
+__all__ = [
+    "Node",
+    "AccumulateGrad",
+    "RemovableHandle",
+    "saved_tensors_hooks",
+    "retain_grad",
+    "retains_grad",
+    "register_tensor_hook",
+    "register_post_accumulate_grad_hook",
+]
+
+
+class saved_tensors_hooks:
+    """Pack every tensor saved for backward with ``pack_hook`` and unpack it with ``unpack_hook`` when needed.
+
+    Example:
+        >>> import tocha, tocha.autograd
+        >>> packed = []
+        >>> def pack(t):
+        ...     packed.append(t.shape)
+        ...     return t
+        >>> x = tocha.ones(3, requires_grad=True)
+        >>> with tocha.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        ...     y = (x * x).sum()
+        >>> packed
+        [tocha.Size([3]), tocha.Size([3])]
+    """
+
+    def __init__(self, pack_hook: Callable[[Any], Any], unpack_hook: Callable[[Any], Any]) -> None:
+        self.pack_hook = pack_hook
+        self.unpack_hook = unpack_hook
+
+    def __enter__(self) -> None:
+        _saved_hooks.push((self.pack_hook, self.unpack_hook))
+
+    def __exit__(self, *exc: object) -> None:
+        _saved_hooks.pop()
+
+
+def retain_grad(t: Any) -> None:
+    """``Tensor.retain_grad()``: keep a non-leaf tensor's gradient in ``.grad``."""
+    if not t.requires_grad:
+        raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+    fn = t.grad_fn
+    if fn is None:
+        return  # leaves keep their gradient anyway
+    fn.retain_output(meta_of(t).output_nr, t)
+
+
+def retains_grad(t: Any) -> bool:
+    """``Tensor.retains_grad``: whether ``retain_grad()`` was called on this non-leaf tensor."""
+    fn = t.grad_fn
+    return fn is not None and bool(fn.retains(meta_of(t).output_nr, t))
+
+
+def register_tensor_hook(t: Any, hook: Callable[[Any], Any]) -> RemovableHandle:
+    """``Tensor.register_hook``: ``hook(grad)`` may return a tensor that replaces the gradient."""
+    if not t.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    fn = t.grad_fn
+    if fn is None:
+        return accumulate_node(t).add_tensor_pre_hook(0, hook)
+    return fn.add_tensor_pre_hook(meta_of(t).output_nr, hook)  # type: ignore[no-any-return]
+
+
+def register_post_accumulate_grad_hook(t: Any, hook: Callable[[Any], None]) -> RemovableHandle:
+    """``Tensor.register_post_accumulate_grad_hook``: ``hook(tensor)`` after a leaf's ``.grad`` is updated."""
+    if t.grad_fn is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+    if not t.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    hooks = meta_of(t).post_accumulate_hooks
+    hooks.append(hook)
+    return RemovableHandle(hooks, hook)

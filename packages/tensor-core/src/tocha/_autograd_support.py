@@ -1,0 +1,109 @@
+"""What an autograd engine may read and set on tensors: the public contract behind ``tocha.library``.
+
+tocha-autograd (or any other engine installed with ``tocha.library.set_gradient_layer``) records history
+through these functions, never through Tensor's private fields, so tensor-core may change its layout freely.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._tensor_base import TensorBase
+
+if TYPE_CHECKING:
+    from ._tensor import Tensor
+
+__all__ = [
+    "tensor_array",
+    "tensor_version",
+    "view_base",
+    "set_history",
+    "autograd_meta",
+    "set_autograd_meta",
+    "is_tensor_like",
+]
+
+
+def tensor_array(t: Tensor) -> Any:
+    """The array (of the device's array module) holding ``t``'s elements, without copying.
+
+    Example:
+        >>> import tocha
+        >>> type(tocha.library.tensor_array(tocha.ones(2))).__name__
+        'ndarray'
+    """
+    return t._data
+
+
+def tensor_version(t: Tensor) -> int:
+    """The version counter ``t`` shares with every view of its storage; in-place writes bump it.
+
+    Example:
+        >>> import tocha
+        >>> x = tocha.zeros(2); before = tocha.library.tensor_version(x)
+        >>> _ = x.add_(1)
+        >>> tocha.library.tensor_version(x) - before
+        1
+    """
+    root = t._base if t._base is not None else t
+    return root._version
+
+
+def view_base(t: Tensor) -> Tensor | None:
+    """The tensor whose storage ``t`` views (the root of a chain of views), or None.
+
+    Example:
+        >>> import tocha
+        >>> x = tocha.zeros(2, 2)
+        >>> tocha.library.view_base(x[0]) is x
+        True
+    """
+    return t._base
+
+
+def set_history(t: Tensor, grad_fn: Any, requires_grad: bool = True) -> None:
+    """Record that ``t`` was produced by graph node ``grad_fn`` (None makes it a leaf) and whether it needs grad.
+
+    Example:
+        >>> import tocha
+        >>> t = tocha.ones(2)
+        >>> tocha.library.set_history(t, None, requires_grad=False)
+        >>> t.is_leaf, t.requires_grad
+        (True, False)
+    """
+    t._grad_fn = grad_fn
+    t._requires_grad = requires_grad
+
+
+def autograd_meta(t: Tensor) -> Any:
+    """The engine's own per-tensor record (hooks, retain_grad, view origin...), or None.
+
+    Example:
+        >>> import tocha
+        >>> tocha.library.autograd_meta(tocha.ones(1)) is None
+        True
+    """
+    return t._autograd_meta
+
+
+def set_autograd_meta(t: Tensor, meta: Any) -> None:
+    """Attach the engine's per-tensor record to ``t``.
+
+    Example:
+        >>> import tocha
+        >>> t = tocha.ones(1); tocha.library.set_autograd_meta(t, {"note": 1})
+        >>> tocha.library.autograd_meta(t)
+        {'note': 1}
+    """
+    t._autograd_meta = meta
+
+
+def is_tensor_like(x: object) -> bool:
+    """Whether ``x`` is a tocha tensor (of any subclass).
+
+    Example:
+        >>> import tocha
+        >>> tocha.library.is_tensor_like(tocha.ones(1)), tocha.library.is_tensor_like(1.0)
+        (True, False)
+    """
+    return isinstance(x, TensorBase)
