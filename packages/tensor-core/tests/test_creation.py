@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -216,3 +219,68 @@ def test_numpy_scalars_keep_their_dtype() -> None:
     assert tocha.tensor(np.int32(2)).dtype is tocha.int32
     assert tocha.tensor(np.float64(2.0)).shape == ()
     assert tocha.tensor([np.float32(1), 2.0]).dtype is tocha.float32
+
+
+# ------------------------------------------------------------------ review fixes: zeros/ones, silent overflowing casts
+
+
+@pytest.mark.parametrize(
+    "dtype", [tocha.float32, tocha.bfloat16, tocha.float16, tocha.int8, tocha.bool, tocha.complex64]
+)
+def test_zeros_ones_every_dtype(dtype: Any) -> None:
+    z = tocha.zeros(2, 3, dtype=dtype)
+    o = tocha.ones((3,), dtype=dtype)
+    assert z.dtype is dtype
+    assert o.dtype is dtype
+    assert z.shape == (2, 3)
+    assert o.shape == (3,)
+    assert z.tolist() == [[0, 0, 0], [0, 0, 0]]  # 0 == 0.0 == False == 0j: every dtype's zero
+    assert o.tolist() == [1, 1, 1]
+    assert tocha.zeros(0, dtype=dtype).numel() == 0
+    assert tocha.ones((), dtype=dtype).dim() == 0
+
+
+def test_zeros_ones_match_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    for fn in ("zeros", "ones"):
+        for dtype in ("float32", "bfloat16", "int64", "bool", "complex128"):
+            got = getattr(tocha, fn)(2, dtype=getattr(tocha, dtype))
+            want = getattr(torch, fn)(2, dtype=getattr(torch, dtype))
+            assert str(want.dtype) == f"torch.{got.dtype.name}"
+            assert got.tolist() == want.tolist()
+
+
+def test_zeros_ones_are_full_to_dispatch_layers() -> None:
+    seen = []
+
+    class Log(tocha.library.DispatchLayer):
+        def handle(self, call: Any, proceed: Any) -> Any:
+            seen.append((call.op.name, call.params[1]))
+            return proceed(call)
+
+    with Log():
+        tocha.zeros(2)
+        tocha.ones(2)
+        tocha.full((2,), 7.0)
+    assert seen == [("full", 0), ("full", 1), ("full", 7.0)]
+
+
+def test_overflowing_creation_is_silent() -> None:
+    # Warnings are errors under pytest: NumPy's "overflow encountered in cast" would fail these.
+    f16 = tocha.float16
+    assert tocha.tensor([1e5], dtype=f16).tolist() == [math.inf]
+    assert tocha.tensor(np.array([1e5]), dtype=f16).tolist() == [math.inf]
+    assert tocha.tensor(tocha.tensor([-1e5]), dtype=f16).tolist() == [-math.inf]
+    # PyTorch refuses full(..., 1e5, dtype=float16) ("value cannot be converted to type c10::Half without
+    # overflow"); tocha gives inf, silently.
+    assert tocha.full((2,), 1e5, dtype=f16).tolist() == [math.inf, math.inf]
+    assert tocha.arange(0, 1e5, 5e4, dtype=f16).tolist() == [0.0, 49984.0]  # 5e4 rounds to 49984 in float16
+    assert tocha.logspace(0, 10, 2, dtype=f16).tolist() == [1.0, math.inf]
+
+
+def test_overflowing_creation_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    f16, t16 = tocha.float16, torch.float16
+    assert tocha.tensor([1e5], dtype=f16).tolist() == torch.tensor([1e5], dtype=t16).tolist()
+    assert tocha.arange(0, 1e5, 5e4, dtype=f16).tolist() == torch.arange(0, 1e5, 5e4, dtype=t16).tolist()
+    assert tocha.logspace(0, 10, 2, dtype=f16).tolist() == torch.logspace(0, 10, 2, dtype=t16).tolist()

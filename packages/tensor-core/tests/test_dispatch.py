@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -259,3 +261,65 @@ def test_gradient_layer_removed():
         assert handler.calls == []
     finally:
         _dispatch._gradient_layer[:] = saved
+
+
+# ------------------------------------------------------------------ fp_errors: NumPy floating-point warnings
+
+
+def _overflowing(xp, a, out=None):
+    return xp.multiply(a, a) if out is None else xp.multiply(a, a, out=out)
+
+
+@pytest.mark.parametrize("fp_errors", [False, True])
+def test_fp_errors_silences_numpy_warnings_only_when_set(fp_errors):
+    op = OpRecord(name="test_dispatch_overflow", forward=_overflowing, supports_out=True, fp_errors=fp_errors)
+    big = tocha.tensor([1e30], dtype=tocha.float32)
+    cpu = big.device
+    calls = [
+        lambda: tocha.library.call(op, cpu, (big,), ()),  # call()'s one-input path
+        lambda: _dispatch.run_kernel(OpCall(op, cpu, (big,), ())),  # what layers and autograd proceed to
+        lambda: tocha.library.call_inplace(op, cpu, big.clone(), (big.clone(),), ()),  # _write_inplace
+    ]
+    for run in calls:
+        if fp_errors:
+            assert run().tolist() == [math.inf]  # float32 overflow: inf, no RuntimeWarning
+        else:
+            with pytest.warns(RuntimeWarning, match="overflow"):
+                run()
+    # NumPy's own error state outside ops is untouched.
+    with pytest.warns(RuntimeWarning, match="overflow"):
+        np.multiply(np.float32(1e30), np.float32(1e30))
+
+
+def test_fp_errors_two_and_many_inputs_and_layers():
+    three = OpRecord(name="test_dispatch_div3", forward=lambda xp, a, b, c: a / b / c, fp_errors=True)
+    zero = tocha.zeros(2)
+    assert math.isnan(tocha.library.call(three, zero.device, (zero, zero, tocha.ones(2)), ()).tolist()[0])
+    with DispatchLayer():
+        assert tocha.zeros(1).div(0.0).tolist() == [pytest.approx(math.nan, nan_ok=True)]
+        assert (tocha.tensor([-1.0]) / 0).tolist() == [-math.inf]
+
+
+def test_fp_errors_in_another_thread_and_nested():
+    import threading
+
+    results = []
+
+    def work():
+        results.append((tocha.tensor([0.0]) / 0.0).isnan().tolist())
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert results == [[True]] * 4
+    # quiet_call nests (a forward that runs another quiet forward).
+    inner = _dispatch.quiet_call(lambda: _dispatch.quiet_call(np.divide, np.zeros(1), np.zeros(1)))
+    assert np.isnan(inner[0])
+
+
+def test_dtype_set_mirrors_dtypes():
+    op = OpRecord(name="test_dispatch_dtypes", forward=lambda xp, a: a, dtypes=(tocha.float32, tocha.int64))
+    assert op.dtype_set == frozenset({tocha.float32, tocha.int64})
+    assert tocha.library.get_op("add").dtype_set == frozenset(tocha.library.get_op("add").dtypes)

@@ -866,3 +866,184 @@ def test_real_and_imag_are_assignable_views() -> None:
     assert x.tolist() == [1.0, 1.0]
     with pytest.raises(RuntimeError, match="imag is not implemented for tensors with non-complex dtypes"):
         x.imag = 1
+
+
+# ------------------------------------------------------------------ review fixes: fast paths, FP warnings, out= views
+
+FLOAT_DTYPES = [tocha.float16, tocha.bfloat16, tocha.float32, tocha.float64]
+SCALAR_EXPRESSIONS = {
+    "x + 1": lambda x: x + 1,
+    "1 - x": lambda x: 1 - x,
+    "2 * x": lambda x: 2 * x,
+    "x * 2.5": lambda x: x * 2.5,
+    "x / 2": lambda x: x / 2,
+    "3 / x": lambda x: 3 / x,
+    "2 ** x": lambda x: 2**x,
+    "x ** 2": lambda x: x**2,
+    "x < 1": lambda x: x < 1,
+    "1.5 >= x": lambda x: 1.5 >= x,  # noqa: SIM300 (the reflected operator is the point)
+}
+
+
+@pytest.mark.parametrize("dtype", [*FLOAT_DTYPES, tocha.int32, tocha.uint8])
+@pytest.mark.parametrize("expr", list(SCALAR_EXPRESSIONS))
+def test_python_scalars_on_either_side_keep_pytorchs_dtype(expr: str, dtype: Any) -> None:
+    x = tocha.tensor([1.0, 2.0, 4.0]).to(dtype)
+    got = SCALAR_EXPRESSIONS[expr](x)
+    # Hand-checked: a Python int or float never widens a float tensor; ints give float only for / (and float scalars).
+    if expr in ("x < 1", "1.5 >= x"):
+        expected_dtype = tocha.bool
+    elif dtype.is_floating_point or expr not in ("x + 1", "1 - x", "2 * x", "2 ** x", "x ** 2"):
+        expected_dtype = dtype if dtype.is_floating_point else tocha.float32
+    else:
+        expected_dtype = dtype
+    assert got.dtype is expected_dtype
+    values = np.array([1.0, 2.0, 4.0])
+    expected = {
+        "x + 1": values + 1, "1 - x": 1 - values, "2 * x": 2 * values, "x * 2.5": values * 2.5,
+        "x / 2": values / 2, "3 / x": 3 / values, "2 ** x": 2**values, "x ** 2": values**2,
+        "x < 1": values < 1, "1.5 >= x": values <= 1.5,
+    }[expr]  # fmt: skip
+    if dtype is tocha.uint8 and expr == "1 - x":
+        expected = (1 - values) % 256  # uint8 wraps around, as in PyTorch
+    np.testing.assert_allclose(got.to(tocha.float64).numpy(), expected, rtol=1e-2)
+
+
+@pytest.mark.parametrize("dtype", [*FLOAT_DTYPES, tocha.int32, tocha.uint8])
+@pytest.mark.parametrize("expr", list(SCALAR_EXPRESSIONS))
+def test_python_scalars_on_either_side_match_pytorch(expr: str, dtype: Any) -> None:
+    torch = pytest.importorskip("torch")
+    x = tocha.tensor([1.0, 2.0, 4.0]).to(dtype)
+    got = SCALAR_EXPRESSIONS[expr](x)
+    want = SCALAR_EXPRESSIONS[expr](torch.tensor([1.0, 2.0, 4.0]).to(getattr(torch, dtype.name)))
+    assert got.dtype.name == str(want.dtype).removeprefix("torch.")
+    np.testing.assert_allclose(got.to(tocha.float64).numpy(), want.double().numpy())
+
+
+def test_fast_path_checks_the_ops_dtypes() -> None:
+    c = tocha.tensor([1 + 1j, 2j], dtype=tocha.complex64)
+    cases = [(lambda: c < c, "lt"), (lambda: c.le(c), "le"), (lambda: c > 1, "gt"), (lambda: 1 < c, "gt")]  # noqa: SIM300
+    for fn, name in cases:
+        with pytest.raises(NotImplementedError, match=f"\"{name}\" not implemented for 'ComplexFloat'"):
+            fn()
+    b = tocha.tensor([True, False])
+    with pytest.raises(RuntimeError, match="Subtraction"):
+        b - b
+
+
+def test_fast_path_complex_comparison_errors_match_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    c = torch.ones(2, dtype=torch.complex64)
+    with pytest.raises(NotImplementedError, match="not implemented for 'ComplexFloat'"):
+        c < c
+
+
+def test_casts_and_overflowing_arithmetic_do_not_warn() -> None:
+    # pytest runs with warnings as errors: any NumPy RuntimeWarning here fails the test.
+    f16 = tocha.float16
+    assert tocha.tensor([1e5]).to(f16).tolist() == [math.inf]
+    assert (tocha.ones(1, dtype=f16) + 1e5).tolist() == [math.inf]
+    assert (tocha.ones(1, dtype=f16) + 100000).tolist() == [math.inf]
+    assert (1e5 * tocha.ones(1, dtype=f16)).tolist() == [math.inf]
+    assert tocha.tensor([math.nan]).to(tocha.int64).dtype is tocha.int64  # the value is platform-defined
+    assert (tocha.tensor([math.inf]) - math.inf).isnan().tolist() == [True]
+    assert (tocha.tensor([0.0, 1.0]) / 0).tolist()[1] == math.inf
+    assert tocha.tensor([65504.0], dtype=f16).add_(65504.0).tolist() == [math.inf]
+    assert tocha.tensor([3e38]).mul_(tocha.tensor([10.0])).tolist() == [math.inf]
+    assert (tocha.tensor([2.0], dtype=f16) ** 100).tolist() == [math.inf]
+    assert tocha.zeros(1, dtype=tocha.int32).copy_(tocha.tensor([1e30])).dtype is tocha.int32
+
+
+def test_casts_and_overflow_match_pytorch_values() -> None:
+    torch = pytest.importorskip("torch")
+    assert tocha.tensor([1e5]).to(tocha.float16).tolist() == torch.tensor([1e5]).to(torch.float16).tolist()
+    got = (tocha.ones(1, dtype=tocha.float16) + 1e5).tolist()
+    assert got == (torch.ones(1, dtype=torch.float16) + 1e5).tolist()
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_inplace_fast_path_same_shape_and_scalars(dtype: Any) -> None:
+    a = tocha.tensor([1.0, 2.0, 3.0]).to(dtype)
+    b = tocha.tensor([0.5, 0.25, 2.0]).to(dtype)
+    before = a._version
+    assert a.add_(b) is a
+    assert a.tolist() == [1.5, 2.25, 5.0]
+    a.mul_(2).sub_(1.0).div_(2)  # (2a - 1) / 2, hand-checked
+    assert a.tolist() == [1.0, 1.75, 4.5]
+    assert a._version == before + 4
+    assert a.dtype is dtype
+    # A view written in place writes through to its base.
+    base = tocha.zeros(2, 3).to(dtype)
+    row = base[1]
+    row.add_(tocha.ones(3).to(dtype))
+    assert base.tolist() == [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]
+    # Non-contiguous target and other.
+    m = tocha.tensor([[1.0, 2.0], [3.0, 4.0]]).to(dtype)
+    m.t().add_(m.t().clone())
+    assert m.tolist() == [[2.0, 4.0], [6.0, 8.0]]
+
+
+def test_inplace_slow_path_still_checks() -> None:
+    a = tocha.ones(3)
+    with pytest.raises(RuntimeError, match=r"output with shape \[3\] doesn't match the broadcast shape \[2, 3\]"):
+        a.add_(tocha.ones(2, 3))
+    i = tocha.ones(3, dtype=tocha.int64)
+    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired output type Long"):
+        i.add_(1.5)
+    assert i.add_(2).tolist() == [3, 3, 3]  # an int scalar on an int target: the checked path, same result
+    a.add_(tocha.ones(1))  # broadcasting other: the checked path
+    assert a.tolist() == [2.0, 2.0, 2.0]
+    h = tocha.ones(2, dtype=tocha.float16)
+    h.add_(tocha.ones(2))  # float32 other into a float16 target: cast, as PyTorch does
+    assert h.dtype is tocha.float16
+    assert h.tolist() == [2.0, 2.0]
+
+
+def test_inplace_fast_path_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    a, ta = tocha.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 2.0, 3.0])
+    a.add_(a).mul_(3).sub_(2.5).div_(tocha.tensor([2.0, 4.0, 8.0]))
+    ta.add_(ta).mul_(3).sub_(2.5).div_(torch.tensor([2.0, 4.0, 8.0]))
+    assert a.tolist() == ta.tolist()
+
+
+def test_out_view_is_resized_within_its_storage() -> None:
+    # Hand-checked against PyTorch: a view of the wrong size is resized in place over its storage.
+    base = tocha.zeros(6)
+    view = base[2:4]
+    result = tocha.exp(tocha.zeros(3), out=view)
+    assert result is view
+    assert view.tolist() == [1.0, 1.0, 1.0]
+    assert base.tolist() == [0.0, 0.0, 1.0, 1.0, 1.0, 0.0]
+    assert view._base is base
+    assert view.storage_offset() == 2
+    column = tocha.zeros(3, 4)[:, 1]
+    grid = column._base
+    tocha.add(tocha.ones(2, 2), 1, out=column)
+    assert column.shape == (2, 2)
+    assert column.stride() == (2, 1)
+    assert grid.tolist() == [[0.0, 2.0, 2.0, 2.0], [2.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]]
+    # A right-shaped view is written in place, strides kept.
+    strided = tocha.zeros(2, 4)[:, ::2]
+    tocha.add(tocha.ones(2, 2), 1, out=strided)
+    assert strided._base.tolist() == [[2.0, 0.0, 2.0, 0.0], [2.0, 0.0, 2.0, 0.0]]
+    # A tensor owning its memory gets new memory.
+    own = tocha.zeros(2)
+    tocha.exp(tocha.zeros(3), out=own)
+    assert own.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_out_view_whose_storage_is_too_small_raises() -> None:
+    small = tocha.zeros(2)[:1]
+    msg = r"cannot resize a view of shape \[1\] to \[3\]: its storage holds 2 elements from offset 0"
+    with pytest.raises(RuntimeError, match=msg):
+        tocha.exp(tocha.zeros(3), out=small)
+
+
+def test_out_view_resize_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    base, tbase = tocha.zeros(6), torch.zeros(6)
+    tocha.exp(tocha.zeros(3), out=base[2:4])
+    with pytest.warns(UserWarning, match="was resized"):  # PyTorch deprecates resizing non-empty outputs
+        torch.exp(torch.zeros(3), out=tbase[2:4])
+    assert base.tolist() == tbase.tolist() == [0.0, 0.0, 1.0, 1.0, 1.0, 0.0]

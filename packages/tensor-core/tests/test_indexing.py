@@ -575,6 +575,35 @@ def test_index_put_errors() -> None:
         x.index_put((tocha.tensor([0, 1]),), tocha.ones(3, dtype=tocha.float64))
 
 
+def test_index_put_on_zero_dim_counts_a_0dim_mask_as_an_index() -> None:
+    x = tocha.tensor(2.0)
+    for index in (tocha.tensor(True), tocha.tensor(0)):
+        with pytest.raises(IndexError, match=r"too many indices for tensor of dimension 0 \(got 1\)"):
+            x.index_put((index,), tocha.tensor(4.0))
+    with pytest.raises(IndexError, match=r"too many indices for tensor of dimension 1 \(got 2\)"):
+        tocha.zeros(3).index_put((tocha.tensor(True), tocha.tensor(0)), tocha.tensor(1.0))
+
+
+def test_index_put_on_zero_dim_matches_torch() -> None:
+    torch = pytest.importorskip("torch")
+    for module in (tocha, torch):
+        with pytest.raises(IndexError, match=r"too many indices for tensor of dimension 0 \(got 1\)"):
+            module.tensor(2.0).index_put((module.tensor(True),), module.tensor(4.0))
+
+
+def test_index_shape_mismatch_uses_the_shared_broadcast() -> None:
+    from tocha._ops._common import broadcast_shape
+    from tocha._ops.indexing_key import _broadcast_index_shapes
+
+    assert _broadcast_index_shapes([(2, 1), (3,), ()]) == (2, 3) == broadcast_shape("index", (2, 1), (3,), ())
+    message = "shape mismatch: indexing tensors could not be broadcast together with shapes [2, 1], [3], [4]"
+    with pytest.raises(IndexError) as info:
+        _broadcast_index_shapes([(2, 1), (3,), (4,)])
+    assert str(info.value) == message
+    with pytest.raises(RuntimeError, match=r"^add\(\): The size of tensor a \(3\) must match the size of tensor b"):
+        broadcast_shape("add", (3,), (4,))  # the default message and type are unchanged
+
+
 # ------------------------------------------------------------------ vjps (finite differences, float64)
 
 

@@ -428,3 +428,81 @@ def test_grads_against_torch() -> None:
         out.backward(g)
         got = _vjp(name, (t(a),), params, t(g.numpy()))
         np.testing.assert_allclose(got.numpy(), x.grad.numpy(), err_msg=name)
+
+
+# ------------------------------------------------------------------ review fixes: sum_to_size, silent FP, vjp helpers
+
+
+def test_sum_to_size_hand_checked() -> None:
+    x = tocha.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    assert x.sum_to_size(1, 3).tolist() == [[5.0, 7.0, 9.0]]
+    assert x.sum_to_size((3,)).tolist() == [5.0, 7.0, 9.0]
+    assert x.sum_to_size(2, 1).tolist() == [[6.0], [15.0]]
+    assert x.sum_to_size(2, 3) is x
+    assert x.int().sum_to_size(3).dtype is tocha.int64  # integer sums widen to int64, as in PyTorch
+    assert x.t().sum_to_size(1, 2).tolist() == [[6.0, 15.0]]  # non-contiguous input
+    with pytest.raises(RuntimeError, match=r"size \[4\] is not expandable to size \[2, 3\]"):
+        x.sum_to_size(4)
+
+
+def test_sum_to_size_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    a = RNG.standard_normal((2, 1, 3))
+    for size in [(1, 3), (3,), (2, 1, 1), (1, 1, 1), (2, 1, 3)]:
+        got = t(a).sum_to_size(*size)
+        want = torch.from_numpy(a).sum_to_size(*size)
+        assert tuple(got.shape) == tuple(want.shape)
+        np.testing.assert_allclose(got.numpy(), want.numpy())
+
+
+def test_reductions_with_fp_flags_are_silent() -> None:
+    # Warnings are errors under pytest; these used to need a hand-placed np.errstate.
+    assert math.isnan(tocha.zeros(0).mean().item())
+    assert math.isnan(tocha.tensor([math.nan]).nanmean().item())
+    assert tocha.tensor([-math.inf, -math.inf]).logsumexp(0).item() == -math.inf
+    assert tocha.tensor([-math.inf, -math.inf]).logcumsumexp(0).tolist() == [-math.inf, -math.inf]
+    assert tocha.tensor([1e30, 1e30], dtype=tocha.float32).norm(3.0).item() == math.inf
+
+
+def test_reductions_with_fp_flags_match_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    assert math.isnan(torch.zeros(0).mean().item())
+    assert math.isnan(tocha.zeros(0).mean().item())
+    got = tocha.tensor([-math.inf, -math.inf]).logsumexp(0).item()
+    assert got == torch.tensor([-math.inf, -math.inf]).logsumexp(0).item()
+
+
+def test_nanmean_vjp_all_nan_slice_is_nan() -> None:
+    a = np.array([[math.nan, math.nan], [1.0, 2.0]])
+    got = _vjp("nanmean", (t(a),), ((1,), False, np.dtype(np.float64)), t(np.ones(2)))
+    # Hand-checked (and PyTorch): NaN for the all-NaN row, 1/count elsewhere.
+    np.testing.assert_array_equal(got.numpy(), [[math.nan, math.nan], [0.5, 0.5]])
+
+
+def test_norm_vjp_p1_complex_and_inf_ties() -> None:
+    c = tocha.tensor([3 + 4j, 0j, -1 + 0j])
+    got = _vjp("norm", (c,), (1.0, None, False), tocha.tensor(1.0))
+    np.testing.assert_allclose(got.numpy(), [0.6 + 0.8j, 0, -1])  # sgn(x); 0 at 0, hand-checked
+    r = tocha.tensor([1.0, -3.0, 3.0])
+    got = _vjp("norm", (r,), (math.inf, None, False), tocha.tensor(1.0))
+    np.testing.assert_allclose(got.numpy(), [0.0, -0.5, 0.5])  # the tie splits the gradient
+
+
+def test_norm_vjp_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    r = torch.tensor([1.0, -3.0, 3.0], requires_grad=True)
+    torch.linalg.vector_norm(r, math.inf).backward()
+    got = _vjp("norm", (tocha.tensor([1.0, -3.0, 3.0]),), (math.inf, None, False), tocha.tensor(1.0))
+    np.testing.assert_allclose(got.numpy(), r.grad.numpy())
+
+
+def test_put_along_accumulates_duplicates_through_add_at() -> None:
+    from tocha._ops.reduction_core import put_along
+
+    grad = tocha.tensor([1.0, 2.0, 4.0])
+    idx = tocha.tensor([0, 0, 2])
+    got = put_along(grad, idx, None, False, (3,))
+    assert got.tolist() == [3.0, 0.0, 4.0]  # duplicates add up
+    g2 = tocha.tensor([[1.0], [2.0]])
+    got = put_along(g2, tocha.tensor([[1], [0]]), 1, True, (2, 3))
+    assert got.tolist() == [[0.0, 1.0, 0.0], [2.0, 0.0, 0.0]]

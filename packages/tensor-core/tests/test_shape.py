@@ -884,3 +884,173 @@ def test_inplace_layout_methods_against_torch() -> None:
         assert tuple(ours.shape) == tuple(theirs.shape)
         assert ours.stride() == theirs.stride()
         assert ours.tolist() == theirs.tolist()
+
+
+# ------------------------------------------------------------------ 0-dim inputs to axis ops
+
+
+ZERO_DIM_ALIASES: list[tuple[str, Callable[[Any], Any]]] = [
+    ("transpose(0, -1)", lambda x: x.transpose(0, -1)),
+    ("transpose(-1, -1)", lambda x: x.transpose(-1, -1)),
+    ("swapdims(0, 0)", lambda x: x.swapdims(0, 0)),
+    ("swapaxes(-1, 0)", lambda x: x.swapaxes(-1, 0)),
+    ("movedim(0, 0)", lambda x: x.movedim(0, 0)),
+    ("movedim(-1, 0)", lambda x: x.movedim(-1, 0)),
+    ("movedim((0,), (-1,))", lambda x: x.movedim((0,), (-1,))),
+    ("moveaxis(0, 0)", lambda x: x.moveaxis(0, 0)),
+    ("t()", lambda x: x.t()),
+    ("squeeze(0)", lambda x: x.squeeze(0)),
+    ("squeeze()", lambda x: x.squeeze()),
+]
+
+
+@pytest.mark.parametrize(("name", "fn"), ZERO_DIM_ALIASES, ids=[n for n, _ in ZERO_DIM_ALIASES])
+def test_zero_dim_axis_ops_return_an_alias(name: str, fn: Callable[[Any], Any]) -> None:
+    x = tocha.tensor(2.0)
+    y = fn(x)
+    assert y.shape == ()
+    assert y.item() == 2.0
+    assert shares(x, y)
+    y.copy_(tocha.tensor(5.0))  # a view: writes reach the input
+    assert x.item() == 5.0
+
+
+def test_zero_dim_flip_is_a_copy_and_inplace_transposes_keep_the_tensor() -> None:
+    x = tocha.tensor(2.0)
+    for dims in (0, -1, (0,), ()):
+        y = x.flip(dims)
+        assert y.shape == ()
+        assert y.item() == 2.0
+        assert not shares(x, y)
+    for name in ("transpose_", "swapdims_", "swapaxes_"):
+        z = tocha.tensor(3.0)
+        assert getattr(z, name)(0, -1) is z
+        assert z.shape == ()
+        assert z.item() == 3.0
+    with pytest.raises(IndexError, match=r"flip\(\): Dimension out of range \(expected to be in range of \[-1, 0\], "):
+        x.flip(1)
+    with pytest.raises(RuntimeError, match=r"dim 0 appears multiple times"):
+        x.flip((0, -1))
+    with pytest.raises(IndexError, match=r"transpose\(\): Dimension out of range .* but got 1\)"):
+        x.transpose(0, 1)
+    with pytest.raises(IndexError, match=r"movedim\(\): Dimension out of range .* but got 1\)"):
+        x.movedim(1, 0)
+
+
+def test_zero_dim_roll_repeat_interleave_unflatten_errors() -> None:
+    x = tocha.tensor(2.0)
+    assert x.roll(1).item() == 2.0  # dims=None flattens
+    for dims in (0, -1, 3):
+        with pytest.raises(IndexError, match=rf"roll\(\): Dimension specified as {dims} but tensor has no dimensions"):
+            x.roll(1, dims)
+    check(x.repeat_interleave(2), [2.0, 2.0])  # dim=None flattens
+    for dim in (0, -1):
+        with pytest.raises(
+            IndexError, match=r"Dimension out of range \(expected to be in range of \[-1, 0\], but got 1\)"
+        ):
+            x.repeat_interleave(2, dim)
+        with pytest.raises(IndexError, match=rf"Dimension specified as {dim} but tensor has no dimensions"):
+            x.repeat_interleave(tocha.tensor([2]), dim)
+    with pytest.raises(IndexError, match=r"but got 5\)"):
+        x.repeat_interleave(2, 5)
+    with pytest.raises(RuntimeError, match="unflatten got an unexpected error:\nDimension specified as 0 but tensor"):
+        x.unflatten(0, (1,))
+
+
+def test_zero_dim_mT_mH_are_deprecated_identities() -> None:
+    x = tocha.tensor(2.0 + 1.0j)
+    with pytest.warns(UserWarning, match=r"Tensor.mT is deprecated on 0-D tensors"):
+        y = x.mT
+    assert y.item() == 2.0 + 1.0j
+    assert shares(x, y)
+    with pytest.warns(UserWarning, match=r"Tensor.mH is deprecated on 0-D tensors"):
+        assert x.mH.item() == 2.0 - 1.0j
+    with pytest.raises(
+        RuntimeError, match=r"tensor\.mT is only supported on matrices or batches of matrices\. Got 1-D"
+    ):
+        tocha.zeros(2).mT
+
+
+ZERO_DIM_CASES: list[tuple[str, Callable[[Any, Any], Any]]] = [
+    ("transpose(0,-1)", lambda m, x: x.transpose(0, -1)),
+    ("transpose(0,1)", lambda m, x: x.transpose(0, 1)),
+    ("swapdims(0,0)", lambda m, x: x.swapdims(0, 0)),
+    ("transpose_(0,0)", lambda m, x: x.clone().transpose_(0, 0)),
+    ("movedim(0,0)", lambda m, x: x.movedim(0, 0)),
+    ("movedim((),())", lambda m, x: x.movedim((), ())),
+    ("flip(0)", lambda m, x: x.flip(0)),
+    ("flip(-1)", lambda m, x: x.flip(-1)),
+    ("flip(())", lambda m, x: x.flip(())),
+    ("diagonal()", lambda m, x: x.diagonal()),
+    ("narrow(0,0,1)", lambda m, x: x.narrow(0, 0, 1)),
+    ("select(0,0)", lambda m, x: x.select(0, 0)),
+    ("unsqueeze(0)", lambda m, x: x.unsqueeze(0)),
+    ("unsqueeze(-1)", lambda m, x: x.unsqueeze(-1)),
+    ("unsqueeze(1)", lambda m, x: x.unsqueeze(1)),
+    ("squeeze()", lambda m, x: x.squeeze()),
+    ("squeeze(-1)", lambda m, x: x.squeeze(-1)),
+    ("squeeze(1)", lambda m, x: x.squeeze(1)),
+    ("roll(1)", lambda m, x: x.roll(1)),
+    ("roll(1,0)", lambda m, x: x.roll(1, 0)),
+    ("rot90()", lambda m, x: x.rot90()),
+    ("repeat_interleave(2)", lambda m, x: x.repeat_interleave(2)),
+    ("repeat_interleave(2,0)", lambda m, x: x.repeat_interleave(2, 0)),
+    ("repeat_interleave(t,0)", lambda m, x: x.repeat_interleave(m.tensor([2]), 0)),
+    ("cat([x,x])", lambda m, x: m.cat([x, x])),
+    ("cat([x,1d])", lambda m, x: m.cat([x, m.tensor([1.0])])),
+    ("stack([x,x])", lambda m, x: m.stack([x, x])),
+    ("stack([x,x],-1)", lambda m, x: m.stack([x, x], -1)),
+    ("stack([x,x],1)", lambda m, x: m.stack([x, x], 1)),
+    ("hstack", lambda m, x: m.hstack([x, x])),
+    ("vstack", lambda m, x: m.vstack([x, x])),
+    ("dstack", lambda m, x: m.dstack([x, x])),
+    ("unbind(0)", lambda m, x: x.unbind(0)),
+    ("flatten()", lambda m, x: x.flatten()),
+    ("unflatten(0,(1,))", lambda m, x: x.unflatten(0, (1,))),
+    ("expand(2)", lambda m, x: x.expand(2)),
+    ("permute(())", lambda m, x: x.permute(())),
+    ("tile(2)", lambda m, x: x.tile(2)),
+]
+
+
+@pytest.mark.parametrize(("name", "fn"), ZERO_DIM_CASES, ids=[n for n, _ in ZERO_DIM_CASES])
+def test_zero_dim_axis_ops_match_torch(name: str, fn: Callable[[Any, Any], Any]) -> None:
+    torch = pytest.importorskip("torch")
+
+    def run(module: Any) -> Any:
+        try:
+            result = fn(module, module.tensor(2.0))
+        except Exception as error:  # the exception type is what we compare
+            return type(error)
+        if isinstance(result, tuple):
+            return [(tuple(r.shape), r.tolist()) for r in result]
+        return (tuple(result.shape), result.tolist())
+
+    assert run(tocha) == run(torch)
+
+
+def test_join_ops_out_go_through_the_shared_copy_to_out() -> None:
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    for fn in (
+        lambda out: tocha.cat([T(a), T(a)], out=out),
+        lambda out: tocha.stack([T(a), T(a)], out=out),
+        lambda out: tocha.triu(T(a), out=out),
+        lambda out: tocha.tril(T(a), out=out),
+        lambda out: tocha.diag(T(a), out=out),
+    ):
+        out = tocha.empty(7, dtype=tocha.float64)  # resized to the result's shape
+        assert fn(out) is out
+        check(out, fn(None).numpy())
+        with pytest.raises(RuntimeError, match="result type Double can't be cast to the desired output type Long"):
+            fn(tocha.empty(0, dtype=tocha.int64))
+        with pytest.raises(TypeError, match="argument 'out' must be Tensor, not list"):
+            fn([])
+    check(tocha.triu(T(a), out=tocha.empty(2, 2, dtype=tocha.complex128)), np.triu(a).astype(np.complex128))
+
+
+def test_segment_sum_adds_runs_by_hand() -> None:
+    from tocha._ops import shape_join
+
+    g = T(np.array([[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]]))
+    summed = tocha.library.call(shape_join.SEGMENT_SUM, g.device, (g,), ((2, 1, 0, 3), 1))
+    check(summed, [[3.0, 3.0, 0.0, 15.0]])

@@ -269,3 +269,49 @@ def test_pickle_keeps_requires_grad_and_non_contiguous():
     assert pickle.loads(pickle.dumps(v)).tolist() == v.tolist()
     s = tocha.tensor(5)
     assert pickle.loads(pickle.dumps(s)).shape == ()
+
+
+# ------------------------------------------------------------------ review fixes: .data's version counter, size(dim)
+
+
+def test_data_has_its_own_version_counter() -> None:
+    x = tocha.ones(3)
+    version = x._version
+    d = x.data
+    d.add_(1)
+    assert x._version == version  # PyTorch: writes through .data are invisible to x's version counter
+    assert d._version == 1
+    assert x.tolist() == [2.0, 2.0, 2.0]  # memory is shared
+    view = x[1:]
+    view.data.mul_(3)
+    assert x._version == version
+    assert x.tolist() == [2.0, 6.0, 6.0]
+    assert x.data._base is None
+
+
+def test_data_write_does_not_break_backward() -> None:
+    pytest.importorskip("tocha.autograd")
+    w = tocha.ones(3, requires_grad=True)
+    y = (w * w).sum()
+    w.data.mul_(2)
+    y.backward()
+    assert w.grad.tolist() == [4.0, 4.0, 4.0]  # hand-checked: d(w*w)/dw = 2w, read after w became 2
+
+
+def test_data_version_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    x, tx = tocha.ones(3), torch.ones(3)
+    x.data.add_(1)
+    tx.data.add_(1)
+    assert x._version == tx._version == 0
+
+
+def test_size_and_stride_dims_share_normalize_dim() -> None:
+    x = tocha.zeros(2, 3)
+    assert x.size(-1) == 3
+    assert x.size(np.int64(0)) == 2
+    assert x.stride(-2) == 3
+    with pytest.raises(IndexError, match=r"size\(\): Dimension out of range \(expected to be in range of \[-2, 1\]"):
+        x.size(2)
+    with pytest.raises(TypeError, match=r"stride\(\): argument 'dim' must be int, not float"):
+        x.stride(1.0)

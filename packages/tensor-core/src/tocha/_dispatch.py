@@ -21,10 +21,23 @@ Three stages, outermost first:
 With no layer pushed and no input requiring grad, :func:`call` goes straight
 to stage 3: no objects are built besides the result, no dicts, no exceptions.
 That path is the small-op overhead budget (about 2 µs per op end to end).
+
+NOTE [ Floating-point warnings ]
+PyTorch never warns about overflow, 0/0 or inf - inf; NumPy does
+(RuntimeWarning). An op whose forward may raise such flags sets
+``OpRecord.fp_errors``, and the dispatcher (the only place that does this)
+runs its NumPy forward with every floating-point error ignored. ``np.errstate``
+costs about 1 µs per use, so on NumPy 2 the forward runs instead in a
+per-thread :class:`contextvars.Context` whose NumPy error state is "ignore"
+(about 0.2 µs with the lookups); NumPy 1.x falls back to ``np.errstate``.
+CuPy never warns. :func:`call`'s hot path enters that context directly; a
+forward must therefore not run an ``fp_errors`` op through :func:`call`
+(forwards work on arrays only; a context cannot be entered twice).
 """
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -103,7 +116,16 @@ class OpRecord:
         supports_out: the forward accepts ``out=`` (a NumPy ufunc-style
             output array), used by in-place variants to avoid a copy.
         dtypes: the dtypes the op accepts.
+        fp_errors: the forward may raise floating-point flags (overflow,
+            0/0...): NumPy's warnings for them are silenced, as PyTorch never
+            warns there (see NOTE [ Floating-point warnings ]).
         test: metadata for the generated tests.
+        jvp: ``jvp(ctx, *tangents) -> tangent`` (a tuple when ``num_outputs > 1``), the
+            forward-mode derivative used by ``tocha.autograd.forward_ad``: ``ctx`` is a
+            :class:`VjpContext` holding *all* the inputs, the result and the params;
+            ``tangents`` has one entry per input (None where the input has no tangent,
+            a list for a list input). Written with tocha ops. None: forward AD falls
+            back to applying the vjp twice (see NOTE [ Forward AD ] in tocha.autograd).
     """
 
     name: str
@@ -117,7 +139,13 @@ class OpRecord:
     view: bool | Literal["maybe"] = False
     supports_out: bool = False
     dtypes: tuple[dtype, ...] = ALL_DTYPES
+    fp_errors: bool = False
     test: OpTest | None = None
+    jvp: Callable[..., Any] | None = None
+    dtype_set: frozenset[dtype] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dtype_set", frozenset(self.dtypes))  # O(1) membership for the fast paths
 
 
 @dataclass(slots=True)
@@ -234,12 +262,54 @@ def registered_ops() -> dict[str, OpRecord]:
 # ------------------------------------------------------------------ state
 
 
+try:  # NumPy 2 keeps its floating-point error state in a context variable
+    from numpy._core._ufunc_config import _extobj_contextvar  # type: ignore[attr-defined]
+
+    _np_errors: contextvars.ContextVar[Any] | None = _extobj_contextvar
+    with np.errstate(all="ignore"):
+        _ERRORS_IGNORED: Any = _extobj_contextvar.get()
+except ImportError:  # pragma: no cover - NumPy 1.x
+    _np_errors = None
+    _ERRORS_IGNORED = None
+
+
+def _errstate_run(forward: Callable[..., Any], *args: Any) -> Any:
+    with np.errstate(all="ignore"):
+        return forward(*args)
+
+
+def _new_quiet_run() -> Callable[..., Any]:
+    # See NOTE [ Floating-point warnings ].
+    if _np_errors is None:  # pragma: no cover - NumPy 1.x
+        return _errstate_run
+    context = contextvars.Context()
+    context.run(_np_errors.set, _ERRORS_IGNORED)
+    return context.run
+
+
 class _ThreadState(threading.local):
     grad_enabled: bool = True
     visible_layers: int = -1  # how many layers ops may see; -1 means all
 
+    def __init__(self) -> None:
+        self.quiet_run = _new_quiet_run()  # runs a forward with NumPy's FP warnings off (one per thread)
+
 
 _state = _ThreadState()
+
+
+def quiet_call(forward: Callable[..., Any], *args: Any) -> Any:
+    """``forward(*args)`` with NumPy's floating-point warnings silenced.
+
+    The dispatcher runs the forwards of ``fp_errors`` ops through this; host-side
+    NumPy conversions outside an op (``tocha.tensor``'s) use it too. See
+    NOTE [ Floating-point warnings ].
+    """
+    if _np_errors is not None and _np_errors.get() is _ERRORS_IGNORED:
+        return forward(*args)  # already quiet: a forward running an op, or a nested quiet_call
+    return _state.quiet_run(forward, *args)
+
+
 _layers: list[DispatchLayer] = []
 _gradient_layer: list[Callable[[OpCall, Proceed], Any]] = []
 
@@ -320,13 +390,26 @@ def run_kernel(call: OpCall) -> Any:
     op = call.op
     xp = call.device._xp or xp_of(call.device)
     arrays = [_unwrap(x) for x in call.inputs]
-    if call.out is None:
-        return _wrap_result(op, call.device, op.forward(xp, *arrays, *call.params), call.inputs)
-    return _write_inplace(op, xp, call.out, arrays, call.params)
+    if call.out is not None:
+        return _write_inplace(op, xp, call.out, arrays, call.params)
+    if op.fp_errors and xp is np:
+        result = quiet_call(op.forward, xp, *arrays, *call.params)
+    else:
+        result = op.forward(xp, *arrays, *call.params)
+    return _wrap_result(op, call.device, result, call.inputs)
 
 
 def _write_inplace(op: OpRecord, xp: Any, out: TensorBase, arrays: list[Any], params: tuple[Any, ...]) -> Any:
-    target = out._data
+    if op.fp_errors and xp is np:
+        _state.quiet_run(_write, op, xp, out._data, arrays, params)  # quiet_call, inlined
+    else:
+        _write(op, xp, out._data, arrays, params)
+    root = out._base if out._base is not None else out
+    root._version += 1
+    return out
+
+
+def _write(op: OpRecord, xp: Any, target: Any, arrays: list[Any], params: tuple[Any, ...]) -> None:
     if op.supports_out:
         op.forward(xp, *arrays, *params, out=target)
     else:
@@ -335,9 +418,6 @@ def _write_inplace(op: OpRecord, xp: Any, out: TensorBase, arrays: list[Any], pa
             target[...] = result  # broadcasting rules were checked by the caller
         else:
             xp.copyto(target, result, casting="unsafe")
-    root = out._base if out._base is not None else out
-    root._version += 1
-    return out
 
 
 def _proceed_gradient(call: OpCall) -> Any:
@@ -389,18 +469,30 @@ def call(op: OpRecord, dev: device, inputs: tuple[Any, ...], params: tuple[Any, 
             return _gradient_layer[0](OpCall(op, dev, inputs, params), run_kernel)
         a = x._data if xt else _unwrap(x)
         b = y._data if yt else _unwrap(y)
-        result = op.forward(xp, a, b, *params) if params else op.forward(xp, a, b)
+        if op.fp_errors and xp is np:
+            run = _state.quiet_run  # quiet_call, inlined
+            result = run(op.forward, xp, a, b, *params) if params else run(op.forward, xp, a, b)
+        else:
+            result = op.forward(xp, a, b, *params) if params else op.forward(xp, a, b)
     elif n == 1:
         x = inputs[0]
         xt = isinstance(x, TensorBase)
         if _gradient_layer and _state.grad_enabled and (x._requires_grad if xt else _wants_grad(inputs)):
             return _gradient_layer[0](OpCall(op, dev, inputs, params), run_kernel)
         a = x._data if xt else _unwrap(x)
-        result = op.forward(xp, a, *params) if params else op.forward(xp, a)
+        if op.fp_errors and xp is np:
+            run = _state.quiet_run  # quiet_call, inlined
+            result = run(op.forward, xp, a, *params) if params else run(op.forward, xp, a)
+        else:
+            result = op.forward(xp, a, *params) if params else op.forward(xp, a)
     else:
         if _gradient_layer and _wants_grad(inputs):
             return _gradient_layer[0](OpCall(op, dev, inputs, params), run_kernel)
-        result = op.forward(xp, *[_unwrap(x) for x in inputs], *params)
+        arrays = [_unwrap(x) for x in inputs]
+        if op.fp_errors and xp is np:
+            result = quiet_call(op.forward, xp, *arrays, *params)
+        else:
+            result = op.forward(xp, *arrays, *params)
     if op.num_outputs != 1 or op.view:
         return _wrap_result(op, dev, result, inputs)
     if result.__class__ is not _ndarray and isinstance(result, np.generic):
@@ -433,4 +525,5 @@ def call_inplace(op: OpRecord, dev: device, out: Tensor, inputs: tuple[Any, ...]
     if (_layers and _state.visible_layers != 0) or (_gradient_layer and _wants_grad(inputs)):
         return _through_layers(OpCall(op, dev, inputs, params, out))  # type: ignore[no-any-return]
     xp = dev._xp or xp_of(dev)
-    return _write_inplace(op, xp, out, [_unwrap(x) for x in inputs], params)  # type: ignore[no-any-return]
+    arrays = [x._data if isinstance(x, TensorBase) else _unwrap(x) for x in inputs]
+    return _write_inplace(op, xp, out, arrays, params)  # type: ignore[no-any-return]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from ._dispatch import is_grad_enabled, set_grad_enabled_state
+from ._dispatch import DispatchLayer, OpCall, is_grad_enabled, pop_layer, push_layer, set_grad_enabled_state
+from ._tensor_base import TensorBase
 
 __all__ = [
     "no_grad",
@@ -103,34 +105,105 @@ class set_grad_enabled(_GradModeContext):
         return wrapper  # type: ignore[return-value]
 
 
+class _InferenceMarker(DispatchLayer):
+    """Marks the results of ops run inside ``inference_mode`` as inference tensors.
+
+    NOTE [ Inference tensors ]
+    A tensor made inside ``inference_mode`` can never join a graph later
+    (PyTorch's inference tensors): autograd refuses to save it for backward
+    and ``requires_grad_()`` refuses it outside the mode. The mark is an
+    instance attribute set only here, by a dispatch layer pushed for the
+    duration of the outermost ``inference_mode`` block, so the normal path
+    pays nothing: no field is written when tensors are made elsewhere, and
+    ``Tensor._inference`` reads the class default ``False``. Results of
+    in-place ops, and views of normal tensors, stay normal, as in PyTorch.
+    Tensors built without the dispatcher (``from_numpy``) are not marked.
+    """
+
+    def handle(self, call: OpCall, proceed: Callable[[OpCall], Any]) -> Any:
+        result = proceed(call)
+        if call.out is None and _inference_state.depth > 0:
+            op = call.op
+            if op.view:
+                source = call.inputs[0]
+                if not (isinstance(source, TensorBase) and source._inference):
+                    return result
+            for t in result if isinstance(result, tuple) else (result,):
+                if isinstance(t, TensorBase):
+                    t._inference = True
+        return result
+
+
+class _InferenceState(threading.local):
+    depth = 0
+
+
+_inference_state = _InferenceState()
+_marker = _InferenceMarker()
+_marker_users = [0]  # inference_mode blocks (all threads) that need the marker pushed
+
+
 class inference_mode(_GradModeContext):
-    """Like ``no_grad`` (tocha has no separate inference tensors); ``mode=False`` keeps recording on.
+    """Turn gradient recording off; tensors made inside are inference tensors (NOTE [ Inference tensors ]).
+
+    ``mode=False`` turns inference mode off inside an enclosing one (and recording on), as in PyTorch.
 
     Example:
         >>> import tocha
         >>> with tocha.inference_mode():
+        ...     y = tocha.ones(2) * 2
         ...     tocha.is_inference_mode_enabled()
         True
+        >>> y.is_inference()
+        True
     """
-
-    _depth = 0
 
     def __init__(self, mode: bool = True) -> None:
         super().__init__()
         self._mode = bool(mode)
         self._target = not mode
+        self._depths: list[int] = []
 
     def __enter__(self) -> None:
         super().__enter__()
-        if self._mode:
-            inference_mode._depth += 1
+        self._depths.append(_inference_state.depth)
+        if not self._mode:
+            _inference_state.depth = 0
+            return
+        _inference_state.depth += 1
+        if _marker_users[0] == 0:
+            push_layer(_marker)
+        _marker_users[0] += 1
 
     def __exit__(self, *exc: object) -> None:
         if self._mode:
-            inference_mode._depth -= 1
+            _marker_users[0] -= 1
+            if _marker_users[0] == 0:
+                _remove_layer(_marker)
+        _inference_state.depth = self._depths.pop()
         super().__exit__(*exc)
+
+    def __call__(self, func: F) -> F:
+        mode = self._mode
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with inference_mode(mode):
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+def _remove_layer(layer: DispatchLayer) -> None:
+    """Pop ``layer`` (normally on top; removed from below other layers pushed meanwhile)."""
+    from ._dispatch import _layers
+
+    if _layers and _layers[-1] is layer:
+        pop_layer(layer)
+    elif layer in _layers:
+        _layers.remove(layer)
 
 
 def is_inference_mode_enabled() -> bool:
-    """Whether an ``inference_mode`` block is active."""
-    return inference_mode._depth > 0
+    """Whether an ``inference_mode`` block is active in this thread."""
+    return _inference_state.depth > 0

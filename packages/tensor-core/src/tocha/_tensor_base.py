@@ -82,8 +82,12 @@ class TensorBase:
 
     @property
     def data(self) -> Tensor:
-        """This tensor's values without autograd history (shares memory)."""
-        return wrap(self._data, self._device, self._base if self._base is not None else self)  # type: ignore[arg-type]
+        """This tensor's values without autograd history (shares memory, not the version counter).
+
+        As in PyTorch, writes through ``.data`` are invisible to autograd's
+        version checks: the result has its own version counter.
+        """
+        return wrap(self._data, self._device)
 
     @data.setter
     def data(self, value: Tensor) -> None:
@@ -148,7 +152,7 @@ class TensorBase:
         shape = self._data.shape
         if dim is None:
             return Size(shape)
-        return shape[_wrap_dim("size", dim, len(shape))]
+        return shape[normalize_dim("size", dim, len(shape))]
 
     def numel(self) -> int:
         """The number of elements."""
@@ -172,7 +176,7 @@ class TensorBase:
         strides = tuple(s // item for s in self._data.strides)
         if dim is None:
             return strides
-        return strides[_wrap_dim("stride", dim, len(strides))]
+        return strides[normalize_dim("stride", dim, len(strides))]
 
     def storage_offset(self) -> int:
         """Offset in elements of this view's first element within its storage."""
@@ -207,6 +211,21 @@ class TensorBase:
 
     # ------------------------------------------------------------ autograd attributes
 
+    # Set (in the instance ``__dict__``) on tensors made inside ``inference_mode``; see NOTE [ Inference tensors ].
+    _inference = False
+
+    def is_inference(self) -> bool:
+        """Whether this tensor was made inside ``tocha.inference_mode()`` (it can never join a graph).
+
+        Example:
+            >>> import tocha
+            >>> with tocha.inference_mode():
+            ...     x = tocha.ones(2)
+            >>> x.is_inference(), tocha.ones(2).is_inference()
+            (True, False)
+        """
+        return self._inference
+
     @property
     def requires_grad(self) -> bool:
         """Whether autograd records operations on this tensor."""
@@ -233,6 +252,13 @@ class TensorBase:
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed "
                 "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
             )
+        if requires_grad and self._inference:
+            from ._grad_mode import is_inference_mode_enabled
+
+            if not is_inference_mode_enabled():
+                raise RuntimeError(
+                    "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed."
+                )
         if requires_grad:
             load_autograd()
         self._requires_grad = bool(requires_grad)
@@ -497,13 +523,30 @@ def _host(t: TensorBase) -> np.ndarray[Any, Any]:
     return get_backend(t._device.type).to_host(t._data)
 
 
-def _wrap_dim(op: str, dim: int, ndim: int) -> int:
+def normalize_dim(op: str, dim: int, ndim: int) -> int:
+    """``dim`` wrapped into ``[0, ndim)``; IndexError in PyTorch's words when out of range.
+
+    Defined here (``_ops._common`` re-exports it) so that Tensor.size/stride share it.
+
+    Example:
+        >>> from tocha._ops._common import normalize_dim
+        >>> normalize_dim("sum", -1, 3)
+        2
+    """
     top = max(ndim, 1)
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        dim = _as_int_dim(op, dim)
     if not -top <= dim < top:
         raise IndexError(
             f"{op}(): Dimension out of range (expected to be in range of [{-top}, {top - 1}], but got {dim})"
         )
     return dim + top if dim < 0 else dim
+
+
+def _as_int_dim(op: str, dim: Any) -> int:
+    if isinstance(dim, (np.integer, TensorBase)):
+        return int(dim)
+    raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
 
 
 # Set by tocha._tensor once Tensor (TensorBase plus the op mixins) exists.

@@ -27,16 +27,29 @@ from tocha import no_grad as no_grad
 from tocha import set_grad_enabled as set_grad_enabled
 from tocha.library import is_tensor_like, set_gradient_layer
 
+from . import forward_ad as forward_ad
+from . import functional as functional
 from . import graph as graph
 from ._anomaly import is_enabled as is_anomaly_enabled
 from ._anomaly import set_enabled as _set_anomaly
 from ._engine import run_backward
 from ._record import record
+from .checkpoint import checkpoint as checkpoint
+from .function import Function as Function
+from .function import FunctionCtx as FunctionCtx
+from .function import once_differentiable as once_differentiable
+from .gradcheck import gradcheck as gradcheck
+from .gradcheck import gradgradcheck as gradgradcheck
 
 __all__ = [
+    "Function",
+    "FunctionCtx",
+    "once_differentiable",
     "backward",
     "grad",
     "graph",
+    "forward_ad",
+    "functional",
     "no_grad",
     "enable_grad",
     "set_grad_enabled",
@@ -46,6 +59,9 @@ __all__ = [
     "detect_anomaly",
     "set_detect_anomaly",
     "is_anomaly_enabled",
+    "gradcheck",
+    "gradgradcheck",
+    "checkpoint",
 ]
 
 TensorOrTensors = Any

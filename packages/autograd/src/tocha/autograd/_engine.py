@@ -17,7 +17,7 @@ import tocha
 from tocha.library import is_tensor_like
 
 from . import _anomaly
-from ._node import AccumulateGrad, Node, edge_of
+from ._node import Node, edge_of
 
 __all__ = ["run_backward"]
 
@@ -52,8 +52,24 @@ def _check_outputs(outputs: Sequence[Any], grad_outputs: Sequence[Any], create_g
     return grads
 
 
-def _needed_nodes(roots: list[Node], targets: set[Node] | None) -> dict[Node, int]:
-    """Nodes that must run, each with the count of needed nodes that feed it a gradient."""
+def _dependencies(roots: list[Node]) -> dict[Node, int]:
+    """Every node reachable from ``roots``, each with the count of edges into it (one pass)."""
+    deps = dict.fromkeys(roots, 0)
+    stack = list(deps)
+    while stack:
+        for child, _ in stack.pop().next_functions:
+            if child is not None:
+                count = deps.get(child)
+                if count is None:
+                    deps[child] = 1
+                    stack.append(child)
+                else:
+                    deps[child] = count + 1
+    return deps
+
+
+def _needed_nodes(roots: list[Node], targets: set[Node]) -> dict[Node, int]:
+    """Nodes on a path from ``roots`` to ``targets``, each with the count of needed nodes that feed it a gradient."""
     order: list[Node] = []
     seen: set[Node] = set()
     stack: list[tuple[Node, bool]] = [(r, False) for r in roots]
@@ -69,14 +85,10 @@ def _needed_nodes(roots: list[Node], targets: set[Node] | None) -> dict[Node, in
         for child, _ in node.next_functions:
             if child is not None and child not in seen:
                 stack.append((child, False))
-    needed: set[Node]
-    if targets is None:
-        needed = seen
-    else:
-        needed = set()
-        for node in order:  # children before parents
-            if node in targets or any(c in needed for c, _ in node.next_functions if c is not None):
-                needed.add(node)
+    needed: set[Node] = set()
+    for node in order:  # children before parents
+        if node in targets or any(c in needed for c, _ in node.next_functions if c is not None):
+            needed.add(node)
     deps = dict.fromkeys(needed, 0)
     for node in needed:
         for child, _ in node.next_functions:
@@ -105,36 +117,79 @@ def run_backward(
             edge = edge_of(t)
             capture.setdefault(edge, []).append(k)
             targets.add(edge[0])
-    deps = _needed_nodes([node for node, _ in roots], targets)
+    root_nodes = [root for root, _ in roots]
+    deps = _dependencies(root_nodes) if targets is None else _needed_nodes(root_nodes, targets)
     buffers: dict[Node, list[Any]] = {}
-    for (node, nr), g in zip(roots, grads, strict=True):
-        if node in deps:
-            _add_to(buffers, node, nr, g)
+    for (root, nr), g in zip(roots, grads, strict=True):
+        if root in deps:
+            _add_to(buffers, root, nr, g)
     captured: list[Any] = [None] * (0 if inputs is None else len(inputs))
-    ready = [(-node._sequence_nr, id(node), node) for node in buffers if deps[node] == 0]
+    ready = [(-n._sequence_nr, id(n), n) for n in buffers if deps[n] == 0]
     heapq.heapify(ready)
+    skip_leaves = not accumulate
+    anomaly = _anomaly.is_enabled()
     with tocha.set_grad_enabled(create_graph):
-        while ready:
-            node = heapq.heappop(ready)[2]
-            grad_outputs_of = buffers.pop(node, None) or [None] * node.num_outputs
-            _run_tensor_hooks(node, grad_outputs_of, create_graph)
-            for nr, g in enumerate(grad_outputs_of):
-                for k in capture.get((node, nr), ()):
-                    captured[k] = g
-            if isinstance(node, AccumulateGrad) and (not accumulate or (targets is not None and node not in targets)):
+        # ``node`` is the next node to run. When a node makes exactly one node ready and none was waiting
+        # (a chain), that one runs next, its gradients handed over directly instead of through the heap and
+        # ``buffers``.
+        node: Node | None = None
+        grads_of: list[Any] | None = None
+        while True:
+            if node is None:
+                if not ready:
+                    break
+                node = heapq.heappop(ready)[2]
+                grads_of = buffers.pop(node, None)
+            if grads_of is None:
+                grads_of = [None] * node.num_outputs
+            if node._tensor_pre_hooks or node._retained:
+                _run_tensor_hooks(node, grads_of, create_graph)
+            if capture:
+                for nr, g in enumerate(grads_of):
+                    for k in capture.get((node, nr), ()):
+                        captured[k] = g
+            if node.accumulates and (skip_leaves or (targets is not None and node not in targets)):
                 in_grads: Sequence[Any] = ()
+            elif node._pre_hooks or node._hooks or anomaly:
+                in_grads = _apply(node, grads_of, create_graph)
             else:
-                in_grads = _apply(node, grad_outputs_of, create_graph)
+                in_grads = node.apply(grads_of, create_graph)
             if not retain_graph:
                 node.release()
+            following: Node | None = None
+            following_grads: list[Any] | None = None
             for (child, nr), g in zip(node.next_functions, in_grads, strict=False):
-                if child is None or child not in deps:
+                if child is None:
                     continue
+                count = deps.get(child)
+                if count is None:
+                    continue
+                if count != 1:  # more gradients to come: sum into the buffer
+                    deps[child] = count - 1
+                    if g is not None:
+                        _add_to(buffers, child, nr, g)
+                    continue
+                deps[child] = 0  # the last gradient: the child is ready
+                buf = buffers.pop(child, None)
                 if g is not None:
-                    _add_to(buffers, child, nr, g)
-                deps[child] -= 1
-                if deps[child] == 0:
-                    heapq.heappush(ready, (-child._sequence_nr, id(child), child))
+                    if buf is None:
+                        buf = [None] * child.num_outputs
+                        buf[nr] = g
+                    else:
+                        previous = buf[nr]
+                        buf[nr] = g if previous is None else previous + g
+                if following is None and not ready:
+                    following, following_grads = child, buf
+                    continue
+                if buf is not None:
+                    buffers[child] = buf
+                heapq.heappush(ready, (-child._sequence_nr, id(child), child))
+                if following is not None:
+                    if following_grads is not None:
+                        buffers[following] = following_grads
+                    heapq.heappush(ready, (-following._sequence_nr, id(following), following))
+                    following = following_grads = None
+            node, grads_of = following, following_grads
     return captured
 
 
@@ -167,7 +222,8 @@ def _run_tensor_hooks(node: Node, grads: list[Any], create_graph: bool) -> None:
 
 
 def _apply(node: Node, grads: list[Any], create_graph: bool) -> Sequence[Any]:
-    for hook in list(node._pre_hooks):
+    """``node.apply`` with its pre-hooks and hooks, and the anomaly check (the engine's slow path)."""
+    for hook in list(node._pre_hooks or ()):
         replaced = hook(tuple(grads))
         if replaced is not None:
             grads = list(replaced)

@@ -104,12 +104,16 @@ class Node:
         "num_outputs",
     )
 
+    # Whether this is an AccumulateGrad (a class attribute: the engine tests it without isinstance).
+    accumulates = False
+
     def __init__(self, next_functions: tuple[tuple[Node | None, int], ...], num_outputs: int = 1) -> None:
         self.next_functions = next_functions
         self.num_outputs = num_outputs
         self._sequence_nr = next(_sequence)
-        self._pre_hooks: list[Callable[..., Any]] = []
-        self._hooks: list[Callable[..., Any]] = []
+        # Hook containers are made on first registration: most nodes never get one.
+        self._pre_hooks: list[Callable[..., Any]] | None = None
+        self._hooks: list[Callable[..., Any]] | None = None
         self._tensor_pre_hooks: dict[int, list[Callable[..., Any]]] | None = None
         self._retained: dict[int, Any] | None = None
         self.metadata_dict: dict[str, Any] | None = None
@@ -128,11 +132,15 @@ class Node:
 
     def register_hook(self, fn: Callable[..., Any]) -> RemovableHandle:
         """``fn(grad_inputs, grad_outputs)`` after the node runs; a returned tuple replaces ``grad_inputs``."""
+        if self._hooks is None:
+            self._hooks = []
         self._hooks.append(fn)
         return RemovableHandle(self._hooks, fn)
 
     def register_prehook(self, fn: Callable[..., Any]) -> RemovableHandle:
         """``fn(grad_outputs)`` before the node runs; a returned tuple replaces ``grad_outputs``."""
+        if self._pre_hooks is None:
+            self._pre_hooks = []
         self._pre_hooks.append(fn)
         return RemovableHandle(self._pre_hooks, fn)
 
@@ -184,7 +192,11 @@ def op_node_class(op: OpRecord) -> type[OpNode]:
 
 
 class SavedTensor:
-    """One tensor a vjp needs, with its storage version at save time. See NOTE [ Saved tensors ]."""
+    """One tensor a vjp needs, with its storage version at save time. See NOTE [ Saved tensors ].
+
+    Used where saved-tensor hooks are active or an input is a list of tensors; the common case stores
+    the tensors and their versions directly in the node (``OpNode._saved_versions``).
+    """
 
     __slots__ = ("_packed", "_tensor", "_unpack", "_version")
 
@@ -205,60 +217,109 @@ class SavedTensor:
             return self._unpack(self._packed)
         t: Any = self._tensor
         if tensor_version(t) != self._version:
-            raise RuntimeError(
-                f"one of the variables needed for gradient computation has been modified by an inplace operation: "
-                f"[{t.type()} {list(t.shape)}], which is used by {node.name()}, is at version {tensor_version(t)}; "
-                f"expected version {self._version} instead. Hint: the operation that failed to compute its "
-                "gradient is the one named; with tocha.autograd.set_detect_anomaly(True) the error also names "
-                "the forward call that created it."
-            )
+            raise _modified_error(t, node, self._version)
         return t
 
 
-class OpNode(Node):
-    """The node of a recorded primitive op: its backward is the op's vjp."""
+def _modified_error(t: Any, node: Node, expected: int) -> RuntimeError:
+    return RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an inplace operation: "
+        f"[{t.type()} {list(t.shape)}], which is used by {node.name()}, is at version {tensor_version(t)}; "
+        f"expected version {expected} instead. Hint: the operation that failed to compute its "
+        "gradient is the one named; with tocha.autograd.set_detect_anomaly(True) the error also names "
+        "the forward call that created it."
+    )
 
-    __slots__ = ("_dtypes", "_layout", "_needs", "_op", "_params", "_released", "_saved_inputs", "_saved_result",
-                 "_shapes")  # fmt: skip
+
+class OpNode(Node):
+    """The node of a recorded primitive op: its backward is the op's vjp.
+
+    Saved values come in two forms (see NOTE [ Saved tensors ]). When ``_saved_versions`` is a tuple, the
+    common case, ``_saved_inputs`` holds the saved inputs themselves (None where not saved) and
+    ``_saved_versions`` the storage version of each saved tensor (None for non-tensors); likewise
+    ``_saved_result`` is the result tensor itself when ``_result_version >= 0``. Otherwise (saved-tensor
+    hooks, list inputs, several outputs) entries are :class:`SavedTensor` objects.
+    """
+
+    __slots__ = ("_dtypes", "_layout", "_needs", "_op", "_params", "_released", "_result_version", "_saved_inputs",
+                 "_saved_result", "_saved_versions", "_shapes")  # fmt: skip
 
     def __init__(
         self,
         op: OpRecord,
         next_functions: tuple[tuple[Node | None, int], ...],
-        layout: tuple[int, ...],
+        layout: tuple[int, ...] | None,
         params: tuple[Any, ...],
         shapes: tuple[Any, ...],
         dtypes: tuple[Any, ...],
         needs: tuple[bool, ...],
     ) -> None:
-        super().__init__(next_functions, op.num_outputs)
+        # Node.__init__, inlined: one frame less per recorded op.
+        self.next_functions = next_functions
+        self.num_outputs = op.num_outputs
+        self._sequence_nr = next(_sequence)
+        self._pre_hooks = None
+        self._hooks = None
+        self._tensor_pre_hooks = None
+        self._retained = None
+        self.metadata_dict = None
+        self._anomaly_trace = None
         self._op = op
-        self._layout = layout
+        self._layout = layout  # None: no list inputs, the vjp's gradients are already flat
         self._params = params
         self._shapes = shapes
         self._dtypes = dtypes
         self._needs = needs
         self._saved_inputs: tuple[Any, ...] = ()
+        self._saved_versions: tuple[int | None, ...] | None = ()
         self._saved_result: Any = None
+        self._result_version = -1
         self._released = False
 
     def apply(self, grad_outputs: list[Any], create_graph: bool) -> Sequence[Any]:
+        if self.num_outputs == 1:
+            grad: Any = grad_outputs[0]
+            if grad is None:
+                return [None] * len(self.next_functions)
+        else:
+            for g in grad_outputs:
+                if g is not None:
+                    break
+            else:
+                return [None] * len(self.next_functions)
+            grad = tuple(grad_outputs)
         if self._released:
             raise RuntimeError(FREED_MESSAGE)
-        op = self._op
-        inputs = tuple(_unpack_saved(s, self) for s in self._saved_inputs)
-        result = _unpack_saved(self._saved_result, self)
+        inputs = self._saved_inputs
+        versions = self._saved_versions
+        if versions is None:
+            inputs = tuple([_unpack_saved(s, self) for s in inputs])
+        elif inputs:
+            for x, v in zip(inputs, versions, strict=True):
+                if v is not None and tensor_version(x) != v:
+                    raise _modified_error(x, self, v)
+        result = self._saved_result
+        if result is not None:
+            if self._result_version < 0:
+                result = _unpack_saved(result, self)
+            elif tensor_version(result) != self._result_version:
+                raise _modified_error(result, self, self._result_version)
         ctx = VjpContext(inputs, result, self._params, self._shapes, self._dtypes, self._needs)
-        grad: Any = grad_outputs[0] if self.num_outputs == 1 else tuple(grad_outputs)
-        if grad is None and self.num_outputs == 1:
-            return [None] * len(self.next_functions)
-        grads = op.vjp(ctx, grad)  # type: ignore[misc]
-        return _flatten(grads, self._layout)
+        grads = self._op.vjp(ctx, grad)  # type: ignore[misc]
+        layout = self._layout
+        return grads if layout is None else _flatten(grads, layout)
 
     def release(self) -> None:
         # Like PyTorch, a node that saved nothing can run again after its graph was freed.
-        self._released = self._saved_result is not None or any(s is not None for s in self._saved_inputs)
+        released = self._saved_result is not None
+        if not released:
+            for s in self._saved_inputs:
+                if s is not None:
+                    released = True
+                    break
+        self._released = released
         self._saved_inputs = ()
+        self._saved_versions = ()
         self._saved_result = None
 
 
@@ -290,6 +351,8 @@ class AccumulateGrad(Node):
 
     __slots__ = ("_variable",)
 
+    accumulates = True
+
     def __init__(self, variable: Any) -> None:
         super().__init__((), 1)
         self._variable = weakref.ref(variable)
@@ -317,7 +380,7 @@ class AccumulateGrad(Node):
             with tocha.no_grad():
                 current.add_(grad)
         meta = autograd_meta(variable)
-        if meta is not None:
+        if meta is not None and meta.post_accumulate_hooks:
             for hook in list(meta.post_accumulate_hooks):
                 hook(variable)
         return ()

@@ -8,6 +8,12 @@ the op's vjp reads (NOTE [ Saved tensors ]).
 In-place calls (``call.out`` set) rebase the target's history onto the new
 node; a leaf that requires grad refuses, as in PyTorch. An input the vjp needs
 that is also the in-place target is cloned before the kernel overwrites it.
+
+:func:`record` runs once per recorded op, so it is written for speed: what can
+be known from the op alone is computed once per op (:class:`_OpFacts`), the
+common call (tensor and scalar inputs, one output, no saved-tensor hooks)
+takes one loop over the inputs, and list inputs, several outputs or hooks go
+the general way (:func:`_record_general`).
 """
 
 from __future__ import annotations
@@ -15,29 +21,154 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tocha.library import OpCall, autograd_meta, is_tensor_like, set_history, tensor_version, view_base
+from tocha import Tensor
+from tocha.library import (
+    OpCall,
+    OpRecord,
+    autograd_meta,
+    is_tensor_like,
+    set_history,
+    tensor_array,
+    tensor_version,
+    view_base,
+)
 
 from . import _anomaly, _saved_hooks
-from ._node import Node, SavedTensor, edge_of, meta_of, op_node_class
+from ._node import Node, OpNode, SavedTensor, edge_of, meta_of, op_node_class
 from ._views import rebase_view
 
 __all__ = ["record"]
 
 _NO_EDGE: tuple[None, int] = (None, 0)
+_hook_stack = _saved_hooks._state  # per-thread; ``.stack`` is read once per call (see _saved_hooks.current)
+_anomaly_state = _anomaly._state
 
 
-def _differentiable_dtype(t: Any) -> bool:
-    d = t.dtype
-    return bool(d.is_floating_point or d.is_complex)
+class _OpFacts:
+    """What :func:`record` needs to know about an op, computed once per op."""
+
+    __slots__ = ("allowed", "node_class", "num_outputs", "op", "saves", "saves_result", "view", "vjp")
+
+    def __init__(self, op: OpRecord) -> None:
+        self.op = op
+        self.vjp = op.vjp
+        self.allowed = None if op.differentiable_inputs is None else frozenset(op.differentiable_inputs)
+        self.saves = tuple(sorted(set(op.saves_inputs)))
+        self.saves_result = bool(op.saves_result)
+        self.num_outputs = op.num_outputs
+        self.view = bool(op.view)
+        self.node_class = op_node_class(op)
+
+
+_FACTS: dict[int, _OpFacts] = {}
+_DIFFERENTIABLE: dict[Any, bool] = {}  # dtype -> whether a result of that dtype carries a gradient
+
+
+def _facts_of(op: OpRecord) -> _OpFacts:
+    facts = _FACTS.get(id(op))
+    if facts is None or facts.op is not op:  # an id can be reused after an op record is dropped
+        facts = _FACTS[id(op)] = _OpFacts(op)
+    return facts
 
 
 def record(call: OpCall, run_kernel: Callable[[OpCall], Any]) -> Any:
     """Run ``call`` and record it in the graph (the handler given to ``set_gradient_layer``)."""
     op = call.op
-    if op.vjp is None:
+    facts = _FACTS.get(id(op))
+    if facts is None or facts.op is not op:
+        facts = _facts_of(op)
+    if facts.vjp is None:
         return _run_untracked(call, run_kernel)
+    if facts.num_outputs != 1 or _hook_stack.stack:
+        return _record_general(call, run_kernel, facts)
     inputs = call.inputs
-    allowed = op.differentiable_inputs
+    allowed = facts.allowed
+    edges: list[tuple[Node | None, int]] = []
+    needs: list[bool] = []
+    shapes: list[Any] = []
+    dtypes: list[Any] = []
+    wanted = False
+    for i, x in enumerate(inputs):
+        if isinstance(x, Tensor):
+            shapes.append(tensor_array(x).shape)
+            dtypes.append(x.dtype)
+            if x.requires_grad and (allowed is None or i in allowed):
+                fn = x.grad_fn
+                if fn is None or view_base(x) is not None:
+                    edges.append(edge_of(x))
+                else:  # edge_of(x), inlined for the common case
+                    meta = autograd_meta(x)
+                    edges.append((fn, 0) if meta is None else (fn, meta.output_nr))
+                needs.append(True)
+                wanted = True
+            else:
+                edges.append(_NO_EDGE)
+                needs.append(False)
+        elif type(x) is list or type(x) is tuple:
+            return _record_general(call, run_kernel, facts)
+        else:
+            shapes.append(None)
+            dtypes.append(None)
+            edges.append(_NO_EDGE)
+            needs.append(False)
+    if not wanted:
+        return _run_untracked(call, run_kernel)
+
+    out = call.out
+    if out is not None:
+        _check_inplace_target(out)
+        if view_base(out) is not None:
+            return rebase_view(call, run_kernel, record)
+    saves = facts.saves
+    saved: tuple[Any, ...] = ()
+    versions: tuple[int | None, ...] = ()
+    if saves:
+        n = len(inputs)
+        saved_list: list[Any] = [None] * n
+        version_list: list[int | None] = [None] * n
+        for k in saves:
+            if k < n:
+                x = inputs[k]
+                if isinstance(x, Tensor):
+                    if x.is_inference():
+                        raise RuntimeError(INFERENCE_SAVE_MESSAGE)
+                    if x is out:
+                        x = x.detach().clone()  # the kernel is about to overwrite it
+                    version_list[k] = tensor_version(x)
+                saved_list[k] = x
+        saved = tuple(saved_list)
+        versions = tuple(version_list)
+
+    result = run_kernel(call)
+
+    node = facts.node_class(op, tuple(edges), None, call.params, tuple(shapes), tuple(dtypes), tuple(needs))
+    node._saved_inputs = saved
+    node._saved_versions = versions
+    if _anomaly_state.enabled:
+        node._anomaly_trace = _anomaly.forward_trace()
+    d = result.dtype
+    differentiable = _DIFFERENTIABLE.get(d)
+    if differentiable is None:
+        differentiable = _DIFFERENTIABLE[d] = bool(d.is_floating_point or d.is_complex)
+    if differentiable:
+        set_history(result, node, True)
+        if out is not None:
+            meta = autograd_meta(result)
+            if meta is not None:
+                meta.output_nr = 0
+        elif facts.view and view_base(result) is not None:
+            meta_of(result).view_version = tensor_version(result)
+    if facts.saves_result:
+        node._saved_result = result
+        node._result_version = tensor_version(result)
+    return result
+
+
+def _record_general(call: OpCall, run_kernel: Callable[[OpCall], Any], facts: _OpFacts) -> Any:
+    """:func:`record` for list inputs, several outputs or active saved-tensor hooks."""
+    op = call.op
+    inputs = call.inputs
+    allowed = facts.allowed
     edges: list[tuple[Node | None, int]] = []
     layout: list[int] = []
     needs: list[bool] = []
@@ -66,10 +197,10 @@ def record(call: OpCall, run_kernel: Callable[[OpCall], Any]) -> Any:
         _check_inplace_target(out)
         if view_base(out) is not None:
             return rebase_view(call, run_kernel, record)
-    saved_inputs = _save_inputs(op.saves_inputs, inputs, out, hooks)
+    saved_inputs = _save_inputs(facts.saves, inputs, out, hooks)
     result = run_kernel(call)
 
-    node = op_node_class(op)(
+    node: OpNode = facts.node_class(
         op,
         tuple(edges),
         tuple(layout),
@@ -79,6 +210,7 @@ def record(call: OpCall, run_kernel: Callable[[OpCall], Any]) -> Any:
         tuple(needs),
     )
     node._saved_inputs = saved_inputs
+    node._saved_versions = None  # SavedTensor entries
     if _anomaly.is_enabled():
         node._anomaly_trace = _anomaly.forward_trace()
     if op.num_outputs == 1:
@@ -96,6 +228,11 @@ def record(call: OpCall, run_kernel: Callable[[OpCall], Any]) -> Any:
         if op.saves_result:
             node._saved_result = tuple(SavedTensor(r, hooks) if is_tensor_like(r) else None for r in result)
     return result
+
+
+def _differentiable_dtype(t: Any) -> bool:
+    d = t.dtype
+    return bool(d.is_floating_point or d.is_complex)
 
 
 def _attach(t: Any, node: Node, output_nr: int) -> None:
@@ -119,6 +256,13 @@ def _check_inplace_target(out: Any) -> None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
 
 
+INFERENCE_SAVE_MESSAGE = (
+    "Inference tensors cannot be saved for backward. Please do not use Tensors created in inference mode in "
+    "computation tracked by autograd. To work around this, you can make a clone to get a normal tensor and use it "
+    "in autograd, or use `tocha.no_grad()` instead of `tocha.inference_mode()`."
+)
+
+
 def _save_inputs(indices: tuple[int, ...], inputs: tuple[Any, ...], out: Any, hooks: Any) -> tuple[Any, ...]:
     if not indices:
         return ()
@@ -127,10 +271,14 @@ def _save_inputs(indices: tuple[int, ...], inputs: tuple[Any, ...], out: Any, ho
         if i not in indices or i >= len(inputs):
             saved.append(None)
         elif is_tensor_like(x):
+            if x.is_inference():
+                raise RuntimeError(INFERENCE_SAVE_MESSAGE)
             if out is not None and x is out:
                 x = x.detach().clone()  # the kernel is about to overwrite it
             saved.append(SavedTensor(x, hooks))
         elif type(x) is list or type(x) is tuple:
+            if any(is_tensor_like(t) and t.is_inference() for t in x):
+                raise RuntimeError(INFERENCE_SAVE_MESSAGE)
             saved.append([SavedTensor(t, hooks) if is_tensor_like(t) else t for t in x])
         else:
             saved.append(x)

@@ -24,7 +24,7 @@ from .._dtype import (
 from .._dtype import (
     bool as bool_,
 )
-from .._tensor_base import TensorBase, wrap
+from .._tensor_base import TensorBase, normalize_dim, wrap
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
@@ -174,7 +174,7 @@ def _to_dtype_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None]:
     return (grad.to(source),)  # type: ignore[attr-defined]
 
 
-TO_DTYPE = register_op(OpRecord(name="to_dtype", forward=_to_dtype_forward, vjp=_to_dtype_vjp))
+TO_DTYPE = register_op(OpRecord(name="to_dtype", forward=_to_dtype_forward, vjp=_to_dtype_vjp, fp_errors=True))
 
 
 def cast_operand(x: Any, to: dtype, dev: device) -> Any:
@@ -213,8 +213,13 @@ _INT_BOUNDS = {
 }
 
 
-def broadcast_shape(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
+def broadcast_shape(
+    op: str, *shapes: tuple[int, ...], error: type[Exception] = RuntimeError, message: str | None = None
+) -> tuple[int, ...]:
     """The broadcast of ``shapes``; RuntimeError in PyTorch's words when they don't broadcast.
+
+    ``error`` and ``message`` override the exception type and text; ``message`` is
+    formatted (only on failure) with ``{shapes}``, the shapes listed as ``[2], [3]``.
 
     Example:
         >>> from tocha._ops._common import broadcast_shape
@@ -232,30 +237,14 @@ def broadcast_shape(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
             if current == 1:
                 result[offset + i] = size
                 continue
+            if message is not None:
+                raise error(message.format(shapes=", ".join(str(list(s)) for s in shapes)))
             other = next(j for j in range(k) if len(shapes[j]) - ndim + offset + i >= 0)
-            raise RuntimeError(
+            raise error(
                 f"{op}(): The size of tensor a ({current}) must match the size of tensor b ({size}) at "
                 f"non-singleton dimension {offset + i} (shapes {list(shapes[other])} and {list(shape)})"
             )
     return tuple(result)
-
-
-def normalize_dim(op: str, dim: int, ndim: int) -> int:
-    """``dim`` wrapped into ``[0, ndim)``; IndexError in PyTorch's words when out of range."""
-    top = max(ndim, 1)
-    if not isinstance(dim, int) or isinstance(dim, bool):
-        dim = _as_int_dim(op, dim)
-    if not -top <= dim < top:
-        raise IndexError(
-            f"{op}(): Dimension out of range (expected to be in range of [{-top}, {top - 1}], but got {dim})"
-        )
-    return dim + top if dim < 0 else dim
-
-
-def _as_int_dim(op: str, dim: Any) -> int:
-    if isinstance(dim, (np.integer, TensorBase)):
-        return int(dim)
-    raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
 
 
 def normalize_dims(op: str, dims: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:

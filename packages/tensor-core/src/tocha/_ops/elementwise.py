@@ -327,7 +327,7 @@ class ElementwiseMethods(MathMethods, LogicMethods):
 
     def add_(self: Any, other: Any, *, alpha: Any = 1) -> Tensor:
         """In-place :func:`tocha.add`."""
-        return binary_inplace(ADD, self, scaled("add_", other, alpha, self))
+        return binary_inplace(ADD, self, other if alpha == 1 else scaled("add_", other, alpha, self))
 
     def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """See :func:`tocha.sub`."""
@@ -336,7 +336,7 @@ class ElementwiseMethods(MathMethods, LogicMethods):
     def sub_(self: Any, other: Any, *, alpha: Any = 1) -> Tensor:
         """In-place :func:`tocha.sub`."""
         check_bool_sub(self, other)
-        return binary_inplace(SUB, self, scaled("sub_", other, alpha, self))
+        return binary_inplace(SUB, self, other if alpha == 1 else scaled("sub_", other, alpha, self))
 
     subtract = sub
     subtract_ = sub_

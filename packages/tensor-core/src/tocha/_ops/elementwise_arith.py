@@ -19,9 +19,8 @@ from .._dispatch import OpRecord, OpTest, call, call_inplace, register_op
 from .._dtype import _BOOL, _FLOAT
 from .._tensor_base import TensorBase
 from ._common import float_result_dtype, is_tensor, result_type_of, scalar_or_tensor
+from ._dtypes import NO_BOOL, REAL_NO_BOOL
 from .elementwise_base import (
-    NO_BOOL,
-    REAL_NO_BOOL,
     as_tensor_arg,
     binary,
     binary_inplace,
@@ -30,7 +29,6 @@ from .elementwise_base import (
     check_cast,
     conj_if_complex,
     copy_to_out,
-    quiet,
     unary,
     unary_inplace,
 )
@@ -96,20 +94,34 @@ def _conj(x: Any) -> Any:
     return x.conjugate() if isinstance(x, complex) else x
 
 
+def _add_jvp(ctx: Any, ta: Any, tb: Any) -> Any:
+    return tb if ta is None else ta if tb is None else ta + tb
+
+
 ADD = register_op(
     OpRecord(
         name="add",
         forward=_add_forward,
+        fp_errors=True,
         vjp=_add_vjp,
+        jvp=_add_jvp,
         supports_out=True,
         test=OpTest(samples="binary", reference=np.add, torch_name="add"),
     )
 )
+
+
+def _sub_jvp(ctx: Any, ta: Any, tb: Any) -> Any:
+    return ta if tb is None else -tb if ta is None else ta - tb
+
+
 SUB = register_op(
     OpRecord(
         name="sub",
         forward=_sub_forward,
+        fp_errors=True,
         vjp=_sub_vjp,
+        jvp=_sub_jvp,
         supports_out=True,
         test=OpTest(
             samples="binary",
@@ -119,11 +131,20 @@ SUB = register_op(
         ),
     )
 )
+
+
+def _mul_jvp(ctx: Any, ta: Any, tb: Any) -> Any:
+    a, b = ctx.inputs
+    return _add_jvp(ctx, None if ta is None else ta * b, None if tb is None else a * tb)
+
+
 MUL = register_op(
     OpRecord(
         name="mul",
         forward=_mul_forward,
+        fp_errors=True,
         vjp=_mul_vjp,
+        jvp=_mul_jvp,
         saves_inputs=(0, 1),
         supports_out=True,
         test=OpTest(samples="binary", reference=np.multiply, torch_name="mul"),
@@ -207,14 +228,19 @@ multiply = mul
 # ------------------------------------------------------------------ division
 
 
-@quiet
 def _trunc_reference(a: Any, b: Any, rounding_mode: str = "trunc") -> Any:
-    return np.trunc(np.true_divide(a, b))
+    with np.errstate(all="ignore"):
+        return np.trunc(np.true_divide(a, b))
 
 
-@quiet
 def _reciprocal_reference(a: Any) -> Any:
-    return np.true_divide(1.0, a)
+    with np.errstate(all="ignore"):
+        return np.true_divide(1.0, a)
+
+
+def _true_divide_reference(a: Any, b: Any) -> Any:
+    with np.errstate(all="ignore"):
+        return np.true_divide(a, b)
 
 
 def _check_int_divisor(xp: Any, a: Any, b: Any) -> None:
@@ -224,7 +250,6 @@ def _check_int_divisor(xp: Any, a: Any, b: Any) -> None:
         raise RuntimeError("ZeroDivisionError")
 
 
-@quiet
 def _true_divide_forward(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
     return xp.true_divide(a, b) if out is None else xp.true_divide(a, b, out=out)
 
@@ -236,7 +261,6 @@ def _true_divide_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
     return broadcast_vjp(ctx, grad_a if ctx.needs_input_grad[0] else None, grad_b)
 
 
-@quiet
 def _div_trunc_forward(xp: Any, a: Any, b: Any) -> Any:
     if xp.result_type(a, b).kind in "iu":
         _check_int_divisor(xp, a, b)
@@ -246,7 +270,6 @@ def _div_trunc_forward(xp: Any, a: Any, b: Any) -> Any:
     return xp.trunc(xp.true_divide(a, b))
 
 
-@quiet
 def _div_floor_forward(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
     _check_int_divisor(xp, a, b)
     return xp.floor_divide(a, b) if out is None else xp.floor_divide(a, b, out=out)
@@ -257,20 +280,30 @@ def _zero_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
     return broadcast_vjp(ctx, zeros, zeros)[: len(ctx.input_shapes)]
 
 
+def _true_divide_jvp(ctx: Any, ta: Any, tb: Any) -> Any:
+    b = ctx.inputs[1]
+    if tb is None:
+        return ta / b
+    return _sub_jvp(ctx, ta, ctx.result * tb) / b
+
+
 TRUE_DIVIDE = register_op(
     OpRecord(
         name="div",
         forward=_true_divide_forward,
+        fp_errors=True,
         vjp=_true_divide_vjp,
+        jvp=_true_divide_jvp,
         saves_inputs=(0, 1),
         supports_out=True,
-        test=OpTest(samples="binary", reference=quiet(np.true_divide), torch_name="div", domain=(0.5, None)),
+        test=OpTest(samples="binary", reference=_true_divide_reference, torch_name="div", domain=(0.5, None)),
     )
 )
 DIV_TRUNC = register_op(
     OpRecord(
         name="div_trunc",
         forward=_div_trunc_forward,
+        fp_errors=True,
         vjp=_zero_vjp,
         dtypes=REAL_NO_BOOL,
         test=OpTest(samples=div_trunc_samples, reference=_trunc_reference, torch_name="div"),
@@ -280,6 +313,7 @@ DIV_FLOOR = register_op(
     OpRecord(
         name="floor_divide",
         forward=_div_floor_forward,
+        fp_errors=True,
         vjp=_zero_vjp,
         dtypes=REAL_NO_BOOL,
         supports_out=True,
@@ -317,12 +351,10 @@ divide = div
 
 
 def _true_divide(a: Any, b: Any) -> Tensor:
-    if (
-        isinstance(a, TensorBase)
-        and a._dtype.category == _FLOAT
-        and (type(b) is float or (isinstance(b, TensorBase) and a._dtype is b._dtype))
+    if (isinstance(a, TensorBase) and a._dtype.category == _FLOAT) or (
+        isinstance(b, TensorBase) and b._dtype.category == _FLOAT
     ):
-        return binary(TRUE_DIVIDE, a, b)
+        return binary(TRUE_DIVIDE, a, b)  # a float tensor operand: the promoted dtype is already floating
     a, b = scalar_or_tensor("div", a), scalar_or_tensor("div", b)
     return binary_promoted(TRUE_DIVIDE, a, b, compute_dtype=float_result_dtype(result_type_of(a, b)))
 
@@ -366,7 +398,6 @@ def _div_inplace(target: Tensor, other: Any, rounding_mode: str | None) -> Tenso
 # ------------------------------------------------------------------ remainder / fmod
 
 
-@quiet
 def _remainder_forward(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
     _check_int_divisor(xp, a, b)
     return xp.remainder(a, b) if out is None else xp.remainder(a, b, out=out)
@@ -378,7 +409,6 @@ def _remainder_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
     return broadcast_vjp(ctx, grad, grad_b)
 
 
-@quiet
 def _fmod_forward(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
     _check_int_divisor(xp, a, b)
     return xp.fmod(a, b) if out is None else xp.fmod(a, b, out=out)
@@ -394,6 +424,7 @@ REMAINDER = register_op(
     OpRecord(
         name="remainder",
         forward=_remainder_forward,
+        fp_errors=True,
         vjp=_remainder_vjp,
         saves_inputs=(0, 1),
         supports_out=True,
@@ -405,6 +436,7 @@ FMOD = register_op(
     OpRecord(
         name="fmod",
         forward=_fmod_forward,
+        fp_errors=True,
         vjp=_fmod_vjp,
         saves_inputs=(0, 1),
         supports_out=True,
@@ -441,7 +473,6 @@ def fmod(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
 # ------------------------------------------------------------------ pow
 
 
-@quiet
 def _pow_forward(xp: Any, a: Any, b: Any) -> Any:
     result_dtype = xp.result_type(a, b)
     kind = result_dtype.kind
@@ -479,11 +510,33 @@ def _pow_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
     return broadcast_vjp(ctx, grad_a, grad_b)
 
 
+def _pow_jvp(ctx: Any, ta: Any, tb: Any) -> Any:
+    from .elementwise_math import log, where
+
+    a, b = ctx.inputs
+    da = db = None
+    if ta is not None:
+        if is_tensor(b):
+            da = ta * where(b == 0, 0.0, b * a ** (b - 1))
+        else:
+            da = ta * (b * a ** (b - 1)) if b != 0 else ta * 0
+    if tb is not None:
+        result = ctx.result
+        if is_tensor(a):
+            zero = (a == 0) & (b.real >= 0 if b.is_complex() else b >= 0)
+            db = tb * where(zero, 0.0, result * log(a))
+        else:
+            db = tb * (result * np.log(a)) if a != 0 else tb * 0
+    return _add_jvp(ctx, da, db)
+
+
 POW = register_op(
     OpRecord(
         name="pow",
         forward=_pow_forward,
+        fp_errors=True,
         vjp=_pow_vjp,
+        jvp=_pow_jvp,
         saves_inputs=(0, 1),
         test=OpTest(
             samples="binary",
@@ -540,11 +593,16 @@ def _neg_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
     return (-grad,)
 
 
+def _neg_jvp(ctx: Any, tangent: Tensor) -> Tensor:
+    return -tangent
+
+
 NEG = register_op(
     OpRecord(
         name="neg",
         forward=_neg_forward,
         vjp=_neg_vjp,
+        jvp=_neg_jvp,
         supports_out=True,
         dtypes=NO_BOOL,
         test=OpTest(
@@ -590,7 +648,6 @@ def positive(input: Tensor) -> Tensor:
     return x
 
 
-@quiet
 def _reciprocal_forward(xp: Any, a: Any, out: Any = None) -> Any:
     return xp.reciprocal(a) if out is None else xp.reciprocal(a, out=out)
 
@@ -604,6 +661,7 @@ RECIPROCAL = register_op(
     OpRecord(
         name="reciprocal",
         forward=_reciprocal_forward,
+        fp_errors=True,
         vjp=_reciprocal_vjp,
         saves_result=True,
         supports_out=True,

@@ -2,21 +2,18 @@
 
 Binary ops go through :func:`binary`, whose first branch is the small-op fast
 path (same dtype and device, or a float tensor and a Python float); unary ops
-through :func:`unary`. Forwards that may raise floating-point flags (log of
-zero, overflow) are wrapped in :func:`quiet`, since PyTorch never warns there.
+through :func:`unary`. Ops whose forwards may raise floating-point flags (log of
+zero, overflow) set ``fp_errors=True`` on their record; see NOTE [ Floating-point warnings ].
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
+import math
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 from .._backend import xp_of
 from .._dispatch import OpRecord, call, call_inplace
-from .._dtype import _FLOAT, ALL_DTYPES, can_cast, dtype, get_default_dtype
+from .._dtype import _FLOAT, bfloat16, can_cast, dtype, get_default_dtype
 from .._tensor_base import TensorBase
 from ._common import (
     broadcast_shape,
@@ -33,36 +30,38 @@ if TYPE_CHECKING:
 
 __all__: list[str] = []
 
-NO_BOOL = tuple(d for d in ALL_DTYPES if d.name != "bool")
-REAL = tuple(d for d in ALL_DTYPES if not d.is_complex)
-REAL_NO_BOOL = tuple(d for d in REAL if d.name != "bool")
-INTEGRAL_BOOL = tuple(d for d in ALL_DTYPES if d.category <= 1)
-INTEGRAL = tuple(d for d in INTEGRAL_BOOL if d.name != "bool")
-FLOATING = tuple(d for d in ALL_DTYPES if d.is_floating_point)
-FLOATING_COMPLEX = tuple(d for d in ALL_DTYPES if d.category >= _FLOAT)
-
-
-def quiet(forward: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a forward so NumPy's floating-point warnings (divide by zero, overflow...) stay silent."""
-    silenced = np.errstate(all="ignore")(forward)
-    return functools.wraps(forward)(silenced)
-
+_BF16 = bfloat16
 
 # ------------------------------------------------------------------ binary
 
 
 def binary(op: OpRecord, a: Any, b: Any, params: tuple[Any, ...] = ()) -> Tensor:
-    """Run binary elementwise ``op`` on operands ``a`` and ``b`` (tensors or numbers)."""
+    """Run binary elementwise ``op`` on operands ``a`` and ``b`` (tensors or numbers).
+
+    The fast path runs without promotion when no dtype changes: two tensors of
+    one dtype and device, or a float tensor (not bfloat16) and a Python float
+    or int on either side (NumPy's weak scalars then keep the tensor's dtype,
+    as PyTorch does).
+    """
     if isinstance(a, TensorBase):
+        d = a._dtype
         if isinstance(b, TensorBase):
-            if a._dtype is b._dtype and a._device is b._device:
+            if d is b._dtype and a._device is b._device and d in op.dtype_set:
                 try:
                     return call(op, a._device, (a, b), params)  # type: ignore[no-any-return]
                 except ValueError:
                     raise_broadcast_error(op.name, a, b)
                     raise
-        elif type(b) is float and a._dtype.category == _FLOAT and a._dtype.name != "bfloat16":
+        elif (type(b) is float or type(b) is int) and d.category == _FLOAT and d is not _BF16 and d in op.dtype_set:
             return call(op, a._device, (a, b), params)  # type: ignore[no-any-return]
+    elif (
+        (type(a) is float or type(a) is int)
+        and isinstance(b, TensorBase)
+        and b._dtype.category == _FLOAT
+        and b._dtype is not _BF16
+        and b._dtype in op.dtype_set
+    ):
+        return call(op, b._device, (a, b), params)  # type: ignore[no-any-return]
     return binary_promoted(op, a, b, params)
 
 
@@ -106,7 +105,19 @@ def check_dtype(op: OpRecord, d: dtype) -> None:
 def binary_inplace(
     op: OpRecord, target: Tensor, other: Any, params: tuple[Any, ...] = (), compute_dtype: dtype | None = None
 ) -> Tensor:
-    """``target op= other``: computed in the promoted dtype, written into ``target``."""
+    """``target op= other``: computed in the promoted dtype, written into ``target``.
+
+    The fast path writes directly when nothing needs promoting or checking:
+    ``other`` a tensor of ``target``'s dtype, device and shape, or a Python
+    float or int with a float (not bfloat16) target.
+    """
+    d = target._dtype
+    if (compute_dtype is None or compute_dtype is d) and d in op.dtype_set:
+        if isinstance(other, TensorBase):
+            if other._dtype is d and other._device is target._device and other._data.shape == target._data.shape:
+                return call_inplace(op, target._device, target, (target, other), params)
+        elif (type(other) is float or type(other) is int) and d.category == _FLOAT and d is not _BF16:
+            return call_inplace(op, target._device, target, (target, other), params)
     other = scalar_or_tensor(op.name + "_", other)
     dev = common_device(op.name + "_", target, other)
     d = compute_dtype or result_type_of(target, other)
@@ -137,10 +148,15 @@ def check_inplace_shape(name: str, target: Tensor, *others: Any) -> None:
 
 def broadcast_vjp(ctx: Any, *grads: Tensor | None) -> tuple[Tensor | None, ...]:
     """Each gradient summed back to its input's shape (None stays None)."""
-    return tuple(
-        None if g is None or shape is None else reduce_to_shape(g, shape)
-        for g, shape in zip(grads, ctx.input_shapes, strict=False)
-    )
+    out: list[Tensor | None] = []
+    for g, shape in zip(grads, ctx.input_shapes, strict=False):
+        if g is None or shape is None:
+            out.append(None)
+        elif g._data.shape == shape:
+            out.append(g)  # same shape: nothing to sum (the common case, checked without building a Size)
+        else:
+            out.append(reduce_to_shape(g, shape))
+    return tuple(out)
 
 
 # ------------------------------------------------------------------ unary
@@ -192,9 +208,31 @@ def copy_to_out(result: Tensor, out: Tensor) -> Tensor:
         )
     if out._device is not result._device:
         raise RuntimeError(f"Expected out tensor to have device {result._device}, but got {out._device} instead")
-    if tuple(out._data.shape) != tuple(result._data.shape):
-        out._data = xp_of(out._device).empty(result._data.shape, dtype=out._data.dtype)
+    if out._data.shape != result._data.shape:
+        resize_out(out, tuple(result._data.shape))
     return out.copy_(to_dtype(result, out._dtype))  # type: ignore[attr-defined,no-any-return]
+
+
+def resize_out(out: Tensor, shape: tuple[int, ...]) -> None:
+    """Give the ``out=`` tensor ``shape``, as PyTorch resizes outputs.
+
+    A tensor owning its memory gets a new array. A view is resized in place
+    over its base's storage (contiguously, from its storage offset) so that it
+    stays a view; tocha cannot grow a storage that is too small, and raises.
+    """
+    if out._base is None:
+        out._data = xp_of(out._device).empty(shape, dtype=out._data.dtype)
+        return
+    storage = out._base._data
+    n = math.prod(shape)
+    offset = out.storage_offset()  # type: ignore[attr-defined]
+    if storage.dtype != out._data.dtype or not storage.flags.c_contiguous or offset + n > storage.size:
+        raise RuntimeError(
+            f"out=: cannot resize a view of shape {list(out._data.shape)} to {list(shape)}: its storage holds "
+            f"{storage.size} elements from offset {offset} and tocha cannot grow the storage of a view; "
+            f"pass an out= tensor of shape {list(shape)}"
+        )
+    out._data = storage.reshape(-1)[offset : offset + n].reshape(shape)
 
 
 def conj_if_complex(t: Tensor) -> Tensor:

@@ -15,10 +15,8 @@ from .._dispatch import OpRecord, OpTest, call_inplace, register_op
 from .._dtype import _COMPLEX, ALL_DTYPES
 from .._tensor_base import TensorBase
 from ._common import cast_operand, common_device, result_type_of, scalar_or_tensor, type_name
+from ._dtypes import INTEGRAL, INTEGRAL_BOOL, REAL
 from .elementwise_base import (
-    INTEGRAL,
-    INTEGRAL_BOOL,
-    REAL,
     as_tensor_arg,
     binary,
     binary_inplace,
@@ -26,7 +24,6 @@ from .elementwise_base import (
     check_dtype,
     check_inplace_shape,
     copy_to_out,
-    quiet,
     unary,
     unary_inplace,
 )
@@ -75,15 +72,8 @@ GT = _comparison("gt", "greater", REAL)
 GE = _comparison("ge", "greater_equal", REAL)
 
 
-def _ordered(op: OpRecord, a: Any, b: Any) -> Tensor:
-    # binary()'s fast path runs same-dtype operands without a dtype check: complex has no order.
-    if isinstance(a, TensorBase) and a._dtype.category == _COMPLEX:
-        check_dtype(op, a._dtype)
-    return binary(op, a, b)
-
-
 def _compare(op: OpRecord, input: Any, other: Any, out: Tensor | None) -> Tensor:
-    result = _ordered(op, input, other)
+    result = binary(op, input, other)
     return result if out is None else copy_to_out(result, out)
 
 
@@ -293,7 +283,6 @@ def isreal(input: Tensor) -> Tensor:
     return unary(ISREAL, input)
 
 
-@quiet
 def _isclose_forward(xp: Any, a: Any, b: Any, rtol: float, atol: float, equal_nan: bool) -> Any:
     if a.dtype.kind == "b":
         return a == b
@@ -311,6 +300,7 @@ ISCLOSE = register_op(
     OpRecord(
         name="isclose",
         forward=_isclose_forward,
+        fp_errors=True,
         test=OpTest(samples="binary", reference=np.isclose, torch_name="isclose", skips=_TENSORS_ONLY),
     )
 )
@@ -639,16 +629,16 @@ class LogicMethods:
         return binary(NE, self, other)
 
     def __lt__(self, other: Any) -> Tensor:
-        return _ordered(LT, self, other)
+        return binary(LT, self, other)
 
     def __le__(self, other: Any) -> Tensor:
-        return _ordered(LE, self, other)
+        return binary(LE, self, other)
 
     def __gt__(self, other: Any) -> Tensor:
-        return _ordered(GT, self, other)
+        return binary(GT, self, other)
 
     def __ge__(self, other: Any) -> Tensor:
-        return _ordered(GE, self, other)
+        return binary(GE, self, other)
 
     def __and__(self, other: Any) -> Tensor:
         return binary_promoted(BITWISE_AND, self, other)
@@ -716,7 +706,7 @@ class LogicMethods:
 
     def lt(self, other: Any) -> Tensor:
         """See :func:`tocha.lt`."""
-        return _ordered(LT, self, other)
+        return binary(LT, self, other)
 
     def lt_(self: Any, other: Any) -> Tensor:
         """In-place :func:`tocha.lt`."""
@@ -724,7 +714,7 @@ class LogicMethods:
 
     def le(self, other: Any) -> Tensor:
         """See :func:`tocha.le`."""
-        return _ordered(LE, self, other)
+        return binary(LE, self, other)
 
     def le_(self: Any, other: Any) -> Tensor:
         """In-place :func:`tocha.le`."""
@@ -732,7 +722,7 @@ class LogicMethods:
 
     def gt(self, other: Any) -> Tensor:
         """See :func:`tocha.gt`."""
-        return _ordered(GT, self, other)
+        return binary(GT, self, other)
 
     def gt_(self: Any, other: Any) -> Tensor:
         """In-place :func:`tocha.gt`."""
@@ -740,7 +730,7 @@ class LogicMethods:
 
     def ge(self, other: Any) -> Tensor:
         """See :func:`tocha.ge`."""
-        return _ordered(GE, self, other)
+        return binary(GE, self, other)
 
     def ge_(self: Any, other: Any) -> Tensor:
         """In-place :func:`tocha.ge`."""

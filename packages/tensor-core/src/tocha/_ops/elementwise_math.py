@@ -26,12 +26,8 @@ from ._common import (
     scalar_or_tensor,
     type_name,
 )
+from ._dtypes import FLOATING, FLOATING_COMPLEX, NO_BOOL, REAL, REAL_NO_BOOL
 from .elementwise_base import (
-    FLOATING,
-    FLOATING_COMPLEX,
-    NO_BOOL,
-    REAL,
-    REAL_NO_BOOL,
     as_tensor_arg,
     binary_inplace,
     binary_promoted,
@@ -41,7 +37,6 @@ from .elementwise_base import (
     check_inplace_shape,
     conj_if_complex,
     copy_to_out,
-    quiet,
     raise_broadcast_error,
     unary,
     unary_inplace,
@@ -109,12 +104,10 @@ def _zero_grad(ctx: Any, grad: Tensor) -> tuple[Tensor, ...]:
 # ------------------------------------------------------------------ unary float ops
 
 
-@quiet
 def _rsqrt_forward(xp: Any, a: Any) -> Any:
     return xp.reciprocal(xp.sqrt(a))
 
 
-@quiet
 def _sigmoid_forward(xp: Any, a: Any) -> Any:
     if a.dtype.kind == "c":
         return 1.0 / (1.0 + xp.exp(-a))
@@ -123,7 +116,6 @@ def _sigmoid_forward(xp: Any, a: Any) -> Any:
     return xp.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(a.dtype, copy=False)
 
 
-@quiet
 def _exp_forward(xp: Any, a: Any, out: Any = None) -> Any:
     return xp.exp(a) if out is None else xp.exp(a, out=out)
 
@@ -132,11 +124,17 @@ def _exp_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
     return (grad * conj_if_complex(ctx.result),)
 
 
+def _exp_jvp(ctx: Any, tangent: Tensor) -> Any:
+    return tangent * ctx.result
+
+
 EXP = register_op(
     OpRecord(
         name="exp",
         forward=_exp_forward,
+        fp_errors=True,
         vjp=_exp_vjp,
+        jvp=_exp_jvp,
         saves_result=True,
         supports_out=True,
         dtypes=FLOATING_COMPLEX,
@@ -158,7 +156,6 @@ def exp(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(EXP, input, out, floating=True)
 
 
-@quiet
 def _exp2_forward(xp: Any, a: Any, out: Any = None) -> Any:
     return xp.exp2(a) if out is None else xp.exp2(a, out=out)
 
@@ -171,6 +168,7 @@ EXP2 = register_op(
     OpRecord(
         name="exp2",
         forward=_exp2_forward,
+        fp_errors=True,
         vjp=_exp2_vjp,
         saves_result=True,
         supports_out=True,
@@ -193,7 +191,6 @@ def exp2(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(EXP2, input, out, floating=True)
 
 
-@quiet
 def _expm1_forward(xp: Any, a: Any, out: Any = None) -> Any:
     return xp.expm1(a) if out is None else xp.expm1(a, out=out)
 
@@ -206,6 +203,7 @@ EXPM1 = register_op(
     OpRecord(
         name="expm1",
         forward=_expm1_forward,
+        fp_errors=True,
         vjp=_expm1_vjp,
         saves_result=True,
         supports_out=True,
@@ -228,7 +226,6 @@ def expm1(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(EXPM1, input, out, floating=True)
 
 
-@quiet
 def _log_forward(xp: Any, a: Any, out: Any = None) -> Any:
     return xp.log(a) if out is None else xp.log(a, out=out)
 
@@ -237,11 +234,17 @@ def _log_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
     return (grad / conj_if_complex(ctx.inputs[0]),)
 
 
+def _log_jvp(ctx: Any, tangent: Tensor) -> Any:
+    return tangent / ctx.inputs[0]
+
+
 LOG = register_op(
     OpRecord(
         name="log",
         forward=_log_forward,
+        fp_errors=True,
         vjp=_log_vjp,
+        jvp=_log_jvp,
         saves_inputs=(0,),
         supports_out=True,
         dtypes=FLOATING_COMPLEX,
@@ -263,7 +266,6 @@ def log(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(LOG, input, out, floating=True)
 
 
-@quiet
 def _log2_forward(xp: Any, a: Any, out: Any = None) -> Any:
     return xp.log2(a) if out is None else xp.log2(a, out=out)
 
@@ -276,6 +278,7 @@ LOG2 = register_op(
     OpRecord(
         name="log2",
         forward=_log2_forward,
+        fp_errors=True,
         vjp=_log2_vjp,
         saves_inputs=(0,),
         supports_out=True,
@@ -298,7 +301,6 @@ def log2(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(LOG2, input, out, floating=True)
 
 
-@quiet
 def _log10_forward(xp: Any, a: Any, out: Any = None) -> Any:
     return xp.log10(a) if out is None else xp.log10(a, out=out)
 
@@ -311,6 +313,7 @@ LOG10 = register_op(
     OpRecord(
         name="log10",
         forward=_log10_forward,
+        fp_errors=True,
         vjp=_log10_vjp,
         saves_inputs=(0,),
         supports_out=True,
@@ -333,7 +336,6 @@ def log10(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(LOG10, input, out, floating=True)
 
 
-@quiet
 def _log1p_forward(xp: Any, a: Any, out: Any = None) -> Any:
     return xp.log1p(a) if out is None else xp.log1p(a, out=out)
 
@@ -346,6 +348,7 @@ LOG1P = register_op(
     OpRecord(
         name="log1p",
         forward=_log1p_forward,
+        fp_errors=True,
         vjp=_log1p_vjp,
         saves_inputs=(0,),
         supports_out=True,
@@ -368,7 +371,6 @@ def log1p(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(LOG1P, input, out, floating=True)
 
 
-@quiet
 def _sqrt_forward(xp: Any, a: Any, out: Any = None) -> Any:
     return xp.sqrt(a) if out is None else xp.sqrt(a, out=out)
 
@@ -381,6 +383,7 @@ SQRT = register_op(
     OpRecord(
         name="sqrt",
         forward=_sqrt_forward,
+        fp_errors=True,
         vjp=_sqrt_vjp,
         saves_result=True,
         supports_out=True,
@@ -411,6 +414,7 @@ RSQRT = register_op(
     OpRecord(
         name="rsqrt",
         forward=_rsqrt_forward,
+        fp_errors=True,
         vjp=_rsqrt_vjp,
         saves_result=True,
         dtypes=FLOATING_COMPLEX,
@@ -432,7 +436,6 @@ def rsqrt(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(RSQRT, input, out, floating=True)
 
 
-@quiet
 def _sin_forward(xp: Any, a: Any, out: Any = None) -> Any:
     return xp.sin(a) if out is None else xp.sin(a, out=out)
 
@@ -441,11 +444,17 @@ def _sin_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
     return (grad * conj_if_complex(ctx.inputs[0].cos()),)
 
 
+def _sin_jvp(ctx: Any, tangent: Tensor) -> Any:
+    return tangent * ctx.inputs[0].cos()
+
+
 SIN = register_op(
     OpRecord(
         name="sin",
         forward=_sin_forward,
+        fp_errors=True,
         vjp=_sin_vjp,
+        jvp=_sin_jvp,
         saves_inputs=(0,),
         supports_out=True,
         dtypes=FLOATING_COMPLEX,
@@ -467,7 +476,6 @@ def sin(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(SIN, input, out, floating=True)
 
 
-@quiet
 def _cos_forward(xp: Any, a: Any, out: Any = None) -> Any:
     return xp.cos(a) if out is None else xp.cos(a, out=out)
 
@@ -476,11 +484,17 @@ def _cos_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
     return (grad * conj_if_complex(-ctx.inputs[0].sin()),)
 
 
+def _cos_jvp(ctx: Any, tangent: Tensor) -> Any:
+    return tangent * -ctx.inputs[0].sin()
+
+
 COS = register_op(
     OpRecord(
         name="cos",
         forward=_cos_forward,
+        fp_errors=True,
         vjp=_cos_vjp,
+        jvp=_cos_jvp,
         saves_inputs=(0,),
         supports_out=True,
         dtypes=FLOATING_COMPLEX,
@@ -502,7 +516,6 @@ def cos(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(COS, input, out, floating=True)
 
 
-@quiet
 def _tan_forward(xp: Any, a: Any, out: Any = None) -> Any:
     return xp.tan(a) if out is None else xp.tan(a, out=out)
 
@@ -515,6 +528,7 @@ TAN = register_op(
     OpRecord(
         name="tan",
         forward=_tan_forward,
+        fp_errors=True,
         vjp=_tan_vjp,
         saves_result=True,
         supports_out=True,
@@ -537,7 +551,6 @@ def tan(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(TAN, input, out, floating=True)
 
 
-@quiet
 def _asin_forward(xp: Any, a: Any, out: Any = None) -> Any:
     return xp.arcsin(a) if out is None else xp.arcsin(a, out=out)
 
@@ -550,6 +563,7 @@ ASIN = register_op(
     OpRecord(
         name="asin",
         forward=_asin_forward,
+        fp_errors=True,
         vjp=_asin_vjp,
         saves_inputs=(0,),
         supports_out=True,
@@ -572,7 +586,6 @@ def asin(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(ASIN, input, out, floating=True)
 
 
-@quiet
 def _acos_forward(xp: Any, a: Any, out: Any = None) -> Any:
     return xp.arccos(a) if out is None else xp.arccos(a, out=out)
 
@@ -585,6 +598,7 @@ ACOS = register_op(
     OpRecord(
         name="acos",
         forward=_acos_forward,
+        fp_errors=True,
         vjp=_acos_vjp,
         saves_inputs=(0,),
         supports_out=True,
@@ -607,7 +621,6 @@ def acos(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(ACOS, input, out, floating=True)
 
 
-@quiet
 def _atan_forward(xp: Any, a: Any, out: Any = None) -> Any:
     return xp.arctan(a) if out is None else xp.arctan(a, out=out)
 
@@ -620,6 +633,7 @@ ATAN = register_op(
     OpRecord(
         name="atan",
         forward=_atan_forward,
+        fp_errors=True,
         vjp=_atan_vjp,
         saves_inputs=(0,),
         supports_out=True,
@@ -642,7 +656,6 @@ def atan(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(ATAN, input, out, floating=True)
 
 
-@quiet
 def _sinh_forward(xp: Any, a: Any, out: Any = None) -> Any:
     return xp.sinh(a) if out is None else xp.sinh(a, out=out)
 
@@ -655,6 +668,7 @@ SINH = register_op(
     OpRecord(
         name="sinh",
         forward=_sinh_forward,
+        fp_errors=True,
         vjp=_sinh_vjp,
         saves_inputs=(0,),
         supports_out=True,
@@ -677,7 +691,6 @@ def sinh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(SINH, input, out, floating=True)
 
 
-@quiet
 def _cosh_forward(xp: Any, a: Any, out: Any = None) -> Any:
     return xp.cosh(a) if out is None else xp.cosh(a, out=out)
 
@@ -690,6 +703,7 @@ COSH = register_op(
     OpRecord(
         name="cosh",
         forward=_cosh_forward,
+        fp_errors=True,
         vjp=_cosh_vjp,
         saves_inputs=(0,),
         supports_out=True,
@@ -712,7 +726,6 @@ def cosh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(COSH, input, out, floating=True)
 
 
-@quiet
 def _tanh_forward(xp: Any, a: Any, out: Any = None) -> Any:
     return xp.tanh(a) if out is None else xp.tanh(a, out=out)
 
@@ -721,11 +734,17 @@ def _tanh_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
     return (grad * conj_if_complex(1 - ctx.result * ctx.result),)
 
 
+def _tanh_jvp(ctx: Any, tangent: Tensor) -> Any:
+    return tangent * (1 - ctx.result * ctx.result)
+
+
 TANH = register_op(
     OpRecord(
         name="tanh",
         forward=_tanh_forward,
+        fp_errors=True,
         vjp=_tanh_vjp,
+        jvp=_tanh_jvp,
         saves_result=True,
         supports_out=True,
         dtypes=FLOATING_COMPLEX,
@@ -747,7 +766,6 @@ def tanh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(TANH, input, out, floating=True)
 
 
-@quiet
 def _asinh_forward(xp: Any, a: Any, out: Any = None) -> Any:
     return xp.arcsinh(a) if out is None else xp.arcsinh(a, out=out)
 
@@ -760,6 +778,7 @@ ASINH = register_op(
     OpRecord(
         name="asinh",
         forward=_asinh_forward,
+        fp_errors=True,
         vjp=_asinh_vjp,
         saves_inputs=(0,),
         supports_out=True,
@@ -782,7 +801,6 @@ def asinh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(ASINH, input, out, floating=True)
 
 
-@quiet
 def _acosh_forward(xp: Any, a: Any, out: Any = None) -> Any:
     return xp.arccosh(a) if out is None else xp.arccosh(a, out=out)
 
@@ -795,6 +813,7 @@ ACOSH = register_op(
     OpRecord(
         name="acosh",
         forward=_acosh_forward,
+        fp_errors=True,
         vjp=_acosh_vjp,
         saves_inputs=(0,),
         supports_out=True,
@@ -817,7 +836,6 @@ def acosh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(ACOSH, input, out, floating=True)
 
 
-@quiet
 def _atanh_forward(xp: Any, a: Any, out: Any = None) -> Any:
     return xp.arctanh(a) if out is None else xp.arctanh(a, out=out)
 
@@ -830,6 +848,7 @@ ATANH = register_op(
     OpRecord(
         name="atanh",
         forward=_atanh_forward,
+        fp_errors=True,
         vjp=_atanh_vjp,
         saves_inputs=(0,),
         supports_out=True,
@@ -856,11 +875,17 @@ def _sigmoid_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
     return (grad * conj_if_complex(ctx.result * (1 - ctx.result)),)
 
 
+def _sigmoid_jvp(ctx: Any, tangent: Tensor) -> Any:
+    return tangent * (ctx.result * (1 - ctx.result))
+
+
 SIGMOID = register_op(
     OpRecord(
         name="sigmoid",
         forward=_sigmoid_forward,
+        fp_errors=True,
         vjp=_sigmoid_vjp,
+        jvp=_sigmoid_jvp,
         saves_result=True,
         dtypes=FLOATING_COMPLEX,
         test=OpTest(samples="unary", reference=_np_sigmoid, torch_name="sigmoid"),
@@ -881,7 +906,6 @@ def sigmoid(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(SIGMOID, input, out, floating=True)
 
 
-@quiet
 def _erf_forward(xp: Any, a: Any) -> Any:
     return _special.erf(xp, a)
 
@@ -894,6 +918,7 @@ ERF = register_op(
     OpRecord(
         name="erf",
         forward=_erf_forward,
+        fp_errors=True,
         vjp=_erf_vjp,
         saves_inputs=(0,),
         dtypes=FLOATING,
@@ -915,7 +940,6 @@ def erf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(ERF, input, out, floating=True)
 
 
-@quiet
 def _erfc_forward(xp: Any, a: Any) -> Any:
     return _special.erfc(xp, a)
 
@@ -928,6 +952,7 @@ ERFC = register_op(
     OpRecord(
         name="erfc",
         forward=_erfc_forward,
+        fp_errors=True,
         vjp=_erfc_vjp,
         saves_inputs=(0,),
         dtypes=FLOATING,
@@ -949,7 +974,6 @@ def erfc(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(ERFC, input, out, floating=True)
 
 
-@quiet
 def _erfinv_forward(xp: Any, a: Any) -> Any:
     return _special.erfinv(xp, a)
 
@@ -962,6 +986,7 @@ ERFINV = register_op(
     OpRecord(
         name="erfinv",
         forward=_erfinv_forward,
+        fp_errors=True,
         vjp=_erfinv_vjp,
         saves_result=True,
         dtypes=FLOATING,
@@ -983,7 +1008,6 @@ def erfinv(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(ERFINV, input, out, floating=True)
 
 
-@quiet
 def _lgamma_forward(xp: Any, a: Any) -> Any:
     return _special.lgamma(xp, a)
 
@@ -996,6 +1020,7 @@ LGAMMA = register_op(
     OpRecord(
         name="lgamma",
         forward=_lgamma_forward,
+        fp_errors=True,
         vjp=_lgamma_vjp,
         saves_inputs=(0,),
         dtypes=FLOATING,
@@ -1017,18 +1042,16 @@ def lgamma(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(LGAMMA, input, out, floating=True)
 
 
-@quiet
 def _digamma_forward(xp: Any, a: Any) -> Any:
     return _special.digamma(xp, a)
 
 
-@quiet
 def _trigamma_forward(xp: Any, a: Any) -> Any:
     return _special.trigamma(xp, a)
 
 
 # ψ', only as digamma's derivative (PyTorch's polygamma(1, x)); not differentiable itself yet.
-TRIGAMMA = register_op(OpRecord(name="_trigamma", forward=_trigamma_forward, dtypes=FLOATING))
+TRIGAMMA = register_op(OpRecord(name="_trigamma", forward=_trigamma_forward, fp_errors=True, dtypes=FLOATING))
 
 
 def _digamma_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
@@ -1039,6 +1062,7 @@ DIGAMMA = register_op(
     OpRecord(
         name="digamma",
         forward=_digamma_forward,
+        fp_errors=True,
         vjp=_digamma_vjp,
         saves_inputs=(0,),
         dtypes=FLOATING,
@@ -1073,7 +1097,6 @@ def _logit_reference(a: Any) -> Any:
     return np.log(a / (np.ones_like(a) - a))
 
 
-@quiet
 def _logit_forward(xp: Any, a: Any, eps: float | None) -> Any:
     if eps is not None:
         a = xp.clip(a, eps, 1.0 - eps).astype(a.dtype, copy=False)
@@ -1093,6 +1116,7 @@ LOGIT = register_op(
     OpRecord(
         name="logit",
         forward=_logit_forward,
+        fp_errors=True,
         vjp=_logit_vjp,
         saves_inputs=(0,),
         dtypes=FLOATING,
@@ -1242,7 +1266,6 @@ def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Ten
     return unary(ROUND, x, out, params=(int(decimals),))
 
 
-@quiet
 def _frac_forward(xp: Any, a: Any) -> Any:
     return a - xp.trunc(a)
 
@@ -1255,6 +1278,7 @@ FRAC = register_op(
     OpRecord(
         name="frac",
         forward=_frac_forward,
+        fp_errors=True,
         vjp=_identity_vjp,
         dtypes=FLOATING,
         test=OpTest(samples="unary", reference=lambda a: a - np.trunc(a), torch_name="frac"),
@@ -1277,12 +1301,12 @@ def _sign_reference(a: Any) -> Any:
     return a.copy() if a.dtype == np.bool_ else np.sign(a)
 
 
-@quiet
 def _sgn_reference(a: Any) -> Any:
     if a.dtype.kind != "c":
         return _sign_reference(a)
     magnitude = np.abs(a)
-    return np.where(magnitude == 0, 0, a / np.where(magnitude == 0, 1, magnitude))
+    with np.errstate(all="ignore"):
+        return np.where(magnitude == 0, 0, a / np.where(magnitude == 0, 1, magnitude))
 
 
 def _sign_forward(xp: Any, a: Any) -> Any:
@@ -1318,7 +1342,6 @@ def sign(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(SIGN, x, out)
 
 
-@quiet
 def _sgn_forward(xp: Any, a: Any) -> Any:
     if a.dtype.kind != "c":
         return _sign_forward(xp, a)
@@ -1340,6 +1363,7 @@ SGN = register_op(
     OpRecord(
         name="sgn",
         forward=_sgn_forward,
+        fp_errors=True,
         vjp=_sgn_vjp,
         saves_inputs=(0,),
         saves_result=True,
@@ -1359,7 +1383,6 @@ def sgn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return unary(SGN, input, out)
 
 
-@quiet
 def _angle_forward(xp: Any, a: Any) -> Any:
     if a.dtype.kind == "c":
         return xp.angle(a)
@@ -1379,6 +1402,7 @@ ANGLE = register_op(
     OpRecord(
         name="angle",
         forward=_angle_forward,
+        fp_errors=True,
         vjp=_angle_vjp,
         saves_inputs=(0,),
         dtypes=FLOATING_COMPLEX,
@@ -1513,7 +1537,6 @@ def _float_binary_inplace(op: OpRecord, target: Tensor, other: Any) -> Tensor:
     return binary_inplace(op, target, other, compute_dtype=float_result_dtype(result_type_of(target, other)))
 
 
-@quiet
 def _atan2_forward(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
     return xp.arctan2(a, b) if out is None else xp.arctan2(a, b, out=out)
 
@@ -1528,6 +1551,7 @@ ATAN2 = register_op(
     OpRecord(
         name="atan2",
         forward=_atan2_forward,
+        fp_errors=True,
         vjp=_atan2_vjp,
         saves_inputs=(0, 1),
         supports_out=True,
@@ -1553,7 +1577,6 @@ def atan2(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
 arctan2 = atan2
 
 
-@quiet
 def _hypot_forward(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
     return xp.hypot(a, b) if out is None else xp.hypot(a, b, out=out)
 
@@ -1568,6 +1591,7 @@ HYPOT = register_op(
     OpRecord(
         name="hypot",
         forward=_hypot_forward,
+        fp_errors=True,
         vjp=_hypot_vjp,
         saves_inputs=(0, 1),
         saves_result=True,
@@ -1591,7 +1615,6 @@ def hypot(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     return result if out is None else copy_to_out(result, out)
 
 
-@quiet
 def _logaddexp_forward(xp: Any, a: Any, b: Any) -> Any:
     if a.dtype.kind != "c":
         return xp.logaddexp(a, b)
@@ -1618,7 +1641,6 @@ def _logaddexp_reference(a: Any, b: Any) -> Any:
     return high + np.log1p(np.exp(low - high))
 
 
-@quiet
 def _logaddexp2_forward(xp: Any, a: Any, b: Any) -> Any:
     return xp.logaddexp2(a, b)
 
@@ -1633,6 +1655,7 @@ LOGADDEXP = register_op(
     OpRecord(
         name="logaddexp",
         forward=_logaddexp_forward,
+        fp_errors=True,
         vjp=_logaddexp_vjp,
         saves_inputs=(0, 1),
         dtypes=FLOATING_COMPLEX,
@@ -1643,6 +1666,7 @@ LOGADDEXP2 = register_op(
     OpRecord(
         name="logaddexp2",
         forward=_logaddexp2_forward,
+        fp_errors=True,
         vjp=_logaddexp2_vjp,
         saves_inputs=(0, 1),
         dtypes=FLOATING,
@@ -1677,7 +1701,6 @@ def logaddexp2(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     return result if out is None else copy_to_out(result, out)
 
 
-@quiet
 def _xlogy_forward(xp: Any, a: Any, b: Any) -> Any:
     result_dtype = xp.result_type(a, b)
     product = a * xp.log(xp.asarray(b, dtype=result_dtype))
@@ -1696,6 +1719,7 @@ XLOGY = register_op(
     OpRecord(
         name="xlogy",
         forward=_xlogy_forward,
+        fp_errors=True,
         vjp=_xlogy_vjp,
         saves_inputs=(0, 1),
         dtypes=FLOATING,
@@ -2042,9 +2066,9 @@ def _addcmul_reference(a: Any, b: Any, c: Any, value: Any = 1) -> Any:
     return _wide(a) + value * _wide(b) * _wide(c)
 
 
-@quiet
 def _addcdiv_reference(a: Any, b: Any, c: Any, value: Any = 1) -> Any:
-    return _wide(a) + value * _wide(b) / _wide(c)
+    with np.errstate(all="ignore"):
+        return _wide(a) + value * _wide(b) / _wide(c)
 
 
 def _lerp_reference(a: Any, b: Any, w: Any) -> Any:
@@ -2121,7 +2145,6 @@ def _addcmul_forward(xp: Any, a: Any, t1: Any, t2: Any, value: Any) -> Any:
     return (a + value * (t1 * t2)).astype(dt, copy=False)
 
 
-@quiet
 def _addcdiv_forward(xp: Any, a: Any, t1: Any, t2: Any, value: Any) -> Any:
     dt = xp.result_type(a, t1, t2)
     a, t1, t2 = _upcast_half(xp, a, t1, t2)
@@ -2157,6 +2180,7 @@ ADDCDIV = register_op(
     OpRecord(
         name="addcdiv",
         forward=_addcdiv_forward,
+        fp_errors=True,
         vjp=_addcdiv_vjp,
         saves_inputs=(1, 2),
         dtypes=FLOATING_COMPLEX,

@@ -168,11 +168,16 @@ def _reference_index_put(a: Any, indices: Any, values: Any, accumulate: bool = F
     return result
 
 
+def _getitem_jvp(ctx: Any, tangent: Tensor) -> Tensor:
+    return call(GETITEM, tangent._device, (tangent,), ctx.params)  # type: ignore[no-any-return]
+
+
 GETITEM = register_op(
     OpRecord(
         name="getitem",
         forward=_getitem_forward,
         vjp=_getitem_vjp,
+        jvp=_getitem_jvp,
         view=True,
         test=OpTest(samples=samples.getitem_samples, reference=_reference_getitem, torch_name="Tensor.__getitem__"),
     )
@@ -185,11 +190,20 @@ GETITEM_BACKWARD = register_op(
         test=OpTest(samples=samples.getitem_backward_samples, reference=_reference_getitem_backward),
     )
 )
+
+
+def _index_jvp(ctx: Any, tangent: Tensor | None, _: Any = None) -> Tensor | None:
+    if tangent is None:
+        return None
+    return call(INDEX, tangent._device, (tangent, ctx.inputs[1]), ())  # type: ignore[no-any-return]
+
+
 INDEX = register_op(
     OpRecord(
         name="index",
         forward=_index_forward,
         vjp=_index_vjp,
+        jvp=_index_jvp,
         saves_inputs=(1,),
         differentiable_inputs=(0,),
         test=OpTest(samples=samples.index_samples, reference=_reference_getitem, torch_name="Tensor.__getitem__"),
@@ -389,7 +403,8 @@ def _index_list(op: str, input: Tensor, indices: Any) -> list[Tensor | None]:
         if converted._dtype.name == "uint8":
             converted = converted.to(dtype=_bool())  # type: ignore[attr-defined]
         result.append(converted)
-        consumed += converted._data.ndim if converted._dtype.name == "bool" else 1
+        # a 0-dim mask counts as one index, as in PyTorch's index_put
+        consumed += max(converted._data.ndim, 1) if converted._dtype.name == "bool" else 1
     if consumed > input._data.ndim:
         raise IndexError(f"too many indices for tensor of dimension {input._data.ndim} (got {consumed})")
     while result and result[-1] is None:

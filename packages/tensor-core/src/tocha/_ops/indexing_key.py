@@ -34,6 +34,7 @@ import numpy as np
 
 from .._device import CPU
 from .._tensor_base import TensorBase, wrap
+from ._common import broadcast_shape
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
@@ -350,21 +351,11 @@ def _spans(advanced: list[Any]) -> list[int]:
     return [1 if i is None or i._dtype.name != "bool" else i._data.ndim for i in advanced]
 
 
+_INDEX_MISMATCH = "shape mismatch: indexing tensors could not be broadcast together with shapes {shapes}"
+
+
 def _broadcast_index_shapes(shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
-    ndim = max(len(s) for s in shapes)
-    result = [1] * ndim
-    for shape in shapes:
-        offset = ndim - len(shape)
-        for i, size in enumerate(shape):
-            current = result[offset + i]
-            if size == current or size == 1:
-                continue
-            if current == 1:
-                result[offset + i] = size
-                continue
-            listed = ", ".join(str(list(s)) for s in shapes)
-            raise IndexError(f"shape mismatch: indexing tensors could not be broadcast together with shapes {listed}")
-    return tuple(result)
+    return broadcast_shape("index", *shapes, error=IndexError, message=_INDEX_MISMATCH)
 
 
 def numpy_key(xp: Any, indices: list[Any]) -> tuple[Any, ...]:

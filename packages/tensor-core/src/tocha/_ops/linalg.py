@@ -199,11 +199,20 @@ def _matmul_samples(dev: Any, d: dtype) -> Any:
 
 _MATMUL_DTYPES = tuple(d for d in ALL_DTYPES if d.category != _BOOL)
 
+
+def _matmul_jvp(ctx: Any, ta: Tensor | None, tb: Tensor | None) -> Tensor | None:
+    a, b = ctx.inputs
+    da = None if ta is None else matmul(ta, b)
+    db = None if tb is None else matmul(a, tb)
+    return db if da is None else da if db is None else da + db
+
+
 MATMUL = register_op(
     OpRecord(
         name="matmul",
         forward=_matmul_forward,
         vjp=_matmul_vjp,
+        jvp=_matmul_jvp,
         saves_inputs=(0, 1),
         dtypes=_MATMUL_DTYPES,
         test=OpTest(samples=_matmul_samples, reference=np.matmul, torch_name="matmul"),

@@ -17,6 +17,7 @@ from .._device import CPU
 from .._dtype import _INT, ALL_DTYPES, dtype, int64
 from .._tensor_base import wrap
 from . import reduction_types as return_types
+from ._grad_utils import reduce_to_shape
 from .reduction_core import (
     DimArg,
     all,
@@ -113,9 +114,7 @@ def sum_to_size(input: Tensor, *size: Any) -> Tensor:
     lead = len(shape) - len(target)
     if lead < 0 or any_bad(shape[lead:], target):
         raise RuntimeError(f"size {list(target)} is not expandable to size {list(shape)}.")
-    inner = tuple(lead + i for i, s in enumerate(target) if s == 1 and shape[lead + i] != 1)
-    result = sum(input, inner, keepdim=True) if inner else input
-    return sum(result, tuple(range(lead)), keepdim=False) if lead else result
+    return reduce_to_shape(input, target)
 
 
 def any_bad(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:

@@ -20,11 +20,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._dispatch import OpRecord, OpTest, call, register_op
-from .._dtype import _BOOL, _COMPLEX, _FLOAT, _INT, ALL_DTYPES, bfloat16, dtype, int64, uint8
+from .._dtype import _BOOL, _COMPLEX, _FLOAT, _INT, dtype, int64, uint8
 from .._dtype import bool as bool_
 from .._tensor_base import TensorBase, wrap
 from . import reduction_types as rt
 from ._common import cast_operand, normalize_dim, normalize_dims, type_name
+from ._dtypes import FLOATING, FLOATING_COMPLEX, HALF_NUMPY, REAL, REAL_NO_BOOL
+from .indexing_select import add_at
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
@@ -33,17 +35,12 @@ _np = np
 _add_reduce: Any = np.add.reduce
 _true_divide: Any = np.true_divide
 _empty = np.empty
-_HALF = frozenset({np.dtype(np.float16), bfloat16.numpy_dtype})
 _F32 = np.dtype(np.float32)
 _I64 = np.dtype(np.int64)
 
 DimArg = int | Sequence[int] | None
 
 # The dtypes PyTorch accepts, per op family (OpRecord.dtypes); the public functions raise PyTorch's error for the rest.
-NO_COMPLEX: tuple[dtype, ...] = tuple(d for d in ALL_DTYPES if d.category != _COMPLEX)
-NO_BOOL_COMPLEX: tuple[dtype, ...] = tuple(d for d in NO_COMPLEX if d.category != _BOOL)
-INEXACT: tuple[dtype, ...] = tuple(d for d in ALL_DTYPES if d.category in (_FLOAT, _COMPLEX))
-FLOATING: tuple[dtype, ...] = tuple(d for d in ALL_DTYPES if d.category == _FLOAT)
 
 
 def widened_reference(fn: Any) -> Any:
@@ -95,19 +92,6 @@ def count_of(shape: Sequence[int], axis: tuple[int, ...] | None) -> int:
         if axis is None or i in axis:
             n *= s
     return n
-
-
-def quiet(xp: Any) -> Any:
-    """A context silencing NumPy's floating-point warnings (0/0 and friends); a no-op elsewhere."""
-    return np.errstate(all="ignore") if xp is _np else _NullContext()
-
-
-class _NullContext:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def first_grad(grad: Any) -> Any:
@@ -175,12 +159,12 @@ def _grid(xp: Any, shape: tuple[int, ...], dim: int, idx: Any) -> tuple[Any, ...
 def _put_forward(xp: Any, g: Any, idx: Any, dim: int | None, keepdim: bool, shape: tuple[int, ...]) -> Any:
     out = xp.zeros(shape, g.dtype)
     if dim is None:
-        xp.add.at(out.reshape(-1), idx.reshape(-1), xp.broadcast_to(g, idx.shape).reshape(-1))
+        add_at(xp, out.reshape(-1), idx.reshape(-1), xp.broadcast_to(g, idx.shape).reshape(-1))
         return out
     if not keepdim:
         g = xp.expand_dims(g, dim)
         idx = xp.expand_dims(idx, dim)
-    xp.add.at(out, _grid(xp, idx.shape, dim, idx), xp.broadcast_to(g, idx.shape))
+    add_at(xp, out, _grid(xp, idx.shape, dim, idx), xp.broadcast_to(g, idx.shape))
     return out
 
 
@@ -231,15 +215,14 @@ def tie_weights(xp: Any, x: Any, value: Any) -> Any:
     mask = (x == value) | (xp.isnan(x) & xp.isnan(value)) if x.dtype.kind in "fc" else x == value
     axis = tuple(i for i, (s, v) in enumerate(zip(x.shape, value.shape, strict=True)) if v == 1 and s != 1)
     count = mask.sum(axis=axis, keepdims=True) if axis else mask.astype(np.int64)
-    with quiet(xp):
-        return mask / count
+    return mask / xp.maximum(count, 1)  # a count of 0 has no True in its mask
 
 
 # ------------------------------------------------------------------ sum / mean / nansum / nanmean / prod
 
 
 def _sum_forward(xp: Any, a: Any, axis: tuple[int, ...] | None, keepdim: bool, np_dtype: Any) -> Any:
-    if np_dtype in _HALF:
+    if np_dtype in HALF_NUMPY:
         return _sum_forward(xp, a, axis, keepdim, _F32).astype(np_dtype)
     if xp is _np:
         if axis is None and not keepdim:
@@ -255,13 +238,12 @@ def _sum_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
 
 
 def _mean_forward(xp: Any, a: Any, axis: tuple[int, ...] | None, keepdim: bool, np_dtype: Any) -> Any:
-    if np_dtype in _HALF:
+    if np_dtype in HALF_NUMPY:
         return _mean_forward(xp, a, axis, keepdim, _F32).astype(np_dtype)
     n = a.size if axis is None else count_of(a.shape, axis)
     s = _sum_forward(xp, a, axis, keepdim, np_dtype)
     if n == 0:
-        with quiet(xp):
-            return xp.true_divide(s, 0).astype(np_dtype)
+        return xp.true_divide(s, 0).astype(np_dtype)
     if xp is _np:
         return _true_divide(s, n, out=s)
     return xp.true_divide(s, n)
@@ -278,7 +260,7 @@ def _mean_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
 def _nansum_forward(xp: Any, a: Any, axis: tuple[int, ...] | None, keepdim: bool, np_dtype: Any) -> Any:
     if a.dtype.kind in "fcV":
         a = xp.where(xp.isnan(a), 0, a)
-    if np_dtype in _HALF and axis is not None and len(axis) > 1:
+    if np_dtype in HALF_NUMPY and axis is not None and len(axis) > 1:
         # PyTorch reduces one dim at a time (last first), rounding to the half dtype in between.
         for ax in sorted(axis, reverse=True):
             a = _sum_forward(xp, a, (ax,), True, np_dtype)
@@ -298,8 +280,7 @@ def _nanmean_forward(xp: Any, a: Any, axis: tuple[int, ...] | None, keepdim: boo
     valid = ~xp.isnan(a)
     s = _sum_forward(xp, xp.where(valid, a, 0), axis, keepdim, np_dtype)
     n = _sum_forward(xp, valid, axis, keepdim, _I64)
-    with quiet(xp):
-        return xp.true_divide(s, n).astype(np_dtype)
+    return xp.true_divide(s, n).astype(np_dtype)
 
 
 def _nanmean_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
@@ -308,14 +289,13 @@ def _nanmean_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
     xp = _xp(x)
     valid = ~xp.isnan(x._data)
     n = valid.sum(axis=axis, keepdims=True)
-    with quiet(xp):
-        w = (valid / n).astype(x._data.dtype)
+    w = xp.where(n == 0, xp.nan, valid / xp.maximum(n, 1)).astype(x._data.dtype)  # all-NaN slices: NaN (PyTorch)
     g = expand_back(first_grad(grad), axis, keepdim, ctx.input_shapes[0])
     return (g * constant(x, w),)
 
 
 def _prod_forward(xp: Any, a: Any, axis: tuple[int, ...] | None, keepdim: bool, np_dtype: Any) -> Any:
-    if np_dtype in _HALF:
+    if np_dtype in HALF_NUMPY:
         return _prod_forward(xp, a, axis, keepdim, _F32).astype(np_dtype)
     return xp.asarray(xp.prod(a, axis=axis, dtype=np_dtype, keepdims=keepdim))
 
@@ -360,20 +340,33 @@ def _xp(t: Tensor) -> Any:
     return t._device._xp or __import__("tocha._backend", fromlist=["xp_of"]).xp_of(t._device)
 
 
+def _sum_jvp(ctx: Any, tangent: Tensor) -> Tensor:
+    return call(SUM, tangent._device, (tangent,), ctx.params)  # type: ignore[no-any-return]
+
+
 SUM = register_op(
     OpRecord(
         name="sum",
         forward=_sum_forward,
         vjp=_sum_vjp,
+        jvp=_sum_jvp,
         test=OpTest(samples="reduction", reference=widened_reference(np.sum), torch_name="sum"),
     )
 )
+
+
+def _mean_jvp(ctx: Any, tangent: Tensor) -> Tensor:
+    return call(MEAN, tangent._device, (tangent,), ctx.params)  # type: ignore[no-any-return]
+
+
 MEAN = register_op(
     OpRecord(
         name="mean",
         forward=_mean_forward,
+        fp_errors=True,
         vjp=_mean_vjp,
-        dtypes=INEXACT,
+        jvp=_mean_jvp,
+        dtypes=FLOATING_COMPLEX,
         test=OpTest(samples="reduction", reference=np.mean, torch_name="mean"),
     )
 )
@@ -383,7 +376,7 @@ NANSUM = register_op(
         forward=_nansum_forward,
         vjp=_nansum_vjp,
         saves_inputs=(0,),
-        dtypes=NO_COMPLEX,
+        dtypes=REAL,
         test=OpTest(
             samples="reduction",
             reference=widened_reference(np.nansum),
@@ -396,6 +389,7 @@ NANMEAN = register_op(
     OpRecord(
         name="nanmean",
         forward=_nanmean_forward,
+        fp_errors=True,
         vjp=_nanmean_vjp,
         saves_inputs=(0,),
         dtypes=FLOATING,
@@ -544,11 +538,11 @@ def _extreme_test(name: str) -> OpTest:
 
 AMAX = register_op(
     OpRecord(name="amax", forward=_amax_forward, vjp=_extreme_vjp, saves_inputs=(0,), saves_result=True,
-             dtypes=NO_COMPLEX, test=_extreme_test("amax"))
+             dtypes=REAL, test=_extreme_test("amax"))
 )  # fmt: skip
 AMIN = register_op(
     OpRecord(name="amin", forward=_amin_forward, vjp=_extreme_vjp, saves_inputs=(0,), saves_result=True,
-             dtypes=NO_COMPLEX, test=_extreme_test("amin"))
+             dtypes=REAL, test=_extreme_test("amin"))
 )  # fmt: skip
 
 
@@ -583,12 +577,12 @@ def select_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
 
 MAX_DIM = register_op(
     OpRecord(name="max", forward=_max_dim_forward, vjp=select_vjp, saves_result=True, num_outputs=2,
-             differentiable_outputs=(0,), dtypes=NO_COMPLEX,
+             differentiable_outputs=(0,), dtypes=REAL,
              test=OpTest(samples="reduction_dim_values_indices", torch_name="max"))
 )  # fmt: skip
 MIN_DIM = register_op(
     OpRecord(name="min", forward=_min_dim_forward, vjp=select_vjp, saves_result=True, num_outputs=2,
-             differentiable_outputs=(0,), dtypes=NO_COMPLEX,
+             differentiable_outputs=(0,), dtypes=REAL,
              test=OpTest(samples="reduction_dim_values_indices", torch_name="min"))
 )  # fmt: skip
 
@@ -604,7 +598,7 @@ ARG = register_op(
     OpRecord(
         name="argmax",
         forward=_arg_forward,
-        dtypes=NO_BOOL_COMPLEX,
+        dtypes=REAL_NO_BOOL,
         test=OpTest(samples="reduction_single_dim", torch_name="argmax"),
     )
 )

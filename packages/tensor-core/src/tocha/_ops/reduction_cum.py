@@ -10,16 +10,14 @@ from .._dispatch import OpRecord, OpTest, call, register_op
 from .._dtype import _COMPLEX, _FLOAT, dtype
 from . import reduction_types as rt
 from ._common import cast_operand, normalize_dim, type_name
+from ._dtypes import FLOATING_COMPLEX, REAL
 from .reduction_core import (
-    INEXACT,
-    NO_COMPLEX,
     _xp,
     as_dtype,
     conj_of,
     constant,
     first_grad,
     put_along,
-    quiet,
     sum_dtype,
     widened_reference,
 )
@@ -85,8 +83,7 @@ def _cumprod_zeros_forward(xp: Any, g: Any, x: Any, result: Any, dim: int) -> An
     is_zero = x == 0
     z = xp.where(is_zero.any(axis=-1), xp.argmax(is_zero, axis=-1), n)[..., None]
     safe_x = xp.where(pos < z, x, 1)
-    with quiet(xp):
-        before = xp.flip(xp.cumsum(xp.flip(g * result, -1), axis=-1), -1) / safe_x
+    before = xp.flip(xp.cumsum(xp.flip(g * result, -1), axis=-1), -1) / safe_x
     out = xp.where(pos < z, before, 0)
     prev = xp.where(z > 0, xp.take_along_axis(result, xp.maximum(z - 1, 0), -1), 1)
     tail = xp.cumprod(xp.where(pos <= z, 1, x), axis=-1)
@@ -95,7 +92,9 @@ def _cumprod_zeros_forward(xp: Any, g: Any, x: Any, result: Any, dim: int) -> An
     return xp.moveaxis(out.astype(x.dtype, copy=False), -1, dim)
 
 
-CUMPROD_ZEROS_GRAD = register_op(OpRecord(name="_reduction_cumprod_zeros_grad", forward=_cumprod_zeros_forward))
+CUMPROD_ZEROS_GRAD = register_op(
+    OpRecord(name="_reduction_cumprod_zeros_grad", forward=_cumprod_zeros_forward, fp_errors=True)
+)
 
 
 def _cumprod_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
@@ -172,7 +171,7 @@ def _cumext_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
 
 CUMEXT = register_op(
     OpRecord(name="cummax", forward=_cumext_forward, vjp=_cumext_vjp, saves_result=True, num_outputs=2,
-             differentiable_outputs=(0,), dtypes=NO_COMPLEX,
+             differentiable_outputs=(0,), dtypes=REAL,
              test=OpTest(samples="scan_values_indices", torch_name="cummax"))
 )  # fmt: skip
 
@@ -214,14 +213,13 @@ def _complex_logaddexp_scan(xp: Any, work: Any, dim: int) -> Any:
     out = xp.empty_like(moved)
     r = moved[0].copy()
     out[0] = r
-    with quiet(xp):
-        for k in range(1, moved.shape[0]):
-            x = moved[k]
-            first = r.real >= x.real
-            big = xp.where(first, r, x)
-            r = big + xp.log1p(xp.exp(xp.where(first, x, r) - big))
-            r = xp.where(xp.isneginf(big.real), x, r)
-            out[k] = r
+    for k in range(1, moved.shape[0]):
+        x = moved[k]
+        first = r.real >= x.real
+        big = xp.where(first, r, x)
+        r = big + xp.log1p(xp.exp(xp.where(first, x, r) - big))
+        r = xp.where(xp.isneginf(big.real), x, r)
+        out[k] = r
     return xp.moveaxis(out, 0, dim)
 
 
@@ -234,9 +232,8 @@ def _logcumsumexp_forward(xp: Any, a: Any, dim: int) -> Any:
     if work.dtype.kind == "c":
         return _complex_logaddexp_scan(xp, work, dim).astype(a.dtype, copy=False)
     m = xp.max(work, axis=dim, keepdims=True)
-    with quiet(xp):
-        m = xp.where(xp.isfinite(m), m, 0)
-        return (xp.log(xp.cumsum(xp.exp(work - m), axis=dim)) + m).astype(a.dtype, copy=False)
+    m = xp.where(xp.isfinite(m), m, 0)
+    return (xp.log(xp.cumsum(xp.exp(work - m), axis=dim)) + m).astype(a.dtype, copy=False)
 
 
 def _logcumsumexp_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
@@ -251,8 +248,9 @@ def _logcumsumexp_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
 
 
 LOGCUMSUMEXP = register_op(
-    OpRecord(name="logcumsumexp", forward=_logcumsumexp_forward, vjp=_logcumsumexp_vjp, saves_inputs=(0,),
-             saves_result=True, dtypes=INEXACT, test=OpTest(samples="scan", torch_name="logcumsumexp"))
+    OpRecord(name="logcumsumexp", forward=_logcumsumexp_forward, fp_errors=True, vjp=_logcumsumexp_vjp,
+             saves_inputs=(0,), saves_result=True, dtypes=FLOATING_COMPLEX,
+             test=OpTest(samples="scan", torch_name="logcumsumexp"))
 )  # fmt: skip
 
 

@@ -12,10 +12,8 @@ from .._dtype import _COMPLEX, _FLOAT, dtype, float32, float64, get_default_dtyp
 from .._tensor_base import TensorBase
 from . import reduction_types as rt
 from ._common import normalize_dim, type_name
+from ._dtypes import FLOATING_COMPLEX, REAL, REAL_NO_BOOL
 from .reduction_core import (
-    INEXACT,
-    NO_BOOL_COMPLEX,
-    NO_COMPLEX,
     DimArg,
     _xp,
     as_dtype,
@@ -28,7 +26,6 @@ from .reduction_core import (
     first_grad,
     kept_shape,
     put_along,
-    quiet,
     select_vjp,
     tie_weights,
     widened_reference,
@@ -37,19 +34,15 @@ from .reduction_core import (
 if TYPE_CHECKING:
     from .._tensor import Tensor
 
-_HALF = frozenset({"float16", "bfloat16"})
-
-
 # ------------------------------------------------------------------ var / std
 
 
 def _var_forward(xp: Any, a: Any, axis: tuple[int, ...] | None, correction: float, keepdim: bool) -> Any:
     work = a.astype(np.float32) if a.dtype.itemsize == 2 else a
     n = count_of(a.shape, axis)
-    with quiet(xp):
-        centred = work - xp.sum(work, axis=axis, keepdims=True) / n
-        sq = (centred * centred.conj()).real if centred.dtype.kind == "c" else centred * centred
-        result = xp.asarray(xp.sum(sq, axis=axis, keepdims=keepdim) / builtin_max(n - correction, 0))
+    centred = work - xp.sum(work, axis=axis, keepdims=True) / n
+    sq = (centred * centred.conj()).real if centred.dtype.kind == "c" else centred * centred
+    result = xp.asarray(xp.sum(sq, axis=axis, keepdims=keepdim) / builtin_max(n - correction, 0))
     real = a.real.dtype if a.dtype.kind == "c" else a.dtype
     return result.astype(real, copy=False)
 
@@ -98,13 +91,13 @@ def _ddof_reference(fn: Any) -> Any:
 _VAR_REF = widened_reference(_ddof_reference(np.var))
 _STD_REF = widened_reference(_ddof_reference(np.std))
 VAR = register_op(
-    OpRecord(name="var", forward=_var_forward, vjp=_var_vjp, saves_inputs=(0,),
-             dtypes=INEXACT,
+    OpRecord(name="var", forward=_var_forward, fp_errors=True, vjp=_var_vjp, saves_inputs=(0,),
+             dtypes=FLOATING_COMPLEX,
              test=OpTest(samples="reduction_correction", reference=_VAR_REF, torch_name="var"))
 )  # fmt: skip
 STD = register_op(
-    OpRecord(name="std", forward=_std_forward, vjp=_std_vjp, saves_inputs=(0,), saves_result=True,
-             dtypes=INEXACT,
+    OpRecord(name="std", forward=_std_forward, fp_errors=True, vjp=_std_vjp, saves_inputs=(0,), saves_result=True,
+             dtypes=FLOATING_COMPLEX,
              test=OpTest(samples="reduction_correction", reference=_STD_REF, torch_name="std"))
 )  # fmt: skip
 
@@ -223,8 +216,7 @@ def _norm_forward(xp: Any, a: Any, p: float, axis: tuple[int, ...] | None, keepd
     elif p == 2:
         r = xp.sqrt(xp.sum(x * x, axis=axis, keepdims=keepdim))
     else:
-        with quiet(xp):
-            r = xp.sum(x**p, axis=axis, keepdims=keepdim) ** (1.0 / p)
+        r = xp.sum(x**p, axis=axis, keepdims=keepdim) ** (1.0 / p)
     return xp.asarray(r).astype(x.dtype if a.dtype.itemsize != 2 else a.dtype, copy=False)
 
 
@@ -241,16 +233,16 @@ def _norm_vjp(ctx: Any, grad: Any) -> tuple[Tensor | None]:
     g = expand_back(first_grad(grad), axis, keepdim, shape)
     xp = _xp(x)
     norm = ctx.result._data if keepdim else ctx.result._data.reshape(kept_shape(shape, axis))
-    sign = xp.sign(x._data) if x._data.dtype.kind != "c" else _sgn(xp, x._data)
+    from .elementwise import sgn, where
+
     if p == 0:
         return (g * 0.0,)
-    if p == 1:
-        return (g * constant(x, sign.astype(x._data.dtype)),)
+    if p == 1:  # sgn is recorded: for complex x its derivative is not zero (double backward)
+        return (g * sgn(x),)
     if p in (math.inf, -math.inf):
-        w = tie_weights(xp, xp.abs(x._data), norm) * sign
-        return (g * constant(x, w.astype(x._data.dtype)),)
+        w = tie_weights(xp, xp.abs(x._data), norm)
+        return (g * constant(x, w.astype(x._data.dtype)) * sgn(x),)
     # p = 2 and general p are written with tocha ops on the saved result, so that they differentiate again.
-    from .elementwise import sgn, where
 
     result = ctx.result if keepdim else ctx.result.reshape(kept_shape(shape, axis))
     zero = result == 0
@@ -261,15 +253,9 @@ def _norm_vjp(ctx: Any, grad: Any) -> tuple[Tensor | None]:
     return (sgn(x) * magnitude * where(zero, 0.0, g / result ** (p - 1)),)
 
 
-def _sgn(xp: Any, a: Any) -> Any:
-    mag = xp.abs(a)
-    with quiet(xp):
-        return xp.where(mag == 0, 0, a / mag)
-
-
 NORM = register_op(
-    OpRecord(name="norm", forward=_norm_forward, vjp=_norm_vjp, saves_inputs=(0,), saves_result=True,
-             dtypes=INEXACT, test=OpTest(samples="reduction_norm", reference=None, torch_name="norm"))
+    OpRecord(name="norm", forward=_norm_forward, fp_errors=True, vjp=_norm_vjp, saves_inputs=(0,), saves_result=True,
+             dtypes=FLOATING_COMPLEX, test=OpTest(samples="reduction_norm", reference=None, torch_name="norm"))
 )  # fmt: skip
 
 
@@ -311,9 +297,8 @@ def _logsumexp_forward(xp: Any, a: Any, axis: tuple[int, ...] | None, keepdim: b
         return xp.full(_shape(a.shape, axis, keepdim), -xp.inf, a.dtype)
     # A complex input shifts by its largest real part, so the result's imaginary part is the principal one (PyTorch).
     m = xp.max(work.real if work.dtype.kind == "c" else work, axis=axis, keepdims=True)
-    with quiet(xp):
-        m = xp.where(xp.isfinite(m), m, 0)
-        r = xp.log(xp.sum(xp.exp(work - m), axis=axis, keepdims=True)) + m
+    m = xp.where(xp.isfinite(m), m, 0)
+    r = xp.log(xp.sum(xp.exp(work - m), axis=axis, keepdims=True)) + m
     if not keepdim:
         r = r.reshape(_shape(a.shape, axis, False))
     return r.astype(a.dtype, copy=False)
@@ -345,7 +330,8 @@ def _logsumexp_samples(device: Any, d: dtype) -> Any:
 
 
 LOGSUMEXP = register_op(
-    OpRecord(name="logsumexp", forward=_logsumexp_forward, vjp=_logsumexp_vjp, saves_inputs=(0,), saves_result=True,
+    OpRecord(name="logsumexp", forward=_logsumexp_forward, fp_errors=True, vjp=_logsumexp_vjp, saves_inputs=(0,),
+             saves_result=True,
              test=OpTest(samples=_logsumexp_samples, torch_name="logsumexp"))
 )  # fmt: skip
 
@@ -405,12 +391,12 @@ def _median_all_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
 
 MEDIAN_DIM = register_op(
     OpRecord(name="median", forward=_median_dim_forward, vjp=select_vjp, saves_result=True, num_outputs=2,
-             differentiable_outputs=(0,), dtypes=NO_BOOL_COMPLEX,
+             differentiable_outputs=(0,), dtypes=REAL_NO_BOOL,
              test=OpTest(samples="reduction_dim_values_indices", torch_name="median"))
 )  # fmt: skip
 MEDIAN_ALL = register_op(
     OpRecord(name="median_all", forward=_median_all_forward, vjp=_median_all_vjp, saves_inputs=(0,), saves_result=True,
-             dtypes=NO_BOOL_COMPLEX, test=OpTest(samples="reduction_full", reference=None, torch_name="median"))
+             dtypes=REAL_NO_BOOL, test=OpTest(samples="reduction_full", reference=None, torch_name="median"))
 )  # fmt: skip
 
 
@@ -481,7 +467,7 @@ def _mode_forward(xp: Any, a: Any, dim: int, keepdim: bool) -> Any:
 
 MODE = register_op(
     OpRecord(name="mode", forward=_mode_forward, vjp=select_vjp, saves_result=True, num_outputs=2,
-             differentiable_outputs=(0,), dtypes=NO_COMPLEX,
+             differentiable_outputs=(0,), dtypes=REAL,
              test=OpTest(samples="reduction_dim_values_indices", torch_name="mode"))
 )  # fmt: skip
 
@@ -554,11 +540,10 @@ def _quantile_forward(
     src = xp.broadcast_to(work, (lo_idx.shape[0], *work.shape))
     lo = xp.take_along_axis(src, lo_idx, d + 1)
     hi = xp.take_along_axis(src, hi_idx, d + 1)
-    with quiet(xp):
-        result = xp.where(w < 0.5, lo + w * (hi - lo), hi - (hi - lo) * (1 - w))
-        if ignore_nan:
-            nans = xp.isnan(work).sum(axis=d, keepdims=True)
-            result = xp.where(nans == work.shape[d], xp.nan, result)
+    result = xp.where(w < 0.5, lo + w * (hi - lo), hi - (hi - lo) * (1 - w))
+    if ignore_nan:
+        nans = xp.isnan(work).sum(axis=d, keepdims=True)
+        result = xp.where(nans == work.shape[d], xp.nan, result)
     return _quantile_shape(xp, result, a, dim, keepdim)
 
 
@@ -592,7 +577,7 @@ def _quantile_vjp(ctx: Any, grad: Any) -> tuple[Tensor | None, None]:
 
 
 QUANTILE = register_op(
-    OpRecord(name="quantile", forward=_quantile_forward, vjp=_quantile_vjp, saves_inputs=(0, 1),
+    OpRecord(name="quantile", forward=_quantile_forward, fp_errors=True, vjp=_quantile_vjp, saves_inputs=(0, 1),
              differentiable_inputs=(0,), dtypes=(float32, float64),
              test=OpTest(samples="reduction_quantile", torch_name="quantile"))
 )  # fmt: skip
@@ -687,6 +672,3 @@ def nanquantile(
         tensor(2.)
     """
     return _quantile("nanquantile", input, q, dim, keepdim, interpolation)
-
-
-_UNUSED = _HALF

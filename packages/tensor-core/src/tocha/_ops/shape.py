@@ -8,6 +8,7 @@ this module holds the view primitives, ``ShapeMethods`` and ``__all__``.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -128,11 +129,16 @@ def _reshape_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
     return (grad.reshape(ctx.input_shapes[0]),)
 
 
+def _reshape_jvp(ctx: Any, tangent: Tensor) -> Tensor:
+    return call(RESHAPE, tangent._device, (tangent,), ctx.params)  # type: ignore[no-any-return]
+
+
 VIEW = register_op(
     OpRecord(
         name="view",
         forward=_view_forward,
         vjp=_reshape_vjp,
+        jvp=_reshape_jvp,
         view=True,
         test=op_test("view", "Tensor.view"),
     )
@@ -142,6 +148,7 @@ RESHAPE = register_op(
         name="reshape",
         forward=_reshape_forward,
         vjp=_reshape_vjp,
+        jvp=_reshape_jvp,
         view="maybe",
         test=op_test("reshape", "reshape"),
     )
@@ -240,6 +247,10 @@ def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
     """
     shape = _shape(input)
     d = normalize_dim("unflatten", dim, len(shape))
+    if not shape:
+        raise RuntimeError(
+            f"unflatten got an unexpected error:\nDimension specified as {dim} but tensor has no dimensions"
+        )
     sizes = size_list("unflatten", (sizes,), "sizes")
     if not sizes:
         raise RuntimeError("unflatten: sizes must be non-empty")
@@ -279,11 +290,16 @@ def _permute_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
     return (permute(grad, inverse),)
 
 
+def _permute_jvp(ctx: Any, tangent: Tensor) -> Tensor:
+    return call(PERMUTE, tangent._device, (tangent,), ctx.params)  # type: ignore[no-any-return]
+
+
 PERMUTE = register_op(
     OpRecord(
         name="permute",
         forward=_permute_forward,
         vjp=_permute_vjp,
+        jvp=_permute_jvp,
         view=True,
         test=op_test("permute", "permute"),
     )
@@ -323,7 +339,8 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     a = normalize_dim("transpose", dim0, ndim)
     b = normalize_dim("transpose", dim1, ndim)
     order = list(range(ndim))
-    order[a], order[b] = b, a
+    if ndim:  # a 0-dim tensor transposes to an alias of itself
+        order[a], order[b] = b, a
     return call(PERMUTE, input._device, (input,), (tuple(order),))  # type: ignore[no-any-return]
 
 
@@ -409,6 +426,8 @@ def movedim(input: Tensor, source: int | Sequence[int], destination: int | Seque
     if len(set(dst)) != len(dst):
         raise RuntimeError(f"movedim: repeated dim in `destination` ({list(destination)})")  # type: ignore[arg-type]
     order = [-1] * ndim
+    if ndim == 0:  # dims 0 / -1 of a 0-dim tensor: an alias of it
+        return call(PERMUTE, input._device, (input,), ((),))  # type: ignore[no-any-return]
     for s, d in zip(src, dst, strict=True):
         order[d] = s
     rest = iter(d for d in range(ndim) if d not in src)
@@ -423,6 +442,8 @@ moveaxis = movedim
 
 
 def _expand_forward(xp: Any, a: Any, shape: tuple[int, ...]) -> Any:
+    if xp is np and a.flags.c_contiguous:  # the common case, in byte strides straight away
+        return np.ndarray(shape, a.dtype, a, 0, expand_strides(a.shape, a.strides, shape, a.itemsize))
     return as_strided(xp, a, shape, expand_strides(a.shape, element_strides(a), shape))
 
 
@@ -430,11 +451,16 @@ def _expand_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
     return (reduce_to_shape(grad, ctx.input_shapes[0]),)
 
 
+def _expand_jvp(ctx: Any, tangent: Tensor) -> Tensor:
+    return call(EXPAND, tangent._device, (tangent,), ctx.params)  # type: ignore[no-any-return]
+
+
 EXPAND = register_op(
     OpRecord(
         name="expand",
         forward=_expand_forward,
         vjp=_expand_vjp,
+        jvp=_expand_jvp,
         view=True,
         test=op_test("expand", "Tensor.expand"),
     )
@@ -713,20 +739,24 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
 def _diagonal_geometry(
     shape: Sequence[int], strides: Sequence[int], offset: int, dim1: int, dim2: int
 ) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
-    """(start offset, shape, strides) in elements of the diagonal view."""
+    """(start offset, shape, strides) of the diagonal view, in the unit of ``strides``."""
     if offset >= 0:
         length = max(min(shape[dim1], shape[dim2] - offset), 0)
         start = offset * strides[dim2] if length else 0
     else:
         length = max(min(shape[dim1] + offset, shape[dim2]), 0)
         start = -offset * strides[dim1] if length else 0
+    step = strides[dim1] + strides[dim2]
+    if len(shape) == 2:
+        return start, (length,), (step,)
     rest = [i for i in range(len(shape)) if i != dim1 and i != dim2]
-    new_shape = (*(shape[i] for i in rest), length)
-    new_strides = (*(strides[i] for i in rest), strides[dim1] + strides[dim2])
-    return start, new_shape, new_strides
+    return start, (*[shape[i] for i in rest], length), (*[strides[i] for i in rest], step)
 
 
 def _diagonal_forward(xp: Any, a: Any, offset: int, dim1: int, dim2: int) -> Any:
+    if xp is np and a.flags.c_contiguous:  # the common case, in byte strides straight away
+        start, shape, strides = _diagonal_geometry(a.shape, a.strides, offset, dim1, dim2)
+        return np.ndarray(shape, a.dtype, a, start, strides)
     start, shape, strides = _diagonal_geometry(a.shape, element_strides(a), offset, dim1, dim2)
     return as_strided(xp, a, shape, strides, start)
 
@@ -774,8 +804,12 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
         tensor([1, 5])
     """
     ndim = input._data.ndim
-    d1 = normalize_dim("diagonal", dim1, ndim)
-    d2 = normalize_dim("diagonal", dim2, ndim)
+    if type(dim1) is int and type(dim2) is int and -ndim <= dim1 < ndim and -ndim <= dim2 < ndim:
+        d1 = dim1 + ndim if dim1 < 0 else dim1  # in range: no normalising calls
+        d2 = dim2 + ndim if dim2 < 0 else dim2
+    else:
+        d1 = normalize_dim("diagonal", dim1, ndim)
+        d2 = normalize_dim("diagonal", dim2, ndim)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     return call(DIAGONAL, input._device, (input,), (int(offset), d1, d2))  # type: ignore[no-any-return]
@@ -1008,6 +1042,13 @@ class ShapeMethods(ShapeJoinMethods):
     def mT(self: Any) -> Tensor:
         """A view with the last two dims swapped (batches of matrices)."""
         ndim = self._data.ndim
+        if ndim == 0:
+            warnings.warn(
+                "Tensor.mT is deprecated on 0-D tensors. This function is the identity in these cases.",
+                UserWarning,
+                stacklevel=2,
+            )
+            return call(PERMUTE, self._device, (self,), ((),))  # type: ignore[no-any-return]
         if ndim < 2:
             raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {ndim}-D tensor.")
         return transpose(self, -2, -1)
@@ -1025,6 +1066,9 @@ class ShapeMethods(ShapeJoinMethods):
     def mH(self: Any) -> Tensor:
         """The conjugate transpose of the last two dims."""
         ndim = self._data.ndim
+        if ndim == 0:
+            warnings.warn("Tensor.mH is deprecated on 0-D tensors. Consider using x.conj().", UserWarning, stacklevel=2)
+            return _conj(call(PERMUTE, self._device, (self,), ((),)))
         if ndim < 2:
             raise RuntimeError(f"tensor.mH is only supported on matrices or batches of matrices. Got {ndim}-D tensor.")
         return adjoint(self)

@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._backend import xp_of
 from .._dispatch import OpRecord, call, call_inplace, register_op
-from .._dtype import _INT, can_cast
+from .._dtype import _INT
 from .._tensor_base import TensorBase
 from ._common import (
     cast_operand,
@@ -25,6 +24,8 @@ from ._common import (
     to_tensor_list,
     type_name,
 )
+from .elementwise_base import copy_to_out
+from .indexing_select import add_at
 from .shape_samples import op_test
 from .shape_strides import size_list
 
@@ -70,23 +71,6 @@ def _views() -> Any:
     return shape
 
 
-def _to_out(result: Tensor, out: Tensor | None) -> Tensor:
-    """Write ``result`` into an ``out=`` tensor (resized as PyTorch does when its shape differs)."""
-    if out is None:
-        return result
-    if not isinstance(out, TensorBase):
-        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
-    if not can_cast(result._dtype, out._dtype):
-        raise RuntimeError(
-            f"result type {type_name(result._dtype)} can't be cast to the desired output type {type_name(out._dtype)}"
-        )
-    if out._device is not result._device:
-        raise RuntimeError(f"Expected out tensor to have device {result._device}, but got {out._device} instead")
-    if out._data.shape != result._data.shape:
-        out._data = xp_of(out._device).empty(result._data.shape, dtype=out._data.dtype)
-    return out.copy_(result)  # type: ignore[attr-defined,no-any-return]
-
-
 # ------------------------------------------------------------------ cat / stack
 
 
@@ -95,6 +79,11 @@ def _cat_forward(xp: Any, *args: Any) -> Any:
     first = arrays[0]
     if len(arrays) == 1:
         return first.copy()
+    for a in arrays:
+        if not a.flags.c_contiguous:
+            break
+    else:  # C-contiguous inputs give a C-ordered result already
+        return xp.concatenate(arrays, axis=dim)
     # A C-ordered result, as PyTorch's (NumPy would follow the inputs' layout).
     shape = (*first.shape[:dim], sum(a.shape[dim] for a in arrays), *first.shape[dim + 1 :])
     return xp.concatenate(arrays, axis=dim, out=xp.empty(shape, dtype=first.dtype))
@@ -168,26 +157,30 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -
     if not items:
         raise ValueError("cat(): expected a non-empty list of Tensors")
     items = _common_operands("cat", items)
-    for i, x in enumerate(items):
-        if x._data.ndim == 0:
-            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
-    kept = [(i, x) for i, x in enumerate(items) if x._data.shape != (0,)]
-    if not kept:
-        kept = list(enumerate(items))
-    first = kept[0][1]._data.shape
-    d = normalize_dim("cat", dim, len(first))
-    for i, x in kept[1:]:
-        shape = x._data.shape
-        if len(shape) != len(first):
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {len(first)} and {len(shape)}")
-        for k, (a, b) in enumerate(zip(first, shape, strict=True)):
-            if k != d and a != b:
-                raise RuntimeError(
-                    f"Sizes of tensors must match except in dimension {d}. Expected size {a} but got size {b} for "
-                    f"tensor number {i} in the list."
-                )
-    inputs = tuple(x for _, x in kept)
-    return _to_out(call(CAT, inputs[0]._device, inputs, (d,)), out)
+    shapes = [x._data.shape for x in items]
+    if () in shapes:
+        i = shapes.index(())
+        raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    numbers = range(len(items))
+    if (0,) in shapes and any(shape != (0,) for shape in shapes):  # legacy: 1-D empty tensors are skipped
+        numbers = [i for i, shape in enumerate(shapes) if shape != (0,)]  # type: ignore[assignment]
+        items = [items[i] for i in numbers]
+        shapes = [shapes[i] for i in numbers]
+    first = shapes[0]
+    ndim = len(first)
+    d = dim if type(dim) is int and 0 <= dim < ndim else normalize_dim("cat", dim, ndim)
+    for i, shape in zip(numbers[1:], shapes[1:], strict=True):
+        if len(shape) != ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ndim} and {len(shape)}")
+        if shape[:d] != first[:d] or shape[d + 1 :] != first[d + 1 :]:
+            k = next(k for k in range(ndim) if k != d and shape[k] != first[k])
+            raise RuntimeError(
+                f"Sizes of tensors must match except in dimension {d}. Expected size {first[k]} but got size "
+                f"{shape[k]} for tensor number {i} in the list."
+            )
+    inputs = tuple(items)
+    result = call(CAT, inputs[0]._device, inputs, (d,))
+    return result if out is None else copy_to_out(result, out)
 
 
 concat = cat
@@ -225,7 +218,8 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None)
             )
     d = normalize_dim("stack", dim, len(first) + 1)
     inputs = tuple(_common_operands("stack", items))
-    return _to_out(call(STACK, inputs[0]._device, inputs, (d,)), out)
+    result = call(STACK, inputs[0]._device, inputs, (d,))
+    return result if out is None else copy_to_out(result, out)
 
 
 def hstack(tensors: Sequence[Tensor], *, out: Tensor | None = None) -> Tensor:
@@ -531,7 +525,7 @@ def _segment_sum_forward(xp: Any, grad: Any, repeats: tuple[int, ...], dim: int)
     index = xp.repeat(xp.arange(len(repeats)), list(repeats))
     moved = xp.moveaxis(grad, dim, 0)
     result = xp.zeros((len(repeats), *moved.shape[1:]), dtype=grad.dtype)
-    xp.add.at(result, index, moved)
+    add_at(xp, result, index, moved)
     return xp.ascontiguousarray(xp.moveaxis(result, 0, dim))
 
 
@@ -586,6 +580,13 @@ def repeat_interleave(
         d = 0
     else:
         d = normalize_dim("repeat_interleave", dim, input._data.ndim)
+        if input._data.ndim == 0:
+            # PyTorch has no dim 0 to repeat along in a 0-dim tensor (dim=None flattens first).
+            if isinstance(repeats, TensorBase):
+                raise IndexError(f"repeat_interleave(): Dimension specified as {dim} but tensor has no dimensions")
+            raise IndexError(
+                "repeat_interleave(): Dimension out of range (expected to be in range of [-1, 0], but got 1)"
+            )
     size = input._data.shape[d] if input._data.ndim else 1
     if input._data.ndim == 0:
         input = _views().reshape(input, (1,))
@@ -680,6 +681,8 @@ def flip(input: Tensor, dims: int | Sequence[int]) -> Tensor:
                 [4, 3]])
     """
     d = normalize_dims("flip", dims, input._data.ndim)
+    if not input._data.ndim:
+        d = ()  # dim 0 / -1 of a 0-dim tensor: a copy
     return call(FLIP, input._device, (input,), (d,))  # type: ignore[no-any-return]
 
 
@@ -726,6 +729,8 @@ def roll(input: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] |
     dim = (int(dims),) if isinstance(dims, (int, np.integer)) else size_list("roll", (dims,), "dims")
     if len(shift) != len(dim):
         raise RuntimeError(f"roll(): shifts and dimensions must align. shifts: {len(shift)}, dims:{len(dim)}")
+    if ndim == 0 and dim:
+        raise IndexError(f"roll(): Dimension specified as {dim[0]} but tensor has no dimensions")
     normalized = tuple(normalize_dim("roll", x, ndim) for x in dim)
     return call(ROLL, input._device, (input,), (shift, normalized))  # type: ignore[no-any-return]
 
@@ -825,7 +830,7 @@ def diag(input: Tensor, diagonal: int = 0, *, out: Tensor | None = None) -> Tens
         result = _views().diagonal(input, diagonal).clone()
     else:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {ndim}D")
-    return _to_out(result, out)
+    return result if out is None else copy_to_out(result, out)
 
 
 def _triu_forward(xp: Any, a: Any, k: int) -> Any:
@@ -878,7 +883,8 @@ def triu(input: Tensor, diagonal: int = 0, *, out: Tensor | None = None) -> Tens
                 [0, 1, 1],
                 [0, 0, 1]])
     """
-    return _to_out(_triangle(TRIU, input, diagonal), out)
+    result = _triangle(TRIU, input, diagonal)
+    return result if out is None else copy_to_out(result, out)
 
 
 def tril(input: Tensor, diagonal: int = 0, *, out: Tensor | None = None) -> Tensor:
@@ -890,7 +896,8 @@ def tril(input: Tensor, diagonal: int = 0, *, out: Tensor | None = None) -> Tens
         tensor([[1, 1, 0],
                 [1, 1, 1]])
     """
-    return _to_out(_triangle(TRIL, input, diagonal), out)
+    result = _triangle(TRIL, input, diagonal)
+    return result if out is None else copy_to_out(result, out)
 
 
 # ------------------------------------------------------------------ Tensor methods

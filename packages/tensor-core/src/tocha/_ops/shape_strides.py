@@ -143,8 +143,13 @@ def view_strides(
     return tuple(new_strides)
 
 
-def expand_strides(old_shape: Sequence[int], old_strides: Sequence[int], new_shape: Sequence[int]) -> tuple[int, ...]:
-    """Strides of ``old_shape`` expanded to ``new_shape`` (checked by the caller): 0 on broadcast dims."""
+def expand_strides(
+    old_shape: Sequence[int], old_strides: Sequence[int], new_shape: Sequence[int], unit: int = 1
+) -> tuple[int, ...]:
+    """Strides of ``old_shape`` expanded to ``new_shape`` (checked by the caller): 0 on broadcast dims.
+
+    ``unit`` is one element in the strides' unit (the itemsize for byte strides).
+    """
     lead = len(new_shape) - len(old_shape)
     strides = [0] * len(new_shape)
     for i in range(len(new_shape) - 1, -1, -1):
@@ -152,7 +157,7 @@ def expand_strides(old_shape: Sequence[int], old_strides: Sequence[int], new_sha
         if k >= 0:
             strides[i] = old_strides[k] if old_shape[k] == new_shape[i] else 0
         elif new_shape[i] == 1:
-            strides[i] = new_shape[i + 1] * strides[i + 1] if i + 1 < len(new_shape) else 1
+            strides[i] = new_shape[i + 1] * strides[i + 1] if i + 1 < len(new_shape) else unit
     return tuple(strides)
 
 
@@ -169,8 +174,10 @@ def as_strided(xp: Any, array: Any, shape: Sequence[int], strides: Sequence[int]
     (about 1 µs, against 5 µs for ``as_strided``); NumPy checks the bounds.
     """
     item = array.itemsize
-    byte_strides = tuple(s * item for s in strides)
+    byte_strides = tuple([s * item for s in strides])
     if xp is np:
+        if array.flags.c_contiguous:  # the views below stay inside ``array``'s own buffer
+            return np.ndarray(shape, array.dtype, array, start * item, byte_strides)
         root = array
         while isinstance(root.base, np.ndarray):
             root = root.base

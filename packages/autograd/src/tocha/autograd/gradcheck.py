@@ -1,0 +1,596 @@
+"""``gradcheck`` and ``gradgradcheck``: the engine's gradients against finite differences (``torch.autograd``).
+
+NOTE [ gradcheck ]
+For a function ``f`` of tensors, each differentiable output ``y`` and each
+input ``x`` that requires grad, two Jacobians of shape ``(x.numel(),
+y.numel())`` are compared (PyTorch's layout: one row per input element):
+
+- numerical: each element of ``x`` is moved by ``±eps`` in place (and by
+  ``±i·eps`` for complex ``x``) and ``f`` re-run; the central difference
+  ``dy/da`` (plus ``1j·dy/db`` for complex ``x = a + ib``) is the row;
+- analytical: one backward per element ``m`` of ``y`` with a one-hot
+  ``grad_output``, through the real engine (``tocha.autograd.grad``).
+
+A complex output is checked as two real functions: its real part (one-hot
+``grad_output`` 1), then its imaginary part (``grad_output`` ``1j``); this
+is PyTorch's convention, where the gradient of a real ``L`` with respect to
+``z = a + ib`` is ``dL/da + i·dL/db``. The backward pass runs twice, and the
+two results must agree within ``nondet_tol`` (reentrancy). ``fast_mode``
+compares ``v^T J u`` for random ``u``, ``v`` instead of whole Jacobians.
+
+``gradgradcheck`` runs ``gradcheck`` on ``(inputs, grad_outputs) ->
+grad(f(inputs), inputs, grad_outputs, create_graph=True)``, which checks the
+second derivative (the vjps' own vjps).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+import tocha
+import tocha.testing
+from tocha.library import is_tensor_like, tensor_array
+
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
+
+
+class GradcheckError(RuntimeError):
+    """Raised by :func:`gradcheck` and :func:`gradgradcheck` when a check fails."""
+
+
+GradcheckError.__module__ = "tocha.autograd.gradcheck"
+
+_FAILED_NONDET = (
+    "\n\nNOTE: If your op relies on non-deterministic operations i.e., it is listed here:\n"
+    "https://pytorch.org/docs/stable/generated/torch.use_deterministic_algorithms.html\n"
+    "this failure might be expected.\n\n"
+    "If you are adding a new operator, please file an issue and then use one of the\n"
+    "workarounds. The workaround depends on how your test invokes gradcheck/gradgradcheck.\n"
+    "If the test\n"
+    "- manually invokes gradcheck/gradgradcheck, then call gradcheck/gradgradcheck\n"
+    "  with `nondet_tol=<tol>` as a keyword argument.\n"
+)
+
+
+def _grad(*args: Any, **kwargs: Any) -> tuple[Any, ...]:
+    from . import grad  # the package imports this module before defining grad
+
+    return grad(*args, **kwargs)
+
+
+def _as_tuple(x: Any) -> tuple[Any, ...]:
+    if isinstance(x, tuple):
+        return x
+    if isinstance(x, list):
+        return tuple(x)
+    return (x,)
+
+
+def _iter_tensors(x: Any, only_requiring_grad: bool) -> Iterator[Any]:
+    if is_tensor_like(x):
+        if x.requires_grad or not only_requiring_grad:
+            yield x
+    elif isinstance(x, (list, tuple)):
+        for item in x:
+            yield from _iter_tensors(item, only_requiring_grad)
+
+
+def _differentiable_outputs(out: Any) -> tuple[Any, ...]:
+    return tuple(o for o in _as_tuple(out) if is_tensor_like(o) and o.requires_grad)
+
+
+def _is_differentiable_dtype(t: Any) -> bool:
+    return bool(t.dtype.is_floating_point or t.dtype.is_complex)
+
+
+def _host(t: Any) -> np.ndarray[Any, Any]:
+    """A NumPy copy of ``t``'s values (complex128 or float64)."""
+    array = tensor_array(t.detach())
+    if not isinstance(array, np.ndarray):
+        array = array.get()  # CuPy
+    return np.array(array, dtype=np.complex128 if t.dtype.is_complex else np.float64)
+
+
+def _to_tensor(matrix: np.ndarray[Any, Any], like: Any) -> Any:
+    return tocha.from_numpy(np.ascontiguousarray(matrix)).to(like.dtype)
+
+
+def _check_inputs(tupled_inputs: tuple[Any, ...]) -> list[Any]:
+    diff_inputs = list(_iter_tensors(tupled_inputs, True))
+    if not diff_inputs:
+        raise ValueError(
+            "gradcheck expects at least one input tensor to require gradient, but none of them have requires_grad=True."
+        )
+    for idx, t in enumerate(diff_inputs):
+        if t.dtype not in (tocha.float64, tocha.complex128):
+            warnings.warn(
+                f"Input #{idx} requires gradient and is not a double precision floating point or complex. "
+                "This check will likely fail if all the inputs are not of double precision floating point or "
+                "complex. ",
+                UserWarning,
+                stacklevel=3,
+            )
+        for size, stride in zip(t.shape, t.stride(), strict=True):
+            if stride == 0 and size > 1 and t.numel() > 0:
+                raise RuntimeError(
+                    f"The {idx}th input has a dimension with stride 0. gradcheck only supports inputs that are "
+                    "non-overlapping to be able to compute the numerical gradients correctly. You should call "
+                    ".contiguous on the input before passing it to gradcheck."
+                )
+    return diff_inputs
+
+
+# ------------------------------------------------------------------ numerical
+
+
+def _run_outputs(func: Callable[..., Any], inputs: tuple[Any, ...], indices: Sequence[int]) -> list[Any]:
+    outs = _as_tuple(func(*inputs))
+    return [_host(outs[k]) for k in indices]
+
+
+def _numerical_jacobians(
+    func: Callable[..., Any], inputs: tuple[Any, ...], x: Any, out_indices: Sequence[int], eps: float
+) -> list[np.ndarray[Any, Any]]:
+    """Per output ``y``: complex ``(x.numel(), y.numel(), d)``; ``[..., 0]`` is ``dy/da``, ``[..., 1]`` ``dy/db``.
+
+    ``d`` is 2 for a complex input ``x = a + ib`` and 1 for a real one; the caller picks output parts.
+    """
+    array = tensor_array(x)
+    directions = (1.0, 1j) if x.dtype.is_complex else (1.0,)
+    n_in = x.numel()
+    result: list[np.ndarray[Any, Any]] | None = None
+    if n_in == 0:
+        sizes = [o.size for o in _run_outputs(func, inputs, out_indices)]
+        return [np.zeros((0, n, len(directions)), dtype=np.complex128) for n in sizes]
+    for flat in range(n_in):
+        index = np.unravel_index(flat, array.shape)
+        original = array[index].copy()
+        for d, direction in enumerate(directions):
+            array[index] = original + eps * direction
+            plus = _run_outputs(func, inputs, out_indices)
+            array[index] = original - eps * direction
+            minus = _run_outputs(func, inputs, out_indices)
+            array[index] = original
+            if result is None:
+                result = [np.zeros((n_in, p.size, len(directions)), dtype=np.complex128) for p in plus]
+            for k, (p, m) in enumerate(zip(plus, minus, strict=True)):
+                result[k][flat, :, d] = ((p - m) / (2 * eps)).reshape(-1)
+    assert result is not None
+    return result
+
+
+def _part(raw: np.ndarray[Any, Any], imag_part: bool, complex_input: bool) -> np.ndarray[Any, Any]:
+    """The Jacobian of the real (or imaginary) part of an output, in PyTorch's convention."""
+    pick = np.imag if imag_part else np.real
+    values = pick(raw)
+    if complex_input:
+        return values[..., 0] + 1j * values[..., 1]  # type: ignore[no-any-return]
+    return values[..., 0]  # type: ignore[no-any-return]
+
+
+# ------------------------------------------------------------------ analytical
+
+
+def _analytical_jacobians(
+    y: Any,
+    diff_inputs: list[Any],
+    imag_part: bool,
+    check_grad_dtypes: bool,
+    nondet_tol: float,
+) -> list[np.ndarray[Any, Any]]:
+    """Per input: the matrix ``(x.numel(), y.numel())`` from one backward per element of ``y``."""
+    n_out = y.numel()
+    columns: list[list[np.ndarray[Any, Any]]] = [[] for _ in diff_inputs]
+    for m in range(n_out):
+        flat = np.zeros(n_out, dtype=np.complex128 if y.dtype.is_complex else np.float64)
+        flat[m] = 1j if imag_part else 1.0
+        grad_output = tocha.from_numpy(flat.reshape(tuple(y.shape))).to(dtype=y.dtype, device=y.device)
+        first = _vjp(y, diff_inputs, grad_output, check_grad_dtypes)
+        second = _vjp(y, diff_inputs, grad_output, check_grad_dtypes)
+        for j, (a, b) in enumerate(zip(first, second, strict=True)):
+            if a.size and np.max(np.abs(a - b)) > nondet_tol:
+                raise GradcheckError(
+                    "Backward is not reentrant, i.e., running backward with same input and grad_output multiple "
+                    "times gives different values, although analytical gradient matches numerical gradient."
+                    f"The tolerance for nondeterminism was {nondet_tol}." + _FAILED_NONDET
+                )
+            columns[j].append(a)
+    result = []
+    for x, cols in zip(diff_inputs, columns, strict=True):
+        matrix = np.stack(cols, axis=1) if cols else np.zeros((x.numel(), 0), dtype=np.complex128)
+        result.append(matrix if x.dtype.is_complex else np.real(matrix))
+    return result
+
+
+def _vjp(y: Any, diff_inputs: list[Any], grad_output: Any, check_grad_dtypes: bool) -> list[np.ndarray[Any, Any]]:
+    grads = _grad(y, diff_inputs, grad_output, retain_graph=True, allow_unused=True)
+    rows = []
+    for x, g in zip(diff_inputs, grads, strict=True):
+        if g is None:
+            rows.append(np.zeros(x.numel(), dtype=np.complex128))
+            continue
+        if tuple(g.shape) != tuple(x.shape):
+            raise GradcheckError(
+                f"Gradient has shape mismatch: the gradient of an input of shape {list(x.shape)} has shape "
+                f"{list(g.shape)}"
+            )
+        if check_grad_dtypes and (g.dtype is not x.dtype or g.device != x.device):
+            raise GradcheckError("Gradient has dtype mismatch")
+        rows.append(_host(g).reshape(-1).astype(np.complex128))
+    return rows
+
+
+# ------------------------------------------------------------------ checks
+
+
+def _mismatch_message(
+    analytical: np.ndarray[Any, Any],
+    numerical: np.ndarray[Any, Any],
+    output_idx: int,
+    input_idx: int,
+    complex_output: bool,
+    imag_part: bool,
+    x: Any,
+) -> str:
+    prefix = ""
+    if complex_output:
+        prefix = f"While considering the {'imaginary' if imag_part else 'real'} part of complex outputs only, "
+    return (
+        prefix + f"Jacobian mismatch for output {output_idx:d} with respect to input {input_idx:d},\n"
+        f"numerical:{_to_tensor(numerical, x)}\nanalytical:{_to_tensor(analytical, x)}\n"
+    )
+
+
+def _slow_check(
+    func: Callable[..., Any],
+    tupled_inputs: tuple[Any, ...],
+    diff_inputs: list[Any],
+    outputs: tuple[Any, ...],
+    out_positions: list[int],
+    *,
+    eps: float,
+    atol: float,
+    rtol: float,
+    nondet_tol: float,
+    check_grad_dtypes: bool,
+) -> None:
+    numerical = [_numerical_jacobians(func, tupled_inputs, x, out_positions, eps) for x in diff_inputs]
+    for imag_part in (True, False):  # PyTorch checks the imaginary parts of complex outputs first
+        analytical = [
+            _analytical_jacobians(y, diff_inputs, imag_part, check_grad_dtypes, nondet_tol)
+            if (not imag_part or y.dtype.is_complex)
+            else None
+            for y in outputs
+        ]
+        for j, x in enumerate(diff_inputs):
+            for i, y in enumerate(outputs):
+                a_all = analytical[i]
+                if a_all is None:
+                    continue
+                n = _part(numerical[j][i], imag_part, x.dtype.is_complex)
+                a = a_all[j]
+                if not np.allclose(a, n, rtol=rtol, atol=atol, equal_nan=True):
+                    raise GradcheckError(_mismatch_message(a, n, i, j, y.dtype.is_complex, imag_part, x))
+
+
+def _fast_check(
+    func: Callable[..., Any],
+    tupled_inputs: tuple[Any, ...],
+    diff_inputs: list[Any],
+    outputs: tuple[Any, ...],
+    out_positions: list[int],
+    *,
+    eps: float,
+    atol: float,
+    rtol: float,
+    nondet_tol: float,
+    check_grad_dtypes: bool,
+) -> None:
+    """Compare ``v^T J u`` (one backward per output part, two forwards per input direction)."""
+    rng = np.random.default_rng(0)
+    for j, x in enumerate(diff_inputs):
+        u = rng.standard_normal(x.numel())
+        norm = np.linalg.norm(u)
+        u = u / norm if norm > 0 else u
+        array = tensor_array(x)
+        original = array.copy()
+        directional: list[list[np.ndarray[Any, Any]]] = []  # per direction (real, imag): per output dy
+        for direction in (1.0, 1j) if x.dtype.is_complex else (1.0,):
+            step = (eps * direction * u).reshape(array.shape)
+            array[...] = original + step
+            plus = _run_outputs(func, tupled_inputs, out_positions)
+            array[...] = original - step
+            minus = _run_outputs(func, tupled_inputs, out_positions)
+            array[...] = original
+            directional.append([((p - m) / (2 * eps)).reshape(-1) for p, m in zip(plus, minus, strict=True)])
+        for i, y in enumerate(outputs):
+            for imag_part in (False, True) if y.dtype.is_complex else (False,):
+                v = rng.standard_normal(y.numel())
+                pick = np.imag if imag_part else np.real
+                numbers = [float(np.dot(v, pick(d[i]))) for d in directional]
+                grad_output = tocha.from_numpy(np.asarray(v.reshape(tuple(y.shape)) * (1j if imag_part else 1.0)))
+                grad_output = grad_output.to(dtype=y.dtype, device=y.device)
+                g = _vjp(y, [x], grad_output, check_grad_dtypes)[0]
+                analytic = [float(np.dot(u, np.real(g)))]
+                if x.dtype.is_complex:
+                    analytic.append(float(np.dot(u, np.imag(g))))
+                a_value = analytic[0] + (1j * analytic[1] if len(analytic) > 1 else 0)
+                n_value = numbers[0] + (1j * numbers[1] if len(numbers) > 1 else 0)
+                if not np.allclose(a_value, n_value, rtol=rtol, atol=atol):
+                    message = _mismatch_message(
+                        np.asarray(a_value), np.asarray(n_value), i, j, y.dtype.is_complex, imag_part, x
+                    )
+                    raise GradcheckError(
+                        message + "\nThe above quantities relating the numerical and analytical jacobians are "
+                        "computed in fast mode (v^T J u for random u, v); run with fast_mode=False for the full "
+                        "Jacobians.\n"
+                    )
+
+
+def _check_no_differentiable_outputs(
+    func: Callable[..., Any], tupled_inputs: tuple[Any, ...], diff_inputs: list[Any], eps: float
+) -> None:
+    outs = _as_tuple(func(*tupled_inputs))
+    positions = [k for k, o in enumerate(outs) if is_tensor_like(o) and _is_differentiable_dtype(o)]
+    for x in diff_inputs:
+        for raw in _numerical_jacobians(func, tupled_inputs, x, positions, eps):
+            if raw.size and not np.all(raw == 0):
+                raise GradcheckError("Numerical gradient for function expected to be zero")
+
+
+def _check_backward_mul_by_grad_output(outputs: tuple[Any, ...], diff_inputs: list[Any]) -> None:
+    zeros = [tocha.zeros_like(o) for o in outputs]
+    grads = _grad(outputs, diff_inputs, zeros, retain_graph=True, allow_unused=True)
+    for x, g in zip(diff_inputs, grads, strict=True):
+        if g is None:
+            continue
+        if tuple(g.shape) != tuple(x.shape):
+            raise GradcheckError("grad is incorrect size")
+        if g.dtype is not x.dtype or g.device != x.device:
+            raise GradcheckError("grad is incorrect type")
+        if np.any(_host(g) != 0):
+            raise GradcheckError("backward not multiplied by grad_output")
+
+
+def _check_undefined_grad(outputs: tuple[Any, ...], diff_inputs: list[Any]) -> None:
+    """Backward from each output alone: nodes with several outputs must accept None for the others."""
+    if len(outputs) < 2:
+        return
+    for y in outputs:
+        try:
+            _grad(y, diff_inputs, tocha.zeros_like(y), retain_graph=True, allow_unused=True)
+        except RuntimeError as error:
+            raise GradcheckError(
+                "Expected backward function to handle undefined output grads (None for the outputs that get no "
+                f"gradient): backward from output {outputs.index(y)} alone failed with: {error}"
+            ) from error
+
+
+# ------------------------------------------------------------------ public
+
+
+def gradcheck(
+    func: Callable[..., Any],
+    inputs: Any,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    nondet_tol: float = 0.0,
+    check_undefined_grad: bool = True,
+    check_grad_dtypes: bool = False,
+    check_batched_grad: bool = False,
+    check_batched_forward_grad: bool = False,
+    check_forward_ad: bool = False,
+    check_backward_ad: bool = True,
+    fast_mode: bool = False,
+    masked: bool | None = None,
+) -> bool:
+    """Check the gradients of ``func`` at ``inputs`` against central finite differences (NOTE [ gradcheck ]).
+
+    Inputs that require grad should be float64 or complex128. Each is perturbed in place (and restored).
+
+    Args:
+        func: a function of tensors returning a tensor or a tuple of tensors.
+        inputs: a tensor or a tuple of arguments (tensors may sit in nested lists/tuples).
+        eps: the finite-difference step.
+        atol: absolute tolerance.
+        rtol: relative tolerance.
+        raise_exception: raise :class:`GradcheckError` on failure (else return False).
+        nondet_tol: how far two backward passes with the same grad_output may differ.
+        check_undefined_grad: check that backward from one output alone works for multi-output functions.
+        check_grad_dtypes: check that gradients have their input's dtype and device.
+        check_batched_grad: not supported (raises NotImplementedError when True).
+        check_batched_forward_grad: not supported (raises NotImplementedError when True).
+        check_forward_ad: not supported (raises NotImplementedError when True).
+        check_backward_ad: check the backward-mode gradients (the only mode checked).
+        fast_mode: compare ``v^T J u`` for random vectors instead of whole Jacobians.
+        masked: accepted for compatibility (tocha has no sparse tensors).
+
+    Returns:
+        True when every check passes.
+
+    Raises:
+        GradcheckError: a check failed and ``raise_exception`` is True.
+        ValueError: no input requires grad.
+
+    Example:
+        >>> import tocha
+        >>> x = tocha.tensor([0.5, -1.5], dtype=tocha.float64, requires_grad=True)
+        >>> tocha.autograd.gradcheck(lambda t: (t * t).sin(), (x,))
+        True
+    """
+    del masked
+    if check_batched_grad or check_batched_forward_grad:
+        raise NotImplementedError("gradcheck(): batched gradient checks (vmap) are not supported by tocha yet")
+    if check_forward_ad:
+        raise NotImplementedError("gradcheck(): check_forward_ad=True is not supported by tocha yet")
+    tupled_inputs = _as_tuple(inputs)
+    try:
+        _gradcheck(
+            func,
+            tupled_inputs,
+            eps=eps,
+            atol=atol,
+            rtol=rtol,
+            nondet_tol=nondet_tol,
+            check_undefined_grad=check_undefined_grad,
+            check_grad_dtypes=check_grad_dtypes,
+            check_backward_ad=check_backward_ad,
+            fast_mode=fast_mode,
+        )
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
+    return True
+
+
+def _gradcheck(
+    func: Callable[..., Any],
+    tupled_inputs: tuple[Any, ...],
+    *,
+    eps: float,
+    atol: float,
+    rtol: float,
+    nondet_tol: float,
+    check_undefined_grad: bool,
+    check_grad_dtypes: bool,
+    check_backward_ad: bool,
+    fast_mode: bool,
+) -> None:
+    diff_inputs = _check_inputs(tupled_inputs)
+    with tocha.enable_grad():
+        raw_outputs = _as_tuple(func(*tupled_inputs))
+    positions = [k for k, o in enumerate(raw_outputs) if is_tensor_like(o) and o.requires_grad]
+    outputs = tuple(raw_outputs[k] for k in positions)
+    if not outputs:
+        _check_no_differentiable_outputs(func, tupled_inputs, diff_inputs, eps)
+        return
+    if not check_backward_ad:
+        return
+    check = _fast_check if fast_mode else _slow_check
+    with tocha.enable_grad():
+        check(
+            func,
+            tupled_inputs,
+            diff_inputs,
+            outputs,
+            positions,
+            eps=eps,
+            atol=atol,
+            rtol=rtol,
+            nondet_tol=nondet_tol,
+            check_grad_dtypes=check_grad_dtypes,
+        )
+        _check_backward_mul_by_grad_output(outputs, diff_inputs)
+        if check_undefined_grad:
+            _check_undefined_grad(outputs, diff_inputs)
+
+
+def gradgradcheck(
+    func: Callable[..., Any],
+    inputs: Any,
+    grad_outputs: Any = None,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    gen_non_contig_grad_outputs: bool = False,
+    raise_exception: bool = True,
+    nondet_tol: float = 0.0,
+    check_undefined_grad: bool = True,
+    check_grad_dtypes: bool = False,
+    check_batched_grad: bool = False,
+    check_fwd_over_rev: bool = False,
+    check_rev_over_rev: bool = True,
+    fast_mode: bool = False,
+    masked: bool = False,
+) -> bool:
+    """Check the second derivatives of ``func``: :func:`gradcheck` of its vector-Jacobian product.
+
+    The checked function maps ``(*inputs, *grad_outputs)`` to ``grad(func(*inputs), inputs, grad_outputs,
+    create_graph=True)``; ``grad_outputs`` are random in ``[-1, 1)`` (requiring grad) when not given.
+
+    Args:
+        func: a function of tensors returning a tensor or a tuple of tensors.
+        inputs: a tensor or a tuple of arguments.
+        grad_outputs: one gradient per differentiable output, or None for random ones.
+        eps: the finite-difference step.
+        atol: absolute tolerance.
+        rtol: relative tolerance.
+        gen_non_contig_grad_outputs: make the random grad_outputs non-contiguous.
+        raise_exception: raise :class:`GradcheckError` on failure (else return False).
+        nondet_tol: how far two backward passes may differ.
+        check_undefined_grad: see :func:`gradcheck`.
+        check_grad_dtypes: see :func:`gradcheck`.
+        check_batched_grad: not supported (raises NotImplementedError when True).
+        check_fwd_over_rev: not supported (raises NotImplementedError when True).
+        check_rev_over_rev: check reverse-over-reverse (the only mode checked).
+        fast_mode: see :func:`gradcheck`.
+        masked: accepted for compatibility.
+
+    Returns:
+        True when every check passes.
+
+    Example:
+        >>> import tocha
+        >>> x = tocha.tensor([0.5, -1.5], dtype=tocha.float64, requires_grad=True)
+        >>> tocha.autograd.gradgradcheck(lambda t: t.exp() * t, (x,))
+        True
+    """
+    if check_fwd_over_rev:
+        raise NotImplementedError("gradgradcheck(): check_fwd_over_rev=True is not supported by tocha yet")
+    if not check_rev_over_rev:
+        return True
+    tupled_inputs = _as_tuple(inputs)
+    if grad_outputs is None:
+        with tocha.enable_grad():
+            outputs = _differentiable_outputs(func(*tupled_inputs))
+        tupled_grad_outputs = tuple(
+            tocha.testing.make_tensor(
+                tuple(o.shape),
+                dtype=o.dtype,
+                device=o.device,
+                low=-1,
+                high=1,
+                requires_grad=True,
+                noncontiguous=gen_non_contig_grad_outputs,
+            )
+            for o in outputs
+        )
+    else:
+        tupled_grad_outputs = _as_tuple(grad_outputs)
+    num_outputs = len(tupled_grad_outputs)
+    n_inputs = len(tupled_inputs)
+
+    def new_func(*args: Any) -> tuple[Any, ...]:
+        input_args = args[:n_inputs]
+        outs = _differentiable_outputs(func(*input_args))
+        diff_input_args = list(_iter_tensors(input_args, True))
+        grad_outs = args[n_inputs : n_inputs + num_outputs]
+        grad_inputs = _grad(outs, diff_input_args, grad_outs, create_graph=True, allow_unused=True)
+        return tuple(g for g in grad_inputs if g is not None)
+
+    return gradcheck(
+        new_func,
+        tupled_inputs + tupled_grad_outputs,
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        raise_exception=raise_exception,
+        nondet_tol=nondet_tol,
+        check_undefined_grad=check_undefined_grad,
+        check_grad_dtypes=check_grad_dtypes,
+        check_batched_grad=check_batched_grad,
+        fast_mode=fast_mode,
+        masked=masked,
+    )
+
+
+gradcheck.GradcheckError = GradcheckError  # type: ignore[attr-defined]

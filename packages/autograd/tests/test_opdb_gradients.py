@@ -1,0 +1,152 @@
+"""Every differentiable op of the op database through gradcheck and gradgradcheck, with the real engine.
+
+For each op with a vjp and each of float64 / complex128 it accepts, every sample runs with its floating
+and complex tensors as the inputs that require grad (non-contiguous samples keep their layout). Skips
+and loosened tolerances are data, each with its reason; the op database's own skips (``vjp`` kind or
+sample-wide) apply too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import tocha
+import tocha.autograd
+from tocha.autograd import gradcheck, gradgradcheck
+from tocha.library import is_tensor_like
+from tocha.testing import OpInfo, SampleInput, op_db
+
+# op name -> why its second derivative is not checked.
+GRADGRAD_SKIPS: dict[str, str] = {
+    "digamma": "digamma's vjp multiplies by _trigamma (polygamma(1, x)), which has no vjp yet, so the second "
+    "derivative is silently zero",
+}
+
+# (op name, sample name, dtype name) -> (atol, reason) for the gradgradcheck of that sample.
+GRADGRAD_ATOL: dict[tuple[str, str, str], tuple[float, str]] = {
+    ("prod", "full", "float64"): (
+        1e-3,
+        "the Hessian of a product of 12 values in [-9, 9) has entries up to ~1e6: the central differences "
+        "carry ~1e-5 of rounding noise where the exact value is 0",
+    ),
+    ("prod", "full", "complex128"): (
+        10.0,
+        "the Hessian of a product of 12 complex values of modulus up to ~12 has entries up to ~2e9: the central "
+        "differences carry ~1 of rounding noise where the exact value is 0 (a relative error of 1e-9)",
+    ),
+}
+
+# Samples per op and dtype, to keep this file fast; the families put their main cases first.
+MAX_SAMPLES = 8
+
+DTYPES = (tocha.float64, tocha.complex128)
+
+
+def _differentiable(t: Any) -> bool:
+    return is_tensor_like(t) and bool(t.dtype.is_floating_point or t.dtype.is_complex)
+
+
+def _cases() -> list[Any]:
+    cases = []
+    for info in op_db():
+        if info.record.vjp is None:
+            continue
+        for d in DTYPES:
+            if d in info.dtypes:
+                cases.append(pytest.param(info, d, id=f"{info.name}-{d.name}"))
+    return cases
+
+
+CASES = _cases()
+
+
+def _leaf_like(t: Any) -> Any:
+    """A float leaf requiring grad with ``t``'s values and, when ``t`` is non-contiguous, a gapped layout."""
+    if t.is_contiguous() or t.dim() == 0:
+        return t.detach().clone().requires_grad_()
+    shape = tuple(t.shape)
+    buffer = tocha.zeros(*shape[:-1], 2 * shape[-1], dtype=t.dtype)
+    view = buffer[..., ::2]
+    view.copy_(t.detach())
+    return view.detach().requires_grad_()
+
+
+def _as_function(info: OpInfo, sample: SampleInput) -> tuple[Any, tuple[Any, ...]]:
+    """``fn(*leaves)`` running the op on ``sample`` with its differentiable tensors replaced, and the leaves."""
+    originals = [t for t in sample.tensors() if _differentiable(t)]
+    leaves = tuple(_leaf_like(t) for t in originals)
+
+    def fn(*ts: Any) -> Any:
+        by_id = {id(a): b for a, b in zip(originals, ts, strict=True)}
+
+        def sub(x: Any) -> Any:
+            if is_tensor_like(x):
+                return by_id.get(id(x), x)
+            if isinstance(x, list):
+                return [sub(v) for v in x]
+            if isinstance(x, tuple):
+                return tuple(sub(v) for v in x)
+            return x
+
+        replaced = SampleInput(
+            sub(sample.input),
+            sub(sample.args),
+            {k: sub(v) for k, v in sample.kwargs.items()},
+            name=sample.name,
+            params=sample.params,
+        )
+        return info.run(replaced)
+
+    return fn, leaves
+
+
+def _samples(info: OpInfo, d: Any) -> list[SampleInput]:
+    chosen = []
+    for sample in info.sample_inputs("cpu", d):
+        if info.skip_reason("vjp", d, sample.name) is None and any(_differentiable(t) for t in sample.tensors()):
+            chosen.append(sample)
+    return chosen[:MAX_SAMPLES]
+
+
+def test_the_database_has_differentiable_ops() -> None:
+    names = {param.values[0].name for param in CASES}
+    assert {"add", "mul", "sum", "matmul", "cat", "prod", "norm"} <= names
+    assert any(param.values[1] is tocha.complex128 for param in CASES)
+
+
+@pytest.mark.parametrize(("info", "d"), CASES)
+def test_gradcheck(info: OpInfo, d: Any) -> None:
+    samples = _samples(info, d)
+    if not samples:
+        pytest.skip(f"{info.name} has no {d.name} sample with a differentiable tensor")
+    for sample in samples:
+        fn, leaves = _as_function(info, sample)
+        try:
+            assert gradcheck(fn, leaves)
+        except tocha.autograd.gradcheck.GradcheckError as error:
+            raise AssertionError(f"gradcheck of {info.name} ({d.name}) on {sample!r}:\n{error}") from None
+
+
+@pytest.mark.parametrize(("info", "d"), CASES)
+def test_gradgradcheck(info: OpInfo, d: Any) -> None:
+    if info.name in GRADGRAD_SKIPS:
+        pytest.skip(GRADGRAD_SKIPS[info.name])
+    samples = _samples(info, d)
+    if not samples:
+        pytest.skip(f"{info.name} has no {d.name} sample with a differentiable tensor")
+    tocha.manual_seed(0)
+    for sample in samples:
+        fn, leaves = _as_function(info, sample)
+        atol = GRADGRAD_ATOL.get((info.name, sample.name, d.name), (1e-5, ""))[0]
+        try:
+            assert gradgradcheck(fn, leaves, atol=atol)
+        except tocha.autograd.gradcheck.GradcheckError as error:
+            raise AssertionError(f"gradgradcheck of {info.name} ({d.name}) on {sample!r}:\n{error}") from None
+
+
+def test_skip_lists_name_real_ops() -> None:
+    names = {param.values[0].name for param in CASES}
+    assert set(GRADGRAD_SKIPS) <= names
+    assert {name for name, _, _ in GRADGRAD_ATOL} <= names
