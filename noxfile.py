@@ -153,6 +153,8 @@ def integration(session: nox.Session) -> None:
     """Cross-package tests in tests-integration/ (some build their own fresh venvs with uv)."""
     _install_editable(session, [f for f in PACKAGES if f != "tocha"], PYTEST, "uv")
     session.run("pytest", "tests-integration", *session.posargs)
+    # tensor-core's tests that need tocha-autograd (requires_grad=True) skip in tensor-core's own venv; run them here.
+    session.run("pytest", "packages/tensor-core/tests", "-m", "autograd", *session.posargs)
 
 
 @nox.session

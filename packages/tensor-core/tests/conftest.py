@@ -23,3 +23,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("gpu"):
             item.add_marker(skip)
+
+
+def _autograd_installed() -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("tocha.autograd") is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("autograd") and not _autograd_installed():
+        pytest.skip("needs tocha-autograd (nox -s integration runs these tests with it installed)")

@@ -130,6 +130,7 @@ def test_to_copy_semantics():
     assert t[0].item() == 5.0
 
 
+@pytest.mark.autograd
 def test_to_keeps_grad_flag_semantics():
     t = tocha.ones(2, requires_grad=True)
     assert t.to(tocha.float32) is t

@@ -99,6 +99,7 @@ def test_dlpack_from_numpy_and_tocha():
         assert tocha.from_dlpack(np.from_dlpack(s)).dtype is dtype
 
 
+@pytest.mark.autograd
 def test_dlpack_legacy_capsule_and_errors():
     a = np.arange(3.0)
     t = tocha.from_dlpack(a.__dlpack__())

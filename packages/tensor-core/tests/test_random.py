@@ -152,6 +152,7 @@ def test_complex_rand_and_randn() -> None:
     assert_moments(z.imag, 0.0, np.sqrt(0.5))
 
 
+@pytest.mark.autograd
 def test_shapes_and_defaults() -> None:
     assert tocha.rand(2, 3).shape == (2, 3)
     assert tocha.rand((2, 3)).shape == (2, 3)

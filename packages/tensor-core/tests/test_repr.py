@@ -111,6 +111,7 @@ def test_print_options_match_torch(options):
         torch.set_printoptions(profile="default")
 
 
+@pytest.mark.autograd
 def test_suffixes_match_torch():
     torch = pytest.importorskip("torch")
     cases = [
@@ -132,6 +133,7 @@ def test_suffixes_match_torch():
         assert repr(ours) == _torch_repr(expected)
 
 
+@pytest.mark.autograd
 def test_repr_examples_without_torch():
     assert repr(tocha.tensor([1.0, 2.0])) == "tensor([1., 2.])"
     assert repr(tocha.tensor(3.5)) == "tensor(3.5000)"

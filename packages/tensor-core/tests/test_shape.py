@@ -854,6 +854,7 @@ def test_op_records_declare_views() -> None:
         assert ops[name].test is not None
 
 
+@pytest.mark.autograd
 def test_inplace_layout_methods_change_self_and_bump_the_version() -> None:
     x = tocha.arange(6).reshape(2, 3)
     version = x._version_counter

@@ -83,6 +83,7 @@ def test_stride_and_offset_vs_torch():
         ), index
 
 
+@pytest.mark.autograd
 def test_item_tolist_numpy():
     assert tocha.tensor([2.5]).item() == 2.5
     assert isinstance(tocha.tensor(3).item(), int)
@@ -104,6 +105,7 @@ def test_item_tolist_numpy():
     assert tocha.ones(1, requires_grad=True).numpy(force=True).tolist() == [1.0]
 
 
+@pytest.mark.autograd
 def test_clone_detach():
     t = tocha.tensor([1.0, 2.0])
     c = t.clone()
@@ -164,6 +166,7 @@ def test_format():
         format(tocha.ones(2), ">40")
 
 
+@pytest.mark.autograd
 def test_requires_grad_rules():
     t = tocha.ones(2)
     assert not t.requires_grad
@@ -193,6 +196,7 @@ def test_requires_grad_messages_vs_torch():
     assert str(ours.value).startswith(str(theirs.value))
 
 
+@pytest.mark.autograd
 def test_grad_assignment_checks():
     t = tocha.ones(2, requires_grad=True)
     t.grad = tocha.zeros(2)
@@ -260,6 +264,7 @@ def test_pickle_round_trip(dtype):
     assert t.tolist()[0][0] == (True if dtype is tocha.bool else 1)
 
 
+@pytest.mark.autograd
 def test_pickle_keeps_requires_grad_and_non_contiguous():
     t = tocha.ones(2, 3, requires_grad=True)
     r = pickle.loads(pickle.dumps(t))
@@ -315,3 +320,17 @@ def test_size_and_stride_dims_share_normalize_dim() -> None:
         x.size(2)
     with pytest.raises(TypeError, match=r"stride\(\): argument 'dim' must be int, not float"):
         x.stride(1.0)
+
+
+def test_requires_grad_without_autograd_says_to_install_it() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("tocha.autograd") is not None:
+        pytest.skip("tocha-autograd is installed here; this checks tensor-core alone")
+    with pytest.raises(RuntimeError, match="need the tocha-autograd package: pip install tocha-autograd"):
+        tocha.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="need the tocha-autograd package"):
+        tocha.ones(2).requires_grad_()
+    with pytest.raises(RuntimeError, match="need the tocha-autograd package"):
+        tocha.ones(1).backward()
+    assert tocha.ones(2).requires_grad_(False).requires_grad is False

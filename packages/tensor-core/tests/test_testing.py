@@ -254,6 +254,7 @@ def test_make_tensor_complex_and_bool():
     assert tuple(b.shape) == (4,)
 
 
+@pytest.mark.autograd
 def test_make_tensor_options():
     x = make_tensor(2, 3, dtype=tocha.float32, device="cpu", noncontiguous=True)
     assert not x.is_contiguous()

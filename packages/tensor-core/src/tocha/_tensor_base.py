@@ -238,10 +238,13 @@ class TensorBase:
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place and return this tensor.
 
+        Requiring grad needs the tocha-autograd package (it records the ops); without it this raises
+        a RuntimeError that says to install it.
+
         Example:
             >>> import tocha
-            >>> tocha.zeros(2).requires_grad_().requires_grad
-            True
+            >>> tocha.zeros(2).requires_grad_(False).requires_grad
+            False
         """
         if requires_grad and not (self._dtype.is_floating_point or self._dtype.is_complex):
             raise RuntimeError(
@@ -260,7 +263,7 @@ class TensorBase:
                     "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed."
                 )
         if requires_grad:
-            load_autograd()
+            load_autograd(required=True)
         self._requires_grad = bool(requires_grad)
         return self  # type: ignore[return-value]
 
@@ -598,8 +601,8 @@ def load_autograd(*, required: bool = False) -> Any:
     except ImportError:
         if required:
             raise RuntimeError(
-                "gradients (backward(), hooks, retain_grad()) need the tocha-autograd package: "
-                "pip install tocha-autograd (or the full stack: pip install tocha)"
+                "gradients (requires_grad=True, backward(), hooks, retain_grad()) need the tocha-autograd "
+                "package: pip install tocha-autograd (or the full stack: pip install tocha)"
             ) from None
         return None
     if not hasattr(module, "backward"):

@@ -849,7 +849,7 @@ class CreationMethods:
 
         Example:
             >>> import tocha
-            >>> tocha.ones(2, requires_grad=True).detach().requires_grad
+            >>> tocha.ones(2).detach().requires_grad
             False
         """
         return wrap(self._data, self._device, self._base if self._base is not None else self)
