@@ -183,6 +183,6 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """A short tour of what tocha-tensor-core does today (examples/tour.py)."""
-    session.install("packages/tensor-core")
+    """A short tour of what tocha does today (examples/tour.py): tensor-core and autograd."""
+    session.install("packages/tensor-core", "packages/autograd")
     session.run("python", "examples/tour.py")

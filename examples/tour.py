@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 import tocha
+import tocha.autograd
 from tocha.library import DispatchLayer, OpCall
 
 
@@ -103,6 +104,17 @@ def random_numbers() -> None:
     print("randint(0, 10, (5,))", tocha.randint(0, 10, (5,)).tolist())
 
 
+def gradients() -> None:
+    section("autograd: gradients and gradients of gradients")
+    x = tocha.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    loss = (x * x).sum()
+    loss.backward()
+    print("d/dx sum(x*x)     ", x.grad.tolist() if x.grad is not None else None)
+    (g,) = tocha.autograd.grad((x**3).sum(), x, create_graph=True)
+    (h,) = tocha.autograd.grad(g.sum(), x)
+    print("d/dx sum(x**3)    ", g.tolist(), " second derivative", h.tolist())
+
+
 def main() -> None:
     print(f"tocha {tocha.__version__} on NumPy {np.__version__}")
     creation()
@@ -111,6 +123,7 @@ def main() -> None:
     indexing()
     reductions_and_matmul()
     random_numbers()
+    gradients()
     dispatch_layer()
 
 

@@ -19,10 +19,7 @@ from tocha.library import is_tensor_like
 from tocha.testing import OpInfo, SampleInput, op_db
 
 # op name -> why its second derivative is not checked.
-GRADGRAD_SKIPS: dict[str, str] = {
-    "digamma": "digamma's vjp multiplies by _trigamma (polygamma(1, x)), which has no vjp yet, so the second "
-    "derivative is silently zero",
-}
+GRADGRAD_SKIPS: dict[str, str] = {}
 
 # (op name, sample name, dtype name) -> (atol, reason) for the gradgradcheck of that sample.
 GRADGRAD_ATOL: dict[tuple[str, str, str], tuple[float, str]] = {

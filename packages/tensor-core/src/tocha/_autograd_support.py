@@ -21,6 +21,7 @@ __all__ = [
     "autograd_meta",
     "set_autograd_meta",
     "is_tensor_like",
+    "autograd_state",
 ]
 
 
@@ -107,3 +108,30 @@ def is_tensor_like(x: object) -> bool:
         (True, False)
     """
     return isinstance(x, TensorBase)
+
+
+def autograd_state(t: Tensor) -> tuple[Any, Any, bool, Any, Tensor | None, Any, int, bool]:
+    """Everything a gradient layer reads from an op input, in one call (it runs once per recorded input).
+
+    Returns ``(shape, dtype, requires_grad, grad_fn, view_base, autograd_meta, version, is_inference)``:
+    ``shape`` is the array's shape tuple, ``version`` is :func:`tensor_version`, ``view_base`` is
+    :func:`view_base` and ``autograd_meta`` is :func:`autograd_meta`.
+
+    Example:
+        >>> import tocha
+        >>> shape, dtype, requires_grad, grad_fn, base, meta, version, inference = tocha.library.autograd_state(
+        ...     tocha.ones(2, requires_grad=True))
+        >>> shape, dtype, requires_grad, grad_fn, base, meta, version, inference
+        ((2,), tocha.float32, True, None, None, None, 0, False)
+    """
+    base = t._base
+    return (
+        t._data.shape,
+        t._dtype,
+        t._requires_grad,
+        t._grad_fn,
+        base,
+        t._autograd_meta,
+        t._version if base is None else base._version,
+        t._inference,
+    )

@@ -388,15 +388,39 @@ def _wrap_result(op: OpRecord, dev: device, result: Any, inputs: tuple[Any, ...]
 def run_kernel(call: OpCall) -> Any:
     """Run ``call`` on its backend, bypassing every layer (the innermost stage)."""
     op = call.op
-    xp = call.device._xp or xp_of(call.device)
-    arrays = [_unwrap(x) for x in call.inputs]
+    dev = call.device
+    xp = dev._xp or xp_of(dev)
+    inputs = call.inputs
+    if call.out is None and op.num_outputs == 1 and not op.view and 0 < len(inputs) <= 2:
+        # The gradient layer's common call (one or two operands, one plain result): the same steps as the
+        # general path below, without the list, the star-args and _wrap_result.
+        params = call.params
+        x = inputs[0]
+        a = x._data if isinstance(x, TensorBase) else _unwrap(x)
+        if len(inputs) == 2:
+            y = inputs[1]
+            b = y._data if isinstance(y, TensorBase) else _unwrap(y)
+            if op.fp_errors and xp is np:
+                run = _state.quiet_run  # quiet_call, inlined as in call()
+                result = run(op.forward, xp, a, b, *params) if params else run(op.forward, xp, a, b)
+            else:
+                result = op.forward(xp, a, b, *params) if params else op.forward(xp, a, b)
+        elif op.fp_errors and xp is np:
+            run = _state.quiet_run  # quiet_call, inlined as in call()
+            result = run(op.forward, xp, a, *params) if params else run(op.forward, xp, a)
+        else:
+            result = op.forward(xp, a, *params) if params else op.forward(xp, a)
+        if result.__class__ is not _ndarray and isinstance(result, np.generic):
+            result = np.asarray(result)  # NumPy ufuncs return scalars for 0-dim operands
+        return wrap(result, dev)
+    arrays = [_unwrap(x) for x in inputs]
     if call.out is not None:
         return _write_inplace(op, xp, call.out, arrays, call.params)
     if op.fp_errors and xp is np:
         result = quiet_call(op.forward, xp, *arrays, *call.params)
     else:
         result = op.forward(xp, *arrays, *call.params)
-    return _wrap_result(op, call.device, result, call.inputs)
+    return _wrap_result(op, dev, result, inputs)
 
 
 def _write_inplace(op: OpRecord, xp: Any, out: TensorBase, arrays: list[Any], params: tuple[Any, ...]) -> Any:

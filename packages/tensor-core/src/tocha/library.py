@@ -17,6 +17,7 @@ Example:
 import contextlib as _contextlib
 
 from ._autograd_support import autograd_meta as autograd_meta
+from ._autograd_support import autograd_state as autograd_state
 from ._autograd_support import is_tensor_like as is_tensor_like
 from ._autograd_support import set_autograd_meta as set_autograd_meta
 from ._autograd_support import set_history as set_history
@@ -47,6 +48,7 @@ from ._tensor_base import wrap as wrap_array
 __all__ = [
     "autograd_meta",
     "is_tensor_like",
+    "autograd_state",
     "set_autograd_meta",
     "set_history",
     "tensor_array",

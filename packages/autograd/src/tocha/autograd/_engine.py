@@ -128,6 +128,7 @@ def run_backward(
     heapq.heapify(ready)
     skip_leaves = not accumulate
     anomaly = _anomaly.is_enabled()
+    deps_get = deps.get
     with tocha.set_grad_enabled(create_graph):
         # ``node`` is the next node to run. When a node makes exactly one node ready and none was waiting
         # (a chain), that one runs next, its gradients handed over directly instead of through the heap and
@@ -161,7 +162,7 @@ def run_backward(
             for (child, nr), g in zip(node.next_functions, in_grads, strict=False):
                 if child is None:
                     continue
-                count = deps.get(child)
+                count = deps_get(child)
                 if count is None:
                     continue
                 if count != 1:  # more gradients to come: sum into the buffer
@@ -170,11 +171,14 @@ def run_backward(
                         _add_to(buffers, child, nr, g)
                     continue
                 deps[child] = 0  # the last gradient: the child is ready
-                buf = buffers.pop(child, None)
+                buf = buffers.pop(child, None) if buffers else None
                 if g is not None:
                     if buf is None:
-                        buf = [None] * child.num_outputs
-                        buf[nr] = g
+                        if nr == 0 and child.num_outputs == 1:
+                            buf = [g]
+                        else:
+                            buf = [None] * child.num_outputs
+                            buf[nr] = g
                     else:
                         previous = buf[nr]
                         buf[nr] = g if previous is None else previous + g

@@ -253,6 +253,8 @@ class OpNode(Node):
         shapes: tuple[Any, ...],
         dtypes: tuple[Any, ...],
         needs: tuple[bool, ...],
+        saved_inputs: tuple[Any, ...] = (),
+        saved_versions: tuple[int | None, ...] | None = (),
     ) -> None:
         # Node.__init__, inlined: one frame less per recorded op.
         self.next_functions = next_functions
@@ -270,8 +272,8 @@ class OpNode(Node):
         self._shapes = shapes
         self._dtypes = dtypes
         self._needs = needs
-        self._saved_inputs: tuple[Any, ...] = ()
-        self._saved_versions: tuple[int | None, ...] | None = ()
+        self._saved_inputs: tuple[Any, ...] = saved_inputs
+        self._saved_versions: tuple[int | None, ...] | None = saved_versions
         self._saved_result: Any = None
         self._result_version = -1
         self._released = False
@@ -295,9 +297,9 @@ class OpNode(Node):
         if versions is None:
             inputs = tuple([_unpack_saved(s, self) for s in inputs])
         elif inputs:
-            for x, v in zip(inputs, versions, strict=True):
-                if v is not None and tensor_version(x) != v:
-                    raise _modified_error(x, self, v)
+            for i, v in enumerate(versions):  # not zip(inputs, versions): this runs once per node in every backward
+                if v is not None and tensor_version(inputs[i]) != v:
+                    raise _modified_error(inputs[i], self, v)
         result = self._saved_result
         if result is not None:
             if self._result_version < 0:

@@ -12,8 +12,9 @@ that is also the in-place target is cloned before the kernel overwrites it.
 :func:`record` runs once per recorded op, so it is written for speed: what can
 be known from the op alone is computed once per op (:class:`_OpFacts`), the
 common call (tensor and scalar inputs, one output, no saved-tensor hooks)
-takes one loop over the inputs, and list inputs, several outputs or hooks go
-the general way (:func:`_record_general`).
+reads each tensor input once (``tocha.library.autograd_state``) in one loop
+over the inputs, unrolled for one or two inputs (nearly every op), and list
+inputs, several outputs or hooks go the general way (:func:`_record_general`).
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from tocha.library import (
     OpCall,
     OpRecord,
     autograd_meta,
+    autograd_state,
     is_tensor_like,
     set_history,
-    tensor_array,
     tensor_version,
     view_base,
 )
@@ -47,13 +48,16 @@ _anomaly_state = _anomaly._state
 class _OpFacts:
     """What :func:`record` needs to know about an op, computed once per op."""
 
-    __slots__ = ("allowed", "node_class", "num_outputs", "op", "saves", "saves_result", "view", "vjp")
+    __slots__ = ("allowed", "node_class", "num_outputs", "op", "saves", "saves0", "saves1", "saves_result", "view",
+                 "vjp")  # fmt: skip
 
     def __init__(self, op: OpRecord) -> None:
         self.op = op
         self.vjp = op.vjp
         self.allowed = None if op.differentiable_inputs is None else frozenset(op.differentiable_inputs)
-        self.saves = tuple(sorted(set(op.saves_inputs)))
+        self.saves = frozenset(op.saves_inputs)
+        self.saves0 = 0 in self.saves
+        self.saves1 = 1 in self.saves
         self.saves_result = bool(op.saves_result)
         self.num_outputs = op.num_outputs
         self.view = bool(op.view)
@@ -83,67 +87,125 @@ def record(call: OpCall, run_kernel: Callable[[OpCall], Any]) -> Any:
         return _record_general(call, run_kernel, facts)
     inputs = call.inputs
     allowed = facts.allowed
-    edges: list[tuple[Node | None, int]] = []
-    needs: list[bool] = []
-    shapes: list[Any] = []
-    dtypes: list[Any] = []
-    wanted = False
-    for i, x in enumerate(inputs):
-        if isinstance(x, Tensor):
-            shapes.append(tensor_array(x).shape)
-            dtypes.append(x.dtype)
-            if x.requires_grad and (allowed is None or i in allowed):
-                fn = x.grad_fn
-                if fn is None or view_base(x) is not None:
-                    edges.append(edge_of(x))
-                else:  # edge_of(x), inlined for the common case
-                    meta = autograd_meta(x)
-                    edges.append((fn, 0) if meta is None else (fn, meta.output_nr))
-                needs.append(True)
-                wanted = True
-            else:
-                edges.append(_NO_EDGE)
-                needs.append(False)
-        elif type(x) is list or type(x) is tuple:
+    saves = facts.saves
+    out = call.out
+    n = len(inputs)
+    saved: tuple[Any, ...] = ()
+    versions: tuple[int | None, ...] = ()
+    edges: tuple[tuple[Node | None, int], ...]
+    needs: tuple[bool, ...]
+    shapes: tuple[Any, ...]
+    dtypes: tuple[Any, ...]
+    e0: tuple[Node | None, int]
+    e1: tuple[Node | None, int]
+    if n == 1 or n == 2:
+        # One or two operands (nearly every recorded op): the loop below, unrolled.
+        x0 = inputs[0]
+        if isinstance(x0, Tensor):
+            s0, d0, rg, fn, base, meta, v0, inference0 = autograd_state(x0)
+            need0 = rg and (allowed is None or 0 in allowed)
+            if not need0:
+                e0 = _NO_EDGE
+            elif fn is None or base is not None:
+                e0 = edge_of(x0)
+            else:  # edge_of(x0), inlined for the common case
+                e0 = (fn, 0) if meta is None else (fn, meta.output_nr)
+        elif type(x0) is list or type(x0) is tuple:
             return _record_general(call, run_kernel, facts)
         else:
-            shapes.append(None)
-            dtypes.append(None)
-            edges.append(_NO_EDGE)
-            needs.append(False)
-    if not wanted:
-        return _run_untracked(call, run_kernel)
+            s0 = d0 = v0 = None
+            need0 = inference0 = False
+            e0 = _NO_EDGE
+        if n == 1:
+            if not need0:
+                return _run_untracked(call, run_kernel)
+            edges, needs, shapes, dtypes = (e0,), (True,), (s0,), (d0,)
+            if saves and out is None:
+                if facts.saves0:
+                    if inference0:
+                        raise RuntimeError(INFERENCE_SAVE_MESSAGE)
+                    saved, versions = (x0,), (v0,)
+                else:
+                    saved, versions = (None,), (None,)
+        else:
+            x1 = inputs[1]
+            if isinstance(x1, Tensor):
+                s1, d1, rg, fn, base, meta, v1, inference1 = autograd_state(x1)
+                need1 = rg and (allowed is None or 1 in allowed)
+                if not need1:
+                    e1 = _NO_EDGE
+                elif fn is None or base is not None:
+                    e1 = edge_of(x1)
+                else:
+                    e1 = (fn, 0) if meta is None else (fn, meta.output_nr)
+            elif type(x1) is list or type(x1) is tuple:
+                return _record_general(call, run_kernel, facts)
+            else:
+                s1 = d1 = v1 = None
+                need1 = inference1 = False
+                e1 = _NO_EDGE
+            if not (need0 or need1):
+                return _run_untracked(call, run_kernel)
+            edges, needs, shapes, dtypes = (e0, e1), (need0, need1), (s0, s1), (d0, d1)
+            if saves and out is None:
+                save0 = facts.saves0
+                save1 = facts.saves1
+                if (save0 and inference0) or (save1 and inference1):
+                    raise RuntimeError(INFERENCE_SAVE_MESSAGE)
+                saved = (x0 if save0 else None, x1 if save1 else None)
+                versions = (v0 if save0 else None, v1 if save1 else None)
+    else:
+        edge_list: list[tuple[Node | None, int]] = []
+        need_list: list[bool] = []
+        shape_list: list[Any] = []
+        dtype_list: list[Any] = []
+        versions_list: list[int | None] = [None] * n
+        wanted = False
+        saves_inference = False
+        for i, x in enumerate(inputs):
+            if isinstance(x, Tensor):
+                shape, dtype, requires_grad, fn, base, meta, version, inference = autograd_state(x)
+                shape_list.append(shape)
+                dtype_list.append(dtype)
+                if i in saves:
+                    versions_list[i] = version
+                    saves_inference = saves_inference or inference
+                if requires_grad and (allowed is None or i in allowed):
+                    if fn is None or base is not None:
+                        edge_list.append(edge_of(x))
+                    else:  # edge_of(x), inlined for the common case
+                        edge_list.append((fn, 0) if meta is None else (fn, meta.output_nr))
+                    need_list.append(True)
+                    wanted = True
+                else:
+                    edge_list.append(_NO_EDGE)
+                    need_list.append(False)
+            elif type(x) is list or type(x) is tuple:
+                return _record_general(call, run_kernel, facts)
+            else:
+                shape_list.append(None)
+                dtype_list.append(None)
+                edge_list.append(_NO_EDGE)
+                need_list.append(False)
+        if not wanted:
+            return _run_untracked(call, run_kernel)
+        edges, needs, shapes, dtypes = tuple(edge_list), tuple(need_list), tuple(shape_list), tuple(dtype_list)
+        if saves and out is None:
+            if saves_inference:
+                raise RuntimeError(INFERENCE_SAVE_MESSAGE)
+            saved = tuple([x if k in saves else None for k, x in enumerate(inputs)])
+            versions = tuple(versions_list)
 
-    out = call.out
     if out is not None:
         _check_inplace_target(out)
         if view_base(out) is not None:
             return rebase_view(call, run_kernel, record)
-    saves = facts.saves
-    saved: tuple[Any, ...] = ()
-    versions: tuple[int | None, ...] = ()
-    if saves:
-        n = len(inputs)
-        saved_list: list[Any] = [None] * n
-        version_list: list[int | None] = [None] * n
-        for k in saves:
-            if k < n:
-                x = inputs[k]
-                if isinstance(x, Tensor):
-                    if x.is_inference():
-                        raise RuntimeError(INFERENCE_SAVE_MESSAGE)
-                    if x is out:
-                        x = x.detach().clone()  # the kernel is about to overwrite it
-                    version_list[k] = tensor_version(x)
-                saved_list[k] = x
-        saved = tuple(saved_list)
-        versions = tuple(version_list)
+        if saves:
+            saved, versions = _save_for_inplace(saves, inputs, out)
 
     result = run_kernel(call)
 
-    node = facts.node_class(op, tuple(edges), None, call.params, tuple(shapes), tuple(dtypes), tuple(needs))
-    node._saved_inputs = saved
-    node._saved_versions = versions
+    node = facts.node_class(op, edges, None, call.params, shapes, dtypes, needs, saved, versions)
     if _anomaly_state.enabled:
         node._anomaly_trace = _anomaly.forward_trace()
     d = result.dtype
@@ -162,6 +224,26 @@ def record(call: OpCall, run_kernel: Callable[[OpCall], Any]) -> Any:
         node._saved_result = result
         node._result_version = tensor_version(result)
     return result
+
+
+def _save_for_inplace(
+    saves: frozenset[int], inputs: tuple[Any, ...], out: Any
+) -> tuple[tuple[Any, ...], tuple[int | None, ...]]:
+    """The saved inputs and their versions of an in-place call (an input that is the target is cloned)."""
+    n = len(inputs)
+    saved_list: list[Any] = [None] * n
+    version_list: list[int | None] = [None] * n
+    for k in saves:
+        if k < n:
+            x = inputs[k]
+            if isinstance(x, Tensor):
+                if x.is_inference():
+                    raise RuntimeError(INFERENCE_SAVE_MESSAGE)
+                if x is out:
+                    x = x.detach().clone()  # the kernel is about to overwrite it
+                version_list[k] = tensor_version(x)
+            saved_list[k] = x
+    return tuple(saved_list), tuple(version_list)
 
 
 def _record_general(call: OpCall, run_kernel: Callable[[OpCall], Any], facts: _OpFacts) -> Any:
@@ -263,7 +345,7 @@ INFERENCE_SAVE_MESSAGE = (
 )
 
 
-def _save_inputs(indices: tuple[int, ...], inputs: tuple[Any, ...], out: Any, hooks: Any) -> tuple[Any, ...]:
+def _save_inputs(indices: frozenset[int], inputs: tuple[Any, ...], out: Any, hooks: Any) -> tuple[Any, ...]:
     if not indices:
         return ()
     saved: list[Any] = []

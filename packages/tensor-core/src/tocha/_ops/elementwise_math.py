@@ -50,7 +50,7 @@ __all__ = [
     "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
     "sin", "cos", "tan", "asin", "acos", "atan", "arcsin", "arccos", "arctan",
     "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh",
-    "sigmoid", "logit", "erf", "erfc", "erfinv", "lgamma", "digamma",
+    "sigmoid", "logit", "erf", "erfc", "erfinv", "lgamma", "digamma", "polygamma",
     "floor", "ceil", "round", "trunc", "fix", "frac", "sign", "sgn",
     "angle", "conj", "real", "imag",
     "atan2", "arctan2", "hypot", "logaddexp", "logaddexp2", "xlogy",
@@ -1046,16 +1046,8 @@ def _digamma_forward(xp: Any, a: Any) -> Any:
     return _special.digamma(xp, a)
 
 
-def _trigamma_forward(xp: Any, a: Any) -> Any:
-    return _special.trigamma(xp, a)
-
-
-# ψ', only as digamma's derivative (PyTorch's polygamma(1, x)); not differentiable itself yet.
-TRIGAMMA = register_op(OpRecord(name="_trigamma", forward=_trigamma_forward, fp_errors=True, dtypes=FLOATING))
-
-
 def _digamma_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
-    return (grad * call(TRIGAMMA, ctx.inputs[0]._device, (ctx.inputs[0],), ()),)
+    return (grad * call(POLYGAMMA, ctx.inputs[0]._device, (ctx.inputs[0],), (1,)),)
 
 
 DIGAMMA = register_op(
@@ -1082,6 +1074,83 @@ def digamma(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         tensor([-0.5772,  0.4228])
     """
     return unary(DIGAMMA, input, out, floating=True)
+
+
+def _polygamma_forward(xp: Any, a: Any, n: int) -> Any:
+    return _special.polygamma(xp, a, n)
+
+
+def _polygamma_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
+    (n,) = ctx.params
+    return (grad * call(POLYGAMMA, ctx.inputs[0]._device, (ctx.inputs[0],), (n + 1,)),)
+
+
+def _np_polygamma(n: int, a: Any) -> Any:
+    return _special.polygamma(np, np.asarray(a), n)
+
+
+def _polygamma_samples(device: Any, d: dtype) -> list[Any]:
+    """``polygamma(n, x)`` for n = 0..3 away from the poles, on 0-dim, empty and non-contiguous inputs."""
+    from ..testing import SampleInput, make_tensor
+
+    def make(*shape: int, low: float = 0.5, high: float = 5.0, noncontiguous: bool = False) -> Any:
+        return make_tensor(*shape, dtype=d, device=device, low=low, high=high, noncontiguous=noncontiguous)
+
+    samples = [SampleInput(n, args=(make(3, 4),), name=f"n={n}") for n in range(4)]
+    samples += [
+        SampleInput(2, args=(make(5, low=-2.8, high=-2.2),), name="negative"),
+        SampleInput(3, args=(make(),), name="0-dim"),
+        SampleInput(1, args=(make(0, 3),), name="empty"),
+        SampleInput(2, args=(make(3, 4, noncontiguous=True),), name="noncontiguous"),
+    ]
+    return samples
+
+
+POLYGAMMA = register_op(
+    OpRecord(
+        name="polygamma",
+        forward=_polygamma_forward,
+        fp_errors=True,
+        vjp=_polygamma_vjp,
+        saves_inputs=(0,),
+        dtypes=FLOATING,
+        test=OpTest(samples=_polygamma_samples, reference=_np_polygamma, torch_name="polygamma"),
+    )
+)
+
+
+def _check_polygamma_order(n: Any) -> int:
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TypeError(f"polygamma(): argument 'n' (position 1) must be int, not {type(n).__name__}")
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    return n
+
+
+def polygamma(n: int, input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The n-th derivative of the digamma function, ψ⁽ⁿ⁾(x); ``polygamma(0, x)`` is ``digamma(x)``.
+
+    Integer and bool inputs give the default float dtype. At the poles 0, -1, -2... the result is
+    ``(-1)ⁿ⁺¹ inf`` for ``n >= 1``.
+
+    Args:
+        n: the order, an int >= 0.
+        input: the tensor.
+        out: the output tensor.
+
+    Raises:
+        TypeError: ``n`` is not an int or ``input`` not a tensor.
+        RuntimeError: ``n`` is negative.
+
+    Example:
+        >>> import tocha
+        >>> tocha.polygamma(1, tocha.tensor([1.0, 0.5]))
+        tensor([1.6449, 4.9348])
+    """
+    order = _check_polygamma_order(n)
+    if not isinstance(input, TensorBase):
+        raise TypeError(f"polygamma(): argument 'input' (position 2) must be Tensor, not {type(input).__name__}")
+    return unary(POLYGAMMA, input, out, floating=True, params=(order,))
 
 
 arcsin = asin
@@ -2522,6 +2591,14 @@ class MathMethods:
     def digamma_(self: Any) -> Tensor:
         """In-place :func:`tocha.digamma`."""
         return unary_inplace(DIGAMMA, self, floating=True)
+
+    def polygamma(self: Any, n: int) -> Tensor:
+        """See :func:`tocha.polygamma`."""
+        return unary(POLYGAMMA, self, floating=True, params=(_check_polygamma_order(n),))
+
+    def polygamma_(self: Any, n: int) -> Tensor:
+        """In-place :func:`tocha.polygamma`."""
+        return unary_inplace(POLYGAMMA, self, floating=True, params=(_check_polygamma_order(n),))
 
     arcsin = asin
     arcsin_ = asin_

@@ -1,4 +1,4 @@
-"""Special functions against ``xp``: erf, erfc, lgamma, digamma, trigamma, erfinv.
+"""Special functions against ``xp``: erf, erfc, lgamma, digamma, polygamma, erfinv.
 
 NOTE [ Special functions ]
 NumPy has no vectorised erf or lgamma, and tocha-tensor-core does not depend
@@ -22,6 +22,14 @@ back to the input's dtype); on CuPy, erf, erfc and lgamma come from
 - digamma: the reflection formula below 1/2, the recurrence
   ψ(x) = ψ(x + 1) - 1/x up to x ≥ 10, then the asymptotic series
   ln x - 1/(2x) - Σ B₂ₖ / (2k x²ᵏ) to x⁻¹⁴ (relative error below 1e-15).
+- polygamma ψ⁽ⁿ⁾, n >= 1: for x > 0 one recurrence shift for the whole
+  array, ψ⁽ⁿ⁾(x) = ψ⁽ⁿ⁾(x + m) + (-1)ⁿ⁺¹ n! Σⱼ (x + j)⁻ⁿ⁻¹, taking the
+  smallest element past z0 (10 or more, growing with n), then the asymptotic
+  series (-1)ⁿ⁺¹ [(n-1)!/zⁿ + n!/(2zⁿ⁺¹) + Σ B₂ₖ (2k+n-1)!/((2k)! z²ᵏ⁺ⁿ)]
+  truncated where its next term is below 2⁻⁵⁶ of the first; every term has
+  one sign, so nothing cancels. For x <= 0 the reflection
+  ψ⁽ⁿ⁾(x) = (-1)ⁿ ψ⁽ⁿ⁾(1 - x) - πⁿ⁺¹ Pₙ(cot πx), Pₙ the polynomial with
+  dⁿ/duⁿ cot u = Pₙ(cot u).
 - erfinv: Giles' single-precision polynomial (relative error ~1e-7, M. Giles,
   "Approximating the erfinv function", GPU Computing Gems, 2010) refined by
   Halley steps (each cubing the relative error): two on ``erf(y) = |x|`` for
@@ -39,7 +47,9 @@ are reused by malloc rather than faulted in fresh.
 
 from __future__ import annotations
 
+import functools
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -275,7 +285,7 @@ _PSI_SERIES = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 1
 
 def digamma(xp: Any, a: Any) -> Any:
     """ψ(a) = Γ'(a)/Γ(a); ``-inf`` at 0 and ``nan`` at negative integers, as PyTorch."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         return _digamma64(xp, a)
 
 
@@ -293,40 +303,126 @@ def _digamma64(xp: Any, a: Any) -> Any:
     for c in reversed(_PSI_SERIES):
         series = series * inv2 + c
     psi = xp.log(z) - 0.5 / z - inv2 * series + shift
-    frac = x - xp.floor(x)
+    frac = x - xp.round(x)  # exact, and cot(πx) = cot(π frac) keeps its accuracy near the integers
     psi = xp.where(reflect, psi - math.pi / xp.tan(math.pi * frac), psi)
     psi = xp.where(x == 0, -xp.inf, psi)
     psi = xp.where((x < 0) & (frac == 0), xp.nan, psi)
     return psi.astype(a.dtype, copy=False)
 
 
-_TRIGAMMA_SERIES = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6)
+# B₂ₖ for k = 1..13, exact: the asymptotic series of polygamma.
+_BERNOULLI = (
+    Fraction(1, 6), Fraction(-1, 30), Fraction(1, 42), Fraction(-1, 30), Fraction(5, 66), Fraction(-691, 2730),
+    Fraction(7, 6), Fraction(-3617, 510), Fraction(43867, 798), Fraction(-174611, 330), Fraction(854513, 138),
+    Fraction(-236364091, 2730), Fraction(8553103, 6),
+)  # fmt: skip
+_SERIES_TOLERANCE = 2.0**-56  # the first omitted term, relative to the leading one
 
 
-def trigamma(xp: Any, a: Any) -> Any:
-    """ψ'(a), the derivative of digamma: recurrence up to 10, the asymptotic series, reflection below 1/2."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return _trigamma64(xp, a)
+@functools.lru_cache(maxsize=64)
+def _polygamma_plan(n: int) -> tuple[int, tuple[float, ...], float]:
+    """For order ``n >= 1``: the shift target ``z0``, the series coefficients and ``n!``.
+
+    With ``e_k = B₂ₖ (2k + n - 1)! / ((2k)! n!)``, ψ⁽ⁿ⁾(z) ≈ (-1)ⁿ⁺¹ n! z⁻ⁿ (1/n + 1/(2z) + Σₖ eₖ z⁻²ᵏ);
+    ``z0`` is the smallest integer >= 10 where some partial sum's first omitted term, relative to the
+    leading ``1/n``, is below 2⁻⁵⁶ (it grows with ``n``). The coefficients are returned highest first.
+    """
+    exact = [b * Fraction(math.factorial(2 * k + n - 1), math.factorial(2 * k) * math.factorial(n))
+             for k, b in enumerate(_BERNOULLI, start=1)]  # fmt: skip
+    log_sizes = [math.log(abs(e) * n) for e in exact]
+    z0 = 10
+    while True:
+        log_z = math.log(z0)
+        for k, log_size in enumerate(log_sizes):  # term k + 1 omitted: keep k terms
+            if log_size - 2 * (k + 1) * log_z < math.log(_SERIES_TOLERANCE):
+                factorial = math.inf if n > 170 else float(math.factorial(n))
+                return z0, tuple(float(e) for e in reversed(exact[:k])), factorial
+        z0 += 1
 
 
-def _trigamma64(xp: Any, a: Any) -> Any:
-    x = a.astype(xp.float64)
-    reflect = x < 0.5
-    z = xp.where(reflect, 1.0 - x, x)
-    shift = xp.zeros_like(z)
-    for _ in range(10):
-        small = z < 10.0
-        shift += xp.where(small, 1.0 / (z * z), 0.0)
-        z = xp.where(small, z + 1.0, z)
-    inv2 = 1.0 / (z * z)
-    series = xp.zeros_like(z)
-    for c in reversed(_TRIGAMMA_SERIES):
-        series = series * inv2 + c
-    psi1 = 1.0 / z + 0.5 * inv2 + inv2 / z * series + shift
-    sine = xp.sin(math.pi * x)
-    psi1 = xp.where(reflect, (math.pi * math.pi) / (sine * sine) - psi1, psi1)
-    psi1 = xp.where((x <= 0) & (x == xp.floor(x)), xp.inf, psi1)
-    return psi1.astype(a.dtype, copy=False)
+@functools.lru_cache(maxsize=64)
+def _cot_derivative(n: int) -> tuple[float, ...]:
+    """Pₙ with dⁿ/duⁿ cot u = Pₙ(cot u), highest power first: P₀ = c, Pₖ₊₁ = -(1 + c²) Pₖ'(c)."""
+    p = [0, 1]  # lowest power first
+    for _ in range(n):
+        derivative = [i * p[i] for i in range(1, len(p))]
+        nxt = [0] * (len(derivative) + 2)
+        for i, c in enumerate(derivative):
+            nxt[i] -= c
+            nxt[i + 2] -= c
+        p = nxt
+    return tuple(float(c) for c in reversed(p))
+
+
+def polygamma(xp: Any, a: Any, n: int) -> Any:
+    """ψ⁽ⁿ⁾(a), the n-th derivative of digamma (``n >= 0``), in ``a``'s dtype; infinities and nans as PyTorch.
+
+    At the poles 0, -1, -2... it is ``(-1)ⁿ⁺¹ inf`` (PyTorch's trigamma gives a huge finite value at the
+    negative integers, from rounding in ``sin(πx)``); for ``n >= 2`` it is ``nan`` at ``+inf`` and
+    ``(-1)ⁿ⁺¹ inf`` at ``-inf``, as PyTorch's Hurwitz zeta; for ``n = 1``, 0 at ``+inf`` and nan at ``-inf``.
+    """
+    if n == 0:
+        return digamma(xp, a)
+    with np.errstate(all="ignore"):
+        return _chunked(xp, lambda xp_, x: _polygamma64(xp_, x, n), a)
+
+
+def _polygamma64(xp: Any, x: Any, n: int) -> Any:
+    """ψ⁽ⁿ⁾ of flat float64 ``x`` for ``n >= 1``.
+
+    ``x > 0``: ψ⁽ⁿ⁾(x) = (-1)ⁿ⁺¹ n! Σⱼ₍₀..ₘ₋₁₎ (x + j)⁻ⁿ⁻¹ + ψ⁽ⁿ⁾(x + m), one shift ``m`` for all elements
+    taking the smallest up to ``z0``, then the asymptotic series (all terms of one sign: no cancellation).
+    ``x <= 0``: the reflection ψ⁽ⁿ⁾(x) = (-1)ⁿ ψ⁽ⁿ⁾(1 - x) - πⁿ⁺¹ Pₙ(cot πx), ``cot`` taken of
+    ``x - round(x)`` (exact).
+    """
+    z0, series, factorial = _polygamma_plan(n)
+    sign = 1.0 if n % 2 else -1.0  # (-1)ⁿ⁺¹
+    finite = xp.isfinite(x)
+    all_finite = bool(finite.all())
+    safe = x if all_finite else xp.where(finite, x, 1.0)
+    reflect = safe <= 0.0
+    any_reflect = bool(reflect.any())
+    w = xp.where(reflect, 1.0 - safe, safe) if any_reflect else safe
+    low = float(w.min()) if w.size else float(z0)
+    shift = max(0, math.ceil(z0 - low))
+    total = xp.zeros_like(w)
+    term = xp.empty_like(w)
+    for j in range(shift):
+        xp.add(w, float(j), out=term)
+        xp.reciprocal(term, out=term)
+        xp.power(term, n + 1, out=term)
+        total += term
+    inv = 1.0 / (w + float(shift))
+    inv2 = inv * inv
+    tail = xp.zeros_like(w)
+    for c in series:
+        tail *= inv2
+        tail += c
+    tail *= inv2
+    tail += 0.5 * inv
+    tail += 1.0 / n
+    tail *= xp.power(inv, n)
+    total += tail
+    total *= sign * factorial
+    result = total
+    if any_reflect:
+        frac = safe - xp.round(safe)
+        cot = 1.0 / xp.tan(math.pi * frac)
+        poly = xp.zeros_like(cot)
+        for c in _cot_derivative(n):
+            poly *= cot
+            poly += c
+        reflected = (-sign) * total - math.pi ** (n + 1) * poly
+        result = xp.where(reflect, reflected, total)
+        poles = reflect & (frac == 0)
+        if poles.any():
+            result = xp.where(poles, sign * math.inf, result)
+    if not all_finite:
+        at_inf = 0.0 if n == 1 else math.nan
+        at_minus_inf = math.nan if n == 1 else sign * math.inf
+        outside = xp.where(x == math.inf, at_inf, xp.where(x == -math.inf, at_minus_inf, math.nan))
+        result = xp.where(finite, result, outside)
+    return result
 
 
 _ERFINV_CENTRAL = (
