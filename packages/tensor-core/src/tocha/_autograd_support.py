@@ -120,9 +120,9 @@ def autograd_state(t: Tensor) -> tuple[Any, Any, bool, Any, Tensor | None, Any, 
     Example:
         >>> import tocha
         >>> shape, dtype, requires_grad, grad_fn, base, meta, version, inference = tocha.library.autograd_state(
-        ...     tocha.ones(2, requires_grad=True))
+        ...     tocha.ones(2))
         >>> shape, dtype, requires_grad, grad_fn, base, meta, version, inference
-        ((2,), tocha.float32, True, None, None, None, 0, False)
+        ((2,), tocha.float32, False, None, None, None, 0, False)
     """
     base = t._base
     return (
