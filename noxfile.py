@@ -172,7 +172,7 @@ def build(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """tools/bench/bench_*.py: tocha against NumPy and (when it installs) PyTorch, in one process each."""
     # Bytecode is compiled at install time, as pip does for wheels: import timings must not include compiling.
-    session.install("packages/tensor-core")
+    session.install("packages/tensor-core", "packages/autograd")  # import tocha alone loads tensor-core only
     _install_torch(session)
     session.run(
         "python", "-m", "compileall", "-q", "-j", "0", session.virtualenv.location, silent=True, success_codes=[0, 1]
