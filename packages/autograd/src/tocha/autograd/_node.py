@@ -25,6 +25,7 @@ from tocha.library import (
     VjpContext,
     autograd_meta,
     set_autograd_meta,
+    set_history,
     tensor_array,
     tensor_version,
     view_base,
@@ -402,6 +403,19 @@ def accumulate_node(leaf: Any) -> AccumulateGrad:
         node = AccumulateGrad(leaf)
         meta.accumulate = node
     return node
+
+
+def differentiable_dtype(t: Any) -> bool:
+    """Whether ``t``'s dtype can carry a gradient (floating or complex)."""
+    d = t.dtype
+    return bool(d.is_floating_point or d.is_complex)
+
+
+def attach(t: Any, node: Node, output_nr: int) -> None:
+    """Make ``t`` output ``output_nr`` of ``node``."""
+    set_history(t, node, True)
+    if output_nr or autograd_meta(t) is not None:
+        meta_of(t).output_nr = output_nr
 
 
 def edge_of(t: Any) -> tuple[Node, int]:

@@ -35,7 +35,7 @@ from tocha.library import (
 )
 
 from . import _anomaly, _saved_hooks
-from ._node import Node, OpNode, SavedTensor, edge_of, meta_of, op_node_class
+from ._node import Node, OpNode, SavedTensor, attach, differentiable_dtype, edge_of, meta_of, op_node_class
 from ._views import rebase_view
 
 __all__ = ["record"]
@@ -296,8 +296,8 @@ def _record_general(call: OpCall, run_kernel: Callable[[OpCall], Any], facts: _O
     if _anomaly.is_enabled():
         node._anomaly_trace = _anomaly.forward_trace()
     if op.num_outputs == 1:
-        if _differentiable_dtype(result):
-            _attach(result, node, 0)
+        if differentiable_dtype(result):
+            attach(result, node, 0)
             if op.view and view_base(result) is not None:
                 meta_of(result).view_version = tensor_version(result)
         if op.saves_result:
@@ -305,22 +305,11 @@ def _record_general(call: OpCall, run_kernel: Callable[[OpCall], Any], facts: _O
     else:
         differentiable = op.differentiable_outputs
         for k, r in enumerate(result):
-            if is_tensor_like(r) and _differentiable_dtype(r) and (differentiable is None or k in differentiable):
-                _attach(r, node, k)
+            if is_tensor_like(r) and differentiable_dtype(r) and (differentiable is None or k in differentiable):
+                attach(r, node, k)
         if op.saves_result:
             node._saved_result = tuple(SavedTensor(r, hooks) if is_tensor_like(r) else None for r in result)
     return result
-
-
-def _differentiable_dtype(t: Any) -> bool:
-    d = t.dtype
-    return bool(d.is_floating_point or d.is_complex)
-
-
-def _attach(t: Any, node: Node, output_nr: int) -> None:
-    set_history(t, node, True)
-    if output_nr or autograd_meta(t) is not None:
-        meta_of(t).output_nr = output_nr
 
 
 def _run_untracked(call: OpCall, run_kernel: Callable[[OpCall], Any]) -> Any:

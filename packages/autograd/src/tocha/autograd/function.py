@@ -35,10 +35,10 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import tocha
-from tocha.library import autograd_meta, is_tensor_like, set_history, tensor_array, view_base, wrap_array
+from tocha.library import is_tensor_like, tensor_array, view_base, wrap_array
 
 from . import _anomaly, _saved_hooks
-from ._node import FREED_MESSAGE, Node, SavedTensor, edge_of, meta_of
+from ._node import FREED_MESSAGE, Node, SavedTensor, attach, differentiable_dtype, edge_of
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]
 
@@ -306,17 +306,6 @@ class Function:
         return tuple(bound.args)
 
 
-def _differentiable_dtype(t: Any) -> bool:
-    d = t.dtype
-    return bool(d.is_floating_point or d.is_complex)
-
-
-def _attach(t: Any, node: Node, output_nr: int) -> None:
-    set_history(t, node, True)
-    if output_nr or autograd_meta(t) is not None:
-        meta_of(t).output_nr = output_nr
-
-
 def _wrap_outputs(node: BackwardCFunction, args: tuple[Any, ...], outputs: Any, executable: bool) -> Any:
     """Give the outputs of ``forward`` their history (step 3 of NOTE [ Custom Functions ])."""
     several = isinstance(outputs, (tuple, list))
@@ -343,11 +332,11 @@ def _wrap_outputs(node: BackwardCFunction, args: tuple[Any, ...], outputs: Any, 
                 o = o.view_as(o)  # an input returned as is: a view, so the input keeps its own history
         taken.add(id(o))
         metas.append((tuple(o.shape), o.dtype, o.device))
-        if executable and id(o) not in non_differentiable and _differentiable_dtype(o):
+        if executable and id(o) not in non_differentiable and differentiable_dtype(o):
             if is_dirty:
                 _rebase_dirty(o, node, k)
             else:
-                _attach(o, node, k)
+                attach(o, node, k)
         result.append(o)
     node._fn_outputs = tuple(metas)
     if executable:
@@ -367,7 +356,7 @@ def _rebase_dirty(t: Any, node: Node, output_nr: int) -> None:
         raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
     base = view_base(t)
     if base is None:
-        _attach(t, node, output_nr)
+        attach(t, node, output_nr)
         return
     from ._views import _adopt, view_positions
 
@@ -375,7 +364,7 @@ def _rebase_dirty(t: Any, node: Node, output_nr: int) -> None:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
     positions = view_positions(t, base)
     new_values = wrap_array(tensor_array(t), t.device)  # same memory, with the node as its history
-    _attach(new_values, node, output_nr)
+    attach(new_values, node, output_nr)
     flat = positions.reshape(-1)
     new_base = tocha.index_put(base.reshape(-1), (flat,), new_values.reshape(-1)).reshape(base.shape)
     _adopt(base, new_base)
@@ -428,9 +417,9 @@ def once_differentiable(fn: Callable[..., Any]) -> Callable[..., Any]:
         error = _DelayedError((), len(outs))
         wrapped = []
         for k, g in enumerate(outs):
-            if is_tensor_like(g) and _differentiable_dtype(g):
+            if is_tensor_like(g) and differentiable_dtype(g):
                 g = g.detach()
-                _attach(g, error, k)
+                attach(g, error, k)
             wrapped.append(g)
         return tuple(wrapped) if several else wrapped[0]
 
