@@ -143,7 +143,8 @@ def run_backward(
                 grads_of = buffers.pop(node, None)
             if grads_of is None:
                 grads_of = [None] * node.num_outputs
-            if node._tensor_pre_hooks or node._retained:
+            extra = node._extra
+            if extra is not None and (extra.tensor_pre_hooks or extra.retained):
                 _run_tensor_hooks(node, grads_of, create_graph)
             if capture:
                 for nr, g in enumerate(grads_of):
@@ -151,7 +152,7 @@ def run_backward(
                         captured[k] = g
             if node.accumulates and (skip_leaves or (targets is not None and node not in targets)):
                 in_grads: Sequence[Any] = ()
-            elif node._pre_hooks or node._hooks or anomaly:
+            elif anomaly or (extra is not None and (extra.pre_hooks or extra.hooks)):
                 in_grads = _apply(node, grads_of, create_graph)
             else:
                 in_grads = node.apply(grads_of, create_graph)

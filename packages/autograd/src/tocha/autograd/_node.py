@@ -85,6 +85,20 @@ def meta_of(t: Any) -> TensorMeta:
     return meta  # type: ignore[no-any-return]
 
 
+class _NodeExtra:
+    """What few nodes have: hooks, retained gradients, user metadata, the anomaly-mode forward trace."""
+
+    __slots__ = ("anomaly_trace", "hooks", "metadata", "pre_hooks", "retained", "tensor_pre_hooks")
+
+    def __init__(self) -> None:
+        self.pre_hooks: list[Callable[..., Any]] | None = None
+        self.hooks: list[Callable[..., Any]] | None = None
+        self.tensor_pre_hooks: dict[int, list[Callable[..., Any]]] | None = None
+        self.retained: dict[int, Any] | None = None
+        self.metadata: dict[str, Any] | None = None
+        self.anomaly_trace: str | None = None
+
+
 class Node:
     """A node of the backward graph: takes the gradients of its outputs, returns those of its inputs.
 
@@ -92,18 +106,7 @@ class Node:
     for the others), in input order, list inputs flattened.
     """
 
-    __slots__ = (
-        "__weakref__",
-        "_anomaly_trace",
-        "_hooks",
-        "_pre_hooks",
-        "_retained",
-        "_sequence_nr",
-        "_tensor_pre_hooks",
-        "metadata_dict",
-        "next_functions",
-        "num_outputs",
-    )
+    __slots__ = ("__weakref__", "_extra", "_sequence_nr", "next_functions", "num_outputs")
 
     # Whether this is an AccumulateGrad (a class attribute: the engine tests it without isinstance).
     accumulates = False
@@ -112,13 +115,43 @@ class Node:
         self.next_functions = next_functions
         self.num_outputs = num_outputs
         self._sequence_nr = next(_sequence)
-        # Hook containers are made on first registration: most nodes never get one.
-        self._pre_hooks: list[Callable[..., Any]] | None = None
-        self._hooks: list[Callable[..., Any]] | None = None
-        self._tensor_pre_hooks: dict[int, list[Callable[..., Any]]] | None = None
-        self._retained: dict[int, Any] | None = None
-        self.metadata_dict: dict[str, Any] | None = None
-        self._anomaly_trace: str | None = None
+        # Hooks, retained grads, metadata and the anomaly trace live in one _NodeExtra made on first use:
+        # most nodes never get any (the engine tests ``_extra`` alone).
+        self._extra: _NodeExtra | None = None
+
+    def _extras(self) -> _NodeExtra:
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = _NodeExtra()
+        return extra
+
+    @property
+    def _pre_hooks(self) -> list[Callable[..., Any]] | None:
+        return None if self._extra is None else self._extra.pre_hooks
+
+    @property
+    def _hooks(self) -> list[Callable[..., Any]] | None:
+        return None if self._extra is None else self._extra.hooks
+
+    @property
+    def _tensor_pre_hooks(self) -> dict[int, list[Callable[..., Any]]] | None:
+        return None if self._extra is None else self._extra.tensor_pre_hooks
+
+    @property
+    def _retained(self) -> dict[int, Any] | None:
+        return None if self._extra is None else self._extra.retained
+
+    @property
+    def metadata_dict(self) -> dict[str, Any] | None:
+        return None if self._extra is None else self._extra.metadata
+
+    @property
+    def _anomaly_trace(self) -> str | None:
+        return None if self._extra is None else self._extra.anomaly_trace
+
+    @_anomaly_trace.setter
+    def _anomaly_trace(self, trace: str | None) -> None:
+        self._extras().anomaly_trace = trace
 
     def name(self) -> str:
         """PyTorch-style name, such as ``MulBackward0``."""
@@ -127,41 +160,47 @@ class Node:
     @property
     def metadata(self) -> dict[str, Any]:
         """A free-form dict for users' annotations."""
-        if self.metadata_dict is None:
-            self.metadata_dict = {}
-        return self.metadata_dict
+        extra = self._extras()
+        if extra.metadata is None:
+            extra.metadata = {}
+        return extra.metadata
 
     def register_hook(self, fn: Callable[..., Any]) -> RemovableHandle:
         """``fn(grad_inputs, grad_outputs)`` after the node runs; a returned tuple replaces ``grad_inputs``."""
-        if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(fn)
-        return RemovableHandle(self._hooks, fn)
+        extra = self._extras()
+        if extra.hooks is None:
+            extra.hooks = []
+        extra.hooks.append(fn)
+        return RemovableHandle(extra.hooks, fn)
 
     def register_prehook(self, fn: Callable[..., Any]) -> RemovableHandle:
         """``fn(grad_outputs)`` before the node runs; a returned tuple replaces ``grad_outputs``."""
-        if self._pre_hooks is None:
-            self._pre_hooks = []
-        self._pre_hooks.append(fn)
-        return RemovableHandle(self._pre_hooks, fn)
+        extra = self._extras()
+        if extra.pre_hooks is None:
+            extra.pre_hooks = []
+        extra.pre_hooks.append(fn)
+        return RemovableHandle(extra.pre_hooks, fn)
 
     def add_tensor_pre_hook(self, output_nr: int, fn: Callable[..., Any]) -> RemovableHandle:
         """A hook on the gradient of output ``output_nr`` (``Tensor.register_hook`` on a non-leaf)."""
-        if self._tensor_pre_hooks is None:
-            self._tensor_pre_hooks = {}
-        hooks = self._tensor_pre_hooks.setdefault(output_nr, [])
+        extra = self._extras()
+        if extra.tensor_pre_hooks is None:
+            extra.tensor_pre_hooks = {}
+        hooks = extra.tensor_pre_hooks.setdefault(output_nr, [])
         hooks.append(fn)
         return RemovableHandle(hooks, fn)
 
     def retain_output(self, output_nr: int, t: Any) -> None:
         """Store the gradient of output ``output_nr`` into ``t.grad`` when backward reaches this node."""
-        if self._retained is None:
-            self._retained = {}
-        self._retained[output_nr] = weakref.ref(t)
+        extra = self._extras()
+        if extra.retained is None:
+            extra.retained = {}
+        extra.retained[output_nr] = weakref.ref(t)
 
     def retains(self, output_nr: int, t: Any) -> bool:
         """Whether ``t`` (output ``output_nr``) asked to retain its gradient."""
-        ref = None if self._retained is None else self._retained.get(output_nr)
+        retained = self._retained
+        ref = None if retained is None else retained.get(output_nr)
         return ref is not None and ref() is t
 
     def apply(self, grad_outputs: list[Any], create_graph: bool) -> Sequence[Any]:
@@ -236,14 +275,17 @@ class OpNode(Node):
     """The node of a recorded primitive op: its backward is the op's vjp.
 
     Saved values come in two forms (see NOTE [ Saved tensors ]). When ``_saved_versions`` is a tuple, the
-    common case, ``_saved_inputs`` holds the saved inputs themselves (None where not saved) and
+    common case, ``inputs`` holds the saved inputs themselves (None where not saved) and
     ``_saved_versions`` the storage version of each saved tensor (None for non-tensors); likewise
-    ``_saved_result`` is the result tensor itself when ``_result_version >= 0``. Otherwise (saved-tensor
+    ``result`` is the result tensor itself when ``_result_version >= 0``. Otherwise (saved-tensor
     hooks, list inputs, several outputs) entries are :class:`SavedTensor` objects.
     """
 
-    __slots__ = ("_dtypes", "_layout", "_needs", "_op", "_params", "_released", "_result_version", "_saved_inputs",
-                 "_saved_result", "_saved_versions", "_shapes")  # fmt: skip
+    # The node is also its vjp's context: ``inputs``, ``result``, ``params``, ``input_shapes``, ``input_dtypes``
+    # and ``needs_input_grad`` are the attributes of ``tocha.library.VjpContext`` (read by name by every vjp), so
+    # the common backward passes the node itself and builds no context object.
+    __slots__ = ("_layout", "_op", "_released", "_result_version", "_saved_versions", "input_dtypes", "input_shapes",
+                 "inputs", "needs_input_grad", "params", "result")  # fmt: skip
 
     def __init__(
         self,
@@ -261,21 +303,16 @@ class OpNode(Node):
         self.next_functions = next_functions
         self.num_outputs = op.num_outputs
         self._sequence_nr = next(_sequence)
-        self._pre_hooks = None
-        self._hooks = None
-        self._tensor_pre_hooks = None
-        self._retained = None
-        self.metadata_dict = None
-        self._anomaly_trace = None
+        self._extra = None
         self._op = op
         self._layout = layout  # None: no list inputs, the vjp's gradients are already flat
-        self._params = params
-        self._shapes = shapes
-        self._dtypes = dtypes
-        self._needs = needs
-        self._saved_inputs: tuple[Any, ...] = saved_inputs
+        self.params = params
+        self.input_shapes = shapes
+        self.input_dtypes = dtypes
+        self.needs_input_grad = needs
+        self.inputs: tuple[Any, ...] = saved_inputs
         self._saved_versions: tuple[int | None, ...] | None = saved_versions
-        self._saved_result: Any = None
+        self.result: Any = None
         self._result_version = -1
         self._released = False
 
@@ -293,37 +330,41 @@ class OpNode(Node):
             grad = tuple(grad_outputs)
         if self._released:
             raise RuntimeError(FREED_MESSAGE)
-        inputs = self._saved_inputs
+        inputs = self.inputs
         versions = self._saved_versions
+        ctx: Any = self  # see __slots__
         if versions is None:
             inputs = tuple([_unpack_saved(s, self) for s in inputs])
+            ctx = None
         elif inputs:
             for i, v in enumerate(versions):  # not zip(inputs, versions): this runs once per node in every backward
                 if v is not None and tensor_version(inputs[i]) != v:
                     raise _modified_error(inputs[i], self, v)
-        result = self._saved_result
+        result = self.result
         if result is not None:
             if self._result_version < 0:
                 result = _unpack_saved(result, self)
+                ctx = None
             elif tensor_version(result) != self._result_version:
                 raise _modified_error(result, self, self._result_version)
-        ctx = VjpContext(inputs, result, self._params, self._shapes, self._dtypes, self._needs)
+        if ctx is None:  # SavedTensor entries: the vjp gets the unpacked values
+            ctx = VjpContext(inputs, result, self.params, self.input_shapes, self.input_dtypes, self.needs_input_grad)
         grads = self._op.vjp(ctx, grad)  # type: ignore[misc]
         layout = self._layout
         return grads if layout is None else _flatten(grads, layout)
 
     def release(self) -> None:
         # Like PyTorch, a node that saved nothing can run again after its graph was freed.
-        released = self._saved_result is not None
-        if not released:
-            for s in self._saved_inputs:
+        if self.result is None:
+            for s in self.inputs:
                 if s is not None:
-                    released = True
                     break
-        self._released = released
-        self._saved_inputs = ()
+            else:
+                return  # nothing saved (add, sub...): nothing to free
+        self._released = True
+        self.inputs = ()
         self._saved_versions = ()
-        self._saved_result = None
+        self.result = None
 
 
 def _unpack_saved(saved: Any, node: Node) -> Any:

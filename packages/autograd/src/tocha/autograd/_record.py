@@ -129,7 +129,14 @@ def record(call: OpCall, run_kernel: Callable[[OpCall], Any]) -> Any:
                     saved, versions = (None,), (None,)
         else:
             x1 = inputs[1]
-            if isinstance(x1, Tensor):
+            kind1 = x1.__class__
+            if kind1 is float or kind1 is int or not isinstance(x1, Tensor):  # a number (``y * 1.01``) first
+                if kind1 is list or kind1 is tuple:
+                    return _record_general(call, run_kernel, facts)
+                s1 = d1 = v1 = None
+                need1 = inference1 = False
+                e1 = _NO_EDGE
+            else:
                 s1, d1, rg, fn, base, meta, v1, inference1 = autograd_state(x1)
                 need1 = rg and (allowed is None or 1 in allowed)
                 if not need1:
@@ -138,12 +145,6 @@ def record(call: OpCall, run_kernel: Callable[[OpCall], Any]) -> Any:
                     e1 = edge_of(x1)
                 else:
                     e1 = (fn, 0) if meta is None else (fn, meta.output_nr)
-            elif type(x1) is list or type(x1) is tuple:
-                return _record_general(call, run_kernel, facts)
-            else:
-                s1 = d1 = v1 = None
-                need1 = inference1 = False
-                e1 = _NO_EDGE
             if not (need0 or need1):
                 return _run_untracked(call, run_kernel)
             edges, needs, shapes, dtypes = (e0, e1), (need0, need1), (s0, s1), (d0, d1)
@@ -221,7 +222,7 @@ def record(call: OpCall, run_kernel: Callable[[OpCall], Any]) -> Any:
         elif facts.view and view_base(result) is not None:
             meta_of(result).view_version = tensor_version(result)
     if facts.saves_result:
-        node._saved_result = result
+        node.result = result
         node._result_version = tensor_version(result)
     return result
 
@@ -291,7 +292,7 @@ def _record_general(call: OpCall, run_kernel: Callable[[OpCall], Any], facts: _O
         tuple(x.dtype if is_tensor_like(x) else None for x in inputs),
         tuple(needs),
     )
-    node._saved_inputs = saved_inputs
+    node.inputs = saved_inputs
     node._saved_versions = None  # SavedTensor entries
     if _anomaly.is_enabled():
         node._anomaly_trace = _anomaly.forward_trace()
@@ -301,14 +302,14 @@ def _record_general(call: OpCall, run_kernel: Callable[[OpCall], Any], facts: _O
             if op.view and view_base(result) is not None:
                 meta_of(result).view_version = tensor_version(result)
         if op.saves_result:
-            node._saved_result = SavedTensor(result, hooks)
+            node.result = SavedTensor(result, hooks)
     else:
         differentiable = op.differentiable_outputs
         for k, r in enumerate(result):
             if is_tensor_like(r) and differentiable_dtype(r) and (differentiable is None or k in differentiable):
                 attach(r, node, k)
         if op.saves_result:
-            node._saved_result = tuple(SavedTensor(r, hooks) if is_tensor_like(r) else None for r in result)
+            node.result = tuple(SavedTensor(r, hooks) if is_tensor_like(r) else None for r in result)
     return result
 
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._dispatch import OpRecord, OpTest, call, call_inplace, register_op
-from .._dtype import _BOOL, _FLOAT
+from .._dispatch import OpRecord, OpTest, cache_scalar_operands, call, call_inplace, register_op
+from .._dtype import _BOOL, _FLOAT, bfloat16
 from .._tensor_base import TensorBase
 from ._common import float_result_dtype, is_tensor, result_type_of, scalar_or_tensor
 from ._dtypes import NO_BOOL, REAL_NO_BOOL
@@ -33,6 +33,8 @@ from .elementwise_base import (
     unary_inplace,
 )
 from .elementwise_samples import div_trunc_samples
+
+_BF16 = bfloat16
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
@@ -67,6 +69,9 @@ def _add_forward(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
 
 
 def _add_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
+    s0, s1 = ctx.input_shapes
+    if s1 is None and s0 == grad._data.shape:
+        return (grad, None)  # tensor + number (the common case): nothing to sum
     return broadcast_vjp(ctx, grad, grad)
 
 
@@ -84,6 +89,12 @@ def _mul_forward(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
 
 def _mul_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
     a, b = ctx.inputs
+    tb = type(b)
+    if (tb is float or tb is int) and ctx.input_shapes[0] == grad._data.shape:
+        d = grad._dtype
+        if d.category == _FLOAT and d is not _BF16 and d is ctx.input_dtypes[0]:
+            # tensor * number: ``grad * b`` straight to the dispatcher (binary()'s fast path, without its checks)
+            return (call(MUL, grad._device, (grad, b), ()), None)
     need_a, need_b = ctx.needs_input_grad
     return broadcast_vjp(ctx, grad * _conj(b) if need_a else None, grad * _conj(a) if need_b else None)
 
@@ -109,6 +120,7 @@ ADD = register_op(
         test=OpTest(samples="binary", reference=np.add, torch_name="add"),
     )
 )
+cache_scalar_operands(ADD)  # see NOTE [ Scalar operands ] in tocha._dispatch
 
 
 def _sub_jvp(ctx: Any, ta: Any, tb: Any) -> Any:
@@ -150,6 +162,7 @@ MUL = register_op(
         test=OpTest(samples="binary", reference=np.multiply, torch_name="mul"),
     )
 )
+cache_scalar_operands(MUL)  # see NOTE [ Scalar operands ] in tocha._dispatch
 
 
 def scaled(name: str, other: Any, alpha: Any, input: Any) -> Any:
