@@ -32,6 +32,7 @@ TORCH = "torch==2.13.0"
 RUFF = "ruff==0.17.6"
 MYPY = "mypy==2.4.1"
 PYTEST = "pytest>=8"
+ORACLE_USERS = ("tensor-core", "nn", "optim")  # packages whose tests compare with PyTorch
 
 
 def _pyproject(folder: str) -> dict[str, object]:
@@ -124,7 +125,7 @@ def deps(session: nox.Session) -> None:
 def _tests(session: nox.Session, folder: str) -> None:
     """Run one package's tests and doctests in a venv holding only it and its declared siblings."""
     _install_editable(session, _siblings(folder), PYTEST)
-    if folder == "tensor-core":
+    if folder in ORACLE_USERS:
         _install_torch(session)
     paths = [f"packages/{folder}/{sub}" for sub in ("tests", "src") if (PACKAGES_DIR / folder / sub).is_dir()]
     session.run("pytest", *paths, *session.posargs)  # exit code 5 (nothing collected) fails the session

@@ -53,7 +53,7 @@ class Tensor(
             raise TypeError(f"Tensor(): got an unexpected keyword argument '{next(iter(kwargs))}'")
         data = args[0] if len(args) == 1 else None
         if isinstance(data, TensorBase):
-            source = _tensor_base.wrap(data._data, data._device, data._base or data)  # type: ignore[arg-type]
+            source = _tensor_base.wrap(data._data, data._device, data._base if data._base is not None else data)  # type: ignore[arg-type]
         elif isinstance(data, _tensor_base.Size):
             source = empty(*data, device=dev)
         elif data is not None and not isinstance(data, (int, np.integer)):

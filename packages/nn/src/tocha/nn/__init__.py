@@ -1,12 +1,31 @@
 """tocha.nn: neural-network modules, layers, losses and initialisation (``torch.nn``).
 
-This is the ``tocha-nn`` distribution. It will hold ``Module`` (parameters,
-buffers and submodules registered by attribute assignment, ``state_dict``),
-``Parameter``, the common layers (linear, convolution, normalisation,
-recurrent, attention), losses, ``tocha.nn.functional`` and ``tocha.nn.init``,
-built on tocha-tensor-core and tocha-autograd.
+This is the ``tocha-nn`` distribution: :class:`Module` and :class:`Parameter`, the layers
+(linear, convolution, pooling, normalisation, recurrent, attention, transformer), losses,
+``tocha.nn.functional``, ``tocha.nn.init`` and ``tocha.nn.utils``, on tocha-tensor-core and
+tocha-autograd. A PyTorch model definition runs after changing ``torch`` to ``tocha``.
 
-Work in progress: nothing is public yet; the modules land with their own issue.
+Example:
+    >>> import tocha
+    >>> import tocha.nn as nn
+    >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    >>> model(tocha.zeros(3, 4)).shape
+    tocha.Size([3, 2])
 """
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from . import functional, init, modules, utils
+from .modules import *  # noqa: F403
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
+
+__all__ = [
+    "functional",
+    "init",
+    "utils",
+    "Parameter",
+    "Buffer",
+    "UninitializedParameter",
+    "UninitializedBuffer",
+]
+__all__ += modules.__all__

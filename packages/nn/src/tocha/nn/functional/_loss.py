@@ -1,0 +1,5 @@
+"""tocha.nn.functional: losses."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

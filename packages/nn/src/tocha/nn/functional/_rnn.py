@@ -1,0 +1,5 @@
+"""tocha.nn.functional: fused recurrent cells."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

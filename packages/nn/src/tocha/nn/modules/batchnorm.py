@@ -1,0 +1,5 @@
+"""BatchNorm1d/2d/3d, LazyBatchNorm*."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

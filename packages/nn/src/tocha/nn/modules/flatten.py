@@ -1,0 +1,5 @@
+"""Flatten, Unflatten."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

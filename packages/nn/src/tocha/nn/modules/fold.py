@@ -1,0 +1,5 @@
+"""Fold, Unfold."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

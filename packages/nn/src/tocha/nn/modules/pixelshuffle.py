@@ -1,0 +1,5 @@
+"""PixelShuffle, PixelUnshuffle."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

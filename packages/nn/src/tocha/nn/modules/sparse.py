@@ -1,0 +1,5 @@
+"""Embedding, EmbeddingBag."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

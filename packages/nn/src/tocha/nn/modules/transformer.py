@@ -1,0 +1,5 @@
+"""Transformer and its layers."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""skip_init."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
