@@ -127,6 +127,8 @@ def _tests(session: nox.Session, folder: str) -> None:
     _install_editable(session, _siblings(folder), PYTEST)
     if folder in ORACLE_USERS:
         _install_torch(session)
+    if folder == "tensor-core":
+        session.install("safetensors")  # checkpoints are checked against the reference safetensors reader
     paths = [f"packages/{folder}/{sub}" for sub in ("tests", "src") if (PACKAGES_DIR / folder / sub).is_dir()]
     session.run("pytest", *paths, *session.posargs)  # exit code 5 (nothing collected) fails the session
 

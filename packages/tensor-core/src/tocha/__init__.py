@@ -56,6 +56,8 @@ from ._ops.reduction import *  # noqa: F403
 from ._ops.reduction import __all__ as _reduction_all
 from ._ops.shape import *  # noqa: F403
 from ._ops.shape import __all__ as _shape_all
+from ._serialization import load as load
+from ._serialization import save as save
 from ._tensor import Tensor as Tensor
 from ._tensor_base import Size as Size
 
@@ -77,6 +79,8 @@ del _cls
 __all__ = [
     "Size",
     "Tensor",
+    "load",
+    "save",
     "bfloat16",
     "bool",
     "can_cast",
