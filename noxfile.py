@@ -33,6 +33,7 @@ RUFF = "ruff==0.17.6"
 MYPY = "mypy==2.4.1"
 PYTEST = "pytest>=8"
 ORACLE_USERS = ("tensor-core", "nn", "optim")  # packages whose tests compare with PyTorch
+BENCHED = [f"packages/{folder}" for folder in ("tensor-core", "autograd", "mp")]  # what tools/bench/ imports
 
 
 def _pyproject(folder: str) -> dict[str, object]:
@@ -175,7 +176,7 @@ def build(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """tools/bench/bench_*.py: tocha against NumPy and (when it installs) PyTorch, in one process each."""
     # Bytecode is compiled at install time, as pip does for wheels: import timings must not include compiling.
-    session.install("packages/tensor-core", "packages/autograd")  # import tocha alone loads tensor-core only
+    session.install(*BENCHED)  # import tocha alone loads tensor-core only
     _install_torch(session)
     session.run(
         "python", "-m", "compileall", "-q", "-j", "0", session.virtualenv.location, silent=True, success_codes=[0, 1]

@@ -507,7 +507,10 @@ def _write(op: OpRecord, xp: Any, target: Any, arrays: list[Any], params: tuple[
 
 
 def _proceed_gradient(call: OpCall) -> Any:
-    if _gradient_layer and _wants_grad(call.inputs):
+    out = call.out
+    if _gradient_layer and (
+        _wants_grad(call.inputs) or (out is not None and out._requires_grad and _state.grad_enabled)
+    ):
         return _gradient_layer[0](call, run_kernel)
     return run_kernel(call)
 
@@ -613,7 +616,10 @@ def call_inplace(op: OpRecord, dev: device, out: Tensor, inputs: tuple[Any, ...]
         >>> t
         tensor([5., 5.])
     """
-    if (_layers and _state.visible_layers != 0) or (_gradient_layer and _wants_grad(inputs)):
+    if (_layers and _state.visible_layers != 0) or (
+        # the target counts too: overwriting a tensor that requires grad changes its history (copy_, fill_)
+        _gradient_layer and (_wants_grad(inputs) or (out._requires_grad and _state.grad_enabled))
+    ):
         return _through_layers(OpCall(op, dev, inputs, params, out))  # type: ignore[no-any-return]
     xp = dev._xp or xp_of(dev)
     arrays = [x._data if isinstance(x, TensorBase) else _unwrap(x) for x in inputs]

@@ -501,6 +501,34 @@ class TensorBase:
             raise TypeError("unsupported format string passed to Tensor.__format__")
         return repr(self)
 
+    def share_memory_(self) -> Tensor:
+        """Move this tensor's elements into shared memory, where other processes can map them.
+
+        A no-op when they already are, and for CUDA tensors. Views made afterwards share the memory too;
+        views made before keep the old memory. See NOTE [ Shared memory ].
+
+        Example:
+            >>> import tocha
+            >>> x = tocha.zeros(3).share_memory_()
+            >>> x.is_shared()
+            True
+        """
+        from ._shared_memory import share_memory_
+
+        return share_memory_(self)  # type: ignore[arg-type]
+
+    def is_shared(self) -> bool:
+        """Whether this tensor lives in shared memory (always True on CUDA, as in PyTorch).
+
+        Example:
+            >>> import tocha
+            >>> tocha.zeros(3).is_shared()
+            False
+        """
+        from ._shared_memory import is_shared
+
+        return is_shared(self)  # type: ignore[arg-type]
+
     def __reduce_ex__(self, protocol: Any) -> Any:
         return (_rebuild, (_host(self).copy(), str(self._device), self._requires_grad))
 

@@ -43,6 +43,10 @@ from ._dispatch import register_op as register_op
 from ._dispatch import registered_ops as registered_ops
 from ._dispatch import run_kernel as run_kernel
 from ._dispatch import set_gradient_layer as set_gradient_layer
+from ._shared_memory import SharedMapping as SharedMapping
+from ._shared_memory import get_shared_memory_allocator as get_shared_memory_allocator
+from ._shared_memory import set_shared_memory_allocator as set_shared_memory_allocator
+from ._shared_memory import shared_mapping_of as shared_mapping_of
 from ._tensor_base import wrap as wrap_array
 
 __all__ = [
@@ -73,6 +77,10 @@ __all__ = [
     "registered_ops",
     "run_kernel",
     "set_gradient_layer",
+    "SharedMapping",
+    "get_shared_memory_allocator",
+    "set_shared_memory_allocator",
+    "shared_mapping_of",
     "wrap_array",
 ]
 

@@ -317,6 +317,8 @@ def _run_untracked(call: OpCall, run_kernel: Callable[[OpCall], Any]) -> Any:
     out = call.out
     if out is not None and out.requires_grad:
         _check_inplace_target(out)
+        if view_base(out) is not None:  # the base's history must learn that these elements were overwritten
+            return rebase_view(call, run_kernel, record)
         result = run_kernel(call)
         set_history(out, None, False)  # overwritten by a non-differentiable op: no gradient flows back
         return result

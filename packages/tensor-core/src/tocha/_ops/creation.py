@@ -844,6 +844,31 @@ class CreationMethods:
         """
         return copy_into(self, src)
 
+    def fill_(self: Any, value: Any) -> Tensor:
+        """Set every element to ``value`` (a number or a 0-dim tensor), in place.
+
+        Example:
+            >>> import tocha
+            >>> tocha.zeros(2, 2).fill_(3)
+            tensor([[3., 3.],
+                    [3., 3.]])
+        """
+        if isinstance(value, TensorBase) and value._data.ndim != 0:
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} dimensions."
+            )
+        return copy_into(self, value)
+
+    def zero_(self: Any) -> Tensor:
+        """Set every element to zero, in place.
+
+        Example:
+            >>> import tocha
+            >>> tocha.ones(3).zero_()
+            tensor([0., 0., 0.])
+        """
+        return copy_into(self, 0)
+
     def detach(self: Any) -> Tensor:
         """A tensor sharing this one's memory, cut from autograd history.
 
