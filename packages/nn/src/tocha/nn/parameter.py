@@ -89,6 +89,9 @@ class Buffer(tocha.Tensor):
 
     persistent: bool
 
+    def __repr__(self) -> str:
+        return repr(tocha.Tensor(self))  # a plain tensor's repr, as torch.nn.Buffer's
+
 
 class UninitializedParameter(Parameter):
     """A parameter of a lazy module whose shape is not known until the first forward.
@@ -126,7 +129,14 @@ class UninitializedParameter(Parameter):
         return "<UninitializedParameter>"
 
     def __reduce_ex__(self, protocol: Any) -> Any:
-        raise RuntimeError("Can't pickle an UninitializedParameter: run a forward pass (or call materialize) first")
+        return (_rebuild_uninitialized, (type(self), self.requires_grad, self.device, self.dtype))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> UninitializedParameter:
+        if id(self) in memo:
+            return memo[id(self)]  # type: ignore[no-any-return]
+        result = type(self)(self.requires_grad, self.device, self.dtype)
+        memo[id(self)] = result
+        return result
 
 
 class UninitializedBuffer(tocha.Tensor):
@@ -160,6 +170,20 @@ class UninitializedBuffer(tocha.Tensor):
 
     def __repr__(self) -> str:
         return "<UninitializedBuffer>"
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (_rebuild_uninitialized, (type(self), self.requires_grad, self.device, self.dtype))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> UninitializedBuffer:
+        if id(self) in memo:
+            return memo[id(self)]  # type: ignore[no-any-return]
+        result = type(self)(self.requires_grad, self.device, self.dtype)
+        memo[id(self)] = result
+        return result
+
+
+def _rebuild_uninitialized(cls: Any, requires_grad: bool, device: Any, dtype: Any) -> Any:
+    return cls(requires_grad, device, dtype)
 
 
 def is_lazy(value: Any) -> bool:

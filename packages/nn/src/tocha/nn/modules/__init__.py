@@ -6,6 +6,7 @@ from . import (
     batchnorm,
     channelshuffle,
     container,
+    lazy,
     conv,
     distance,
     dropout,
