@@ -111,9 +111,11 @@ def _rsqrt_forward(xp: Any, a: Any) -> Any:
 def _sigmoid_forward(xp: Any, a: Any) -> Any:
     if a.dtype.kind == "c":
         return 1.0 / (1.0 + xp.exp(-a))
-    # exp of -|a| never overflows; the two branches agree at 0.
-    e = xp.exp(-xp.abs(a))
-    return xp.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(a.dtype, copy=False)
+    # exp(-a) may overflow to inf (fp_errors is set), and 1 / (1 + inf) is the right 0; one buffer throughout.
+    result = xp.negative(a, out=xp.empty_like(a))  # out=: a 0-dim input stays an array
+    xp.exp(result, out=result)
+    result += 1
+    return xp.reciprocal(result, out=result)
 
 
 def _exp_forward(xp: Any, a: Any, out: Any = None) -> Any:

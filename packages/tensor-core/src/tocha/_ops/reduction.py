@@ -133,7 +133,10 @@ class ReductionMethods:
             # The hot path of NOTE [ Reduction axes ]: what call(SUM, ...) would do, inlined.
             found = _FAST_SUM.get(self._dtype)
             if found is not None and self._device is CPU:
-                return wrap(_add_reduce(self._data, None, found, _empty((), found)), CPU)
+                if self._dtype.category <= _INT:  # integers and bools: no floating-point flags to silence
+                    return wrap(_add_reduce(self._data, None, found, _empty((), found)), CPU)
+                run = _dispatch._state.quiet_run  # inf + -inf: NaN without NumPy's warning (fp_errors)
+                return wrap(run(_add_reduce, self._data, None, found, _empty((), found)), CPU)
         return sum(self, dim, keepdim, dtype=dtype)
 
     def mean(self: Any, dim: DimArg = None, keepdim: bool = False, *, dtype: dtype | None = None) -> Tensor:

@@ -348,6 +348,7 @@ SUM = register_op(
     OpRecord(
         name="sum",
         forward=_sum_forward,
+        fp_errors=True,  # inf + -inf gives NaN without NumPy's warning, as in PyTorch
         vjp=_sum_vjp,
         jvp=_sum_jvp,
         test=OpTest(samples="reduction", reference=widened_reference(np.sum), torch_name="sum"),
