@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import pickle
-import timeit
 from collections import OrderedDict
 from typing import Any
 
@@ -825,21 +824,6 @@ def test_error_path_with_module_made_in_forward() -> None:
         model(tocha.ones(1, 3))
     assert str(info.value).startswith("1.0 (Block(temporary)): ")
     assert "shapes cannot be multiplied" in str(info.value)
-
-
-def test_call_overhead_is_small() -> None:
-    """``module(x)`` costs little more than ``module.forward(x)``: compared with a plain Python wrapper measured
-    in the same run (so that a loaded machine slows both alike); about 0.4 us on an idle machine."""
-    m = Identity()
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return m.forward(*args, **kwargs)
-
-    n = 20000
-    forward = min(timeit.repeat(lambda: m.forward(1), number=n, repeat=7)) / n
-    call = min(timeit.repeat(lambda: m(1), number=n, repeat=7)) / n
-    wrapped = min(timeit.repeat(lambda: wrapper(1), number=n, repeat=7)) / n
-    assert call - forward < 4 * max(wrapped - forward, 0.05e-6) + 0.3e-6
 
 
 # ---------------------------------------------------------------------------------------------- repr, copy, pickle
