@@ -54,8 +54,12 @@ from ._ops.random import *  # noqa: F403
 from ._ops.random import __all__ as _random_all
 from ._ops.reduction import *  # noqa: F403
 from ._ops.reduction import __all__ as _reduction_all
+from ._ops.scatter import *  # noqa: F403
+from ._ops.scatter import __all__ as _scatter_all
 from ._ops.shape import *  # noqa: F403
 from ._ops.shape import __all__ as _shape_all
+from ._ops.sorting import *  # noqa: F403
+from ._ops.sorting import __all__ as _sorting_all
 from ._serialization import load as load
 from ._serialization import save as save
 from ._tensor import Tensor as Tensor
@@ -122,4 +126,6 @@ __all__ = [
     *_random_all,
     *_reduction_all,
     *_shape_all,
+    *_scatter_all,
+    *_sorting_all,
 ]

@@ -13,7 +13,9 @@ from ._ops.indexing import IndexingMethods
 from ._ops.linalg import LinalgMethods
 from ._ops.random import RandomMethods
 from ._ops.reduction import ReductionMethods
+from ._ops.scatter import ScatterMethods
 from ._ops.shape import ShapeMethods
+from ._ops.sorting import SortingMethods
 from ._tensor_base import TensorBase
 
 __all__ = ["Tensor"]
@@ -28,6 +30,8 @@ class Tensor(
     IndexingMethods,
     LinalgMethods,
     RandomMethods,
+    ScatterMethods,
+    SortingMethods,
 ):
     """A multi-dimensional array on a device, with PyTorch's API.
 
