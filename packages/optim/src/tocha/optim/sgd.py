@@ -1,0 +1,106 @@
+"""Stochastic gradient descent (``torch.optim.SGD``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._validate import check_lr, check_nonneg
+from .optimizer import ParamsT, _as_float, _Ctx, _ElementwiseOptimizer
+
+__all__ = ["SGD"]
+
+
+class SGD(_ElementwiseOptimizer):
+    r"""Stochastic gradient descent, with momentum, dampening, Nesterov momentum and weight decay.
+
+    With :math:`g_t` the gradient (negated when ``maximize``), :math:`\lambda` the weight decay,
+    :math:`\mu` the momentum and :math:`\tau` the dampening:
+
+    .. math::
+        g_t &\leftarrow g_t + \lambda \theta_{t-1} \\
+        b_t &= g_t \text{ at the first step, else } \mu b_{t-1} + (1 - \tau) g_t \\
+        g_t &\leftarrow g_t + \mu b_t \text{ (nesterov) or } b_t \\
+        \theta_t &= \theta_{t-1} - \gamma g_t
+
+    State: ``momentum_buffer`` (only when momentum is not 0).
+
+    Example:
+        >>> import tocha
+        >>> from tocha.optim import SGD
+        >>> w = tocha.tensor([1.0, -1.0], requires_grad=True)
+        >>> opt = SGD([w], lr=0.1, momentum=0.9)
+        >>> for _ in range(2):
+        ...     opt.zero_grad(); (w * w).sum().backward(); opt.step()
+        >>> w
+        tensor([ 0.4600, -0.4600], requires_grad=True)
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float | Any = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float | Any = 0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
+    ) -> None:
+        check_lr(lr)
+        check_nonneg(momentum, "momentum value")
+        check_nonneg(weight_decay, "weight_decay value")
+        self._check_common(foreach, differentiable, fused, "SGD")
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "dampening": dampening,
+            "weight_decay": weight_decay,
+            "nesterov": nesterov,
+            "maximize": maximize,
+            "foreach": foreach,
+            "differentiable": differentiable,
+            "fused": fused,
+        }
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
+
+    def _state_spec(self, group: dict[str, Any]) -> list[tuple[str, bool, float]]:
+        return [("momentum_buffer", False, 0.0)] if group["momentum"] != 0 else []
+
+    def _reads_params(self, group: dict[str, Any]) -> bool:
+        return bool(_as_float(group["weight_decay"]) != 0)
+
+    def _update(self, c: _Ctx, P: Any, G: Any, S: dict[str, Any]) -> Any:
+        g = c.group
+        xp = c.xp
+        if g["maximize"]:
+            xp.negative(G, out=G)
+        wd = _as_float(g["weight_decay"])
+        if wd != 0:
+            G += wd * P
+        momentum = g["momentum"]
+        lr = _as_float(g["lr"])
+        if momentum != 0:
+            buf = S["momentum_buffer"]
+            if c.fresh:
+                xp.copyto(buf, G)
+            else:
+                buf *= momentum
+                if g["dampening"] != 0:
+                    G_damped = xp.multiply(G, 1 - g["dampening"], out=c.scratch(0))
+                    buf += G_damped
+                else:
+                    buf += G
+            if g["nesterov"]:
+                G += xp.multiply(buf, momentum, out=c.scratch(0))
+            else:
+                G = buf
+        update = xp.multiply(G, lr, out=c.scratch(0))
+        if P is None:
+            return update
+        P -= update
+        return None
