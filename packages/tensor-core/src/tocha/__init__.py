@@ -14,7 +14,7 @@ Example:
     tensor([ 9., 27.])
 """
 
-from . import _dtype
+from . import _dtype, _malloc
 from . import library as library
 from ._device import device as device
 from ._dtype import bfloat16 as bfloat16
@@ -75,6 +75,8 @@ cfloat = _dtype.complex64
 cdouble = _dtype.complex128
 
 __version__ = "0.1.0"
+
+_malloc.tune_malloc()  # NOTE [ Allocator tuning ]
 
 for _cls in (device, dtype, Size):
     _cls.__module__ = "tocha"
