@@ -33,7 +33,7 @@ RUFF = "ruff==0.17.6"
 MYPY = "mypy==2.4.1"
 PYTEST = "pytest>=8"
 ORACLE_USERS = ("tensor-core", "nn", "optim")  # packages whose tests compare with PyTorch
-BENCHED = [f"packages/{folder}" for folder in ("tensor-core", "autograd", "mp", "data")]  # what tools/bench/ imports
+BENCHED = [f"packages/{folder}" for folder in ("tensor-core", "autograd", "mp", "data", "nn", "optim")]  # what tools/bench/ imports
 
 
 def _pyproject(folder: str) -> dict[str, object]:
@@ -130,6 +130,8 @@ def _tests(session: nox.Session, folder: str) -> None:
         _install_torch(session)
     if folder == "tensor-core":
         session.install("safetensors")  # checkpoints are checked against the reference safetensors reader
+    if folder == "onnx-export":
+        session.install("onnxruntime>=1.17")  # exported models are run and compared (the package's "test" extra)
     paths = [f"packages/{folder}/{sub}" for sub in ("tests", "src") if (PACKAGES_DIR / folder / sub).is_dir()]
     session.run("pytest", *paths, *session.posargs)  # exit code 5 (nothing collected) fails the session
 
@@ -155,7 +157,7 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def integration(session: nox.Session) -> None:
     """Cross-package tests in tests-integration/ (some build their own fresh venvs with uv)."""
-    _install_editable(session, [f for f in PACKAGES if f != "tocha"], PYTEST, "uv")
+    _install_editable(session, [f for f in PACKAGES if f != "tocha"], PYTEST, "uv", "onnxruntime")
     session.run("pytest", "tests-integration", *session.posargs)
     # tensor-core's tests that need tocha-autograd (requires_grad=True) skip in tensor-core's own venv; run them here.
     session.run("pytest", "packages/tensor-core/tests", "-m", "autograd", *session.posargs)

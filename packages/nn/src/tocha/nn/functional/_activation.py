@@ -30,6 +30,7 @@ from typing import Any
 
 import tocha
 from tocha import Tensor
+from tocha._autocast import allows_mixed
 from tocha.library import OpRecord, call, call_inplace, get_op, register_op
 
 __all__ = [
@@ -506,7 +507,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         tensor([[-0.5000,  3.0000]])
     """
     x = _floating("prelu", input)
-    if weight.dtype != x.dtype:
+    if weight.dtype != x.dtype and not allows_mixed("prelu", x.device.type, x.dtype, weight.dtype):
         raise RuntimeError(f"prelu: Type promoting not supported. Got {_type_name(x)} and {_type_name(weight)}")
     if weight.dim() > 1:
         raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.dim()}")

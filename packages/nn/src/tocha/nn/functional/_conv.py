@@ -59,6 +59,7 @@ import numpy as np
 
 import tocha
 from tocha import Tensor
+from tocha._autocast import allows_mixed
 from tocha.library import OpRecord, call, register_op
 
 __all__ = [
@@ -95,33 +96,58 @@ def _as_strided(xp: Any, a: Any, shape: Sequence[int], strides: Sequence[int]) -
 
 
 class _ColumnCache(threading.local):
-    """The im2col matrices of recent forwards, kept for their weight gradient (NOTE [ Convolution kernels ])."""
+    """The padded inputs of recent forwards, kept for their weight gradient (NOTE [ Convolution kernels ])."""
 
     keep: bool = False  # set by the public functions while the weight requires grad
 
     def __init__(self) -> None:
-        self.entries: list[tuple[Any, tuple[Any, ...], Any, _Ints]] = []
+        self.entries: list[tuple[Any, tuple[Any, ...], _Windows]] = []
 
 
+class _Workspace(threading.local):
+    """Per-thread scratch arrays reused across calls, keyed by role, shape and dtype (NOTE [ Convolution kernels ])."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[tuple[str, _Ints, Any], Any] = {}
+
+
+_Windows = tuple[Any, _Ints, _Ints, _Ints, _Ints]  # padded input, out sizes, wide out sizes, run shape, run strides
 _columns = _ColumnCache()
+_workspace = _Workspace()
 _COLUMN_CACHE_SIZE = 4
+_WORKSPACE_SIZE = 32  # scratch arrays kept per thread (the dict is cleared when a new one would pass this)
 _PER_SAMPLE_GEMMS = 256  # up to this many (sample, group) pairs, the forward runs one GEMM per pair
+_CHUNK_BYTES = 512 * 1024  # column-matrix size per GEMM on the chunked path (fits in L2 with the GEMM's output)
 
 
-def _keep_columns(x: Any, key: tuple[Any, ...], cols: Any, out_wide: _Ints) -> None:
+def _keep_columns(x: Any, key: tuple[Any, ...], windows: _Windows) -> None:
     # A newer forward of the same array replaces the older entry: its contents may have changed since.
     entries = [e for e in _columns.entries if not (e[0] is x and e[1] == key)]
-    entries.append((x, key, cols, out_wide))
+    entries.append((x, key, windows))
     _columns.entries = entries[-_COLUMN_CACHE_SIZE:]
 
 
-def _take_columns(x: Any, key: tuple[Any, ...]) -> tuple[Any, _Ints] | None:
+def _take_columns(x: Any, key: tuple[Any, ...]) -> _Windows | None:
     entries = _columns.entries
-    for i, (array, found_key, cols, out_wide) in enumerate(entries):
+    for i, (array, found_key, windows) in enumerate(entries):
         if array is x and found_key == key:
             del entries[i]
-            return cols, out_wide
+            return windows
     return None
+
+
+def _scratch(role: str, shape: _Ints, dtype: Any, zero: bool = False) -> Any:
+    """A reusable NumPy array for ``role``; with ``zero``, zero-filled when created (callers that only ever
+    write part of it rely on the rest staying zero)."""
+    key = (role, shape, dtype)
+    arrays = _workspace.arrays
+    a = arrays.get(key)
+    if a is None:
+        if len(arrays) >= _WORKSPACE_SIZE:
+            arrays.clear()
+        a = np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
+        arrays[key] = a
+    return a
 
 
 def _group_matmul(xp: Any, a: Any, b: Any) -> Any:
@@ -168,34 +194,125 @@ def _use_wide(padded: Sequence[int], out: Sequence[int], stride: Sequence[int]) 
     return len(out) >= 2 and stride[-1] == 1 and stride[-2] == 1 and out[-1] > 0 and 4 * padded[-1] <= 5 * out[-1]
 
 
-def _conv_columns(
-    xp: Any, x: Any, kernel: _Ints, stride: _Ints, lo: Sequence[int], hi: Sequence[int], dilation: _Ints, groups: int
-) -> tuple[Any, _Ints, _Ints]:
-    """im2col of ``x`` as ``(G, C/G * prod(K), N * prod(out_wide))``, with the output sizes, true and wide."""
-    n_batch, channels = x.shape[:2]
+def _windows(
+    xp: Any, x: Any, kernel: _Ints, stride: _Ints, lo: Sequence[int], hi: Sequence[int], dilation: _Ints
+) -> _Windows:
+    """The padded input and the layout of its windows: output sizes (true and wide), and the shape and strides
+    of one sample's output positions (the innermost dims of the im2col view)."""
     padded_sizes = tuple(s + a + b for s, a, b in zip(x.shape[2:], lo, hi, strict=True))
     out = _out_sizes(padded_sizes, kernel, stride, dilation)
     wide = _use_wide(padded_sizes, out, stride)
     buf = _padded(xp, x, lo, hi, (kernel[-1] - 1) * dilation[-1] + 1 if wide else 0)
-    st = buf.strides
-    spatial_strides = st[2:]
+    spatial_strides = buf.strides[2:]
     if wide:
         out_wide = (*out[:-1], buf.shape[-1])
         run_shape = (*out[:-2], out[-2] * buf.shape[-1])
-        run_strides = (*tuple(s * t for s, t in zip(stride[:-2], spatial_strides[:-2], strict=True)), st[-1])
+        run_strides = (*tuple(s * t for s, t in zip(stride[:-2], spatial_strides[:-2], strict=True)), buf.strides[-1])
     else:
         out_wide = out
         run_shape = out
         run_strides = tuple(s * t for s, t in zip(stride, spatial_strides, strict=True))
-    cg = channels // groups
-    view = _as_strided(
+    return buf, out, out_wide, run_shape, run_strides
+
+
+def _window_view(
+    xp: Any, windows: _Windows, kernel: _Ints, dilation: _Ints, groups: int, start: int, count: int
+) -> Any:
+    """The im2col view ``(G, C/G, *K, count, *run)`` of samples ``start:start + count``."""
+    buf, _, _, run_shape, run_strides = windows
+    st = buf.strides
+    cg = buf.shape[1] // groups
+    return _as_strided(
         xp,
-        buf,
-        (groups, cg, *kernel, n_batch, *run_shape),
-        (cg * st[1], st[1], *tuple(d * t for d, t in zip(dilation, spatial_strides, strict=True)), st[0], *run_strides),
+        buf[start:],
+        (groups, cg, *kernel, count, *run_shape),
+        (cg * st[1], st[1], *tuple(d * t for d, t in zip(dilation, st[2:], strict=True)), st[0], *run_strides),
     )
-    cols = xp.ascontiguousarray(view).reshape(groups, cg * _prod(kernel), n_batch * _prod(run_shape))
-    return cols, out, out_wide
+
+
+def _columns_of(xp: Any, windows: _Windows, kernel: _Ints, dilation: _Ints, groups: int) -> Any:
+    """im2col of the whole batch as ``(G, C/G * prod(K), N * prod(out_wide))``."""
+    buf = windows[0]
+    view = _window_view(xp, windows, kernel, dilation, groups, 0, buf.shape[0])
+    return xp.ascontiguousarray(view).reshape(groups, -1, buf.shape[0] * _prod(windows[3]))
+
+
+def _chunk(n_batch: int, rows: int, length: int, itemsize: int) -> int:
+    """Samples per GEMM on the chunked path: a column matrix of about ``_CHUNK_BYTES``."""
+    return max(1, min(n_batch, _CHUNK_BYTES // max(1, rows * length * itemsize)))
+
+
+def _chunked_ok(xp: Any, groups: int, windows: _Windows) -> bool:
+    return xp is np and groups == 1 and windows[0].shape[0] > 0 and _prod(windows[1]) > 0
+
+
+def _conv_chunked(xp: Any, windows: _Windows, w: Any, b: Any, kernel: _Ints, dilation: _Ints) -> Any:
+    """Direct conv, ``groups == 1``, NumPy: im2col of a few samples into a reused buffer, one GEMM, and the
+    product copied (trimmed, bias added) into the output, chunk by chunk (NOTE [ Convolution kernels ])."""
+    buf, out, out_wide, _, _ = windows
+    n_batch = buf.shape[0]
+    cout = w.shape[0]
+    rows = _prod(w.shape[1:])
+    length = _prod(out_wide)
+    dtype = np.result_type(buf, w)
+    w2 = w.reshape(cout, rows)
+    trim = out_wide != out
+    bias = None if b is None else b.reshape((cout, 1) + (1,) * len(out))
+    y = np.empty((n_batch, cout, *out), dtype=dtype)
+    nc = _chunk(n_batch, rows, length, buf.itemsize)
+    for n0 in range(0, n_batch, nc):
+        m = min(nc, n_batch - n0)
+        view = _window_view(xp, windows, kernel, dilation, 1, n0, m)[0]
+        cols = _scratch("cols", (rows, m * length), buf.dtype)
+        np.copyto(cols.reshape(view.shape), view)
+        if m == 1 and not trim and bias is None:
+            np.matmul(w2, cols, out=y[n0].reshape(cout, length))
+            continue
+        prod = _scratch("prod", (cout, m * length), dtype)
+        np.matmul(w2, cols, out=prod)
+        part = prod.reshape((cout, m, *out_wide))
+        if trim:
+            part = part[..., : out[-1]]
+        dst = y[n0 : n0 + m].swapaxes(0, 1)
+        if bias is not None:
+            np.add(part, bias, out=dst)
+        else:
+            np.copyto(dst, part)
+    return y
+
+
+def _weight_grad_chunked(
+    xp: Any, windows: _Windows, gy: Any, weight_shape: _Ints, kernel: _Ints, dilation: _Ints
+) -> Any:
+    """Weight gradient, ``groups == 1``, NumPy: per chunk of samples, the output gradient (widened with zeros)
+    times the transposed im2col matrix, summed over chunks."""
+    buf, out, out_wide, _, _ = windows
+    n_batch = buf.shape[0]
+    cout = weight_shape[0]
+    rows = _prod(weight_shape[1:])
+    length = _prod(out_wide)
+    dtype = np.result_type(buf, gy)
+    trim = out_wide != out
+    gw = np.empty((cout, rows), dtype=dtype)
+    nc = _chunk(n_batch, rows, length, buf.itemsize)
+    for n0 in range(0, n_batch, nc):
+        m = min(nc, n_batch - n0)
+        view = _window_view(xp, windows, kernel, dilation, 1, n0, m)[0]
+        cols = _scratch("cols", (rows, m * length), buf.dtype)
+        np.copyto(cols.reshape(view.shape), view)
+        if m == 1 and not trim:
+            g = gy[n0].reshape(cout, length)
+        else:
+            g = _scratch("grad", (cout, m, *out_wide), gy.dtype, zero=True)  # the wide columns stay zero
+            np.copyto(g[..., : out[-1]] if trim else g, gy[n0 : n0 + m].swapaxes(0, 1))
+            g = g.reshape(cout, m * length)
+        if n0 == 0:
+            np.matmul(g, cols.T, out=gw)
+        else:
+            part = _scratch("wpart", (cout, rows), dtype)
+            np.matmul(g, cols.T, out=part)
+            gw += part
+    return gw.reshape(weight_shape)
 
 
 def _conv_direct(
@@ -213,9 +330,13 @@ def _conv_direct(
     n_batch = x.shape[0]
     out_channels = w.shape[0]
     og = out_channels // groups
-    cols, out, out_wide = _conv_columns(xp, x, kernel, stride, lo, hi, dilation, groups)
+    windows = _windows(xp, x, kernel, stride, lo, hi, dilation)
+    out, out_wide = windows[1], windows[2]
     if _columns.keep:
-        _keep_columns(x, (kernel, stride, tuple(lo), dilation, groups, out), cols, out_wide)
+        _keep_columns(x, (kernel, stride, tuple(lo), dilation, groups, out), windows)
+    if _chunked_ok(xp, groups, windows):
+        return _conv_chunked(xp, windows, w, b, kernel, dilation)
+    cols = _columns_of(xp, windows, kernel, dilation, groups)
     w3 = w.reshape(groups, og, -1)
     bias_shape = (groups, og) + (1,) * len(out)
     if n_batch * groups <= _PER_SAMPLE_GEMMS:
@@ -344,11 +465,13 @@ def _convolution_weight_forward(
         (o - 1) * s + d * (k - 1) + 1 - sz - p
         for o, s, d, k, sz, p in zip(out, stride, dilation, kernel, x.shape[2:], padding, strict=True)
     ]
-    cached = _take_columns(x, (kernel, stride, tuple(padding), dilation, groups, out))
-    if cached is not None:
-        cols, out_wide = cached
-    else:
-        cols, _, out_wide = _conv_columns(xp, x, kernel, stride, padding, hi, dilation, groups)
+    windows = _take_columns(x, (kernel, stride, tuple(padding), dilation, groups, out))
+    if windows is None:
+        windows = _windows(xp, x, kernel, stride, padding, hi, dilation)
+    if _chunked_ok(xp, groups, windows):
+        return _weight_grad_chunked(xp, windows, gy, weight_shape, kernel, dilation)
+    cols = _columns_of(xp, windows, kernel, dilation, groups)
+    out_wide = windows[2]
     gyg = xp.moveaxis(gy.reshape((n_batch, groups, og, *out)), 0, 2)  # (G, O/G, N, *out)
     if out_wide != out:
         wide = xp.zeros((groups, og, n_batch, *out_wide), dtype=gy.dtype)
@@ -506,7 +629,7 @@ def _check_conv(
             f"{name}: expected weight to be {n + 2}-dimensional for {n + 2}-dimensional input, but got weight of "
             f"size {_size(weight.shape)}"
         )
-    if input.dtype != weight.dtype:
+    if input.dtype != weight.dtype and not allows_mixed("convolution", input.device.type, input.dtype, weight.dtype):
         raise RuntimeError(f"expected scalar type {_type_name(input)} but found {_type_name(weight)}")
     if not input.is_floating_point():
         raise RuntimeError(f"\"{name}\" not implemented for '{_type_name(input)}'")
@@ -558,7 +681,7 @@ def _check_conv(
                 f"Given weight of size {_size(wshape)}, expected bias to be 1-dimensional with {out_channels} "
                 f"elements, but got bias of size {_size(bias.shape)} instead"
             )
-        if bias.dtype != input.dtype:
+        if bias.dtype != input.dtype and not allows_mixed("convolution", input.device.type, input.dtype, bias.dtype):
             raise RuntimeError(f"expected scalar type {_type_name(input)} but found {_type_name(bias)}")
     if input.device != weight.device or (bias is not None and bias.device != input.device):
         raise RuntimeError(

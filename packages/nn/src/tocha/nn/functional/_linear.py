@@ -15,6 +15,7 @@ from typing import Any
 
 import tocha
 from tocha import Tensor
+from tocha._autocast import allows_mixed
 from tocha.library import OpRecord, call, register_op
 
 __all__ = ["linear", "bilinear"]
@@ -34,6 +35,8 @@ def _linear_forward(xp: Any, x: Any, w: Any, b: Any = None) -> Any:
             out += b  # the fresh product takes the bias in place
         else:
             out = out + b
+    if out.dtype != x.dtype:  # NumPy's matmul returns float32 for ml_dtypes' bfloat16
+        out = out.astype(x.dtype)
     return out
 
 
@@ -120,13 +123,13 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         left = f"{rows}x{input.shape[-1]}"
         right = f"{weight.shape[-1]}x{weight.shape[0]}" if wd == 2 else f"{weight.shape[0]}x1"
         raise RuntimeError(f"linear(): mat1 and mat2 shapes cannot be multiplied ({left} and {right})")
-    if input.dtype != weight.dtype:
+    if input.dtype != weight.dtype and not allows_mixed("linear", input.device.type, input.dtype, weight.dtype):
         raise RuntimeError(
             f"linear(): expected m1 and m2 to have the same dtype, but got: {_type_name(input)} != {_type_name(weight)}"
         )
     if bias is None:
         return call(LINEAR, input.device, (input, weight), ())  # type: ignore[no-any-return]
-    if bias.dtype != input.dtype:
+    if bias.dtype != input.dtype and not allows_mixed("linear", input.device.type, input.dtype, bias.dtype):
         raise RuntimeError(
             f"linear(): self and mat2 must have the same dtype, but got {_type_name(bias)} and {_type_name(input)}"
         )

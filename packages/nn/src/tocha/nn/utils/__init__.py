@@ -2,14 +2,60 @@
 
 from __future__ import annotations
 
-from . import clip_grad, convert_parameters, fusion, init, parametrizations, parametrize, rnn
-from .clip_grad import *  # noqa: F403
-from .convert_parameters import *  # noqa: F403
-from .fusion import *  # noqa: F403
-from .init import *  # noqa: F403
+from . import parametrizations as parametrizations
+from . import parametrize as parametrize
+from . import rnn as rnn
+from .clip_grad import (
+    clip_grad_norm as clip_grad_norm,
+)
+from .clip_grad import (
+    clip_grad_norm_ as clip_grad_norm_,
+)
+from .clip_grad import (
+    clip_grad_value_ as clip_grad_value_,
+)
+from .clip_grad import (
+    clip_grads_with_norm_ as clip_grads_with_norm_,
+)
+from .clip_grad import (
+    get_total_norm as get_total_norm,
+)
+from .convert_parameters import (
+    parameters_to_vector as parameters_to_vector,
+)
+from .convert_parameters import (
+    vector_to_parameters as vector_to_parameters,
+)
+from .fusion import (
+    fuse_conv_bn_eval as fuse_conv_bn_eval,
+)
+from .fusion import (
+    fuse_conv_bn_weights as fuse_conv_bn_weights,
+)
+from .fusion import (
+    fuse_linear_bn_eval as fuse_linear_bn_eval,
+)
+from .fusion import (
+    fuse_linear_bn_weights as fuse_linear_bn_weights,
+)
+from .init import (
+    skip_init as skip_init,
+)
 
-__all__: list[str] = ["parametrizations", "parametrize", "rnn"]
-__all__ += clip_grad.__all__
-__all__ += convert_parameters.__all__
-__all__ += fusion.__all__
-__all__ += init.__all__
+__all__ = [
+    "parametrizations",
+    "parametrize",
+    "rnn",
+    "clip_grad_norm_",
+    "clip_grad_norm",
+    "clip_grad_value_",
+    "get_total_norm",
+    "clip_grads_with_norm_",
+    "parameters_to_vector",
+    "vector_to_parameters",
+    "fuse_conv_bn_eval",
+    "fuse_conv_bn_weights",
+    "fuse_linear_bn_eval",
+    "fuse_linear_bn_weights",
+    "skip_init",
+]
