@@ -1,0 +1,7 @@
+"""pytest configuration of tests-integration/.
+
+The plugin package under plugin/ is a fixture, not a test module: test_plugin.py builds and installs it into a fresh
+venv and runs its checks (its doctests included) there, where its entry point exists.
+"""
+
+collect_ignore = ["plugin"]
