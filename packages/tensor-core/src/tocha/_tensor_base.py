@@ -185,6 +185,17 @@ class TensorBase:
         offset = _byte_address(self._data) - _byte_address(self._base._data)
         return offset // self._dtype.itemsize
 
+    def data_ptr(self) -> int:
+        """The address of this tensor's first element (a device address for CUDA tensors).
+
+        Example:
+            >>> import tocha
+            >>> x = tocha.zeros(4)
+            >>> x[1:].data_ptr() - x.data_ptr()
+            4
+        """
+        return _byte_address(self._data)
+
     def is_contiguous(self, memory_format: Any = None) -> bool:
         """Whether elements are laid out row-major without gaps.
 
@@ -431,18 +442,71 @@ class TensorBase:
             return array.copy()  # type: ignore[no-any-return]
         return array
 
-    def __dlpack__(self, *args: Any, **kwargs: Any) -> Any:
-        """A DLPack capsule of this tensor's memory (the array module's own export)."""
-        if self._requires_grad:
-            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
-        return self._data.__dlpack__(*args, **kwargs)
+    def __dlpack__(
+        self,
+        *,
+        stream: Any = None,
+        max_version: tuple[int, int] | None = None,
+        dl_device: tuple[int, int] | None = None,
+        copy: bool | None = None,
+    ) -> Any:
+        """A DLPack capsule of this tensor's memory, for any DLPack consumer's ``from_dlpack``.
 
-    def __dlpack_device__(self) -> Any:
-        """``(device_type, index)`` in DLPack's numbering (1 = CPU, 2 = CUDA)."""
-        return self._data.__dlpack_device__()
+        Args:
+            stream: the consumer's CUDA stream (None on the CPU).
+            max_version: the newest DLPack version the consumer understands;
+                ``(1, 0)`` or later gives a versioned capsule.
+            dl_device: the DLPack device the consumer wants (the tensor's own,
+                or the CPU, which copies a CUDA tensor).
+            copy: True exports a copy; False never copies.
+
+        Raises:
+            BufferError: the tensor requires grad, or the export needs a copy
+                that ``copy=False`` forbids. See NOTE [ DLPack ] in ``tocha._dlpack``.
+
+        Example:
+            >>> import numpy as np, tocha
+            >>> t = tocha.zeros(2)
+            >>> np.from_dlpack(t)[0] = 1
+            >>> t
+            tensor([1., 0.])
+        """
+        from ._dlpack import export
+
+        return export(self, stream, max_version, dl_device, copy)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        """``(device_type, index)`` in DLPack's numbering (1 = CPU, 2 = CUDA).
+
+        Example:
+            >>> import tocha
+            >>> tocha.zeros(1).__dlpack_device__()
+            (1, 0)
+        """
+        from ._dlpack import device_of
+
+        return device_of(self)
+
+    def to_device(self, device: Any, /, *, stream: Any = None) -> Tensor:
+        """The Array API's ``to(device)``: this tensor on ``device`` (itself when already there).
+
+        Example:
+            >>> import tocha
+            >>> tocha.ones(2).to_device("cpu").device
+            device(type='cpu')
+        """
+        if stream is not None:
+            raise ValueError(f"to_device(): stream must be None (got {stream!r}); tocha orders work per device")
+        return self.to(device)  # type: ignore[attr-defined,no-any-return]
 
     def __array_namespace__(self, *, api_version: str | None = None) -> Any:
-        """The Python Array API namespace for tocha tensors (see ``tocha._ops.interop``)."""
+        """The Python Array API namespace for tocha tensors: the module ``tocha.array_api``.
+
+        Example:
+            >>> import tocha
+            >>> tocha.ones(1).__array_namespace__().__name__
+            'tocha.array_api'
+        """
         from ._ops.interop import array_namespace
 
         return array_namespace(api_version)

@@ -374,6 +374,7 @@ def check_forward(info: OpInfo, sample: SampleInput, *, atol: float | None = Non
     expected = _as_tensor(info.run_reference(sample))
     if isinstance(actual, tuple) and not isinstance(expected, tuple):
         actual = actual[0]
+    expected = _to_device_of(expected, actual)  # references compute on the host; the op may run elsewhere
     rtol = info.test.rtol if rtol is None else rtol
     atol = info.test.atol if atol is None else atol
     if rtol is None and atol is None:
@@ -388,6 +389,14 @@ def check_forward(info: OpInfo, sample: SampleInput, *, atol: float | None = Non
         equal_nan=True,
         msg=lambda m: f"{info.name} on sample {sample!r}:\n{m}",
     )
+
+
+def _to_device_of(expected: Any, actual: Any) -> Any:
+    if isinstance(expected, tuple) and isinstance(actual, tuple):
+        return tuple(_to_device_of(e, a) for e, a in zip(expected, actual, strict=False))
+    if isinstance(expected, TensorBase) and isinstance(actual, TensorBase) and expected.device != actual.device:
+        return expected.to(actual.device)  # type: ignore[attr-defined]
+    return expected
 
 
 # ------------------------------------------------------------------ sample families
