@@ -106,7 +106,7 @@ def test_dlpack_legacy_capsule_and_errors():
     assert t.tolist() == [0.0, 1.0, 2.0]
     with pytest.raises(TypeError, match="DLPack protocol"):
         tocha.from_dlpack([1, 2])
-    with pytest.raises(RuntimeError, match="require gradient"):
+    with pytest.raises(BufferError, match="require gradient"):  # PyTorch 2.13 raises BufferError too
         tocha.ones(2, requires_grad=True).__dlpack__()
 
 
@@ -127,7 +127,7 @@ def test_array_namespace():
     assert xp is tocha.zeros(1).__array_namespace__()
     assert xp.__array_api_version__ == "2023.12"
     assert xp.float32 is tocha.float32
-    assert xp.asarray is tocha.asarray
+    assert xp.asarray is tocha.array_api.asarray
     assert xp.isdtype(tocha.int8, "signed integer")
     assert not xp.isdtype(tocha.uint8, "signed integer")
     assert xp.isdtype(tocha.float32, ("real floating", "complex floating"))

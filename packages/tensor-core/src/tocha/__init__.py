@@ -15,7 +15,16 @@ Example:
 """
 
 from . import _dtype, _malloc
+from . import amp as amp
+from . import cuda as cuda
+from . import fft as fft
 from . import library as library
+from . import linalg as linalg
+from . import special as special
+from ._autocast import autocast as autocast
+from ._autocast import get_autocast_dtype as get_autocast_dtype
+from ._autocast import is_autocast_enabled as is_autocast_enabled
+from ._autocast import set_autocast_enabled as set_autocast_enabled
 from ._device import device as device
 from ._dtype import bfloat16 as bfloat16
 from ._dtype import bool as bool
@@ -40,6 +49,8 @@ from ._grad_mode import is_grad_enabled as is_grad_enabled
 from ._grad_mode import is_inference_mode_enabled as is_inference_mode_enabled
 from ._grad_mode import no_grad as no_grad
 from ._grad_mode import set_grad_enabled as set_grad_enabled
+from ._ops.complex_ops import *  # noqa: F403
+from ._ops.complex_ops import __all__ as _complex_ops_all
 from ._ops.creation import *  # noqa: F403
 from ._ops.creation import __all__ as _creation_all
 from ._ops.dtype_info import *  # noqa: F403
@@ -50,6 +61,10 @@ from ._ops.indexing import *  # noqa: F403
 from ._ops.indexing import __all__ as _indexing_all
 from ._ops.linalg import *  # noqa: F403
 from ._ops.linalg import __all__ as _linalg_all
+from ._ops.linalg_toplevel import *  # noqa: F403
+from ._ops.linalg_toplevel import __all__ as _linalg_toplevel_all
+from ._ops.math_extra import *  # noqa: F403
+from ._ops.math_extra import __all__ as _math_extra_all
 from ._ops.random import *  # noqa: F403
 from ._ops.random import __all__ as _random_all
 from ._ops.reduction import *  # noqa: F403
@@ -60,6 +75,8 @@ from ._ops.shape import *  # noqa: F403
 from ._ops.shape import __all__ as _shape_all
 from ._ops.sorting import *  # noqa: F403
 from ._ops.sorting import __all__ as _sorting_all
+from ._ops.special_ops import *  # noqa: F403
+from ._ops.special_ops import __all__ as _special_ops_all
 from ._serialization import load as load
 from ._serialization import save as save
 from ._tensor import Tensor as Tensor
@@ -77,6 +94,10 @@ cdouble = _dtype.complex128
 __version__ = "0.1.0"
 
 _malloc.tune_malloc()  # NOTE [ Allocator tuning ]
+
+# After every op family: tocha.array_api and from_dlpack build on the complete namespace.
+from . import array_api as array_api
+from ._dlpack import from_dlpack as from_dlpack
 
 for _cls in (device, dtype, Size):
     _cls.__module__ = "tocha"
@@ -98,6 +119,8 @@ __all__ = [
     "double",
     "dtype",
     "enable_grad",
+    "fft",
+    "special",
     "float",
     "float16",
     "float32",
@@ -113,6 +136,14 @@ __all__ = [
     "is_grad_enabled",
     "is_inference_mode_enabled",
     "library",
+    "linalg",
+    "amp",
+    "array_api",
+    "autocast",
+    "cuda",
+    "get_autocast_dtype",
+    "is_autocast_enabled",
+    "set_autocast_enabled",
     "long",
     "no_grad",
     "promote_types",
@@ -120,14 +151,18 @@ __all__ = [
     "set_grad_enabled",
     "short",
     "uint8",
+    *_complex_ops_all,
     *_creation_all,
     *_dtype_info_all,
     *_elementwise_all,
     *_indexing_all,
     *_linalg_all,
+    *_linalg_toplevel_all,
+    *_math_extra_all,
     *_random_all,
     *_reduction_all,
     *_shape_all,
     *_scatter_all,
     *_sorting_all,
+    *_special_ops_all,
 ]

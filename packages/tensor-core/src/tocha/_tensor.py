@@ -7,15 +7,19 @@ from typing import Any
 import numpy as np
 
 from . import _tensor_base
+from ._ops.complex_ops import ComplexMethods
 from ._ops.creation import CreationMethods, tensor
 from ._ops.elementwise import ElementwiseMethods
 from ._ops.indexing import IndexingMethods
 from ._ops.linalg import LinalgMethods
+from ._ops.linalg_functions import LinalgDecompMethods
+from ._ops.math_extra import MathExtraMethods
 from ._ops.random import RandomMethods
 from ._ops.reduction import ReductionMethods
 from ._ops.scatter import ScatterMethods
 from ._ops.shape import ShapeMethods
 from ._ops.sorting import SortingMethods
+from ._ops.special_ops import SpecialMethods
 from ._tensor_base import TensorBase
 
 __all__ = ["Tensor"]
@@ -29,9 +33,13 @@ class Tensor(
     ShapeMethods,
     IndexingMethods,
     LinalgMethods,
+    LinalgDecompMethods,
     RandomMethods,
     ScatterMethods,
     SortingMethods,
+    SpecialMethods,
+    ComplexMethods,
+    MathExtraMethods,
 ):
     """A multi-dimensional array on a device, with PyTorch's API.
 

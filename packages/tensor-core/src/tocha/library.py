@@ -16,6 +16,7 @@ Example:
 
 import contextlib as _contextlib
 
+from ._autocast import allows_mixed as autocast_allows_mixed
 from ._autograd_support import autograd_meta as autograd_meta
 from ._autograd_support import autograd_state as autograd_state
 from ._autograd_support import is_tensor_like as is_tensor_like
@@ -51,6 +52,7 @@ from ._tensor_base import wrap as wrap_array
 
 __all__ = [
     "autograd_meta",
+    "autocast_allows_mixed",
     "is_tensor_like",
     "autograd_state",
     "set_autograd_meta",

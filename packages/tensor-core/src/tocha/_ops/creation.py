@@ -211,6 +211,10 @@ def tensor(
     dev = resolve_device(device)
     if not host.flags.c_contiguous:
         host = host.copy()
+    if pin_memory:
+        from .._pinned import pin_memory as pin
+
+        return _finish(pin(wrap(host, CPU)) if dev is CPU else call(UPLOAD, dev, (), (host,)), requires_grad)
     return _finish(call(UPLOAD, dev, (), (host,)), requires_grad)
 
 
@@ -780,6 +784,31 @@ class CreationMethods:
             "cuda" if device is None else device if not isinstance(device, int) else f"cuda:{device}"
         )
         return to_device(self, target)
+
+    def pin_memory(self: Any, device: Any = None) -> Tensor:
+        """A copy of this CPU tensor in page-locked (pinned) host memory, for fast host-to-GPU copies.
+
+        Returns ``self`` when it is already pinned. Pinned memory comes from CuPy
+        (``cupy.cuda.alloc_pinned_memory``), so it needs CUDA.
+
+        Raises:
+            RuntimeError: the tensor is not on the CPU, or CUDA is not available.
+        """
+        from .._pinned import pin_memory
+
+        return pin_memory(self)
+
+    def is_pinned(self: Any, device: Any = None) -> bool:
+        """Whether this tensor lives in page-locked (pinned) host memory (always False without CUDA).
+
+        Example:
+            >>> import tocha
+            >>> tocha.ones(2).is_pinned()
+            False
+        """
+        from .._pinned import is_pinned
+
+        return is_pinned(self)
 
     def type(self: Any, dtype: dtype | str | None = None) -> Any:
         """The type name (``'tocha.FloatTensor'``) or, with ``dtype``, a converted tensor."""

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._device import CPU, device
+from .._dlpack import from_dlpack
 from .._dtype import _FLOAT, _INT, get_default_dtype
 from .._dtype import dtype as DType  # noqa: N812
-from .._tensor_base import TensorBase, wrap
+from .._tensor_base import TensorBase
 from .._tensor_repr import get_printoptions, printoptions, set_printoptions
 from ._common import result_type_of
 
@@ -276,57 +276,3 @@ def typename(obj: Any) -> str:
     if module in ("", "builtins"):
         return qualname
     return f"{module}.{qualname}"
-
-
-_DLPACK_CPU, _DLPACK_CUDA, _DLPACK_CUDA_HOST = 1, 2, 3
-
-
-class _CapsuleSource:
-    """Lets a bare DLPack capsule (the legacy protocol) go through ``numpy.from_dlpack``."""
-
-    __slots__ = ("capsule",)
-
-    def __init__(self, capsule: Any) -> None:
-        self.capsule = capsule
-
-    def __dlpack__(self, **kwargs: Any) -> Any:
-        return self.capsule
-
-    def __dlpack_device__(self) -> tuple[int, int]:
-        return (_DLPACK_CPU, 0)
-
-
-def from_dlpack(ext_tensor: Any) -> Tensor:
-    """A tensor sharing memory with ``ext_tensor``, any object supporting the DLPack protocol.
-
-    Accepts objects with ``__dlpack__`` / ``__dlpack_device__`` (NumPy arrays,
-    CuPy arrays, tocha and PyTorch tensors...) and, on the CPU, bare DLPack
-    capsules (read-only, as NumPy imports them). CPU data becomes a CPU
-    tensor, CUDA data a tensor on the same ``cuda:N``.
-
-    Example:
-        >>> import numpy as np, tocha
-        >>> a = np.arange(3.0)
-        >>> t = tocha.from_dlpack(a); a[0] = 5
-        >>> t
-        tensor([5., 1., 2.], dtype=tocha.float64)
-    """
-    if isinstance(ext_tensor, TensorBase):
-        return wrap(ext_tensor._data, ext_tensor._device, ext_tensor._base or ext_tensor)  # type: ignore[arg-type]
-    if not hasattr(ext_tensor, "__dlpack__"):
-        if type(ext_tensor).__name__ == "PyCapsule":
-            return wrap(np.from_dlpack(_CapsuleSource(ext_tensor)), CPU)
-        raise TypeError(
-            f"from_dlpack(): expected an object supporting the DLPack protocol, got {type(ext_tensor).__name__}"
-        )
-    kind, index = ext_tensor.__dlpack_device__()
-    if int(kind) in (_DLPACK_CPU, _DLPACK_CUDA_HOST):
-        return wrap(np.from_dlpack(ext_tensor), CPU)
-    if int(kind) == _DLPACK_CUDA:
-        from .._backend import get_backend
-
-        xp = get_backend("cuda").xp
-        dev = device("cuda", int(index))
-        with get_backend("cuda").on_device(int(index)):
-            return wrap(xp.from_dlpack(ext_tensor), dev)
-    raise RuntimeError(f"from_dlpack(): unsupported DLPack device type {int(kind)} (tocha supports CPU and CUDA)")

@@ -1,7 +1,10 @@
 """``Tensor.__array_namespace__``: a namespace object for the Python Array API standard.
 
 NOTE [ Array API namespace ]
-The namespace maps the standard's names onto tocha's own functions
+``Tensor.__array_namespace__`` returns ``tocha.array_api``, the conforming
+namespace; :data:`MISSING` lists what it lacks (see ``tocha.array_api.missing``).
+The mapping below (``_build``) is the older, minimal one, kept for reference:
+it maps the standard's names onto tocha's own functions
 (``concat`` → ``cat``, ``permute_dims`` → ``permute``, ``greater`` → ``gt``...)
 and translates the standard's keywords where PyTorch's differ (``axis`` →
 ``dim``, ``keepdims`` → ``keepdim``). It is built on first use from what
@@ -155,12 +158,14 @@ def _build() -> types.ModuleType:
 
 
 def array_namespace(api_version: str | None = None) -> types.ModuleType:
-    """The Array API namespace object (built once); ``api_version`` other than 2023.12 is refused.
+    """The Array API namespace of tocha tensors: the module ``tocha.array_api``.
+
+    ``api_version`` other than 2021.12, 2022.12 or 2023.12 is refused.
 
     Example:
         >>> import tocha
         >>> xp = tocha.ones(2).__array_namespace__()
-        >>> xp.concat([tocha.ones(1), tocha.zeros(1)]) if hasattr(xp, "concat") else tocha.tensor([1., 0.])
+        >>> xp.concat([tocha.ones(1), tocha.zeros(1)])
         tensor([1., 0.])
         >>> xp.__array_api_version__
         '2023.12'
@@ -168,5 +173,8 @@ def array_namespace(api_version: str | None = None) -> types.ModuleType:
     if api_version is not None and api_version not in ("2021.12", "2022.12", "2023.12"):
         raise ValueError(f"__array_namespace__(): unsupported api_version '{api_version}' (tocha provides 2023.12)")
     if not _namespace:
-        _namespace.append(_build())
+        from .. import array_api
+
+        MISSING[:] = array_api.missing()
+        _namespace.append(array_api)
     return _namespace[0]

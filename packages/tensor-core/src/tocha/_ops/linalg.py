@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._autocast import allows_mixed
 from .._dispatch import OpRecord, OpTest, call, register_op
 from .._dtype import _BOOL, _INT, ALL_DTYPES, can_cast, dtype, int64
 from .._dtype import bool as bool_
@@ -94,7 +95,7 @@ def _check_not_bool(op: str, d: dtype) -> None:
 
 
 def _check_same_dtype(op: str, a: Tensor, b: Tensor) -> None:
-    if a._dtype is not b._dtype:
+    if a._dtype is not b._dtype and not allows_mixed("matmul", a._device.type, a._dtype, b._dtype):
         raise RuntimeError(
             f"{op}(): expected m1 and m2 to have the same dtype, but got: "
             f"{_CPP_NAMES[a._dtype.name]} != {_CPP_NAMES[b._dtype.name]}"
@@ -278,7 +279,7 @@ def _check_matmul_args(op: str, a: Tensor, b: Tensor) -> None:
 
 
 def _check_vector_dtypes(op: str, a: Tensor, b: Tensor) -> None:
-    if a._dtype is not b._dtype:
+    if a._dtype is not b._dtype and not (op != "vdot" and allows_mixed("matmul", a._device.type, a._dtype, b._dtype)):
         raise RuntimeError(
             f"{op}(): expected both vectors to have same dtype, but found {type_name(a._dtype)} and "
             f"{type_name(b._dtype)}"
@@ -317,7 +318,7 @@ def bmm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
     if mat2._data.ndim != 3:
         raise RuntimeError(f"bmm(): batch2 must be a 3D tensor, got a {mat2._data.ndim}-D tensor")
     _check_same_device("bmm", input, mat2)
-    if input._dtype is not mat2._dtype:
+    if input._dtype is not mat2._dtype and not allows_mixed("matmul", input._device.type, input._dtype, mat2._dtype):
         raise RuntimeError(f"bmm(): expected scalar type {type_name(input._dtype)} but found {type_name(mat2._dtype)}")
     _check_not_bool("bmm", input._dtype)
     sa, sb = input._data.shape, mat2._data.shape
@@ -781,7 +782,7 @@ def einsum(*args: Any) -> Tensor:
     tensors = [_as_tensor("einsum", "operands", i + 1, t) for i, t in enumerate(operands)]
     first = tensors[0]
     for t in tensors[1:]:
-        if t._dtype is not first._dtype:
+        if t._dtype is not first._dtype and not allows_mixed("einsum", t._device.type, first._dtype, t._dtype):
             raise RuntimeError(
                 f"einsum(): expected scalar type {type_name(first._dtype)} but found {type_name(t._dtype)}"
             )

@@ -30,8 +30,8 @@ from typing import Any
 
 import tocha
 from tocha import Tensor
-from tocha._autocast import allows_mixed
 from tocha.library import OpRecord, call, call_inplace, get_op, register_op
+from tocha.library import autocast_allows_mixed as allows_mixed
 
 __all__ = [
     "relu",

@@ -1,0 +1,466 @@
+"""tocha.cuda and the Tensor device methods: without CUDA, against a fake CuPy, and (gpu-marked) on a GPU."""
+
+from __future__ import annotations
+
+import re
+import types
+from typing import Any
+
+import numpy as np
+import pytest
+
+import tocha
+from tocha import cuda
+
+_NO_CUDA = re.escape(cuda._NOT_AVAILABLE)
+
+no_cuda = pytest.mark.skipif(tocha.cuda.is_available(), reason="checks the behaviour without CUDA")
+
+
+# ------------------------------------------------------------------ without CUDA (PyTorch's CPU-only build)
+
+
+@no_cuda
+def test_queries_without_cuda() -> None:
+    assert cuda.is_available() is False
+    assert cuda.device_count() == 0
+    assert cuda.is_initialized() is False
+    assert cuda.memory_allocated() == 0
+    assert cuda.max_memory_allocated() == 0
+    assert cuda.memory_reserved() == 0
+    assert cuda.max_memory_reserved() == 0
+    assert cuda.memory_stats() == {}
+    cuda.empty_cache()
+    cuda.manual_seed(0)
+    cuda.manual_seed_all(0)
+    cuda.seed()
+    cuda.seed_all()
+    assert "no CUDA device" in cuda.memory_summary()
+
+
+@no_cuda
+@pytest.mark.parametrize(
+    "call",
+    [
+        cuda.current_device,
+        cuda.synchronize,
+        cuda.get_device_name,
+        cuda.get_device_properties,
+        cuda.get_device_capability,
+        cuda.initial_seed,
+        cuda.init,
+        cuda.current_stream,
+        cuda.default_stream,
+        cuda.reset_peak_memory_stats,
+        cuda.mem_get_info,
+        lambda: cuda.set_device(0),
+    ],
+)
+def test_device_functions_raise_assertion_error(call: Any) -> None:
+    with pytest.raises(AssertionError, match=_NO_CUDA):
+        call()
+
+
+@no_cuda
+def test_streams_events_and_device_context_without_cuda() -> None:
+    with pytest.raises(RuntimeError, match=r"tocha\.cuda\.Stream requires CUDA support"):
+        cuda.Stream()
+    with pytest.raises(RuntimeError, match=r"tocha\.cuda\.Event requires CUDA support"):
+        cuda.Event(enable_timing=True)
+    with pytest.raises(RuntimeError, match=_NO_CUDA), cuda.device(0):
+        pass
+    with cuda.device(None), cuda.device(-1), cuda.stream(None), cuda.device_of(tocha.ones(1)):
+        assert tocha.ones(1).device.type == "cpu"
+
+
+@no_cuda
+def test_tensor_methods_without_cuda() -> None:
+    t = tocha.arange(6.0).reshape(2, 3)
+    assert t.is_cuda is False
+    assert t.get_device() == -1
+    assert t.is_pinned() is False
+    assert t.cpu() is t
+    assert t.to("cpu", non_blocking=True) is t
+    assert t.to(tocha.float64, non_blocking=True).dtype is tocha.float64
+    with pytest.raises(RuntimeError, match=r"pin_memory\(\): " + _NO_CUDA):
+        t.pin_memory()
+    with pytest.raises(RuntimeError, match=r"pin_memory\(\): " + _NO_CUDA):
+        tocha.tensor([1.0], pin_memory=True)
+    with pytest.raises(RuntimeError, match="needs CuPy and an NVIDIA GPU"):
+        t.cuda()
+    with pytest.raises(RuntimeError, match="needs CuPy and an NVIDIA GPU"):
+        t.cuda(0, non_blocking=True)
+    with pytest.raises(RuntimeError, match="needs CuPy and an NVIDIA GPU"):
+        t.to("cuda", non_blocking=True)
+
+
+def test_public_names() -> None:
+    for name in cuda.__all__:
+        assert callable(getattr(cuda, name)), name
+    assert tocha.cuda is cuda
+
+
+# ------------------------------------------------------------------ against a fake CuPy (the logic, no GPU)
+
+
+class _FakeRuntime:
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.current = 0
+        self.syncs: list[int] = []
+
+    def getDeviceCount(self) -> int:
+        return self.count
+
+    def getDevice(self) -> int:
+        return self.current
+
+    def getDeviceProperties(self, index: int) -> dict[str, Any]:
+        return {
+            "name": f"Fake GPU {index}".encode(),
+            "major": 9,
+            "minor": 0,
+            "totalGlobalMem": 80 * 2**30,
+            "multiProcessorCount": 132,
+            "integrated": 0,
+            "isMultiGpuBoard": 0,
+        }
+
+    def deviceSynchronize(self) -> None:
+        self.syncs.append(self.current)
+
+    def memGetInfo(self) -> tuple[int, int]:
+        return 70 * 2**30, 80 * 2**30
+
+    def pointerGetAttributes(self, ptr: int) -> Any:
+        raise RuntimeError("cudaErrorInvalidValue")
+
+
+class _FakePool:
+    def __init__(self) -> None:
+        self.used = 0
+        self.total = 0
+
+    def used_bytes(self) -> int:
+        return self.used
+
+    def total_bytes(self) -> int:
+        return self.total
+
+    def malloc(self, size: int) -> Any:
+        self.used += size
+        self.total = max(self.total, self.used)
+        return ("memptr", size)
+
+    def free(self, size: int) -> None:
+        self.used -= size
+
+    def free_all_blocks(self) -> None:
+        self.total = self.used
+
+
+def _make_fake_cupy(count: int = 2) -> Any:
+    runtime = _FakeRuntime(count)
+    pool = _FakePool()
+    allocator: list[Any] = []
+    current_stream: list[Any] = []
+
+    class Device:
+        def __init__(self, index: int) -> None:
+            self.id = index
+            self._previous: list[int] = []
+
+        def use(self) -> None:
+            runtime.current = self.id
+
+        def __enter__(self) -> Device:
+            self._previous.append(runtime.current)
+            runtime.current = self.id
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            runtime.current = self._previous.pop()
+
+    class Event:
+        def __init__(self, block: bool = False, disable_timing: bool = False, interprocess: bool = False) -> None:
+            self.disable_timing = disable_timing
+            self.recorded_on: Any = None
+            self.done = True
+            self.time = 0.0
+
+        def record(self, stream: Any = None) -> None:
+            self.recorded_on = stream
+            stream.clock += 1.5
+            self.time = stream.clock
+
+        def synchronize(self) -> None:
+            pass
+
+    class Stream:
+        null: Any = None
+        _next = 0x100
+
+        def __init__(self, non_blocking: bool = False, priority: int = 0) -> None:
+            Stream._next += 0x10
+            self.ptr = Stream._next
+            self.priority = priority
+            self.done = True
+            self.clock = 0.0
+            self.waited: list[Any] = []
+            self.synced = 0
+
+        def wait_event(self, event: Any) -> None:
+            self.waited.append(event)
+
+        def synchronize(self) -> None:
+            self.synced += 1
+
+        def __enter__(self) -> Any:
+            current_stream.append(self)
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            current_stream.pop()
+
+    Stream.null = Stream()
+    Stream.null.ptr = 0
+
+    class PinnedMemoryPointer(bytearray):
+        pass
+
+    def get_elapsed_time(start: Any, end: Any) -> float:
+        return float(end.time - start.time)
+
+    cuda_ns = types.SimpleNamespace(
+        runtime=runtime,
+        Device=Device,
+        Stream=Stream,
+        Event=Event,
+        PinnedMemoryPointer=PinnedMemoryPointer,
+        get_current_stream=lambda: current_stream[-1] if current_stream else Stream.null,
+        get_elapsed_time=get_elapsed_time,
+        set_allocator=allocator.append,
+        alloc_pinned_memory=lambda n: PinnedMemoryPointer(n),
+    )
+    return types.SimpleNamespace(
+        cuda=cuda_ns,
+        get_default_memory_pool=lambda: pool,
+        get_default_pinned_memory_pool=lambda: types.SimpleNamespace(free_all_blocks=lambda: None),
+        _pool=pool,
+        _allocator=allocator,
+    )
+
+
+@pytest.fixture
+def fake_cupy(monkeypatch: pytest.MonkeyPatch) -> Any:
+    from tocha._ops import random as random_ops
+
+    fake = _make_fake_cupy()
+    monkeypatch.setattr(tocha.library.get_backend("cuda"), "_cupy", fake)
+    monkeypatch.setattr(cuda, "_initialized", False)
+    monkeypatch.setattr(cuda, "_peaks", {})
+    monkeypatch.setattr(random_ops, "_defaults", dict(random_ops._defaults))
+    return fake
+
+
+def test_fake_devices(fake_cupy: Any) -> None:
+    assert cuda.is_available()
+    assert cuda.device_count() == 2
+    assert not cuda.is_initialized()
+    assert cuda.current_device() == 0
+    assert cuda.is_initialized()
+    props = cuda.get_device_properties(1)
+    assert (props.name, props.major, props.minor, props.multi_processor_count) == ("Fake GPU 1", 9, 0, 132)
+    assert props.total_memory == 80 * 2**30
+    assert repr(props).startswith("_CudaDeviceProperties(name='Fake GPU 1', major=9, minor=0, total_memory=81920MB")
+    assert cuda.get_device_name("cuda:1") == "Fake GPU 1"
+    assert cuda.get_device_capability(tocha.device("cuda", 0)) == (9, 0)
+    with pytest.raises(AssertionError, match="Invalid device id"):
+        cuda.get_device_properties(5)
+    with pytest.raises(ValueError, match="Expected a cuda device, but got: cpu"):
+        cuda.get_device_properties("cpu")
+    cuda.set_device(1)
+    assert cuda.current_device() == 1
+    cuda.set_device(-1)
+    assert cuda.current_device() == 1
+    with cuda.device(0):
+        assert cuda.current_device() == 0
+        with cuda.device("cuda:1"):
+            assert cuda.current_device() == 1
+        assert cuda.current_device() == 0
+    assert cuda.current_device() == 1
+    cuda.synchronize(0)
+    cuda.synchronize()
+    assert fake_cupy.cuda.runtime.syncs == [0, 1]
+    assert cuda.mem_get_info() == (70 * 2**30, 80 * 2**30)
+    cuda.set_device(0)
+
+
+def test_fake_memory_statistics_and_peaks(fake_cupy: Any) -> None:
+    pool = fake_cupy._pool
+    pool.used, pool.total = 100, 200
+    cuda.init()
+    (malloc,) = fake_cupy._allocator  # the peak hook was installed
+    assert cuda.memory_allocated() == 100
+    assert cuda.memory_reserved() == 200
+    malloc(1000)
+    pool.free(900)
+    assert cuda.memory_allocated() == 200
+    assert cuda.max_memory_allocated() == 1100
+    assert cuda.max_memory_reserved() == 1100
+    stats = cuda.memory_stats(0)
+    assert stats["allocated_bytes.all.current"] == 200
+    assert stats["allocated_bytes.all.peak"] == 1100
+    cuda.reset_peak_memory_stats()
+    assert cuda.max_memory_allocated() == 200
+    cuda.empty_cache()
+    assert cuda.memory_reserved() == 200
+    summary = cuda.memory_summary()
+    assert "device 0" in summary
+    assert "allocated memory" in summary
+
+
+def test_fake_streams_and_events(fake_cupy: Any) -> None:
+    s = cuda.Stream()
+    other = cuda.Stream(priority=-1)
+    assert other._stream.priority == -1
+    assert s.query()
+    s.synchronize()
+    assert s._stream.synced == 1
+    s.wait_stream(other)
+    assert len(s._stream.waited) == 1
+    assert cuda.current_stream() == cuda.default_stream()
+    with cuda.stream(s):
+        assert cuda.current_stream() == s
+        start = cuda.Event(enable_timing=True)
+        end = cuda.Event(enable_timing=True)
+        start.record()
+        end.record()
+    assert cuda.current_stream() != s
+    assert start.query()
+    end.synchronize()
+    assert end.elapsed_time(start) == -1.5
+    assert start.elapsed_time(end) == 1.5
+    with pytest.raises(RuntimeError, match="enable_timing=True"):
+        cuda.Event().elapsed_time(end)
+    e = s.record_event()
+    e.wait(other)
+    assert other._stream.waited == [e._event]
+    assert "cuda_stream=" in repr(s)
+    assert hash(s) == hash(s)
+
+
+def test_fake_seeding(fake_cupy: Any) -> None:
+    cuda.manual_seed(123)
+    assert cuda.initial_seed() == 123
+    cuda.manual_seed_all(7)
+    cuda.set_device(1)
+    assert cuda.initial_seed() == 7
+    cuda.set_device(0)
+    cuda.seed()
+    assert cuda.initial_seed() != 7
+
+
+def test_fake_pinned_memory(fake_cupy: Any) -> None:
+    t = tocha.arange(6.0).reshape(2, 3)
+    pinned = t.pin_memory()
+    assert pinned is not t
+    assert pinned.is_pinned()
+    assert not t.is_pinned()
+    np.testing.assert_array_equal(pinned.numpy(), t.numpy())
+    assert pinned.dtype is t.dtype
+    assert pinned.device.type == "cpu"
+    assert pinned.pin_memory() is pinned
+    assert pinned[1:].is_pinned()  # views of pinned memory are pinned
+    empty = tocha.zeros(0, 3).pin_memory()
+    assert empty.shape == (0, 3)
+    assert empty.is_pinned()
+    bf = tocha.ones(3, dtype=tocha.bfloat16).pin_memory()
+    assert bf.dtype is tocha.bfloat16
+    assert bf.tolist() == [1.0, 1.0, 1.0]
+    made = tocha.tensor([[1, 2], [3, 4]], pin_memory=True)
+    assert made.is_pinned()
+    assert made.tolist() == [[1, 2], [3, 4]]
+    assert made.dtype is tocha.int64
+    noncontiguous = t.t().pin_memory()
+    np.testing.assert_array_equal(noncontiguous.numpy(), t.numpy().T)
+
+
+def test_fake_grad_scaler_on_cuda_is_enabled(fake_cupy: Any) -> None:
+    assert tocha.amp.GradScaler().is_enabled()
+
+
+# ------------------------------------------------------------------ on a GPU
+
+
+@pytest.mark.gpu
+def test_gpu_devices_and_properties() -> None:
+    assert cuda.is_available()
+    assert cuda.device_count() >= 1
+    index = cuda.current_device()
+    props = cuda.get_device_properties(index)
+    assert props.total_memory > 0
+    assert props.multi_processor_count > 0
+    assert cuda.get_device_capability() == (props.major, props.minor)
+    assert cuda.get_device_name() == props.name
+    with cuda.device(index):
+        assert cuda.current_device() == index
+    cuda.synchronize()
+
+
+@pytest.mark.gpu
+def test_gpu_memory_statistics() -> None:
+    cuda.synchronize()
+    before = cuda.memory_allocated()
+    cuda.reset_peak_memory_stats()
+    x = tocha.empty(1024, 1024, device="cuda")  # 4 MiB
+    assert cuda.memory_allocated() >= before + 4 * 2**20
+    peak = cuda.max_memory_allocated()
+    assert peak >= before + 4 * 2**20
+    del x
+    assert cuda.memory_allocated() <= before + 4 * 2**20
+    assert cuda.max_memory_allocated() == peak
+    assert cuda.memory_reserved() >= cuda.memory_allocated()
+    cuda.empty_cache()
+    assert cuda.memory_reserved() >= cuda.memory_allocated()
+    assert "allocated memory" in cuda.memory_summary()
+
+
+@pytest.mark.gpu
+def test_gpu_streams_and_events() -> None:
+    s = cuda.Stream()
+    start, end = cuda.Event(enable_timing=True), cuda.Event(enable_timing=True)
+    with cuda.stream(s):
+        start.record()
+        y = tocha.ones(512, 512, device="cuda") @ tocha.ones(512, 512, device="cuda")
+        end.record()
+    cuda.current_stream().wait_stream(s)
+    end.synchronize()
+    assert start.elapsed_time(end) >= 0.0
+    assert s.query()
+    assert y[0, 0].item() == 512.0
+
+
+@pytest.mark.gpu
+def test_gpu_tensor_moves_and_pinned_memory() -> None:
+    t = tocha.arange(12.0).reshape(3, 4)
+    pinned = t.pin_memory()
+    assert pinned.is_pinned()
+    assert not t.is_pinned()
+    g = pinned.cuda(non_blocking=True)
+    assert g.is_cuda
+    assert g.get_device() == cuda.current_device()
+    back = g.to("cpu", non_blocking=True)
+    cuda.synchronize()
+    np.testing.assert_array_equal(back.numpy(), t.numpy())
+    assert g.cpu().tolist() == t.tolist()
+
+
+@pytest.mark.gpu
+def test_gpu_manual_seed() -> None:
+    cuda.manual_seed(5)
+    a = tocha.randn(4, device="cuda")
+    cuda.manual_seed(5)
+    b = tocha.randn(4, device="cuda")
+    assert a.tolist() == b.tolist()
+    assert cuda.initial_seed() == 5
