@@ -178,15 +178,25 @@ def build(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """tools/bench/bench_*.py: tocha against NumPy and (when it installs) PyTorch, in one process each."""
+    """tools/bench/bench_*.py: tocha against NumPy and (when it installs) PyTorch, one process each.
+
+    Prints each table, then writes bench-results/results.json and bench-results/ratios.png (tools/bench/report.py).
+    """
     # Bytecode is compiled at install time, as pip does for wheels: import timings must not include compiling.
-    session.install(*BENCHED)  # import tocha alone loads tensor-core only
+    session.install(*BENCHED, "matplotlib")  # import tocha alone loads tensor-core only
     _install_torch(session)
     session.run(
         "python", "-m", "compileall", "-q", "-j", "0", session.virtualenv.location, silent=True, success_codes=[0, 1]
     )
+    out = ROOT / "bench-results"
+    out.mkdir(exist_ok=True)
+    recorded = out / "results.jsonl"
+    recorded.unlink(missing_ok=True)
     for script in sorted((ROOT / "tools" / "bench").glob("bench_*.py")):
-        session.run("python", str(script.relative_to(ROOT)), *session.posargs)
+        session.run(
+            "python", str(script.relative_to(ROOT)), *session.posargs, env={"TOCHA_BENCH_RESULTS": str(recorded)}
+        )
+    session.run("python", "tools/bench/report.py", str(recorded), str(out))
 
 
 @nox.session

@@ -7,6 +7,8 @@ imports this module from its own folder.
 from __future__ import annotations
 
 import importlib
+import json
+import os
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -52,8 +54,16 @@ def ratio(numerator: float | None, denominator: float | None) -> str:
     return f"{numerator / denominator:.2f}x"
 
 
+RESULTS_ENV = "TOCHA_BENCH_RESULTS"  # a JSON-lines file every table is appended to (``nox -s bench`` sets it)
+
+
 def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    """Print ``rows`` under ``header`` as an aligned plain-text table."""
+    """Print ``rows`` under ``header`` as an aligned plain-text table (and record it, see ``RESULTS_ENV``)."""
+    results = os.environ.get(RESULTS_ENV)
+    if results:
+        with open(results, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"title": title, "header": list(header), "rows": [list(map(str, r)) for r in rows]}))
+            out.write("\n")
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
     line = "  ".join("-" * w for w in widths)
     print(f"\n{title}")
