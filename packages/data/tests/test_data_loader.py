@@ -302,3 +302,11 @@ def _exists(pid: int) -> bool:
         return False
     with open(f"/proc/{pid}/stat") as stat:
         return stat.read().split()[2] != "Z"  # a zombie has exited
+
+
+@pytest.mark.gpu
+def test_pin_memory_pins_batches_when_cuda_is_there() -> None:
+    if not tocha.cuda.is_available():
+        pytest.skip("needs CUDA")
+    loader = DataLoader(Range(8), batch_size=4, pin_memory=True, num_workers=2)
+    assert all(batch.is_pinned() for batch in loader)

@@ -218,3 +218,23 @@ def test_killed_workers_leave_nothing_in_dev_shm(method: str) -> None:
     while tocha_segments() - before and time.monotonic() < deadline:
         time.sleep(0.2)
     assert tocha_segments() - before == set()
+
+
+@pytest.mark.gpu
+def test_cuda_tensors_travel_as_ipc_handles() -> None:
+    cuda = getattr(tocha, "cuda", None)
+    if cuda is None or not cuda.is_available():
+        pytest.skip("needs CUDA")
+    from mp_workers import add_one_on_gpu
+
+    ctx = mp.get_context("spawn")
+    inbox, outbox = ctx.Queue(), ctx.Queue()
+    worker = ctx.Process(target=add_one_on_gpu, args=(inbox, outbox))
+    worker.start()
+    x = tocha.zeros(4, device="cuda")
+    inbox.put(x)
+    assert outbox.get(timeout=120) == "cuda"
+    tocha.cuda.synchronize()
+    assert x.cpu().tolist() == [1.0, 1.0, 1.0, 1.0]  # the child wrote into this process's memory
+    inbox.put(None)
+    worker.join(60)

@@ -224,6 +224,19 @@ class DataLoader:
         return _MultiProcessIter(self)
 
 
+def _pin(data: Any) -> Any:
+    """``data`` with every CPU tensor copied into page-locked memory (``Tensor.pin_memory``), containers kept."""
+    if isinstance(data, tocha.Tensor):
+        return data.pin_memory() if data.device.type == "cpu" else data
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return type(data)(*(_pin(x) for x in data))
+    if isinstance(data, (list, tuple)):
+        return type(data)(_pin(x) for x in data)
+    if isinstance(data, dict):
+        return type(data)({k: _pin(v) for k, v in data.items()})
+    return data
+
+
 def _cuda_available() -> bool:
     cuda = getattr(tocha, "cuda", None)
     return bool(cuda is not None and cuda.is_available())
@@ -243,6 +256,7 @@ class _BaseIter:
         self._collate_fn = loader.collate_fn
         self._sampler_iter: Iterator[Any] = iter(self._index_sampler)
         self._num_yielded = 0
+        self._pin_memory = loader.pin_memory and _cuda_available()
         self._length = len(loader) if not self._iterable or hasattr(loader.dataset, "__len__") else None
 
     def _reset(self, loader: DataLoader) -> None:
@@ -263,7 +277,7 @@ class _BaseIter:
     def __next__(self) -> Any:
         data = self._next_data()
         self._num_yielded += 1
-        return data
+        return _pin(data) if self._pin_memory else data
 
 
 class _SingleProcessIter(_BaseIter):
