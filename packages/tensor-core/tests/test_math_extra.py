@@ -313,3 +313,14 @@ def test_cdist_gradient_at_zero_distance_is_zero() -> None:
     x = tocha.ones(2, 3, dtype=tocha.float64, requires_grad=True)
     tocha.cdist(x, tocha.ones(1, 3, dtype=tocha.float64)).sum().backward()
     assert x.grad.tolist() == [[0.0] * 3] * 2
+
+
+def test_cross_top_level_default_dim_warns_and_matches_linalg() -> None:
+    a = tocha.arange(12.0).reshape(3, 4)
+    b = tocha.arange(12.0).reshape(3, 4).flip(1)
+    with pytest.warns(UserWarning, match="without specifying the dim arg is deprecated"):
+        got = tocha.cross(a, b)
+    np.testing.assert_allclose(got.numpy(), np.cross(a.numpy(), b.numpy(), axis=0))
+    np.testing.assert_allclose(a.cross(b, dim=0).numpy(), np.cross(a.numpy(), b.numpy(), axis=0))
+    with pytest.warns(UserWarning), pytest.raises(RuntimeError, match="no dimension of size 3"):
+        tocha.cross(tocha.ones(2, 2), tocha.ones(2, 2))

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from .._tensor import Tensor
 
 __all__ = [
+    "cross",
     "copysign",
     "nextafter",
     "ldexp",
@@ -1040,10 +1041,50 @@ def triu_indices(row: int, col: int, offset: int = 0, *, dtype: dtype | None = N
     return _triangle_indices("triu_indices", row, col, offset, dtype, device, False)
 
 
+def cross(input: Tensor, other: Tensor, dim: int | None = None, *, out: Tensor | None = None) -> Tensor:
+    """The cross product of 3-vectors along ``dim`` (PyTorch's ``torch.cross``).
+
+    Without ``dim`` the first dimension of size 3 is used, with PyTorch's deprecation warning; prefer
+    :func:`tocha.linalg.cross`, whose default is the last dimension.
+
+    Example:
+        >>> import tocha
+        >>> tocha.cross(tocha.tensor([1.0, 0.0, 0.0]), tocha.tensor([0.0, 1.0, 0.0]), dim=0)
+        tensor([0., 0., 1.])
+    """
+    from .. import linalg
+
+    if dim is None:
+        import warnings
+
+        warnings.warn(
+            "Using tocha.cross without specifying the dim arg is deprecated.\nPlease either pass the dim explicitly "
+            "or simply use tocha.linalg.cross.\nThe default value of dim will change to agree with that of "
+            "linalg.cross in a future release.",
+            UserWarning,
+            stacklevel=2,
+        )
+        shape = _broadcast_shape_of(input, other)
+        dim = next((i for i, size in enumerate(shape) if size == 3), None)
+        if dim is None:
+            raise RuntimeError(f"no dimension of size 3 in input (shapes {list(input.shape)} and {list(other.shape)})")
+    return linalg.cross(input, other, dim=dim, out=out)
+
+
+def _broadcast_shape_of(a: Tensor, b: Tensor) -> tuple[int, ...]:
+    from ._common import broadcast_shape
+
+    return tuple(broadcast_shape("cross", tuple(a.shape), tuple(b.shape)))
+
+
 class MathExtraMethods:
     """Tensor methods of these functions, as PyTorch has them."""
 
     __slots__ = ()
+
+    def cross(self: Any, other: Any, dim: int | None = None) -> Tensor:
+        """See :func:`tocha.cross`."""
+        return cross(self, other, dim)
 
     def copysign(self: Any, other: Any) -> Tensor:
         """See :func:`tocha.copysign`."""
