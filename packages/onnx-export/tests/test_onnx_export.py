@@ -625,23 +625,6 @@ def test_verify_reports_differences_and_rtol() -> None:
         _verify(other, x, proto, rtol=1e-5)
 
 
-def test_packed_sequences_are_refused_with_a_clear_error() -> None:
-    lstm = nn.LSTM(3, 4)
-
-    class Packed(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.lstm = lstm
-
-        def forward(self, x: tocha.Tensor) -> tocha.Tensor:
-            packed = nn.utils.rnn.pack_padded_sequence(x, [3, 2], enforce_sorted=True)
-            out, _ = self.lstm(packed)
-            return nn.utils.rnn.pad_packed_sequence(out)[0]
-
-    with pytest.raises(tocha.onnx.UnsupportedOperatorError, match=r"(?s)'lstm_layer'.*packed sequences.*module 'lstm'"):
-        tocha.onnx.export(Packed().eval(), _img(3, 2, 3))
-
-
 class _LastStep(nn.Module):
     """Sizes affine in a dynamic axis (``seq - 1``) and an op without a symbolic function whose size follows one."""
 
@@ -828,3 +811,229 @@ def test_in_place_write_into_a_viewed_tensor_is_refused() -> None:
 
     with pytest.raises(tocha.onnx.UnsupportedOperatorError, match=r"(?s)'setitem'.*shares memory.*\(a view\)"):
         tocha.onnx.export(WriteThroughView(), _img(3, 4))
+
+
+# ------------------------------------------------------------------ packed sequences (ONNX sequence_lens)
+
+
+class _PackedRNN(nn.Module):
+    def __init__(self, cls: Any, lengths: list[int], batch_first: bool) -> None:
+        super().__init__()
+        self.rnn = cls(3, 4, num_layers=2, bidirectional=True, batch_first=batch_first)
+        self.lengths = lengths
+        self.batch_first = batch_first
+
+    def forward(self, x: tocha.Tensor) -> Any:
+        enforce = self.lengths == sorted(self.lengths, reverse=True)
+        packed = nn.utils.rnn.pack_padded_sequence(x, self.lengths, self.batch_first, enforce_sorted=enforce)
+        out, h = self.rnn(packed)
+        padded = nn.utils.rnn.pad_packed_sequence(out, batch_first=self.batch_first)[0]
+        return (padded, *h) if isinstance(h, tuple) else (padded, h)
+
+
+@pytest.mark.parametrize("cls", [nn.LSTM, nn.GRU, nn.RNN], ids=["LSTM", "GRU", "RNN"])
+@pytest.mark.parametrize("lengths", [[5, 3, 2], [2, 5, 3]], ids=["sorted", "unsorted"])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_packed_sequences_use_sequence_lens(cls: Any, lengths: list[int], batch_first: bool) -> None:
+    model = _PackedRNN(cls, lengths, batch_first).eval()
+    x = _img(3, 5, 3) if batch_first else _img(5, 3, 3)
+    proto = _export_and_verify(model, x)
+    nodes = [n for n in proto.graph.node if n.op_type in ("LSTM", "GRU", "RNN")]
+    assert len(nodes) == 4  # 2 layers x 2 directions
+    assert all(len(n.input) > 4 and n.input[4] for n in nodes)  # sequence_lens given
+    out = model(x)[0].detach().numpy()
+    steps = np.arange(5)[None, :] if batch_first else np.arange(5)[:, None]
+    lens = np.asarray(lengths)[:, None] if batch_first else np.asarray(lengths)[None, :]
+    assert np.all(out[steps >= lens] == 0)  # padded with zeros, as ONNX pads past each sequence's end
+
+
+def test_packed_sequences_with_an_initial_state_and_a_tagger() -> None:
+    class Tagger(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embed = nn.Embedding(10, 3)
+            self.lstm = nn.LSTM(3, 4, batch_first=True)
+            self.head = nn.Linear(4, 5)
+
+        def forward(self, tokens: tocha.Tensor, h0: tocha.Tensor, c0: tocha.Tensor) -> tocha.Tensor:
+            packed = nn.utils.rnn.pack_padded_sequence(self.embed(tokens), [2, 4, 1], True, enforce_sorted=False)
+            out, _ = self.lstm(packed, (h0, c0))
+            return self.head(nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=5)[0])
+
+    tokens = tocha.tensor([[1, 2, 0, 0, 0], [3, 4, 5, 6, 0], [7, 0, 0, 0, 0]])
+    _export_and_verify(Tagger().eval(), (tokens, tocha.randn(1, 3, 4), tocha.randn(1, 3, 4)))
+
+
+# ------------------------------------------------------------------ unpooling, adaptive max pooling
+
+
+class _Unpool(nn.Module):
+    def __init__(self, nd: int, output_size: Any) -> None:
+        super().__init__()
+        pool = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)[nd - 1]
+        unpool = (nn.MaxUnpool1d, nn.MaxUnpool2d, nn.MaxUnpool3d)[nd - 1]
+        self.pool = pool(2, return_indices=True)
+        self.unpool = unpool(2)
+        self.output_size = output_size
+
+    def forward(self, x: tocha.Tensor) -> tocha.Tensor:
+        values, indices = self.pool(x)
+        return self.unpool(values, indices, output_size=self.output_size)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("nd", "shape", "output_size"),
+    [(1, (2, 3, 8), None), (1, (3, 7), [7]), (2, (2, 3, 4, 6), None), (2, (2, 3, 5, 5), (5, 5)),
+     (3, (1, 2, 4, 4, 5), (4, 4, 5))],
+)  # fmt: skip
+def test_max_unpool(nd: int, shape: tuple[int, ...], output_size: Any) -> None:
+    proto = _export_and_verify(_Unpool(nd, output_size).eval(), _img(*shape))
+    assert "MaxUnpool" in [n.op_type for n in proto.graph.node]
+
+
+def test_max_unpool_dynamic_batch() -> None:
+    model = _Unpool(2, None).eval()
+    proto = tocha.onnx.export(model, _img(2, 3, 4, 4), input_names=["x"], dynamic_axes={"x": [0]})
+    x = _img(5, 3, 4, 4)
+    (got,) = _ort_run(proto, {"x": x.numpy()})
+    _assert_close(got, model(x))
+
+
+@pytest.mark.parametrize(
+    ("factory", "shape"),
+    [(lambda: nn.AdaptiveMaxPool1d(3, return_indices=True), (2, 3, 7)),
+     (lambda: nn.AdaptiveMaxPool2d((3, 4), return_indices=True), (2, 3, 5, 7)),
+     (lambda: nn.AdaptiveMaxPool2d((3, None)), (2, 3, 5, 7)),
+     (lambda: nn.AdaptiveMaxPool2d(3), (3, 5, 7)),
+     (lambda: nn.AdaptiveMaxPool3d((2, 3, 2), return_indices=True), (1, 2, 5, 7, 3)),
+     (lambda: nn.AdaptiveAvgPool2d((3, 4)), (2, 3, 5, 7)),
+     (lambda: nn.AdaptiveAvgPool3d((2, 3, 2)), (1, 2, 5, 7, 3))],
+    ids=["max1d", "max2d", "max2d-none", "max2d-unbatched", "max3d", "avg2d", "avg3d"],
+)  # fmt: skip
+def test_adaptive_pooling_to_uneven_sizes(factory: Callable[[], nn.Module], shape: tuple[int, ...]) -> None:
+    _export_and_verify(factory().eval(), _img(*shape))
+
+
+def test_adaptive_max_pooling_to_uneven_sizes_with_a_dynamic_batch() -> None:
+    model = nn.AdaptiveMaxPool2d((3, 4), return_indices=True).eval()
+    proto = tocha.onnx.export(model, _img(2, 3, 5, 7), input_names=["x"], dynamic_axes={"x": [0]})
+    x = _img(4, 3, 5, 7)
+    got = _ort_run(proto, {"x": x.numpy()})
+    want = model(x)
+    _assert_close(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1].numpy())
+
+
+# ------------------------------------------------------------------ scans, selections, index writes, masks
+
+
+class _Selections(nn.Module):
+    def forward(self, x: tocha.Tensor, i: tocha.Tensor) -> Any:
+        return (
+            tocha.cumprod(x, 1) + tocha.cumprod(x, 0),
+            tocha.diagonal(x, 1, 0, 1) + tocha.diagonal(x, -1, 1, 0)[:2].sum(),
+            tocha.diagonal(x.reshape(2, 3, 4), -1, 2, 1),
+            *tocha.median(x, 1),
+            tocha.median(x, 0, keepdim=True).values,
+            tocha.median(x),
+            x[i, i],
+            x.reshape(2, 3, 4)[:, i[:2], i[:2]],
+            x.reshape(2, 3, 4)[i[:2], :, i[:2]],
+            x.reshape(2, 3, 4)[:, i[:2, None], i[:2]],
+        )
+
+
+def test_cumprod_diagonal_median_and_several_index_tensors() -> None:
+    x = tocha.randn(6, 4)
+    _export_and_verify(_Selections().eval(), (x, tocha.tensor([0, -1, 2])))
+
+
+class _IndexWrites(nn.Module):
+    def forward(self, x: tocha.Tensor, i: tocha.Tensor) -> Any:
+        y = x.clone()
+        y[x > 1] = 5.0
+        y[:, i] = tocha.arange(3.0)
+        y[i[:, None], i] += 1.0
+        z = x.reshape(4, 3, 4).clone()
+        z[:, i[:2], i[:2]] = tocha.ones(2) * 3
+        z[i[:2], :, i[:2]] = tocha.ones(2, 3) * 7
+        a = x.index_put((tocha.tensor([0, 0, 2]),), tocha.ones(3, 4), accumulate=True)
+        b = x.index_put((i, i), tocha.ones(3), accumulate=False)
+        c = x.index_add(1, tocha.tensor([1, 1, 3]), x[:, :3], alpha=2) + x.index_add(0, tocha.tensor([3, 0, 3]), x[:3])
+        return y, z, a, b, c
+
+
+@pytest.mark.parametrize("opset", [16, 18, 21])
+def test_index_put_and_index_add(opset: int) -> None:
+    proto = _export_and_verify(_IndexWrites().eval(), (tocha.randn(12, 4), tocha.tensor([0, -1, 2])),
+                               opset_version=opset)  # fmt: skip
+    reductions = [a.s for n in proto.graph.node if n.op_type == "ScatterND" for a in n.attribute]
+    assert b"add" in reductions
+
+
+def test_accumulating_index_writes_need_opset_16() -> None:
+    def accumulate(x: tocha.Tensor) -> tocha.Tensor:
+        return x.index_put((tocha.tensor([0, 0]),), tocha.ones(2, 4), accumulate=True)
+
+    with pytest.raises(tocha.onnx.UnsupportedOperatorError, match=r"'index_put' to ONNX opset 15.*needs opset 16"):
+        tocha.onnx.export(accumulate, tocha.randn(3, 4), opset_version=15)
+    with pytest.raises(tocha.onnx.UnsupportedOperatorError, match=r"'index_add' to ONNX opset 13.*needs opset 16"):
+        tocha.onnx.export(lambda x: x.index_add(0, tocha.tensor([0]), x[:1]), tocha.randn(3, 4), opset_version=13)
+
+
+class _Masks(nn.Module):
+    def forward(self, x: tocha.Tensor) -> Any:
+        return (tocha.masked_select(x, x > 0), tocha.masked_select(x, x[0] > 0), x[x > 0.5], x[:, x[0] > 0],
+                x.reshape(3, 4, 2)[x.reshape(3, 4, 2)[..., 0] < 0])  # fmt: skip
+
+
+def test_masked_select_and_boolean_mask_indexing_have_data_dependent_sizes() -> None:
+    model = _Masks().eval()
+    x = tocha.randn(6, 4)
+    proto = _export_and_verify(model, x, input_names=["x"])
+    assert "NonZero" in [n.op_type for n in proto.graph.node]
+    assert all(d.dim_param for o in proto.graph.output for d in o.type.tensor_type.shape.dim)
+    other = tocha.randn(6, 4) * 2  # other masks select other counts
+    for got, want in zip(_ort_run(proto, {"x": other.numpy()}), model(other), strict=True):
+        _assert_close(got, want)
+
+
+# ------------------------------------------------------------------ linalg, fft
+
+
+class _Spectra(nn.Module):
+    def forward(self, x: tocha.Tensor) -> Any:
+        return (
+            tocha.fft.rfft(x, norm="ortho").abs(),
+            tocha.view_as_real(tocha.fft.rfft(x)),
+            tocha.fft.irfft(tocha.fft.rfft(x), n=4),
+            tocha.fft.irfft(tocha.fft.rfft(x), n=5, norm="forward"),
+            tocha.fft.irfft(tocha.fft.rfft(x), n=7),
+            tocha.fft.fft(x, dim=0).real,
+            tocha.fft.ifft(tocha.fft.fft(x, norm="forward"), norm="forward").real,
+            tocha.fft.ifft(x, n=6, norm="ortho").imag,
+            tocha.fft.rfft2(x).abs(),
+            tocha.fft.irfft2(tocha.fft.rfft2(x), s=(6, 4)),
+            tocha.fft.fftn(x).conj().imag,
+            tocha.linalg.det(x[:4].reshape(2, 2, 2, 2)) + tocha.det(x[:4]),
+        )
+
+
+@pytest.mark.parametrize("opset", [17, 18, 20, 21])
+def test_fft_and_det(opset: int) -> None:
+    proto = _export_and_verify(_Spectra().eval(), tocha.randn(6, 4), opset_version=opset)
+    types = {n.op_type for n in proto.graph.node}
+    assert {"DFT", "Det"} <= types
+
+
+def test_fft_and_complex_values_refused_where_onnx_cannot_express_them() -> None:
+    with pytest.raises(tocha.onnx.UnsupportedOperatorError, match=r"'fft_r2c' to ONNX opset 16.*need opset 17"):
+        tocha.onnx.export(lambda x: tocha.fft.rfft(x).abs(), tocha.randn(3, 4), opset_version=16)
+    with pytest.raises(tocha.onnx.UnsupportedOperatorError, match=r"'mul'.*takes a complex tensor"):
+        tocha.onnx.export(lambda x: (tocha.fft.rfft(x) * 2).abs(), tocha.randn(3, 4))
+    with pytest.raises(tocha.onnx.UnsupportedOperatorError, match=r"output 0 is a complex tensor"):
+        tocha.onnx.export(lambda x: tocha.fft.rfft(x), tocha.randn(3, 4))
+    with pytest.raises(tocha.onnx.UnsupportedOperatorError, match=r"'linalg_inv_ex'.*no symbolic function"):
+        tocha.onnx.export(lambda x: tocha.linalg.inv(x), tocha.randn(3, 3))
+    with pytest.raises(tocha.onnx.UnsupportedOperatorError, match=r"'median'.*nanmedian"):
+        tocha.onnx.export(lambda x: tocha.nanmedian(x, 0).values, tocha.randn(3, 3))

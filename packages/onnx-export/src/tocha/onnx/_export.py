@@ -41,7 +41,7 @@ from ._context import (
     onnx_dtype,
     user_frame,
 )
-from ._symbolic import NO_FOLD, SYMBOLICS, SymbolicFn
+from ._symbolic import COMPLEX_OPS, NO_FOLD, SYMBOLICS, SymbolicFn
 
 __all__ = ["export", "is_in_onnx_export", "register_custom_op_symbolic", "unregister_custom_op_symbolic"]
 
@@ -154,6 +154,24 @@ def _is_static(v: Any) -> bool:
     if isinstance(v, list):
         return all(w is None or w.array is not None for w in v)
     return True
+
+
+def _has_complex(values: tuple[Any, ...]) -> bool:
+    for v in values:
+        if isinstance(v, Value) and v.dtype.kind == "c":
+            return True
+        if isinstance(v, list) and any(w is not None and w.dtype.kind == "c" for w in v):
+            return True
+    return False
+
+
+def _data_dependent(nodes: Sequence[onnx.NodeProto]) -> set[str]:
+    """Value names whose shape depends on tensor data (downstream of a NonZero)."""
+    found: set[str] = set()
+    for node in nodes:
+        if node.op_type == "NonZero" or any(i in found for i in node.input):
+            found.update(node.output)
+    return found
 
 
 def _has_dyn(params: Any) -> bool:
@@ -322,6 +340,11 @@ class _Exporter:
                 )
             if fn is None:
                 raise ctx.error("no symbolic function is registered for it")
+            if op.name not in COMPLEX_OPS and op.name not in _custom and _has_complex(values):
+                raise ctx.error(
+                    "it takes a complex tensor (only fft ops, real/imag/abs/conj and view_as_real read complex "
+                    "values; see NOTE [ Complex values ])"
+                )
             self.graph.scope = self.module_stack[-1] if self.module_stack else ""
             names = fn(ctx)
         except UnsupportedOperatorError as exc:
@@ -780,10 +803,16 @@ def _build_model(
             stacklevel=3,
         )
     graph_outputs = []
+    data_dependent = _data_dependent(graph.nodes)
     for k, (t, name) in enumerate(zip(outputs, out_names, strict=False)):
         v = exporter.values.get(id(t)) or exporter.value_of(t)
         if v.name is None and v.array is None:
             raise UnsupportedOperatorError(f"export(): output {k} is {v.key}")
+        if v.dtype.kind == "c":
+            raise UnsupportedOperatorError(
+                f"export(): output {k} is a complex tensor, which ONNX runtimes do not compute with; return "
+                "tocha.view_as_real(z), z.real or z.abs() instead"
+            )
         source = exporter.materialize(v)
         final = graph.reserve(name)
         graph.nodes.append(helper.make_node("Identity", [source], [final], name=final + "_identity"))
@@ -794,6 +823,8 @@ def _build_model(
             for i, (a, b) in enumerate(zip(t.shape, other, strict=False)):
                 if a != b and i not in axes:
                     axes[i] = f"{name}_dim_{i}"
+        if source in data_dependent:  # sizes that follow the data (masked_select, boolean masks)
+            axes = {i: axes.get(i, f"{name}_dim_{i}") for i in range(len(shape))}
         for axis, symbol in axes.items():
             shape[axis % len(shape)] = symbol
         graph_outputs.append(_value_info(final, v.dtype, shape))

@@ -16,7 +16,7 @@ import numpy as np
 
 from ._context import DynInt, SymbolicContext
 
-__all__ = ["SYMBOLICS", "NO_FOLD", "SymbolicFn"]
+__all__ = ["SYMBOLICS", "NO_FOLD", "COMPLEX_OPS", "SymbolicFn"]
 
 SymbolicFn = Callable[[SymbolicContext], Any]
 SYMBOLICS: dict[str, SymbolicFn] = {}
@@ -64,7 +64,7 @@ def _unary(onnx_op: str) -> SymbolicFn:
 
 
 for _name, _onnx in {
-    "abs": "Abs", "neg": "Neg", "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "sin": "Sin", "cos": "Cos", "tan": "Tan",
+    "neg": "Neg", "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "sin": "Sin", "cos": "Cos", "tan": "Tan",
     "asin": "Asin", "acos": "Acos", "atan": "Atan", "sinh": "Sinh", "cosh": "Cosh", "asinh": "Asinh",
     "acosh": "Acosh", "atanh": "Atanh", "tanh": "Tanh", "sigmoid": "Sigmoid", "erf": "Erf", "floor": "Floor",
     "ceil": "Ceil", "sign": "Sign", "sgn": "Sign", "reciprocal": "Reciprocal", "relu": "Relu",
@@ -147,11 +147,6 @@ def _round(ctx: SymbolicContext) -> Any:
         return ctx.op("Round", x)
     scale = _scalar_const(ctx, 10.0**decimals, ctx.output_dtype())
     return ctx.op("Div", ctx.op("Round", ctx.op("Mul", x, scale)), scale)
-
-
-@_register("to_dtype")
-def _to_dtype(ctx: SymbolicContext) -> Any:
-    return ctx.cast(ctx.input(0), ctx.output_dtype())
 
 
 def _compute_dtype(ctx: SymbolicContext) -> np.dtype[Any]:
@@ -683,16 +678,88 @@ def _getitem(ctx: SymbolicContext) -> Any:
     return x
 
 
+def _index_tensors(ctx: SymbolicContext, i: int) -> tuple[list[int], list[str], int]:
+    """The index list of input ``i`` as int64 ONNX tensors: the axes they index, the tensors, and their rank.
+
+    A boolean mask over ``k`` axes becomes ``k`` index tensors (the rows of ``NonZero``); negative indices are
+    wrapped by the size of their axis.
+    """
+    indices = ctx.scalar(i)
+    names = ctx.input_list(i)
+    x_shape = ctx.input_shape(0)
+    axes: list[int] = []
+    tensors: list[str] = []
+    ranks: list[int] = []
+    dim = 0
+    k = 0
+    shape = ctx.op("Shape", ctx.input(0))
+    for t in indices:
+        if t is None:
+            dim += 1
+            continue
+        name = names[k]
+        k += 1
+        rank = t.dim()
+        if str(t.dtype).endswith("bool") or str(t.dtype).endswith("uint8"):
+            nz = ctx.op("NonZero", ctx.cast(name, np.bool_)) if rank else None
+            if nz is None:
+                raise ctx.error("indexing with a 0-dim boolean mask")
+            for j in range(rank):
+                row = ctx.op("Gather", nz, ctx.constant(np.asarray(j, dtype=np.int64)), axis=0)
+                axes.append(dim + j)
+                tensors.append(row)
+            ranks.append(1)
+            dim += rank
+            continue
+        idx = ctx.cast(name, np.int64)
+        size = ctx.op("Gather", shape, ctx.ints([dim]), axis=0)
+        zero = ctx.constant(np.asarray(0, dtype=np.int64))
+        idx = ctx.op("Where", ctx.op("Less", idx, zero), ctx.op("Add", idx, size), idx)
+        axes.append(dim)
+        tensors.append(idx)
+        ranks.append(rank)
+        dim += 1
+    if dim > len(x_shape):
+        raise ctx.error(f"too many indices for a tensor of shape {list(x_shape)}")
+    return axes, tensors, max(ranks)
+
+
+def _gather_nd_layout(ctx: SymbolicContext, i: int) -> tuple[str, str, list[int], list[int], int]:
+    """``x`` with the indexed axes moved first, the (S..., k) GatherND/ScatterND index, the permutation, the
+    indexed axes and the broadcast index rank ``len(S)``."""
+    axes, tensors, rank = _index_tensors(ctx, i)
+    x_rank = len(ctx.input_shape(0))
+    # broadcast the index tensors to one shape (the shape of their sum), then stack them on a new last axis
+    total = tensors[0]
+    for t in tensors[1:]:
+        total = ctx.op("Add", total, t)
+    target = ctx.op("Shape", total)
+    stacked = [ctx.unsqueeze(ctx.op("Expand", t, target), [rank]) for t in tensors]
+    index = stacked[0] if len(stacked) == 1 else ctx.op("Concat", *stacked, axis=rank)
+    perm = axes + [a for a in range(x_rank) if a not in axes]
+    x = ctx.input(0)
+    moved = ctx.op("Transpose", x, perm=perm) if perm != list(range(x_rank)) else x
+    return moved, index, perm, axes, rank
+
+
 @_register("index")
 def _index(ctx: SymbolicContext) -> Any:
+    """``x[indices]``: one int index tensor is a Gather; masks and several tensors are a GatherND."""
     indices = ctx.scalar(1)
     tensor_positions = [i for i, t in enumerate(indices) if t is not None]
-    if len(tensor_positions) != 1:
-        raise ctx.error("advanced indexing with more than one index tensor")
-    (pos,) = tensor_positions
-    if ctx.input_dtype(1) == np.bool_:
-        raise ctx.error("indexing with a boolean mask (data-dependent output shape)")
-    return ctx.op("Gather", ctx.input(0), ctx.input_list(1)[0], axis=pos)
+    if len(tensor_positions) == 1 and ctx.input_dtype(1) != np.bool_:
+        (pos,) = tensor_positions
+        return ctx.op("Gather", ctx.input(0), ctx.input_list(1)[0], axis=pos)
+    moved, index, _, axes, rank = _gather_nd_layout(ctx, 1)
+    y = ctx.op("GatherND", moved, index)
+    # NumPy's placement: indexed axes next to each other keep their place, others go first
+    adjacent = axes == list(range(axes[0], axes[0] + len(axes)))
+    if adjacent and axes[0] > 0:
+        out_rank = len(ctx.output_shape())
+        lead = axes[0]
+        perm = list(range(rank, rank + lead)) + list(range(rank)) + list(range(rank + lead, out_rank))
+        y = ctx.op("Transpose", y, perm=perm)
+    return y
 
 
 @_register("roll")
@@ -898,9 +965,47 @@ def _adaptive_pool(ctx: SymbolicContext) -> Any:
             moved = ctx.op("MatMul", moved, mat)
             y = ctx.op("Transpose", moved, perm=perm) if axis != rank - 1 else moved
     else:
-        raise ctx.error(f"adaptive max pooling from {tuple(spatial)} to {tuple(out)} (sizes must divide evenly)")
+        return _adaptive_max_windows(ctx, x, [int(s) for s in spatial], [int(o) for o in out], added)
     y = _finish(ctx, y, added)
     return (y, None) if is_max else y
+
+
+def _adaptive_max_windows(ctx: SymbolicContext, x: str, spatial: list[int], out: list[int], added: bool) -> Any:
+    """Adaptive max pooling to sizes that do not divide the input: each axis is gathered into its windows.
+
+    Axis ``a`` becomes (out_a, L_a) with ``L_a`` the longest window; shorter windows repeat their last element
+    (that changes neither the max nor the first position of the max). The window elements are flattened to one
+    axis, ReduceMax gives the values and ArgMax, mapped through a constant table, PyTorch's flat indices.
+    """
+    nd = len(out)
+    windows = []
+    for size, o in zip(spatial, out, strict=True):
+        bounds = [((i * size) // o, -((-(i + 1) * size) // o)) for i in range(o)]
+        longest = max(e - b for b, e in bounds)
+        windows.append(np.asarray([[min(b + j, e - 1) for j in range(longest)] for b, e in bounds], dtype=np.int64))
+    y = x
+    for a, w in enumerate(windows):  # axis 2 + 2a is the next spatial axis (earlier ones became two)
+        y = ctx.op("Gather", y, ctx.constant(w), axis=2 + 2 * a)
+    perm = [0, 1] + [2 + 2 * a for a in range(nd)] + [3 + 2 * a for a in range(nd)]
+    y = ctx.op("Transpose", y, perm=perm)
+    taps = int(np.prod([w.shape[1] for w in windows]))
+    y = ctx.op("Reshape", y, ctx.ints([0, 0, *out, taps]))
+    values = ctx.reduce("ReduceMax", y, [-1], False)
+    local = ctx.op("ArgMax", y, axis=-1, keepdims=1)
+    # table[o_1..o_nd, tap] = flat spatial index of that window element
+    table = np.zeros((*out, taps), dtype=np.int64)
+    strides = np.cumprod([1, *spatial[::-1]])[:-1][::-1]
+    for pos in np.ndindex(*out):
+        rows = [windows[a][pos[a]] for a in range(nd)]
+        flat = np.zeros([len(r) for r in rows], dtype=np.int64)
+        for a, r in enumerate(rows):
+            shape = [1] * nd
+            shape[a] = len(r)
+            flat = flat + r.reshape(shape) * int(strides[a])
+        table[pos] = flat.reshape(-1)
+    table_full = ctx.op("Expand", ctx.constant(table), ctx.op("Shape", y))
+    indices = ctx.squeeze(ctx.op("GatherElements", table_full, local, axis=-1), [nd + 2])
+    return _finish(ctx, values, added), _finish(ctx, indices, added)
 
 
 def _onnx_pads(pad: Sequence[int], rank: int) -> list[int]:
@@ -1109,22 +1214,66 @@ def _time_major(ctx: SymbolicContext, x: str, h0: str, width: int) -> str:
     return ctx.op("Reshape", x, target)  # type: ignore[no-any-return]
 
 
-def _check_unpacked(ctx: SymbolicContext, batch_sizes: Sequence[int]) -> None:
-    if len({int(b) for b in batch_sizes}) > 1:
-        raise ctx.error("packed sequences of different lengths (export padded batches instead)")
+class _Layout:
+    """How a layer op's rows become an ONNX recurrent node's (T, B, F) input and back.
+
+    NOTE [ Packed sequences ]
+    A packed forward hands each layer op the rows of ``sum(batch_sizes)`` time steps (step ``t`` owns the first
+    ``batch_sizes[t]`` sequences, sorted by decreasing length). When the batch sizes differ, the rows are
+    scattered into a zero-padded (T, B, F) batch with one constant Gather (a zero row appended for the padding),
+    the ONNX node gets the sorted lengths as ``sequence_lens`` (it leaves outputs past a sequence's end at zero
+    and returns each sequence's last valid state as ``Y_h``), and a second Gather takes the valid rows back into
+    packed order. The rows between layers stay packed, so projections, Concat of directions and the
+    ``index_select`` calls of ``pack_padded_sequence``/``pad_packed_sequence`` export as they are. The lengths
+    are those of the traced batch (constants of the graph).
+    """
+
+    def __init__(self, ctx: SymbolicContext, batch_sizes: Sequence[int]) -> None:
+        sizes = [int(b) for b in batch_sizes]
+        self.packed = len(set(sizes)) > 1
+        if not self.packed:
+            return
+        if any(isinstance(b, DynInt) for b in batch_sizes):
+            raise ctx.error("packed sequences whose batch sizes follow a dynamic axis")
+        steps, batch = len(sizes), sizes[0]
+        offsets = np.concatenate([[0], np.cumsum(sizes)])
+        total = int(offsets[-1])
+        pad_index = np.full((steps, batch), total, dtype=np.int64)  # row ``total``: the appended zero row
+        for t, b in enumerate(sizes):
+            pad_index[t, :b] = np.arange(offsets[t], offsets[t] + b)
+        self.pad_index = pad_index.reshape(-1)
+        self.pack_index = np.concatenate([t * batch + np.arange(b) for t, b in enumerate(sizes)]).astype(np.int64)
+        self.lengths = (np.asarray(sizes)[None, :] > np.arange(batch)[:, None]).sum(axis=1).astype(np.int32)
+        self.steps, self.batch = steps, batch
+
+    def inputs(self, ctx: SymbolicContext, x: str, h0: str, width: int) -> tuple[str, str]:
+        """The (T, B, width) input and the ``sequence_lens`` input ("" when not packed)."""
+        if not self.packed:
+            return _time_major(ctx, x, h0, width), ""
+        zero = ctx.constant(np.zeros((1, width), dtype=ctx.output_dtype()))
+        padded = ctx.op("Gather", ctx.op("Concat", x, zero, axis=0), ctx.constant(self.pad_index), axis=0)
+        padded = ctx.op("Reshape", padded, ctx.ints([self.steps, self.batch, width]))
+        return padded, ctx.constant(self.lengths)
+
+    def output(self, ctx: SymbolicContext, y: str, hidden: int) -> str:
+        """The node's Y (T, 1, B, H) as the layer op's rows (packed rows when packed)."""
+        rows: str = ctx.op("Reshape", y, ctx.ints([-1, hidden]))
+        if self.packed:
+            rows = ctx.op("Gather", rows, ctx.constant(self.pack_index), axis=0)
+        return rows
 
 
 @_register("lstm_layer")
 def _lstm(ctx: SymbolicContext) -> Any:
     batch_sizes, reverse = ctx.params
-    _check_unpacked(ctx, batch_sizes)
+    layout = _Layout(ctx, batch_sizes)
     if not ctx.is_none(7):
         raise ctx.error("LSTM with proj_size > 0 (ONNX LSTM has no projection)")
     w_ih_shape = ctx.input_shape(3)
     hidden = w_ih_shape[0] // 4
     order = (0, 3, 1, 2)  # PyTorch i f g o -> ONNX i o f c
     h0, c0 = ctx.input(1), ctx.input(2)
-    x = _time_major(ctx, ctx.input(0), h0, int(w_ih_shape[1]))
+    x, lens = layout.inputs(ctx, ctx.input(0), h0, int(w_ih_shape[1]))
     w = ctx.unsqueeze(_reorder_gates(ctx, ctx.input(3), hidden, order), [0])
     r = ctx.unsqueeze(_reorder_gates(ctx, ctx.input(4), hidden, order), [0])
     inputs = [x, w, r]
@@ -1138,22 +1287,21 @@ def _lstm(ctx: SymbolicContext) -> Any:
         inputs.append(ctx.unsqueeze(ctx.op("Concat", b_ih, b_hh, axis=0), [0]))
     else:
         inputs.append("")
-    inputs += ["", ctx.unsqueeze(h0, [0]), ctx.unsqueeze(c0, [0])]
+    inputs += [lens, ctx.unsqueeze(h0, [0]), ctx.unsqueeze(c0, [0])]
     y, y_h, y_c = ctx.op("LSTM", *inputs, num_outputs=3, hidden_size=hidden,
                          direction="reverse" if reverse else "forward")  # fmt: skip
-    out = ctx.op("Reshape", y, ctx.ints([-1, hidden]))
-    return out, ctx.squeeze(y_h, [0]), ctx.squeeze(y_c, [0]), None
+    return layout.output(ctx, y, hidden), ctx.squeeze(y_h, [0]), ctx.squeeze(y_c, [0]), None
 
 
 @_register("gru_layer")
 def _gru(ctx: SymbolicContext) -> Any:
     batch_sizes, reverse = ctx.params
-    _check_unpacked(ctx, batch_sizes)
+    layout = _Layout(ctx, batch_sizes)
     hidden = ctx.input_shape(2)[1]
     dt = ctx.output_dtype()
     order = (1, 0, 2)  # PyTorch r z n -> ONNX z r h
     h0 = ctx.input(1)
-    x = _time_major(ctx, ctx.input(0), h0, 3 * hidden)
+    x, lens = layout.inputs(ctx, ctx.input(0), h0, 3 * hidden)
     # the input projection (W_ih x + b_ih) was computed by earlier ops: W picks its gate blocks in ONNX order
     perm = np.concatenate([np.arange(g * hidden, (g + 1) * hidden) for g in order])
     w = ctx.constant(np.eye(3 * hidden, dtype=dt)[perm][None])
@@ -1164,26 +1312,26 @@ def _gru(ctx: SymbolicContext) -> Any:
         inputs.append(ctx.unsqueeze(ctx.op("Concat", ctx.constant(np.zeros(3 * hidden, dtype=dt)), rb, axis=0), [0]))
     else:
         inputs.append("")
-    inputs += ["", ctx.unsqueeze(h0, [0])]
+    inputs += [lens, ctx.unsqueeze(h0, [0])]
     y, y_h = ctx.op("GRU", *inputs, num_outputs=2, hidden_size=hidden, linear_before_reset=1,
                     direction="reverse" if reverse else "forward")  # fmt: skip
-    return ctx.op("Reshape", y, ctx.ints([-1, hidden])), ctx.squeeze(y_h, [0]), None
+    return layout.output(ctx, y, hidden), ctx.squeeze(y_h, [0]), None
 
 
 @_register("rnn_layer")
 def _rnn(ctx: SymbolicContext) -> Any:
     batch_sizes, reverse, nonlinearity = ctx.params
-    _check_unpacked(ctx, batch_sizes)
+    layout = _Layout(ctx, batch_sizes)
     hidden = ctx.input_shape(2)[1]
     dt = ctx.output_dtype()
     h0 = ctx.input(1)
-    x = _time_major(ctx, ctx.input(0), h0, hidden)
+    x, lens = layout.inputs(ctx, ctx.input(0), h0, hidden)
     w = ctx.constant(np.eye(hidden, dtype=dt)[None])
     r = ctx.unsqueeze(ctx.input(2), [0])
     activation = "Tanh" if nonlinearity == "tanh" else "Relu"
-    y, y_h = ctx.op("RNN", x, w, r, "", "", ctx.unsqueeze(h0, [0]), num_outputs=2, hidden_size=hidden,
+    y, y_h = ctx.op("RNN", x, w, r, "", lens, ctx.unsqueeze(h0, [0]), num_outputs=2, hidden_size=hidden,
                     activations=[activation], direction="reverse" if reverse else "forward")  # fmt: skip
-    return ctx.op("Reshape", y, ctx.ints([-1, hidden])), ctx.squeeze(y_h, [0]), None
+    return layout.output(ctx, y, hidden), ctx.squeeze(y_h, [0]), None
 
 
 # ------------------------------------------------------------------ more tensor ops, losses
@@ -1522,3 +1670,357 @@ def _setitem(ctx: SymbolicContext) -> Any:
             value = ctx.unsqueeze(value, [position])
     value = ctx.op("Expand", value, ctx.op("Shape", middle))
     return ctx.op("Concat", before, value, after, axis=axis)
+
+
+# ------------------------------------------------------------------ unpooling, scans, selections, linalg
+
+
+@_register("max_unpool")
+def _max_unpool(ctx: SymbolicContext) -> Any:
+    """MaxUnpool with an ``output_shape`` input; PyTorch's per-plane indices become ONNX's flat (N, C, ...) ones."""
+    (out,) = ctx.params
+    nd = len(out)
+    x, indices = ctx.input(0), ctx.input(1, np.int64)
+    shape = ctx.op("Shape", x)
+    lead = ctx.op("Slice", shape, ctx.ints([0]), ctx.ints([2]), ctx.ints([0]))  # N, C
+    planes = ctx.reduce("ReduceProd", lead, [0], False)
+    one, zero = ctx.constant(np.asarray(1, dtype=np.int64)), ctx.constant(np.asarray(0, dtype=np.int64))
+    plane = ctx.constant(np.asarray(int(np.prod([int(o) for o in out])), dtype=np.int64))
+    offsets = ctx.op("Mul", ctx.op("Range", zero, planes, one), plane)
+    offsets = ctx.op("Reshape", offsets, ctx.op("Concat", lead, ctx.ints([1] * nd), axis=0))
+    flat = ctx.op("Add", indices, offsets)
+    output_shape = ctx.op("Concat", lead, ctx.ints([int(o) for o in out]), axis=0)
+    # kernel 1 / stride 1: the output size comes from output_shape (never smaller than the input's)
+    return ctx.op("MaxUnpool", x, flat, output_shape, kernel_shape=[1] * nd, strides=[1] * nd)
+
+
+def _move_last(ctx: SymbolicContext, x: str, axis: int, rank: int) -> tuple[str, list[int] | None]:
+    """``x`` with ``axis`` swapped to the end, and the permutation that undoes it (None: nothing moved)."""
+    if axis == rank - 1:
+        return x, None
+    perm = list(range(rank))
+    perm[axis], perm[-1] = perm[-1], perm[axis]
+    return ctx.op("Transpose", x, perm=perm), perm
+
+
+@_register("cumprod")
+def _cumprod(ctx: SymbolicContext) -> Any:
+    """ONNX has no CumProd: the running products are a ReduceProd over a lower-triangular (n, n) selection."""
+    dim = int(ctx.params[0])
+    dt = ctx.output_dtype()
+    shape = ctx.input_shape(0)
+    if not shape:
+        return ctx.op("Identity", ctx.input(0, dt))
+    rank = len(shape)
+    x, perm = _move_last(ctx, ctx.input(0, dt), dim % rank, rank)
+    rows = ctx.unsqueeze(x, [rank - 1])  # (..., 1, n)
+    n = ctx.squeeze(ctx.op("Gather", ctx.op("Shape", x), ctx.ints([-1]), axis=0), [0])
+    steps = ctx.op("Range", ctx.constant(np.asarray(0, dtype=np.int64)), n, ctx.constant(np.asarray(1, dtype=np.int64)))
+    keep = ctx.op("LessOrEqual", ctx.unsqueeze(steps, [0]), ctx.unsqueeze(steps, [1]))  # [i, j]: j <= i
+    picked = ctx.op("Where", keep, rows, _scalar_const(ctx, 1, dt))  # [i, j] = x_j for j <= i, else 1
+    y = ctx.reduce("ReduceProd", picked, [rank], False)
+    return ctx.op("Transpose", y, perm=perm) if perm is not None else y
+
+
+@_register("diagonal")
+def _diagonal(ctx: SymbolicContext) -> Any:
+    """The two axes moved to the end and flattened; the diagonal is one Gather of flat positions."""
+    offset, dim1, dim2 = (int(p) for p in ctx.params)
+    shape = ctx.input_shape(0)
+    rank = len(shape)
+    d1, d2 = dim1 % rank, dim2 % rank
+    n1, n2 = int(shape[d1]), int(shape[d2])
+    length = max(0, min(n1 + min(offset, 0), n2 - max(offset, 0)))
+    rows = np.arange(length) - min(offset, 0)
+    cols = np.arange(length) + max(offset, 0)
+    perm = [a for a in range(rank) if a not in (d1, d2)] + [d1, d2]
+    x = ctx.op("Transpose", ctx.input(0), perm=perm)
+    x = ctx.op("Reshape", x, ctx.ints([0] * (rank - 2) + [n1 * n2]))
+    return ctx.op("Gather", x, ctx.constant((rows * n2 + cols).astype(np.int64)), axis=rank - 2)
+
+
+def _lower_median(ctx: SymbolicContext, x: str, axis: int, n: int) -> tuple[str, str]:
+    values, indices = ctx.op("TopK", x, ctx.ints([n]), num_outputs=2, axis=axis, largest=0, sorted=1)
+    pick = ctx.ints([(n - 1) // 2])
+    return ctx.op("Gather", values, pick, axis=axis), ctx.op("Gather", indices, pick, axis=axis)
+
+
+@_register("median")
+def _median(ctx: SymbolicContext) -> Any:
+    """The lower median along ``dim`` (PyTorch's): an ascending TopK of the whole axis, element ``(n - 1) // 2``."""
+    dim, keepdim, ignore_nan = ctx.params
+    if ignore_nan:
+        raise ctx.error("nanmedian (ONNX TopK does not skip NaNs)")
+    shape = ctx.input_shape(0)
+    if not shape:
+        return ctx.op("Identity", ctx.input(0)), ctx.constant(np.asarray(0, dtype=np.int64))
+    axis = int(dim) % len(shape)
+    values, indices = _lower_median(ctx, ctx.input(0), axis, int(shape[axis]))
+    if not keepdim:
+        values, indices = ctx.squeeze(values, [axis]), ctx.squeeze(indices, [axis])
+    return values, indices
+
+
+@_register("median_all")
+def _median_all(ctx: SymbolicContext) -> Any:
+    (ignore_nan,) = ctx.params
+    if ignore_nan:
+        raise ctx.error("nanmedian (ONNX TopK does not skip NaNs)")
+    n = int(np.prod(ctx.input_shape(0)))
+    flat = ctx.op("Reshape", ctx.input(0), ctx.ints([-1]))
+    values, _ = _lower_median(ctx, flat, 0, n)
+    return ctx.squeeze(values, [0])
+
+
+@_register("index_put")
+def _index_put(ctx: SymbolicContext) -> Any:
+    """``x[indices] = values`` (``+=`` with accumulate) as a ScatterND over the indexed axes moved first."""
+    (accumulate,) = ctx.params
+    if accumulate and ctx.opset < 16:
+        raise ctx.error("index_put with accumulate=True needs opset 16 (ScatterND reduction='add')")
+    dt = ctx.output_dtype()
+    moved, index, perm, axes, rank = _gather_nd_layout(ctx, 1)
+    x_rank = len(ctx.input_shape(0))
+    # the updates have the shape of ``moved[index]``: the index shape, then the axes not indexed
+    index_shape = ctx.op("Shape", index)
+    s_shape = ctx.op("Slice", index_shape, ctx.ints([0]), ctx.ints([rank]), ctx.ints([0]))
+    rest = ctx.op("Slice", ctx.op("Shape", moved), ctx.ints([len(axes)]), ctx.ints([_INT64_MAX]), ctx.ints([0]))
+    values = ctx.input(2, dt)
+    adjacent = axes == list(range(axes[0], axes[0] + len(axes)))
+    lead = axes[0] if adjacent else 0
+    value_rank = len(ctx.input_shape(2)) if ctx.is_tensor(2) else 0
+    target_rank = rank + x_rank - len(axes)
+    if lead and value_rank > target_rank - lead - rank:
+        # values broadcast against NumPy's placement (index dims at ``lead``): broadcast there, then move them first
+        rest_lead = ctx.op("Slice", rest, ctx.ints([0]), ctx.ints([lead]), ctx.ints([0]))
+        rest_tail = ctx.op("Slice", rest, ctx.ints([lead]), ctx.ints([_INT64_MAX]), ctx.ints([0]))
+        placed = ctx.op("Expand", values, ctx.op("Concat", rest_lead, s_shape, rest_tail, axis=0))
+        order = list(range(lead, lead + rank)) + list(range(lead)) + list(range(lead + rank, target_rank))
+        values = ctx.op("Transpose", placed, perm=order)
+    else:  # the values only cover trailing axes: the same in either placement
+        values = ctx.op("Expand", values, ctx.op("Concat", s_shape, rest, axis=0))
+    attrs: dict[str, Any] = {"reduction": "add"} if accumulate else {}
+    y = ctx.op("ScatterND", ctx.cast(moved, dt) if ctx.input_dtype(0) != dt else moved, index, values, **attrs)
+    if perm != list(range(x_rank)):
+        y = ctx.op("Transpose", y, perm=[int(a) for a in np.argsort(perm)])
+    return y
+
+
+@_register("index_add")
+def _index_add(ctx: SymbolicContext) -> Any:
+    """``x.index_add(dim, index, source, alpha)`` as ScatterND(reduction='add') along ``dim`` moved first."""
+    dim, alpha = ctx.params
+    if ctx.opset < 16:
+        raise ctx.error("index_add needs opset 16 (ScatterND reduction='add')")
+    dt = ctx.output_dtype()
+    rank = len(ctx.input_shape(0))
+    if rank == 0:
+        raise ctx.error("index_add into a 0-dim tensor")
+    axis = int(dim) % rank
+    perm = [axis] + [a for a in range(rank) if a != axis]
+    x, source = ctx.input(0, dt), ctx.input(2, dt)
+    if alpha != 1:
+        source = ctx.op("Mul", source, _scalar_const(ctx, alpha, dt))
+    if axis:
+        x, source = ctx.op("Transpose", x, perm=perm), ctx.op("Transpose", source, perm=perm)
+    index = ctx.op("Reshape", ctx.input(1, np.int64), ctx.ints([-1, 1]))
+    y = ctx.op("ScatterND", x, index, source, reduction="add")
+    return ctx.op("Transpose", y, perm=[int(a) for a in np.argsort(perm)]) if axis else y
+
+
+@_register("masked_select")
+def _masked_select(ctx: SymbolicContext) -> Any:
+    """The elements where ``mask`` is set (broadcast with ``x``): NonZero + GatherND (a data-dependent size)."""
+    x, mask = ctx.input(0), ctx.input(1, np.bool_)
+    xb = ctx.op("Where", mask, x, x)  # x broadcast against the mask
+    mb = ctx.op("Expand", mask, ctx.op("Shape", xb))
+    if not ctx.input_shape(0) and not ctx.input_shape(1):
+        xb, mb = ctx.unsqueeze(xb, [0]), ctx.unsqueeze(mb, [0])
+    positions = ctx.op("Transpose", ctx.op("NonZero", mb), perm=[1, 0])
+    return ctx.op("GatherND", xb, positions)
+
+
+@_register("linalg_det")
+def _linalg_det(ctx: SymbolicContext) -> Any:
+    return ctx.op("Det", ctx.input(0))
+
+
+# ------------------------------------------------------------------ fft (complex values as a trailing axis of 2)
+#
+# NOTE [ Complex values ]
+# ONNX runtimes compute DFT on real tensors whose last axis holds (real, imaginary). A complex tocha value is
+# exported that way: its ONNX tensor has one more axis, of size 2, and a real dtype. Only the ops in COMPLEX_OPS
+# read such values (the exporter refuses any other op given one, and complex graph outputs).
+
+COMPLEX_OPS = frozenset(
+    {"_fft_resize", "fft_r2c", "fft_c2c", "fft_c2r", "to_dtype", "real", "imag", "abs", "view_as_real",
+     "view_as_complex", "conj", "clone", "contiguous", "to_device"}
+)  # fmt: skip
+
+
+def _real_of(dt: np.dtype[Any]) -> np.dtype[Any]:
+    return np.dtype(np.float64) if dt == np.complex128 else np.dtype(np.float32)
+
+
+def _fft_scale(ctx: SymbolicContext, y: str, norm: Any, n: int, inverse: bool, dt: np.dtype[Any]) -> str:
+    """ONNX DFT is unscaled forward and 1/n inverse (``norm="backward"``); other norms rescale."""
+    factor = 1.0
+    if norm == "ortho":
+        factor = math.sqrt(n) if inverse else 1 / math.sqrt(n)
+    elif norm == "forward":
+        factor = float(n) if inverse else 1.0 / n
+    return y if factor == 1.0 else ctx.op("Mul", y, _scalar_const(ctx, factor, dt))  # type: ignore[no-any-return]
+
+
+def _dft(ctx: SymbolicContext, x: str, axis: int, inverse: bool, onesided: bool, length: int | None = None) -> str:
+    """One DFT node along ``axis`` (a signal axis of a (..., 1 or 2) tensor); the axis is an input from opset 20."""
+    attrs: dict[str, Any] = {"inverse": int(inverse), "onesided": int(onesided)}
+    dft_length = ctx.constant(np.asarray(length, dtype=np.int64)) if length is not None else ""
+    if ctx.opset >= 20:
+        return ctx.op("DFT", x, dft_length, ctx.constant(np.asarray(axis, dtype=np.int64)), **attrs)  # type: ignore[no-any-return]
+    return ctx.op("DFT", x, dft_length, axis=axis, **attrs)  # type: ignore[no-any-return]
+
+
+def _check_dft(ctx: SymbolicContext) -> None:
+    if ctx.opset < 17:
+        raise ctx.error("fft ops need opset 17 (DFT)")
+
+
+@_register("fft_r2c")
+def _fft_r2c(ctx: SymbolicContext) -> Any:
+    """rfft/rfftn: a one-sided DFT of the real input along the last dim, full DFTs along the others."""
+    _check_dft(ctx)
+    dims, norm = ctx.params[0], ctx.params[1]
+    onesided = ctx.params[2] if len(ctx.params) > 2 else True
+    shape = ctx.input_shape(0)
+    rank = len(shape)
+    dt = ctx.input_dtype(0)
+    dims = [int(d) % rank for d in dims]
+    y = ctx.unsqueeze(ctx.input(0), [rank])  # real signal: a trailing axis of 1
+    y = _dft(ctx, y, dims[-1], False, bool(onesided))
+    for d in dims[:-1]:
+        y = _dft(ctx, y, d, False, False)
+    return _fft_scale(ctx, y, norm, int(np.prod([shape[d] for d in dims])), False, dt)
+
+
+@_register("fft_c2c")
+def _fft_c2c(ctx: SymbolicContext) -> Any:
+    _check_dft(ctx)
+    dims, norm, forward = ctx.params
+    shape = ctx.input_shape(0)
+    rank = len(shape)
+    dims = [int(d) % rank for d in dims]
+    y = ctx.input(0)
+    for d in dims:
+        y = _dft(ctx, y, d, not forward, False)
+    n = int(np.prod([shape[d] for d in dims]))
+    # ONNX's inverse already divides by n (PyTorch's "backward" norm)
+    return _fft_scale(ctx, y, norm, n, not forward, _real_of(ctx.output_dtype()))
+
+
+@_register("fft_c2r")
+def _fft_c2r(ctx: SymbolicContext) -> Any:
+    """irfft/irfftn: inverse full DFTs along the leading dims, then the last dim's spectrum is completed by
+    Hermitian symmetry (``X[n - k] = conj(X[k])``) and inverse-transformed; the result is its real part."""
+    _check_dft(ctx)
+    dims, norm, last = ctx.params
+    shape = ctx.input_shape(0)
+    rank = len(shape)
+    dt = ctx.output_dtype()
+    dims = [int(d) % rank for d in dims]
+    n = int(last)
+    y = ctx.input(0)
+    for d in dims[:-1]:
+        y = _dft(ctx, y, d, True, False)
+    axis = dims[-1]
+    half = n // 2 + 1
+    have = int(shape[axis])
+    if have < half:  # zero-pad the one-sided spectrum to n // 2 + 1 bins
+        pads = [0] * (2 * (rank + 1))
+        pads[rank + 1 + axis] = half - have
+        y = ctx.op("Pad", y, ctx.ints(pads))
+    elif have > half:
+        y = ctx.op("Slice", y, ctx.ints([0]), ctx.ints([half]), ctx.ints([axis]))
+    mirrored_count = n - half  # bins half..n-1 are conj(X[n-k]) for k in half..n-1, i.e. X[n-half]..X[1] reversed
+    if mirrored_count > 0:
+        mirror = ctx.op("Slice", y, ctx.ints([mirrored_count]), ctx.ints([0]), ctx.ints([axis]), ctx.ints([-1]))
+        conj = ctx.op("Mul", mirror, ctx.constant(np.asarray([1, -1], dtype=dt)))
+        y = ctx.op("Concat", y, conj, axis=axis)
+    y = _dft(ctx, y, axis, True, False)
+    real = ctx.squeeze(ctx.op("Slice", y, ctx.ints([0]), ctx.ints([1]), ctx.ints([rank])), [rank])
+    sizes = [int(shape[d]) for d in dims[:-1]] + [n]
+    return _fft_scale(ctx, real, norm, int(np.prod(sizes)), True, dt)
+
+
+def _complex_part(ctx: SymbolicContext, k: int) -> str:
+    rank = len(ctx.input_shape(0))
+    part = ctx.op("Slice", ctx.input(0), ctx.ints([k]), ctx.ints([k + 1]), ctx.ints([rank]))
+    return ctx.squeeze(part, [rank])
+
+
+@_register("real")
+def _real(ctx: SymbolicContext) -> Any:
+    if ctx.input_dtype(0).kind != "c":
+        return ctx.op("Identity", ctx.input(0))
+    return _complex_part(ctx, 0)
+
+
+@_register("imag")
+def _imag(ctx: SymbolicContext) -> Any:
+    if ctx.input_dtype(0).kind != "c":
+        raise ctx.error("imag of a real tensor")
+    return _complex_part(ctx, 1)
+
+
+@_register("abs")
+def _abs(ctx: SymbolicContext) -> Any:
+    if ctx.input_dtype(0).kind != "c":
+        return ctx.op("Abs", ctx.input(0, ctx.output_dtype()))
+    rank = len(ctx.input_shape(0))
+    return ctx.op("Sqrt", ctx.reduce("ReduceSumSquare", ctx.input(0), [rank], False))
+
+
+@_register("conj")
+def _conj(ctx: SymbolicContext) -> Any:
+    if ctx.input_dtype(0).kind != "c":
+        return ctx.op("Identity", ctx.input(0))
+    return ctx.op("Mul", ctx.input(0), ctx.constant(np.asarray([1, -1], dtype=_real_of(ctx.input_dtype(0)))))
+
+
+@_register("view_as_real", "view_as_complex")
+def _view_as_real(ctx: SymbolicContext) -> Any:
+    return ctx.op("Identity", ctx.input(0))
+
+
+@_register("to_dtype")
+def _to_dtype_complex(ctx: SymbolicContext) -> Any:
+    src, dst = ctx.input_dtype(0), ctx.output_dtype()
+    if src.kind != "c" and dst.kind != "c":
+        return ctx.cast(ctx.input(0), dst)
+    if src.kind == "c" and dst.kind == "c":
+        return ctx.cast(ctx.input(0), _real_of(dst))
+    if dst.kind == "c":  # real -> complex: a zero imaginary part
+        rank = len(ctx.input_shape(0))
+        re = ctx.unsqueeze(ctx.cast(ctx.input(0), _real_of(dst)), [rank])
+        pads = [0] * (2 * (rank + 1))
+        pads[-1] = 1
+        return ctx.op("Pad", re, ctx.ints(pads))
+    raise ctx.error("casting a complex tensor to a real dtype (use .real or .abs())")
+
+
+@_register("_fft_resize")
+def _fft_resize(ctx: SymbolicContext) -> Any:
+    """Zero-pad or crop an fft input along ``dims`` to ``sizes`` (a complex input keeps its trailing axis)."""
+    dims, sizes = ctx.params
+    shape = ctx.input_shape(0)
+    rank = len(shape) + (1 if ctx.input_dtype(0).kind == "c" else 0)
+    y = ctx.input(0)
+    for d, size in zip(dims, sizes, strict=True):
+        d, have, size = int(d) % len(shape), int(shape[int(d) % len(shape)]), int(size)
+        if size < have:
+            y = ctx.op("Slice", y, ctx.ints([0]), ctx.ints([size]), ctx.ints([d]))
+        elif size > have:
+            pads = [0] * (2 * rank)
+            pads[rank + d] = size - have
+            y = ctx.op("Pad", y, ctx.ints(pads))
+    return y if y != ctx.input(0) else ctx.op("Identity", y)
