@@ -1,7 +1,7 @@
 """A short tour of tocha-tensor-core: PyTorch's tensor API on NumPy.
 
-Run it with ``nox -s demo`` (or ``python examples/tour.py`` where tocha-tensor-core is installed).
-It is the demo until the full-stack demo (training a model) lands.
+Run it with ``python examples/tour.py`` where tocha-tensor-core and tocha-autograd are installed. The demo
+that trains a model is examples/mnist.py (``nox -s demo``).
 """
 
 from __future__ import annotations
