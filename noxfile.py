@@ -15,6 +15,7 @@ wheel that lies on the CI machine) and carry on without it when that fails; the 
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -36,6 +37,20 @@ ORACLE_USERS = ("tensor-core", "nn", "optim")  # packages whose tests compare wi
 BENCHED = [
     f"packages/{folder}" for folder in ("tensor-core", "autograd", "mp", "data", "nn", "optim")
 ]  # what tools/bench/ imports
+
+# tensor-core's extra that installs CuPy for `nox -s bench -- --device cuda` (cuda13 for a CUDA 13 driver)
+BENCH_CUDA_EXTRA = os.environ.get("TOCHA_BENCH_CUDA_EXTRA", "cuda12")
+
+
+def _bench_on_cuda(posargs: list[str]) -> bool:
+    """Whether the bench arguments ask for the GPU set (``--device cuda``, ``--device=cuda:0`` ...)."""
+    for i, arg in enumerate(posargs):
+        value = arg.partition("=")[2] if arg.startswith("--device=") else None
+        if arg == "--device" and i + 1 < len(posargs):
+            value = posargs[i + 1]
+        if value is not None and value.split(":")[0] == "cuda":
+            return True
+    return False
 
 
 def _pyproject(folder: str) -> dict[str, object]:
@@ -183,7 +198,10 @@ def bench(session: nox.Session) -> None:
     Prints each table, then writes bench-results/results.json and bench-results/ratios.png (tools/bench/report.py).
     """
     # Bytecode is compiled at install time, as pip does for wheels: import timings must not include compiling.
-    session.install(*BENCHED, "matplotlib")  # import tocha alone loads tensor-core only
+    benched = BENCHED
+    if _bench_on_cuda(session.posargs):  # the GPU set (tools/bench/bench_gpu.py) needs tocha's CUDA backend, CuPy
+        benched = [f"{p}[{BENCH_CUDA_EXTRA}]" if p.endswith("/tensor-core") else p for p in BENCHED]
+    session.install(*benched, "matplotlib")  # import tocha alone loads tensor-core only
     _install_torch(session)
     session.run(
         "python", "-m", "compileall", "-q", "-j", "0", session.virtualenv.location, silent=True, success_codes=[0, 1]

@@ -137,13 +137,28 @@ def interleaved(ours: Callable[[], Any], theirs: Callable[[], Any] | None) -> tu
     return statistics.median(samples[0]), statistics.median(samples[1]) if samples[1] else None
 
 
+def filter_args(argv: list[str]) -> list[str]:
+    """``argv`` less the options meant for other bench scripts: ``--device X`` / ``--device=X`` (bench_gpu.py's)
+    and any other ``--flag``; this script always runs its CPU set."""
+    kept: list[str] = []
+    skip_value = False
+    for arg in argv:
+        if skip_value:
+            skip_value = False
+        elif arg == "--device":
+            skip_value = True
+        elif not arg.startswith("-"):
+            kept.append(arg)
+    return kept
+
+
 def main() -> None:
     torch = optional_torch()
     rng = np.random.default_rng(0)
     rows = []
     # optional filters (`bench_nn.py cnn lstm`); arguments that match no workload are ignored (nox passes the
     # same arguments to every bench script)
-    wanted = [a.lower() for a in sys.argv[1:] if any(a.lower() in w[0].lower() for w in WORKLOADS)]
+    wanted = [a.lower() for a in filter_args(sys.argv[1:]) if any(a.lower() in w[0].lower() for w in WORKLOADS)]
     for name, build, shape, classes, target in WORKLOADS:
         if wanted and not any(w in name.lower() for w in wanted):
             continue
