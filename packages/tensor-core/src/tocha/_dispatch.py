@@ -21,6 +21,10 @@ Three stages, outermost first:
 With no layer pushed and no input requiring grad, :func:`call` goes straight
 to stage 3: no objects are built besides the result, no dicts, no exceptions.
 That path is the small-op overhead budget (about 2 µs per op end to end).
+With no layer pushed and some input requiring grad, an out-of-place call goes
+to the gradient layer's ``direct`` entry when it has one (see
+:func:`set_gradient_layer`) as ``(op, device, inputs, params)``, no OpCall
+built; it runs the kernel with :func:`run_kernel_direct`.
 
 NOTE [ Scalar operands ]
 NumPy takes about 0.25 µs longer for ``array * 1.01`` than for ``array * array``: it converts the Python
@@ -75,6 +79,7 @@ __all__ = [
     "registered_ops",
     "call",
     "call_inplace",
+    "run_kernel_direct",
     "push_layer",
     "pop_layer",
     "set_gradient_layer",
@@ -357,6 +362,9 @@ def _cached_scalar(a: Any, b: float) -> Any:
 
 _layers: list[DispatchLayer] = []
 _gradient_layer: list[Callable[[OpCall, Proceed], Any]] = []
+# [handler, direct]: the ``direct`` entry given with the gradient layer's handler (see set_gradient_layer), used
+# for out-of-place calls made with no dispatch layer while ``handler`` is still the installed one.
+_gradient_direct: list[Any] = [None, None]
 
 
 def is_grad_enabled() -> bool:
@@ -385,9 +393,20 @@ def pop_layer(layer: DispatchLayer | None = None) -> DispatchLayer:
     return _layers.pop()
 
 
-def set_gradient_layer(handler: Callable[[OpCall, Proceed], Any] | None) -> None:
-    """Install the handler that records ops on tensors requiring grad (tocha-autograd's)."""
+def set_gradient_layer(
+    handler: Callable[[OpCall, Proceed], Any] | None,
+    direct: Callable[[OpRecord, device, tuple[Any, ...], tuple[Any, ...]], Any] | None = None,
+) -> None:
+    """Install the handler that records ops on tensors requiring grad (tocha-autograd's).
+
+    ``handler(call, proceed)`` sees every call the gradient layer gets. ``direct``, optional, is the same
+    handler for the hot case, an out-of-place call made with no dispatch layer pushed, taking
+    ``(op, device, inputs, params)`` so that no :class:`OpCall` is built; it must behave exactly as
+    ``handler(OpCall(op, device, inputs, params), run_kernel)`` and runs the kernel with
+    :func:`run_kernel_direct`.
+    """
     _gradient_layer.clear()
+    _gradient_direct[:] = [handler, direct] if direct is not None else [None, None]
     if handler is not None:
         _gradient_layer.append(handler)
 
@@ -432,14 +451,28 @@ def _wrap_result(op: OpRecord, dev: device, result: Any, inputs: tuple[Any, ...]
 
 def run_kernel(call: OpCall) -> Any:
     """Run ``call`` on its backend, bypassing every layer (the innermost stage)."""
+    out = call.out
+    if out is None:
+        return run_kernel_direct(call.op, call.device, call.inputs, call.params)
     op = call.op
-    dev = call.device
+    xp = call.device._xp or xp_of(call.device)
+    return _write_inplace(op, xp, out, [_unwrap(x) for x in call.inputs], call.params)
+
+
+def run_kernel_direct(op: OpRecord, dev: device, inputs: tuple[Any, ...], params: tuple[Any, ...]) -> Any:
+    """Run out-of-place op ``op`` on ``dev``, bypassing every layer: :func:`run_kernel` without an OpCall.
+
+    Example:
+        >>> import tocha
+        >>> x = tocha.ones(2, requires_grad=True)
+        >>> y = tocha.library.run_kernel_direct(tocha.library.get_op("mul"), x.device, (x, 3.0), ())
+        >>> y, y.requires_grad
+        (tensor([3., 3.]), False)
+    """
     xp = dev._xp or xp_of(dev)
-    inputs = call.inputs
-    if call.out is None and op.num_outputs == 1 and not op.view and 0 < len(inputs) <= 2:
+    if op.num_outputs == 1 and not op.view and 0 < len(inputs) <= 2:
         # The gradient layer's common call (one or two operands, one plain result): the same steps as the
         # general path below, without the list, the star-args and _wrap_result.
-        params = call.params
         x = inputs[0]
         a = x._data if isinstance(x, TensorBase) else _unwrap(x)
         if len(inputs) == 2:
@@ -476,12 +509,10 @@ def run_kernel(call: OpCall) -> Any:
         t._autograd_meta = None
         return t
     arrays = [_unwrap(x) for x in inputs]
-    if call.out is not None:
-        return _write_inplace(op, xp, call.out, arrays, call.params)
     if op.fp_errors and xp is np:
-        result = quiet_call(op.forward, xp, *arrays, *call.params)
+        result = quiet_call(op.forward, xp, *arrays, *params)
     else:
-        result = op.forward(xp, *arrays, *call.params)
+        result = op.forward(xp, *arrays, *params)
     return _wrap_result(op, dev, result, inputs)
 
 
@@ -555,6 +586,8 @@ def call(op: OpRecord, dev: device, inputs: tuple[Any, ...], params: tuple[Any, 
             and ((xt and x._requires_grad) or (yt and y._requires_grad) or (not (xt or yt) and _wants_grad(inputs)))
             and _state.grad_enabled  # last: a thread-local read, skipped when nothing requires grad
         ):
+            if _gradient_layer[0] is _gradient_direct[0]:
+                return _gradient_direct[1](op, dev, inputs, params)
             return _gradient_layer[0](OpCall(op, dev, inputs, params), run_kernel)
         a = x._data if xt else _unwrap(x)
         if yt:
@@ -572,6 +605,8 @@ def call(op: OpRecord, dev: device, inputs: tuple[Any, ...], params: tuple[Any, 
         x = inputs[0]
         xt = isinstance(x, TensorBase)
         if _gradient_layer and (x._requires_grad if xt else _wants_grad(inputs)) and _state.grad_enabled:
+            if _gradient_layer[0] is _gradient_direct[0]:
+                return _gradient_direct[1](op, dev, inputs, params)
             return _gradient_layer[0](OpCall(op, dev, inputs, params), run_kernel)
         a = x._data if xt else _unwrap(x)
         if op.fp_errors and xp is np:
@@ -581,6 +616,8 @@ def call(op: OpRecord, dev: device, inputs: tuple[Any, ...], params: tuple[Any, 
             result = op.forward(xp, a, *params) if params else op.forward(xp, a)
     else:
         if _gradient_layer and _wants_grad(inputs):
+            if _gradient_layer[0] is _gradient_direct[0]:
+                return _gradient_direct[1](op, dev, inputs, params)
             return _gradient_layer[0](OpCall(op, dev, inputs, params), run_kernel)
         arrays = [_unwrap(x) for x in inputs]
         if op.fp_errors and xp is np:

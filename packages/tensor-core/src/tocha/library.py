@@ -43,6 +43,7 @@ from ._dispatch import push_layer as push_layer
 from ._dispatch import register_op as register_op
 from ._dispatch import registered_ops as registered_ops
 from ._dispatch import run_kernel as run_kernel
+from ._dispatch import run_kernel_direct as run_kernel_direct
 from ._dispatch import set_gradient_layer as set_gradient_layer
 from ._shared_memory import SharedMapping as SharedMapping
 from ._shared_memory import get_shared_memory_allocator as get_shared_memory_allocator
@@ -78,6 +79,7 @@ __all__ = [
     "register_op",
     "registered_ops",
     "run_kernel",
+    "run_kernel_direct",
     "set_gradient_layer",
     "SharedMapping",
     "get_shared_memory_allocator",

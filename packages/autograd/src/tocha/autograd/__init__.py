@@ -33,7 +33,7 @@ from . import graph as graph
 from ._anomaly import is_enabled as is_anomaly_enabled
 from ._anomaly import set_enabled as _set_anomaly
 from ._engine import run_backward
-from ._record import record
+from ._record import record, record_direct
 from .checkpoint import checkpoint as checkpoint
 from .function import Function as Function
 from .function import FunctionCtx as FunctionCtx
@@ -223,4 +223,4 @@ class set_detect_anomaly:
         _set_anomaly(self._previous)
 
 
-set_gradient_layer(record)
+set_gradient_layer(record, record_direct)

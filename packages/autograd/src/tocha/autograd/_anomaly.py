@@ -10,6 +10,8 @@ from typing import Any
 import tocha
 from tocha.library import is_tensor_like
 
+from . import _saved_hooks
+
 __all__ = ["is_enabled", "set_enabled", "check", "forward_trace"]
 
 
@@ -30,6 +32,7 @@ def set_enabled(mode: bool, check_nan: bool = True) -> None:
     """Turn anomaly detection on or off in this thread."""
     _state.enabled = bool(mode)
     _state.check_nan = bool(check_nan)
+    _saved_hooks.refresh_plain()
 
 
 def forward_trace() -> str:

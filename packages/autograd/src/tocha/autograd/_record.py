@@ -15,6 +15,11 @@ common call (tensor and scalar inputs, one output, no saved-tensor hooks)
 reads each tensor input once (``tocha.library.autograd_state``) in one loop
 over the inputs, unrolled for one or two inputs (nearly every op), and list
 inputs, several outputs or hooks go the general way (:func:`_record_general`).
+Out-of-place calls made without dispatch layers arrive at :func:`record_direct`
+(``set_gradient_layer``'s ``direct`` entry) as ``(op, device, inputs, params)``:
+its fast path builds no OpCall, reads one per-thread flag for "no saved-tensor
+hooks, anomaly mode off" (``_saved_hooks._state.plain``) and sets the node's
+fields itself; anything else it hands to :func:`record`.
 """
 
 from __future__ import annotations
@@ -29,16 +34,18 @@ from tocha.library import (
     autograd_meta,
     autograd_state,
     is_tensor_like,
+    run_kernel,
+    run_kernel_direct,
     set_history,
     tensor_version,
     view_base,
 )
 
 from . import _anomaly, _saved_hooks
-from ._node import Node, OpNode, SavedTensor, attach, differentiable_dtype, edge_of, meta_of, op_node_class
+from ._node import Node, OpNode, SavedTensor, _sequence, attach, differentiable_dtype, edge_of, meta_of, op_node_class
 from ._views import rebase_view
 
-__all__ = ["record"]
+__all__ = ["record", "record_direct"]
 
 _NO_EDGE: tuple[None, int] = (None, 0)
 _hook_stack = _saved_hooks._state  # per-thread; ``.stack`` is read once per call (see _saved_hooks.current)
@@ -48,8 +55,8 @@ _anomaly_state = _anomaly._state
 class _OpFacts:
     """What :func:`record` needs to know about an op, computed once per op."""
 
-    __slots__ = ("allowed", "node_class", "num_outputs", "op", "saves", "saves0", "saves1", "saves_result", "view",
-                 "vjp")  # fmt: skip
+    __slots__ = ("allowed", "node_class", "num_outputs", "op", "plain", "saves", "saves0", "saves1", "saves_result",
+                 "view", "vjp")  # fmt: skip
 
     def __init__(self, op: OpRecord) -> None:
         self.op = op
@@ -62,6 +69,7 @@ class _OpFacts:
         self.num_outputs = op.num_outputs
         self.view = bool(op.view)
         self.node_class = op_node_class(op)
+        self.plain = op.vjp is not None and op.num_outputs == 1  # record_direct's fast path may take it
 
 
 _FACTS: dict[int, _OpFacts] = {}
@@ -225,6 +233,131 @@ def record(call: OpCall, run_kernel: Callable[[OpCall], Any]) -> Any:
         node.result = result
         node._result_version = tensor_version(result)
     return result
+
+
+def record_direct(op: OpRecord, dev: Any, inputs: tuple[Any, ...], params: tuple[Any, ...]) -> Any:
+    """:func:`record` for an out-of-place call given as its parts (``set_gradient_layer``'s ``direct``).
+
+    The hot path of recording (one or two inputs, tensors or numbers; one output; no saved-tensor hooks;
+    anomaly mode off) builds no OpCall; anything else goes to :func:`record`.
+    """
+    facts = _FACTS.get(id(op))
+    if facts is None:  # (no identity check needed: _FACTS keeps ``facts.op`` alive, so its id is not reused)
+        facts = _facts_of(op)
+    n = len(inputs)
+    if not (facts.plain and _hook_stack.plain) or n > 2:
+        return record(OpCall(op, dev, inputs, params), run_kernel)
+    allowed = facts.allowed
+    edges: tuple[tuple[Node | None, int], ...]
+    shapes: tuple[Any, ...]
+    dtypes: tuple[Any, ...]
+    needs: tuple[bool, ...]
+    saved: tuple[Any, ...] = ()
+    versions: tuple[int | None, ...] = ()
+    e0: tuple[Node | None, int]
+    e1: tuple[Node | None, int]
+    x0 = inputs[0]
+    if isinstance(x0, Tensor):
+        s0, d0, rg, fn, base, meta, v0, inference0 = autograd_state(x0)
+        need0 = rg and (allowed is None or 0 in allowed)
+        if not need0:
+            e0 = _NO_EDGE
+        elif fn is None or base is not None:
+            e0 = edge_of(x0)
+        else:  # edge_of(x0), inlined for the common case
+            e0 = (fn, 0) if meta is None else (fn, meta.output_nr)
+    elif type(x0) is list or type(x0) is tuple:
+        return record(OpCall(op, dev, inputs, params), run_kernel)
+    else:
+        s0 = d0 = v0 = None
+        need0 = inference0 = False
+        e0 = _NO_EDGE
+    if n == 1:
+        if not need0:
+            return run_kernel_direct(op, dev, inputs, params)
+        if facts.saves0:
+            if inference0:
+                raise RuntimeError(INFERENCE_SAVE_MESSAGE)
+            saved, versions = (x0,), (v0,)
+        elif facts.saves:
+            saved, versions = (None,), (None,)
+        edges, shapes, dtypes, needs = (e0,), (s0,), (d0,), _NEEDS1
+    else:
+        x1 = inputs[1]
+        kind1 = x1.__class__
+        if kind1 is float or kind1 is int or not isinstance(x1, Tensor):  # a number (``y * 1.01``) first
+            if kind1 is list or kind1 is tuple:
+                return record(OpCall(op, dev, inputs, params), run_kernel)
+            s1 = d1 = v1 = None
+            need1 = inference1 = False
+            e1 = _NO_EDGE
+        else:
+            s1, d1, rg, fn, base, meta, v1, inference1 = autograd_state(x1)
+            need1 = rg and (allowed is None or 1 in allowed)
+            if not need1:
+                e1 = _NO_EDGE
+            elif fn is None or base is not None:
+                e1 = edge_of(x1)
+            else:
+                e1 = (fn, 0) if meta is None else (fn, meta.output_nr)
+        if not (need0 or need1):
+            return run_kernel_direct(op, dev, inputs, params)
+        if facts.saves:
+            save0 = facts.saves0
+            save1 = facts.saves1
+            if (save0 and inference0) or (save1 and inference1):
+                raise RuntimeError(INFERENCE_SAVE_MESSAGE)
+            saved = (x0 if save0 else None, x1 if save1 else None)
+            versions = (v0 if save0 else None, v1 if save1 else None)
+        edges, shapes, dtypes, needs = (e0, e1), (s0, s1), (d0, d1), (need0, need1)
+    result = run_kernel_direct(op, dev, inputs, params)
+    if _INLINE_NODE:  # OpNode.__init__, inlined (one call less per recorded op)
+        node = _new(facts.node_class)
+        node.next_functions = edges
+        node.num_outputs = 1
+        node._sequence_nr = next(_sequence)
+        node._extra = None
+        node._op = op
+        node._layout = None
+        node.params = params
+        node.input_shapes = shapes
+        node.input_dtypes = dtypes
+        node.needs_input_grad = needs
+        node.inputs = saved
+        node._saved_versions = versions
+        node.result = None
+        node._result_version = -1
+        node._released = False
+    else:
+        node = facts.node_class(op, edges, None, params, shapes, dtypes, needs, saved, versions)
+    d = result.dtype
+    differentiable = _DIFFERENTIABLE.get(d)
+    if differentiable is None:
+        differentiable = _DIFFERENTIABLE[d] = bool(d.is_floating_point or d.is_complex)
+    if differentiable:
+        set_history(result, node, True)
+        if facts.view and view_base(result) is not None:
+            meta_of(result).view_version = tensor_version(result)
+    if facts.saves_result:
+        node.result = result
+        node._result_version = tensor_version(result)
+    return result
+
+
+_NEEDS1 = (True,)  # the needs_input_grad of every one-input node
+_new = object.__new__
+
+
+def _slots_of(cls: type) -> set[str]:
+    return {name for klass in cls.__mro__ for name in getattr(klass, "__slots__", ())} - {"__weakref__"}
+
+
+# record_direct sets these OpNode fields itself, as OpNode.__init__ does; should OpNode's fields change, it
+# calls the constructor instead.
+_INLINE_NODE = _slots_of(OpNode) == {
+    "next_functions", "num_outputs", "_sequence_nr", "_extra", "_op", "_layout", "params", "input_shapes",
+    "input_dtypes", "needs_input_grad", "inputs", "_saved_versions", "result", "_result_version", "_released",
+}  # fmt: skip
 
 
 def _save_for_inplace(
