@@ -136,6 +136,10 @@ def _hooked_step(step: _F) -> _F:
     return cast(_F, wrapper)
 
 
+_SUB = tocha.library.get_op("sub")
+_COPY = tocha.library.get_op("copy_")
+
+
 def _scalar_dtype() -> tocha.dtype:
     return tocha.float64 if tocha.get_default_dtype() == tocha.float64 else tocha.float32
 
@@ -564,6 +568,7 @@ class _FlatLayout:
     grad_buffer: Any
     param_buffer: Any
     scratch: list[Any]
+    source_views: tuple[Any, list[Tensor]] | None = None
 
 
 class _ElementwiseOptimizer(Optimizer):
@@ -581,6 +586,11 @@ class _ElementwiseOptimizer(Optimizer):
     def _reads_params(self, group: dict[str, Any]) -> bool:
         """Whether the update reads the parameter values (weight decay...); if not, it may return a delta."""
         return True
+
+    def _direct_update(self, layout: _FlatLayout, group: dict[str, Any], params: list[Tensor], fresh: bool) -> Any:
+        """A cheaper multi-tensor update for the common case: read each gradient in place (no gathered copy) and
+        return the flat ``D`` with new = old - ``D``, or None to run :meth:`_update` on the gathered gradient."""
+        return None
 
     _foreach_default = True
 
@@ -721,22 +731,33 @@ class _ElementwiseOptimizer(Optimizer):
                 if len(params) > 1 and bool((flat != flat[0]).any()):
                     return False
                 scalars[name] = float(flat[0])
-        arr = tocha.library.tensor_array
-        G = layout.grad_buffer
-        xp.concatenate([arr(cast(Tensor, p.grad)).reshape(-1) for p in params], out=G, casting="same_kind")
         P: Any = None
-        if self._reads_params(group):
-            P = layout.param_buffer
-            xp.concatenate([arr(p).reshape(-1) for p in params], out=P)
-        S = {name: layout.flats[name] for name, is_scalar, _ in spec if not is_scalar}
-        delta = self._update(_Ctx(xp, group, scalars, fresh, sdt, G, layout.scratch), P, G, S)
+        delta = None if scalars else self._direct_update(layout, group, params, fresh)
+        if delta is None:
+            arr = tocha.library.tensor_array
+            G = layout.grad_buffer
+            xp.concatenate([arr(cast(Tensor, p.grad)).reshape(-1) for p in params], out=G, casting="same_kind")
+            if self._reads_params(group):
+                P = layout.param_buffer
+                xp.concatenate([arr(p).reshape(-1) for p in params], out=P)
+            S = {name: layout.flats[name] for name, is_scalar, _ in spec if not is_scalar}
+            delta = self._update(_Ctx(xp, group, scalars, fresh, sdt, G, layout.scratch), P, G, S)
         for name, value in scalars.items():
             layout.flats[name][...] = value
-        wrap = tocha.library.wrap_array
+        # one in-place op per parameter (its version counter moves), straight through the dispatcher; the
+        # tensors viewing the source (the update's scratch array, reused between steps) are built once
+        source = P if delta is None else delta
+        views = layout.source_views
+        dev = params[0].device
+        if views is None or views[0] is not source:
+            wrap = tocha.library.wrap_array
+            spans = zip(params, layout.offsets, layout.sizes, strict=True)
+            views = layout.source_views = (source, [wrap(source[o : o + n].reshape(p.shape), dev) for p, o, n in spans])
+        call_inplace = tocha.library.call_inplace
         if delta is None:
-            for p, o, n in zip(params, layout.offsets, layout.sizes, strict=True):
-                p.copy_(wrap(P[o : o + n].reshape(p.shape), p.device))
+            for p, v in zip(params, views[1], strict=True):
+                call_inplace(_COPY, dev, p, (v,), ())
         else:
-            for p, o, n in zip(params, layout.offsets, layout.sizes, strict=True):
-                p.sub_(wrap(delta[o : o + n].reshape(p.shape), p.device))
+            for p, v in zip(params, views[1], strict=True):
+                call_inplace(_SUB, dev, p, (p, v), ())
         return True

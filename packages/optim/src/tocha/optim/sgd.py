@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
+
+import tocha
+from tocha import Tensor
 
 from ._validate import check_lr, check_nonneg
-from .optimizer import ParamsT, _as_float, _Ctx, _ElementwiseOptimizer
+from .optimizer import ParamsT, _as_float, _Ctx, _ElementwiseOptimizer, _FlatLayout
 
 __all__ = ["SGD"]
+
+_SUB = tocha.library.get_op("sub")
 
 
 class SGD(_ElementwiseOptimizer):
@@ -73,6 +78,61 @@ class SGD(_ElementwiseOptimizer):
 
     def _reads_params(self, group: dict[str, Any]) -> bool:
         return bool(_as_float(group["weight_decay"]) != 0)
+
+    @staticmethod
+    def _plain_momentum(group: dict[str, Any]) -> bool:
+        """Heavy-ball momentum without weight decay, dampening, Nesterov or maximize (the direct update's case)."""
+        return bool(
+            group["momentum"] != 0
+            and group["dampening"] == 0
+            and not group["nesterov"]
+            and not group["maximize"]
+            and _as_float(group["weight_decay"]) == 0
+        )
+
+    def _step_single(self, group: dict[str, Any], p: Tensor) -> None:
+        st = self.state.get(p)
+        buf_t = st.get("momentum_buffer") if st else None
+        grad = cast(Tensor, p.grad)
+        if (
+            buf_t is None
+            or not self._plain_momentum(group)
+            or buf_t.dtype != p.dtype
+            or grad.dtype != p.dtype
+            or buf_t.shape != p.shape
+            or grad.shape != p.shape
+            or buf_t.device != p.device
+        ):
+            super()._step_single(group, p)
+            return
+        # b = mu b + g in the buffer's own array, then one in-place op on the parameter
+        arr = tocha.library.tensor_array
+        xp = tocha.library.get_backend(p.device.type).xp
+        buf = arr(buf_t)
+        buf *= group["momentum"]
+        xp.add(buf, arr(grad), out=buf)
+        delta = tocha.library.wrap_array(xp.multiply(buf, _as_float(group["lr"])), p.device)
+        tocha.library.call_inplace(_SUB, p.device, p, (p, delta), ())
+
+    def _direct_update(self, layout: _FlatLayout, group: dict[str, Any], params: list[Tensor], fresh: bool) -> Any:
+        # plain heavy-ball momentum after the first step: the buffer takes each gradient straight from its
+        # tensor, b = mu b + g, and D = lr b
+        momentum = group["momentum"]
+        if fresh or not self._plain_momentum(group):
+            return None
+        xp = layout.xp
+        buf = layout.flats["momentum_buffer"]
+        arr = tocha.library.tensor_array
+        grads = [arr(cast(Tensor, p.grad)) for p in params]
+        if any(g.dtype != buf.dtype for g in grads):
+            return None
+        buf *= momentum
+        for g, o, n in zip(grads, layout.offsets, layout.sizes, strict=True):
+            view = buf[o : o + n]
+            xp.add(view, g.reshape(-1), out=view)
+        if not layout.scratch:
+            layout.scratch.append(xp.empty_like(buf))
+        return xp.multiply(buf, _as_float(group["lr"]), out=layout.scratch[0])
 
     def _update(self, c: _Ctx, P: Any, G: Any, S: dict[str, Any]) -> Any:
         g = c.group
