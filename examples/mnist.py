@@ -7,7 +7,7 @@ schedule), checks the held-out accuracy, saves a checkpoint with ``tocha.save`` 
 model, exports to ONNX and compares onnxruntime's answers, and draws the loss and accuracy curves.
 
     nox -s demo                                  # what README.md runs
-    python examples/mnist.py --epochs 8 --out demo-out [--device cuda]
+    python examples/mnist.py --epochs 10 --out demo-out [--device cuda]
 """
 
 from __future__ import annotations
@@ -210,7 +210,7 @@ def plot(losses: list[float], accuracies: list[float], steps_per_epoch: int, pat
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--out", default="demo-out", help="folder for the checkpoint, the ONNX file and the plot")
     args = parser.parse_args()
