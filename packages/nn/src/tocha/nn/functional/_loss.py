@@ -137,6 +137,15 @@ def _softplus_neg(x: Tensor) -> Tensor:
 # ------------------------------------------------------------------ regression losses
 
 
+def _weighted_reduction(size_average: bool | None, reduce: bool | None, reduction: str, weight: Any) -> str:
+    """The reduction of l1/mse: PyTorch warns about legacy arguments only without element weights."""
+    if weight is None:
+        return _resolve(size_average, reduce, reduction)
+    if size_average is not None or reduce is not None:
+        return legacy_reduction(size_average, reduce)
+    return reduction
+
+
 def l1_loss(
     input: Tensor,
     target: Tensor,
@@ -154,10 +163,7 @@ def l1_loss(
         tensor(1.5000)
     """
     _warn_size(input, target)
-    if weight is None:
-        reduction = _resolve(size_average, reduce, reduction)
-    elif size_average is not None or reduce is not None:
-        reduction = legacy_reduction(size_average, reduce)
+    reduction = _weighted_reduction(size_average, reduce, reduction, weight)
     return _weighted((input - target).abs(), weight, input, reduction)
 
 
@@ -178,10 +184,7 @@ def mse_loss(
         tensor(2.5000)
     """
     _warn_size(input, target)
-    if weight is None:
-        reduction = _resolve(size_average, reduce, reduction)
-    elif size_average is not None or reduce is not None:
-        reduction = legacy_reduction(size_average, reduce)
+    reduction = _weighted_reduction(size_average, reduce, reduction, weight)
     return _weighted((input - target).square(), weight, input, reduction)
 
 

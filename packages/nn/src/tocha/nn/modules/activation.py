@@ -235,7 +235,20 @@ class RReLU(Module):
         return f"lower={self.lower}, upper={self.upper}{_inplace_suffix(self.inplace)}"
 
 
-class ELU(Module):
+class _AlphaActivation(Module):
+    """An activation with a scale ``alpha`` and the ``inplace`` option (ELU, CELU)."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        """``alpha=...`` and ``inplace=True`` when set."""
+        return f"alpha={self.alpha}{_inplace_suffix(self.inplace)}"
+
+
+class ELU(_AlphaActivation):
     r""":math:`x` for :math:`x > 0`, :math:`\alpha (e^x - 1)` otherwise.
 
     Example:
@@ -245,21 +258,12 @@ class ELU(Module):
         tensor([-0.6321,  2.0000])
     """
 
-    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
-
     def forward(self, input: Tensor) -> Tensor:
         """Apply the activation."""
         return _act.elu(input, self.alpha, self.inplace)
 
-    def extra_repr(self) -> str:
-        """``alpha=...`` and ``inplace=True`` when set."""
-        return f"alpha={self.alpha}{_inplace_suffix(self.inplace)}"
 
-
-class CELU(Module):
+class CELU(_AlphaActivation):
     r""":math:`\max(0, x) + \min(0, \alpha (e^{x/\alpha} - 1))`.
 
     Example:
@@ -269,18 +273,9 @@ class CELU(Module):
         tensor([-0.6321,  2.0000])
     """
 
-    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
-
     def forward(self, input: Tensor) -> Tensor:
         """Apply the activation."""
         return _act.celu(input, self.alpha, self.inplace)
-
-    def extra_repr(self) -> str:
-        """``alpha=...`` and ``inplace=True`` when set."""
-        return f"alpha={self.alpha}{_inplace_suffix(self.inplace)}"
 
 
 class _InplaceActivation(Module):

@@ -336,7 +336,21 @@ class GaussianNLLLoss(_Loss):
         return _fn.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps, reduction=self.reduction)
 
 
-class CosineEmbeddingLoss(_Loss):
+class _PairMarginLoss(_Loss):
+    """A loss over input pairs with a ``margin`` (default 0): CosineEmbeddingLoss, MarginRankingLoss."""
+
+    def __init__(
+        self,
+        margin: float = 0.0,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+
+class CosineEmbeddingLoss(_PairMarginLoss):
     """Cosine-similarity embedding loss (see :func:`tocha.nn.functional.cosine_embedding_loss`).
 
     Example:
@@ -346,22 +360,12 @@ class CosineEmbeddingLoss(_Loss):
         tensor(1.)
     """
 
-    def __init__(
-        self,
-        margin: float = 0.0,
-        size_average: bool | None = None,
-        reduce: bool | None = None,
-        reduction: str = "mean",
-    ) -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.margin = margin
-
     def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
         """The loss of the pairs ``(input1, input2)`` labelled ``target`` (1 similar, -1 dissimilar)."""
         return _fn.cosine_embedding_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
 
 
-class MarginRankingLoss(_Loss):
+class MarginRankingLoss(_PairMarginLoss):
     """Margin ranking loss (see :func:`tocha.nn.functional.margin_ranking_loss`).
 
     Example:
@@ -370,16 +374,6 @@ class MarginRankingLoss(_Loss):
         >>> loss(tocha.tensor([1.0, 2.0]), tocha.tensor([2.0, 1.0]), tocha.tensor([1.0, 1.0]))
         tensor(0.5000)
     """
-
-    def __init__(
-        self,
-        margin: float = 0.0,
-        size_average: bool | None = None,
-        reduce: bool | None = None,
-        reduction: str = "mean",
-    ) -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.margin = margin
 
     def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
         """The loss of ranking ``input1`` above ``input2`` where ``target`` is 1 (below where -1)."""
