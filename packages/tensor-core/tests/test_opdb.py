@@ -1,8 +1,8 @@
 """Tests generated from the op database (``tocha.testing.op_db``): ops x dtypes x sample kinds.
 
-- forward against the op's NumPy reference;
+- forward against the op's NumPy reference, on cpu and (``gpu``-marked) on cuda;
 - forward against PyTorch (values and result dtype) when it is installed and the op names ``torch_name``;
-- each differentiable op's vjp against central finite differences (float64 / complex128);
+- each differentiable op's vjp against central finite differences (float64 / complex128), on cpu and cuda;
 - every registered op with a public function carries test metadata.
 
 Skips are data (``OpTest.skips``), each with its reason; an unknown sample family fails naming the op.
@@ -18,32 +18,33 @@ import pytest
 import tocha
 from tocha.testing import assert_close, check_forward, check_vjp, default_tolerances, op_db, ops_missing_test_metadata
 
-DEVICE = "cpu"
 OPS = op_db()
 GRAD_DTYPES = (tocha.float64, tocha.complex128)
 
 
 @functools.cache
-def _samples(name, dtype_name):
+def _samples(name, dtype_name, device):
     info = next(i for i in OPS if i.name == name)
-    return info.sample_inputs(DEVICE, getattr(tocha, dtype_name))
+    return info.sample_inputs(device, getattr(tocha, dtype_name))
 
 
-def _cases(kind):
+def _cases(kind, devices=("cpu", "cuda")):
     params = []
-    for info in OPS:
-        if kind == "vjp" and not info.supports_grad:
-            continue
-        for d in info.dtypes:
-            if kind != "vjp" or d in GRAD_DTYPES:
-                params.append(pytest.param(info, d, id=f"{info.name}-{d.name}"))
+    for device in devices:
+        marks = [pytest.mark.gpu] if device == "cuda" else []
+        for info in OPS:
+            if kind == "vjp" and not info.supports_grad:
+                continue
+            for d in info.dtypes:
+                if kind != "vjp" or d in GRAD_DTYPES:
+                    params.append(pytest.param(info, d, device, id=f"{info.name}-{d.name}-{device}", marks=marks))
     return params
 
 
-def _run_samples(info, dtype, kind, check):
+def _run_samples(info, dtype, kind, check, device="cpu"):
     """Run ``check(sample)`` on every sample of ``info`` for ``dtype``; fail listing every failing sample kind."""
     try:
-        samples = _samples(info.name, dtype.name)
+        samples = _samples(info.name, dtype.name, device)
     except Exception as exc:
         raise AssertionError(f"op '{info.name}': could not make samples for {dtype!r}: {exc}") from exc
     whole = info.skip_reason(kind, dtype)
@@ -70,11 +71,11 @@ def _run_samples(info, dtype, kind, check):
         pytest.skip("; ".join(skipped) or "no samples")
 
 
-@pytest.mark.parametrize(("info", "dtype"), _cases("forward"))
-def test_forward_matches_reference(info, dtype):
+@pytest.mark.parametrize(("info", "dtype", "device"), _cases("forward"))
+def test_forward_matches_reference(info, dtype, device):
     if info.reference is None:
         pytest.skip("the op declares no NumPy reference")
-    _run_samples(info, dtype, "forward", lambda sample: check_forward(info, sample))
+    _run_samples(info, dtype, "forward", lambda sample: check_forward(info, sample), device)
 
 
 # ------------------------------------------------------------------ PyTorch
@@ -125,8 +126,8 @@ def _dtypes_of(x):
     return []
 
 
-@pytest.mark.parametrize(("info", "dtype"), _cases("torch"))
-def test_forward_matches_pytorch(info, dtype):
+@pytest.mark.parametrize(("info", "dtype", "device"), _cases("torch", devices=("cpu",)))
+def test_forward_matches_pytorch(info, dtype, device):
     if info.torch_name is None:
         pytest.skip("the op names no PyTorch function (torch_name)")
     torch = pytest.importorskip("torch")
@@ -157,9 +158,9 @@ def _check_torch(torch, fn, info, sample):
 # ------------------------------------------------------------------ vjp
 
 
-@pytest.mark.parametrize(("info", "dtype"), _cases("vjp"))
-def test_vjp_matches_finite_differences(info, dtype):
-    _run_samples(info, dtype, "vjp", lambda sample: check_vjp(info, sample))
+@pytest.mark.parametrize(("info", "dtype", "device"), _cases("vjp"))
+def test_vjp_matches_finite_differences(info, dtype, device):
+    _run_samples(info, dtype, "vjp", lambda sample: check_vjp(info, sample), device)
 
 
 # ------------------------------------------------------------------ metadata

@@ -687,10 +687,11 @@ def export(
         if symbols:
             recorder = _Recorder()
             try:
+                made: dict[int, Any] = {}  # made before recording: moving them to a device is no call of the model
+                shadow_positional, shadow_extra = _shadow_args(positional, grow, made), _shadow_args(extra, grow, made)
                 with _keep_buffers(model), recorder, warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    made: dict[int, Any] = {}
-                    out = _run(model, _shadow_args(positional, grow, made), _shadow_args(extra, grow, made))
+                    out = _run(model, shadow_positional, shadow_extra)
                 _flatten(out, shadow_outputs)
                 shadow_calls = recorder.calls
             except Exception as exc:  # the model refuses other sizes: export what the trace shows

@@ -34,7 +34,15 @@ from .._tensor_base import TensorBase, wrap
 from . import indexing_samples as samples
 from ._common import cast_operand, prepare_scalar
 from ._grad_utils import reduce_to_shape
-from .indexing_key import ParsedKey, check_advanced, check_slice, numpy_key, parse_key, to_index_tensor
+from .indexing_key import (
+    ParsedKey,
+    check_advanced,
+    check_slice,
+    lift_scalar_masks,
+    numpy_key,
+    parse_key,
+    to_index_tensor,
+)
 from .indexing_select import IndexOpsMethods, add_at, index_select, masked_fill, masked_select, nonzero, take
 
 if TYPE_CHECKING:
@@ -69,6 +77,10 @@ def _getitem_backward_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None]:
 
 
 def _index_forward(xp: Any, a: Any, indices: list[Any]) -> Any:
+    lifted = lift_scalar_masks(xp, indices)
+    if lifted is not None:
+        a = xp.expand_dims(a, lifted[0])
+        indices = lifted[1]
     return a[numpy_key(xp, indices)]
 
 
@@ -79,7 +91,11 @@ def _index_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, None]:
 
 def _index_backward_forward(xp: Any, g: Any, indices: list[Any], shape: tuple[int, ...]) -> Any:
     result = xp.zeros(shape, dtype=g.dtype)
-    add_at(xp, result, numpy_key(xp, indices), g)
+    target, lifted = result, lift_scalar_masks(xp, indices)
+    if lifted is not None:
+        target = xp.expand_dims(result, lifted[0])
+        indices = lifted[1]
+    add_at(xp, target, numpy_key(xp, indices), g)
     return result
 
 
@@ -114,13 +130,17 @@ def _setitem_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
 
 
 def _index_put_forward(xp: Any, a: Any, indices: list[Any], values: Any, accumulate: bool, out: Any = None) -> Any:
-    target = a.copy() if out is None else out
+    result = target = a.copy() if out is None else out
+    lifted = lift_scalar_masks(xp, indices)
+    if lifted is not None:
+        target = xp.expand_dims(target, lifted[0])
+        indices = lifted[1]
     key = numpy_key(xp, indices)
     if accumulate:
         add_at(xp, target, key, values)
     else:
         target[key] = values
-    return target
+    return result
 
 
 def _index_put_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, None, Tensor | None]:

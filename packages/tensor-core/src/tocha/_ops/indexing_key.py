@@ -47,6 +47,7 @@ __all__ = [
     "check_slice",
     "check_advanced",
     "numpy_key",
+    "lift_scalar_masks",
 ]
 
 _INT_TYPES = (int, np.integer)
@@ -356,6 +357,29 @@ _INDEX_MISMATCH = "shape mismatch: indexing tensors could not be broadcast toget
 
 def _broadcast_index_shapes(shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
     return broadcast_shape("index", *shapes, error=IndexError, message=_INDEX_MISMATCH)
+
+
+def lift_scalar_masks(xp: Any, indices: list[Any]) -> tuple[tuple[int, ...], list[Any]] | None:
+    """For CuPy: where 0-dim boolean masks should become length-1 masks on new unit axes, or None if none.
+
+    A 0-dim mask consumes no dimension and adds one of length 1 or 0. CuPy cannot take it in a key (its
+    ``nonzero`` of a 0-dim array is deprecated), so callers insert a unit axis at each returned position
+    (``xp.expand_dims``, a view) and index with the returned list, where those masks have shape ``(1,)``.
+    """
+    if xp is np or not any(i is not None and i.dtype == xp.bool_ and i.ndim == 0 for i in indices):
+        return None
+    positions: list[int] = []
+    lifted: list[Any] = []
+    at = 0
+    for i in indices:
+        if i is not None and i.dtype == xp.bool_ and i.ndim == 0:
+            positions.append(at)
+            lifted.append(i.reshape(1))
+            at += 1
+        else:
+            lifted.append(i)
+            at += 1 if i is None or i.dtype != xp.bool_ else i.ndim
+    return tuple(positions), lifted
 
 
 def numpy_key(xp: Any, indices: list[Any]) -> tuple[Any, ...]:
