@@ -3,11 +3,12 @@
 The README's two commands::
 
     python3 -m pip install nox uv && nox -s demo
-    python3 -m pip install nox uv && nox -s lint typecheck deps tests integration
+    python3 -m pip install nox uv && nox -s lint typecheck deps tests integration fakegpu
 
 Sessions: ``lint``, ``typecheck``, ``deps``, ``tests`` (runs ``tests-<package>`` for every folder under
 ``packages/``, each in a venv holding only that package and the siblings it declares, so an undeclared import
-fails), ``integration``, ``build``, ``bench`` and ``demo``. ``nox -l`` lists them.
+fails), ``integration``, ``fakegpu`` (the GPU tests against a NumPy stand-in for CuPy), ``gpu`` (on a real GPU),
+``build``, ``bench`` and ``demo``. ``nox -l`` lists them.
 
 PyTorch is an optional test oracle: sessions that use it install ``torch==2.13.0`` with pip (uv does not see the
 wheel that lies on the CI machine) and carry on without it when that fails; the tests that need it then skip.
@@ -178,6 +179,33 @@ def integration(session: nox.Session) -> None:
     session.run("pytest", "tests-integration", *session.posargs)
     # tensor-core's tests that need tocha-autograd (requires_grad=True) skip in tensor-core's own venv; run them here.
     session.run("pytest", "packages/tensor-core/tests", "-m", "autograd", *session.posargs)
+
+
+def _gpu_tests(session: nox.Session, tensor_core: str, env: dict[str, str] | None = None) -> None:
+    others = [f"packages/{folder}" for folder in PACKAGES if folder not in ("tocha", "tensor-core")]
+    session.install("-e", tensor_core, *(arg for p in others for arg in ("-e", p)), PYTEST, "onnxruntime")
+    session.run("pytest", "-m", "gpu", "packages", "tests-integration", *session.posargs, env=env)
+
+
+@nox.session
+def gpu(session: nox.Session) -> None:
+    """Every ``gpu``-marked test (the op database on cuda included), on a machine with an NVIDIA GPU and CuPy.
+
+    CuPy comes from tensor-core's extra named by TOCHA_BENCH_CUDA_EXTRA (cuda12 by default; cuda13 for a
+    CUDA 13 driver). Without a GPU the tests skip; ``fakegpu`` runs them against a stand-in instead.
+    """
+    _gpu_tests(session, f"packages/tensor-core[{BENCH_CUDA_EXTRA}]")
+
+
+@nox.session
+def fakegpu(session: nox.Session) -> None:
+    """The ``gpu``-marked tests against tools/fake_cupy, a NumPy-backed stand-in for CuPy: no GPU needed.
+
+    It keeps the CuPy rules that NumPy-minded code breaks (no implicit host copies, no NumPy operands, results
+    as device arrays, wrapped indices) and detects host synchronisations, so the cuda code paths are checked on
+    every CI run; kernels, numerics and speed still need ``gpu`` on a real one.
+    """
+    _gpu_tests(session, "packages/tensor-core", env={"PYTHONPATH": str(ROOT / "tools" / "fake_cupy")})
 
 
 @nox.session

@@ -8,6 +8,7 @@ has (``_names.py``). It keeps the CuPy rules that code written for NumPy most of
 - CuPy functions refuse ``numpy.ndarray`` operands (only ``asarray``/``array`` copy host data in);
 - results are device arrays, never NumPy scalars (``cupy.sum(a)`` is a 0-dim device array);
 - a NumPy function that CuPy lacks raises TypeError when handed a device array (``__array_function__``);
+- out-of-range integer indices wrap around instead of raising (indexing, ``take``, ``put``, ``ufunc.at``);
 - every device-to-host read (``float(a)``, ``bool(a)``, ``a.item()``, ``a.get()``, ``cupy.asnumpy(a)``...)
   is counted in :data:`host_syncs`, so a test can check that a training step never waits for the device.
 
@@ -37,6 +38,10 @@ __version__ = "14.2.0+fake"
 # ------------------------------------------------------------------ host synchronisation accounting
 
 
+class DeviceSynchronized(RuntimeError):  # noqa: N818  (CuPy's name)
+    """Raised by a host synchronisation inside ``cupyx.allow_synchronize(False)`` (as CuPy's)."""
+
+
 class _HostSyncs:
     """Counts device-to-host reads; ``with host_syncs.forbidden():`` turns them into errors."""
 
@@ -47,7 +52,7 @@ class _HostSyncs:
 
     def record(self, what: str) -> None:
         if self._forbid:
-            raise AssertionError(f"fake cupy: host synchronisation ({what}) where none is allowed")
+            raise DeviceSynchronized(f"fake cupy: host synchronisation ({what}) where none is allowed")
         self.count += 1
         self.where.append(what)
 
@@ -84,6 +89,26 @@ def _forget(key: int) -> Callable[[Any], None]:
     return callback
 
 
+_counted: set[int] = set()
+
+
+def _count_memory(array: numpy.ndarray[Any, Any]) -> None:
+    """Count an owning array's bytes in the memory pool (through the installed allocator) while it lives."""
+    if array.base is not None or id(array) in _counted:
+        return
+    size = -(-builtins.max(array.nbytes, 1) // 512) * 512  # CuPy's pool rounds up to 512 bytes
+    from .cuda import get_allocator
+
+    get_allocator()(size)
+    _counted.add(id(array))
+    weakref.finalize(array, _release, id(array), size)
+
+
+def _release(key: int, size: int) -> None:
+    _counted.discard(key)
+    _memory_pool.free(size)
+
+
 def _wrap(value: Any) -> Any:
     """NumPy results to device arrays: one wrapper per NumPy array, so ``view.base is source`` holds."""
     if isinstance(value, numpy.ndarray):
@@ -91,6 +116,7 @@ def _wrap(value: Any) -> Any:
         wrapper = found() if found is not None else None
         if wrapper is not None and wrapper._a is value:
             return wrapper
+        _count_memory(value)
         wrapper = ndarray.__new__(ndarray)
         wrapper._a = value
         _live[id(value)] = weakref.ref(wrapper, _forget(id(value)))
@@ -136,6 +162,47 @@ def _index(key: Any) -> Any:
     return key
 
 
+def _wrapped_key(shape: tuple[int, ...], key: Any) -> Any:
+    """``key`` with integer index arrays taken modulo their axis: CuPy wraps out-of-range indices around."""
+    parts = key if type(key) is tuple else (key,)
+    if not builtins.any(isinstance(k, numpy.ndarray) and k.dtype.kind in "iu" for k in parts):
+        return key
+    consumed = builtins.sum(
+        0 if k is None or k is Ellipsis else k.ndim if isinstance(k, numpy.ndarray) and k.dtype == bool else 1
+        for k in parts
+    )
+    out: list[Any] = []
+    axis = 0
+    for k in parts:
+        if k is Ellipsis:
+            axis += len(shape) - consumed
+        elif isinstance(k, numpy.ndarray) and k.dtype == bool:
+            axis += k.ndim
+        elif isinstance(k, numpy.ndarray) and k.dtype.kind in "iu":
+            k = k % shape[axis] if axis < len(shape) and shape[axis] else k
+            axis += 1
+        elif k is not None:
+            axis += 1
+        out.append(k)
+    return tuple(out)
+
+
+def _take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "wrap") -> Any:
+    return numpy.take(a, indices, axis=axis, out=out, mode=mode)
+
+
+def _take_along_axis(a: Any, indices: Any, axis: Any) -> Any:
+    size = a.size if axis is None else a.shape[axis]
+    return numpy.take_along_axis(a, indices % size if size else indices, axis)
+
+
+def _put(a: Any, ind: Any, v: Any, mode: str = "wrap") -> None:
+    numpy.put(a, ind, v, mode=mode)
+
+
+_WRAPPING = {"take": _take, "take_along_axis": _take_along_axis, "put": _put}
+
+
 def _function(name: str, fn: Callable[..., Any], host_in: bool = False) -> Callable[..., Any]:
     def call(*args: Any, **kwargs: Any) -> Any:
         out = kwargs.get("out")
@@ -177,10 +244,12 @@ class ufunc:
             self._at(a, indices, b)
 
     def _at(self, a: ndarray, indices: Any, b: Any) -> None:
+        target = _unwrap(a, "at")
+        key = _wrapped_key(target.shape, _index(indices))
         if b is None:
-            self._inner.at(_unwrap(a, "at"), _index(indices))
+            self._inner.at(target, key)
         else:
-            self._inner.at(_unwrap(a, "at"), _index(indices), _unwrap(b, "at"))
+            self._inner.at(target, key, _unwrap(b, "at"))
 
     def __repr__(self) -> str:
         return f"<ufunc '{self.__name__}'>"
@@ -260,6 +329,7 @@ class ndarray:
         if memptr is not None:
             raise NotImplementedError("fake cupy: ndarray(memptr=...) (foreign device memory) is not emulated")
         self._a = numpy.ndarray(shape, dtype=dtype, strides=strides)
+        _count_memory(self._a)
         _live[id(self._a)] = weakref.ref(self, _forget(id(self._a)))
 
     # -- attributes
@@ -292,6 +362,12 @@ class ndarray:
     @imag.setter
     def imag(self, value: Any) -> None:
         self._a.imag = _unwrap(value, "imag")
+
+    def take(self, indices: Any, axis: Any = None, out: Any = None) -> Any:
+        return _wrap(_take(self._a, _unwrap(indices, "take"), axis, _unwrap(out, "take")))
+
+    def put(self, indices: Any, values: Any, mode: str = "wrap") -> None:
+        _put(self._a, _unwrap(indices, "put"), _unwrap(values, "put"), mode)
 
     def __getattr__(self, name: str) -> Any:
         if name in _names.NDARRAY and hasattr(self._a, name):
@@ -368,12 +444,12 @@ class ndarray:
 
     # -- indexing
     def __getitem__(self, key: Any) -> Any:
-        return _wrap(self._a[_index(key)])
+        return _wrap(self._a[_wrapped_key(self._a.shape, _index(key))])
 
     def __setitem__(self, key: Any, value: Any) -> None:
         if isinstance(value, numpy.ndarray) and value.ndim > 0:
             raise TypeError("fake cupy: __setitem__: Unsupported type <class 'numpy.ndarray'> as the value")
-        self._a[_index(key)] = value._a if isinstance(value, ndarray) else value
+        self._a[_wrapped_key(self._a.shape, _index(key))] = value._a if isinstance(value, ndarray) else value
 
     # -- NumPy protocols: NumPy functions on device arrays run as CuPy's functions of the same name
     def __array_ufunc__(self, uf: numpy.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -499,23 +575,36 @@ def is_available() -> bool:
 
 
 class _Pool:
+    """CuPy's caching pool in numbers: device arrays are counted while their memory lives; freed blocks stay
+    reserved until ``free_all_blocks``."""
+
+    def __init__(self) -> None:
+        self.used = 0
+        self.cached = 0
+
     def used_bytes(self) -> int:
-        return 0
+        return self.used
 
     def total_bytes(self) -> int:
-        return 0
+        return self.used + self.cached
 
     def free_bytes(self) -> int:
-        return 0
+        return self.cached
 
     def free_all_blocks(self) -> None:
-        pass
+        self.cached = 0
 
     def n_free_blocks(self) -> int:
-        return 0
+        return 1 if self.cached else 0
 
     def malloc(self, size: int) -> Any:
+        self.cached = builtins.max(self.cached - size, 0)
+        self.used += size
         return None
+
+    def free(self, size: int) -> None:
+        self.used -= size
+        self.cached += size
 
 
 _memory_pool = _Pool()
@@ -557,7 +646,7 @@ def _fill_top_level() -> None:
     for name in _names.TOP - skip:
         if name.startswith("__") or not hasattr(numpy, name):
             continue
-        value = getattr(numpy, name)
+        value = _WRAPPING.get(name, getattr(numpy, name))
         if isinstance(value, numpy.ufunc):
             setattr(this, name, ufunc(value))
         elif isinstance(value, type) or not callable(value):

@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from ._device import device
+from ._device_checks import raise_deferred_checks
 
-__all__ = ["Backend", "CpuBackend", "CudaBackend", "get_backend", "register_backend", "xp_of"]
+__all__ = ["Backend", "CpuBackend", "CudaBackend", "copy_to_host", "get_backend", "register_backend", "xp_of"]
 
 
 class Backend:
@@ -145,6 +146,7 @@ class CudaBackend(Backend):
     def synchronize(self, index: int | None = None) -> None:
         with self.on_device(index):
             self.xp.cuda.runtime.deviceSynchronize()
+        raise_deferred_checks()
 
     def memory_stats(self, index: int | None = None) -> dict[str, int]:
         pool = self.xp.get_default_memory_pool()
@@ -190,6 +192,15 @@ def register_backend(name: str, backend: Backend | Callable[[], Backend]) -> Bac
     instance.name = name
     _backends[name] = instance
     return instance
+
+
+def copy_to_host(device_type: str, array: Any) -> np.ndarray[Any, Any]:
+    """``array`` of device type ``device_type`` copied to the host, after the queued device checks.
+
+    See NOTE [ Deferred device checks ] in ``tocha._device_checks``.
+    """
+    raise_deferred_checks()
+    return get_backend(device_type).to_host(array)
 
 
 def get_backend(name: str) -> Backend:

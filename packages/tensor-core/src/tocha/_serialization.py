@@ -38,7 +38,7 @@ from typing import IO, Any, Union
 import numpy as np
 
 from . import _dtype
-from ._backend import get_backend
+from ._backend import copy_to_host, get_backend
 from ._device import CPU, device
 from ._tensor_base import Size, TensorBase, wrap
 
@@ -144,7 +144,7 @@ class _Writer:
         info: dict[str, Any] = {"device": str(t._device)}
         if t._requires_grad:
             info["requires_grad"] = True
-        host = t._data if t._device is CPU else get_backend(t._device.type).to_host(t._data)
+        host = t._data if t._device is CPU else copy_to_host(t._device.type, t._data)
         root = _root(t._data) if t._device is CPU else t._data
         group = self._groups.get(id(root), [])
         if len(group) <= 1 or t._device is not CPU:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._backend import get_backend
+from ._backend import copy_to_host, get_backend
 from ._device import CPU, device
 from ._dtype import _FROM_NUMPY, dtype, from_numpy_dtype
 
@@ -615,7 +615,7 @@ def _byte_address(array: Any) -> int:
 def _host(t: TensorBase) -> np.ndarray[Any, Any]:
     if t._device is CPU:
         return t._data  # type: ignore[no-any-return]
-    return get_backend(t._device.type).to_host(t._data)
+    return copy_to_host(t._device.type, t._data)
 
 
 def normalize_dim(op: str, dim: int, ndim: int) -> int:

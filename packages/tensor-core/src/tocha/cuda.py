@@ -29,6 +29,7 @@ from typing import Any
 
 from ._backend import get_backend
 from ._device import device as _device_cls
+from ._device_checks import raise_deferred_checks
 
 __all__ = [
     "is_available",
@@ -285,10 +286,14 @@ def get_device_capability(device: Any = None) -> tuple[int, int]:
 
 
 def synchronize(device: Any = None) -> None:
-    """Wait for all queued work on a CUDA device (the current one by default)."""
+    """Wait for all queued work on a CUDA device (the current one by default).
+
+    The device-side checks queued by earlier ops are made here (NOTE [ Deferred device checks ]).
+    """
     cp = _cupy()
     with cp.cuda.Device(_index(device, "synchronize")):
         cp.cuda.runtime.deviceSynchronize()
+    raise_deferred_checks()
 
 
 def mem_get_info(device: Any = None) -> tuple[int, int]:

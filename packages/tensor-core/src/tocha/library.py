@@ -30,6 +30,8 @@ from ._backend import CpuBackend as CpuBackend
 from ._backend import CudaBackend as CudaBackend
 from ._backend import get_backend as get_backend
 from ._backend import register_backend as register_backend
+from ._device_checks import device_check as device_check
+from ._device_checks import raise_deferred_checks as raise_deferred_checks
 from ._dispatch import DispatchLayer as DispatchLayer
 from ._dispatch import OpCall as OpCall
 from ._dispatch import OpRecord as OpRecord
@@ -72,6 +74,8 @@ __all__ = [
     "call",
     "call_inplace",
     "get_backend",
+    "device_check",
+    "raise_deferred_checks",
     "get_op",
     "pop_layer",
     "push_layer",

@@ -608,8 +608,8 @@ class _ElementwiseOptimizer(Optimizer):
         st = self.state[p]
         for name, is_scalar, init in spec:
             if name not in st:
-                if is_scalar:
-                    st[name] = tocha.tensor(init, dtype=_scalar_dtype(), device=p.device)
+                if is_scalar:  # on the host, as PyTorch's non-capturable ``step``: reading it never stalls a GPU
+                    st[name] = tocha.tensor(init, dtype=_scalar_dtype())
                 else:
                     st[name] = tocha.full_like(p, init)
         return st
@@ -694,7 +694,9 @@ class _ElementwiseOptimizer(Optimizer):
         sdt = _scalar_dtype()
         for name, is_scalar, init in spec:
             flat = tocha.empty(
-                len(params) if is_scalar else total, dtype=sdt if is_scalar else first.dtype, device=first.device
+                len(params) if is_scalar else total,
+                dtype=sdt if is_scalar else first.dtype,
+                device="cpu" if is_scalar else first.device,  # scalar state on the host, as in _init_state
             )
             flat_arr = tocha.library.tensor_array(flat)
             flat_arr[...] = init

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._backend import get_backend, xp_of
+from .._backend import copy_to_host, get_backend, xp_of
 from .._device import CPU, DeviceLike, device
 from .._dispatch import OpRecord, OpTest, call, quiet_call, register_op
 from .._dtype import (
@@ -667,7 +667,7 @@ def eye(
 def _to_device_forward(xp: Any, a: Any, source: device, target: device) -> Any:
     if source is target:
         return a.copy()
-    host = a if source is CPU else get_backend(source.type).to_host(a)
+    host = a if source is CPU else copy_to_host(source.type, a)
     if target is CPU:
         return np.array(host, copy=host is a)
     return get_backend(target.type).from_host(host if host.flags.c_contiguous else host.copy(), target.index)

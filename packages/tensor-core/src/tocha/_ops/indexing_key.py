@@ -28,11 +28,14 @@ a short list holding a sequence, slice, None, Ellipsis or tensor as a tuple
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._backend import xp_of
 from .._device import CPU
+from .._device_checks import check_index_range
 from .._tensor_base import TensorBase, wrap
 from ._common import broadcast_shape
 
@@ -321,7 +324,9 @@ def check_advanced(
             dim += data.ndim
             continue
         size = view_shape[dim]
-        if data.size:
+        if data.size and not isinstance(data, np.ndarray):
+            check_index_range(_xp_of_array(index), data, -size, size, IndexError, _out_of_bounds(ordinal, size))
+        elif data.size:
             low = int(data.min())
             high = int(data.max())
             if low < -size or high >= size:
@@ -357,6 +362,14 @@ _INDEX_MISMATCH = "shape mismatch: indexing tensors could not be broadcast toget
 
 def _broadcast_index_shapes(shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
     return broadcast_shape("index", *shapes, error=IndexError, message=_INDEX_MISMATCH)
+
+
+def _out_of_bounds(ordinal: int, size: int) -> Callable[[int], str]:
+    return lambda bad: f"index {bad} is out of bounds for dimension {ordinal} with size {size}"
+
+
+def _xp_of_array(t: TensorBase) -> Any:
+    return t._device._xp or xp_of(t._device)
 
 
 def lift_scalar_masks(xp: Any, indices: list[Any]) -> tuple[tuple[int, ...], list[Any]] | None:

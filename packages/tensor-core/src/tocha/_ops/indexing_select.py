@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._backend import xp_of
+from .._device_checks import check_index_range
 from .._dispatch import OpRecord, OpTest, call, call_inplace, register_op
 from .._tensor_base import TensorBase, wrap
 from . import indexing_samples as samples
@@ -298,7 +299,12 @@ def take(input: Tensor, index: Tensor) -> Tensor:
     index = _on_device(index, input)
     n = int(input._data.size)
     data = index._data
-    if data.size and (int(data.min()) < -n or int(data.max()) >= n):
+    if data.size and not isinstance(data, np.ndarray):
+        check_index_range(
+            xp_of(index._device), data, -n, n, IndexError,
+            lambda bad: f"out of range: tried to access index {bad} on a tensor of {n} elements.",
+        )  # fmt: skip
+    elif data.size and (int(data.min()) < -n or int(data.max()) >= n):
         flat = data.reshape(-1)
         bad = int(flat[(flat < -n) | (flat >= n)][0])
         raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")

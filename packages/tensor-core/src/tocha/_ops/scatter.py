@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._backend import xp_of
+from .._device_checks import check_index_range
 from .._dispatch import OpRecord, OpTest, call, call_inplace, register_op
 from .._tensor_base import TensorBase, wrap
 from . import scatter_samples as samples
@@ -762,6 +763,12 @@ def _check_bounds(index: Tensor, size: int, dim: int, error: type[Exception] = R
     data = index._data
     if data.size == 0:
         return
+    if not isinstance(data, np.ndarray):
+        check_index_range(
+            xp_of(index._device), data, 0, size, error,
+            lambda bad: f"{op}index {bad} is out of bounds for dimension {dim} with size {size}",
+        )  # fmt: skip
+        return
     low, high = int(data.min()), int(data.max())
     if low < 0 or high >= size:
         bad = low if low < 0 else high
@@ -1199,7 +1206,12 @@ def _put(op: str, input: Tensor, index: Any, source: Any, accumulate: bool, inpl
     source = _on_device(source, input)
     n = int(input._data.size)
     data = index._data
-    if data.size and (int(data.min()) < -n or int(data.max()) >= n):
+    if data.size and not isinstance(data, np.ndarray):
+        check_index_range(
+            xp_of(index._device), data, -n, n, IndexError,
+            lambda bad: f"out of range: tried to access index {bad} on a tensor of {n} elements.",
+        )  # fmt: skip
+    elif data.size and (int(data.min()) < -n or int(data.max()) >= n):
         flat = data.reshape(-1)
         bad = int(flat[(flat < -n) | (flat >= n)][0])
         raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")

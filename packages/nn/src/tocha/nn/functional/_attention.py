@@ -181,7 +181,7 @@ def _probs(s: Tensor, safe: bool) -> Tensor:
     if safe:
         with tocha.no_grad():
             dead = (s == -math.inf).all(-1, keepdim=True)
-        if bool(dead.any()):
+        if s.device.type != "cpu" or bool(dead.any()):  # no host read on a device
             p = p.masked_fill(dead, 0.0)
     return p
 

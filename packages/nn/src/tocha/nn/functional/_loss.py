@@ -254,6 +254,14 @@ def _nll_weights(xp: Any, target: Any, weight: Any, ignore_index: int, num_class
     """
     if target.dtype != np.int64:
         target = target.astype(np.int64)
+    if xp is not np:  # no host read on a device: the weights are always made and the check is queued
+        mask = target != ignore_index
+        safe = xp.where(mask, target, 0)
+        tocha.library.device_check(
+            xp, ((safe < 0) | (safe >= num_classes)).any(), IndexError,
+            lambda: f"Target {int(safe[(safe < 0) | (safe >= num_classes)].ravel()[0])} is out of bounds.",
+        )  # fmt: skip
+        return safe, mask.astype(dtype) if weight is None else weight[safe] * mask
     if not 0 <= ignore_index < num_classes and not (target.view(np.uint64) >= num_classes).any():
         # every target is a class (negatives wrap to huge unsigned values), so none is ignored
         return target, None if weight is None else weight[target]
@@ -472,7 +480,7 @@ def _softmax_parts(xp: Any, x: Any, dim: int, normalize: bool = True) -> Any:
     maximum small enough that nothing overflows needs no shift at all.
     """
     e = None
-    if x.size:
+    if x.size and xp is np:  # on a device, reading the maximum back would stall it: per-row shifts below
         top = float(x.max())
         if top <= _NO_SHIFT.get(x.dtype.char, -math.inf):  # exp(x) cannot overflow: skip the shift's pass
             top = 0.0

@@ -158,7 +158,13 @@ def _normalize_padding_idx(padding_idx: int | None, num_weights: int) -> int | N
 
 def _check_range(input: Tensor, num_weights: int) -> None:
     array = tensor_array(input)
-    if array.size and (int(array.min()) < 0 or int(array.max()) >= num_weights):
+    if array.size and input.device.type != "cpu":
+        xp = tocha.library.get_backend(input.device.type).xp
+        tocha.library.device_check(
+            xp, ((array < 0) | (array >= num_weights)).any(), IndexError,
+            f"index out of range in self: indices must lie in [0, {num_weights}) for a weight of {num_weights} rows",
+        )  # fmt: skip
+    elif array.size and (int(array.min()) < 0 or int(array.max()) >= num_weights):
         raise IndexError(f"index out of range in self: indices must lie in [0, {num_weights}) for a weight of "
                          f"{num_weights} rows")  # fmt: skip
 
