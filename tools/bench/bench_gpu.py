@@ -20,8 +20,9 @@ The model code is written once against a library module (``lib.nn.Linear`` ...) 
 ``.to(device)``; PyTorch's initial weights are copied into tocha. PyTorch runs with its defaults (float32
 matmuls in full float32, no TF32), as CuPy does unless ``CUPY_TF32=1``.
 
-``--smoke`` runs every workload once on the CPU with tiny shapes (no timing worth reading): a check that the
-code paths run end to end on tocha and PyTorch on a machine without a GPU.
+``--smoke`` runs every workload once with tiny shapes (no timing worth reading): a check that the code paths
+run end to end on tocha and PyTorch, on the CPU, or with ``--device cuda`` on the GPU (tools/fake_cupy stands
+in for one: ``PYTHONPATH=tools/fake_cupy python tools/bench/bench_gpu.py --smoke --device cuda``).
 """
 
 from __future__ import annotations
@@ -300,7 +301,7 @@ def run_matmuls(ours: Backend, theirs: Backend | None, s: Sizes, *, smoke: bool)
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--device", default="cpu", help="cuda runs the GPU set; anything else prints nothing")
-    parser.add_argument("--smoke", action="store_true", help="tiny shapes on the CPU, one call each (a code check)")
+    parser.add_argument("--smoke", action="store_true", help="tiny shapes, one call each (a code check)")
     # nox passes the same arguments to every bench script (bench_nn.py's workload filters, say): ignore the rest
     args, _ = parser.parse_known_args(argv)
     return args
@@ -308,8 +309,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
-    if args.smoke:
-        device, sizes, where = "cpu", SMOKE, "CPU smoke run (tiny shapes, one call; timings meaningless)"
+    if args.smoke:  # on cuda when asked and available (tools/fake_cupy will do), else on the CPU
+        on_cuda = args.device.split(":")[0] == "cuda" and tocha.cuda.is_available()
+        device = args.device if on_cuda else "cpu"
+        sizes, where = SMOKE, f"{'cuda' if on_cuda else 'CPU'} smoke run (tiny shapes, one call; timings meaningless)"
     elif args.device.split(":")[0] == "cuda":
         if not tocha.cuda.is_available():
             print("GPU set skipped: tocha.cuda.is_available() is False (CuPy missing or no NVIDIA GPU/driver)")
