@@ -1,0 +1,317 @@
+"""Fused CUDA kernels for nn's heavy ops on CuPy: softmax, log_softmax, layer_norm and gelu, forward and backward.
+
+NOTE [ Fused CUDA kernels ]
+On the GPU a chain of single CuPy ops costs one launch (several µs of host time) and one pass over memory per
+op: the generic softmax is five passes, the generic float32 gelu fifteen (an erf polynomial). These kernels do
+each op in one launch, one row per thread block for the row reductions, with float32 or float64 accumulation.
+They take C-contiguous float32/float64 arrays only (rows along the last dimension); anything else returns
+None and the op's generic forward runs, as it does on the CPU and on tools/fake_cupy. Each op's gpu-marked
+tests compare its cuda result with the CPU's, so the kernels are checked against the generic forward.
+
+They are opt-in with ``TOCHA_CUDA_FUSED=1`` until they have been verified on a GPU: the sources compile with
+NVRTC for sm_90 (checked without a GPU), but their results and speed have not been measured yet.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+import numpy as np
+
+__all__ = ["gelu", "gelu_backward", "layer_norm", "layer_norm_backward", "softmax", "softmax_backward"]
+
+SOURCE = r"""
+template <typename T> __device__ __forceinline__ T neg_inf();
+template <> __device__ __forceinline__ float neg_inf<float>() { return -__int_as_float(0x7f800000); }
+template <> __device__ __forceinline__ double neg_inf<double>() { return -__longlong_as_double(0x7ff0000000000000LL); }
+
+template <typename T> __device__ __forceinline__ T warp_max(T v) {
+    for (int offset = 16; offset > 0; offset >>= 1) v = fmax(v, __shfl_xor_sync(0xffffffffu, v, offset));
+    return v;
+}
+
+template <typename T> __device__ __forceinline__ T warp_sum(T v) {
+    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
+    return v;
+}
+
+// Reductions over one thread block (blockDim.x a multiple of 32, at most 1024); every thread gets the result.
+// ``shared`` holds 32 values; the trailing barrier lets the caller reuse it at once.
+template <typename T> __device__ T block_max(T v, T* shared) {
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    v = warp_max(v);
+    if (lane == 0) shared[warp] = v;
+    __syncthreads();
+    if (warp == 0) {
+        T w = lane < warps ? shared[lane] : neg_inf<T>();
+        w = warp_max(w);
+        if (lane == 0) shared[0] = w;
+    }
+    __syncthreads();
+    const T result = shared[0];
+    __syncthreads();
+    return result;
+}
+
+template <typename T> __device__ T block_sum(T v, T* shared) {
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    v = warp_sum(v);
+    if (lane == 0) shared[warp] = v;
+    __syncthreads();
+    if (warp == 0) {
+        T w = lane < warps ? shared[lane] : T(0);
+        w = warp_sum(w);
+        if (lane == 0) shared[0] = w;
+    }
+    __syncthreads();
+    const T result = shared[0];
+    __syncthreads();
+    return result;
+}
+
+// softmax (log_ == 0) or log_softmax (log_ == 1) of each length-n row of x: one block per row.
+template <typename T>
+__global__ void softmax_forward(const T* __restrict__ x, T* __restrict__ y, const long long n, const int log_) {
+    __shared__ T shared[32];
+    const T* row = x + (long long)blockIdx.x * n;
+    T* out = y + (long long)blockIdx.x * n;
+    T top = neg_inf<T>();
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) top = fmax(top, row[i]);
+    top = block_max(top, shared);
+    T total = T(0);
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) total += exp(row[i] - top);
+    total = block_sum(total, shared);
+    if (log_) {
+        const T shift = top + log(total);
+        for (long long i = threadIdx.x; i < n; i += blockDim.x) out[i] = row[i] - shift;
+    } else {
+        const T scale = T(1) / total;
+        for (long long i = threadIdx.x; i < n; i += blockDim.x) out[i] = exp(row[i] - top) * scale;
+    }
+}
+
+// The input gradient from the output y: softmax g*y - y*sum(g*y); log_softmax g - exp(y)*sum(g).
+template <typename T>
+__global__ void softmax_backward(const T* __restrict__ g, const T* __restrict__ y, T* __restrict__ dx,
+                                 const long long n, const int log_) {
+    __shared__ T shared[32];
+    const long long base = (long long)blockIdx.x * n;
+    T total = T(0);
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) total += log_ ? g[base + i] : g[base + i] * y[base + i];
+    total = block_sum(total, shared);
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) {
+        const T gi = g[base + i], yi = y[base + i];
+        dx[base + i] = log_ ? gi - exp(yi) * total : yi * (gi - total);
+    }
+}
+
+// Layer norm of each length-n row: y = (x - mean) * rstd * w + b (w, b may be null); mean and rstd per row.
+template <typename T>
+__global__ void layer_norm_forward(const T* __restrict__ x, const T* __restrict__ w, const T* __restrict__ b,
+                                   T* __restrict__ y, T* __restrict__ mean_out, T* __restrict__ rstd_out,
+                                   const long long n, const double eps) {
+    __shared__ T shared[32];
+    const long long base = (long long)blockIdx.x * n;
+    T total = T(0);
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) total += x[base + i];
+    const T mean = block_sum(total, shared) / T(n);
+    T squares = T(0);
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) {
+        const T d = x[base + i] - mean;
+        squares += d * d;
+    }
+    const T rstd = T(1) / sqrt(block_sum(squares, shared) / T(n) + T(eps));
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) {
+        T v = (x[base + i] - mean) * rstd;
+        if (w != nullptr) v *= w[i];
+        if (b != nullptr) v += b[i];
+        y[base + i] = v;
+    }
+    if (threadIdx.x == 0) {
+        mean_out[blockIdx.x] = mean;
+        rstd_out[blockIdx.x] = rstd;
+    }
+}
+
+// The input gradient of layer norm: rstd * (gw - mean(gw) - xhat * mean(gw * xhat)) with gw = g * w.
+template <typename T>
+__global__ void layer_norm_backward(const T* __restrict__ g, const T* __restrict__ x, const T* __restrict__ w,
+                                    const T* __restrict__ mean_in, const T* __restrict__ rstd_in,
+                                    T* __restrict__ dx, const long long n) {
+    __shared__ T shared[32];
+    const long long base = (long long)blockIdx.x * n;
+    const T mean = mean_in[blockIdx.x], rstd = rstd_in[blockIdx.x];
+    T sum_gw = T(0), sum_gwx = T(0);
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) {
+        const T gw = w != nullptr ? g[base + i] * w[i] : g[base + i];
+        sum_gw += gw;
+        sum_gwx += gw * (x[base + i] - mean) * rstd;
+    }
+    const T mean_gw = block_sum(sum_gw, shared) / T(n);
+    const T mean_gwx = block_sum(sum_gwx, shared) / T(n);
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) {
+        const T gw = w != nullptr ? g[base + i] * w[i] : g[base + i];
+        const T xhat = (x[base + i] - mean) * rstd;
+        dx[base + i] = rstd * (gw - mean_gw - xhat * mean_gwx);
+    }
+}
+
+// gelu and its derivative times g, elementwise over n values; tanh_ selects the tanh approximation.
+template <typename T> __device__ __forceinline__ T gelu_value(const T v, const int tanh_) {
+    if (tanh_) {
+        const T inner = T(0.7978845608028654) * (v + T(0.044715) * v * v * v);
+        return T(0.5) * v * (T(1) + tanh(inner));
+    }
+    return T(0.5) * v * (T(1) + erf(v * T(0.7071067811865476)));
+}
+
+template <typename T> __device__ __forceinline__ T gelu_slope(const T v, const int tanh_) {
+    if (tanh_) {
+        const T v2 = v * v;
+        const T t = tanh(T(0.7978845608028654) * (v + T(0.044715) * v * v2));
+        const T d_inner = T(0.7978845608028654) * (T(1) + T(3) * T(0.044715) * v2);
+        return T(0.5) * (T(1) + t) + T(0.5) * v * (T(1) - t * t) * d_inner;
+    }
+    const T cdf = T(0.5) * (T(1) + erf(v * T(0.7071067811865476)));
+    return cdf + v * exp(T(-0.5) * v * v) * T(0.3989422804014327);
+}
+
+template <typename T>
+__global__ void gelu_forward(const T* __restrict__ x, T* __restrict__ y, const long long n, const int tanh_) {
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+        y[i] = gelu_value(x[i], tanh_);
+}
+
+template <typename T>
+__global__ void gelu_backward(const T* __restrict__ g, const T* __restrict__ x, T* __restrict__ dx,
+                              const long long n, const int tanh_) {
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+        dx[i] = g[i] * gelu_slope(x[i], tanh_);
+}
+"""
+
+KERNELS = ("softmax_forward", "softmax_backward", "layer_norm_forward", "layer_norm_backward", "gelu_forward",
+           "gelu_backward")  # fmt: skip
+_TYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
+
+
+def name_expressions() -> list[str]:
+    """Every kernel instantiation the module compiles (``softmax_forward<float>`` ...)."""
+    return [f"{kernel}<{ctype}>" for kernel in KERNELS for ctype in _TYPES.values()]
+
+
+def _enabled() -> bool:
+    return os.environ.get("TOCHA_CUDA_FUSED", "0") == "1"
+
+
+@functools.cache
+def _module(xp: Any) -> Any:
+    return xp.RawModule(code=SOURCE, options=("-std=c++14",), name_expressions=name_expressions())
+
+
+def _kernel(xp: Any, name: str, dtype: Any) -> Any:
+    return _module(xp).get_function(f"{name}<{_TYPES[np.dtype(dtype)]}>")
+
+
+def _compiles_for(xp: Any) -> bool:
+    """Whether kernels run with ``xp``: fused kernels enabled, and a CuPy (tools/fake_cupy refuses kernels)."""
+    return xp is not np and _enabled() and not getattr(xp, "__version__", "").endswith("+fake")
+
+
+def _usable(xp: Any, *arrays: Any) -> bool:
+    """Whether the fused path applies: kernels run with ``xp``, and the arrays (None: an absent optional one) are
+    C-contiguous, non-empty, float32 or float64, all of one dtype."""
+    if not _compiles_for(xp):
+        return False
+    first = arrays[0]
+    return (
+        all(a is None or (a.dtype == first.dtype and a.dtype in _TYPES and a.flags.c_contiguous) for a in arrays)
+        and first.size > 0
+    )
+
+
+def _pointer(a: Any) -> Any:
+    """A kernel argument for an optional array: the array, or a null pointer."""
+    return np.uint64(0) if a is None else a
+
+
+def _row_threads(n: int) -> int:
+    """Threads per block for length-n rows: a multiple of 32 covering the row, at most 1024."""
+    return min(1024, max(32, -(-n // 32) * 32))
+
+
+def softmax(xp: Any, x: Any, dim: int, log: bool) -> Any:
+    """softmax / log_softmax of ``x`` along ``dim`` in one launch, or None where the fused path does not apply."""
+    if x.ndim == 0 or dim % x.ndim != x.ndim - 1 or not _usable(xp, x):
+        return None
+    n = x.shape[-1]
+    rows = x.size // n
+    y = xp.empty_like(x)
+    _kernel(xp, "softmax_forward", x.dtype)((rows,), (_row_threads(n),), (x, y, np.int64(n), np.int32(log)))
+    return y
+
+
+def softmax_backward(xp: Any, grad: Any, y: Any, dim: int, log: bool) -> Any:
+    """The input gradient of softmax / log_softmax from its output ``y``, or None (see :func:`softmax`)."""
+    if y.ndim == 0 or dim % y.ndim != y.ndim - 1 or grad.shape != y.shape or not _usable(xp, y, grad):
+        return None
+    n = y.shape[-1]
+    dx = xp.empty_like(y)
+    _kernel(xp, "softmax_backward", y.dtype)(
+        (y.size // n,), (_row_threads(n),), (grad, y, dx, np.int64(n), np.int32(log))
+    )
+    return dx
+
+
+def layer_norm(xp: Any, x: Any, weight: Any, bias: Any, d: int, eps: float) -> tuple[Any, Any, Any] | None:
+    """``(y, mean, rstd)`` of layer norm over the last ``d`` values of each row (mean, rstd ``(rows, 1)``)."""
+    if not _usable(xp, x, weight, bias):
+        return None
+    rows = x.size // d
+    y = xp.empty_like(x)
+    mean = xp.empty((rows, 1), dtype=x.dtype)
+    rstd = xp.empty((rows, 1), dtype=x.dtype)
+    _kernel(xp, "layer_norm_forward", x.dtype)(
+        (rows,), (_row_threads(d),), (x, _pointer(weight), _pointer(bias), y, mean, rstd, np.int64(d), np.float64(eps))
+    )
+    return y, mean, rstd
+
+
+def layer_norm_backward(xp: Any, grad: Any, x: Any, weight: Any, mean: Any, rstd: Any, d: int) -> Any:
+    """The input gradient of layer norm (``weight`` may be None), or None where the fused path does not apply."""
+    if grad.shape != x.shape or not _usable(xp, x, grad, weight, mean, rstd):
+        return None
+    rows = x.size // d
+    dx = xp.empty_like(x)
+    _kernel(xp, "layer_norm_backward", x.dtype)(
+        (rows,), (_row_threads(d),), (grad, x, _pointer(weight), mean, rstd, dx, np.int64(d))
+    )
+    return dx
+
+
+def _grid(n: int) -> tuple[int]:
+    return (min(-(-n // 256), 65535 * 4),)
+
+
+def gelu(xp: Any, x: Any, approximate: str) -> Any:
+    """gelu of ``x`` in one launch, or None where the fused path does not apply."""
+    if not _usable(xp, x):
+        return None
+    y = xp.empty_like(x)
+    _kernel(xp, "gelu_forward", x.dtype)(
+        _grid(x.size), (256,), (x, y, np.int64(x.size), np.int32(approximate == "tanh"))
+    )
+    return y
+
+
+def gelu_backward(xp: Any, grad: Any, x: Any, approximate: str) -> Any:
+    """``grad`` times gelu's derivative at ``x`` in one launch, or None where the fused path does not apply."""
+    if grad.shape != x.shape or not _usable(xp, x, grad):
+        return None
+    dx = xp.empty_like(x)
+    _kernel(xp, "gelu_backward", x.dtype)(
+        _grid(x.size), (256,), (grad, x, dx, np.int64(x.size), np.int32(approximate == "tanh"))
+    )
+    return dx

@@ -1,0 +1,228 @@
+"""nn's fused CUDA kernels (NOTE [ Fused CUDA kernels ]) agree with the generic forwards, run without a GPU.
+
+The kernels' CUDA source is compiled as C++ against tools/cuda_emulator/cuda_emulator.h, which runs each thread
+block as OS threads with real barriers and warp shuffles; the module's own launch code (grid, block, arguments)
+drives it through a stand-in for ``RawModule.get_function``. So the kernel logic and the launch configuration
+are checked here; compiling for a GPU (NVRTC) and speed are checked on one. Skips without a C++20 compiler.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tocha.nn.functional import _activation, _normalization
+from tocha.nn.functional import _cuda_kernels as K
+
+ROOT = Path(__file__).resolve().parents[3]
+EMULATOR = ROOT / "tools" / "cuda_emulator" / "cuda_emulator.h"
+
+_SIGNATURES = {  # each kernel's C parameter list, T standing for the element type
+    "softmax_forward": "const T* x, T* y, long long n, int log_",
+    "softmax_backward": "const T* g, const T* y, T* dx, long long n, int log_",
+    "layer_norm_forward": "const T* x, const T* w, const T* b, T* y, T* m, T* r, long long n, double eps",
+    "layer_norm_backward": "const T* g, const T* x, const T* w, const T* m, const T* r, T* dx, long long n",
+    "gelu_forward": "const T* x, T* y, long long n, int tanh_",
+    "gelu_backward": "const T* g, const T* x, T* dx, long long n, int tanh_",
+}
+
+
+def _wrappers() -> str:
+    lines = ['extern "C" {']
+    for name, params in _SIGNATURES.items():
+        assert name in K.KERNELS
+        for ctype in ("float", "double"):
+            typed = params.replace("T*", f"{ctype}*")
+            arg_names = ", ".join(p.split()[-1] for p in params.split(", "))
+            lines.append(
+                f"void {name}_{ctype}(unsigned grid, unsigned block, {typed}) "
+                f"{{ emulate_launch(grid, block, {name}<{ctype}>, {arg_names}); }}"
+            )
+    lines.append("}")
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="module")
+def emulated(tmp_path_factory: pytest.TempPathFactory) -> ctypes.CDLL:
+    compiler = shutil.which("g++") or shutil.which("clang++")
+    if compiler is None:
+        pytest.skip("needs a C++20 compiler (g++ or clang++) to run the kernels on the CPU emulator")
+    build = tmp_path_factory.mktemp("cuda_emulator")
+    source = build / "kernels.cpp"
+    source.write_text(f'#include "{EMULATOR}"\n{K.SOURCE}\n{_wrappers()}\n')
+    library = build / "kernels.so"
+    done = subprocess.run(
+        [compiler, "-std=c++20", "-O1", "-shared", "-fPIC", "-pthread", str(source), "-o", str(library)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0 and "barrier" in done.stderr and "No such file" in done.stderr:
+        pytest.skip(f"{compiler} lacks C++20's <barrier>")
+    assert done.returncode == 0, done.stderr
+    return ctypes.CDLL(str(library))
+
+
+class _Kernel:
+    """``RawModule.get_function(...)``'s stand-in: called as ``kernel(grid, block, args)``, runs the emulator."""
+
+    def __init__(self, library: ctypes.CDLL, name: str, dtype: Any) -> None:
+        self.function = getattr(library, f"{name}_{K._TYPES[np.dtype(dtype)]}")
+        self.launches: list[tuple[int, int]] = []
+
+    def __call__(self, grid: tuple[int], block: tuple[int], args: tuple[Any, ...]) -> None:
+        assert len(grid) == 1
+        assert len(block) == 1
+        assert block[0] % 32 == 0
+        assert block[0] <= 1024
+        converted: list[Any] = [ctypes.c_uint(grid[0]), ctypes.c_uint(block[0])]
+        for a in args:
+            if isinstance(a, np.ndarray):
+                assert a.flags.c_contiguous
+                converted.append(ctypes.c_void_p(a.ctypes.data))
+            elif isinstance(a, np.uint64):
+                converted.append(ctypes.c_void_p(int(a) or None))
+            elif isinstance(a, np.int64):
+                converted.append(ctypes.c_longlong(int(a)))
+            elif isinstance(a, np.int32):
+                converted.append(ctypes.c_int(int(a)))
+            elif isinstance(a, np.float64):
+                converted.append(ctypes.c_double(float(a)))
+            else:
+                raise TypeError(f"a kernel argument of type {type(a).__name__}: CuPy would not pack it as intended")
+        self.function(*converted)
+        self.launches.append((grid[0], block[0]))
+
+
+@pytest.fixture
+def kernels(emulated: ctypes.CDLL, monkeypatch: pytest.MonkeyPatch) -> dict[str, _Kernel]:
+    made: dict[str, _Kernel] = {}
+
+    def kernel(xp: Any, name: str, dtype: Any) -> _Kernel:
+        return made.setdefault(f"{name}<{dtype}>", _Kernel(emulated, name, dtype))
+
+    monkeypatch.setattr(K, "_kernel", kernel)
+    monkeypatch.setattr(K, "_compiles_for", lambda xp: True)
+    return made
+
+
+DTYPES = [np.float32, np.float64]
+ROWS = [(3, 1), (4, 5), (2, 33), (3, 100), (2, 1500)]  # n below, at and above a warp, and above 1024 threads
+
+
+def _tolerance(dtype: Any) -> dict[str, float]:
+    return {"rtol": 2e-5, "atol": 1e-6} if dtype == np.float32 else {"rtol": 1e-12, "atol": 1e-13}
+
+
+def _data(shape: tuple[int, ...], dtype: Any, seed: int = 0) -> Any:
+    return (np.random.default_rng(seed).standard_normal(shape) * 3).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", ROWS)
+@pytest.mark.parametrize("log", [False, True])
+def test_softmax_forward_and_backward(kernels: dict[str, _Kernel], shape: Any, dtype: Any, log: bool) -> None:
+    x = _data(shape, dtype)
+    g = _data(shape, dtype, seed=1)
+    y = K.softmax(np, x, -1, log)
+    generic = _activation._log_softmax_forward if log else _activation._softmax_forward
+    np.testing.assert_allclose(y, generic(np, x, 1), **_tolerance(dtype))
+    dx = K.softmax_backward(np, g, y, 1, log)
+    backward = _activation._log_softmax_backward_forward if log else _activation._softmax_backward_forward
+    np.testing.assert_allclose(dx, backward(np, g, y, 1), **_tolerance(dtype))
+    assert kernels[f"softmax_forward<{np.dtype(dtype)}>"].launches == [(shape[0], K._row_threads(shape[1]))]
+
+
+def test_softmax_rows_with_infinities_and_nan(kernels: dict[str, _Kernel]) -> None:
+    x = np.array([[0.0, -np.inf, 1.0], [-np.inf, -np.inf, -np.inf], [np.nan, 1.0, 2.0], [np.inf, 0.0, 1.0]])
+    for log, generic in ((False, _activation._softmax_forward), (True, _activation._log_softmax_forward)):
+        with np.errstate(all="ignore"):
+            expected = generic(np, x, 1)
+        np.testing.assert_allclose(K.softmax(np, x, 1, log), expected, rtol=1e-14, atol=0)  # NaN where NaN
+
+
+def test_softmax_takes_only_the_last_dimension_of_contiguous_float_arrays(kernels: dict[str, _Kernel]) -> None:
+    x = _data((4, 6), np.float32)
+    assert K.softmax(np, x, 0, False) is None
+    assert K.softmax(np, x.T, 1, False) is None  # not C-contiguous
+    assert K.softmax(np, x.astype(np.float16), 1, False) is None
+    assert K.softmax(np, np.empty((0, 3), np.float32), 1, False) is None
+    assert K.softmax(np, _data((2, 3, 5), np.float64), 2, True).shape == (2, 3, 5)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", ROWS)
+@pytest.mark.parametrize("affine", [True, False])
+def test_layer_norm_forward_and_backward(kernels: dict[str, _Kernel], shape: Any, dtype: Any, affine: bool) -> None:
+    x = _data(shape, dtype) + 2.0
+    g = _data(shape, dtype, seed=1)
+    d = shape[1]
+    w = _data((d,), dtype, seed=2) if affine else None
+    b = _data((d,), dtype, seed=3) if affine else None
+    got = K.layer_norm(np, x, w, b, d, 1e-5)
+    assert got is not None
+    expected = _normalization._layer_norm_forward(np, x, w, b, 1, 1e-5)
+    for a, e in zip(got, expected, strict=True):
+        assert a.shape == e.shape
+        np.testing.assert_allclose(a, e, **_tolerance(dtype))
+    _, mean, rstd = got
+    dx = K.layer_norm_backward(np, g, x, w, mean, rstd, d)
+    expected_dx = _normalization._layer_norm_backward_forward(np, g, x, w, mean, rstd, 1, False, False)[0]
+    np.testing.assert_allclose(
+        dx, expected_dx, rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-4 if dtype == np.float32 else 1e-11
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_forward_and_backward(kernels: dict[str, _Kernel], dtype: Any, approximate: str) -> None:
+    x = np.concatenate([_data((700,), dtype), np.array([0.0, -0.0, 8.0, -8.0, 30.0, -30.0], dtype)])
+    g = _data(x.shape, dtype, seed=1)
+    np.testing.assert_allclose(
+        K.gelu(np, x, approximate), _activation._gelu_forward(np, x, approximate), **_tolerance(dtype)
+    )
+    # float32's slope cancels near x = -2.5 (two terms of opposite sign): compare with float64's
+    exact = _activation._gelu_backward_forward(np, g.astype(np.float64), x.astype(np.float64), approximate)
+    np.testing.assert_allclose(
+        K.gelu_backward(np, g, x, approximate),
+        exact,
+        rtol=1e-5 if dtype == np.float32 else 1e-12,
+        atol=3e-6 if dtype == np.float32 else 1e-13,
+    )
+    grid, block = kernels[f"gelu_forward<{np.dtype(dtype)}>"].launches[0]
+    assert grid * block >= x.size
+
+
+def test_fused_kernels_are_off_unless_asked_and_never_on_the_fake(monkeypatch: pytest.MonkeyPatch) -> None:
+    class FakeCupy:
+        __version__ = "14.2.0+fake"
+
+    class RealCupy:
+        __version__ = "14.2.0"
+
+    monkeypatch.delenv("TOCHA_CUDA_FUSED", raising=False)
+    assert not K._compiles_for(RealCupy())
+    monkeypatch.setenv("TOCHA_CUDA_FUSED", "1")
+    assert K._compiles_for(RealCupy())
+    assert not K._compiles_for(FakeCupy())
+    assert not K._compiles_for(np)
+
+
+def test_the_source_compiles_with_nvrtc_for_sm_90() -> None:
+    nvrtc = pytest.importorskip("cupy_backends.cuda.libs.nvrtc", reason="needs CuPy's NVRTC binding (no GPU needed)")
+    try:
+        program = nvrtc.createProgram(K.SOURCE, "tocha_nn_kernels.cu", [], [])
+    except Exception as exc:  # CuPy raises its own error types when libnvrtc is missing
+        pytest.skip(f"NVRTC is not loadable: {exc}")
+    for name in K.name_expressions():
+        nvrtc.addNameExpression(program, name)
+    try:
+        nvrtc.compileProgram(program, ["-arch=compute_90", "-std=c++14"])
+    except Exception as exc:
+        raise AssertionError(f"{exc}\n{nvrtc.getProgramLog(program)}") from None
+    assert all(nvrtc.getLoweredName(program, name) for name in K.name_expressions())
