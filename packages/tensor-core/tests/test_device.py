@@ -275,3 +275,23 @@ def test_gpu_numpy_and_dlpack():
     shared = tocha.from_dlpack(g)
     assert shared.device == g.device
     assert tocha.library.get_backend("cuda").device_count() >= 1
+
+
+@pytest.mark.gpu
+def test_gpu_non_blocking_copies_from_pinned_memory_do_not_wait():
+    import warnings
+
+    cupyx = pytest.importorskip("cupyx")
+    host = tocha.arange(12, dtype=tocha.float32).reshape(3, 4)
+    pinned = host.pin_memory()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # CuPy deprecates allow_synchronize, and warns so
+        with cupyx.allow_synchronize(False):
+            moved = [pinned.to("cuda", non_blocking=True), pinned.cuda(non_blocking=True)]
+            moved.append(pinned.to("cuda", tocha.float64, True))
+    del pinned  # the queued copies keep the pinned buffer alive
+    for g in moved:
+        assert g.device == tocha.device("cuda:0")
+        assert g.cpu().tolist() == host.tolist()
+    assert moved[2].dtype == tocha.float64
+    assert host.to("cuda", non_blocking=True).cpu().tolist() == host.tolist()  # pageable memory: a plain copy

@@ -10,6 +10,7 @@ has (``_names.py``). It keeps the CuPy rules that code written for NumPy most of
 - a NumPy function that CuPy lacks raises TypeError when handed a device array (``__array_function__``);
 - out-of-range integer indices wrap around instead of raising (indexing, ``take``, ``put``, ``ufunc.at``);
 - every device-to-host read (``float(a)``, ``bool(a)``, ``a.item()``, ``a.get()``, ``cupy.asnumpy(a)``...)
+  and every synchronous host-to-device copy (``cupy.asarray(host_array)``, ``a.set(host)`` without a stream)
   is counted in :data:`host_syncs`, so a test can check that a training step never waits for the device.
 
 What it cannot check: CUDA kernels (``RawKernel``, ``ElementwiseKernel``...) are refused, and numerics,
@@ -207,6 +208,8 @@ def _function(name: str, fn: Callable[..., Any], host_in: bool = False) -> Calla
     def call(*args: Any, **kwargs: Any) -> Any:
         out = kwargs.get("out")
         if host_in:
+            if builtins.any(isinstance(a, numpy.ndarray) for a in args):
+                host_syncs.record(f"cupy.{name}(host array)")  # a pageable host-to-device copy waits for the device
             args = tuple(a if isinstance(a, numpy.ndarray) else _unwrap(a, name) for a in args)
         else:
             args = _unwrap(args, name)
@@ -389,6 +392,8 @@ class ndarray:
         return numpy.array(self._a, order=order)
 
     def set(self, arr: Any, stream: Any = None) -> None:
+        if stream is None:
+            host_syncs.record("ndarray.set(host array)")  # without a stream the copy is synchronous
         self._a[...] = arr
 
     def item(self, *args: Any) -> Any:

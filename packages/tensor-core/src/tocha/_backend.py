@@ -64,6 +64,14 @@ class Backend:
         """Copy a NumPy array onto device ``index``."""
         raise NotImplementedError
 
+    def from_host_async(self, array: np.ndarray[Any, Any], index: int | None) -> Any:
+        """Like :meth:`from_host`, but may return before the copy is done (``non_blocking=True``).
+
+        The copy must still see ``array`` as it is now: a backend that queues it keeps ``array`` alive until
+        the copy is done. The default copies at once.
+        """
+        return self.from_host(array, index)
+
     def new_bit_generator(self, seed: int) -> Any:
         """A random generator of this backend's xp seeded with ``seed``."""
         raise NotImplementedError
@@ -110,6 +118,7 @@ class CudaBackend(Backend):
 
     def __init__(self) -> None:
         self._cupy: types.ModuleType | None = None
+        self._in_flight: list[tuple[Any, Any]] = []  # (event, pinned host array) of queued copies
 
     @property
     def xp(self) -> types.ModuleType:
@@ -161,6 +170,27 @@ class CudaBackend(Backend):
     def from_host(self, array: np.ndarray[Any, Any], index: int | None) -> Any:
         with self.on_device(index):
             return self.xp.asarray(array)
+
+    def from_host_async(self, array: np.ndarray[Any, Any], index: int | None) -> Any:
+        """A copy queued on the current stream when ``array`` is pinned (no host wait); else :meth:`from_host`.
+
+        The pinned buffer is kept alive until the copy's event has passed, so freeing the source tensor
+        cannot hand the memory to another tensor while the copy still reads it.
+        """
+        from ._pinned import is_pinned_array
+
+        cp = self.xp
+        if not is_pinned_array(array, cp):
+            return self.from_host(array, index)  # pageable memory: the driver copies synchronously anyway
+        with self.on_device(index):
+            out = cp.empty(array.shape, dtype=array.dtype)
+            stream = cp.cuda.get_current_stream()
+            out.set(array, stream=stream)
+            event = cp.cuda.Event(disable_timing=True)
+            event.record(stream)
+        self._in_flight = [(e, a) for e, a in self._in_flight if not e.done]
+        self._in_flight.append((event, array))
+        return out
 
     def new_bit_generator(self, seed: int) -> Any:
         return self.xp.random.default_rng(seed)

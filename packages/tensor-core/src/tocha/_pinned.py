@@ -23,6 +23,11 @@ __all__ = ["pin_memory", "is_pinned"]
 _NOT_AVAILABLE = "tocha: CUDA is not available (CuPy is not installed or no NVIDIA GPU/driver was found)"
 
 
+def is_pinned_array(array: Any, cp: Any) -> bool:
+    """Whether NumPy ``array`` lies in pinned memory that CuPy ``cp`` allocated."""
+    return _pinned_buffer(array, cp)
+
+
 def _pinned_buffer(array: Any, cp: Any) -> bool:
     pinned_types = tuple(
         t for t in (getattr(cp.cuda, "PinnedMemoryPointer", None), getattr(cp.cuda, "PinnedMemory", None)) if t

@@ -664,13 +664,16 @@ def eye(
 # ------------------------------------------------------------------ moves
 
 
-def _to_device_forward(xp: Any, a: Any, source: device, target: device) -> Any:
+def _to_device_forward(xp: Any, a: Any, source: device, target: device, non_blocking: bool = False) -> Any:
     if source is target:
         return a.copy()
     host = a if source is CPU else copy_to_host(source.type, a)
     if target is CPU:
         return np.array(host, copy=host is a)
-    return get_backend(target.type).from_host(host if host.flags.c_contiguous else host.copy(), target.index)
+    backend = get_backend(target.type)
+    if non_blocking and host is a and host.flags.c_contiguous:
+        return backend.from_host_async(host, target.index)
+    return backend.from_host(host if host.flags.c_contiguous else host.copy(), target.index)
 
 
 def _to_device_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
@@ -688,12 +691,17 @@ TO_DEVICE = register_op(
 )
 
 
-def to_device(t: Tensor, dev: device) -> Tensor:
-    """A copy of ``t`` on device ``dev`` (``t`` itself when it is already there)."""
+def to_device(t: Tensor, dev: device, non_blocking: bool = False) -> Tensor:
+    """A copy of ``t`` on device ``dev`` (``t`` itself when it is already there).
+
+    ``non_blocking``: a host-to-device copy from pinned memory is queued on the current stream and the call
+    returns at once (``Backend.from_host_async``); otherwise the copy is done when the call returns.
+    """
     if t._device is dev:
         return t
     xp_of(dev)  # raise the backend's own error (e.g. CuPy missing) before running
-    return call(TO_DEVICE, dev, (t,), (t._device, dev))  # type: ignore[no-any-return]
+    params = (t._device, dev, True) if non_blocking else (t._device, dev)
+    return call(TO_DEVICE, dev, (t,), params)  # type: ignore[no-any-return]
 
 
 def to_dtype(t: Tensor, d: dtype, *, copy: bool = False) -> Tensor:
@@ -721,11 +729,11 @@ CLONE = register_op(
 )
 
 
-def _parse_to(args: tuple[Any, ...], kwargs: dict[str, Any], current: Tensor) -> tuple[device, dtype, bool]:
+def _parse_to(args: tuple[Any, ...], kwargs: dict[str, Any], current: Tensor) -> tuple[device, dtype, bool, bool]:
     dev: Any = kwargs.pop("device", None)
     dtype_: Any = kwargs.pop("dtype", None)
     copy = bool(kwargs.pop("copy", False))
-    kwargs.pop("non_blocking", None)
+    non_blocking = bool(kwargs.pop("non_blocking", False))
     kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
@@ -738,13 +746,13 @@ def _parse_to(args: tuple[Any, ...], kwargs: dict[str, Any], current: Tensor) ->
     if positional and isinstance(positional[0], dtype):
         dtype_ = positional.pop(0)
     if positional and isinstance(positional[0], bool):
-        positional.pop(0)  # non_blocking
+        non_blocking = positional.pop(0)
         if positional and isinstance(positional[0], bool):
             copy = positional.pop(0)
     if positional:
         raise TypeError(f"to() received an invalid combination of arguments: {args!r}")
     target_device = current._device if dev is None else resolve_device(dev)
-    return target_device, dtype_ or current._dtype, copy
+    return target_device, dtype_ or current._dtype, copy, non_blocking
 
 
 class CreationMethods:
@@ -762,8 +770,8 @@ class CreationMethods:
             >>> tocha.ones(2).to(tocha.int64)
             tensor([1, 1])
         """
-        dev, d, copy = _parse_to(args, kwargs, self)
-        result = to_dtype(to_device(self, dev), d)
+        dev, d, copy, non_blocking = _parse_to(args, kwargs, self)
+        result = to_dtype(to_device(self, dev, non_blocking), d)
         if copy and result is self:
             return self.clone()  # type: ignore[no-any-return]
         return result
@@ -783,7 +791,7 @@ class CreationMethods:
         target = resolve_device(
             "cuda" if device is None else device if not isinstance(device, int) else f"cuda:{device}"
         )
-        return to_device(self, target)
+        return to_device(self, target, non_blocking)
 
     def pin_memory(self: Any, device: Any = None) -> Tensor:
         """A copy of this CPU tensor in page-locked (pinned) host memory, for fast host-to-GPU copies.
