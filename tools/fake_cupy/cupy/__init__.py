@@ -7,7 +7,8 @@ has (``_names.py``). It keeps the CuPy rules that code written for NumPy most of
 - a device array is not a ``numpy.ndarray``; ``numpy.asarray(device_array)`` raises TypeError, as in CuPy;
 - CuPy functions refuse ``numpy.ndarray`` operands (only ``asarray``/``array`` copy host data in);
 - results are device arrays, never NumPy scalars (``cupy.sum(a)`` is a 0-dim device array);
-- a NumPy function that CuPy lacks raises TypeError when handed a device array (``__array_function__``);
+- a NumPy function that CuPy lacks raises TypeError when handed a device array (``__array_function__``), and
+  a keyword CuPy's function lacks raises TypeError (``_names.KEYWORDS``; ufuncs take out/dtype/casting);
 - out-of-range integer indices wrap around instead of raising (indexing, ``take``, ``put``, ``ufunc.at``);
 - every device-to-host read (``float(a)``, ``bool(a)``, ``a.item()``, ``a.get()``, ``cupy.asnumpy(a)``...)
   and every synchronous host-to-device copy (``cupy.asarray(host_array)``, ``a.set(host)`` without a stream)
@@ -204,8 +205,14 @@ def _put(a: Any, ind: Any, v: Any, mode: str = "wrap") -> None:
 _WRAPPING = {"take": _take, "take_along_axis": _take_along_axis, "put": _put}
 
 
-def _function(name: str, fn: Callable[..., Any], host_in: bool = False) -> Callable[..., Any]:
+def _function(
+    name: str, fn: Callable[..., Any], host_in: bool = False, keywords: tuple[str, ...] | None = None
+) -> Callable[..., Any]:
     def call(*args: Any, **kwargs: Any) -> Any:
+        if keywords is not None:
+            for key in kwargs:
+                if key not in keywords:
+                    raise TypeError(f"fake cupy: {name}() got an unexpected keyword argument '{key}' (CuPy's has not)")
         out = kwargs.get("out")
         if host_in:
             if builtins.any(isinstance(a, numpy.ndarray) for a in args):
@@ -235,7 +242,7 @@ class ufunc:
         self.nin, self.nout, self.nargs = inner.nin, inner.nout, inner.nargs
         self.types = inner.types
         self.identity = inner.identity
-        self._call = _function(inner.__name__, inner)
+        self._call = _function(inner.__name__, inner, keywords=("out", "dtype", "casting"))
         for method in ("reduce", "accumulate", "outer", "reduceat"):
             setattr(self, method, _function(f"{inner.__name__}.{method}", getattr(inner, method)))
 
@@ -635,7 +642,9 @@ def _namespace(full_name: str, names: frozenset[str], source: Any) -> types.Modu
         elif isinstance(value, type) or not callable(value):
             setattr(module, name, value)
         else:
-            setattr(module, name, _function(name, value, host_in=name in _HOST_IN))
+            qualified = f"{full_name.split('.', 1)[1]}.{name}" if "." in full_name else name
+            keywords = _names.KEYWORDS.get(qualified)
+            setattr(module, name, _function(name, value, host_in=name in _HOST_IN, keywords=keywords))
     sys.modules[full_name] = module
     return module
 
@@ -657,7 +666,8 @@ def _fill_top_level() -> None:
         elif isinstance(value, type) or not callable(value):
             setattr(this, name, value)
         else:
-            setattr(this, name, _function(name, value, host_in=name in _HOST_IN))
+            keywords = _names.KEYWORDS.get(name)
+            setattr(this, name, _function(name, value, host_in=name in _HOST_IN, keywords=keywords))
 
 
 _fill_top_level()
