@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[3]
 EMULATOR = ROOT / "tools" / "cuda_emulator" / "cuda_emulator.h"
 
 _SIGNATURES = {  # each kernel's C parameter list, T standing for the element type
-    "softmax_forward": "const T* x, T* y, long long n, int log_",
+    "softmax_forward": "const T* x, T* y, T* top, T* logsum, long long n, int mode",
     "softmax_backward": "const T* g, const T* y, T* dx, long long n, int log_",
     "layer_norm_forward": "const T* x, const T* w, const T* b, T* y, T* m, T* r, long long n, double eps",
     "layer_norm_backward": "const T* g, const T* x, const T* w, const T* m, const T* r, T* dx, long long n",
@@ -136,6 +136,19 @@ def test_softmax_forward_and_backward(kernels: dict[str, _Kernel], shape: Any, d
     backward = _activation._log_softmax_backward_forward if log else _activation._softmax_backward_forward
     np.testing.assert_allclose(dx, backward(np, g, y, 1), **_tolerance(dtype))
     assert kernels[f"softmax_forward<{np.dtype(dtype)}>"].launches == [(shape[0], K._row_threads(shape[1]))]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("normalize", [True, False])
+def test_softmax_parts_for_cross_entropy(kernels: dict[str, _Kernel], dtype: Any, normalize: bool) -> None:
+    x = _data((5, 37), dtype) * 10
+    top, log_sums, e = K.softmax_parts(np, x, normalize)
+    shift = x.max(axis=1, keepdims=True)
+    np.testing.assert_array_equal(top, shift)
+    np.testing.assert_allclose(log_sums, np.log(np.exp(x - shift).sum(axis=1, keepdims=True)), **_tolerance(dtype))
+    expected = _activation._softmax_forward(np, x, 1) if normalize else np.exp(x - shift)
+    np.testing.assert_allclose(e, expected, **_tolerance(dtype))
+    assert K.softmax_parts(np, _data((2, 3, 4), dtype), normalize) is None
 
 
 def test_softmax_rows_with_infinities_and_nan(kernels: dict[str, _Kernel]) -> None:

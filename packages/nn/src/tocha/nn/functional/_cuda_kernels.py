@@ -20,7 +20,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["gelu", "gelu_backward", "layer_norm", "layer_norm_backward", "softmax", "softmax_backward"]
+__all__ = [
+    "gelu",
+    "gelu_backward",
+    "layer_norm",
+    "layer_norm_backward",
+    "softmax",
+    "softmax_backward",
+    "softmax_parts",
+]
 
 SOURCE = r"""
 template <typename T> __device__ __forceinline__ T neg_inf();
@@ -71,9 +79,11 @@ template <typename T> __device__ T block_sum(T v, T* shared) {
     return result;
 }
 
-// softmax (log_ == 0) or log_softmax (log_ == 1) of each length-n row of x: one block per row.
+// Along each length-n row of x: mode 0 softmax, 1 log_softmax, 2 exp(x - max) unnormalised; row_top and
+// row_logsum (either may be null) receive each row's max and log(sum(exp(x - max))). One block per row.
 template <typename T>
-__global__ void softmax_forward(const T* __restrict__ x, T* __restrict__ y, const long long n, const int log_) {
+__global__ void softmax_forward(const T* __restrict__ x, T* __restrict__ y, T* __restrict__ row_top,
+                                T* __restrict__ row_logsum, const long long n, const int mode) {
     __shared__ T shared[32];
     const T* row = x + (long long)blockIdx.x * n;
     T* out = y + (long long)blockIdx.x * n;
@@ -83,12 +93,16 @@ __global__ void softmax_forward(const T* __restrict__ x, T* __restrict__ y, cons
     T total = T(0);
     for (long long i = threadIdx.x; i < n; i += blockDim.x) total += exp(row[i] - top);
     total = block_sum(total, shared);
-    if (log_) {
+    if (mode == 1) {
         const T shift = top + log(total);
         for (long long i = threadIdx.x; i < n; i += blockDim.x) out[i] = row[i] - shift;
     } else {
-        const T scale = T(1) / total;
+        const T scale = mode == 0 ? T(1) / total : T(1);
         for (long long i = threadIdx.x; i < n; i += blockDim.x) out[i] = exp(row[i] - top) * scale;
+    }
+    if (threadIdx.x == 0) {
+        if (row_top != nullptr) row_top[blockIdx.x] = top;
+        if (row_logsum != nullptr) row_logsum[blockIdx.x] = log(total);
     }
 }
 
@@ -249,8 +263,23 @@ def softmax(xp: Any, x: Any, dim: int, log: bool) -> Any:
     n = x.shape[-1]
     rows = x.size // n
     y = xp.empty_like(x)
-    _kernel(xp, "softmax_forward", x.dtype)((rows,), (_row_threads(n),), (x, y, np.int64(n), np.int32(log)))
+    null = np.uint64(0)
+    _kernel(xp, "softmax_forward", x.dtype)((rows,), (_row_threads(n),), (x, y, null, null, np.int64(n), np.int32(log)))
     return y
+
+
+def softmax_parts(xp: Any, x: Any, normalize: bool) -> tuple[Any, Any, Any] | None:
+    """``(max, log(sum(exp(x - max))), softmax(x) or exp(x - max))`` along the last dimension of a 2-D ``x``,
+    the first two shaped ``(rows, 1)``, in one launch; None where the fused path does not apply."""
+    if x.ndim != 2 or not _usable(xp, x):
+        return None
+    rows, n = x.shape
+    e = xp.empty_like(x)
+    top = xp.empty((rows, 1), dtype=x.dtype)
+    log_sums = xp.empty((rows, 1), dtype=x.dtype)
+    mode = np.int32(0 if normalize else 2)
+    _kernel(xp, "softmax_forward", x.dtype)((rows,), (_row_threads(n),), (x, e, top, log_sums, np.int64(n), mode))
+    return top, log_sums, e
 
 
 def softmax_backward(xp: Any, grad: Any, y: Any, dim: int, log: bool) -> Any:
