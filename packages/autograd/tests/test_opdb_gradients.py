@@ -1,5 +1,8 @@
 """Every differentiable op of the op database through gradcheck and gradgradcheck, with the real engine.
 
+On cpu and (``gpu``-marked) on cuda: the samples are made on the device, the leaves stay there, and gradcheck's
+finite differences and the engine's gradients run there too.
+
 For each op with a vjp and each of float64 / complex128 it accepts, every sample runs with its floating
 and complex tensors as the inputs that require grad (non-contiguous samples keep their layout). Skips
 and loosened tolerances are data, each with its reason; the op database's own skips (``vjp`` kind or
@@ -35,6 +38,25 @@ GRADGRAD_ATOL: dict[tuple[str, str, str], tuple[float, str]] = {
     ),
 }
 
+
+def _cuda_available() -> bool:
+    return bool(tocha.library.get_backend("cuda").is_available())  # type: ignore[attr-defined]
+
+
+NEEDS_CUDA = pytest.mark.skipif(
+    not _cuda_available(),
+    reason="needs CuPy and an NVIDIA GPU (tocha.library.get_backend('cuda').is_available() is False)",
+)
+
+
+# (test, op name, device) -> why it fails: a known bug outside this package (strict xfail: fixing it fails here).
+XFAILS: dict[tuple[str, str, str], str] = {
+    ("gradcheck", "to_device", "cuda"): (
+        "tensor-core's to_device_samples (tocha/_ops/creation_samples.py) declare params (CPU, CPU) for an input "
+        "made on the sample device: on cuda the vjp moves the gradient to the CPU, away from its input"
+    ),
+}
+
 # Samples per op and dtype, to keep this file fast; the families put their main cases first.
 MAX_SAMPLES = 8
 
@@ -45,18 +67,24 @@ def _differentiable(t: Any) -> bool:
     return is_tensor_like(t) and bool(t.dtype.is_floating_point or t.dtype.is_complex)
 
 
-def _cases() -> list[Any]:
+def _cases(test: str, devices: tuple[str, ...] = ("cpu", "cuda")) -> list[Any]:
     cases = []
-    for info in op_db():
-        if info.record.vjp is None:
-            continue
-        for d in DTYPES:
-            if d in info.dtypes:
-                cases.append(pytest.param(info, d, id=f"{info.name}-{d.name}"))
+    for device in devices:
+        for info in op_db():
+            if info.record.vjp is None:
+                continue
+            marks: list[Any] = [pytest.mark.gpu, NEEDS_CUDA] if device == "cuda" else []
+            reason = XFAILS.get((test, info.name, device))
+            if reason is not None:
+                marks.append(pytest.mark.xfail(reason=reason, strict=True))
+            for d in DTYPES:
+                if d in info.dtypes:
+                    cases.append(pytest.param(info, d, device, id=f"{info.name}-{d.name}-{device}", marks=marks))
     return cases
 
 
-CASES = _cases()
+CASES = _cases("gradcheck")
+GRADGRAD_CASES = _cases("gradgradcheck")
 
 
 def _leaf_like(t: Any) -> Any:
@@ -64,7 +92,7 @@ def _leaf_like(t: Any) -> Any:
     if t.is_contiguous() or t.dim() == 0:
         return t.detach().clone().requires_grad_()
     shape = tuple(t.shape)
-    buffer = tocha.zeros(*shape[:-1], 2 * shape[-1], dtype=t.dtype)
+    buffer = tocha.zeros(*shape[:-1], 2 * shape[-1], dtype=t.dtype, device=t.device)
     view = buffer[..., ::2]
     view.copy_(t.detach())
     return view.detach().requires_grad_()
@@ -99,9 +127,9 @@ def _as_function(info: OpInfo, sample: SampleInput) -> tuple[Any, tuple[Any, ...
     return fn, leaves
 
 
-def _samples(info: OpInfo, d: Any) -> list[SampleInput]:
+def _samples(info: OpInfo, d: Any, device: str) -> list[SampleInput]:
     chosen = []
-    for sample in info.sample_inputs("cpu", d):
+    for sample in info.sample_inputs(device, d):
         if info.skip_reason("vjp", d, sample.name) is None and any(_differentiable(t) for t in sample.tensors()):
             chosen.append(sample)
     return chosen[:MAX_SAMPLES]
@@ -113,24 +141,25 @@ def test_the_database_has_differentiable_ops() -> None:
     assert any(param.values[1] is tocha.complex128 for param in CASES)
 
 
-@pytest.mark.parametrize(("info", "d"), CASES)
-def test_gradcheck(info: OpInfo, d: Any) -> None:
-    samples = _samples(info, d)
+@pytest.mark.parametrize(("info", "d", "device"), CASES)
+def test_gradcheck(info: OpInfo, d: Any, device: str) -> None:
+    samples = _samples(info, d, device)
     if not samples:
         pytest.skip(f"{info.name} has no {d.name} sample with a differentiable tensor")
     for sample in samples:
         fn, leaves = _as_function(info, sample)
+        assert all(leaf.device.type == device for leaf in leaves)
         try:
             assert gradcheck(fn, leaves)
         except tocha.autograd.gradcheck.GradcheckError as error:
-            raise AssertionError(f"gradcheck of {info.name} ({d.name}) on {sample!r}:\n{error}") from None
+            raise AssertionError(f"gradcheck of {info.name} ({d.name}, {device}) on {sample!r}:\n{error}") from None
 
 
-@pytest.mark.parametrize(("info", "d"), CASES)
-def test_gradgradcheck(info: OpInfo, d: Any) -> None:
+@pytest.mark.parametrize(("info", "d", "device"), GRADGRAD_CASES)
+def test_gradgradcheck(info: OpInfo, d: Any, device: str) -> None:
     if info.name in GRADGRAD_SKIPS:
         pytest.skip(GRADGRAD_SKIPS[info.name])
-    samples = _samples(info, d)
+    samples = _samples(info, d, device)
     if not samples:
         pytest.skip(f"{info.name} has no {d.name} sample with a differentiable tensor")
     tocha.manual_seed(0)
@@ -140,10 +169,11 @@ def test_gradgradcheck(info: OpInfo, d: Any) -> None:
         try:
             assert gradgradcheck(fn, leaves, atol=atol)
         except tocha.autograd.gradcheck.GradcheckError as error:
-            raise AssertionError(f"gradgradcheck of {info.name} ({d.name}) on {sample!r}:\n{error}") from None
+            raise AssertionError(f"gradgradcheck of {info.name} ({d.name}, {device}) on {sample!r}:\n{error}") from None
 
 
 def test_skip_lists_name_real_ops() -> None:
     names = {param.values[0].name for param in CASES}
     assert set(GRADGRAD_SKIPS) <= names
     assert {name for name, _, _ in GRADGRAD_ATOL} <= names
+    assert {name for _, name, _ in XFAILS} <= names

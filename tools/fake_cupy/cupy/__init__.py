@@ -11,8 +11,9 @@ has (``_names.py``). It keeps the CuPy rules that code written for NumPy most of
   a keyword CuPy's function lacks raises TypeError (``_names.KEYWORDS``; ufuncs take out/dtype/casting);
 - out-of-range integer indices wrap around instead of raising (indexing, ``take``, ``put``, ``ufunc.at``);
 - every device-to-host read (``float(a)``, ``bool(a)``, ``a.item()``, ``a.get()``, ``cupy.asnumpy(a)``...)
-  and every synchronous host-to-device copy (``cupy.asarray(host_array)``, ``a.set(host)`` without a stream)
-  is counted in :data:`host_syncs`, so a test can check that a training step never waits for the device.
+  and every synchronous host-to-device copy (``a.set(host)`` without a stream; ``cupy.asarray(host_array)`` is
+  asynchronous in CuPy >= 13, through a pinned staging buffer) is counted in :data:`host_syncs`, so a test
+  can check that a training step never waits for the device.
 
 What it cannot check: CUDA kernels (``RawKernel``, ``ElementwiseKernel``...) are refused, and numerics,
 dtype support and speed are NumPy's. It is a test tool, not a backend.
@@ -214,9 +215,7 @@ def _function(
                 if key not in keywords:
                     raise TypeError(f"fake cupy: {name}() got an unexpected keyword argument '{key}' (CuPy's has not)")
         out = kwargs.get("out")
-        if host_in:
-            if builtins.any(isinstance(a, numpy.ndarray) for a in args):
-                host_syncs.record(f"cupy.{name}(host array)")  # a pageable host-to-device copy waits for the device
+        if host_in:  # CuPy >= 13 stages host data in pinned memory and queues the copy: no wait (blocking=False)
             args = tuple(a if isinstance(a, numpy.ndarray) else _unwrap(a, name) for a in args)
         else:
             args = _unwrap(args, name)

@@ -45,12 +45,13 @@ def view_positions(view: Any, base: Any) -> Any:
     itemsize = base_array.dtype.itemsize
     offset = (_address(view_array) - _address(base_array)) // itemsize
     strides = [s // itemsize for s in view_array.strides]
-    positions = np.full(view_array.shape, offset, dtype=np.int64)
+    xp = tocha.library.get_backend(view.device.type).xp  # made on the view's device: no host-to-device copy
+    positions = xp.full(view_array.shape, offset, dtype=np.int64)
     for axis, (size, stride) in enumerate(zip(view_array.shape, strides, strict=True)):
         shape = [1] * view_array.ndim
         shape[axis] = size
-        positions = positions + (np.arange(size, dtype=np.int64) * stride).reshape(shape)
-    return tocha.from_numpy(np.ascontiguousarray(positions)).to(view.device)
+        positions = positions + (xp.arange(size, dtype=np.int64) * stride).reshape(shape)
+    return tocha.library.wrap_array(xp.ascontiguousarray(positions), view.device)
 
 
 def _address(array: Any) -> int:

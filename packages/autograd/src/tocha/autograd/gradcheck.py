@@ -297,10 +297,11 @@ def _fast_check(
         norm = np.linalg.norm(u)
         u = u / norm if norm > 0 else u
         array = tensor_array(x)
+        xp = tocha.library.get_backend(x.device.type).xp
         original = array.copy()
         directional: list[list[np.ndarray[Any, Any]]] = []  # per direction (real, imag): per output dy
         for direction in (1.0, 1j) if x.dtype.is_complex else (1.0,):
-            step = (eps * direction * u).reshape(array.shape)
+            step = xp.asarray((eps * direction * u).reshape(array.shape))  # on x's device
             array[...] = original + step
             plus = _run_outputs(func, tupled_inputs, out_positions)
             array[...] = original - step

@@ -136,6 +136,10 @@ def _hooked_step(step: _F) -> _F:
     return cast(_F, wrapper)
 
 
+# Scalar state besides ``step`` that the elementwise optimizers keep on the host (ASGD, NAdam): loading a state
+# dict leaves it there, where PyTorch would move it to the parameter's device.
+_HOST_SCALAR_STATE = frozenset({"eta", "mu", "mu_product"})
+
 _SUB = tocha.library.get_op("sub")
 _COPY = tocha.library.get_op("copy_")
 
@@ -470,6 +474,9 @@ class Optimizer:
         if isinstance(value, Tensor):
             if key == "step":
                 return value
+            if key in _HOST_SCALAR_STATE and value.dim() == 0 and value.device.type == "cpu":
+                # scalar state stays on the host (NOTE [ Optimizer state and the multi-tensor path ])
+                return value.to(dtype=param.dtype) if param.is_floating_point() else value
             if param.is_floating_point():
                 return value.to(dtype=param.dtype, device=param.device)
             return value.to(device=param.device)

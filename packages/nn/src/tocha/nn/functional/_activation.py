@@ -28,10 +28,14 @@ import math
 import warnings
 from typing import Any
 
+import numpy as np
+
 import tocha
 from tocha import Tensor
 from tocha.library import OpRecord, call, call_inplace, get_op, register_op
 from tocha.library import autocast_allows_mixed as allows_mixed
+
+from . import _cuda_kernels
 
 __all__ = [
     "relu",
@@ -735,6 +739,8 @@ def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 
 def _gelu_backward_forward(xp: Any, grad: Any, x: Any, approximate: str) -> Any:
+    if xp is not np and (fused := _cuda_kernels.gelu_backward(xp, grad, x, approximate)) is not None:
+        return fused
     if approximate == "tanh":
         x2 = x * x
         inner = _K_TANH * (x + _C_TANH * x * x2)
@@ -777,6 +783,8 @@ GELU_BACKWARD = register_op(
 
 
 def _gelu_forward(xp: Any, x: Any, approximate: str) -> Any:
+    if xp is not np and (fused := _cuda_kernels.gelu(xp, x, approximate)) is not None:
+        return fused
     if approximate == "tanh":
         inner = xp.tanh(_K_TANH * (x + _C_TANH * x * x * x))
         inner += 1
@@ -1182,6 +1190,8 @@ def softsign(input: Tensor) -> Tensor:
 
 
 def _softmax_forward(xp: Any, x: Any, dim: int) -> Any:
+    if xp is not np and (fused := _cuda_kernels.softmax(xp, x, dim, log=False)) is not None:
+        return fused
     if x.ndim == 0:
         return xp.exp(x - x)
     if x.size == 0:
@@ -1193,6 +1203,8 @@ def _softmax_forward(xp: Any, x: Any, dim: int) -> Any:
 
 
 def _log_softmax_forward(xp: Any, x: Any, dim: int) -> Any:
+    if xp is not np and (fused := _cuda_kernels.softmax(xp, x, dim, log=True)) is not None:
+        return fused
     if x.ndim == 0:
         return x - x
     if x.size == 0:
@@ -1204,6 +1216,8 @@ def _log_softmax_forward(xp: Any, x: Any, dim: int) -> Any:
 
 
 def _softmax_backward_forward(xp: Any, grad: Any, y: Any, dim: int) -> Any:
+    if xp is not np and (fused := _cuda_kernels.softmax_backward(xp, grad, y, dim, log=False)) is not None:
+        return fused
     if y.ndim == 0:
         return grad - grad
     gy = grad * y
@@ -1234,6 +1248,8 @@ SOFTMAX_BACKWARD = register_op(
 
 
 def _log_softmax_backward_forward(xp: Any, grad: Any, y: Any, dim: int) -> Any:
+    if xp is not np and (fused := _cuda_kernels.softmax_backward(xp, grad, y, dim, log=True)) is not None:
+        return fused
     if y.ndim == 0:
         return grad - grad
     p = xp.exp(y)

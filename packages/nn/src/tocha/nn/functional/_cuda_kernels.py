@@ -20,16 +20,6 @@ from typing import Any
 
 import numpy as np
 
-__all__ = [
-    "gelu",
-    "gelu_backward",
-    "layer_norm",
-    "layer_norm_backward",
-    "softmax",
-    "softmax_backward",
-    "softmax_parts",
-]
-
 SOURCE = r"""
 template <typename T> __device__ __forceinline__ T neg_inf();
 template <> __device__ __forceinline__ float neg_inf<float>() { return -__int_as_float(0x7f800000); }

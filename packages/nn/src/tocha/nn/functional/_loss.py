@@ -36,6 +36,7 @@ import tocha
 from tocha import Tensor
 from tocha.library import OpRecord, VjpContext, call, register_op
 
+from . import _cuda_kernels
 from ._activation import log_softmax, softmax
 from ._distance import pairwise_distance
 
@@ -102,6 +103,19 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 def _size(t: Tensor) -> str:
     return repr(t.shape)
+
+
+def _value_check(bad: Tensor, error: type[Exception], message: str) -> None:
+    """Raise ``error(message)`` if the 0-dim boolean ``bad`` holds: now on the CPU, at the next host read elsewhere.
+
+    See NOTE [ Deferred device checks ] in tensor-core: on a device, reading ``bad`` back would stall it.
+    """
+    if bad.device.type == "cpu":
+        if bool(bad):
+            raise error(message)
+        return
+    xp = tocha.library.get_backend(bad.device.type).xp
+    tocha.library.device_check(xp, tocha.library.tensor_array(bad), error, message)
 
 
 def _warn_size(input: Tensor, target: Tensor) -> None:
@@ -479,6 +493,8 @@ def _softmax_parts(xp: Any, x: Any, dim: int, normalize: bool = True) -> Any:
     is exact unless a row's sum underflows; such inputs, and non-finite ones, take the per-row shift. A
     maximum small enough that nothing overflows needs no shift at all.
     """
+    if xp is not np and (dim == 1 or dim == -1) and (fused := _cuda_kernels.softmax_parts(xp, x, normalize)):
+        return fused
     e = None
     if x.size and xp is np:  # on a device, reading the maximum back would stall it: per-row shifts below
         top = float(x.max())
@@ -783,8 +799,8 @@ def binary_cross_entropy(
             f"Using a target size ({_size(target)}) that is different to the input size ({_size(input)}) is "
             "deprecated. Please ensure they have the same size."
         )
-    if input.numel() and bool(((input < 0) | (input > 1)).any()):
-        raise RuntimeError("all elements of input should be between 0 and 1")
+    if input.numel():
+        _value_check(((input < 0) | (input > 1)).any(), RuntimeError, "all elements of input should be between 0 and 1")
     log_p = input.log().clamp_min(-100.0)
     log_q = (1 - input).log().clamp_min(-100.0)
     loss = -(target * log_p + (1 - target) * log_q)
@@ -933,8 +949,8 @@ def gaussian_nll_loss(
             raise ValueError("var is of incorrect size")
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{reduction} is not valid")
-    if var.numel() and bool((var < 0).any()):
-        raise ValueError("var has negative entry/entries")
+    if var.numel():
+        _value_check((var < 0).any(), ValueError, "var has negative entry/entries")
     var = var + (var.detach().clamp_min(eps) - var.detach())  # clamped value, identity gradient
     loss = 0.5 * (var.log() + (input - target).square() / var)
     if full:
@@ -1068,11 +1084,11 @@ def multilabel_margin_loss(
     n, c = x.shape
     valid = (t != -1).to(tocha.int64).cumprod(1).bool()  # entries before the first -1
     safe = t.masked_fill(~valid, 0)
-    if safe.numel() and (bool((safe < 0).any()) or bool((safe >= c).any())):
-        raise RuntimeError("argument #2 'target' is out of range")
+    if safe.numel():
+        _value_check(((safe < 0) | (safe >= c)).any(), RuntimeError, "argument #2 'target' is out of range")
     rows = tocha.arange(n, device=x.device).unsqueeze(1)
-    is_target = tocha.zeros((n, c), dtype=tocha.bool, device=x.device)
-    is_target[rows.expand(n, c)[valid], safe[valid]] = True
+    classes = tocha.arange(c, device=x.device)
+    is_target = ((safe.unsqueeze(2) == classes) & valid.unsqueeze(2)).any(1)  # (N, C): class listed before a -1
     picked = x[rows, safe]  # (N, C): x at each listed target
     hinge = (1 - picked.unsqueeze(2) + x.unsqueeze(1)).clamp_min(0)  # (N, J, C)
     keep = valid.unsqueeze(2) & (~is_target).unsqueeze(1)
@@ -1141,8 +1157,8 @@ def multi_margin_loss(
     t = target.reshape(-1)
     if t.shape[0] != n:
         raise RuntimeError(f"inconsistent target size, expected {n} but got {list(target.shape)}")
-    if t.numel() and (bool((t < 0).any()) or bool((t >= c).any())):
-        raise RuntimeError("target out of range")
+    if t.numel():
+        _value_check(((t < 0) | (t >= c)).any(), RuntimeError, "target out of range")
     rows = tocha.arange(n, device=x.device)
     picked = x[rows, t].unsqueeze(1)
     z = (margin - picked + x).clamp_min(0)

@@ -26,9 +26,13 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 import tocha
 from tocha import Tensor
 from tocha.library import OpRecord, call, register_op
+
+from . import _cuda_kernels
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "local_response_norm", "rms_norm"]
 
@@ -371,6 +375,8 @@ def instance_norm(
 
 def _layer_norm_forward(xp: Any, x: Any, weight: Any, bias: Any, k: int, eps: float) -> tuple[Any, Any, Any]:
     d = math.prod(x.shape[x.ndim - k :])
+    if xp is not np and (fused := _cuda_kernels.layer_norm(xp, x, weight, bias, d, eps)) is not None:
+        return fused
     x2 = x.reshape(-1, d)
     xhat, mean, rstd = _rows_normalize(xp, x2, eps)
     if weight is not None:
@@ -395,8 +401,12 @@ def _layer_norm_backward_forward(
         dw = rstd[:, 0] @ scratch - (mean * rstd)[:, 0] @ g2
     if need_b:
         db = xp.ones(g2.shape[0], dtype=g2.dtype) @ g2
-    gw = g2 if weight is None else g2 * weight.reshape(1, d)
-    dx = _rows_input_grad(xp, gw, x2, mean, rstd, weight is not None, scratch)
+    fused = _cuda_kernels.layer_norm_backward(xp, grad, x, weight, mean, rstd, d) if xp is not np else None
+    if fused is not None:
+        dx = fused
+    else:
+        gw = g2 if weight is None else g2 * weight.reshape(1, d)
+        dx = _rows_input_grad(xp, gw, x2, mean, rstd, weight is not None, scratch)
     shape = x.shape[x.ndim - k :]
     return dx.reshape(x.shape), dw.reshape(shape) if need_w else dw, db.reshape(shape) if need_b else db
 

@@ -558,7 +558,14 @@ def max_pool3d(
 
 def _unpool_forward(xp: Any, x: Any, indices: Any, spatial: tuple[int, ...]) -> Any:
     plane = int(np.prod(spatial))
-    if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= plane):
+    if xp is not np and indices.size:  # checked on the device, read at the next host read
+        sizes = "x".join(str(s) for s in spatial)
+        bad = (indices < 0) | (indices >= plane)
+        tocha.library.device_check(
+            xp, bad.any(), RuntimeError,
+            lambda: f"Found an invalid max index: {int(indices[bad].ravel()[0])} (output volumes are of size {sizes})",
+        )  # fmt: skip
+    elif indices.size and (int(indices.min()) < 0 or int(indices.max()) >= plane):
         bad = int(indices.min()) if int(indices.min()) < 0 else int(indices.max())
         sizes = "x".join(str(s) for s in spatial)
         raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size {sizes})")

@@ -174,10 +174,13 @@ def _renorm(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) ->
     with tocha.no_grad():
         array = tensor_array(input).reshape(-1)
         xp = np if isinstance(array, np.ndarray) else _module_of(array)
-        rows = tocha.library.wrap_array(xp.unique(array), input.device)
+        if xp is np:
+            rows = tocha.library.wrap_array(xp.unique(array), input.device)
+        else:  # no unique (its size is data, a host read): a repeated row is scaled to the same value twice
+            rows = tocha.library.wrap_array(array, input.device)
         if rows.numel() == 0:
             return
-        selected = weight.index_select(0, rows)
+        selected = weight.index_select(0, rows) if xp is np else weight[rows]  # range checked by _check_range
         norms = selected.norm(p=norm_type, dim=1, keepdim=True)
         scale = tocha.where(norms > max_norm, max_norm / (norms + 1e-7), tocha.ones_like(norms))
         weight.index_put_((rows,), selected * scale)
@@ -346,31 +349,29 @@ def _bags(
     bags = len(starts)
     dim = weight.shape[1]
     device = weight.device
-    dtype = np.dtype(tensor_array(weight).dtype)
     lengths = np.maximum(np.asarray(ends, dtype=np.int64) - np.asarray(starts, dtype=np.int64), 0)
     longest = int(lengths.max()) if bags else 0
     if longest == 0 or flat_input.numel() == 0:
         return tocha.zeros(bags, dim, dtype=weight.dtype, device=device) + weight.sum() * 0
     steps = np.arange(longest)[None, :]
-    valid: Any = steps < lengths[:, None]
-    positions = np.where(valid, np.asarray(starts, dtype=np.int64)[:, None] + steps, 0)
-    if padding_idx is not None:
-        host_input = np.asarray(tensor_array(flat_input.cpu()))
-        valid &= host_input[positions] != padding_idx
+    host_valid = steps < lengths[:, None]
+    positions = tocha.from_numpy(np.where(host_valid, np.asarray(starts, dtype=np.int64)[:, None] + steps, 0))
+    positions = positions.to(device)
+    valid = tocha.from_numpy(host_valid).to(device)
+    if padding_idx is not None:  # on the input's device: no host read of the indices
+        valid = valid & (flat_input[positions] != padding_idx)
     rows: Tensor = call(EMBEDDING, device, (weight, flat_input), (padding_idx, bool(scale_grad_by_freq)))
     if psw is not None:
         rows = rows * psw.unsqueeze(-1)
-    padded = rows[tocha.from_numpy(positions).to(device)]
+    padded = rows[positions]
     if mode == "max":
-        invalid = tocha.from_numpy(~valid[:, :, None]).to(device)
-        best = padded.masked_fill(invalid, float("-inf")).amax(dim=1)
-        empty = tocha.from_numpy(~valid.any(axis=1)[:, None]).to(device)
-        return best.masked_fill(empty, 0.0)
-    summed = (padded * tocha.from_numpy(valid[:, :, None].astype(dtype)).to(device)).sum(dim=1)
+        best = padded.masked_fill(~valid.unsqueeze(2), float("-inf")).amax(dim=1)
+        return best.masked_fill(~valid.any(1).unsqueeze(1), 0.0)
+    summed = (padded * valid.unsqueeze(2).to(weight.dtype)).sum(dim=1)
     if mode == "sum":
         return summed
-    counts = np.maximum(valid.sum(axis=1), 1).astype(dtype)
-    return summed / tocha.from_numpy(counts[:, None]).to(device)
+    counts = valid.sum(1).clamp_min(1).to(weight.dtype)
+    return summed / counts.unsqueeze(1)
 
 
 def _size(shape: Any) -> str:
@@ -401,7 +402,13 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         if array.size == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
         num_classes = int(array.max()) + 1
-    if array.size:
+    if array.size and tensor.device.type != "cpu":  # checked on the device, read at the next host read
+        xp = tocha.library.get_backend(tensor.device.type).xp
+        tocha.library.device_check(xp, (array < 0).any(), RuntimeError, "Class values must be non-negative.")
+        tocha.library.device_check(
+            xp, (array >= num_classes).any(), RuntimeError, "Class values must be smaller than num_classes."
+        )
+    elif array.size:
         if int(array.min()) < 0:
             raise RuntimeError("Class values must be non-negative.")
         if int(array.max()) >= num_classes:

@@ -1116,7 +1116,11 @@ class Module:
                     param.grad = fn(param.grad)
         for key, buf in self._buffers.items():
             if buf is not None:
-                self._buffers[key] = fn(buf)
+                new_buf = fn(buf)
+                if is_lazy(buf) and new_buf is not buf:  # an UninitializedBuffer stays one, on its new device/dtype
+                    buf.data = new_buf
+                    new_buf = buf
+                self._buffers[key] = new_buf
         return self
 
     def apply(self: ModuleT, fn: Callable[[Module], None]) -> ModuleT:

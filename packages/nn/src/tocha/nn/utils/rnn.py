@@ -217,7 +217,9 @@ def pack_padded_sequence(
         rows.append(cols * steps + t if batch_first else t * batch + cols)
     flat = input.reshape((-1, *input.shape[2:]))
     data = flat.index_select(0, _index(np.concatenate(rows), input.device))
-    return PackedSequence(data, tocha.from_numpy(batch_sizes.astype(np.int64)), sorted_indices, None)
+    # the inverse permutation from the host's copy (invert_permutation would read sorted_indices back)
+    unsorted_indices = None if sorted_indices is None else _index(np.argsort(order), input.device)
+    return PackedSequence(data, tocha.from_numpy(batch_sizes.astype(np.int64)), sorted_indices, unsorted_indices)
 
 
 def pad_packed_sequence(
