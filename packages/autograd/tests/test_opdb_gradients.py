@@ -50,12 +50,7 @@ NEEDS_CUDA = pytest.mark.skipif(
 
 
 # (test, op name, device) -> why it fails: a known bug outside this package (strict xfail: fixing it fails here).
-XFAILS: dict[tuple[str, str, str], str] = {
-    ("gradcheck", "to_device", "cuda"): (
-        "tensor-core's to_device_samples (tocha/_ops/creation_samples.py) declare params (CPU, CPU) for an input "
-        "made on the sample device: on cuda the vjp moves the gradient to the CPU, away from its input"
-    ),
-}
+XFAILS: dict[tuple[str, str, str], str] = {}
 
 # Samples per op and dtype, to keep this file fast; the families put their main cases first.
 MAX_SAMPLES = 8

@@ -80,4 +80,7 @@ def test_out_of_range_indices_on_the_gpu_raise_at_the_next_host_read():
     tocha.take(x, tocha.tensor([-9], device="cuda"))
     with pytest.raises(RuntimeError, match=r"tried to access index -9 on a tensor of 6 elements"):
         print(x)
+    tocha.index_select(x, 0, tocha.tensor([-1], device="cuda"))  # indexing takes -1, index_select does not
+    with pytest.raises(RuntimeError, match=r"INDICES element is out of DATA bounds, id=-1 axis_dim=6"):
+        x.sum().item()
     assert x[tocha.tensor([5, -6], device="cuda")].tolist() == [5.0, 0.0]  # in range: nothing raised

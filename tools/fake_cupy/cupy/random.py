@@ -14,12 +14,19 @@ class Generator:
 
     def __init__(self, inner: numpy.random.Generator) -> None:
         self._inner = inner
-        self.bit_generator = inner.bit_generator
+        self.bit_generator = XORWOW()
 
     def __getattr__(self, name: str) -> Any:
         if name in _names.GENERATOR:
             return _function(f"Generator.{name}", getattr(self._inner, name))
         raise AttributeError(f"fake cupy: 'cupy.random.Generator' object has no attribute '{name}'")
+
+
+class XORWOW:
+    """CuPy's default bit generator: its ``state`` is a method returning a device pointer, not a dict."""
+
+    def state(self) -> int:
+        return 0
 
 
 def default_rng(seed: Any = None) -> Generator:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .._device import CPU, device
+from .._device import device
 from .._dtype import dtype
 
 __all__: list[str] = []
@@ -103,9 +103,10 @@ def eye_reference(n: int, m: int | None = None, *, dtype: dtype, device: Any) ->
 def to_device_samples(dev: device, d: dtype) -> Iterator[Any]:
     from ..testing import SampleInput, make_tensor
 
-    yield SampleInput(make_tensor(2, 3, dtype=d, device=dev), params=(CPU, CPU), name="same-device")
+    dense = make_tensor(2, 3, dtype=d, device=dev)
+    yield SampleInput(dense, params=(dense.device, dense.device), name="same-device")
     strided = make_tensor(2, 3, dtype=d, device=dev, noncontiguous=True)
-    yield SampleInput(strided, params=(CPU, CPU), name="noncontiguous")
+    yield SampleInput(strided, params=(strided.device, strided.device), name="noncontiguous")
 
 
 def to_device_reference(a: Any, source: Any, target: Any) -> Any:

@@ -225,7 +225,12 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     index = _on_device(index, input)
     size = input._data.shape[d] if ndim else 1
     data = index._data
-    if data.size and (int(data.min()) < 0 or int(data.max()) >= size):
+    if data.size and not isinstance(data, np.ndarray):
+        check_index_range(
+            xp_of(index._device), data, 0, size, RuntimeError,
+            lambda bad: f"index_select(): INDICES element is out of DATA bounds, id={bad} axis_dim={size}",
+        )  # fmt: skip
+    elif data.size and (int(data.min()) < 0 or int(data.max()) >= size):
         flat = data.reshape(-1)
         bad = int(flat[(flat < 0) | (flat >= size)][0])
         raise RuntimeError(f"index_select(): INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
