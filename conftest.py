@@ -1,5 +1,8 @@
 """Test helpers shared by every package's tests (pytest loads this file for any test under the repository).
 
+``gpu``-marked tests skip unless tocha's cuda backend is available (CuPy and a GPU, or tools/fake_cupy first on
+``PYTHONPATH``, as ``nox -s fakegpu`` puts it).
+
 ``packaging_checks`` holds the distribution-layout checks of ARCHITECTURE.md §2 that each package's own venv
 runs: its subpackage comes from its own distribution, ``tocha`` comes from tensor-core, and the siblings it
 declares are installed at versions its requirements admit.
@@ -75,3 +78,21 @@ def packaging_checks() -> SimpleNamespace:
         tocha_comes_from_tensor_core=tocha_comes_from_tensor_core,
         declared_dependencies_are_met=declared_dependencies_are_met,
     )
+
+
+def _cuda_available() -> bool:
+    try:
+        import tocha
+
+        return bool(tocha.library.get_backend("cuda").is_available())  # type: ignore[attr-defined]
+    except Exception:  # tocha without a cuda backend (a test venv of another package's making)
+        return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    gpu_items = [item for item in items if item.get_closest_marker("gpu")]
+    if not gpu_items or _cuda_available():
+        return
+    skip = pytest.mark.skip(reason="needs CuPy and an NVIDIA GPU (tocha's cuda backend is unavailable)")
+    for item in gpu_items:
+        item.add_marker(skip)

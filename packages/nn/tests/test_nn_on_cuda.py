@@ -25,10 +25,7 @@ import tocha.nn.functional as F
 import tocha.nn.utils.parametrizations as parametrizations
 import tocha.nn.utils.rnn as rnn_utils
 
-pytestmark = [
-    pytest.mark.gpu,
-    pytest.mark.skipif(not tocha.cuda.is_available(), reason="needs CuPy and an NVIDIA GPU (or tools/fake_cupy)"),
-]
+pytestmark = pytest.mark.gpu
 
 
 @dataclass(frozen=True)

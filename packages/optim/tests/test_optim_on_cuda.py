@@ -27,17 +27,7 @@ import tocha.optim as optim
 from tocha.optim import lr_scheduler, swa_utils
 from tocha.testing import assert_close
 
-
-def _cuda_available() -> bool:
-    return bool(tocha.library.get_backend("cuda").is_available())  # type: ignore[attr-defined]
-
-
-NEEDS_CUDA = pytest.mark.skipif(
-    not _cuda_available(),
-    reason="needs CuPy and an NVIDIA GPU (tocha.library.get_backend('cuda').is_available() is False)",
-)
-
-pytestmark = [pytest.mark.gpu, NEEDS_CUDA]
+pytestmark = pytest.mark.gpu
 
 SHAPES = [[(3, 4), (5,)], [(), (2, 1, 3)]]  # two parameter groups
 STEPS = 5
