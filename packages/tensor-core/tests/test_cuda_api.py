@@ -464,3 +464,51 @@ def test_gpu_manual_seed() -> None:
     b = tocha.randn(4, device="cuda")
     assert a.tolist() == b.tolist()
     assert cuda.initial_seed() == 5
+
+
+# ------------------------------------------------------------------ synchronisation debug mode
+
+
+@pytest.fixture
+def sync_mode_reset():
+    yield
+    cuda.set_sync_debug_mode(0)
+
+
+def test_sync_debug_mode_values_and_errors(sync_mode_reset):
+    assert cuda.get_sync_debug_mode() == 0
+    for value, expected in (("warn", 1), ("default", 0), (2, 2), (1, 1), (0, 0)):
+        cuda.set_sync_debug_mode(value)
+        assert cuda.get_sync_debug_mode() == expected
+    for bad in ("loud", 3, -1, True, 1.0):
+        with pytest.raises(RuntimeError, match="invalid value of debug_mode, expected one of `default`, `warn`, `error`"):
+            cuda.set_sync_debug_mode(bad)
+    assert cuda.get_sync_debug_mode() == 0
+
+
+def test_sync_debug_mode_leaves_cpu_tensors_alone(sync_mode_reset):
+    cuda.set_sync_debug_mode("error")
+    x = tocha.arange(3.0)
+    assert x.sum().item() == 3.0
+    assert x.tolist() == [0.0, 1.0, 2.0]
+
+
+@pytest.mark.gpu
+def test_gpu_sync_debug_mode_warns_and_raises_at_host_reads(sync_mode_reset):
+    import warnings
+
+    x = tocha.arange(4.0, device="cuda")
+    cuda.set_sync_debug_mode("warn")
+    with pytest.warns(UserWarning, match="called a synchronizing CUDA operation"):
+        assert x.sum().item() == 6.0
+    cuda.set_sync_debug_mode("error")
+    y = (x * 2).exp().sum()  # queued work: no host read
+    for read in (y.item, y.cpu, lambda: float(y), lambda: repr(y), lambda: cuda.synchronize()):
+        with pytest.raises(RuntimeError, match="called a synchronizing CUDA operation"):
+            read()
+    with pytest.raises(RuntimeError):  # CuPy's own wait inside an op: a boolean mask sizes its result
+        x[x > 1]
+    cuda.set_sync_debug_mode("default")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert x[x > 1].tolist() == [2.0, 3.0]

@@ -11,6 +11,7 @@ has (``_names.py``). It keeps the CuPy rules that code written for NumPy most of
   a keyword CuPy's function lacks raises TypeError (``_names.KEYWORDS``; ufuncs take out/dtype/casting);
 - out-of-range integer indices wrap around instead of raising (indexing, ``take``, ``put``, ``ufunc.at``);
 - every device-to-host read (``float(a)``, ``bool(a)``, ``a.item()``, ``a.get()``, ``cupy.asnumpy(a)``...)
+  every operation whose result's size depends on the data (boolean-mask indexing, ``nonzero``, ``unique``...)
   and every synchronous host-to-device copy (``a.set(host)`` without a stream; ``cupy.asarray(host_array)`` is
   asynchronous in CuPy >= 13, through a pinned staging buffer) is counted in :data:`host_syncs`, so a test
   can check that a training step never waits for the device.
@@ -190,6 +191,14 @@ def _wrapped_key(shape: tuple[int, ...], key: Any) -> Any:
     return tuple(out)
 
 
+def _has_mask(key: Any) -> bool:
+    parts = key if type(key) is tuple else (key,)
+    return builtins.any(isinstance(k, numpy.ndarray) and k.dtype == bool and k.ndim > 0 for k in parts)
+
+
+_SIZED_BY_DATA = frozenset({"nonzero", "argwhere", "flatnonzero", "unique", "compress", "extract"})
+
+
 def _take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "wrap") -> Any:
     return numpy.take(a, indices, axis=axis, out=out, mode=mode)
 
@@ -210,6 +219,8 @@ def _function(
     name: str, fn: Callable[..., Any], host_in: bool = False, keywords: tuple[str, ...] | None = None
 ) -> Callable[..., Any]:
     def call(*args: Any, **kwargs: Any) -> Any:
+        if name in _SIZED_BY_DATA:
+            host_syncs.record(f"{name}() (its result's size is read back)")
         if keywords is not None:
             for key in kwargs:
                 if key not in keywords:
@@ -380,7 +391,7 @@ class ndarray:
 
     def __getattr__(self, name: str) -> Any:
         if name in _names.NDARRAY and hasattr(self._a, name):
-            return _function(f"ndarray.{name}", getattr(self._a, name))
+            return _function(name if name in _SIZED_BY_DATA else f"ndarray.{name}", getattr(self._a, name))
         raise AttributeError(f"fake cupy: 'cupy.ndarray' object has no attribute '{name}'")
 
     # -- host transfers (each one a synchronisation)
@@ -455,7 +466,10 @@ class ndarray:
 
     # -- indexing
     def __getitem__(self, key: Any) -> Any:
-        return _wrap(self._a[_wrapped_key(self._a.shape, _index(key))])
+        key = _index(key)
+        if _has_mask(key):
+            host_syncs.record("boolean-mask indexing (its result's size is read back)")
+        return _wrap(self._a[_wrapped_key(self._a.shape, key)])
 
     def __setitem__(self, key: Any, value: Any) -> None:
         if isinstance(value, numpy.ndarray) and value.ndim > 0:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _sync_debug
 from ._device import device
 from ._device_checks import raise_deferred_checks
 
@@ -229,6 +230,8 @@ def copy_to_host(device_type: str, array: Any) -> np.ndarray[Any, Any]:
 
     See NOTE [ Deferred device checks ] in ``tocha._device_checks``.
     """
+    if _sync_debug._mode:
+        _sync_debug.notify()
     raise_deferred_checks()
     return get_backend(device_type).to_host(array)
 

@@ -21,12 +21,14 @@ allocator afterwards replaces the hook; the current values stay right, the peaks
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from . import _sync_debug
 from ._backend import get_backend
 from ._device import device as _device_cls
 from ._device_checks import raise_deferred_checks
@@ -64,6 +66,8 @@ __all__ = [
     "initial_seed",
     "is_initialized",
     "init",
+    "set_sync_debug_mode",
+    "get_sync_debug_mode",
 ]
 
 _NOT_AVAILABLE = "tocha: CUDA is not available (CuPy is not installed or no NVIDIA GPU/driver was found)"
@@ -291,6 +295,8 @@ def synchronize(device: Any = None) -> None:
     The device-side checks queued by earlier ops are made here (NOTE [ Deferred device checks ]).
     """
     cp = _cupy()
+    if _sync_debug._mode:
+        _sync_debug.notify()
     with cp.cuda.Device(_index(device, "synchronize")):
         cp.cuda.runtime.deviceSynchronize()
     raise_deferred_checks()
@@ -614,3 +620,36 @@ def initial_seed() -> int:
         AssertionError: CUDA is not available.
     """
     return int(_generator(current_device()).initial_seed())
+
+
+def set_sync_debug_mode(debug_mode: str | int) -> None:
+    """Warn or raise at operations that make the host wait for the GPU, to find them in a training step.
+
+    ``debug_mode``: ``"default"`` or 0 (allow), ``"warn"`` or 1 (UserWarning), ``"error"`` or 2 (RuntimeError);
+    the message is PyTorch's, "called a synchronizing CUDA operation". Every read of device data through a
+    tensor (``.item()``, ``.cpu()``, ``float(t)``, printing...) and ``synchronize()`` is caught; in "error"
+    mode the calling thread also refuses CuPy's own waits inside ops (``cupyx.allow_synchronize``), which CuPy
+    reports as ``cupyx.DeviceSynchronized``, a RuntimeError. As in PyTorch, not every wait is caught.
+
+    Raises:
+        RuntimeError: ``debug_mode`` is not one of the above.
+
+    Example:
+        >>> import tocha
+        >>> tocha.cuda.set_sync_debug_mode("warn"); tocha.cuda.get_sync_debug_mode()
+        1
+        >>> tocha.cuda.set_sync_debug_mode(0)
+    """
+    wants_guard = debug_mode in ("error", 2) and is_available()
+    _sync_debug.set_mode(debug_mode, importlib.import_module("cupyx") if wants_guard else None)
+
+
+def get_sync_debug_mode() -> int:
+    """The synchronisation debug mode set by :func:`set_sync_debug_mode`: 0, 1 or 2.
+
+    Example:
+        >>> import tocha
+        >>> tocha.cuda.get_sync_debug_mode()
+        0
+    """
+    return _sync_debug.get_mode()

@@ -174,7 +174,16 @@ def _to_dtype_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None]:
     return (grad.to(source),)  # type: ignore[attr-defined]
 
 
-TO_DTYPE = register_op(OpRecord(name="to_dtype", forward=_to_dtype_forward, vjp=_to_dtype_vjp, fp_errors=True))
+def _to_dtype_jvp(ctx: Any, tangent: Tensor) -> Tensor:
+    target = ctx.result.dtype
+    if tangent.dtype.is_complex and not target.is_complex:
+        tangent = tangent.real  # type: ignore[attr-defined]
+    return tangent.to(target)  # type: ignore[attr-defined,no-any-return]
+
+
+TO_DTYPE = register_op(
+    OpRecord(name="to_dtype", forward=_to_dtype_forward, vjp=_to_dtype_vjp, jvp=_to_dtype_jvp, fp_errors=True)
+)
 
 
 def cast_operand(x: Any, to: dtype, dev: device) -> Any:

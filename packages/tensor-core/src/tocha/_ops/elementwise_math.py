@@ -1532,11 +1532,16 @@ def _conj_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
     return (conj_if_complex(grad),)
 
 
+def _conj_jvp(ctx: Any, tangent: Tensor) -> Tensor:
+    return conj_if_complex(tangent)
+
+
 CONJ = register_op(
     OpRecord(
         name="conj",
         forward=_conj_forward,
         vjp=_conj_vjp,
+        jvp=_conj_jvp,
         dtypes=tuple(d for d in FLOATING_COMPLEX if d.is_complex),
         test=OpTest(samples="unary", reference=np.conj, torch_name="conj_physical"),
     )
@@ -1575,12 +1580,21 @@ def _imag_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
     return (grad * 1j,)
 
 
+def _real_jvp(ctx: Any, tangent: Tensor) -> Tensor:
+    return real(tangent)
+
+
+def _imag_jvp(ctx: Any, tangent: Tensor) -> Tensor:
+    return imag(tangent)
+
+
 _COMPLEX_ONLY = tuple(d for d in FLOATING_COMPLEX if d.is_complex)
 REAL_PART = register_op(
     OpRecord(
         name="real",
         forward=_real_forward,
         vjp=_real_vjp,
+        jvp=_real_jvp,
         view=True,
         dtypes=_COMPLEX_ONLY,
         test=OpTest(samples="unary", reference=np.real, torch_name="real"),
@@ -1591,6 +1605,7 @@ IMAG_PART = register_op(
         name="imag",
         forward=_imag_forward,
         vjp=_imag_vjp,
+        jvp=_imag_jvp,
         view=True,
         dtypes=_COMPLEX_ONLY,
         test=OpTest(samples="unary", reference=np.imag, torch_name="imag"),
