@@ -71,6 +71,46 @@ def _cases(test: str, devices: tuple[str, ...] = ("cpu", "cuda")) -> list[Any]:
 CASES = _cases("gradcheck")
 GRADGRAD_CASES = _cases("gradgradcheck")
 
+# Forward mode through an op without a jvp rule takes the double-vjp fallback, which supports real dtypes only
+# (NOTE [ Forward AD ]): it raises NotImplementedError for a complex value. A limitation of forward AD, not a wrong
+# rule; the xfails below expect that error only, so a wrong tangent (GradcheckError) still fails.
+FORWARD_AD_COMPLEX_FALLBACK = (
+    "forward AD's double-vjp fallback supports real dtypes only, and this op has no jvp rule: a complex tangent "
+    "raises NotImplementedError"
+)
+_REAL_TO_COMPLEX = (
+    "real inputs, complex result: forward AD's double-vjp fallback supports real dtypes only and this op has no "
+    "jvp rule (NotImplementedError)"
+)
+# (op name, dtype name) -> why forward mode cannot run on it, besides complex dtypes of ops without a jvp rule.
+FORWARD_AD_XFAILS: dict[tuple[str, str], str] = {
+    ("complex", "float64"): _REAL_TO_COMPLEX,
+    ("fft_r2c", "float64"): _REAL_TO_COMPLEX,
+    ("linalg_eig", "float64"): _REAL_TO_COMPLEX,
+    ("view_as_complex", "float64"): _REAL_TO_COMPLEX,
+    ("linalg_solve_ex", "complex128"): (
+        "its tangent runs unsqueeze, which has no jvp rule: the double-vjp fallback refuses complex values "
+        "(NotImplementedError)"
+    ),
+}
+
+
+def _forward_ad_cases() -> list[Any]:
+    cases = []
+    for param in _cases("forward_ad_gradcheck", devices=("cpu",)):
+        info, d, _ = param.values
+        reason = FORWARD_AD_XFAILS.get((info.name, d.name))
+        if reason is None and d.is_complex and info.record.jvp is None:
+            reason = FORWARD_AD_COMPLEX_FALLBACK
+        marks = list(param.marks)
+        if reason is not None:
+            marks.append(pytest.mark.xfail(reason=reason, raises=NotImplementedError, strict=True))
+        cases.append(pytest.param(*param.values, id=param.id, marks=marks))
+    return cases
+
+
+FORWARD_AD_CASES = _forward_ad_cases()
+
 
 def _leaf_like(t: Any) -> Any:
     """A float leaf requiring grad with ``t``'s values and, when ``t`` is non-contiguous, a gapped layout."""
@@ -157,8 +197,29 @@ def test_gradgradcheck(info: OpInfo, d: Any, device: str) -> None:
             raise AssertionError(f"gradgradcheck of {info.name} ({d.name}, {device}) on {sample!r}:\n{error}") from None
 
 
+@pytest.mark.parametrize(("info", "d", "device"), FORWARD_AD_CASES)
+def test_forward_ad_gradcheck(info: OpInfo, d: Any, device: str) -> None:
+    """Forward mode (the op's jvp rule, or the double-vjp fallback) against finite differences."""
+    samples = _samples(info, d, device)
+    if not samples:
+        pytest.skip(f"{info.name} has no {d.name} sample with a differentiable tensor")
+    for sample in samples:
+        fn, leaves = _as_function(info, sample)
+        try:
+            assert gradcheck(fn, leaves, check_forward_ad=True, check_backward_ad=False)
+        except tocha.autograd.gradcheck.GradcheckError as error:
+            raise AssertionError(
+                f"forward-mode gradcheck of {info.name} ({d.name}, {device}) on {sample!r}:\n{error}"
+            ) from None
+
+
 def test_skip_lists_name_real_ops() -> None:
     names = {param.values[0].name for param in CASES}
     assert set(GRADGRAD_SKIPS) <= names
     assert {name for name, _, _ in GRADGRAD_ATOL} <= names
     assert {name for _, name, _ in XFAILS} <= names
+
+
+def test_forward_ad_xfails_name_real_ops() -> None:
+    names = {(param.values[0].name, param.values[1].name) for param in FORWARD_AD_CASES}
+    assert set(FORWARD_AD_XFAILS) <= names

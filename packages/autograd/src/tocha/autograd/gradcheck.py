@@ -18,9 +18,32 @@ is PyTorch's convention, where the gradient of a real ``L`` with respect to
 two results must agree within ``nondet_tol`` (reentrancy). ``fast_mode``
 compares ``v^T J u`` for random ``u``, ``v`` instead of whole Jacobians.
 
+With ``check_forward_ad=True`` the same numerical Jacobians are compared
+with forward mode (``tocha.autograd.forward_ad``): under one dual level,
+every input that requires grad is replaced by a dual tensor of its detached
+values (zero tangent; inputs that do not require grad get none), and for each
+element of each input a one-hot tangent is pushed through ``f``; the output
+tangents read by ``unpack_dual`` (None counts as zeros) are the rows. A
+complex input ``x = a + ib`` is checked as two real inputs, as PyTorch does:
+first its imaginary part (tangent ``1j``, against ``dy/db``), then its real
+part (tangent 1, against ``dy/da``); the Jacobian keeps the output's dtype,
+so a complex output is compared whole. ``fast_mode`` pushes one random
+tangent ``u`` (uniform, unit norm) per input and compares ``J u`` with the
+central difference along ``u``, with ``atol`` scaled by ``sum(u)``. With
+``check_undefined_grad``, a zero tangent and no tangent must give the same
+output tangents. ``check_backward_ad=False`` runs only the forward check.
+
 ``gradgradcheck`` runs ``gradcheck`` on ``(inputs, grad_outputs) ->
 grad(f(inputs), inputs, grad_outputs, create_graph=True)``, which checks the
-second derivative (the vjps' own vjps).
+second derivative: reverse-over-reverse (the vjps' own vjps,
+``check_rev_over_rev``) and forward-over-reverse (``check_fwd_over_rev``:
+tangents pushed through the backward pass, i.e. ``check_forward_ad`` on that
+function). Forward mode gives that function detached dual inputs, so it
+turns ``requires_grad`` back on for those that had it before calling
+``grad``, as PyTorch does.
+
+tocha has no vmap: ``check_batched_grad`` and ``check_batched_forward_grad``
+raise NotImplementedError.
 """
 
 from __future__ import annotations
@@ -34,6 +57,8 @@ import numpy as np
 import tocha
 import tocha.testing
 from tocha.library import is_tensor_like, tensor_array
+
+from . import forward_ad
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
@@ -371,6 +396,259 @@ def _check_undefined_grad(outputs: tuple[Any, ...], diff_inputs: list[Any]) -> N
             ) from error
 
 
+# ------------------------------------------------------------------ forward mode
+
+
+def _forward_message(
+    analytical: np.ndarray[Any, Any],
+    numerical: np.ndarray[Any, Any],
+    output_idx: int,
+    input_idx: int,
+    imag_part: bool,
+    x: Any,
+    y: Any,
+) -> str:
+    prefix = ""
+    if x.dtype.is_complex:
+        prefix = f"While considering the {'imaginary' if imag_part else 'real'} part of complex inputs only, "
+    return (
+        prefix + f"Jacobian computed with forward mode mismatch for output {output_idx:d} with respect to input "
+        f"{input_idx:d},\nnumerical:{_to_tensor(numerical, y)}\nanalytical:{_to_tensor(analytical, y)}\n"
+    )
+
+
+def _replace_tensors(x: Any, by_id: dict[int, Any]) -> Any:
+    """``x`` (a tensor or nested lists/tuples) with the tensors found in ``by_id`` replaced."""
+    if is_tensor_like(x):
+        return by_id.get(id(x), x)
+    if isinstance(x, (list, tuple)):
+        return type(x)(_replace_tensors(item, by_id) for item in x)
+    return x
+
+
+def _forward_rows(
+    func: Callable[..., Any],
+    tupled_inputs: tuple[Any, ...],
+    diff_inputs: list[Any],
+    out_positions: Sequence[int],
+    input_idx: int,
+    tangents: Sequence[np.ndarray[Any, Any]],
+    check_grad_dtypes: bool,
+) -> list[np.ndarray[Any, Any]]:
+    """Per output ``y``: ``(len(tangents), y.numel())``, row ``r`` the tangent of ``y`` for tangent ``r`` of input
+    ``input_idx`` (flat, complex for ``1j`` directions), the other inputs carrying zero tangents."""
+
+    rows: list[list[np.ndarray[Any, Any]]] = [[] for _ in out_positions]
+    with forward_ad.dual_level():
+        zero_tangents = [tocha.zeros_like(t.detach()) for t in diff_inputs]
+        duals = [forward_ad.make_dual(t.detach(), z) for t, z in zip(diff_inputs, zero_tangents, strict=True)]
+        # The tangent as the dual tensor holds it (make_dual may convert it), written in place below.
+        tangent = forward_ad.unpack_dual(duals[input_idx]).tangent
+        dual_args = _replace_tensors(tupled_inputs, {id(t): d for t, d in zip(diff_inputs, duals, strict=True)})
+        array = tensor_array(tangent)
+        xp = tocha.library.get_backend(tangent.device.type).xp
+        for direction in tangents:
+            array[...] = xp.asarray(direction.reshape(array.shape).astype(array.dtype))
+            outs = _as_tuple(func(*dual_args))
+            for k, pos in enumerate(out_positions):
+                o = outs[pos]
+                t = forward_ad.unpack_dual(o).tangent
+                if t is None:
+                    rows[k].append(np.zeros(o.numel(), dtype=np.complex128))
+                    continue
+                if check_grad_dtypes and bool(t.dtype.is_complex) != bool(o.dtype.is_complex):
+                    raise GradcheckError("Forward AD gradient has dtype mismatch.")
+                rows[k].append(_host(t).reshape(-1).astype(np.complex128))
+        array[...] = 0
+    return [np.stack(r) if r else np.zeros((0, 0), dtype=np.complex128) for r in rows]
+
+
+def _input_parts(x: Any) -> tuple[tuple[bool, complex], ...]:
+    """``(imag_part, tangent direction)`` per part of ``x``: PyTorch checks a complex input's imaginary part first."""
+    return ((True, 1j), (False, 1.0)) if x.dtype.is_complex else ((False, 1.0),)
+
+
+def _slow_forward_check(
+    func: Callable[..., Any],
+    tupled_inputs: tuple[Any, ...],
+    diff_inputs: list[Any],
+    outputs: tuple[Any, ...],
+    out_positions: list[int],
+    *,
+    eps: float,
+    atol: float,
+    rtol: float,
+    check_grad_dtypes: bool,
+) -> None:
+    for j, x in enumerate(diff_inputs):
+        numerical = _numerical_jacobians(func, tupled_inputs, x, out_positions, eps)
+        for imag_part, direction in _input_parts(x):
+            pairs = _forward_jacobians(
+                func,
+                tupled_inputs,
+                diff_inputs,
+                outputs,
+                out_positions,
+                j,
+                imag_part,
+                direction,
+                numerical,
+                check_grad_dtypes,
+            )
+            for i, (a, n) in enumerate(pairs):
+                if not np.allclose(a, n, rtol=rtol, atol=atol, equal_nan=True):
+                    raise GradcheckError(_forward_message(a, n, i, j, imag_part, x, outputs[i]))
+
+
+def _forward_jacobians(
+    func: Callable[..., Any],
+    tupled_inputs: tuple[Any, ...],
+    diff_inputs: list[Any],
+    outputs: tuple[Any, ...],
+    out_positions: list[int],
+    input_idx: int,
+    imag_part: bool,
+    direction: complex,
+    numerical: list[np.ndarray[Any, Any]],
+    check_grad_dtypes: bool,
+) -> list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
+    """Per output: (forward-mode, numerical) Jacobians ``(x.numel(), y.numel())`` for one part of input ``x``."""
+    n_in = diff_inputs[input_idx].numel()
+    one_hots = [np.eye(1, n_in, k).reshape(-1) * direction for k in range(n_in)]
+    analytical = _forward_rows(func, tupled_inputs, diff_inputs, out_positions, input_idx, one_hots, check_grad_dtypes)
+    pairs = []
+    for i, y in enumerate(outputs):
+        n = numerical[i][..., 1 if imag_part else 0]
+        a = analytical[i] if n_in else np.zeros_like(n)
+        if not y.dtype.is_complex:
+            n, a = np.real(n), np.real(a)
+        pairs.append((a, n))
+    return pairs
+
+
+def _numerical_jvp(
+    func: Callable[..., Any],
+    tupled_inputs: tuple[Any, ...],
+    x: Any,
+    out_positions: Sequence[int],
+    step: np.ndarray[Any, Any],
+    eps: float,
+) -> list[np.ndarray[Any, Any]]:
+    """Per output: the central difference of ``func`` along ``step`` (flat, ``x``'s size), divided by ``2 eps``."""
+    array = tensor_array(x)
+    xp = tocha.library.get_backend(x.device.type).xp
+    original = array.copy()
+    shift = xp.asarray((eps * step).reshape(array.shape))  # on x's device
+    array[...] = original + shift
+    plus = _run_outputs(func, tupled_inputs, out_positions)
+    array[...] = original - shift
+    minus = _run_outputs(func, tupled_inputs, out_positions)
+    array[...] = original
+    return [((p - m) / (2 * eps)).reshape(-1) for p, m in zip(plus, minus, strict=True)]
+
+
+def _fast_forward_check(
+    func: Callable[..., Any],
+    tupled_inputs: tuple[Any, ...],
+    diff_inputs: list[Any],
+    outputs: tuple[Any, ...],
+    out_positions: list[int],
+    *,
+    eps: float,
+    atol: float,
+    rtol: float,
+    check_grad_dtypes: bool,
+) -> None:
+    """Compare ``J u`` from one forward-mode pass with the central difference along ``u``, per input part."""
+    rng = np.random.default_rng(0)
+    for j, x in enumerate(diff_inputs):
+        for imag_part, direction in _input_parts(x):
+            u = rng.random(x.numel())
+            norm = np.linalg.norm(u)
+            u = u / norm if norm > 0 else u
+            numerical = _numerical_jvp(func, tupled_inputs, x, out_positions, u * direction, eps)
+            analytical = _forward_rows(
+                func, tupled_inputs, diff_inputs, out_positions, j, [u * direction], check_grad_dtypes
+            )
+            scaled_atol = atol * float(u.sum())
+            for i, y in enumerate(outputs):
+                n = numerical[i].astype(np.complex128)
+                a = analytical[i][0]
+                if not y.dtype.is_complex:
+                    n, a = np.real(n), np.real(a)
+                if not np.allclose(a, n, rtol=rtol, atol=scaled_atol, equal_nan=True):
+                    slow_a, slow_n = _forward_jacobians(
+                        func,
+                        tupled_inputs,
+                        diff_inputs,
+                        outputs,
+                        out_positions,
+                        j,
+                        imag_part,
+                        direction,
+                        _numerical_jacobians(func, tupled_inputs, x, out_positions, eps),
+                        False,
+                    )[i]
+                    raise GradcheckError(
+                        _forward_message(a, n, i, j, imag_part, x, y)
+                        + _slow_mode_note(slow_a, slow_n, y, rtol=rtol, atol=atol)
+                    )
+
+
+_FAST_FAIL_SLOW_OK = (
+    "Fast gradcheck failed but element-wise differences are small. This means that the\n"
+    "test might've passed in slow_mode!\n\n"
+    "If you are adding a new operator, please file an issue and then use one of the\n"
+    "workarounds: call gradcheck/gradgradcheck with `fast_mode=False` as a keyword argument."
+)
+
+
+def _slow_mode_note(
+    analytical: np.ndarray[Any, Any], numerical: np.ndarray[Any, Any], y: Any, *, rtol: float, atol: float
+) -> str:
+    """PyTorch's addition to a fast-mode failure: the whole Jacobians, recomputed in slow mode."""
+    max_diff = float(np.max(np.abs(numerical - analytical))) if numerical.size else 0.0
+    note = (
+        "\nThe above quantities relating the numerical and analytical jacobians are computed \n"
+        "in fast mode. See: https://github.com/pytorch/pytorch/issues/53876 for more background \n"
+        "about fast mode. Below, we recompute numerical and analytical jacobians in slow mode:\n\n"
+        f"Numerical:\n {_to_tensor(numerical, y)}\nAnalytical:\n{_to_tensor(analytical, y)}\n\n"
+        f"The max per-element difference (slow mode) is: {max_diff}.\n"
+    )
+    if np.allclose(analytical, numerical, rtol=rtol, atol=atol, equal_nan=True):
+        note += _FAST_FAIL_SLOW_OK
+    return note
+
+
+def _check_undefined_forward_grad(
+    func: Callable[..., Any], tupled_inputs: tuple[Any, ...], diff_inputs: list[Any], out_positions: list[int]
+) -> None:
+    """A zero tangent and no tangent on one input (random tangents on the others) must give the same tangents."""
+
+    rng = np.random.default_rng(0)
+    with forward_ad.dual_level():
+        duals = []
+        for x in diff_inputs:
+            u = rng.random(x.numel()).reshape(tuple(x.shape))
+            duals.append(forward_ad.make_dual(x.detach(), tocha.from_numpy(u).to(dtype=x.dtype, device=x.device)))
+        for x in diff_inputs:
+            by_id = {id(t): d for t, d in zip(diff_inputs, duals, strict=True)}
+            by_id[id(x)] = forward_ad.make_dual(x.detach(), tocha.zeros_like(x.detach()))
+            outs_zero = _as_tuple(func(*_replace_tensors(tupled_inputs, by_id)))
+            by_id[id(x)] = x.detach()
+            outs_none = _as_tuple(func(*_replace_tensors(tupled_inputs, by_id)))
+            for k, pos in enumerate(out_positions):
+                res1 = forward_ad.unpack_dual(outs_zero[pos]).tangent
+                res2 = forward_ad.unpack_dual(outs_none[pos]).tangent
+                if res1 is None or res2 is None:
+                    continue
+                if not np.allclose(_host(res1), _host(res2)):
+                    raise GradcheckError(
+                        f"Mismatch in tangent values for output with index: {k} when input: {x.detach()} has an "
+                        f"undefined tangent value.  Got: {res1} but expected: {res2}"
+                    )
+
+
 # ------------------------------------------------------------------ public
 
 
@@ -395,6 +673,7 @@ def gradcheck(
     """Check the gradients of ``func`` at ``inputs`` against central finite differences (NOTE [ gradcheck ]).
 
     Inputs that require grad should be float64 or complex128. Each is perturbed in place (and restored).
+    Forward mode (``check_forward_ad=True``) gives ``func`` dual tensors made from the detached inputs.
 
     Args:
         func: a function of tensors returning a tensor or a tuple of tensors.
@@ -406,11 +685,13 @@ def gradcheck(
         nondet_tol: how far two backward passes with the same grad_output may differ.
         check_undefined_grad: check that backward from one output alone works for multi-output functions.
         check_grad_dtypes: check that gradients have their input's dtype and device.
-        check_batched_grad: not supported (raises NotImplementedError when True).
-        check_batched_forward_grad: not supported (raises NotImplementedError when True).
-        check_forward_ad: not supported (raises NotImplementedError when True).
-        check_backward_ad: check the backward-mode gradients (the only mode checked).
-        fast_mode: compare ``v^T J u`` for random vectors instead of whole Jacobians.
+        check_batched_grad: not supported: tocha has no vmap (raises NotImplementedError when True).
+        check_batched_forward_grad: not supported: tocha has no vmap (raises NotImplementedError when True).
+        check_forward_ad: also check forward mode (``tocha.autograd.forward_ad``): the Jacobian from one-hot
+            tangents pushed through ``func`` against the numerical one (NOTE [ gradcheck ]).
+        check_backward_ad: check the backward-mode gradients; at least one of the two modes must be checked.
+        fast_mode: compare ``v^T J u`` (backward mode) and ``J u`` (forward mode) for random vectors instead of
+            whole Jacobians.
         masked: accepted for compatibility (tocha has no sparse tensors).
 
     Returns:
@@ -425,12 +706,22 @@ def gradcheck(
         >>> x = tocha.tensor([0.5, -1.5], dtype=tocha.float64, requires_grad=True)
         >>> tocha.autograd.gradcheck(lambda t: (t * t).sin(), (x,))
         True
+        >>> tocha.autograd.gradcheck(lambda t: t.exp() * t, (x,), check_forward_ad=True, check_backward_ad=False)
+        True
     """
     del masked
+    if not (check_forward_ad or check_backward_ad):
+        raise AssertionError("Expected at least one of check_forward_ad or check_backward_ad to be True")
+    if check_batched_grad and not check_backward_ad:
+        raise AssertionError("Setting check_batched_grad=True requires check_backward_ad to be True")
+    if check_batched_forward_grad and not check_forward_ad:
+        raise AssertionError("Setting check_batched_forward_grad=True requires check_forward_ad to be True")
     if check_batched_grad or check_batched_forward_grad:
-        raise NotImplementedError("gradcheck(): batched gradient checks (vmap) are not supported by tocha yet")
-    if check_forward_ad:
-        raise NotImplementedError("gradcheck(): check_forward_ad=True is not supported by tocha yet")
+        flag = "check_batched_grad" if check_batched_grad else "check_batched_forward_grad"
+        raise NotImplementedError(
+            f"gradcheck(): {flag}=True is not supported: tocha has no vmap to batch gradients with; "
+            "call gradcheck without it"
+        )
     tupled_inputs = _as_tuple(inputs)
     try:
         _gradcheck(
@@ -442,6 +733,7 @@ def gradcheck(
             nondet_tol=nondet_tol,
             check_undefined_grad=check_undefined_grad,
             check_grad_dtypes=check_grad_dtypes,
+            check_forward_ad=check_forward_ad,
             check_backward_ad=check_backward_ad,
             fast_mode=fast_mode,
         )
@@ -462,6 +754,7 @@ def _gradcheck(
     nondet_tol: float,
     check_undefined_grad: bool,
     check_grad_dtypes: bool,
+    check_forward_ad: bool,
     check_backward_ad: bool,
     fast_mode: bool,
 ) -> None:
@@ -473,8 +766,54 @@ def _gradcheck(
     if not outputs:
         _check_no_differentiable_outputs(func, tupled_inputs, diff_inputs, eps)
         return
-    if not check_backward_ad:
-        return
+    if check_backward_ad:
+        _backward_checks(
+            func,
+            tupled_inputs,
+            diff_inputs,
+            outputs,
+            positions,
+            eps=eps,
+            atol=atol,
+            rtol=rtol,
+            nondet_tol=nondet_tol,
+            check_undefined_grad=check_undefined_grad,
+            check_grad_dtypes=check_grad_dtypes,
+            fast_mode=fast_mode,
+        )
+    if check_forward_ad:
+        forward_check = _fast_forward_check if fast_mode else _slow_forward_check
+        with tocha.enable_grad():  # gradgradcheck's function runs the engine on the dual tensors
+            forward_check(
+                func,
+                tupled_inputs,
+                diff_inputs,
+                outputs,
+                positions,
+                eps=eps,
+                atol=atol,
+                rtol=rtol,
+                check_grad_dtypes=check_grad_dtypes,
+            )
+            if check_undefined_grad:
+                _check_undefined_forward_grad(func, tupled_inputs, diff_inputs, positions)
+
+
+def _backward_checks(
+    func: Callable[..., Any],
+    tupled_inputs: tuple[Any, ...],
+    diff_inputs: list[Any],
+    outputs: tuple[Any, ...],
+    positions: list[int],
+    *,
+    eps: float,
+    atol: float,
+    rtol: float,
+    nondet_tol: float,
+    check_undefined_grad: bool,
+    check_grad_dtypes: bool,
+    fast_mode: bool,
+) -> None:
     check = _fast_check if fast_mode else _slow_check
     with tocha.enable_grad():
         check(
@@ -530,9 +869,11 @@ def gradgradcheck(
         nondet_tol: how far two backward passes may differ.
         check_undefined_grad: see :func:`gradcheck`.
         check_grad_dtypes: see :func:`gradcheck`.
-        check_batched_grad: not supported (raises NotImplementedError when True).
-        check_fwd_over_rev: not supported (raises NotImplementedError when True).
-        check_rev_over_rev: check reverse-over-reverse (the only mode checked).
+        check_batched_grad: not supported: tocha has no vmap (raises NotImplementedError when True).
+        check_fwd_over_rev: check forward-over-reverse: :func:`gradcheck` with ``check_forward_ad=True`` on the
+            vector-Jacobian product (tangents pushed through the backward pass).
+        check_rev_over_rev: check reverse-over-reverse; at least one of the two modes must be checked, and
+            ``check_undefined_grad`` needs this one (pass ``check_undefined_grad=False`` without it).
         fast_mode: see :func:`gradcheck`.
         masked: accepted for compatibility.
 
@@ -544,11 +885,15 @@ def gradgradcheck(
         >>> x = tocha.tensor([0.5, -1.5], dtype=tocha.float64, requires_grad=True)
         >>> tocha.autograd.gradgradcheck(lambda t: t.exp() * t, (x,))
         True
+        >>> tocha.autograd.gradgradcheck(lambda t: t.exp() * t, (x,), check_fwd_over_rev=True)
+        True
     """
-    if check_fwd_over_rev:
-        raise NotImplementedError("gradgradcheck(): check_fwd_over_rev=True is not supported by tocha yet")
-    if not check_rev_over_rev:
-        return True
+    if not (check_fwd_over_rev or check_rev_over_rev):
+        raise AssertionError("Expected at least one of check_fwd_over_rev or check_rev_over_rev to be True")
+    if check_undefined_grad and not check_rev_over_rev:
+        raise AssertionError("Setting check_undefined_grad=True requires check_rev_over_rev to be True")
+    if check_batched_grad and not check_rev_over_rev:
+        raise AssertionError("Setting check_batched_grad=True requires check_rev_over_rev to be True")
     tupled_inputs = _as_tuple(inputs)
     if grad_outputs is None:
         with tocha.enable_grad():
@@ -569,12 +914,16 @@ def gradgradcheck(
         tupled_grad_outputs = _as_tuple(grad_outputs)
     num_outputs = len(tupled_grad_outputs)
     n_inputs = len(tupled_inputs)
+    # Forward mode passes detached dual tensors: remember which tensors require grad, to turn it back on.
+    input_mask = [t.requires_grad for t in _iter_tensors(tupled_inputs, False)]
+    grad_output_mask = [t.requires_grad for t in _iter_tensors(tupled_grad_outputs, False)]
 
     def new_func(*args: Any) -> tuple[Any, ...]:
         input_args = args[:n_inputs]
-        outs = _differentiable_outputs(func(*input_args))
-        diff_input_args = list(_iter_tensors(input_args, True))
         grad_outs = args[n_inputs : n_inputs + num_outputs]
+        diff_input_args = _restore_requires_grad(input_args, input_mask)
+        _restore_requires_grad(grad_outs, grad_output_mask)
+        outs = _differentiable_outputs(func(*input_args))
         grad_inputs = _grad(outs, diff_input_args, grad_outs, create_graph=True, allow_unused=True)
         return tuple(g for g in grad_inputs if g is not None)
 
@@ -589,9 +938,22 @@ def gradgradcheck(
         check_undefined_grad=check_undefined_grad,
         check_grad_dtypes=check_grad_dtypes,
         check_batched_grad=check_batched_grad,
+        check_forward_ad=check_fwd_over_rev,
+        check_backward_ad=check_rev_over_rev,
         fast_mode=fast_mode,
         masked=masked,
     )
+
+
+def _restore_requires_grad(args: tuple[Any, ...], mask: list[bool]) -> list[Any]:
+    """The tensors of ``args`` that ``mask`` marks, each made to require grad (forward mode detached them)."""
+    chosen = []
+    for t, wanted in zip(_iter_tensors(args, False), mask, strict=True):
+        if wanted:
+            if not t.requires_grad:
+                t.requires_grad_()
+            chosen.append(t)
+    return chosen
 
 
 gradcheck.GradcheckError = GradcheckError  # type: ignore[attr-defined]
