@@ -4,9 +4,8 @@ Correct functions pass (slow and fast mode, real and complex, several inputs and
 ops with a wrong jvp rule fail with PyTorch's message; the outcomes agree with ``torch.autograd.gradcheck`` on the
 equivalent torch functions (skipped when torch is absent).
 
-A wrong forward-mode rule is made with an op record whose ``jvp`` is wrong: tocha's custom ``Function`` has no
-``jvp`` hook yet (forward AD differentiates the ops its ``forward`` runs), so a ``Function`` with a correct ``jvp``
-passes whatever its ``jvp`` says.
+A wrong forward-mode rule is made with an op record whose ``jvp`` is wrong (custom Functions with a wrong ``jvp``
+are in test_forward_ad_function.py).
 """
 
 from __future__ import annotations
@@ -63,7 +62,7 @@ def _forward(func: Any, inputs: Any, **kwargs: Any) -> bool:
 
 
 class Square(Function):
-    """x * x with backward and jvp written out (tocha's forward AD runs through ``forward``'s ops)."""
+    """x * x with backward and jvp written out."""
 
     @staticmethod
     def forward(x: Any) -> Any:
@@ -72,6 +71,7 @@ class Square(Function):
     @staticmethod
     def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
         ctx.save_for_backward(inputs[0])
+        ctx.save_for_forward(inputs[0])
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
@@ -90,12 +90,18 @@ class FlatBackwardSquare(Function):
     @staticmethod
     def forward(ctx: Any, x: Any) -> Any:
         ctx.save_for_backward(x)
+        ctx.save_for_forward(x)
         return x * x
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         (x,) = ctx.saved_tensors
         return 2 * x.detach().conj() * grad
+
+    @staticmethod
+    def jvp(ctx: Any, tangent: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        return 2 * x * tangent
 
 
 FUNCTIONS: dict[str, tuple[Any, Any]] = {

@@ -71,37 +71,16 @@ def _cases(test: str, devices: tuple[str, ...] = ("cpu", "cuda")) -> list[Any]:
 CASES = _cases("gradcheck")
 GRADGRAD_CASES = _cases("gradgradcheck")
 
-# Forward mode through an op without a jvp rule takes the double-vjp fallback, which supports real dtypes only
-# (NOTE [ Forward AD ]): it raises NotImplementedError for a complex value. A limitation of forward AD, not a wrong
-# rule; the xfails below expect that error only, so a wrong tangent (GradcheckError) still fails.
-FORWARD_AD_COMPLEX_FALLBACK = (
-    "forward AD's double-vjp fallback supports real dtypes only, and this op has no jvp rule: a complex tangent "
-    "raises NotImplementedError"
-)
-_REAL_TO_COMPLEX = (
-    "real inputs, complex result: forward AD's double-vjp fallback supports real dtypes only and this op has no "
-    "jvp rule (NotImplementedError)"
-)
-# (op name, dtype name) -> why forward mode cannot run on it, besides complex dtypes of ops without a jvp rule.
-FORWARD_AD_XFAILS: dict[tuple[str, str], str] = {
-    ("complex", "float64"): _REAL_TO_COMPLEX,
-    ("fft_r2c", "float64"): _REAL_TO_COMPLEX,
-    ("linalg_eig", "float64"): _REAL_TO_COMPLEX,
-    ("view_as_complex", "float64"): _REAL_TO_COMPLEX,
-    ("linalg_solve_ex", "complex128"): (
-        "its tangent runs unsqueeze, which has no jvp rule: the double-vjp fallback refuses complex values "
-        "(NotImplementedError)"
-    ),
-}
+# (op name, dtype name) -> why forward mode cannot run on it (strict xfail, expecting NotImplementedError only, so a
+# wrong tangent still fails). Empty: every op with a vjp has a tangent, from its jvp rule or the double-vjp fallback,
+# complex dtypes included (NOTE [ Forward AD ]).
+FORWARD_AD_XFAILS: dict[tuple[str, str], str] = {}
 
 
 def _forward_ad_cases() -> list[Any]:
     cases = []
     for param in _cases("forward_ad_gradcheck", devices=("cpu",)):
-        info, d, _ = param.values
-        reason = FORWARD_AD_XFAILS.get((info.name, d.name))
-        if reason is None and d.is_complex and info.record.jvp is None:
-            reason = FORWARD_AD_COMPLEX_FALLBACK
+        reason = FORWARD_AD_XFAILS.get((param.values[0].name, param.values[1].name))
         marks = list(param.marks)
         if reason is not None:
             marks.append(pytest.mark.xfail(reason=reason, raises=NotImplementedError, strict=True))

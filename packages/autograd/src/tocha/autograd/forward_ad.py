@@ -14,7 +14,15 @@ the layers below, so reverse-mode recording still happens), then computes the ou
   tangent per input (None for an input without one; a list for a list input);
 - otherwise with the double-vjp trick on that single op: the vjp ``u -> J^T u`` is linear in ``u``, so
   ``J t = d/du <J^T u, t>``; the layer runs the op's vjp on a zero ``u`` that requires grad and differentiates
-  ``<J^T u, t>`` with respect to ``u`` through the engine. This works for every op with a vjp (real dtypes).
+  ``<J^T u, t>`` with respect to ``u`` through the engine. This works for every op with a vjp.
+
+  Complex values: a complex tensor is read as the real vector of its real and imaginary parts, and ``J`` is the
+  real Jacobian of the op on those vectors (holomorphic or not, it is what finite differences along real and
+  imaginary directions measure). PyTorch's convention, which tocha's vjps follow, makes the vjp exactly ``J^T``
+  on those vectors: the gradient of a real ``L`` with respect to ``z = a + ib`` is ``dL/da + i dL/db``. So the
+  inner product is the real one, ``<g, t> = Re(sum(conj(g) * t))``, and the gradient of that real scalar with
+  respect to a complex ``u`` (same convention) is ``J t`` written back as a complex tensor. Real-to-complex ops
+  (a complex ``u``, real ``g`` and ``t``) and complex-to-real ones (a real ``u``) are the same formula.
 
 The tangent computation is written with tocha ops, so it is itself recorded by reverse mode when the primals or
 tangents require grad (reverse-over-forward). Ops the layer runs itself skip the layer, so tangents never carry
@@ -25,8 +33,9 @@ Tangents are kept in a table keyed by the tensor's identity (weakly), dropped wh
 
 from __future__ import annotations
 
+import contextlib
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import tocha
@@ -47,8 +56,11 @@ class _DualLayer(DispatchLayer):
 
     def __init__(self) -> None:
         self.tangents: dict[int, tuple[weakref.ref[Any], Any]] = {}
+        self.suspended = 0  # > 0 while a custom Function's forward or jvp runs: no tangents are seen or made
 
     def get(self, t: Any) -> Any:
+        if self.suspended:
+            return None
         entry = self.tangents.get(id(t))
         if entry is None or entry[0]() is not t:
             return None
@@ -68,7 +80,7 @@ class _DualLayer(DispatchLayer):
             del self.tangents[id(t)]
 
     def handle(self, call: OpCall, proceed: Callable[[OpCall], Any]) -> Any:
-        if not self.tangents:
+        if not self.tangents or self.suspended:
             return proceed(call)
         tangents, found = self._input_tangents(call)
         if not found:
@@ -123,6 +135,24 @@ class _DualLayer(DispatchLayer):
 _level: list[_DualLayer] = []
 
 
+def _active() -> _DualLayer | None:
+    """The layer of the current level when it propagates tangents (for custom Functions), else None."""
+    if not _level:
+        return None
+    layer = _level[-1]
+    return None if layer.suspended else layer
+
+
+@contextlib.contextmanager
+def _suspended(layer: _DualLayer) -> Iterator[None]:
+    """Forward AD off in ``layer`` (PyTorch's ``AutoFwGradMode(false)``): ops make no tangents, none are seen."""
+    layer.suspended += 1
+    try:
+        yield
+    finally:
+        layer.suspended -= 1
+
+
 def _has_tangent_dtype(t: Any) -> bool:
     d = t.dtype
     return bool(d.is_floating_point or d.is_complex)
@@ -169,12 +199,6 @@ def _double_vjp(call: OpCall, ctx: VjpContext, result: Any, tangents: list[Any])
     for k, r in enumerate(outputs):
         usable = is_tensor_like(r) and _has_tangent_dtype(r) and (allowed is None or k in allowed)
         us.append(tocha.zeros_like(r, requires_grad=True) if usable else None)
-    for x in (*outputs, *(t for t in tangents if is_tensor_like(t))):
-        if is_tensor_like(x) and x.dtype.is_complex:
-            raise NotImplementedError(
-                f"forward AD: op '{op.name}' has no jvp rule, and its vjp-based fallback supports real dtypes only "
-                f"(got {x.dtype})"
-            )
     from . import grad as autograd_grad
 
     wanted = [u for u in us if u is not None]
@@ -188,7 +212,7 @@ def _double_vjp(call: OpCall, ctx: VjpContext, result: Any, tangents: list[Any])
         total: Any = None
         for g, t in zip(_flat(grads), _flat(tangents), strict=False):
             if g is not None and t is not None:
-                term = (g * t).sum()
+                term = _real_dot(g, t)
                 total = term if total is None else total + term
         if total is None or not total.requires_grad:
             found: tuple[Any, ...] = (None,) * len(wanted)
@@ -197,6 +221,17 @@ def _double_vjp(call: OpCall, ctx: VjpContext, result: Any, tangents: list[Any])
     it = iter(found)
     out = [None if u is None else _or_zeros(next(it), u) for u in us]
     return tuple(out) if multi else out[0]
+
+
+def _real_dot(g: Any, t: Any) -> Any:
+    """``Re(sum(conj(g) * t))``: the inner product of ``C^n`` seen as ``R^2n`` (the plain dot for real tensors)."""
+    if g.dtype.is_complex and t.dtype.is_complex:
+        return (g.real * t.real + g.imag * t.imag).sum()
+    if g.dtype.is_complex:
+        return (g.real * t).sum()
+    if t.dtype.is_complex:
+        return (g * t.real).sum()
+    return (g * t).sum()
 
 
 def _or_zeros(g: Any, like: Any) -> Any:

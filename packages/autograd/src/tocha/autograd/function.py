@@ -25,10 +25,28 @@ NOTE [ Custom Functions ]
    ``forward`` argument (trailing extra Nones allowed), and each gradient is
    checked against its input: a larger shape the input broadcasts to is
    summed down, another shape raises, the dtype is cast to the input's.
+6. Forward mode (``tocha.autograd.forward_ad``), as PyTorch: while a dual
+   level is active, ``forward``, ``setup_context`` and step 3 run with tangent
+   propagation off (the ops of ``forward`` make no tangents; ``unpack_dual``
+   sees none). When an argument carries a tangent, ``jvp(ctx, *tangents)``
+   runs next (grad mode as the caller's, propagation still off), given one
+   tangent per argument: zeros for a float/complex tensor without one, None
+   for other arguments; ``ctx.saved_tensors`` is then what
+   ``ctx.save_for_forward`` kept. It returns one tangent (or None) per output:
+   None for outputs that are not differentiable (non-tensors, integer dtypes,
+   ``mark_non_differentiable``); the same size as the output; for a dirtied
+   input, that input's tangent modified in place; for an output that is an
+   input (or a view of one), a view. Each becomes its output's tangent (cast
+   to the output's dtype). No ``jvp`` raises NotImplementedError. The
+   backward pass is ordinary ops, so forward-over-reverse through a Function
+   needs no ``jvp``; a ``once_differentiable`` backward propagates tangents
+   too, except through its outputs when they require grad (detached, as in
+   PyTorch).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 from collections.abc import Callable, Sequence
@@ -37,7 +55,7 @@ from typing import Any, ClassVar
 import tocha
 from tocha.library import is_tensor_like, tensor_array, view_base, wrap_array
 
-from . import _anomaly, _saved_hooks
+from . import _anomaly, _saved_hooks, forward_ad
 from ._node import FREED_MESSAGE, Node, SavedTensor, attach, differentiable_dtype, edge_of
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]
@@ -55,6 +73,7 @@ class FunctionCtx:
     needs_input_grad: tuple[bool, ...] = ()
     materialize_grads: bool = True
     _to_save: tuple[Any, ...] = ()
+    _to_save_forward: tuple[Any, ...] = ()
     _dirty: tuple[Any, ...] = ()
     _non_differentiable: tuple[Any, ...] = ()
 
@@ -84,6 +103,34 @@ class FunctionCtx:
                     f"save_for_backward can only save variables, but argument {i} is of type {type(t).__name__}"
                 )
         self._to_save = tensors
+
+    def save_for_forward(self, *tensors: Any) -> None:
+        """Keep ``tensors`` (tensors or None) for ``jvp``, where ``ctx.saved_tensors`` returns them.
+
+        Example:
+            >>> import tocha
+            >>> import tocha.autograd.forward_ad as fwAD
+            >>> from tocha.autograd import Function
+            >>> class Square(Function):
+            ...     @staticmethod
+            ...     def forward(ctx, x):
+            ...         ctx.save_for_forward(x)
+            ...         return x * x
+            ...     @staticmethod
+            ...     def jvp(ctx, t):
+            ...         (x,) = ctx.saved_tensors
+            ...         return 2 * x * t
+            >>> with fwAD.dual_level():
+            ...     x = fwAD.make_dual(tocha.tensor([3.0]), tocha.tensor([1.0]))
+            ...     fwAD.unpack_dual(Square.apply(x)).tangent
+            tensor([6.])
+        """
+        if not all(t is None or is_tensor_like(t) for t in tensors):
+            raise AssertionError(
+                "save_for_forward expects all arguments to be tensors; you should save non-tensors as attributes on "
+                "ctx."
+            )
+        self._to_save_forward = tensors
 
     def mark_dirty(self, *args: Any) -> None:
         """Declare that ``forward`` modified these input tensors in place (each must also be returned)."""
@@ -118,10 +165,13 @@ class BackwardCFunction(Node, FunctionCtx):
         self._fn_outputs: tuple[tuple[Any, Any, Any] | None, ...] = ()
         self._fn_saved: tuple[SavedTensor | None, ...] | None = None
         self._fn_released = False
+        self._fn_saved_forward: tuple[Any, ...] | None = None  # what ``saved_tensors`` returns while ``jvp`` runs
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
-        """The tensors given to ``save_for_backward`` (RuntimeError if one was modified in place since)."""
+        """The tensors given to ``save_for_backward`` (in ``jvp``: to ``save_for_forward``)."""
+        if self._fn_saved_forward is not None:
+            return self._fn_saved_forward
         if self._fn_released:
             raise RuntimeError(FREED_MESSAGE)
         if self._fn_saved is None:
@@ -250,6 +300,16 @@ class Function:
 
     vjp = backward
 
+    @staticmethod
+    def jvp(ctx: Any, *grad_inputs: Any) -> Any:
+        """Forward mode: one output tangent (or None) per ``forward`` output, given one tangent per argument.
+
+        A tensor argument without a tangent comes as zeros, a non-tensor one as None. See NOTE [ Custom Functions ].
+        """
+        raise NotImplementedError(
+            "You must implement the jvp function for custom autograd.Function to use it with forward mode AD."
+        )
+
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run ``forward`` on ``args`` and record it in the graph so that ``backward`` gives its gradients.
@@ -288,13 +348,22 @@ class Function:
                 needs.append(False)
                 inputs.append(None)
         node = cls._backward_cls(tuple(edges), tuple(needs), tuple(inputs))
-        with tocha.no_grad():
-            if new_style:
-                outputs = cls.forward(*args)
-                cls.setup_context(node, args, outputs)
-            else:
-                outputs = cls.forward(node, *args, **kwargs)
-        return _wrap_outputs(node, args, outputs, any(needs))
+        layer = forward_ad._active()
+        tangents = [] if layer is None else [layer.get(a) if is_tensor_like(a) else None for a in args]
+        with contextlib.nullcontext() if layer is None else forward_ad._suspended(layer):
+            with tocha.no_grad():
+                if new_style:
+                    outputs = cls.forward(*args)
+                    cls.setup_context(node, args, outputs)
+                else:
+                    outputs = cls.forward(node, *args, **kwargs)
+            result = _wrap_outputs(node, args, outputs, any(needs))
+            if layer is None or all(t is None for t in tangents):
+                node._to_save_forward = ()
+                return result
+            out_tangents = _run_jvp(node, args, tangents)
+        _set_output_tangents(node, layer, args, tangents, outputs, result, out_tangents)
+        return result
 
     @classmethod
     def _bind(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
@@ -348,6 +417,79 @@ def _wrap_outputs(node: BackwardCFunction, args: tuple[Any, ...], outputs: Any, 
     if not several:
         return result[0]
     return type(outputs)(result) if type(outputs) in (tuple, list) else tuple(result)
+
+
+def _run_jvp(node: BackwardCFunction, args: tuple[Any, ...], tangents: list[Any]) -> tuple[Any, ...]:
+    """Call the Function's ``jvp`` (step 6 of NOTE [ Custom Functions ]); its result as a tuple."""
+    grad_inputs = []
+    for a, t in zip(args, tangents, strict=True):
+        if t is None and is_tensor_like(a) and differentiable_dtype(a):
+            t = tocha.zeros_like(a.detach())
+        grad_inputs.append(t)
+    tangents[:] = grad_inputs
+    node._fn_saved_forward = node._to_save_forward
+    node._to_save_forward = ()
+    try:
+        out = node._forward_cls.jvp(node, *grad_inputs)
+    finally:
+        node._fn_saved_forward = None
+    return out if isinstance(out, tuple) else (out,)
+
+
+def _set_output_tangents(
+    node: BackwardCFunction,
+    layer: forward_ad._DualLayer,
+    args: tuple[Any, ...],
+    tangents: list[Any],
+    outputs: Any,
+    result: Any,
+    out_tangents: tuple[Any, ...],
+) -> None:
+    """Check the tangents ``jvp`` returned against the outputs and attach them (NOTE [ Custom Functions ], 6)."""
+    raw: tuple[Any, ...] = tuple(outputs) if isinstance(outputs, (tuple, list)) else (outputs,)
+    outs: tuple[Any, ...] = tuple(result) if isinstance(outputs, (tuple, list)) else (result,)
+    if len(out_tangents) != len(outs):
+        raise RuntimeError(
+            "Function's jvp returned an invalid number of forward gradients "
+            f"(expected {len(outs)} but got {len(out_tangents)})"
+        )
+    dirty = {id(t) for t in node._dirty}
+    non_differentiable = {id(t) for t in node._non_differentiable}
+    arg_ids = [id(a) if is_tensor_like(a) else None for a in args]
+    bases = {id(b) for a in args if is_tensor_like(a) for b in (a, view_base(a)) if b is not None}
+    for k, (o_raw, o, g) in enumerate(zip(raw, outs, out_tangents, strict=True)):
+        if g is None:
+            continue
+        if not is_tensor_like(g):
+            raise RuntimeError(f"expected Variable or None (got {type(g).__name__}) for grad output {k}.")
+        if not is_tensor_like(o) or id(o_raw) in non_differentiable or not differentiable_dtype(o):
+            raise RuntimeError(
+                f"Function's jvp returned a gradient at position {k}, but  the corresponding forward output is not "
+                "a differentiable Tensor.You should return None at that position instead."
+            )
+        if tuple(g.shape) != tuple(o.shape):
+            raise RuntimeError(
+                "Trying to set a forward gradient that has a different size than that of the original Tensor, this "
+                f"is not supported. Tensor is of size {list(o.shape)} while the given forward gradient is of size "
+                f"{list(g.shape)}."
+            )
+        if id(o_raw) in dirty and id(o_raw) in arg_ids:
+            if g is not tangents[arg_ids.index(id(o_raw))]:
+                raise RuntimeError(
+                    "An inplace custom Function is not modifying the forward mode gradients inplace. If the forward "
+                    "is modifying an input inplace, then the jvp function must modify the corresponding gradient "
+                    "inplace."
+                )
+        else:
+            base = view_base(o_raw)
+            if (id(o_raw) in arg_ids or (base is not None and id(base) in bases)) and view_base(g) is None:
+                raise RuntimeError(
+                    "A custom Function's forward is returning a view (or an input as-is) but the jvp is not "
+                    "returning a view."
+                )
+        if g.dtype != o.dtype:
+            g = g.to(o.dtype)
+        layer.set(o, g)
 
 
 def _rebase_dirty(t: Any, node: Node, output_nr: int) -> None:
