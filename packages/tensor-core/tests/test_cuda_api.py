@@ -481,7 +481,9 @@ def test_sync_debug_mode_values_and_errors(sync_mode_reset):
         cuda.set_sync_debug_mode(value)
         assert cuda.get_sync_debug_mode() == expected
     for bad in ("loud", 3, -1, True, 1.0):
-        with pytest.raises(RuntimeError, match="invalid value of debug_mode, expected one of `default`, `warn`, `error`"):
+        with pytest.raises(
+            RuntimeError, match="invalid value of debug_mode, expected one of `default`, `warn`, `error`"
+        ):
             cuda.set_sync_debug_mode(bad)
     assert cuda.get_sync_debug_mode() == 0
 
