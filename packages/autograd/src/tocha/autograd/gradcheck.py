@@ -302,6 +302,12 @@ def _slow_check(
                     raise GradcheckError(_mismatch_message(a, n, i, j, y.dtype.is_complex, imag_part, x))
 
 
+def _unit(v: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """``v`` scaled to unit length (a zero vector stays zero)."""
+    norm = np.linalg.norm(v)
+    return v / norm if norm > 0 else v
+
+
 def _fast_check(
     func: Callable[..., Any],
     tupled_inputs: tuple[Any, ...],
@@ -318,9 +324,7 @@ def _fast_check(
     """Compare ``v^T J u`` (one backward per output part, two forwards per input direction)."""
     rng = np.random.default_rng(0)
     for j, x in enumerate(diff_inputs):
-        u = rng.standard_normal(x.numel())
-        norm = np.linalg.norm(u)
-        u = u / norm if norm > 0 else u
+        u = _unit(rng.standard_normal(x.numel()))
         directional = [  # per direction (real, imag): per output dy
             _numerical_jvp(func, tupled_inputs, x, out_positions, u * direction, eps)
             for direction in ((1.0, 1j) if x.dtype.is_complex else (1.0,))
@@ -555,9 +559,7 @@ def _fast_forward_check(
     rng = np.random.default_rng(0)
     for j, x in enumerate(diff_inputs):
         for imag_part, direction in _input_parts(x):
-            u = rng.random(x.numel())
-            norm = np.linalg.norm(u)
-            u = u / norm if norm > 0 else u
+            u = _unit(rng.random(x.numel()))
             numerical = _numerical_jvp(func, tupled_inputs, x, out_positions, u * direction, eps)
             analytical = _forward_rows(
                 func, tupled_inputs, diff_inputs, out_positions, j, [u * direction], check_grad_dtypes
