@@ -354,12 +354,6 @@ def test_checkpoint_on_cuda_gives_the_gradients_without_it() -> None:
         assert_close(a.cpu(), b.cpu(), rtol=0, atol=0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="preserve_rng_state rewinds only the cpu generator (tocha.get_rng_state): tensor-core has no public "
-    "tocha.cuda.get_rng_state / set_rng_state for checkpoint to save and restore the cuda generators of its inputs' "
-    "devices, as PyTorch's does, so the recomputed mask differs from the forward's",
-)
 def test_checkpoint_replays_random_ops_on_cuda() -> None:
     (x,) = _leaves("cuda", (64,))
     out = checkpoint(lambda t: t * (tocha.rand_like(t) > 0.5) * 2, x)

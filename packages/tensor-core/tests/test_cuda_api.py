@@ -35,6 +35,9 @@ def test_queries_without_cuda() -> None:
     cuda.manual_seed_all(0)
     cuda.seed()
     cuda.seed_all()
+    cuda.set_rng_state(tocha.zeros(16, dtype=tocha.uint8))  # nothing to set, as PyTorch's lazy call
+    cuda.set_rng_state_all([])
+    assert cuda.get_rng_state_all() == []
     assert "no CUDA device" in cuda.memory_summary()
 
 
@@ -48,6 +51,7 @@ def test_queries_without_cuda() -> None:
         cuda.get_device_properties,
         cuda.get_device_capability,
         cuda.initial_seed,
+        cuda.get_rng_state,
         cuda.init,
         cuda.current_stream,
         cuda.default_stream,
@@ -361,6 +365,67 @@ def test_fake_seeding(fake_cupy: Any) -> None:
     assert cuda.initial_seed() != 7
 
 
+def _state(seed: int, offset: int) -> tocha.Tensor:
+    return tocha.tensor(list(seed.to_bytes(8, "little") + offset.to_bytes(8, "little")), dtype=tocha.uint8)
+
+
+def test_fake_rng_states_are_seed_and_offset_per_device(fake_cupy: Any) -> None:
+    cuda.manual_seed_all(7)
+    states = cuda.get_rng_state_all()
+    assert [s.tolist() for s in states] == [_state(7, 0).tolist()] * 2
+    assert all(s.dtype is tocha.uint8 and s.device.type == "cpu" for s in states)
+    cuda.set_rng_state(_state(9, 5), device=1)
+    assert cuda.get_rng_state("cuda:1").tolist() == _state(9, 5).tolist()
+    assert cuda.get_rng_state().tolist() == _state(7, 0).tolist()  # the current device, 0
+    g = tocha.Generator("cuda:1").set_state(cuda.get_rng_state(1))
+    assert (g.initial_seed(), g.get_offset()) == (9, 5)
+    assert g.set_offset(12).get_offset() == 12
+    twin = g.clone_state()
+    assert (twin.device, twin.initial_seed(), twin.get_offset()) == (tocha.device("cuda", 1), 9, 12)
+    cuda.set_rng_state_all([_state(1, 2), _state(3, 4)])
+    assert [s.tolist() for s in cuda.get_rng_state_all()] == [_state(1, 2).tolist(), _state(3, 4).tolist()]
+    cuda.manual_seed(11)
+    assert cuda.get_rng_state(0).tolist() == _state(11, 0).tolist()  # seeding restarts the stream
+
+
+def test_fake_rng_state_errors(fake_cupy: Any) -> None:
+    with pytest.raises(TypeError, match=r"set_state\(\): RNG state must be a tocha.ByteTensor \(uint8\)"):
+        cuda.set_rng_state(tocha.zeros(16))
+    with pytest.raises(
+        RuntimeError, match=r"set_state\(\): RNG state is wrong size: a cuda generator's state is 16 bytes .*got 3"
+    ):
+        cuda.set_rng_state(tocha.zeros(3, dtype=tocha.uint8))
+    with pytest.raises(ValueError, match="Expected a cuda device, but got: cpu"):
+        cuda.get_rng_state("cpu")
+
+
+def test_fake_fork_rng_restores_every_device_and_warns_once(fake_cupy: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tocha import random as tocha_random
+
+    monkeypatch.setattr(tocha_random, "_many_devices_warned", [False])
+    cuda.manual_seed_all(3)
+    tocha.manual_seed(3)
+    cpu_before = tocha.get_rng_state().tolist()
+    forked = tocha.random.fork_rng()
+    with pytest.warns(UserWarning, match=r"fork_rng\(\) forks the generators of all 2 cuda devices"):
+        forked.__enter__()
+    cuda.set_rng_state_all([_state(8, 8), _state(9, 9)])
+    tocha.rand(3)
+    forked.__exit__(None, None, None)
+    assert [s.tolist() for s in cuda.get_rng_state_all()] == [_state(3, 0).tolist()] * 2
+    assert tocha.get_rng_state().tolist() == cpu_before
+    with tocha.random.fork_rng():  # warned once per process, as PyTorch
+        pass
+    with tocha.random.fork_rng(devices=["cuda:1"]):
+        cuda.set_rng_state_all([_state(8, 8), _state(9, 9)])
+    assert [s.tolist() for s in cuda.get_rng_state_all()] == [_state(8, 8).tolist(), _state(3, 0).tolist()]
+    with tocha.random.fork_rng(devices=[0], enabled=False):
+        cuda.set_rng_state(_state(1, 1), 0)
+    assert cuda.get_rng_state(0).tolist() == _state(1, 1).tolist()
+    with pytest.raises(ValueError, match=r"fork_rng\(\): expected a cuda device, but got: cpu"):
+        tocha.random.fork_rng(devices=["cpu"]).__enter__()
+
+
 def test_fake_pinned_memory(fake_cupy: Any) -> None:
     t = tocha.arange(6.0).reshape(2, 3)
     pinned = t.pin_memory()
@@ -464,6 +529,50 @@ def test_gpu_manual_seed() -> None:
     b = tocha.randn(4, device="cuda")
     assert a.tolist() == b.tolist()
     assert cuda.initial_seed() == 5
+
+
+@pytest.mark.gpu
+def test_gpu_rng_state_replays_every_sampler() -> None:
+    def draw() -> list[tocha.Tensor]:
+        t = tocha.empty(1000, device="cuda")
+        return [
+            tocha.rand(1000, device="cuda"),
+            tocha.randn(999, dtype=tocha.float64, device="cuda"),
+            tocha.randn(5, dtype=tocha.float16, device="cuda"),
+            tocha.randint(-5, 5, (100,), device="cuda"),
+            tocha.randperm(50, device="cuda"),
+            t.clone().bernoulli_(0.3),
+            t.clone().exponential_(),
+            t.clone().normal_(2.0, 3.0),
+            tocha.multinomial(tocha.rand(3, 10, device="cuda"), 4),
+            tocha.poisson(tocha.full((20,), 3.0, device="cuda")),
+        ]
+
+    cuda.manual_seed(21)
+    state = cuda.get_rng_state()
+    first = draw()
+    moved = cuda.get_rng_state()
+    assert moved[:8].tolist() == state[:8].tolist()  # same seed
+    assert moved[8:].tolist() != state[8:].tolist()  # a later offset
+    cuda.set_rng_state(state)
+    for a, b in zip(first, draw(), strict=True):
+        assert a.device.type == "cuda"
+        assert a.cpu().tolist() == b.cpu().tolist()
+    assert cuda.get_rng_state().tolist() == moved.tolist()
+    uniform = first[0].cpu().numpy()
+    assert uniform.min() >= 0
+    assert uniform.max() < 1
+    assert abs(float(first[7].mean()) - 2.0) < 0.5
+
+
+@pytest.mark.gpu
+def test_gpu_fork_rng_replays_dropout() -> None:
+    x = tocha.ones(10000, device="cuda")
+    with tocha.random.fork_rng(devices=[cuda.current_device()]):
+        mask = tocha.rand_like(x) > 0.5
+    again = tocha.rand_like(x) > 0.5
+    assert tocha.equal(mask, again)
+    assert 0.45 < float(mask.float().mean()) < 0.55
 
 
 # ------------------------------------------------------------------ synchronisation debug mode

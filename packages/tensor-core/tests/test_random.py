@@ -94,6 +94,33 @@ def test_rng_state_round_trip() -> None:
     assert tocha.rand(3, generator=other).tolist() == b.tolist()
 
 
+def test_cpu_generators_have_no_offset_and_clone_their_state() -> None:
+    g = gen(4)
+    with pytest.raises(RuntimeError, match=r"get_offset\(\): the cpu generator does not use an offset"):
+        g.get_offset()
+    with pytest.raises(RuntimeError, match=r"set_offset\(\): the cpu generator does not use an offset"):
+        g.set_offset(1)
+    tocha.rand(2, generator=g)
+    twin = g.clone_state()
+    assert twin is not g
+    assert twin.initial_seed() == 4
+    assert tocha.rand(5, generator=twin).tolist() == tocha.rand(5, generator=g).tolist()
+
+
+def test_fork_rng_restores_the_cpu_generator() -> None:
+    tocha.manual_seed(5)
+    with tocha.random.fork_rng(devices=[]):
+        inside = tocha.rand(3)
+    assert tocha.rand(3).tolist() == inside.tolist()
+    with tocha.random.fork_rng(device_type="cpu"):
+        tocha.rand(3)
+    with tocha.random.fork_rng(enabled=False):
+        skipped = tocha.rand(3)
+    assert tocha.rand(3).tolist() != skipped.tolist()
+    assert tocha.random.manual_seed is tocha.manual_seed
+    assert tocha.random.get_rng_state is tocha.get_rng_state
+
+
 def test_set_state_errors() -> None:
     g = tocha.Generator()
     with pytest.raises(TypeError, match=r"RNG state must be a tocha.ByteTensor"):
@@ -500,7 +527,7 @@ def test_random_ops_go_through_the_dispatcher_with_their_generator() -> None:
     assert params["rand"][-1] is g
     assert params["normal_"][-1] is g
     assert params["randperm"][-1] is tocha.default_generator
-    assert tocha.library.get_op("rand").vjp is None
+    assert tocha.library.get_op("normal_").vjp is not None  # zero gradients, as PyTorch (tested below)
 
 
 # ------------------------------------------------------------------ PyTorch oracle (semantics, not values)
@@ -524,3 +551,45 @@ def test_against_torch_dtypes_and_shapes() -> None:
         ours, theirs = fn(tocha), fn(torch)
         assert tuple(ours.shape) == tuple(theirs.shape), name
         assert ours.dtype.name == str(theirs.dtype).removeprefix("torch."), name
+
+
+_SAMPLES_OF_PARAMETERS = {  # each runs on tocha's tensors or, given torch as ``lib``, on PyTorch's
+    "bernoulli": lambda lib, p: lib.bernoulli(p),
+    "poisson": lambda lib, p: lib.poisson(p),
+    "normal(tensor, float)": lambda lib, p: lib.normal(p, 1.0),
+    "normal(float, tensor)": lambda lib, p: lib.normal(0.0, p),
+    "normal(tensor, tensor)": lambda lib, p: lib.normal(p, p),
+    "uniform_": lambda lib, p: (p * 1).uniform_(),
+    "normal_": lambda lib, p: (p * 1).normal_(),
+    "bernoulli_(float)": lambda lib, p: (p * 1).bernoulli_(0.5),
+    "bernoulli_(tensor)": lambda lib, p: lib.zeros(3, dtype=p.dtype).bernoulli_(p),
+    "exponential_": lambda lib, p: (p * 1).exponential_(),
+    "random_": lambda lib, p: (p * 1).random_(0, 5),
+    "geometric_": lambda lib, p: (p * 1).geometric_(0.5),
+    "log_normal_": lambda lib, p: (p * 1).log_normal_(),
+    "cauchy_": lambda lib, p: (p * 1).cauchy_(),
+}
+
+
+@pytest.mark.parametrize("sample", list(_SAMPLES_OF_PARAMETERS))
+def test_samples_require_grad_and_have_zero_gradients(sample: str) -> None:
+    p = tocha.full((3,), 0.5, dtype=tocha.float64, requires_grad=True)
+    y = _SAMPLES_OF_PARAMETERS[sample](tocha, p)
+    assert y.requires_grad
+    assert y.grad_fn is not None
+    y.sum().backward()
+    assert p.grad is not None
+    assert p.grad.dtype is tocha.float64
+    assert p.grad.tolist() == [0.0, 0.0, 0.0]
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+        tocha.zeros(2, requires_grad=True).uniform_()
+
+
+@pytest.mark.parametrize("sample", list(_SAMPLES_OF_PARAMETERS))
+def test_sample_gradients_match_pytorch(sample: str) -> None:
+    torch = pytest.importorskip("torch")
+    p = torch.full((3,), 0.5, dtype=torch.float64, requires_grad=True)
+    y = _SAMPLES_OF_PARAMETERS[sample](torch, p)
+    y.sum().backward()
+    assert y.grad_fn is not None
+    assert p.grad.tolist() == [0.0, 0.0, 0.0]

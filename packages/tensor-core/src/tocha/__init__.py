@@ -20,6 +20,7 @@ from . import cuda as cuda
 from . import fft as fft
 from . import library as library
 from . import linalg as linalg
+from . import random as random
 from . import special as special
 from ._autocast import autocast as autocast
 from ._autocast import get_autocast_dtype as get_autocast_dtype
@@ -121,6 +122,7 @@ __all__ = [
     "enable_grad",
     "fft",
     "special",
+    "random",
     "float",
     "float16",
     "float32",

@@ -194,7 +194,9 @@ class CudaBackend(Backend):
         return out
 
     def new_bit_generator(self, seed: int) -> Any:
-        return self.xp.random.default_rng(seed)
+        from ._philox import PhiloxGenerator
+
+        return PhiloxGenerator(lambda: self.xp, seed)  # NOTE [ Counter-based cuda generator ]
 
     def on_device(self, index: int | None) -> Any:
         return self.xp.cuda.Device(self.current_device() if index is None else index)

@@ -24,14 +24,17 @@ import contextlib
 import importlib
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _sync_debug
 from ._backend import get_backend
 from ._device import device as _device_cls
 from ._device_checks import raise_deferred_checks
+
+if TYPE_CHECKING:
+    from ._tensor import Tensor
 
 __all__ = [
     "is_available",
@@ -64,6 +67,10 @@ __all__ = [
     "seed",
     "seed_all",
     "initial_seed",
+    "get_rng_state",
+    "set_rng_state",
+    "get_rng_state_all",
+    "set_rng_state_all",
     "is_initialized",
     "init",
     "set_sync_debug_mode",
@@ -620,6 +627,63 @@ def initial_seed() -> int:
         AssertionError: CUDA is not available.
     """
     return int(_generator(current_device()).initial_seed())
+
+
+def get_rng_state(device: Any = "cuda") -> Tensor:
+    """The state of a CUDA device's default generator (the current device's by default): 16 bytes, seed and offset.
+
+    See NOTE [ Counter-based cuda generator ]: restoring it with :func:`set_rng_state` replays the same numbers.
+
+    Raises:
+        AssertionError: CUDA is not available.
+
+    Example:
+        >>> import tocha
+        >>> if tocha.cuda.is_available():
+        ...     state = tocha.cuda.get_rng_state()
+        ...     a = tocha.rand(3, device="cuda"); tocha.cuda.set_rng_state(state)
+        ...     assert tocha.equal(a, tocha.rand(3, device="cuda"))
+    """
+    return _generator(_index(device, "get_rng_state")).get_state()  # type: ignore[no-any-return]
+
+
+def set_rng_state(new_state: Tensor, device: Any = "cuda") -> None:
+    """Restore a CUDA device's default generator from :func:`get_rng_state` (nothing without CUDA).
+
+    Raises:
+        TypeError: ``new_state`` is not a uint8 tensor.
+        RuntimeError: it is not 16 bytes long.
+
+    Example:
+        >>> import tocha
+        >>> if tocha.cuda.is_available():
+        ...     tocha.cuda.set_rng_state(tocha.cuda.get_rng_state())
+    """
+    if not is_available():
+        return
+    _generator(_index(device, "set_rng_state")).set_state(new_state)
+
+
+def get_rng_state_all() -> list[Tensor]:
+    """The states of every CUDA device's default generator (an empty list without CUDA).
+
+    Example:
+        >>> import tocha
+        >>> len(tocha.cuda.get_rng_state_all()) == tocha.cuda.device_count()
+        True
+    """
+    return [_generator(index).get_state() for index in range(device_count())]
+
+
+def set_rng_state_all(new_states: Iterable[Tensor]) -> None:
+    """Restore every CUDA device's default generator, device ``i`` from ``new_states[i]``.
+
+    Example:
+        >>> import tocha
+        >>> tocha.cuda.set_rng_state_all(tocha.cuda.get_rng_state_all())
+    """
+    for index, state in enumerate(new_states):
+        set_rng_state(state, index)
 
 
 def set_sync_debug_mode(debug_mode: str | int) -> None:

@@ -6,8 +6,9 @@ under a :class:`~tocha.autograd.graph.saved_tensors_hooks` pair whose pack
 hook keeps only a position number: none of the tensors ``fn``'s ops save for
 backward stays alive (the graph's nodes remain, holding no arrays). The first
 time backward unpacks one of them, ``fn`` is run again on the same arguments
-with grad enabled and the random number generator rewound to its state at
-the first run (``preserve_rng_state``), collecting the tensors its ops save in
+with grad enabled and the random number generators rewound to their state at
+the first run (``preserve_rng_state``: the cpu generator and the default
+generator of each cuda device an argument lives on, as PyTorch's), collecting the tensors its ops save in
 the same order; each unpack then returns the recomputed tensor at its
 position, and is dropped from the frame (so backward frees it as it goes,
 as without checkpointing); unpacking it again (a second backward with
@@ -46,7 +47,7 @@ class _Frame:
         self.function = function
         self.args = args
         self.kwargs = kwargs
-        self.rng_state: Any = None
+        self.rng_state: _RngStates | None = None
         self.count = 0
         self.recomputed: list[Any] | None = None
 
@@ -74,16 +75,12 @@ class _Frame:
             saved.append(t)
             return t if differentiable else None
 
-        current = None
-        if self.rng_state is not None:
-            current = tocha.get_rng_state()
-            tocha.set_rng_state(self.rng_state)
-        try:
+        rewind = self.rng_state
+        with tocha.random.fork_rng(devices=rewind.cuda_devices if rewind else [], enabled=rewind is not None):
+            if rewind is not None:
+                rewind.restore()
             with tocha.enable_grad(), saved_tensors_hooks(keep, _identity):
                 self.function(*self.args, **self.kwargs)
-        finally:
-            if current is not None:
-                tocha.set_rng_state(current)
         if len(saved) != self.count:
             raise CheckpointError(
                 "tocha.autograd.checkpoint: the recomputed forward saved a different number of tensors for backward "
@@ -92,6 +89,23 @@ class _Frame:
                 "on global state)"
             )
         return saved
+
+
+class _RngStates:
+    """The generators a checkpointed call may draw from, at its first run: cpu's and its cuda arguments' devices'."""
+
+    __slots__ = ("cpu", "cuda_devices", "cuda_states")
+
+    def __init__(self, args: tuple[Any, ...]) -> None:
+        self.cpu = tocha.get_rng_state()
+        devices = {a.device for a in args if is_tensor_like(a) and a.device.type == "cuda"}
+        self.cuda_devices = sorted({tocha.cuda.current_device() if d.index is None else d.index for d in devices})
+        self.cuda_states = [tocha.cuda.get_rng_state(index) for index in self.cuda_devices]
+
+    def restore(self) -> None:
+        tocha.set_rng_state(self.cpu)
+        for index, state in zip(self.cuda_devices, self.cuda_states, strict=True):
+            tocha.cuda.set_rng_state(state, index)
 
 
 def _identity(x: Any) -> Any:
@@ -114,8 +128,8 @@ def checkpoint(
         function: the part of the model to checkpoint (must run the same ops when re-run).
         *args: its positional arguments.
         use_reentrant: accepted for PyTorch compatibility; both values recompute the same way.
-        preserve_rng_state: rewind the random number generator for the recomputation, so random ops
-            (dropout) replay the same values.
+        preserve_rng_state: rewind the random number generators (cpu's, and those of the cuda devices
+            of tensors in ``args``) for the recomputation, so random ops (dropout) replay the same values.
         **kwargs: its keyword arguments.
 
     Returns:
@@ -135,6 +149,6 @@ def checkpoint(
             return function(*args, **kwargs)
     frame = _Frame(function, args, kwargs)
     if preserve_rng_state:
-        frame.rng_state = tocha.get_rng_state()
+        frame.rng_state = _RngStates(args)
     with saved_tensors_hooks(frame.pack, frame.unpack):
         return function(*args, **kwargs)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from . import _cuda_kernels
 from ._validate import check_lr, check_nonneg
 from .optimizer import ParamsT, _as_float, _Ctx, _ElementwiseOptimizer
 
@@ -70,12 +73,17 @@ class Adagrad(_ElementwiseOptimizer):
     def _update(self, c: _Ctx, P: Any, G: Any, S: dict[str, Any]) -> None:
         g = c.group
         xp = c.xp
+        step = c.scalars["step"] = c.scalars["step"] + 1
+        clr = _as_float(g["lr"]) / (1 + (step - 1) * g["lr_decay"])
+        if xp is not np and _cuda_kernels.usable(xp, g, P, G, *S.values()):  # NOTE [ Fused optimizer kernels ]
+            _cuda_kernels.adagrad(
+                xp, P, G, S["sum"], maximize=g["maximize"], weight_decay=g["weight_decay"], eps=g["eps"], clr=clr
+            )
+            return
         if g["maximize"]:
             xp.negative(G, out=G)
-        step = c.scalars["step"] = c.scalars["step"] + 1
         if g["weight_decay"] != 0:
             G += g["weight_decay"] * P
-        clr = _as_float(g["lr"]) / (1 + (step - 1) * g["lr_decay"])
         state_sum = S["sum"]
         tmp = xp.multiply(G, G, out=c.scratch(0))
         state_sum += tmp

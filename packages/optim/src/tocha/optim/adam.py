@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
+from . import _cuda_kernels
 from ._validate import check_betas, check_lr, check_nonneg
 from .optimizer import ParamsT, _as_float, _Ctx, _ElementwiseOptimizer
 
@@ -85,9 +88,27 @@ class Adam(_ElementwiseOptimizer):
         lr = _as_float(g["lr"])
         beta1, beta2 = (_as_float(b) for b in g["betas"])
         wd = g["weight_decay"]
+        step = c.scalars["step"] = c.scalars["step"] + 1
+        step_size = lr / (1 - beta1**step)
+        bias_correction2_sqrt = math.sqrt(1 - beta2**step)
+        if xp is not np and _cuda_kernels.usable(xp, g, P, G, *S.values()):  # NOTE [ Fused optimizer kernels ]
+            decoupled = g["decoupled_weight_decay"]
+            return _cuda_kernels.adam(
+                xp,
+                P,
+                c.scratch(0),
+                G,
+                S,
+                maximize=g["maximize"],
+                wd_mode=0 if wd == 0 else 2 if decoupled else 1,
+                decay=1 - lr * wd if decoupled else wd,
+                beta1=beta1,
+                beta2=beta2,
+                eps=g["eps"] * bias_correction2_sqrt,
+                scale=step_size * bias_correction2_sqrt,
+            )
         if g["maximize"]:
             xp.negative(G, out=G)
-        step = c.scalars["step"] = c.scalars["step"] + 1
         if wd != 0:
             if g["decoupled_weight_decay"]:
                 P *= 1 - lr * wd
@@ -101,8 +122,6 @@ class Adam(_ElementwiseOptimizer):
         xp.multiply(G, G, out=tmp)
         tmp *= 1 - beta2
         v += tmp
-        step_size = lr / (1 - beta1**step)
-        bias_correction2_sqrt = math.sqrt(1 - beta2**step)
         if g["amsgrad"]:
             v = xp.maximum(S["max_exp_avg_sq"], v, out=S["max_exp_avg_sq"])
         # m / (sqrt(v) / c + eps) computed as c m / (sqrt(v) + eps c): one pass fewer over the group

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+import numpy as np
+
 import tocha
 from tocha import Tensor
 
+from . import _cuda_kernels
 from ._validate import check_lr, check_nonneg
-from .optimizer import ParamsT, _as_float, _Ctx, _ElementwiseOptimizer, _FlatLayout
+from .optimizer import ParamsT, _as_float, _Ctx, _ElementwiseOptimizer, _FlatLayout, _xp
 
 __all__ = ["SGD"]
 
@@ -94,6 +97,7 @@ class SGD(_ElementwiseOptimizer):
         st = self.state.get(p)
         buf_t = st.get("momentum_buffer") if st else None
         grad = cast(Tensor, p.grad)
+        xp = _xp(p)
         if (
             buf_t is None
             or not self._plain_momentum(group)
@@ -102,12 +106,12 @@ class SGD(_ElementwiseOptimizer):
             or buf_t.shape != p.shape
             or grad.shape != p.shape
             or buf_t.device != p.device
+            or (xp is not np and _cuda_kernels.usable(xp, group, tocha.library.tensor_array(buf_t)))
         ):
             super()._step_single(group, p)
             return
         # b = mu b + g in the buffer's own array, then one in-place op on the parameter
         arr = tocha.library.tensor_array
-        xp = tocha.library.get_backend(p.device.type).xp
         buf = arr(buf_t)
         buf *= group["momentum"]
         xp.add(buf, arr(grad), out=buf)
@@ -122,6 +126,8 @@ class SGD(_ElementwiseOptimizer):
             return None
         xp = layout.xp
         buf = layout.flats["momentum_buffer"]
+        if xp is not np and _cuda_kernels.usable(xp, group, layout.grad_buffer, buf):
+            return None  # one gather and _update's one launch instead (NOTE [ Fused optimizer kernels ])
         arr = tocha.library.tensor_array
         grads = [arr(cast(Tensor, p.grad)) for p in params]
         if any(g.dtype != buf.dtype for g in grads):
@@ -137,13 +143,28 @@ class SGD(_ElementwiseOptimizer):
     def _update(self, c: _Ctx, P: Any, G: Any, S: dict[str, Any]) -> Any:
         g = c.group
         xp = c.xp
-        if g["maximize"]:
-            xp.negative(G, out=G)
         wd = _as_float(g["weight_decay"])
-        if wd != 0:
-            G += wd * P
         momentum = g["momentum"]
         lr = _as_float(g["lr"])
+        if xp is not np and _cuda_kernels.usable(xp, g, P, G, *S.values()):  # NOTE [ Fused optimizer kernels ]
+            return _cuda_kernels.sgd(
+                xp,
+                P,
+                c.scratch(0),
+                G,
+                S.get("momentum_buffer"),
+                maximize=g["maximize"],
+                weight_decay=wd,
+                momentum=momentum,
+                fresh=c.fresh,
+                dampening=g["dampening"],
+                nesterov=g["nesterov"],
+                lr=lr,
+            )
+        if g["maximize"]:
+            xp.negative(G, out=G)
+        if wd != 0:
+            G += wd * P
         if momentum != 0:
             buf = S["momentum_buffer"]
             if c.fresh:

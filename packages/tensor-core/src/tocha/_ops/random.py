@@ -2,8 +2,9 @@
 
 NOTE [ Random generators ]
 A :class:`Generator` belongs to a device type and wraps that backend's bit
-generator (``Backend.new_bit_generator(seed)``: NumPy's PCG64 on cpu, CuPy's
-on cuda), created lazily so that seeding never imports CuPy. Each device has
+generator (``Backend.new_bit_generator(seed)``: NumPy's PCG64 on cpu, a
+Philox4x32-10 stream on cuda, NOTE [ Counter-based cuda generator ]), created
+lazily so that seeding never imports CuPy. Each device has
 a default generator; ``tocha.manual_seed`` seeds all of them (and the ones
 made later). A seeded program draws the same numbers every run, in any
 process, because every sampler reads only its generator.
@@ -12,9 +13,11 @@ Random ops are op records like any other: their params hold the Generator
 object, so dispatch layers (tracers, profilers) see which generator an op
 consumed. Out-of-place samplers take no tensor inputs; in-place samplers
 (``uniform_``, ``normal_``...) take their target as input 0 so the gradient
-layer sees in-place writes to tensors that require grad. None of them is
-differentiable (PyTorch differentiates ``normal(mean, std)`` with tensor
-arguments through the reparametrisation; tocha does not, yet).
+layer sees in-place writes to tensors that require grad. As in PyTorch,
+a sample's gradient with respect to its parameters and target is zero: the
+result of ``normal(mean, std)``, ``bernoulli(p)`` or ``x.uniform_()``
+requires grad when an input does, and backward gives zeros (the
+reparametrised gradient is ``mean + std * randn_like(std)``'s).
 
 Values differ from PyTorch's (different bit generators); distributions,
 dtypes, shapes and errors match.
@@ -32,8 +35,10 @@ import numpy as np
 from .._backend import get_backend
 from .._device import CPU, DeviceLike
 from .._device import device as device_type
-from .._dispatch import OpRecord, OpTest, call, call_inplace, register_op
+from .._device_checks import device_check
+from .._dispatch import OpRecord, OpTest, VjpContext, call, call_inplace, register_op
 from .._dtype import _BOOL, _COMPLEX, _FLOAT, _INT, dtype, get_default_dtype, int64, uint8
+from .._philox import STATE_BYTES, PhiloxGenerator
 from .._tensor_base import TensorBase, wrap
 from ._common import broadcast_shape, result_type_of, type_name
 from .creation import _finish, resolve_device, size_args, to_device
@@ -164,8 +169,10 @@ class Generator:
             True
         """
         bits = self.bit_generator()
+        if isinstance(bits, PhiloxGenerator):
+            return wrap(np.frombuffer(bits.get_state_bytes(), dtype=np.uint8).copy(), CPU)
         inner = getattr(getattr(bits, "bit_generator", None), "state", None)
-        if not isinstance(inner, dict):  # CuPy's XORWOW keeps its state in device memory, with no public form
+        if not isinstance(inner, dict):
             raise RuntimeError(f"get_state(): the {self.device.type} backend's generator does not expose its state")
         payload = json.dumps({"seed": self._seed, "state": inner}, sort_keys=True).encode()
         return wrap(np.frombuffer(payload, dtype=np.uint8).copy(), CPU)
@@ -181,7 +188,17 @@ class Generator:
         """
         if not isinstance(new_state, TensorBase) or new_state._dtype is not uint8:
             raise TypeError(f"set_state(): RNG state must be a tocha.ByteTensor (uint8), got {_describe(new_state)}")
-        host = np.asarray(new_state)
+        host = np.asarray(new_state.cpu() if new_state._device.type != "cpu" else new_state)
+        fresh = get_backend(self.device.type).new_bit_generator(self._seed)
+        if isinstance(fresh, PhiloxGenerator):
+            if host.size != STATE_BYTES:
+                raise RuntimeError(
+                    f"set_state(): RNG state is wrong size: a {self.device.type} generator's state is {STATE_BYTES} "
+                    f"bytes (seed, offset), got {host.size}"
+                )
+            fresh.set_state_bytes(host.tobytes())
+            self._seed, self._bits = fresh.seed, fresh
+            return self
         try:
             decoded = json.loads(host.tobytes().decode())
             seed_value, inner = int(decoded["seed"]), decoded["state"]
@@ -194,6 +211,56 @@ class Generator:
             ) from None
         self._seed, self._bits = seed_value, bits
         return self
+
+    def get_offset(self) -> int:
+        """How many 128-bit blocks of its Philox stream a cuda generator has used (cpu generators have none).
+
+        Raises:
+            RuntimeError: the generator does not use an offset (cpu).
+
+        Example:
+            >>> import tocha
+            >>> tocha.Generator().get_offset()
+            Traceback (most recent call last):
+            ...
+            RuntimeError: get_offset(): the cpu generator does not use an offset
+        """
+        return self._philox("get_offset").offset
+
+    def set_offset(self, offset: int) -> Generator:
+        """Move a cuda generator to block ``offset`` of its stream; returns the generator.
+
+        Raises:
+            RuntimeError: the generator does not use an offset (cpu).
+
+        Example:
+            >>> import tocha
+            >>> tocha.Generator().set_offset(4)
+            Traceback (most recent call last):
+            ...
+            RuntimeError: set_offset(): the cpu generator does not use an offset
+        """
+        self._philox("set_offset").offset = _check_seed("set_offset", offset)
+        return self
+
+    def clone_state(self) -> Generator:
+        """A new generator of the same device with this one's seed and state.
+
+        Example:
+            >>> import tocha
+            >>> g = tocha.Generator().manual_seed(1)
+            >>> tocha.rand(2, generator=g.clone_state()).tolist() == tocha.rand(2, generator=g).tolist()
+            True
+        """
+        twin = Generator(self.device)
+        twin.set_state(self.get_state())
+        return twin
+
+    def _philox(self, op: str) -> PhiloxGenerator:
+        bits = self.bit_generator()
+        if not isinstance(bits, PhiloxGenerator):
+            raise RuntimeError(f"{op}(): the {self.device.type} generator does not use an offset")
+        return bits
 
     def __repr__(self) -> str:
         return f"<tocha.Generator object (device={self.device}, initial_seed={self._seed})>"
@@ -382,15 +449,14 @@ def _randperm_forward(xp: Any, n: int, np_dtype: Any, gen: Generator) -> Any:
 
 
 def _normal_forward(xp: Any, mean: Any, std: Any, shape: tuple[int, ...], np_dtype: Any, gen: Generator) -> Any:
-    if not isinstance(std, (int, float)) and bool(xp.any(std < 0)):
-        raise RuntimeError("normal(): normal expects all elements of std >= 0.0")
+    if not isinstance(std, (int, float)):
+        device_check(xp, xp.any(std < 0), RuntimeError, "normal(): normal expects all elements of std >= 0.0")
     z = _sample(_standard_normal, xp, _bits(gen), shape, np_dtype, math.sqrt(0.5))
     return (z * std + mean).astype(np_dtype, copy=False)
 
 
 def _bernoulli_forward(xp: Any, p: Any, gen: Generator) -> Any:
-    if p.size and bool(xp.any((p < 0) | (p > 1) | xp.isnan(p))):
-        raise RuntimeError("bernoulli(): Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+    _check_probabilities(xp, "bernoulli", p)
     u = _standard_uniform(xp, _bits(gen), p.shape, _compute_dtype(p.dtype))
     return (u < p).astype(p.dtype)
 
@@ -398,11 +464,15 @@ def _bernoulli_forward(xp: Any, p: Any, gen: Generator) -> Any:
 def _multinomial_forward(xp: Any, probs: Any, num_samples: int, replacement: bool, gen: Generator) -> Any:
     n = probs.shape[-1]
     p = probs.reshape(-1, n).astype(np.float64)
-    if bool(xp.any(~xp.isfinite(p) | (p < 0))):
-        raise RuntimeError("multinomial(): probability tensor contains either `inf`, `nan` or element < 0")
+    device_check(
+        xp,
+        xp.any(~xp.isfinite(p) | (p < 0)),
+        RuntimeError,
+        "multinomial(): probability tensor contains either `inf`, `nan` or element < 0",
+    )
     total = p.sum(axis=1, keepdims=True)
-    if bool(xp.any(total <= 0)):
-        raise RuntimeError("multinomial(): invalid multinomial distribution (sum of probabilities <= 0)")
+    invalid = "multinomial(): invalid multinomial distribution (sum of probabilities <= 0)"
+    device_check(xp, xp.any(total <= 0), RuntimeError, invalid)
     bits = _bits(gen)
     rows = p.shape[0]
     if replacement:
@@ -423,8 +493,9 @@ def _multinomial_forward(xp: Any, probs: Any, num_samples: int, replacement: boo
 
 
 def _poisson_forward(xp: Any, rates: Any, gen: Generator) -> Any:
-    if rates.size and bool(xp.any(rates < 0)):
-        raise RuntimeError("poisson(): invalid Poisson rate, expected rate to be non-negative")
+    device_check(
+        xp, xp.any(rates < 0), RuntimeError, "poisson(): invalid Poisson rate, expected rate to be non-negative"
+    )
     return _bits(gen).poisson(rates.astype(np.float64)).astype(rates.dtype)
 
 
@@ -448,10 +519,21 @@ def _random_inplace_forward(xp: Any, target: Any, low: int, high_inclusive: int,
 
 
 def _bernoulli_inplace_forward(xp: Any, target: Any, p: Any, gen: Generator) -> Any:
-    if not isinstance(p, (int, float)) and p.size and bool(xp.any((p < 0) | (p > 1) | xp.isnan(p))):
-        raise RuntimeError("bernoulli_(): Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
-    u = _standard_uniform(xp, _bits(gen), target.shape, np.float64)
+    if not isinstance(p, (int, float)):
+        _check_probabilities(xp, "bernoulli_", p)
+    # float64 targets compare 53-bit uniforms, others 24-bit ones (half the random bits, a quarter of the traffic)
+    uniform_dtype = np.float64 if target.dtype == np.float64 else np.float32
+    u = _standard_uniform(xp, _bits(gen), target.shape, uniform_dtype)
     return (u < p).astype(target.dtype)
+
+
+def _check_probabilities(xp: Any, op: str, p: Any) -> None:
+    device_check(
+        xp,
+        xp.any((p < 0) | (p > 1) | xp.isnan(p)),
+        RuntimeError,
+        f"{op}(): Expected p_in >= 0 && p_in <= 1 to be true, but got false.",
+    )
 
 
 def _exponential_inplace_forward(xp: Any, target: Any, lambd: float, gen: Generator) -> Any:
@@ -485,14 +567,23 @@ def _no_samples(dev: Any, d: dtype) -> list[Any]:
 _RANDOM_SKIPS = {
     "forward": "random values have no reference; tests/test_random.py checks their distributions",
     "torch": "tocha's bit generators differ from PyTorch's: values cannot match",
-    "vjp": "random ops are not differentiable",
+    "vjp": "finite differences of random draws are meaningless; tests/test_random.py checks the zero gradients",
 }
+
+
+def _zero_vjp(ctx: VjpContext, grad: Tensor) -> tuple[Tensor | None, ...]:
+    from .creation import zeros
+
+    return tuple(
+        zeros(shape, dtype=d, device=grad.device) if wanted and shape is not None and d is not None else None
+        for shape, d, wanted in zip(ctx.input_shapes, ctx.input_dtypes, ctx.needs_input_grad, strict=True)
+    )
 
 
 def _record(name: str, forward: Any) -> OpRecord:
     torch_name = None if name.endswith("_") else name  # in-place samplers are Tensor methods only
     test = OpTest(samples=_no_samples, torch_name=torch_name, skips=_RANDOM_SKIPS)
-    return register_op(OpRecord(name=name, forward=forward, test=test))
+    return register_op(OpRecord(name=name, forward=forward, vjp=_zero_vjp, test=test))
 
 
 RAND = _record("rand", _rand_forward)

@@ -1,0 +1,420 @@
+"""optim's fused CUDA kernels (NOTE [ Fused optimizer kernels ]) agree with the xp updates, run without a GPU.
+
+The kernels' CUDA source is compiled as C++ against tools/cuda_emulator/cuda_emulator.h, which runs each thread
+block as OS threads; a stand-in for ``RawModule.get_function`` runs them there, and a stand-in CuPy module (NumPy
+under another name, so ``xp is not numpy``) takes the optimizers' own ``_update`` and ``step`` into the fused
+branch. So the kernels, the hooks, the host-side scalars and the launch configuration are checked here;
+compiling for a GPU (NVRTC) and speed are checked on one. Skips without a C++20 compiler.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import tocha
+import tocha.optim as optim
+from tocha.optim import _cuda_kernels as K
+from tocha.optim import optimizer as optimizer_module
+from tocha.optim import sgd as sgd_module
+from tocha.optim.optimizer import _Ctx
+
+ROOT = Path(__file__).resolve().parents[3]
+EMULATOR = ROOT / "tools" / "cuda_emulator" / "cuda_emulator.h"
+FLAGS = ["-std=c++20", "-O1", "-ffp-contract=off", "-shared", "-fPIC", "-pthread"]  # no contraction, as --fmad=false
+
+
+def _signatures() -> dict[str, list[str]]:
+    """Each kernel's parameters as ``type name`` (T for the element type), read from the source itself."""
+    found = {}
+    for name, params in re.findall(r"__global__ void (\w+)\((.*?)\)\s*\{", K.SOURCE, flags=re.DOTALL):
+        cleaned = [" ".join(p.replace("__restrict__", "").split()) for p in params.split(",")]
+        found[name] = [p.removeprefix("const ") if "*" not in p else p for p in cleaned]
+    assert sorted(found) == sorted(K.KERNELS)
+    return found
+
+
+def _wrappers() -> str:
+    lines = ['extern "C" {']
+    for name, params in _signatures().items():
+        arg_names = ", ".join(p.split()[-1] for p in params)
+        for ctype in ("float", "double"):
+            typed = ", ".join(p.replace("T*", f"{ctype}*") for p in params)
+            lines.append(
+                f"void {name}_{ctype}(unsigned grid, unsigned block, {typed}) "
+                f"{{ emulate_launch(grid, block, {name}<{ctype}>, {arg_names}); }}"
+            )
+    lines.append("}")
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="module")
+def emulated(tmp_path_factory: pytest.TempPathFactory) -> ctypes.CDLL:
+    compiler = shutil.which("g++") or shutil.which("clang++")
+    if compiler is None:
+        pytest.skip("needs a C++20 compiler (g++ or clang++) to run the kernels on the CPU emulator")
+    build = tmp_path_factory.mktemp("cuda_emulator")
+    source = build / "kernels.cpp"
+    source.write_text(f'#include "{EMULATOR}"\n{K.SOURCE}\n{_wrappers()}\n')
+    library = build / "kernels.so"
+    done = subprocess.run(
+        [compiler, *FLAGS, str(source), "-o", str(library)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0 and "barrier" in done.stderr and "No such file" in done.stderr:
+        pytest.skip(f"{compiler} lacks C++20's <barrier>")
+    assert done.returncode == 0, done.stderr
+    return ctypes.CDLL(str(library))
+
+
+class _Kernel:
+    """``RawModule.get_function(...)``'s stand-in: called as ``kernel(grid, block, args)``, runs the emulator."""
+
+    def __init__(self, library: ctypes.CDLL, name: str, dtype: Any) -> None:
+        self.function = getattr(library, f"{name}_{K._TYPES[np.dtype(dtype)]}")
+        self.launches: list[tuple[int, int]] = []
+
+    def __call__(self, grid: tuple[int], block: tuple[int], args: tuple[Any, ...]) -> None:
+        assert len(grid) == 1
+        assert len(block) == 1
+        assert block[0] % 32 == 0
+        assert block[0] <= 1024
+        converted: list[Any] = [ctypes.c_uint(grid[0]), ctypes.c_uint(block[0])]
+        for a in args:
+            if isinstance(a, np.ndarray):
+                assert a.flags.c_contiguous
+                converted.append(ctypes.c_void_p(a.ctypes.data))
+            elif isinstance(a, np.uint64):
+                converted.append(ctypes.c_void_p(int(a) or None))
+            elif isinstance(a, np.int64):
+                converted.append(ctypes.c_longlong(int(a)))
+            elif isinstance(a, np.int32):
+                converted.append(ctypes.c_int(int(a)))
+            elif isinstance(a, np.float64):
+                converted.append(ctypes.c_double(float(a)))
+            else:
+                raise TypeError(f"a kernel argument of type {type(a).__name__}: CuPy would not pack it as intended")
+        self.function(*converted)
+        self.launches.append((grid[0], block[0]))
+
+
+class _StandInCupy:
+    """NumPy under another name: ``xp is not numpy``, and not tools/fake_cupy, so the fused branch is taken."""
+
+    __version__ = "14.2.0"
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(np, name)
+
+
+CUPY = _StandInCupy()
+
+
+@pytest.fixture
+def kernels(emulated: ctypes.CDLL, monkeypatch: pytest.MonkeyPatch) -> dict[str, _Kernel]:
+    made: dict[str, _Kernel] = {}
+
+    def kernel(xp: Any, name: str, dtype: Any) -> _Kernel:
+        assert xp is CUPY
+        return made.setdefault(f"{name}<{np.dtype(dtype)}>", _Kernel(emulated, name, dtype))
+
+    monkeypatch.setattr(K, "_kernel", kernel)
+    # the emulator starts one OS thread per CUDA thread: at most 2 blocks of 32 threads here (4099 elements take 65
+    # rounds of the grid-stride loop); test_the_launch_configuration runs the real one
+    monkeypatch.setattr(K, "THREADS", 32)
+    monkeypatch.setattr(K, "_MAX_BLOCKS", 2)
+    monkeypatch.delenv("TOCHA_CUDA_FUSED", raising=False)
+    return made
+
+
+DTYPES = [np.float32, np.float64]
+SIZES = [1, 37, 4099]
+STEPS = 3
+
+
+def _tolerance(dtype: Any) -> dict[str, float]:
+    return {"rtol": 1e-6, "atol": 1e-7} if dtype == np.float32 else {"rtol": 1e-12, "atol": 1e-14}
+
+
+def _run_updates(opt: optim.Optimizer, xp: Any, n: int, dtype: Any) -> dict[str, Any]:
+    """STEPS calls of ``opt._update`` on flat arrays of n elements, as ``_step_flat`` makes them."""
+    assert isinstance(opt, optimizer_module._ElementwiseOptimizer)
+    group = opt.param_groups[0]
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal(n).astype(dtype)
+    spec = opt._state_spec(group)
+    S = {name: np.full(n, init, dtype) for name, is_scalar, init in spec if not is_scalar}
+    scalars = {name: init for name, is_scalar, init in spec if is_scalar}
+    deltas = []
+    for step in range(STEPS):
+        G = rng.standard_normal(n).astype(dtype)
+        P = w.copy() if opt._reads_params(group) else None
+        c = _Ctx(xp, group, scalars, step == 0, np.float32, G, [])
+        delta = opt._update(c, P, G, S)
+        if delta is None:
+            assert P is not None
+            w = P
+        else:
+            assert P is None
+            deltas.append(delta.copy())
+            w = w - delta
+    return {"w": w, "scalars": dict(scalars), "deltas": deltas, **S}
+
+
+def _check_against_xp(make: Any, n: int, dtype: Any, kernels: dict[str, _Kernel], kernel: str) -> None:
+    expected = _run_updates(make(None), np, n, dtype)
+    got = _run_updates(make(True), CUPY, n, dtype)
+    assert got.keys() == expected.keys()
+    assert got["scalars"] == expected["scalars"]
+    assert len(got["deltas"]) == len(expected["deltas"])
+    for a, e in zip(got.pop("deltas"), expected.pop("deltas"), strict=True):
+        np.testing.assert_allclose(a, e, **_tolerance(dtype))
+    got.pop("scalars")
+    for name, a in got.items():
+        assert a.dtype == dtype, name
+        np.testing.assert_allclose(a, expected[name], **_tolerance(dtype), err_msg=name)
+    launches = kernels[f"{kernel}<{np.dtype(dtype)}>"].launches
+    assert launches == [(min(-(-n // K.THREADS), K._MAX_BLOCKS), K.THREADS)] * STEPS
+
+
+def _param() -> tocha.Tensor:
+    return tocha.zeros(1, requires_grad=True)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("amsgrad", [False, True])
+@pytest.mark.parametrize("maximize", [False, True])
+@pytest.mark.parametrize("weight_decay", ["none", "l2", "decoupled"])
+def test_adam(
+    kernels: dict[str, _Kernel], dtype: Any, n: int, amsgrad: bool, maximize: bool, weight_decay: str
+) -> None:
+    def make(fused: bool | None) -> optim.Optimizer:
+        return optim.Adam(
+            [_param()],
+            lr=0.05,
+            betas=(0.8, 0.95),
+            eps=1e-3,
+            weight_decay=0 if weight_decay == "none" else 0.1,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=weight_decay == "decoupled",
+            fused=fused,
+        )
+
+    _check_against_xp(make, n, dtype, kernels, "adam_update")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adamw(kernels: dict[str, _Kernel], dtype: Any, n: int, amsgrad: bool) -> None:
+    def make(fused: bool | None) -> optim.Optimizer:
+        return optim.AdamW([_param()], lr=0.05, weight_decay=0.5, amsgrad=amsgrad, fused=fused)
+
+    _check_against_xp(make, n, dtype, kernels, "adam_update")
+
+
+SGD_MOMENTA = [  # (momentum, dampening, nesterov)
+    (0.0, 0.0, False),
+    (0.9, 0.0, False),
+    (0.9, 0.3, False),
+    (0.9, 0.0, True),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize(("momentum", "dampening", "nesterov"), SGD_MOMENTA)
+@pytest.mark.parametrize("weight_decay", [0.0, 0.1])
+@pytest.mark.parametrize("maximize", [False, True])
+def test_sgd(
+    kernels: dict[str, _Kernel],
+    dtype: Any,
+    n: int,
+    momentum: float,
+    dampening: float,
+    nesterov: bool,
+    weight_decay: float,
+    maximize: bool,
+) -> None:
+    def make(fused: bool | None) -> optim.Optimizer:
+        return optim.SGD(
+            [_param()],
+            lr=0.05,
+            momentum=momentum,
+            dampening=dampening,
+            nesterov=nesterov,
+            weight_decay=weight_decay,
+            maximize=maximize,
+            fused=fused,
+        )
+
+    _check_against_xp(make, n, dtype, kernels, "sgd_update")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize(("lr_decay", "initial_accumulator_value"), [(0.0, 0.0), (0.1, 0.5)])
+@pytest.mark.parametrize("weight_decay", [0.0, 0.1])
+@pytest.mark.parametrize("maximize", [False, True])
+def test_adagrad(
+    kernels: dict[str, _Kernel],
+    dtype: Any,
+    n: int,
+    lr_decay: float,
+    initial_accumulator_value: float,
+    weight_decay: float,
+    maximize: bool,
+) -> None:
+    def make(fused: bool | None) -> optim.Optimizer:
+        return optim.Adagrad(
+            [_param()],
+            lr=0.1,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=1e-6,
+            maximize=maximize,
+            fused=fused,
+        )
+
+    _check_against_xp(make, n, dtype, kernels, "adagrad_update")
+
+
+@pytest.mark.parametrize(("max_blocks", "grid"), [(4096, 17), (3, 3)])
+def test_the_launch_configuration(
+    kernels: dict[str, _Kernel], monkeypatch: pytest.MonkeyPatch, max_blocks: int, grid: int
+) -> None:
+    monkeypatch.setattr(K, "THREADS", 256)
+    monkeypatch.setattr(K, "_MAX_BLOCKS", max_blocks)
+    test_adam(kernels, np.float32, 4099, True, False, "l2")  # 17 blocks of 256 threads, or 3 and six rounds
+    assert kernels["adam_update<float32>"].launches == [(grid, 256)] * STEPS
+    assert K._grid(10**9) == (max_blocks,)
+
+
+# ---------------------------------------------------------------- through step(): the optimizers' own paths
+
+SHAPES = [(37,), (3, 5), ()]
+OPTIMIZERS: list[tuple[str, dict[str, Any], str]] = [
+    ("Adam", {"lr": 0.05, "amsgrad": True, "weight_decay": 0.1}, "adam_update"),
+    ("AdamW", {"lr": 0.05}, "adam_update"),
+    ("SGD", {"lr": 0.05, "momentum": 0.9}, "sgd_update"),  # the multi-tensor direct update's case
+    ("SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1}, "sgd_update"),
+    ("SGD", {"lr": 0.05}, "sgd_update"),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.1}, "adagrad_update"),
+]
+
+
+def _train(name: str, options: dict[str, Any], dtype: tocha.dtype) -> list[dict[str, Any]]:
+    rng = np.random.default_rng(1)
+    params = [tocha.tensor(rng.standard_normal(s), dtype=dtype, requires_grad=True) for s in SHAPES]
+    opt = getattr(optim, name)(params, **options)
+    for _ in range(4):
+        for p in params:
+            p.grad = tocha.tensor(rng.standard_normal(p.shape), dtype=dtype)
+        opt.step()
+    return [
+        {"param": p.detach().numpy().copy()} | {k: v.numpy().copy() for k, v in opt.state[p].items()} for p in params
+    ]
+
+
+@pytest.mark.parametrize("dtype", [tocha.float32, tocha.float64])
+@pytest.mark.parametrize("path", ["fused", "env-multi-tensor", "env-single-tensor"])
+@pytest.mark.parametrize(("name", "options", "kernel"), OPTIMIZERS)
+def test_step_takes_the_fused_kernels(
+    kernels: dict[str, _Kernel],
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    options: dict[str, Any],
+    kernel: str,
+    path: str,
+    dtype: tocha.dtype,
+) -> None:
+    monkeypatch.setattr(optimizer_module, "_xp", lambda t: CUPY)
+    monkeypatch.setattr(sgd_module, "_xp", lambda t: CUPY)
+    expected = _train(name, options, dtype)
+    assert not kernels  # fused off: the xp code ran, with the stand-in CuPy
+    if path == "fused":
+        got = _train(name, {**options, "fused": True}, dtype)
+    else:
+        monkeypatch.setenv("TOCHA_CUDA_FUSED", "1")
+        got = _train(name, {**options, "foreach": path == "env-multi-tensor"}, dtype)
+    tolerance = _tolerance(np.float32 if dtype == tocha.float32 else np.float64)
+    for a, e in zip(got, expected, strict=True):
+        assert a.keys() == e.keys()
+        for key in a:
+            np.testing.assert_allclose(a[key], e[key], **tolerance, err_msg=key)
+    launches = len(kernels[f"{kernel}<{'float32' if dtype == tocha.float32 else 'float64'}>"].launches)
+    assert launches == 4 * (len(SHAPES) if path == "env-single-tensor" else 1)  # one launch per group and step
+
+
+# ---------------------------------------------------------------- when the kernels run
+
+
+def test_the_kernels_never_run_on_numpy_or_the_fake(monkeypatch: pytest.MonkeyPatch) -> None:
+    class FakeCupy:
+        __version__ = "14.2.0+fake"
+
+    def refuse(*args: Any) -> Any:
+        raise AssertionError("tried to compile the fused kernels")
+
+    monkeypatch.setattr(K, "_module", refuse)
+    monkeypatch.setenv("TOCHA_CUDA_FUSED", "1")
+    a = np.zeros(4, np.float32)
+    assert not K._compiles_for(np)
+    assert not K._compiles_for(FakeCupy())
+    assert K._compiles_for(CUPY)
+    assert not K.usable(np, {"fused": True}, a, a)
+    assert not K.usable(FakeCupy(), {"fused": True}, a, a)
+    for name, options, _ in OPTIMIZERS:  # on the CPU, fused=True and TOCHA_CUDA_FUSED=1 change nothing
+        _train(name, {**options, "fused": True}, tocha.float32)
+
+
+def test_usable_needs_the_option_and_contiguous_float_arrays_of_one_dtype_and_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("TOCHA_CUDA_FUSED", raising=False)
+    a = np.zeros(6, np.float32)
+    on = {"fused": True}
+    assert K.usable(CUPY, on, a, None, a)
+    assert not K.usable(CUPY, {"fused": None}, a, a)
+    assert not K.usable(CUPY, {}, a, a)
+    monkeypatch.setenv("TOCHA_CUDA_FUSED", "1")
+    assert K.usable(CUPY, {"fused": None}, a, a)
+    assert not K.usable(CUPY, on, a, a.astype(np.float64))
+    assert not K.usable(CUPY, on, a.astype(np.float16))
+    assert not K.usable(CUPY, on, a, np.zeros(7, np.float32))
+    assert not K.usable(CUPY, on, np.zeros((3, 4), np.float32)[:, :2])
+    assert not K.usable(CUPY, on, np.zeros(0, np.float32))
+    assert not K.usable(CUPY, on, None, a.astype(np.int64))
+
+
+def test_every_combination_is_one_instantiation() -> None:
+    assert K.name_expressions() == [
+        f"{kernel}<{ctype}>" for kernel, ctype in itertools.product(K.KERNELS, ["float", "double"])
+    ]
+
+
+def test_the_source_compiles_with_nvrtc_for_sm_90() -> None:
+    nvrtc = pytest.importorskip("cupy_backends.cuda.libs.nvrtc", reason="needs CuPy's NVRTC binding (no GPU needed)")
+    try:
+        program = nvrtc.createProgram(K.SOURCE, "tocha_optim_kernels.cu", [], [])
+    except Exception as exc:  # CuPy raises its own error types when libnvrtc is missing
+        pytest.skip(f"NVRTC is not loadable: {exc}")
+    for name in K.name_expressions():
+        nvrtc.addNameExpression(program, name)
+    try:
+        nvrtc.compileProgram(program, ["-arch=compute_90", *K.OPTIONS])
+    except Exception as exc:
+        raise AssertionError(f"{exc}\n{nvrtc.getProgramLog(program)}") from None
+    assert all(nvrtc.getLoweredName(program, name) for name in K.name_expressions())
