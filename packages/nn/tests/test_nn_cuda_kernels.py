@@ -11,12 +11,14 @@ from __future__ import annotations
 import ctypes
 import shutil
 import subprocess
+import types
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+import tocha
 from tocha.nn.functional import _activation, _normalization
 from tocha.nn.functional import _cuda_kernels as K
 
@@ -130,10 +132,10 @@ def test_softmax_forward_and_backward(kernels: dict[str, _Kernel], shape: Any, d
     x = _data(shape, dtype)
     g = _data(shape, dtype, seed=1)
     y = K.softmax(np, x, -1, log)
-    generic = _activation._log_softmax_forward if log else _activation._softmax_forward
+    generic = tocha.library.generic_forward("log_softmax" if log else "softmax")
     np.testing.assert_allclose(y, generic(np, x, 1), **_tolerance(dtype))
     dx = K.softmax_backward(np, g, y, 1, log)
-    backward = _activation._log_softmax_backward_forward if log else _activation._softmax_backward_forward
+    backward = tocha.library.generic_forward("log_softmax_backward" if log else "softmax_backward")
     np.testing.assert_allclose(dx, backward(np, g, y, 1), **_tolerance(dtype))
     assert kernels[f"softmax_forward<{np.dtype(dtype)}>"].launches == [(shape[0], K._row_threads(shape[1]))]
 
@@ -146,14 +148,17 @@ def test_softmax_parts_for_cross_entropy(kernels: dict[str, _Kernel], dtype: Any
     shift = x.max(axis=1, keepdims=True)
     np.testing.assert_array_equal(top, shift)
     np.testing.assert_allclose(log_sums, np.log(np.exp(x - shift).sum(axis=1, keepdims=True)), **_tolerance(dtype))
-    expected = _activation._softmax_forward(np, x, 1) if normalize else np.exp(x - shift)
+    expected = tocha.library.generic_forward("softmax")(np, x, 1) if normalize else np.exp(x - shift)
     np.testing.assert_allclose(e, expected, **_tolerance(dtype))
     assert K.softmax_parts(np, _data((2, 3, 4), dtype), normalize) is None
 
 
 def test_softmax_rows_with_infinities_and_nan(kernels: dict[str, _Kernel]) -> None:
     x = np.array([[0.0, -np.inf, 1.0], [-np.inf, -np.inf, -np.inf], [np.nan, 1.0, 2.0], [np.inf, 0.0, 1.0]])
-    for log, generic in ((False, _activation._softmax_forward), (True, _activation._log_softmax_forward)):
+    for log, generic in (
+        (False, tocha.library.generic_forward("softmax")),
+        (True, tocha.library.generic_forward("log_softmax")),
+    ):
         with np.errstate(all="ignore"):
             expected = generic(np, x, 1)
         np.testing.assert_allclose(K.softmax(np, x, 1, log), expected, rtol=1e-14, atol=0)  # NaN where NaN
@@ -239,3 +244,26 @@ def test_the_source_compiles_with_nvrtc_for_sm_90() -> None:
     except Exception as exc:
         raise AssertionError(f"{exc}\n{nvrtc.getProgramLog(program)}") from None
     assert all(nvrtc.getLoweredName(program, name) for name in K.name_expressions())
+
+
+_CUDA_STANDIN = types.ModuleType("cupy_standin")  # module-level: array modules live as long as the process
+_CUDA_STANDIN.__dict__.update({name: getattr(np, name) for name in dir(np) if not name.startswith("__")})
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_tensor_core_records_run_the_kernels_nn_registers_on_cuda(
+    kernels: dict[str, _Kernel], monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.setattr(tocha.library.get_backend("cuda"), "_cupy", _CUDA_STANDIN)  # the cuda backend's xp
+    x = _data((4, 7), np.float32)
+    g = _data((4, 7), np.float32, seed=2)
+    y = tocha.library.get_op(name).forward(_CUDA_STANDIN, x, 1)
+    assert kernels["softmax_forward<float32>"].launches == [(4, K._row_threads(7))]
+    np.testing.assert_allclose(y, tocha.library.generic_forward(name)(np, x, 1), **_tolerance(np.float32))
+    dx = tocha.library.get_op(f"{name}_backward").forward(_CUDA_STANDIN, g, y, 1)
+    assert kernels["softmax_backward<float32>"].launches == [(4, K._row_threads(7))]
+    generic = tocha.library.generic_forward(f"{name}_backward")(np, g, y, 1)
+    np.testing.assert_allclose(dx, generic, **_tolerance(np.float32))
+    cpu = tocha.library.get_op(name).forward(np, x, 1)  # the cpu path never reaches the kernels
+    assert len(kernels["softmax_forward<float32>"].launches) == 1
+    np.testing.assert_allclose(cpu, y, **_tolerance(np.float32))

@@ -247,3 +247,15 @@ def test_the_source_compiles_with_nvrtc_for_sm_90() -> None:
         nvrtc.compileProgram(program, ["-arch=compute_90", "-std=c++14"])
     except Exception as exc:
         raise AssertionError(f"{exc}\n{nvrtc.getProgramLog(program)}") from None
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize(("seed", "first_block", "n"), [(0, 0, 4), (7, 5, 1023), ((1 << 64) - 1, (1 << 64) - 3, 4103)])
+def test_gpu_kernel_words_equal_the_arithmetic(seed: int, first_block: int, n: int) -> None:
+    import tocha
+
+    cp = tocha.library.get_backend("cuda").xp
+    if not P._kernels_run(cp):
+        pytest.skip("tools/fake_cupy compiles no kernels; the emulator tests above cover the kernel")
+    from_kernel = cp.asnumpy(P._launch_words(cp, seed, first_block, n))
+    assert from_kernel.tolist() == P._words_by_arithmetic(np, seed, first_block, n).tolist()

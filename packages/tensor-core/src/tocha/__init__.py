@@ -50,6 +50,8 @@ from ._grad_mode import is_grad_enabled as is_grad_enabled
 from ._grad_mode import is_inference_mode_enabled as is_inference_mode_enabled
 from ._grad_mode import no_grad as no_grad
 from ._grad_mode import set_grad_enabled as set_grad_enabled
+from ._ops.activation import *  # noqa: F403
+from ._ops.activation import __all__ as _activation_all
 from ._ops.complex_ops import *  # noqa: F403
 from ._ops.complex_ops import __all__ as _complex_ops_all
 from ._ops.creation import *  # noqa: F403
@@ -166,5 +168,6 @@ __all__ = [
     *_shape_all,
     *_scatter_all,
     *_sorting_all,
+    *_activation_all,
     *_special_ops_all,
 ]

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from . import _tensor_base
+from ._ops.activation import ActivationMethods
 from ._ops.complex_ops import ComplexMethods
 from ._ops.creation import CreationMethods, tensor
 from ._ops.elementwise import ElementwiseMethods
@@ -40,6 +41,7 @@ class Tensor(
     SpecialMethods,
     ComplexMethods,
     MathExtraMethods,
+    ActivationMethods,
 ):
     """A multi-dimensional array on a device, with PyTorch's API.
 

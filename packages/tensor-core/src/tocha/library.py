@@ -47,6 +47,8 @@ from ._dispatch import registered_ops as registered_ops
 from ._dispatch import run_kernel as run_kernel
 from ._dispatch import run_kernel_direct as run_kernel_direct
 from ._dispatch import set_gradient_layer as set_gradient_layer
+from ._kernels import generic_forward as generic_forward
+from ._kernels import register_kernel as register_kernel
 from ._shared_memory import SharedMapping as SharedMapping
 from ._shared_memory import get_shared_memory_allocator as get_shared_memory_allocator
 from ._shared_memory import set_shared_memory_allocator as set_shared_memory_allocator
@@ -81,6 +83,8 @@ __all__ = [
     "push_layer",
     "register_backend",
     "register_op",
+    "register_kernel",
+    "generic_forward",
     "registered_ops",
     "run_kernel",
     "run_kernel_direct",

@@ -46,8 +46,9 @@ import numpy as np
 from .._dispatch import OpRecord, OpTest, call, register_op
 from .._dtype import _FLOAT, dtype, float32, float64, int64
 from . import elementwise_special as _es
-from ._common import normalize_dim, type_name
+from ._common import type_name
 from ._dtypes import FLOATING, FLOATING_COMPLEX
+from .activation import LOG_SOFTMAX, SOFTMAX, softmax_call
 from .elementwise_base import as_tensor_arg, broadcast_vjp, conj_if_complex, unary, unary_inplace
 
 if TYPE_CHECKING:
@@ -730,114 +731,6 @@ ZETA = register_op(
 )
 
 
-# softmax and log_softmax: reductions along one dim.
-
-
-def _widened(a: Any) -> Any:
-    """Half types accumulate in float32, as PyTorch."""
-    return a if a.dtype.itemsize >= 4 else a.astype(np.float32)
-
-
-def _softmax_forward(xp: Any, a: Any, dim: int) -> Any:
-    if a.dtype.itemsize < 4:
-        return _softmax_forward(xp, _widened(a), dim).astype(a.dtype)
-    if a.ndim == 0:
-        return xp.ones_like(a)
-    if a.shape[dim] == 0:
-        return a.copy()
-    shifted = a - a.max(axis=dim, keepdims=True)
-    e = xp.exp(shifted)
-    e /= e.sum(axis=dim, keepdims=True)
-    return e
-
-
-def _log_softmax_forward(xp: Any, a: Any, dim: int) -> Any:
-    if a.dtype.itemsize < 4:
-        return _log_softmax_forward(xp, _widened(a), dim).astype(a.dtype)
-    if a.ndim == 0:
-        return xp.zeros_like(a)
-    if a.shape[dim] == 0:
-        return a.copy()
-    shifted = a - a.max(axis=dim, keepdims=True)
-    shifted -= xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
-    return shifted
-
-
-def _softmax_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
-    y = ctx.result
-    (dim,) = ctx.params
-    if y.dim() == 0:
-        return (grad * 0,)
-    return (y * (grad - (grad * y).sum(dim, keepdim=True)),)
-
-
-def _log_softmax_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
-    y = ctx.result
-    (dim,) = ctx.params
-    if y.dim() == 0:
-        return (grad * 0,)
-    return (grad - y.exp() * grad.sum(dim, keepdim=True),)
-
-
-def _softmax_reference(a: Any, dim: int, dtype: Any = None) -> Any:
-    a = np.asarray(a, dtype=np.float64)
-    if a.ndim == 0:
-        return np.ones_like(a)
-    e = np.exp(a - a.max(axis=dim, keepdims=True))
-    return e / e.sum(axis=dim, keepdims=True)
-
-
-def _log_softmax_reference(a: Any, dim: int, dtype: Any = None) -> Any:
-    return np.log(_softmax_reference(a, dim))
-
-
-def _softmax_samples(device: Any, d: dtype) -> list[Any]:
-    from ..testing import SampleInput, make_tensor
-
-    def make(*shape: int, noncontiguous: bool = False) -> Any:
-        return make_tensor(*shape, dtype=d, device=device, noncontiguous=noncontiguous)
-
-    return [
-        SampleInput(make(3, 4), args=(1,), name="2d"),
-        SampleInput(make(3, 4), args=(0,), name="dim0"),
-        SampleInput(make(5), args=(-1,), name="1d"),
-        SampleInput(make(), args=(0,), name="0-dim"),
-        SampleInput(make(3, 4, noncontiguous=True), args=(-1,), name="noncontiguous"),
-    ]
-
-
-SOFTMAX = register_op(
-    OpRecord(
-        name="special_softmax",
-        forward=_softmax_forward,
-        fp_errors=True,
-        vjp=_softmax_vjp,
-        saves_result=True,
-        dtypes=FLOATING,
-        test=OpTest(samples=_softmax_samples, reference=_softmax_reference, torch_name="special.softmax"),
-    )
-)
-LOG_SOFTMAX = register_op(
-    OpRecord(
-        name="special_log_softmax",
-        forward=_log_softmax_forward,
-        fp_errors=True,
-        vjp=_log_softmax_vjp,
-        saves_result=True,
-        dtypes=FLOATING,
-        test=OpTest(
-            samples=_softmax_samples,
-            reference=_log_softmax_reference,
-            torch_name="special.log_softmax",
-            skips={
-                "torch:float16": "PyTorch rounds differently near 0 in half precision; the float64 reference passes",
-                "torch:bfloat16": "PyTorch rounds differently near 0 in bfloat16; the float64 reference passes",
-            },
-        ),
-    )
-)
-
-
 def _igamma_forward(upper: bool) -> Any:
     cupy_name = "gammaincc" if upper else "gammainc"
 
@@ -1175,20 +1068,6 @@ def multigammaln(input: Tensor, p: int, *, out: Tensor | None = None) -> Tensor:
     return result if out is None else copy_to_out(result, out)
 
 
-def _softmax_call(op: OpRecord, name: str, input: Any, dim: Any, dtype: dtype | None) -> Tensor:
-    from ._common import cast_operand
-
-    x = as_tensor_arg(name, input)
-    if dim is None:
-        raise TypeError(f"{name}(): argument 'dim' must be int, not NoneType")
-    if dtype is not None:
-        x = cast_operand(x, dtype, x._device)
-    if x._dtype not in op.dtype_set:
-        raise NotImplementedError(f"\"{name}_lastdim_kernel_impl\" not implemented for '{type_name(x._dtype)}'")
-    d = normalize_dim(name, dim, x._data.ndim)
-    return call(op, x._device, (x,), (d,))  # type: ignore[no-any-return]
-
-
 def softmax(input: Tensor, dim: int, *, dtype: dtype | None = None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim`` (computed stably); ``dtype`` casts the input first.
 
@@ -1200,7 +1079,7 @@ def softmax(input: Tensor, dim: int, *, dtype: dtype | None = None) -> Tensor:
         >>> tocha.special.softmax(tocha.tensor([1.0, 1.0, 2.0]), 0)
         tensor([0.2119, 0.2119, 0.5761])
     """
-    return _softmax_call(SOFTMAX, "softmax", input, dim, dtype)
+    return softmax_call(SOFTMAX, "softmax", input, dim, dtype)
 
 
 def log_softmax(input: Tensor, dim: int, *, dtype: dtype | None = None) -> Tensor:
@@ -1211,7 +1090,7 @@ def log_softmax(input: Tensor, dim: int, *, dtype: dtype | None = None) -> Tenso
         >>> tocha.special.log_softmax(tocha.tensor([0.0, 0.0]), 0)
         tensor([-0.6931, -0.6931])
     """
-    return _softmax_call(LOG_SOFTMAX, "log_softmax", input, dim, dtype)
+    return softmax_call(LOG_SOFTMAX, "log_softmax", input, dim, dtype)
 
 
 class SpecialMethods:

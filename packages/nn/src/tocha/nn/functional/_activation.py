@@ -2,19 +2,20 @@
 
 NOTE [ Activation ops ]
 Each hot activation is one op record (its name is what ONNX export maps; its params are its static
-arguments): ``relu``, ``threshold``, ``hardtanh`` (also ``relu6``), ``leaky_relu``, ``elu``, ``selu``,
-``celu``, ``gelu``, ``silu``, ``mish``, ``softplus``, ``softshrink``, ``hardshrink``, ``hardsigmoid``,
-``hardswish``, ``logsigmoid``, ``prelu``, ``softmax``, ``log_softmax``. The vjps of the hottest ones
-(relu, hardtanh, leaky_relu, the elu family, gelu, silu, softmax, log_softmax) are themselves one op each
-(``threshold_backward``, ``hardtanh_backward``, ``leaky_relu_backward``, ``elu_backward``,
-``gelu_backward``, ``silu_backward``, ``softmax_backward``, ``log_softmax_backward``), whose own vjps are
-written with tocha ops, so double backward works. The others have vjps composed of tocha ops.
+arguments): ``threshold``, ``hardtanh`` (also ``relu6``), ``leaky_relu``, ``elu``, ``selu``, ``celu``,
+``gelu``, ``silu``, ``mish``, ``softplus``, ``softshrink``, ``hardshrink``, ``hardsigmoid``, ``hardswish``,
+``logsigmoid``, ``prelu``; ``relu``, ``softmax`` and ``log_softmax`` are tensor-core's records (``tocha.relu``,
+``Tensor.softmax``...), for which this module registers the fused CUDA kernels (NOTE [ Device kernels ]).
+The vjps of the hottest ones (relu, hardtanh, leaky_relu, the elu family, gelu, silu, softmax, log_softmax)
+are themselves one op each (``threshold_backward``, ``hardtanh_backward``, ``leaky_relu_backward``,
+``elu_backward``, ``gelu_backward``, ``silu_backward``, ``softmax_backward``, ``log_softmax_backward``),
+whose own vjps are written with tocha ops, so double backward works. The others have vjps composed of tocha ops.
 
 ``relu`` saves its result (as PyTorch does), the others their input; in-place variants (``relu_``...) run
 the same op into the input (the autograd layer clones an input the vjp needs before it is overwritten).
 
 On NumPy, ``maximum(x, 0)`` with a broadcast scalar runs a strided (non-SIMD) inner loop, about 3x slower
-than against a same-shaped array, so ``relu`` compares with a view of a cached read-only zero buffer.
+than against a same-shaped array, so ``hardtanh`` and co. compare with a view of a cached read-only zero buffer.
 GELU needs erf: tensor-core's exact kernel took 1.5 ms for 64K float32 elements (PyTorch's GELU: 40 µs), so
 below float64 GELU uses Abramowitz & Stegun 7.1.26 (absolute error under 1.5e-7, float32's resolution);
 float64 keeps the exact erf.
@@ -32,7 +33,7 @@ import numpy as np
 
 import tocha
 from tocha import Tensor
-from tocha.library import OpRecord, call, call_inplace, get_op, register_op
+from tocha.library import OpRecord, call, call_inplace, get_op, register_kernel, register_op
 from tocha.library import autocast_allows_mixed as allows_mixed
 
 from . import _cuda_kernels
@@ -208,49 +209,12 @@ def _promote_0d(forward: Any) -> Any:
 # ------------------------------------------------------------------ relu, threshold
 
 
-def _threshold_backward_forward(xp: Any, grad: Any, x: Any, threshold: float) -> Any:
-    return xp.multiply(grad, ~(x <= threshold))  # NaN inputs pass the gradient, as in PyTorch
-
-
-def _threshold_backward_vjp(ctx: Any, gg: Tensor) -> tuple[Tensor | None, None]:
-    return (threshold_backward(gg, ctx.inputs[1], ctx.params[0]), None)
-
-
-THRESHOLD_BACKWARD = register_op(
-    OpRecord(
-        name="threshold_backward",
-        forward=_threshold_backward_forward,
-        vjp=_threshold_backward_vjp,
-        saves_inputs=(1,),
-        differentiable_inputs=(0,),
-        fp_errors=True,
-    )
-)
+THRESHOLD_BACKWARD = get_op("threshold_backward")  # tensor-core's, with relu (tocha.relu)
 
 
 def threshold_backward(grad: Tensor, input: Tensor, threshold: float) -> Tensor:
     """``grad`` where ``input > threshold``, zero elsewhere: the vjp of ``relu`` and ``threshold``."""
     return call(THRESHOLD_BACKWARD, grad.device, (grad, input), (threshold,))  # type: ignore[no-any-return]
-
-
-def _relu_forward(xp: Any, x: Any, out: Any = None) -> Any:
-    return xp.maximum(x, _zeros_like(xp, x), out=out)
-
-
-def _relu_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
-    return (threshold_backward(grad, ctx.result, 0),)
-
-
-RELU = register_op(
-    OpRecord(
-        name="relu",
-        forward=_promote_0d(_relu_forward),
-        vjp=_relu_vjp,
-        saves_result=True,
-        supports_out=True,
-        fp_errors=False,  # maximum sets no floating-point flags (NaN propagates quietly): no errstate per call
-    )
-)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -262,7 +226,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
         >>> F.relu(tocha.tensor([-1.0, 0.0, 2.0]))
         tensor([0., 0., 2.])
     """
-    return _run(RELU, _tensor("relu", input), (), inplace)
+    return tocha.relu_(input) if inplace else tocha.relu(input)
 
 
 def relu_(input: Tensor) -> Tensor:
@@ -1189,108 +1153,23 @@ def softsign(input: Tensor) -> Tensor:
 # ------------------------------------------------------------------ softmax family
 
 
-def _softmax_forward(xp: Any, x: Any, dim: int) -> Any:
-    if xp is not np and (fused := _cuda_kernels.softmax(xp, x, dim, log=False)) is not None:
-        return fused
-    if x.ndim == 0:
-        return xp.exp(x - x)
-    if x.size == 0:
-        return xp.empty_like(x)
-    result = x - x.max(axis=dim, keepdims=True)
-    xp.exp(result, out=result)
-    result /= result.sum(axis=dim, keepdims=True)
-    return result
+SOFTMAX = get_op("softmax")  # tensor-core's records (tocha.softmax); the fused CUDA kernels below join them
+LOG_SOFTMAX = get_op("log_softmax")
 
 
-def _log_softmax_forward(xp: Any, x: Any, dim: int) -> Any:
-    if xp is not np and (fused := _cuda_kernels.softmax(xp, x, dim, log=True)) is not None:
-        return fused
-    if x.ndim == 0:
-        return x - x
-    if x.size == 0:
-        return xp.empty_like(x)
-    shifted = x - x.max(axis=dim, keepdims=True)
-    total = xp.exp(shifted).sum(axis=dim, keepdims=True)
-    shifted -= xp.log(total, out=total)
-    return shifted
-
-
-def _softmax_backward_forward(xp: Any, grad: Any, y: Any, dim: int) -> Any:
-    if xp is not np and (fused := _cuda_kernels.softmax_backward(xp, grad, y, dim, log=False)) is not None:
-        return fused
-    if y.ndim == 0:
-        return grad - grad
-    gy = grad * y
-    gy -= y * gy.sum(axis=dim, keepdims=True)
-    return gy
-
-
-def _softmax_backward_vjp(ctx: Any, gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
-    grad, y = ctx.inputs
-    (dim,) = ctx.params
-    g_grad = call(SOFTMAX_BACKWARD, gg.device, (gg, y), ctx.params) if ctx.needs_input_grad[0] else None
-    g_y = None
-    if ctx.needs_input_grad[1]:
-        s = (grad * y).sum(dim, keepdim=True)
-        g_y = gg * (grad - s) - grad * (gg * y).sum(dim, keepdim=True)
-    return (g_grad, g_y)
-
-
-SOFTMAX_BACKWARD = register_op(
-    OpRecord(
-        name="softmax_backward",
-        forward=_promote_0d(_softmax_backward_forward),
-        vjp=_softmax_backward_vjp,
-        saves_inputs=(0, 1),
-        fp_errors=True,
+def _register_fused_kernels() -> None:
+    """nn's fused CUDA kernels for tensor-core's softmax records (NOTE [ Device kernels ])."""
+    register_kernel("softmax", "cuda", lambda xp, x, dim: _cuda_kernels.softmax(xp, x, dim, log=False))
+    register_kernel("log_softmax", "cuda", lambda xp, x, dim: _cuda_kernels.softmax(xp, x, dim, log=True))
+    register_kernel(
+        "softmax_backward", "cuda", lambda xp, g, y, dim: _cuda_kernels.softmax_backward(xp, g, y, dim, log=False)
     )
-)
-
-
-def _log_softmax_backward_forward(xp: Any, grad: Any, y: Any, dim: int) -> Any:
-    if xp is not np and (fused := _cuda_kernels.softmax_backward(xp, grad, y, dim, log=True)) is not None:
-        return fused
-    if y.ndim == 0:
-        return grad - grad
-    p = xp.exp(y)
-    p *= grad.sum(axis=dim, keepdims=True)
-    return xp.subtract(grad, p, out=p)
-
-
-def _log_softmax_backward_vjp(ctx: Any, gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
-    grad, y = ctx.inputs
-    (dim,) = ctx.params
-    p = tocha.exp(y)
-    g_grad = gg - (gg * p).sum(dim, keepdim=True) if ctx.needs_input_grad[0] else None
-    g_y = -(gg * p) * grad.sum(dim, keepdim=True) if ctx.needs_input_grad[1] else None
-    return (g_grad, g_y)
-
-
-LOG_SOFTMAX_BACKWARD = register_op(
-    OpRecord(
-        name="log_softmax_backward",
-        forward=_promote_0d(_log_softmax_backward_forward),
-        vjp=_log_softmax_backward_vjp,
-        saves_inputs=(0, 1),
-        fp_errors=True,
+    register_kernel(
+        "log_softmax_backward", "cuda", lambda xp, g, y, dim: _cuda_kernels.softmax_backward(xp, g, y, dim, log=True)
     )
-)
 
 
-def _softmax_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
-    return (call(SOFTMAX_BACKWARD, grad.device, (grad, ctx.result), ctx.params),)
-
-
-def _log_softmax_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
-    return (call(LOG_SOFTMAX_BACKWARD, grad.device, (grad, ctx.result), ctx.params),)
-
-
-SOFTMAX = register_op(
-    OpRecord(name="softmax", forward=_softmax_forward, vjp=_softmax_vjp, saves_result=True, fp_errors=True)
-)
-LOG_SOFTMAX = register_op(
-    OpRecord(name="log_softmax", forward=_log_softmax_forward, vjp=_log_softmax_vjp, saves_result=True, fp_errors=True)
-)
+_register_fused_kernels()
 
 
 def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
