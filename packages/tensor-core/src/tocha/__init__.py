@@ -60,6 +60,8 @@ from ._ops.dtype_info import *  # noqa: F403
 from ._ops.dtype_info import __all__ as _dtype_info_all
 from ._ops.elementwise import *  # noqa: F403
 from ._ops.elementwise import __all__ as _elementwise_all
+from ._ops.function_forms import *  # noqa: F403
+from ._ops.function_forms import __all__ as _function_forms_all
 from ._ops.indexing import *  # noqa: F403
 from ._ops.indexing import __all__ as _indexing_all
 from ._ops.linalg import *  # noqa: F403
@@ -80,6 +82,8 @@ from ._ops.sorting import *  # noqa: F403
 from ._ops.sorting import __all__ as _sorting_all
 from ._ops.special_ops import *  # noqa: F403
 from ._ops.special_ops import __all__ as _special_ops_all
+from ._ops.windows import *  # noqa: F403
+from ._ops.windows import __all__ as _windows_all
 from ._serialization import load as load
 from ._serialization import save as save
 from ._tensor import Tensor as Tensor
@@ -159,6 +163,7 @@ __all__ = [
     *_creation_all,
     *_dtype_info_all,
     *_elementwise_all,
+    *_function_forms_all,
     *_indexing_all,
     *_linalg_all,
     *_linalg_toplevel_all,
@@ -170,4 +175,5 @@ __all__ = [
     *_sorting_all,
     *_activation_all,
     *_special_ops_all,
+    *_windows_all,
 ]

@@ -10,6 +10,7 @@ from . import _tensor_base
 from ._ops.activation import ActivationMethods
 from ._ops.complex_ops import ComplexMethods
 from ._ops.creation import CreationMethods, tensor
+from ._ops.dtype_info import DtypeInfoMethods
 from ._ops.elementwise import ElementwiseMethods
 from ._ops.indexing import IndexingMethods
 from ._ops.linalg import LinalgMethods
@@ -42,6 +43,7 @@ class Tensor(
     ComplexMethods,
     MathExtraMethods,
     ActivationMethods,
+    DtypeInfoMethods,
 ):
     """A multi-dimensional array on a device, with PyTorch's API.
 

@@ -27,6 +27,8 @@ __all__ = [
     "is_floating_point",
     "is_complex",
     "is_nonzero",
+    "is_signed",
+    "is_same_size",
     "numel",
     "typename",
     "from_dlpack",
@@ -246,6 +248,31 @@ def is_nonzero(input: Tensor) -> bool:
     return bool(_require_tensor("is_nonzero", input))
 
 
+def is_signed(input: Tensor) -> bool:
+    """Whether ``input``'s dtype can hold negative values (False for bool and uint8).
+
+    Example:
+        >>> import tocha
+        >>> tocha.is_signed(tocha.ones(1)), tocha.is_signed(tocha.ones(1, dtype=tocha.uint8))
+        (True, False)
+    """
+    return bool(_require_tensor("is_signed", input)._dtype.is_signed)
+
+
+def is_same_size(input: Tensor, other: Tensor) -> bool:
+    """Whether ``input`` and ``other`` have the same shape.
+
+    Example:
+        >>> import tocha
+        >>> tocha.is_same_size(tocha.zeros(2, 3), tocha.ones(2, 3, dtype=tocha.int64))
+        True
+    """
+    a = _require_tensor("is_same_size", input)
+    if not isinstance(other, TensorBase):
+        raise TypeError(f"is_same_size(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    return bool(a._data.shape == other._data.shape)
+
+
 def numel(input: Tensor) -> int:
     """The number of elements of ``input``.
 
@@ -276,3 +303,31 @@ def typename(obj: Any) -> str:
     if module in ("", "builtins"):
         return qualname
     return f"{module}.{qualname}"
+
+
+class DtypeInfoMethods:
+    """Tensor methods asking about a tensor's dtype, shape or single value."""
+
+    __slots__ = ()
+
+    def is_signed(self: Any) -> bool:
+        """See :func:`tocha.is_signed`."""
+        return is_signed(self)
+
+    def is_same_size(self: Any, other: Tensor) -> bool:
+        """See :func:`tocha.is_same_size`."""
+        return is_same_size(self, other)
+
+    def is_nonzero(self: Any) -> bool:
+        """See :func:`tocha.is_nonzero`."""
+        return is_nonzero(self)
+
+    def ndimension(self: Any) -> int:
+        """The number of dims (another name for :meth:`dim`).
+
+        Example:
+            >>> import tocha
+            >>> tocha.zeros(2, 3).ndimension()
+            2
+        """
+        return int(self._data.ndim)

@@ -8,6 +8,7 @@ norms, ``pinv`` (SVD), ``lstsq`` (pseudo-inverse), ``matrix_power``, ``cross``, 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -1373,6 +1374,108 @@ def _cholesky_top(input: Tensor, upper: bool = False) -> Tensor:
     return cholesky(input, upper=upper)
 
 
+def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False, *, out: Tensor | None = None) -> Tensor:
+    """The solution ``X`` of ``A X = B`` given the Cholesky factor of ``A`` (``A = L L^H``, or ``U^H U`` if ``upper``).
+
+    Batch dimensions of ``B`` and ``L`` broadcast. Differentiable in both (two triangular solves).
+
+    Raises:
+        RuntimeError: fewer than 2 dims, mismatched matrix sizes or dtypes.
+        NotImplementedError: non-floating dtypes.
+
+    Example:
+        >>> import tocha
+        >>> L = tocha.linalg.cholesky(tocha.tensor([[4.0, 2.0], [2.0, 5.0]]))
+        >>> tocha.cholesky_solve(tocha.tensor([[6.0], [7.0]]), L)
+        tensor([[1.],
+                [1.]])
+    """
+    b, low = as_tensor("cholesky_solve", B, "input"), as_tensor("cholesky_solve", L, "input2")
+    for name, t in (("b", b), ("u", low)):
+        if t._data.ndim < 2:
+            raise RuntimeError(
+                f"cholesky_solve(): {name} should have at least 2 dimensions, but has {t._data.ndim} dimensions instead"
+            )
+    if b._dtype is not low._dtype:
+        raise RuntimeError(
+            f"cholesky_solve(): Expected b and A to have the same dtype, but found b of type {type_name(b._dtype)} "
+            f"and A of type {type_name(low._dtype)} instead."
+        )
+    if not (b._dtype.is_floating_point or b._dtype.is_complex):
+        raise NotImplementedError(f"\"cholesky_solve\" not implemented for '{type_name(b._dtype)}'")
+    check_float("cholesky_solve", b)
+    n, m = low._data.shape[-2:]
+    if n != m or b._data.shape[-2] != n:
+        raise RuntimeError(
+            f"cholesky_solve(): Incompatible matrix sizes for cholesky_solve: each A matrix is {n} by {m} but each "
+            f"b matrix is {b._data.shape[-2]} by {b._data.shape[-1]}"
+        )
+    if upper:
+        y = solve_triangular(_mh(low), b, upper=False)
+        return _out(solve_triangular(low, y, upper=True), out)
+    y = solve_triangular(low, b, upper=False)
+    return _out(solve_triangular(_mh(low), y, upper=True), out)
+
+
+def cholesky_inverse(L: Tensor, upper: bool = False, *, out: Tensor | None = None) -> Tensor:
+    """The inverse of ``A`` from its Cholesky factor (``A = L L^H``, or ``U^H U`` if ``upper``); batches allowed.
+
+    Raises:
+        RuntimeError: not a (batch of) square matrix.
+        NotImplementedError: non-floating dtypes.
+
+    Example:
+        >>> import tocha
+        >>> tocha.cholesky_inverse(tocha.tensor([[2.0, 0.0], [1.0, 1.0]]))
+        tensor([[ 0.5000, -0.5000],
+                [-0.5000,  1.0000]])
+    """
+    low = as_tensor("cholesky_inverse", L, "input")
+    check_matrix("cholesky_inverse", low, square=True)
+    if not (low._dtype.is_floating_point or low._dtype.is_complex):
+        raise NotImplementedError(f"\"cholesky_inverse\" not implemented for '{type_name(low._dtype)}'")
+    check_float("cholesky_inverse", low)
+    identity = eye_like(low).expand(low.shape)  # type: ignore[attr-defined]
+    return _out(cholesky_solve(identity, low, upper), out)
+
+
+def chain_matmul(*matrices: Tensor, out: Tensor | None = None) -> Tensor:
+    """The product of 2-D ``matrices``, in the cheapest order (deprecated: use :func:`tocha.linalg.multi_dot`).
+
+    Warns once per process, as PyTorch does (UserWarning). One matrix comes back as a copy.
+
+    Example:
+        >>> import tocha, warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     tocha.chain_matmul(tocha.ones(2, 3), tocha.ones(3, 1))
+        tensor([[3.],
+                [3.]])
+    """
+    global _chain_matmul_warned
+    if not _chain_matmul_warned:
+        _chain_matmul_warned = True
+        warnings.warn(
+            "tocha.chain_matmul is deprecated and will be removed in a future release. Use tocha.linalg.multi_dot "
+            "instead, which accepts a list of two or more tensors rather than multiple parameters.",
+            UserWarning,
+            stacklevel=2,
+        )
+    if not matrices:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    for t in matrices:
+        if not isinstance(t, TensorBase):
+            raise TypeError(f"chain_matmul(): expected Tensor arguments, but got {type(t).__name__}")
+        if t._data.ndim != 2:
+            raise RuntimeError(f"chain_matmul(): Tensor dimension is {t._data.ndim}, expected 2 instead.")
+    if len(matrices) == 1:
+        return _out(matrices[0].clone(), out)  # type: ignore[attr-defined]
+    return multi_dot(list(matrices), out=out)
+
+
+_chain_matmul_warned = False
+
+
 # ------------------------------------------------------------------ Tensor methods
 
 
@@ -1400,6 +1503,14 @@ class LinalgDecompMethods:
     def cholesky(self: Any, upper: bool = False) -> Tensor:
         """See :func:`tocha.linalg.cholesky`."""
         return cholesky(self, upper=upper)
+
+    def cholesky_solve(self: Any, input2: Tensor, upper: bool = False) -> Tensor:
+        """See :func:`tocha.cholesky_solve`."""
+        return cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self: Any, upper: bool = False) -> Tensor:
+        """See :func:`tocha.cholesky_inverse`."""
+        return cholesky_inverse(self, upper)
 
     def qr(self: Any, some: bool = True) -> qr_result:
         """See :func:`tocha.qr`."""

@@ -4,6 +4,9 @@ Most are :mod:`tocha.linalg` functions under a second name; ``svd``, ``qr``, ``s
 keep ``torch.svd``'s (``some``, ``V`` instead of ``Vh``), ``torch.qr``'s and ``torch.cholesky``'s conventions.
 """
 
+from .linalg_functions import chain_matmul as chain_matmul
+from .linalg_functions import cholesky_inverse as cholesky_inverse
+from .linalg_functions import cholesky_solve as cholesky_solve
 from .linalg_functions import cholesky_top as cholesky
 from .linalg_functions import det as det
 from .linalg_functions import inverse as inverse
@@ -17,7 +20,10 @@ from .linalg_functions import svd_top as svd
 from .linalg_functions import trace as trace
 
 __all__ = [
+    "chain_matmul",
     "cholesky",
+    "cholesky_inverse",
+    "cholesky_solve",
     "det",
     "inverse",
     "logdet",
@@ -30,6 +36,18 @@ __all__ = [
     "trace",
 ]
 
-for _name in ("cholesky", "inverse", "logdet", "pinverse", "qr", "slogdet", "svd", "trace"):
+for _name in (
+    "chain_matmul",
+    "cholesky",
+    "cholesky_inverse",
+    "cholesky_solve",
+    "inverse",
+    "logdet",
+    "pinverse",
+    "qr",
+    "slogdet",
+    "svd",
+    "trace",
+):
     globals()[_name].__module__ = "tocha"
 del _name

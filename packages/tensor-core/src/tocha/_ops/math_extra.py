@@ -8,13 +8,15 @@ differentiable tocha ops, so their gradients come from those ops.
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._dispatch import OpRecord, OpTest, call, register_op
-from .._dtype import _BOOL, _COMPLEX, _FLOAT, _INT, dtype, float64, get_default_dtype, int32, int64
+from .._dtype import _BOOL, _COMPLEX, _FLOAT, _INT, dtype, float32, float64, get_default_dtype, int32, int64
 from .._tensor_base import TensorBase
 from ._common import (
     cast_operand,
@@ -49,6 +51,15 @@ __all__ = [
     "gcd",
     "lcm",
     "heaviside",
+    "igamma",
+    "igammac",
+    "mvlgamma",
+    "unravel_index",
+    "gradient",
+    "deg2rad",
+    "rad2deg",
+    "deg2rad_",
+    "rad2deg_",
     "signbit",
     "isin",
     "clamp_min_",
@@ -506,6 +517,282 @@ def clamp_max_(input: Tensor, max: Any) -> Tensor:
         tensor([-1.,  0.])
     """
     return as_tensor_arg("clamp_max_", input).clamp_max_(max)  # type: ignore[attr-defined,no-any-return]
+
+
+def _angle_convert(name: str, input: Any, factor: float) -> Tensor:
+    """``input * factor`` in a floating dtype (ints and bool give the default float; half precisions compute in
+    float32 and round once, as PyTorch's kernels do)."""
+    x = as_tensor_arg(name, input)
+    d = x._dtype
+    if d.category == _COMPLEX:
+        raise RuntimeError(f"{name} is not supported for complex tensors.")
+    if d.category < _FLOAT:
+        return x.to(get_default_dtype()) * factor  # type: ignore[attr-defined,no-any-return]
+    if d.itemsize < 4:
+        return (x.to(float32) * factor).to(d)  # type: ignore[attr-defined,no-any-return]
+    return x * factor  # type: ignore[no-any-return]
+
+
+def _angle_convert_(name: str, input: Any, factor: float) -> Tensor:
+    x = as_tensor_arg(name + "_", input)
+    d = x._dtype
+    if d.category == _COMPLEX:
+        raise RuntimeError(f"{name} is not supported for complex tensors.")
+    if d.category < _FLOAT:
+        raise RuntimeError(
+            f"{name}_(): result type {type_name(get_default_dtype())} can't be cast to the desired output type "
+            f"{type_name(d)}"
+        )
+    return x.copy_(_angle_convert(name, x, factor))  # type: ignore[attr-defined,no-any-return]
+
+
+_DEG2RAD = math.pi / 180.0
+_RAD2DEG = 180.0 / math.pi
+
+
+def deg2rad(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Angles in degrees converted to radians: ``input * pi / 180`` (integers give the default float dtype).
+
+    Raises:
+        RuntimeError: a complex ``input``.
+
+    Example:
+        >>> import tocha
+        >>> tocha.deg2rad(tocha.tensor([180, 90]))
+        tensor([3.1416, 1.5708])
+    """
+    result = _angle_convert("deg2rad", input, _DEG2RAD)
+    return result if out is None else copy_to_out(result, out)
+
+
+def rad2deg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Angles in radians converted to degrees: ``input * 180 / pi`` (integers give the default float dtype).
+
+    Raises:
+        RuntimeError: a complex ``input``.
+
+    Example:
+        >>> import tocha
+        >>> tocha.rad2deg(tocha.tensor([3.141592653589793, -1.0], dtype=tocha.float64))
+        tensor([180.0000, -57.2958], dtype=tocha.float64)
+    """
+    result = _angle_convert("rad2deg", input, _RAD2DEG)
+    return result if out is None else copy_to_out(result, out)
+
+
+def deg2rad_(input: Tensor) -> Tensor:
+    """In-place :func:`deg2rad`; integer tensors refuse (the float result cannot be written back).
+
+    Example:
+        >>> import tocha
+        >>> tocha.deg2rad_(tocha.tensor([180.0]))
+        tensor([3.1416])
+    """
+    return _angle_convert_("deg2rad", input, _DEG2RAD)
+
+
+def rad2deg_(input: Tensor) -> Tensor:
+    """In-place :func:`rad2deg`; integer tensors refuse (the float result cannot be written back).
+
+    Example:
+        >>> import tocha
+        >>> tocha.rad2deg_(tocha.tensor([0.5]))
+        tensor([28.6479])
+    """
+    return _angle_convert_("rad2deg", input, _RAD2DEG)
+
+
+def igamma(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The regularized lower incomplete gamma function: another name for :func:`tocha.special.gammainc`.
+
+    Example:
+        >>> import tocha
+        >>> tocha.igamma(tocha.tensor([1.0, 2.0]), tocha.tensor([0.5, 3.0]))
+        tensor([0.3935, 0.8009])
+    """
+    from .special_ops import gammainc
+
+    return gammainc(input, other, out=out)
+
+
+def igammac(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The regularized upper incomplete gamma function: another name for :func:`tocha.special.gammaincc`.
+
+    Example:
+        >>> import tocha
+        >>> tocha.igammac(tocha.tensor([1.0, 2.0]), tocha.tensor([0.5, 3.0]))
+        tensor([0.6065, 0.1991])
+    """
+    from .special_ops import gammaincc
+
+    return gammaincc(input, other, out=out)
+
+
+def mvlgamma(input: Tensor, p: int, *, out: Tensor | None = None) -> Tensor:
+    """The multivariate log-gamma function of dimension ``p``: :func:`tocha.special.multigammaln`.
+
+    Integer and bool inputs are taken in the default float dtype, as PyTorch does.
+
+    Example:
+        >>> import tocha
+        >>> tocha.mvlgamma(tocha.tensor([2.5, 3.0]), 2)
+        tensor([0.8570, 1.5502])
+    """
+    from .special_ops import multigammaln
+
+    x = as_tensor_arg("mvlgamma", input)
+    if x._dtype.category < _FLOAT:
+        x = x.to(get_default_dtype())  # type: ignore[attr-defined]
+    return multigammaln(x, p, out=out)
+
+
+def _inplace_result(name: str, target: Tensor, result: Tensor) -> Tensor:
+    """Write an out-of-place ``result`` back into ``target`` (``igamma_``...), refusing what PyTorch refuses."""
+    from .._dtype import can_cast
+
+    if not can_cast(result._dtype, target._dtype):
+        raise RuntimeError(
+            f"{name}(): result type {type_name(result._dtype)} can't be cast to the desired output type "
+            f"{type_name(target._dtype)}"
+        )
+    if result._data.shape != target._data.shape:
+        raise RuntimeError(
+            f"{name}(): output with shape {list(target._data.shape)} doesn't match the broadcast shape "
+            f"{list(result._data.shape)}"
+        )
+    return target.copy_(result)  # type: ignore[attr-defined,no-any-return]
+
+
+def unravel_index(indices: Tensor, shape: int | Sequence[int]) -> tuple[Tensor, ...]:
+    """The coordinates, in a tensor of ``shape``, of the flat (row-major) ``indices``: one int64 tensor per dim.
+
+    Indices outside ``[0, numel)`` wrap around modulo the sizes, as in PyTorch.
+
+    Raises:
+        TypeError: ``indices`` not an integer tensor.
+        ValueError: a negative size.
+
+    Example:
+        >>> import tocha
+        >>> tocha.unravel_index(tocha.tensor([4, 1]), (2, 3))
+        (tensor([1, 0]), tensor([1, 1]))
+    """
+    if not isinstance(indices, TensorBase):
+        raise TypeError(f"unravel_index(): expected 'indices' to be a Tensor, but got {type(indices).__name__}")
+    if indices._dtype.category != _INT:
+        raise TypeError(f"unravel_index(): expected 'indices' to be integer dtype, but got {indices._dtype}")
+    sizes = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    if any(s < 0 for s in sizes):
+        raise ValueError(f"unravel_index(): 'shape' cannot have negative values, but got {sizes}")
+    if 0 in sizes and indices._data.size:
+        raise RuntimeError(f"unravel_index(): cannot unravel indices into a shape with no elements, {list(sizes)}")
+    flat = indices.to(int64)  # type: ignore[attr-defined]
+    coords: list[Tensor] = []
+    for size in reversed(sizes):
+        coords.append(flat.remainder(size) if size else flat)
+        flat = flat.div(size, rounding_mode="floor") if size else flat
+    return tuple(reversed(coords))
+
+
+def gradient(
+    input: Tensor, *, spacing: Any = 1, dim: int | Sequence[int] | None = None, edge_order: int = 1
+) -> tuple[Tensor, ...]:
+    """Estimates of ``input``'s derivative along each of ``dim`` (all dims by default), one tensor per dim.
+
+    Central differences inside, one-sided differences of order ``edge_order`` (1 or 2) at the ends.
+    ``spacing`` is one number (the step in every dim), a list of numbers (one step per dim) or a
+    list of 1-D tensors (each dim's sample coordinates, which may be unevenly spaced). Integer
+    inputs give the default float dtype. Differentiable.
+
+    Raises:
+        RuntimeError: ``edge_order`` not 1 or 2, a dim shorter than ``edge_order + 1``, or a ``spacing``
+            list of the wrong length.
+
+    Example:
+        >>> import tocha
+        >>> tocha.gradient(tocha.tensor([1.0, 4.0, 9.0, 16.0]))
+        (tensor([3., 4., 6., 7.]),)
+        >>> tocha.gradient(tocha.tensor([1.0, 4.0, 9.0]), spacing=[tocha.tensor([0.0, 1.0, 3.0])])
+        (tensor([3.0000, 2.8333, 2.5000]),)
+    """
+    x = as_tensor_arg("gradient", input)
+    ndim = x._data.ndim
+    if edge_order not in (1, 2):
+        raise RuntimeError("tocha.gradient only supports edge_order=1 and edge_order=2.")
+    dims = list(range(ndim)) if dim is None else [normalize_dim("gradient", d, ndim) for d in _as_list(dim)]
+    steps: list[Any]
+    if isinstance(spacing, (list, tuple)):
+        if len(spacing) != len(dims):
+            what = (
+                f"'self.dim() = {ndim}', since dim argument was not given"
+                if dim is None
+                else f"'len(dim) = {len(dims)}', since dim argument was given"
+            )
+            raise RuntimeError(
+                "tocha.gradient expected spacing to be unspecified, a scalar, or a list of length equal to "
+                f"{what}, but got a list of length {len(spacing)}"
+            )
+        steps = list(spacing)
+    else:
+        steps = [spacing] * len(dims)
+    for d in dims:
+        if x._data.shape[d] < edge_order + 1:
+            raise RuntimeError("tocha.gradient expected each dimension size to be at least edge_order+1")
+    if x._dtype.category < _FLOAT:
+        x = x.to(get_default_dtype())  # type: ignore[attr-defined]
+    return tuple(_gradient_along(x, d, step, edge_order) for d, step in zip(dims, steps, strict=True))
+
+
+def _as_list(dim: int | Sequence[int]) -> list[int]:
+    return [dim] if isinstance(dim, (int, np.integer)) else list(dim)
+
+
+def _gradient_along(x: Tensor, d: int, step: Any, edge_order: int) -> Tensor:
+    from .shape import cat, narrow
+
+    n = x._data.shape[d]
+
+    def part(start: int, length: int = 1) -> Tensor:
+        return narrow(x, d, start if start >= 0 else n + start, length)
+
+    if not isinstance(step, TensorBase):
+        h = scalar_or_tensor("gradient", step)
+        if isinstance(h, TensorBase):
+            h = h.item()  # type: ignore[attr-defined]
+        center = (part(2, n - 2) - part(0, n - 2)) / (2 * h)
+        if edge_order == 1:
+            first = (part(1) - part(0)) / h
+            last = (part(-1) - part(-2)) / h
+        else:
+            first = (part(0) * -1.5 + part(1) * 2.0 - part(2) * 0.5) / h
+            last = (part(-3) * 0.5 - part(-2) * 2.0 + part(-1) * 1.5) / h
+        return cat([first, center, last], d)
+    coords = step if step._dtype.category >= _FLOAT else step.to(x._dtype)  # type: ignore[attr-defined]
+    view = [1] * x._data.ndim
+    view[d] = -1
+    dx = (coords[1:] - coords[:-1]).reshape(view)  # type: ignore[index]
+    dx1, dx2 = narrow(dx, d, 0, n - 2), narrow(dx, d, 1, n - 2)
+    a = -dx2 / (dx1 * (dx1 + dx2))
+    b = (dx2 - dx1) / (dx1 * dx2)
+    c = dx1 / (dx2 * (dx1 + dx2))
+    center = a * part(0, n - 2) + b * part(1, n - 2) + c * part(2, n - 2)
+    if edge_order == 1:
+        first = (part(1) - part(0)) / narrow(dx, d, 0, 1)
+        last = (part(-1) - part(-2)) / narrow(dx, d, n - 2, 1)
+    else:
+        h1, h2 = narrow(dx, d, 0, 1), narrow(dx, d, 1, 1)
+        first = (
+            part(0) * (-(2.0 * h1 + h2) / (h1 * (h1 + h2)))
+            + part(1) * ((h1 + h2) / (h1 * h2))
+            - part(2) * (h1 / (h2 * (h1 + h2)))
+        )
+        h1, h2 = narrow(dx, d, n - 3, 1), narrow(dx, d, n - 2, 1)
+        last = (
+            part(-3) * (h2 / (h1 * (h1 + h2)))
+            - part(-2) * ((h1 + h2) / (h1 * h2))
+            + part(-1) * ((2.0 * h2 + h1) / (h2 * (h1 + h2)))
+        )
+    return cat([first, center, last], d)
 
 
 # ------------------------------------------------------------------ composites: shapes and differences
@@ -1146,6 +1433,60 @@ class MathExtraMethods:
     def heaviside(self: Any, values: Any) -> Tensor:
         """See :func:`tocha.heaviside`."""
         return heaviside(self, values)
+
+    def heaviside_(self: Any, values: Any) -> Tensor:
+        """In-place :func:`tocha.heaviside`.
+
+        Example:
+            >>> import tocha
+            >>> tocha.tensor([-2.0, 0.0, 3.0]).heaviside_(tocha.tensor([0.5]))
+            tensor([0.0000, 0.5000, 1.0000])
+        """
+        v = as_tensor_arg("heaviside_", values)
+        if self._dtype is not v._dtype:
+            raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+        check_dtype(HEAVISIDE, self._dtype)
+        return binary_inplace(HEAVISIDE, self, v)
+
+    def deg2rad(self: Any) -> Tensor:
+        """See :func:`tocha.deg2rad`."""
+        return deg2rad(self)
+
+    def deg2rad_(self: Any) -> Tensor:
+        """See :func:`tocha.deg2rad_`."""
+        return deg2rad_(self)
+
+    def rad2deg(self: Any) -> Tensor:
+        """See :func:`tocha.rad2deg`."""
+        return rad2deg(self)
+
+    def rad2deg_(self: Any) -> Tensor:
+        """See :func:`tocha.rad2deg_`."""
+        return rad2deg_(self)
+
+    def igamma(self: Any, other: Tensor) -> Tensor:
+        """See :func:`tocha.igamma`."""
+        return igamma(self, other)
+
+    def igamma_(self: Any, other: Tensor) -> Tensor:
+        """In-place :func:`tocha.igamma`."""
+        return _inplace_result("igamma_", self, igamma(self, other))
+
+    def igammac(self: Any, other: Tensor) -> Tensor:
+        """See :func:`tocha.igammac`."""
+        return igammac(self, other)
+
+    def igammac_(self: Any, other: Tensor) -> Tensor:
+        """In-place :func:`tocha.igammac`."""
+        return _inplace_result("igammac_", self, igammac(self, other))
+
+    def mvlgamma(self: Any, p: int) -> Tensor:
+        """See :func:`tocha.mvlgamma`."""
+        return mvlgamma(self, p)
+
+    def mvlgamma_(self: Any, p: int) -> Tensor:
+        """In-place :func:`tocha.mvlgamma`."""
+        return _inplace_result("mvlgamma_", self, mvlgamma(self, p))
 
     def signbit(self: Any) -> Tensor:
         """See :func:`tocha.signbit`."""

@@ -14,9 +14,10 @@ import numpy as np
 
 from .. import _dispatch
 from .._device import CPU
-from .._dtype import _INT, ALL_DTYPES, dtype, int64
+from .._dtype import _BOOL, _INT, ALL_DTYPES, dtype, int64
 from .._tensor_base import wrap
 from . import reduction_types as return_types
+from ._common import type_name
 from ._grad_utils import reduce_to_shape
 from .reduction_core import (
     DimArg,
@@ -120,6 +121,20 @@ def sum_to_size(input: Tensor, *size: Any) -> Tensor:
 def any_bad(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
     """Whether ``target`` cannot expand to ``shape`` (dim by dim)."""
     return builtins.any(t != s and t != 1 for s, t in zip(shape, target, strict=True))
+
+
+def _cumulative_inplace(target: Tensor, name: str, dim: int, dtype_: dtype | None) -> Tensor:
+    """``target.cumsum_`` / ``cumprod_``: the scan in ``target``'s own dtype, copied back into it."""
+    own = target._dtype
+    if dtype_ is not None and dtype_ is not own:
+        raise RuntimeError(
+            f"{name}_(): Bad in-place call: input tensor dtype {type_name(own)} and output tensor dtype "
+            f"{type_name(dtype_)} should match"
+        )
+    if own.category == _BOOL:
+        raise NotImplementedError(f"\"{name}_\" not implemented for 'Bool'")
+    scan = cumsum if name == "cumsum" else cumprod
+    return target.copy_(scan(target, dim, dtype=own))  # type: ignore[attr-defined,no-any-return]
 
 
 class ReductionMethods:
@@ -234,6 +249,34 @@ class ReductionMethods:
     def cumprod(self: Any, dim: int, *, dtype: dtype | None = None) -> Tensor:
         """See :func:`tocha.cumprod`."""
         return cumprod(self, dim, dtype=dtype)
+
+    def cumsum_(self: Any, dim: int, *, dtype: dtype | None = None) -> Tensor:
+        """In-place :meth:`cumsum`: running sums along ``dim`` written into this tensor, in its own dtype.
+
+        Raises:
+            RuntimeError: ``dtype`` given and not this tensor's dtype.
+            NotImplementedError: a bool tensor.
+
+        Example:
+            >>> import tocha
+            >>> tocha.tensor([1, 2, 3]).cumsum_(0)
+            tensor([1, 3, 6])
+        """
+        return _cumulative_inplace(self, "cumsum", dim, dtype)
+
+    def cumprod_(self: Any, dim: int, *, dtype: dtype | None = None) -> Tensor:
+        """In-place :meth:`cumprod`: running products along ``dim`` written into this tensor, in its own dtype.
+
+        Raises:
+            RuntimeError: ``dtype`` given and not this tensor's dtype.
+            NotImplementedError: a bool tensor.
+
+        Example:
+            >>> import tocha
+            >>> tocha.tensor([1.0, 2.0, 3.0]).cumprod_(0)
+            tensor([1., 2., 6.])
+        """
+        return _cumulative_inplace(self, "cumprod", dim, dtype)
 
     def cummax(self: Any, dim: int) -> Any:
         """See :func:`tocha.cummax`."""

@@ -35,6 +35,7 @@ from ._common import broadcast_shape, normalize_dim, prepare_scalar, type_name
 from ._dtypes import HALF_NUMPY, NO_BOOL, REAL_NO_BOOL
 from ._grad_utils import reduce_to_shape
 from .indexing_select import add_at, index_select, masked_fill, masked_select, nonzero, take
+from .scatter_views import ScatterViewMethods, diagonal_scatter, select_scatter, slice_scatter
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
@@ -52,6 +53,10 @@ __all__ = [
     "put",
     "masked_scatter",
     "argwhere",
+    # scatter_views
+    "slice_scatter",
+    "select_scatter",
+    "diagonal_scatter",
 ]
 
 _SCALARS = (bool, int, float, complex, np.generic)
@@ -1281,7 +1286,7 @@ def argwhere(input: Tensor) -> Tensor:
 # ------------------------------------------------------------------ Tensor methods
 
 
-class ScatterMethods:
+class ScatterMethods(ScatterViewMethods):
     """Tensor methods of the gather/scatter family."""
 
     __slots__ = ()

@@ -70,6 +70,9 @@ __all__ = [
     "unbind",
     "split",
     "chunk",
+    "split_with_sizes",
+    "unsafe_split",
+    "unsafe_chunk",
     "tensor_split",
     "hsplit",
     "vsplit",
@@ -82,6 +85,7 @@ __all__ = [
     "roll",
     "rot90",
     "diag",
+    "diagflat",
     "diag_embed",
     "triu",
     "tril",
@@ -815,6 +819,97 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     return call(DIAGONAL, input._device, (input,), (int(offset), d1, d2))  # type: ignore[no-any-return]
 
 
+# ------------------------------------------------------------------ unfold
+
+
+def _unfold_geometry(
+    shape: Sequence[int], strides: Sequence[int], dim: int, size: int, step: int
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(shape, strides) of the windows view: dim ``dim`` counts the windows, a new last dim runs along one."""
+    if not shape:  # a 0-dim tensor: one window of ``size`` (0 or 1) elements
+        return (size,), (1,)
+    count = (shape[dim] - size) // step + 1
+    new_shape = (*shape[:dim], count, *shape[dim + 1 :], size)
+    new_strides = (*strides[:dim], strides[dim] * step, *strides[dim + 1 :], strides[dim])
+    return new_shape, new_strides
+
+
+def _unfold_forward(xp: Any, a: Any, dim: int, size: int, step: int) -> Any:
+    shape, strides = _unfold_geometry(a.shape, element_strides(a), dim, size, step)
+    return as_strided(xp, a, shape, strides)
+
+
+def _unfold_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
+    return (call(UNFOLD_BACKWARD, grad._device, (grad,), (ctx.input_shapes[0], *ctx.params)),)
+
+
+def _unfold_jvp(ctx: Any, tangent: Tensor) -> Tensor:
+    return call(UNFOLD, tangent._device, (tangent,), ctx.params)  # type: ignore[no-any-return]
+
+
+def _unfold_backward_forward(xp: Any, grad: Any, shape: tuple[int, ...], dim: int, size: int, step: int) -> Any:
+    """The windows ``grad`` summed back into a tensor of ``shape`` (overlapping windows add up)."""
+    result = xp.zeros(shape, dtype=grad.dtype)
+    if not shape:
+        if grad.size:
+            result[...] = grad[0]
+        return result
+    if step >= size:  # disjoint windows: one strided write
+        _unfold_forward(xp, result, dim, size, step)[...] = grad
+        return result
+    count = grad.shape[dim]
+    lead = (slice(None),) * dim
+    for k in range(size):  # the k-th element of every window: distinct positions k, k + step, ...
+        key = (*lead, slice(k, k + step * (count - 1) + 1, step))
+        result[key] += grad[..., k]
+    return result
+
+
+def _unfold_backward_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
+    _, dim, size, step = ctx.params
+    return (call(UNFOLD, grad._device, (grad,), (dim, size, step)),)
+
+
+UNFOLD = register_op(
+    OpRecord(
+        name="unfold",
+        forward=_unfold_forward,
+        vjp=_unfold_vjp,
+        jvp=_unfold_jvp,
+        view=True,
+        test=op_test("unfold", "Tensor.unfold"),
+    )
+)
+UNFOLD_BACKWARD = register_op(
+    OpRecord(
+        name="unfold_backward",
+        forward=_unfold_backward_forward,
+        vjp=_unfold_backward_vjp,
+        test=op_test("unfold_backward"),
+    )
+)
+
+
+def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """``input.unfold(dimension, size, step)``: a view of every slice of length ``size`` along ``dimension``.
+
+    The windows start ``step`` apart; dim ``dimension`` of the result counts them
+    (``(input.size(dimension) - size) // step + 1``) and a new last dim of length
+    ``size`` runs along each. A 0-dim input gives one window of ``size`` (0 or 1).
+    """
+    shape = _shape(input)
+    ndim = len(shape)
+    d = normalize_dim("unfold", dimension, ndim)
+    length = shape[d] if ndim else 1
+    if size > length:
+        raise RuntimeError(f"unfold(): maximum size for tensor at dimension {d} is {length} but size is {size}")
+    if size < 0:
+        raise RuntimeError(f"unfold(): size is {size} but must be >= 0")
+    if step <= 0:
+        raise RuntimeError(f"unfold(): step is {step} but must be > 0")
+    return call(UNFOLD, input._device, (input,), (d, int(size), int(step)))  # type: ignore[no-any-return]
+
+
 # ------------------------------------------------------------------ atleast_nd
 
 
@@ -906,6 +1001,7 @@ from .shape_join import (  # noqa: E402  (the join ops use the view primitives a
     concatenate,
     diag,
     diag_embed,
+    diagflat,
     dsplit,
     dstack,
     flip,
@@ -918,12 +1014,15 @@ from .shape_join import (  # noqa: E402  (the join ops use the view primitives a
     rot90,
     row_stack,
     split,
+    split_with_sizes,
     stack,
     tensor_split,
     tile,
     tril,
     triu,
     unbind,
+    unsafe_chunk,
+    unsafe_split,
     vsplit,
     vstack,
 )
@@ -1143,6 +1242,24 @@ class ShapeMethods(ShapeJoinMethods):
     def diagonal(self: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
         """See :func:`tocha.diagonal`."""
         return diagonal(self, offset, dim1, dim2)
+
+    def unfold(self: Any, dimension: int, size: int, step: int) -> Tensor:
+        """A view of every slice of length ``size`` along ``dimension``, ``step`` apart, as a new last dim.
+
+        Overlapping windows share memory: writing through the view writes ``self``.
+        The gradient sums each window's gradient back into place.
+
+        Raises:
+            RuntimeError: ``size`` larger than the dim or negative, or ``step`` not positive.
+
+        Example:
+            >>> import tocha
+            >>> tocha.arange(7).unfold(0, 3, 2)
+            tensor([[0, 1, 2],
+                    [2, 3, 4],
+                    [4, 5, 6]])
+        """
+        return unfold(self, dimension, size, step)
 
     def contiguous(self: Any, memory_format: Any = None) -> Tensor:
         """This tensor if it is C-contiguous, else a contiguous copy.

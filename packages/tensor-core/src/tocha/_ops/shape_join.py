@@ -46,6 +46,9 @@ __all__ = [
     "unbind",
     "split",
     "chunk",
+    "split_with_sizes",
+    "unsafe_split",
+    "unsafe_chunk",
     "tensor_split",
     "hsplit",
     "vsplit",
@@ -59,6 +62,7 @@ __all__ = [
     "roll",
     "rot90",
     "diag",
+    "diagflat",
     "diag_embed",
     "triu",
     "tril",
@@ -336,6 +340,61 @@ def split(tensor: Tensor, split_size_or_sections: int | Sequence[int], dim: int 
             f"but got split_sizes={list(sections)}"
         )
     return _split_sizes(tensor, sections, d)
+
+
+def split_with_sizes(input: Tensor, split_sizes: Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+    """Views of ``input`` cut along ``dim`` into pieces of the given sizes, which must add up to its size.
+
+    Raises:
+        RuntimeError: a negative size, or sizes not adding up to ``input.size(dim)``.
+
+    Example:
+        >>> import tocha
+        >>> [t.tolist() for t in tocha.split_with_sizes(tocha.arange(5), [2, 3])]
+        [[0, 1], [2, 3, 4]]
+    """
+    if not isinstance(split_sizes, (list, tuple)):
+        raise TypeError(
+            f"split_with_sizes(): argument 'split_sizes' (position 2) must be tuple of ints, not "
+            f"{type(split_sizes).__name__}"
+        )
+    sizes = size_list("split_with_sizes", (split_sizes,), "split_sizes")
+    shape = input._data.shape
+    if not shape:
+        raise RuntimeError("split_with_sizes(): expected at least a 1-dimensional tensor")
+    d = normalize_dim("split_with_sizes", dim, len(shape))
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(
+            f"split_with_sizes expects split_sizes have only non-negative entries, but got split_sizes={list(sizes)}"
+        )
+    return split(input, sizes, d)
+
+
+def unsafe_split(tensor: Tensor, split_size_or_sections: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """:func:`split` with an int size (PyTorch's variant without view tracking; here the same views).
+
+    Example:
+        >>> import tocha
+        >>> [t.tolist() for t in tocha.unsafe_split(tocha.arange(5), 2)]
+        [[0, 1], [2, 3], [4]]
+    """
+    if isinstance(split_size_or_sections, bool) or not isinstance(split_size_or_sections, (int, np.integer)):
+        raise TypeError(
+            f"unsafe_split(): argument 'split_size' (position 2) must be int, not "
+            f"{type(split_size_or_sections).__name__}"
+        )
+    return split(tensor, split_size_or_sections, dim)
+
+
+def unsafe_chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """:func:`chunk` (PyTorch's variant without view tracking; here the same views).
+
+    Example:
+        >>> import tocha
+        >>> [t.tolist() for t in tocha.unsafe_chunk(tocha.arange(5), 2)]
+        [[0, 1, 2], [3, 4]]
+    """
+    return chunk(input, chunks, dim)
 
 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
@@ -833,6 +892,21 @@ def diag(input: Tensor, diagonal: int = 0, *, out: Tensor | None = None) -> Tens
     return result if out is None else copy_to_out(result, out)
 
 
+def diagflat(input: Tensor, offset: int = 0) -> Tensor:
+    """A square matrix with the flattened ``input`` on diagonal ``offset``.
+
+    Example:
+        >>> import tocha
+        >>> tocha.diagflat(tocha.tensor([[1, 2], [3, 4]]))
+        tensor([[1, 0, 0, 0],
+                [0, 2, 0, 0],
+                [0, 0, 3, 0],
+                [0, 0, 0, 4]])
+    """
+    flat = _views().reshape(input, (input._data.size,))
+    return call(DIAG_EMBED, input._device, (flat,), (int(offset), 0, 1))  # type: ignore[no-any-return]
+
+
 def _triu_forward(xp: Any, a: Any, k: int) -> Any:
     return xp.triu(a, k)
 
@@ -940,6 +1014,22 @@ class ShapeJoinMethods:
     def chunk(self: Any, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         """See :func:`tocha.chunk`."""
         return chunk(self, chunks, dim)
+
+    def split_with_sizes(self: Any, split_sizes: Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+        """See :func:`tocha.split_with_sizes`."""
+        return split_with_sizes(self, split_sizes, dim)
+
+    def unsafe_split(self: Any, split_size: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """See :func:`tocha.unsafe_split`."""
+        return unsafe_split(self, split_size, dim)
+
+    def unsafe_chunk(self: Any, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """See :func:`tocha.unsafe_chunk`."""
+        return unsafe_chunk(self, chunks, dim)
+
+    def diagflat(self: Any, offset: int = 0) -> Tensor:
+        """See :func:`tocha.diagflat`."""
+        return diagflat(self, offset)
 
     def tensor_split(self: Any, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
         """See :func:`tocha.tensor_split`."""

@@ -133,6 +133,27 @@ def _diagonal_backward(device: Any, d: Any) -> list[Any]:
     return [S(make(2, 3), params=((2, 4, 3), -1, 1, 2), name="3d")]
 
 
+def _unfold(device: Any, d: Any) -> list[Any]:
+    S, make = _tools(device, d)
+    return [
+        S(make(7), args=(0, 3, 2), name="overlap"),
+        S(make(2, 6, 3), args=(1, 2, 2), name="disjoint"),
+        S(make(3, 5, noncontiguous=True), args=(-1, 2, 1), name="noncontiguous"),
+        S(make(4, 3), args=(0, 2, 3), name="gaps"),
+        S(make(), args=(0, 1, 1), name="0-dim"),
+        S(make(0, 3), args=(1, 2, 1), name="empty"),
+    ]
+
+
+def _unfold_backward(device: Any, d: Any) -> list[Any]:
+    S, make = _tools(device, d)
+    return [
+        S(make(3, 3), params=((7,), 0, 3, 2), name="overlap"),
+        S(make(2, 3, 3, 2), params=((2, 6, 3), 1, 2, 2), name="disjoint"),
+        S(make(1), params=((), 0, 1, 1), name="0-dim"),
+    ]
+
+
 def _noncontiguous(device: Any, d: Any) -> list[Any]:
     S, make = _tools(device, d)
     return [S(make(3, 4, noncontiguous=True), name="noncontiguous")]
@@ -233,6 +254,8 @@ SAMPLERS: dict[str, Sampler] = {
     "diagonal": _diagonal,
     "diagonal_backward": _diagonal_backward,
     "contiguous": _noncontiguous,
+    "unfold": _unfold,
+    "unfold_backward": _unfold_backward,
     "cat": _cat,
     "stack": _stack,
     "repeat": _repeat,
@@ -286,6 +309,24 @@ def _diagonal_backward_ref(g: Any, shape: Any, offset: int, dim1: int, dim2: int
     return out
 
 
+def _unfold_ref(a: Any, dim: int, size: int, step: int) -> Any:
+    if a.ndim == 0:
+        return a.reshape(1)[:size]
+    windows = np.lib.stride_tricks.sliding_window_view(a, size, axis=dim)
+    return np.take(windows, range(0, windows.shape[dim], step), axis=dim)
+
+
+def _unfold_backward_ref(g: Any, shape: Any, dim: int, size: int, step: int) -> Any:
+    out = np.zeros(shape, g.dtype)
+    if not shape:
+        out[...] = g.sum()
+        return out
+    for i in range(g.shape[dim]):
+        window = np.moveaxis(np.take(g, i, axis=dim), -1, dim)
+        np.moveaxis(out, dim, 0)[i * step : i * step + size] += np.moveaxis(window, dim, 0)
+    return out
+
+
 def _segment_sum_ref(g: Any, repeats: Any, dim: int) -> Any:
     ends = np.cumsum(repeats)
     parts = [np.take(g, range(e - r, e), axis=dim).sum(axis=dim) for r, e in zip(repeats, ends, strict=True)]
@@ -316,6 +357,8 @@ REFERENCES: dict[str, Callable[..., Any]] = {
     "diagonal": np.diagonal,
     "diagonal_backward": _diagonal_backward_ref,
     "contiguous": np.ascontiguousarray,
+    "unfold": _unfold_ref,
+    "unfold_backward": _unfold_backward_ref,
     "cat": lambda arrays, dim=0: np.concatenate([x for x in arrays if x.shape != (0,)] or arrays, axis=dim),
     "stack": lambda arrays, dim=0: np.stack(arrays, axis=dim),
     "repeat": lambda a, *reps: np.tile(a, reps),
