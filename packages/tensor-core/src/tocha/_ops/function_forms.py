@@ -103,8 +103,9 @@ def detach(input: Tensor) -> Tensor:
 
     Example:
         >>> import tocha
-        >>> tocha.detach(tocha.ones(2, requires_grad=True)).requires_grad
-        False
+        >>> x = tocha.ones(2)
+        >>> y = tocha.detach(x); y.requires_grad, y.data_ptr() == x.data_ptr()
+        (False, True)
     """
     return _tensor("detach", input).detach()
 
