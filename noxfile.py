@@ -177,8 +177,9 @@ def integration(session: nox.Session) -> None:
     """Cross-package tests in tests-integration/ (some build their own fresh venvs with uv)."""
     _install_editable(session, [f for f in PACKAGES if f != "tocha"], PYTEST, "uv", "onnxruntime")
     session.run("pytest", "tests-integration", *session.posargs)
-    # tensor-core's tests that need tocha-autograd (requires_grad=True) skip in tensor-core's own venv; run them here.
-    session.run("pytest", "packages/tensor-core/tests", "-m", "autograd", *session.posargs)
+    # tensor-core's tests and examples that need tocha-autograd (requires_grad=True, tocha.func's transforms) skip
+    # in tensor-core's own venv; run them all here, with it installed.
+    session.run("pytest", "packages/tensor-core/tests", "packages/tensor-core/src/tocha/func.py", *session.posargs)
 
 
 def _gpu_tests(session: nox.Session, tensor_core: str, env: dict[str, str] | None = None) -> None:

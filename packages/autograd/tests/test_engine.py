@@ -174,6 +174,13 @@ def test_errors() -> None:
         z.backward()
     with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
         (x * 2).backward()
+    c = tocha.tensor([1 + 1j], requires_grad=True)
+    with pytest.raises(
+        RuntimeError, match=r"grad can be implicitly created only for real scalar outputs but got tocha.complex64"
+    ):
+        (c * c).sum().backward()
+    with pytest.raises(RuntimeError, match="only for real scalar outputs"):
+        tocha.autograd.grad((c * c).sum(), c)
     z = x.exp().sum()
     z.backward()
     with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):

@@ -258,12 +258,9 @@ def test_mode_arguments() -> None:
         gradgradcheck(lambda a: a * 2, (x,), check_fwd_over_rev=True, check_rev_over_rev=False)
     with pytest.raises(AssertionError, match="check_batched_forward_grad=True requires check_forward_ad"):
         gradcheck(lambda a: a * 2, (x,), check_batched_forward_grad=True)
-    with pytest.raises(
-        NotImplementedError, match="check_batched_forward_grad=True is not supported: tocha has no vmap"
-    ):
-        gradcheck(lambda a: a * 2, (x,), check_forward_ad=True, check_batched_forward_grad=True)
-    with pytest.raises(NotImplementedError, match="check_batched_grad=True is not supported: tocha has no vmap"):
-        gradgradcheck(lambda a: a * 2, (x,), check_fwd_over_rev=True, check_batched_grad=True)
+    # batched checks run through tocha.func.vmap (tests in test_func.py)
+    assert gradcheck(lambda a: a * 2, (x,), check_forward_ad=True, check_batched_forward_grad=True)
+    assert gradgradcheck(lambda a: a * 2, (x,), check_fwd_over_rev=True, check_batched_grad=True)
 
 
 def test_no_differentiable_outputs_and_empty_inputs() -> None:

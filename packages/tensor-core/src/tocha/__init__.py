@@ -104,7 +104,9 @@ _malloc.tune_malloc()  # NOTE [ Allocator tuning ]
 
 # After every op family: tocha.array_api and from_dlpack build on the complete namespace.
 from . import array_api as array_api
+from . import func as func
 from ._dlpack import from_dlpack as from_dlpack
+from .func import vmap as vmap
 
 for _cls in (device, dtype, Size):
     _cls.__module__ = "tocha"
@@ -127,6 +129,8 @@ __all__ = [
     "dtype",
     "enable_grad",
     "fft",
+    "func",
+    "vmap",
     "special",
     "random",
     "float",

@@ -35,6 +35,11 @@ def _check_outputs(outputs: Sequence[Any], grad_outputs: Sequence[Any], create_g
                     f"grad can be implicitly created only for scalar outputs (output {i} has shape "
                     f"{list(out.shape)}); pass gradient= (or grad_outputs=) with that shape"
                 )
+            if out.is_complex():
+                raise RuntimeError(
+                    f"grad can be implicitly created only for real scalar outputs but got {out.dtype} (output {i}); "
+                    "pass gradient= (or grad_outputs=)"
+                )
             g = tocha.ones_like(out)
         else:
             if not is_tensor_like(g):

@@ -42,8 +42,17 @@ function). Forward mode gives that function detached dual inputs, so it
 turns ``requires_grad`` back on for those that had it before calling
 ``grad``, as PyTorch does.
 
-tocha has no vmap: ``check_batched_grad`` and ``check_batched_forward_grad``
-raise NotImplementedError.
+``check_batched_grad`` (PyTorch's batched-gradient check) computes, for each
+differentiable output, the vjps of two random grad_outputs once through
+``tocha.func.vmap`` over their stack and once in a plain loop, and requires
+them to agree (``allclose``); ``check_batched_forward_grad`` does the same
+with the jvps of two random tangents per input. tocha's vmap runs the
+function once per batch entry (NOTE [ Function transforms ] in ``tocha.func``),
+so these checks catch derivatives that depend on the memory layout of their
+incoming gradient (a ``select`` view of a stacked batch), that write into it,
+or that keep state between calls; they cannot find the batching-rule bugs
+PyTorch's check is for, since there are none. ``gradgradcheck`` passes
+``check_batched_grad`` on to the ``gradcheck`` of its vjp function.
 """
 
 from __future__ import annotations
@@ -643,6 +652,88 @@ def _check_undefined_forward_grad(
                     )
 
 
+# ------------------------------------------------------------------ batched gradients
+
+
+_BATCHED_HELP = (
+    "gradcheck or gradgradcheck failed while testing batched gradient computation: the gradients computed for "
+    "a batch of grad_outputs by tocha.func.vmap (one call per batch entry, on views of the stacked batch) differ "
+    "from those computed one by one. Look for a backward that depends on the memory layout of its incoming "
+    "gradient, writes into it, or keeps state between calls; or pass check_batched_grad=False."
+)
+_BATCHED_FORWARD_HELP = (
+    "gradcheck failed while testing batched gradient computation with forward-mode AD: the jvps computed for a "
+    "batch of tangents by tocha.func.vmap differ from those computed one by one. Look for a forward derivative "
+    "(Function.jvp) that depends on the memory layout of its tangent, writes into it, or keeps state between "
+    "calls; or pass check_batched_forward_grad=False."
+)
+
+
+def _batched_mismatch(output_idx: int, input_idx: int, res: Any, exp: Any, help_text: str) -> GradcheckError:
+    return GradcheckError(
+        f"For output {output_idx} and input {input_idx}:\n\n{help_text}\n\nGot:\n{res}\n\nExpected:\n{exp}"
+    )
+
+
+def _compare_batched(result: Sequence[Any], expected: Sequence[Any], output_idx: int | None, help_text: str) -> None:
+    for k, (res, exp) in enumerate(zip(result, expected, strict=True)):
+        if not tocha.allclose(res, exp):
+            raise _batched_mismatch(k if output_idx is None else output_idx, k, res, exp, help_text)
+
+
+def _check_batched_grad(diff_inputs: list[Any], output: Any, output_idx: int) -> None:
+    """vjps of two random grad_outputs: through ``tocha.func.vmap`` against a loop (PyTorch's batched-grad check)."""
+
+    def vjp(v: Any) -> tuple[Any, ...]:
+        grads = _grad(output, diff_inputs, v, retain_graph=True, allow_unused=True)
+        return tuple(
+            g if g is not None else tocha.zeros((), dtype=x.dtype, device=x.device).expand(x.shape)
+            for g, x in zip(grads, diff_inputs, strict=True)
+        )
+
+    grad_outputs = [tocha.randn_like(output) for _ in range(2)]
+    expected = [tocha.stack(shards) for shards in zip(*(vjp(v) for v in grad_outputs), strict=True)]
+    try:
+        result = tocha.func.vmap(vjp)(tocha.stack(grad_outputs))
+    except RuntimeError as error:
+        raise GradcheckError(f"While computing batched gradients, got: {error}\n\n{_BATCHED_HELP}") from error
+    _compare_batched(result, expected, output_idx, _BATCHED_HELP)
+
+
+def _check_batched_forward_grad(func: Callable[..., Any], tupled_inputs: tuple[Any, ...]) -> None:
+    """jvps of two random tangents per input: through ``tocha.func.vmap`` against a loop."""
+    for index, current in enumerate(tupled_inputs):
+        if not (is_tensor_like(current) and current.requires_grad and _is_differentiable_dtype(current)):
+            continue
+
+        def jvp(tangent: Any, index: int = index, current: Any = current) -> tuple[Any, ...]:
+            with forward_ad.dual_level():
+                dual = forward_ad.make_dual(current.detach(), tangent)
+                args = tuple(
+                    dual if k == index else (x.detach() if is_tensor_like(x) else x)
+                    for k, x in enumerate(tupled_inputs)
+                )
+                found = []
+                for out in _as_tuple(func(*args)):
+                    if out is None:
+                        continue
+                    primal, tangent_out = forward_ad.unpack_dual(out)
+                    if tangent_out is None:
+                        tangent_out = tocha.zeros((), dtype=primal.dtype, device=primal.device).expand(primal.shape)
+                    found.append(tangent_out)
+                return tuple(found)
+
+        tangents = [tocha.randn_like(current) for _ in range(2)]
+        expected = [tocha.stack(shards) for shards in zip(*(jvp(t) for t in tangents), strict=True)]
+        try:
+            result = tocha.func.vmap(jvp)(tocha.stack(tangents))
+        except RuntimeError as error:
+            raise GradcheckError(
+                f"While computing batched gradients, got: {error}\n\n{_BATCHED_FORWARD_HELP}"
+            ) from error
+        _compare_batched(result, expected, None, _BATCHED_FORWARD_HELP)
+
+
 # ------------------------------------------------------------------ public
 
 
@@ -679,8 +770,10 @@ def gradcheck(
         nondet_tol: how far two backward passes with the same grad_output may differ.
         check_undefined_grad: check that backward from one output alone works for multi-output functions.
         check_grad_dtypes: check that gradients have their input's dtype and device.
-        check_batched_grad: not supported: tocha has no vmap (raises NotImplementedError when True).
-        check_batched_forward_grad: not supported: tocha has no vmap (raises NotImplementedError when True).
+        check_batched_grad: check that the vjps of a batch of random grad_outputs computed through
+            ``tocha.func.vmap`` equal those computed one by one (NOTE [ gradcheck ]).
+        check_batched_forward_grad: the same for the jvps of a batch of random tangents (needs
+            ``check_forward_ad``).
         check_forward_ad: also check forward mode (``tocha.autograd.forward_ad``): the Jacobian from one-hot
             tangents pushed through ``func`` against the numerical one (NOTE [ gradcheck ]).
         check_backward_ad: check the backward-mode gradients; at least one of the two modes must be checked.
@@ -710,12 +803,6 @@ def gradcheck(
         raise AssertionError("Setting check_batched_grad=True requires check_backward_ad to be True")
     if check_batched_forward_grad and not check_forward_ad:
         raise AssertionError("Setting check_batched_forward_grad=True requires check_forward_ad to be True")
-    if check_batched_grad or check_batched_forward_grad:
-        flag = "check_batched_grad" if check_batched_grad else "check_batched_forward_grad"
-        raise NotImplementedError(
-            f"gradcheck(): {flag}=True is not supported: tocha has no vmap to batch gradients with; "
-            "call gradcheck without it"
-        )
     tupled_inputs = _as_tuple(inputs)
     try:
         _gradcheck(
@@ -730,6 +817,8 @@ def gradcheck(
             check_forward_ad=check_forward_ad,
             check_backward_ad=check_backward_ad,
             fast_mode=fast_mode,
+            check_batched_grad=check_batched_grad,
+            check_batched_forward_grad=check_batched_forward_grad,
         )
     except GradcheckError:
         if raise_exception:
@@ -751,6 +840,8 @@ def _gradcheck(
     check_forward_ad: bool,
     check_backward_ad: bool,
     fast_mode: bool,
+    check_batched_grad: bool = False,
+    check_batched_forward_grad: bool = False,
 ) -> None:
     diff_inputs = _check_inputs(tupled_inputs)
     with tocha.enable_grad():
@@ -774,6 +865,7 @@ def _gradcheck(
             check_undefined_grad=check_undefined_grad,
             check_grad_dtypes=check_grad_dtypes,
             fast_mode=fast_mode,
+            check_batched_grad=check_batched_grad,
         )
     if check_forward_ad:
         forward_check = _fast_forward_check if fast_mode else _slow_forward_check
@@ -791,6 +883,8 @@ def _gradcheck(
             )
             if check_undefined_grad:
                 _check_undefined_forward_grad(func, tupled_inputs, diff_inputs, positions)
+            if check_batched_forward_grad:
+                _check_batched_forward_grad(func, tupled_inputs)
 
 
 def _backward_checks(
@@ -807,6 +901,7 @@ def _backward_checks(
     check_undefined_grad: bool,
     check_grad_dtypes: bool,
     fast_mode: bool,
+    check_batched_grad: bool = False,
 ) -> None:
     check = _fast_check if fast_mode else _slow_check
     with tocha.enable_grad():
@@ -822,6 +917,9 @@ def _backward_checks(
             nondet_tol=nondet_tol,
             check_grad_dtypes=check_grad_dtypes,
         )
+        if check_batched_grad:
+            for k, output in enumerate(outputs):
+                _check_batched_grad(diff_inputs, output, k)
         _check_backward_mul_by_grad_output(outputs, diff_inputs)
         if check_undefined_grad:
             _check_undefined_grad(outputs, diff_inputs)
@@ -863,7 +961,7 @@ def gradgradcheck(
         nondet_tol: how far two backward passes may differ.
         check_undefined_grad: see :func:`gradcheck`.
         check_grad_dtypes: see :func:`gradcheck`.
-        check_batched_grad: not supported: tocha has no vmap (raises NotImplementedError when True).
+        check_batched_grad: check batched vjps of the vjp function (see :func:`gradcheck`).
         check_fwd_over_rev: check forward-over-reverse: :func:`gradcheck` with ``check_forward_ad=True`` on the
             vector-Jacobian product (tangents pushed through the backward pass).
         check_rev_over_rev: check reverse-over-reverse; at least one of the two modes must be checked, and

@@ -1,0 +1,1303 @@
+"""``tocha.func``: composable function transforms, as ``torch.func``.
+
+:func:`vmap` maps a function over a batch dimension; :func:`grad`, :func:`grad_and_value`, :func:`vjp`,
+:func:`jvp`, :func:`jacrev`, :func:`jacfwd`, :func:`hessian` and :func:`linearize` turn a function of tensors
+into its derivatives; :func:`functional_call` and :func:`stack_module_state` run a module with other
+parameters. Transforms compose: ``vmap(grad(loss), in_dims=(None, 0, 0))(params, x, y)`` gives per-sample
+gradients.
+
+What this module is not: a batching compiler. :func:`vmap` runs the function once per batch entry and stacks
+the results (NOTE [ Function transforms ]).
+
+NOTE [ Function transforms ]
+tocha has no batched-tensor or functorch-level machinery; the transforms are written on the public
+dispatcher and on tocha-autograd's public API (loaded with ``load_autograd(required=True)``):
+
+- ``vmap`` slices each batched argument with ``select`` (a view), calls the function once per entry and
+  ``stack``s the outputs. It is correct for any function (the result equals the explicit loop) and gradients
+  flow through it, but it does not fuse the batch: its cost is the loop's. ``randomness='error'`` pushes a
+  dispatch layer that refuses random ops (ops whose params carry a ``Generator``); ``'same'`` rewinds the
+  default generators before each entry; ``'different'`` lets the loop draw. ``out_dims=None`` for an output
+  accepts it when every entry returned the same object or equal values (a loop cannot see which outputs were
+  batched).
+- The reverse-mode transforms differentiate with respect to fresh leaves: an argument that does not require
+  grad (or any argument while grad mode is off outside) is replaced by ``x.detach().requires_grad_()`` (with
+  its forward-mode tangent re-attached when it has one), one that requires grad by an alias ``x.view_as(x)``
+  so that an enclosing transform (or the caller's ``backward``) sees through it. The backward pass builds a
+  graph (``create_graph=True``) only when something outside the transform needs it: the function's outputs
+  depend on a tensor requiring grad other than the transform's own leaves (an enclosing ``grad``, a module
+  parameter closed over), or carry a forward-mode tangent. Results that depend only on the transform's own
+  leaves are detached, so ``grad(f)(x)`` does not require grad, as in PyTorch, while a gradient penalty
+  (``grad`` of a model's output, then ``backward`` to its parameters) keeps its graph.
+- ``jvp`` and ``jacfwd`` use ``tocha.autograd.forward_ad``; its levels do not nest, so forward mode inside
+  forward mode (``jacfwd(jacfwd(f))``) raises. ``hessian`` is ``jacfwd(jacrev(f))`` (forward over reverse).
+  ``jacrev`` runs one backward per output element and ``jacfwd`` one forward per input element.
+
+Example (``grad`` needs tocha-autograd):
+    >>> import tocha
+    >>> from tocha.func import grad, vmap
+    >>> x = tocha.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> vmap(grad(lambda r: (r**2).sum()))(x)
+    tensor([[2., 4.],
+            [6., 8.]])
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from . import _tensor_base
+from ._dispatch import DispatchLayer, OpCall, pop_layer, push_layer
+from ._grad_mode import enable_grad, is_grad_enabled
+from ._ops.creation import eye, zeros
+from ._ops.random import Generator, get_rng_state, set_rng_state
+from ._ops.shape_join import stack
+from ._tensor import Tensor
+
+__all__ = [
+    "vmap",
+    "grad",
+    "grad_and_value",
+    "vjp",
+    "jvp",
+    "jacrev",
+    "jacfwd",
+    "hessian",
+    "linearize",
+    "functional_call",
+    "stack_module_state",
+]
+
+
+# ------------------------------------------------------------------ pytrees
+
+
+class _TreeSpec:
+    """The structure of a pytree: tuples, lists, dicts and namedtuples; anything else is a leaf."""
+
+    __slots__ = ("children", "context", "kind", "num_leaves")
+
+    def __init__(self, kind: type | None, context: Any, children: list[_TreeSpec]) -> None:
+        self.kind = kind
+        self.context = context
+        self.children = children
+        self.num_leaves: int = 1 if kind is None else sum(c.num_leaves for c in children)
+
+    def is_leaf(self) -> bool:
+        return self.kind is None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _TreeSpec):
+            return NotImplemented
+        return self.kind is other.kind and self.context == other.context and self.children == other.children
+
+    def __hash__(self) -> int:  # pragma: no cover - specs are never hashed
+        return hash((self.kind, len(self.children)))
+
+    def __repr__(self) -> str:
+        if self.kind is None:
+            return "*"
+        children = ", ".join(repr(c) for c in self.children)
+        context = None if self.kind in (tuple, list) else self.context
+        return f"TreeSpec({self.kind.__name__}, {context!r}, [{children}])"
+
+
+_LEAF = _TreeSpec(None, None, [])
+
+
+def _flatten_into(x: Any, leaves: list[Any]) -> _TreeSpec:
+    kind = type(x)
+    if kind is tuple or kind is list or (isinstance(x, tuple) and hasattr(kind, "_fields")):
+        return _TreeSpec(kind, None, [_flatten_into(c, leaves) for c in x])
+    if kind is dict or kind is OrderedDict:
+        keys = list(x)
+        return _TreeSpec(kind, keys, [_flatten_into(x[k], leaves) for k in keys])
+    leaves.append(x)
+    return _LEAF
+
+
+def _flatten(tree: Any) -> tuple[list[Any], _TreeSpec]:
+    leaves: list[Any] = []
+    spec = _flatten_into(tree, leaves)
+    return leaves, spec
+
+
+def _build(spec: _TreeSpec, leaves: Iterator[Any]) -> Any:
+    kind = spec.kind
+    if kind is None:
+        return next(leaves)
+    children = [_build(c, leaves) for c in spec.children]
+    if kind is tuple or kind is list:
+        return kind(children)
+    if kind is dict or kind is OrderedDict:
+        return kind(zip(spec.context, children, strict=True))
+    return kind(*children)  # a namedtuple
+
+
+def _unflatten(spec: _TreeSpec, leaves: Sequence[Any]) -> Any:
+    return _build(spec, iter(leaves))
+
+
+def _children_of(prefix: Any, spec: _TreeSpec) -> list[Any] | None:
+    """``prefix``'s children in ``spec``'s order when ``prefix`` has ``spec``'s node type and keys; else None."""
+    node: Any = prefix
+    kind: Any = spec.kind
+    if type(node) is not kind:
+        return None
+    if spec.kind is dict or spec.kind is OrderedDict:
+        if set(node) != set(spec.context):
+            return None
+        return [node[k] for k in spec.context]
+    if len(node) != len(spec.children):
+        return None
+    return list(node)
+
+
+def _broadcast_prefix(prefix: Any, spec: _TreeSpec, out: list[Any]) -> bool:
+    """Append one value of ``prefix`` per leaf of ``spec`` (an int or None covers a whole subtree)."""
+    if prefix is None or isinstance(prefix, int):
+        out.extend([prefix] * spec.num_leaves)
+        return True
+    if spec.is_leaf():
+        return False
+    children = _children_of(prefix, spec)
+    if children is None:
+        return False
+    return all(_broadcast_prefix(p, s, out) for p, s in zip(children, spec.children, strict=True))
+
+
+def _valid_dims(dims: Any) -> bool:
+    if dims is None or isinstance(dims, int):
+        return True
+    if isinstance(dims, (tuple, list)):
+        return all(_valid_dims(d) for d in dims)
+    if isinstance(dims, dict):
+        return all(_valid_dims(d) for d in dims.values())
+    return False
+
+
+# ------------------------------------------------------------------ vmap
+
+
+_RANDOMNESS = ("error", "different", "same")
+
+
+def _check_randomness(randomness: Any) -> None:
+    if randomness not in _RANDOMNESS:
+        raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or 'same'. Got {randomness}")
+
+
+def _func_name(func: Any) -> str:
+    if isinstance(func, functools.partial):
+        return f"functools.partial({_func_name(func.func)}, ...)"
+    name = getattr(func, "__name__", None)
+    return name if isinstance(name, str) else repr(func)
+
+
+class _RefuseRandom(DispatchLayer):
+    """Pushed while a function runs under ``vmap(..., randomness='error')``: random ops raise.
+
+    Dispatch layers are process-wide; only random ops of the thread running the vmap are refused.
+    """
+
+    def __init__(self) -> None:
+        self.thread = threading.get_ident()
+
+    def handle(self, call: OpCall, proceed: Callable[[OpCall], Any]) -> Any:
+        for p in call.params:
+            if isinstance(p, Generator) and threading.get_ident() == self.thread:
+                raise RuntimeError(
+                    "vmap: called random operation while in randomness error mode. Please either use the 'same' "
+                    "or 'different' randomness flags on vmap or perform the randomness operation out of vmap"
+                )
+        return proceed(call)
+
+
+class _Randomness:
+    """Context for the per-entry calls: refuses random ops ('error') or rewinds the generators ('same')."""
+
+    def __init__(self, randomness: str) -> None:
+        self.layer = _RefuseRandom() if randomness == "error" else None
+        self.states: tuple[Any, Any] | None = _rng_states() if randomness == "same" else None
+
+    def __enter__(self) -> _Randomness:
+        if self.layer is not None:
+            push_layer(self.layer)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.layer is not None:
+            pop_layer(self.layer)
+
+    def before_entry(self) -> None:
+        if self.states is not None:
+            cpu, devices = self.states
+            set_rng_state(cpu)
+            if devices is not None:
+                from . import cuda
+
+                cuda.set_rng_state_all(devices)
+
+
+def _rng_states() -> tuple[Any, Any]:
+    from . import cuda
+
+    return get_rng_state(), (cuda.get_rng_state_all() if cuda.is_available() else None)
+
+
+def vmap(
+    func: Callable[..., Any],
+    in_dims: Any = 0,
+    out_dims: Any = 0,
+    randomness: str = "error",
+    *,
+    chunk_size: int | None = None,
+) -> Callable[..., Any]:
+    """Map ``func`` over a dimension of its inputs: ``vmap(f)(x)[i] == f(x[i])``.
+
+    The returned function slices every batched argument along its ``in_dims`` dimension, calls ``func`` once
+    per batch entry and stacks the outputs along ``out_dims``. This is correct for any function made of tocha
+    ops (the result is the explicit loop's) and differentiable, but it does not fuse the batch into bigger ops:
+    it costs what the loop costs (NOTE [ Function transforms ]).
+
+    Args:
+        func: a function of tensors (and other values) returning tensors, or tuples / lists / dicts of them.
+        in_dims: which dimension of each argument to map over: an int for all of them, or a tuple with one
+            entry per positional argument, nested like the arguments (tuples, lists, dicts); None leaves an
+            argument unbatched. Negative dims count from the end. Keyword arguments are never batched.
+        out_dims: where the mapped dimension goes in each output: an int, None (the output does not depend on
+            the batch; returned once) or a tuple nested like the outputs.
+        randomness: ``'error'`` (a random op inside raises), ``'different'`` (each entry draws its own values)
+            or ``'same'`` (every entry gets the same draws).
+        chunk_size: accepted for PyTorch compatibility (None or a positive int); a loop needs no chunking.
+
+    Returns:
+        The batched version of ``func``.
+
+    Raises:
+        ValueError: mismatched batch sizes, an ``in_dim`` out of range or on a non-tensor, a non-tensor output.
+        RuntimeError: an unknown ``randomness``, or a random op under ``randomness='error'``.
+
+    Example:
+        >>> import tocha
+        >>> x = tocha.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+        >>> tocha.func.vmap(tocha.dot)(x, x)
+        tensor([ 5., 25., 61.])
+        >>> tocha.func.vmap(tocha.mul, in_dims=(1, None))(x, tocha.tensor([1.0, 10.0, 100.0]))
+        tensor([[  1.,  30., 500.],
+                [  2.,  40., 600.]])
+    """
+    _check_randomness(randomness)
+    if chunk_size is not None:
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int):
+            raise TypeError(f"vmap: chunk_size should be None or an int, got {type(chunk_size).__name__}")
+        if chunk_size <= 0:
+            raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
+
+    def batched(*args: Any, **kwargs: Any) -> Any:
+        return _vmap_call(func, in_dims, out_dims, randomness, args, kwargs)
+
+    with contextlib.suppress(AttributeError, TypeError):  # exotic callables keep the wrapper's own name
+        functools.update_wrapper(batched, func)
+    return batched
+
+
+def _vmap_call(
+    func: Callable[..., Any],
+    in_dims: Any,
+    out_dims: Any,
+    randomness: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Any:
+    name = _func_name(func)
+    if not (isinstance(in_dims, int) or type(in_dims) is tuple):
+        raise ValueError(
+            f"vmap({name}, in_dims={in_dims}, ...)(<inputs>): expected `in_dims` to be int or a (potentially "
+            f"nested) tuple matching the structure of inputs, got: {type(in_dims)}."
+        )
+    if not args:
+        raise ValueError(
+            f"vmap({name})(<inputs>): got no inputs. Maybe you forgot to add inputs, or you are trying to vmap "
+            "over a function with no inputs. The latter is unsupported."
+        )
+    leaves, spec = _flatten(args)
+    dims: list[Any] = []
+    if not _valid_dims(in_dims) or not _broadcast_prefix(in_dims, spec, dims):
+        raise ValueError(
+            f"vmap({name}, in_dims={in_dims}, ...)(<inputs>): in_dims is not compatible with the structure of "
+            f"`inputs`. in_dims has structure {_flatten(in_dims)[1]} but inputs has structure {spec}."
+        )
+    sizes: list[int] = []
+    for k, (leaf, d) in enumerate(zip(leaves, dims, strict=True)):
+        if d is None:
+            continue
+        if not isinstance(leaf, Tensor):
+            raise ValueError(
+                f"vmap({name}, in_dims={in_dims}, ...)(<inputs>): Got in_dim={d} for an input but the input is "
+                f"of type {type(leaf)}. We cannot vmap over non-Tensor arguments, please use None as the "
+                "respective in_dim"
+            )
+        nd = leaf.dim()
+        if not -nd <= d < nd:
+            raise ValueError(
+                f"vmap({name}, in_dims={in_dims}, ...)(<inputs>): Got in_dim={d} for some input, but that input "
+                f"is a Tensor of dimensionality {nd} so expected in_dim to satisfy -{nd} <= in_dim < {nd}."
+            )
+        dims[k] = d % nd
+        sizes.append(leaf.shape[dims[k]])
+    if not sizes:
+        raise ValueError("vmap: Expected at least one Tensor to vmap over")
+    size = sizes[0]
+    if any(s != size for s in sizes):
+        raise ValueError(
+            "vmap: Expected all tensors to have the same size in the mapped dimension, got sizes "
+            f"{sizes} for the mapped dimension"
+        )
+    if not _valid_dims(out_dims):
+        raise ValueError(
+            f"vmap({name}, ..., out_dims={out_dims}): `out_dims` must be an int, None or a python collection of "
+            "ints representing where in the outputs the vmapped dimension should appear."
+        )
+    entries: list[Any] = []
+    with _Randomness(randomness) as rng:
+        for b in range(size):
+            rng.before_entry()
+            entry = [leaf if d is None else leaf.select(d, b) for leaf, d in zip(leaves, dims, strict=True)]
+            entries.append(func(*_unflatten(spec, entry), **kwargs))
+        if size == 0:  # run once on zeros to learn the outputs' structure, shapes and dtypes
+            rng.before_entry()
+            entry = [
+                leaf if d is None else zeros(_drop(leaf.shape, d), dtype=leaf.dtype, device=leaf.device)
+                for leaf, d in zip(leaves, dims, strict=True)
+            ]
+            probe = func(*_unflatten(spec, entry), **kwargs)
+    if size == 0:
+        return _empty_outputs(name, probe, out_dims)
+    return _stack_outputs(name, entries, out_dims)
+
+
+def _drop(shape: Sequence[int], d: int) -> tuple[int, ...]:
+    return tuple(n for k, n in enumerate(shape) if k != d)
+
+
+def _out_dims_for(name: str, out_dims: Any, spec: _TreeSpec) -> list[Any]:
+    if spec.is_leaf() and isinstance(out_dims, (tuple, list)) and len(out_dims) == 1:
+        out_dims = out_dims[0]
+    dims: list[Any] = []
+    if not _broadcast_prefix(out_dims, spec, dims):
+        raise ValueError(
+            f"vmap({name}, ..., out_dims={out_dims})(<inputs>): out_dims is not compatible with the structure of "
+            f"`outputs`. out_dims has structure {_flatten(out_dims)[1]} but outputs has structure {spec}."
+        )
+    return dims
+
+
+def _not_tensor(name: str, value: Any) -> ValueError:
+    return ValueError(
+        f"vmap({name}, ...): `{name}` must only return Tensors, got type {type(value)}. Did you mean to set "
+        "out_dims= to None for output?"
+    )
+
+
+def _stack_outputs(name: str, entries: list[Any], out_dims: Any) -> Any:
+    flat = [_flatten(e) for e in entries]
+    spec = flat[0][1]
+    for _, other in flat[1:]:
+        if other != spec:
+            raise RuntimeError(
+                f"vmap({name}, ...): `{name}` returned outputs of different structures for different batch "
+                f"entries: {spec} and {other}"
+            )
+    dims = _out_dims_for(name, out_dims, spec)
+    results: list[Any] = []
+    for k, d in enumerate(dims):
+        values = [leaves[k] for leaves, _ in flat]
+        if d is None:
+            results.append(_unbatched(name, values))
+            continue
+        for v in values:
+            if not isinstance(v, Tensor):
+                raise _not_tensor(name, v)
+        results.append(stack(values, dim=d))
+    return _unflatten(spec, results)
+
+
+def _unbatched(name: str, values: list[Any]) -> Any:
+    first = values[0]
+    if all(v is first for v in values):
+        return first
+    if isinstance(first, Tensor):
+        if all(
+            isinstance(v, Tensor) and v.shape == first.shape and v.dtype == first.dtype and bool((v == first).all())
+            for v in values
+        ):
+            return first
+    elif all(not isinstance(v, Tensor) and v == first for v in values):
+        return first
+    raise ValueError(f"vmap({name}, ...): `{name}` can not return a BatchedTensor when out_dim is None")
+
+
+def _empty_outputs(name: str, probe: Any, out_dims: Any) -> Any:
+    leaves, spec = _flatten(probe)
+    dims = _out_dims_for(name, out_dims, spec)
+    results: list[Any] = []
+    for leaf, d in zip(leaves, dims, strict=True):
+        if d is None:
+            results.append(leaf)
+            continue
+        if not isinstance(leaf, Tensor):
+            raise _not_tensor(name, leaf)
+        one = stack([leaf.detach()], dim=d)  # checks d as stack does
+        results.append(one.narrow(d % one.dim(), 0, 0))
+    return _unflatten(spec, results)
+
+
+# ------------------------------------------------------------------ autograd-based transforms
+
+
+def _autograd() -> Any:
+    return _tensor_base.load_autograd(required=True)
+
+
+def _normalize_argnums(argnums: Any, nargs: int) -> tuple[int, ...]:
+    def one(a: Any) -> int:
+        if not -nargs <= a < nargs:
+            raise RuntimeError(f"Got argnum={a}, but only {nargs} positional inputs")
+        return int(a) % nargs
+
+    if isinstance(argnums, int):
+        return (one(argnums),)
+    if isinstance(argnums, tuple):
+        if not argnums:
+            raise RuntimeError("argnums must be non-empty")
+        for a in argnums:
+            if not isinstance(a, int):
+                raise RuntimeError(f"argnum must be int, got: {type(a)}")
+        if len(set(argnums)) != len(argnums):
+            raise RuntimeError(f"argnums elements must be unique, got {argnums}")
+        return tuple(one(a) for a in argnums)
+    raise RuntimeError(f"argnums must be int or Tuple[int, ...], got: {type(argnums)}")
+
+
+def _check_argnums_type(argnums: Any) -> None:
+    if not isinstance(argnums, (int, tuple)):
+        raise RuntimeError(f"argnums must be int or Tuple[int, ...], got: {type(argnums)}")
+
+
+def _tangent_of(t: Any) -> Any:
+    ag = _tensor_base.load_autograd()
+    if ag is None:
+        return None
+    return ag.forward_ad.unpack_dual(t).tangent
+
+
+class _Level:
+    """One reverse-mode transform call: its own leaves and whether the backward pass must build a graph."""
+
+    def __init__(self) -> None:
+        self.ag = _autograd()
+        self.outer_grad = is_grad_enabled()
+        self.own: list[Any] = []  # the fresh leaves (kept alive so that their ids stay theirs)
+        self.own_ids: set[int] = set()
+
+    def enter(self, x: Any) -> tuple[Any, Any]:
+        """``(the tensor to differentiate with respect to, the tensor handed to the function)`` for ``x``."""
+        if not isinstance(x, Tensor):
+            raise ValueError(f"Thing passed to transform API must be Tensor, got {type(x)}")
+        if self.outer_grad and x.requires_grad:
+            alias = x.view_as(x)
+            return alias, alias
+        tangent = _tangent_of(x)
+        leaf = x.detach().requires_grad_()
+        self.own.append(leaf)
+        self.own_ids.add(id(leaf))
+        if tangent is not None:
+            return leaf, self.ag.forward_ad.make_dual(leaf, tangent)
+        return leaf, leaf
+
+    def depends_outside(self, t: Any) -> bool:
+        """Whether ``t``'s graph reaches a tensor requiring grad other than this level's own leaves."""
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            return False
+        root = t.grad_fn
+        if root is None:
+            return id(t) not in self.own_ids
+        todo = [root]
+        seen: set[int] = set()
+        while todo:
+            node = todo.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            variable = getattr(node, "variable", None)
+            if variable is not None:
+                if id(variable) not in self.own_ids:
+                    return True
+                continue
+            todo.extend(n for n, _ in node.next_functions if n is not None)
+        return False
+
+    def needs_graph(self, tensors: Sequence[Any]) -> bool:
+        if not self.outer_grad:
+            return False
+        return any(self.depends_outside(t) or _tangent_of(t) is not None for t in tensors)
+
+    def lift(self, t: Any) -> Any:
+        """``t`` as the caller sees it: detached when it depends only on this level's own leaves.
+
+        A forward-mode tangent of ``t`` is lifted the same way and re-attached.
+        """
+        if not isinstance(t, Tensor):
+            return t
+        tangent = _tangent_of(t)
+        new_tangent = None if tangent is None else self.lift(tangent)
+        if not t.requires_grad and new_tangent is tangent:
+            return t
+        keep = t.requires_grad and self.outer_grad and self.depends_outside(t)
+        if keep and new_tangent is tangent:
+            return t
+        out = t if keep else t.detach()
+        if new_tangent is not None:
+            out = self.ag.forward_ad.make_dual(out.detach() if _tangent_of(out) is not None else out, new_tangent)
+        return out
+
+    def grads(
+        self, outputs: Sequence[Any], wrt: Sequence[Any], grad_outputs: Sequence[Any] | None, create_graph: bool
+    ) -> list[Any]:
+        """Gradients of ``outputs`` (weighted by ``grad_outputs``) for ``wrt``; zeros where unused."""
+        pairs = [(o, None if grad_outputs is None else grad_outputs[k]) for k, o in enumerate(outputs)]
+        pairs = [(o, g) for o, g in pairs if o.requires_grad]
+        if not pairs:
+            found: Sequence[Any] = [None] * len(wrt)
+        else:
+            found = self.ag.grad(
+                [o for o, _ in pairs],
+                list(wrt),
+                None if grad_outputs is None else [g for _, g in pairs],
+                retain_graph=True,
+                create_graph=create_graph,
+                allow_unused=True,
+            )
+        return [g if g is not None else w.detach().new_zeros(w.shape) for g, w in zip(found, wrt, strict=True)]
+
+
+def _split_aux(output: Any, has_aux: bool, prefix: str) -> tuple[Any, Any]:
+    if not has_aux:
+        return output, None
+    if not (isinstance(output, tuple) and len(output) == 2):
+        raise RuntimeError(f"{prefix}: output of function f should be a tuple: (output, aux) if has_aux is True")
+    return output[0], output[1]
+
+
+def _check_aux(aux: Any) -> list[Any]:
+    leaves, _ = _flatten(aux)
+    for leaf in leaves:
+        if not isinstance(leaf, Tensor):
+            raise RuntimeError(f"Expected tensors, got unsupported type {type(leaf)}")
+    return leaves
+
+
+def _lift_tree(level: _Level, tree: Any) -> Any:
+    leaves, spec = _flatten(tree)
+    return _unflatten(spec, [level.lift(t) for t in leaves])
+
+
+def _prepare_args(level: _Level, args: tuple[Any, ...], argnums: tuple[int, ...]) -> tuple[list[Any], list[Any]]:
+    """Replace the differentiated arguments by the level's tensors; returns (new args, per-argnum wrt lists)."""
+    new_args = list(args)
+    wrt: list[Any] = []
+    for a in argnums:
+        leaves, spec = _flatten(args[a])
+        entered = [level.enter(x) for x in leaves]
+        wrt.append((spec, [e[0] for e in entered]))
+        new_args[a] = _unflatten(spec, [e[1] for e in entered])
+    return new_args, wrt
+
+
+def _regroup(wrt: list[Any], flat: list[Any], single: bool) -> Any:
+    """Per-argnum pytrees of ``flat`` (one value per wrt tensor); the bare pytree when ``argnums`` was an int."""
+    trees = []
+    k = 0
+    for spec, tensors in wrt:
+        trees.append(_unflatten(spec, flat[k : k + len(tensors)]))
+        k += len(tensors)
+    return trees[0] if single else tuple(trees)
+
+
+def grad_and_value(func: Callable[..., Any], argnums: Any = 0, has_aux: bool = False) -> Callable[..., Any]:
+    """A function returning ``(gradient of func, value of func)`` at the given arguments.
+
+    ``func`` must return a scalar tensor (with ``has_aux=True``, a tuple ``(scalar, aux)``). The gradient is
+    taken with respect to the positional arguments named by ``argnums`` (each a tensor or a pytree of tensors).
+
+    Args:
+        func: the function to differentiate.
+        argnums: an int (the gradient has that argument's structure) or a tuple of ints (a tuple of them).
+        has_aux: ``func`` returns ``(output, aux)``; aux (tensors) is returned alongside, not differentiated.
+
+    Returns:
+        A function returning ``(grad, value)``, or ``(grad, (value, aux))`` with ``has_aux``.
+
+    Needs tocha-autograd.
+
+    Example:
+        >>> import tocha
+        >>> g, value = tocha.func.grad_and_value(lambda x: (x**3).sum())(tocha.tensor([1.0, 2.0]))
+        >>> g, value
+        (tensor([ 3., 12.]), tensor(9.))
+    """
+    _check_argnums_type(argnums)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        nums = _normalize_argnums(argnums, len(args))
+        level = _Level()
+        with enable_grad():
+            new_args, wrt = _prepare_args(level, args, nums)
+            output, aux = _split_aux(func(*new_args, **kwargs), has_aux, "grad_and_value(f)(*args)")
+            aux_leaves = _check_aux(aux) if has_aux else []
+            if not isinstance(output, Tensor):
+                raise RuntimeError(
+                    f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got {type(output)}"
+                )
+            if output.dim() != 0:
+                raise RuntimeError(
+                    "grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got tensor with "
+                    f"{output.dim()} dims. Maybe you wanted to use the vjp or jacrev APIs instead?"
+                )
+            if output.is_complex():
+                raise RuntimeError(
+                    f"grad can be implicitly created only for real scalar outputs but got {output.dtype}"
+                )
+            create_graph = level.needs_graph([output])
+            flat_wrt = [t for _, tensors in wrt for t in tensors]
+            grads = level.grads([output], flat_wrt, None, create_graph)
+        result = _regroup(wrt, [level.lift(g) for g in grads], isinstance(argnums, int))
+        value = level.lift(output)
+        if has_aux:
+            _, aux_spec = _flatten(aux)
+            return result, (value, _unflatten(aux_spec, [level.lift(t) for t in aux_leaves]))
+        return result, value
+
+    return wrapper
+
+
+def grad(func: Callable[..., Any], argnums: Any = 0, has_aux: bool = False) -> Callable[..., Any]:
+    """A function computing the gradient of scalar-valued ``func`` with respect to the arguments ``argnums``.
+
+    Transforms compose: ``grad(grad(f))`` is the second derivative, ``vmap(grad(f))`` gives per-sample
+    gradients. The result requires grad only when it depends on tensors requiring grad outside the transform
+    (NOTE [ Function transforms ]).
+
+    Args:
+        func: a function returning a scalar tensor (or ``(scalar, aux)`` with ``has_aux``).
+        argnums: an int or a tuple of ints: the positional arguments to differentiate (tensors or pytrees).
+        has_aux: ``func`` returns ``(output, aux)``; the transformed function then returns ``(grad, aux)``.
+
+    Returns:
+        A function returning the gradient (or ``(gradient, aux)``).
+
+    Needs tocha-autograd.
+
+    Example:
+        >>> import tocha
+        >>> from tocha.func import grad
+        >>> x = tocha.tensor(2.0)
+        >>> grad(lambda t: t**3)(x), grad(grad(lambda t: t**3))(x)
+        (tensor(12.), tensor(12.))
+    """
+    inner = grad_and_value(func, argnums, has_aux)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        g, value = inner(*args, **kwargs)
+        if has_aux:
+            return g, value[1]
+        return g
+
+    return wrapper
+
+
+def _check_outputs_tensors(leaves: Sequence[Any], prefix: str) -> None:
+    for leaf in leaves:
+        if not isinstance(leaf, Tensor):
+            raise RuntimeError(
+                f"{prefix}: expected f(*primals) to return only tensors, got unsupported type {type(leaf)}"
+            )
+
+
+def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
+    """``func(*primals)`` and a function computing vector-Jacobian products at ``primals``.
+
+    Args:
+        func: a function of tensors (or pytrees of them) returning tensors (or pytrees of them).
+        *primals: the point at which to differentiate.
+        has_aux: ``func`` returns ``(output, aux)``; aux is returned third.
+
+    Returns:
+        ``(output, vjp_fn)`` or ``(output, vjp_fn, aux)``. ``vjp_fn(cotangents)``, with cotangents shaped like
+        ``output``, returns a tuple with one gradient per primal (zeros for unused ones); it may be called
+        many times.
+
+    Needs tocha-autograd.
+
+    Example:
+        >>> import tocha
+        >>> x = tocha.tensor([1.0, 2.0])
+        >>> out, vjp_fn = tocha.func.vjp(lambda t: t * t, x)
+        >>> vjp_fn(tocha.ones(2))
+        (tensor([2., 4.]),)
+    """
+    level = _Level()
+    with enable_grad():
+        new_args, wrt = _prepare_args(level, primals, tuple(range(len(primals))))
+        output, aux = _split_aux(func(*new_args), has_aux, "vjp(f, *primals)")
+        aux_leaves = _check_aux(aux) if has_aux else []
+        out_leaves, out_spec = _flatten(output)
+        _check_outputs_tensors(out_leaves, "vjp(f, *primals)")
+    flat_wrt = [t for _, tensors in wrt for t in tensors]
+    forward_graph = level.needs_graph(out_leaves)
+
+    def vjp_fn(cotangents: Any, retain_graph: bool = True, create_graph: bool | None = None) -> tuple[Any, ...]:
+        cot_leaves, cot_spec = _flatten(cotangents)
+        if cot_spec != out_spec:
+            raise RuntimeError(
+                "Expected pytree structure of cotangents to be the same as pytree structure of outputs to the "
+                f"function. cotangents: {cot_spec}, primal output: {out_spec}"
+            )
+        for c in cot_leaves:
+            if not isinstance(c, Tensor):
+                raise RuntimeError(f"Expected tensors, got unsupported type {type(c)}")
+        graph = forward_graph or (
+            level.outer_grad and any(c.requires_grad or _tangent_of(c) is not None for c in cot_leaves)
+        )
+        with enable_grad():
+            grads = level.grads(out_leaves, flat_wrt, cot_leaves, bool(graph or create_graph))
+        return tuple(_regroup(wrt, [level.lift(g) for g in grads], False))
+
+    result = _unflatten(out_spec, [level.lift(t) for t in out_leaves])
+    if has_aux:
+        _, aux_spec = _flatten(aux)
+        return result, vjp_fn, _unflatten(aux_spec, [level.lift(t) for t in aux_leaves])
+    return result, vjp_fn
+
+
+def _check_jvp_inputs(primals: Any, tangents: Any) -> tuple[list[Any], list[Any], _TreeSpec]:
+    if type(primals) is not tuple:
+        raise RuntimeError(
+            "jvp(f, primals, tangents): Expected primals to be a tuple. E.g. it should be valid to call f(*primals)."
+        )
+    p_leaves, p_spec = _flatten(primals)
+    t_leaves, t_spec = _flatten(tangents)
+    if p_spec != t_spec:
+        raise RuntimeError(
+            "jvp(f, primals, tangents): Expected primals and tangents to have the same python structure. For "
+            "example, if primals is a tuple of 3 tensors, tangents also must be. Got primals with structure "
+            f"{p_spec} and tangents with structure {t_spec}"
+        )
+    if not p_leaves:
+        raise RuntimeError("jvp(f, primals, tangents): Expected primals to contain at least one Tensor.")
+    for p in p_leaves:
+        if not isinstance(p, Tensor):
+            raise RuntimeError(f"jvp(f, primals, tangents): Expected primals to only contain Tensors, got {type(p)}")
+    for t in t_leaves:
+        if not isinstance(t, Tensor):
+            raise RuntimeError(f"jvp(f, primals, tangents): Expected tangents to only contain Tensors, got {type(t)}")
+    return p_leaves, t_leaves, p_spec
+
+
+def _unpack_outputs(fwad: Any, output: Any, prefix: str) -> tuple[list[Any], list[Any], _TreeSpec]:
+    leaves, spec = _flatten(output)
+    _check_outputs_tensors(leaves, prefix)
+    primals: list[Any] = []
+    tangents: list[Any] = []
+    for o in leaves:
+        primal, tangent = fwad.unpack_dual(o)
+        primals.append(primal)
+        tangents.append(tangent if tangent is not None else zeros(o.shape, dtype=o.dtype, device=o.device))
+    return primals, tangents, spec
+
+
+def jvp(
+    func: Callable[..., Any], primals: Any, tangents: Any, *, strict: bool = False, has_aux: bool = False
+) -> tuple[Any, ...]:
+    """``func(*primals)`` and the Jacobian-vector product ``J @ tangents``, by forward-mode AD.
+
+    Args:
+        func: a function of tensors (or pytrees of them) returning tensors (or pytrees of them).
+        primals: a tuple of the arguments.
+        tangents: one tangent per primal, with the same structure and shapes.
+        strict: accepted for PyTorch compatibility; must be False.
+        has_aux: ``func`` returns ``(output, aux)``; aux is returned third.
+
+    Returns:
+        ``(output, jvp_out)`` or ``(output, jvp_out, aux)``; outputs that do not depend on the primals get a
+        zero tangent.
+
+    Needs tocha-autograd.
+
+    Example:
+        >>> import tocha
+        >>> x = tocha.tensor([0.0, 1.0])
+        >>> tocha.func.jvp(tocha.exp, (x,), (tocha.ones(2),))
+        (tensor([1.0000, 2.7183]), tensor([1.0000, 2.7183]))
+    """
+    if strict:
+        raise RuntimeError("jvp(f, primals, tangents): strict=True is not supported.")
+    p_leaves, t_leaves, p_spec = _check_jvp_inputs(primals, tangents)
+    fwad = _autograd().forward_ad
+    prefix = "jvp(f, primals, tangents)"
+    with fwad.dual_level():
+        duals = [fwad.make_dual(p, t) for p, t in zip(p_leaves, t_leaves, strict=True)]
+        output, aux = _split_aux(func(*_unflatten(p_spec, duals)), has_aux, prefix)
+        out_primals, out_tangents, out_spec = _unpack_outputs(fwad, output, prefix)
+        aux_leaves = [fwad.unpack_dual(t).primal for t in _check_aux(aux)] if has_aux else []
+    result = (_unflatten(out_spec, out_primals), _unflatten(out_spec, out_tangents))
+    if has_aux:
+        return (*result, _unflatten(_flatten(aux)[1], aux_leaves))
+    return result
+
+
+def linearize(func: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
+    """``func(*primals)`` and a function ``jvp_fn(*tangents)`` giving the Jacobian-vector product at ``primals``.
+
+    PyTorch traces ``func`` once; here ``jvp_fn`` runs :func:`jvp` again at each call (same results).
+
+    Needs tocha-autograd.
+
+    Example:
+        >>> import tocha
+        >>> out, jvp_fn = tocha.func.linearize(tocha.sin, tocha.tensor([0.0]))
+        >>> jvp_fn(tocha.tensor([2.0]))
+        tensor([2.])
+    """
+    p_leaves, p_spec = _flatten(primals)
+    for p in p_leaves:
+        if not isinstance(p, Tensor):
+            raise ValueError(f"Thing passed to transform API must be Tensor, got {type(p)}")
+    output = func(*primals)
+
+    def jvp_fn(*tangents: Any) -> Any:
+        t_leaves, t_spec = _flatten(tangents)
+        if t_spec != p_spec:
+            raise RuntimeError(f"Expected the tangents {t_spec} to have the same argspec as the primals {p_spec}")
+        for k, (p, t) in enumerate(zip(p_leaves, t_leaves, strict=True)):
+            if not isinstance(t, Tensor):
+                raise RuntimeError(f"Expected tensors, got unsupported type {type(t)}")
+            if t.shape != p.shape:
+                raise RuntimeError(
+                    f"tangent:{k} with shape {t.shape} in flattened pytree doesn't match the shape {p.shape} "
+                    "of the corresponding primal."
+                )
+            if t.dtype != p.dtype:
+                raise RuntimeError(
+                    f"tangent:{k} with dtype {t.dtype} in flattened pytree doesn't match the dtype {p.dtype} "
+                    "of the corresponding primal."
+                )
+        return jvp(func, tuple(primals), tuple(tangents))[1]
+
+    return output, jvp_fn
+
+
+def _check_chunk_size(chunk_size: Any, fn: str) -> None:
+    if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size <= 0):
+        raise ValueError(f"{fn}: `chunk_size` should be greater than 0.")
+
+
+def _jacobian_rows(rows: list[Any], out_shape: Sequence[int], in_shape: Sequence[int], like: Any) -> Any:
+    """``rows`` (one per element of the output, each shaped like the input) as a ``out_shape + in_shape`` tensor."""
+    shape = (*out_shape, *in_shape)
+    if not rows:
+        return zeros(shape, dtype=like.dtype, device=like.device)
+    return stack(rows).reshape(shape)
+
+
+def jacrev(
+    func: Callable[..., Any],
+    argnums: Any = 0,
+    *,
+    has_aux: bool = False,
+    chunk_size: int | None = None,
+    _preallocate_and_copy: bool = False,
+) -> Callable[..., Any]:
+    """A function computing the Jacobian of ``func`` with respect to ``argnums`` by reverse mode.
+
+    For an output ``y`` and an input ``x`` the Jacobian has shape ``y.shape + x.shape``; pytrees of outputs
+    and inputs give pytrees of Jacobians (outputs outermost; a tuple over ``argnums`` when it is a tuple).
+    One backward pass runs per output element.
+
+    Args:
+        func: a function of tensors returning floating point or complex tensors (or pytrees of them).
+        argnums: an int or a tuple of ints: the positional arguments to differentiate.
+        has_aux: ``func`` returns ``(output, aux)``; the transformed function returns ``(jacobian, aux)``.
+        chunk_size: accepted for PyTorch compatibility (None or a positive int).
+
+    Needs tocha-autograd.
+
+    Example:
+        >>> import tocha
+        >>> tocha.func.jacrev(lambda x: x**2)(tocha.tensor([1.0, 2.0]))
+        tensor([[2., 0.],
+                [0., 4.]])
+    """
+    del _preallocate_and_copy
+    _check_argnums_type(argnums)
+    _check_chunk_size(chunk_size, "jacrev")
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        nums = _normalize_argnums(argnums, len(args))
+        level = _Level()
+        prefix = "vjp(f, *primals)"
+        with enable_grad():
+            new_args, wrt = _prepare_args(level, args, nums)
+            output, aux = _split_aux(func(*new_args, **kwargs), has_aux, prefix)
+            aux_leaves = _check_aux(aux) if has_aux else []
+            out_leaves, out_spec = _flatten(output)
+            _check_outputs_tensors(out_leaves, prefix)
+            for o in out_leaves:
+                if not (o.is_floating_point() or o.is_complex()):
+                    raise RuntimeError(
+                        f"vjp(f, ...): All outputs of f must be floating-point or complex Tensors, got Tensor "
+                        f"with dtype {o.dtype}"
+                    )
+            create_graph = level.needs_graph(out_leaves)
+            flat_wrt = [t for _, tensors in wrt for t in tensors]
+            per_output = []
+            for o in out_leaves:
+                n = o.numel()
+                basis: Any = eye(n, dtype=o.dtype, device=o.device) if n and o.requires_grad else None
+                rows: list[list[Any]] = [[] for _ in flat_wrt]
+                for k in range(n if basis is not None else 0):
+                    grads = level.grads([o], flat_wrt, [basis[k].reshape(o.shape)], create_graph)
+                    for row, g in zip(rows, grads, strict=True):
+                        row.append(g)
+                jacs = [
+                    level.lift(_jacobian_rows(r, o.shape, x.shape, x))
+                    if basis is not None
+                    else zeros((*o.shape, *x.shape), dtype=x.dtype, device=x.device)
+                    for r, x in zip(rows, flat_wrt, strict=True)
+                ]
+                per_output.append(_regroup(wrt, jacs, isinstance(argnums, int)))
+        result = _unflatten(out_spec, per_output)
+        if has_aux:
+            return result, _unflatten(_flatten(aux)[1], [level.lift(t) for t in aux_leaves])
+        return result
+
+    return wrapper
+
+
+def jacfwd(
+    func: Callable[..., Any], argnums: Any = 0, has_aux: bool = False, *, randomness: str = "error"
+) -> Callable[..., Any]:
+    """A function computing the Jacobian of ``func`` with respect to ``argnums`` by forward mode.
+
+    Shapes and structure as :func:`jacrev`; one forward pass (with a one-hot tangent) runs per input element.
+
+    Args:
+        func: a function of tensors returning tensors (or pytrees of them).
+        argnums: an int or a tuple of ints: the positional arguments to differentiate.
+        has_aux: ``func`` returns ``(output, aux)``; the transformed function returns ``(jacobian, aux)``.
+        randomness: as :func:`vmap`'s: ``'error'``, ``'different'`` or ``'same'``.
+
+    Needs tocha-autograd.
+
+    Example:
+        >>> import tocha
+        >>> tocha.func.jacfwd(lambda x: x.sum() * x)(tocha.tensor([1.0, 2.0]))
+        tensor([[4., 1.],
+                [2., 5.]])
+    """
+    _check_argnums_type(argnums)
+    _check_randomness(randomness)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        nums = _normalize_argnums(argnums, len(args))
+        fwad = _autograd().forward_ad
+        prefix = "jvp(f, primals, tangents)"
+        groups = []
+        for a in nums:
+            leaves, spec = _flatten(args[a])
+            for x in leaves:
+                if not isinstance(x, Tensor):
+                    raise ValueError(f"Thing passed to transform API must be Tensor, got {type(x)}")
+            groups.append((spec, leaves))
+        flat = [(g, j) for g, (_, leaves) in enumerate(groups) for j in range(len(leaves))]
+        columns: list[list[list[Any]]] = []  # [input][output] -> tangents, one per input element
+        first: tuple[list[Any], _TreeSpec, Any] | None = None
+        with _Randomness(randomness) as rng, fwad.dual_level():
+            for g, j in flat:
+                x = groups[g][1][j]
+                n = x.numel()
+                basis = eye(n, dtype=x.dtype, device=x.device) if n else None
+                per_output: list[list[Any]] = []
+                for k in range(n):
+                    assert basis is not None
+                    rng.before_entry()
+                    new_args = list(args)
+                    leaves = list(groups[g][1])
+                    leaves[j] = fwad.make_dual(x, basis[k].reshape(x.shape))
+                    new_args[nums[g]] = _unflatten(groups[g][0], leaves)
+                    output, aux = _split_aux(func(*new_args, **kwargs), has_aux, prefix)
+                    out_primals, out_tangents, out_spec = _unpack_outputs(fwad, output, prefix)
+                    if first is None:
+                        aux_leaves = [fwad.unpack_dual(t).primal for t in _check_aux(aux)] if has_aux else []
+                        first = (out_primals, out_spec, (aux, aux_leaves))
+                    if not per_output:
+                        per_output = [[] for _ in out_tangents]
+                    for col, t in zip(per_output, out_tangents, strict=True):
+                        col.append(t)
+                columns.append(per_output)
+            if first is None:  # every input is empty: run once for the outputs' shapes
+                rng.before_entry()
+                output, aux = _split_aux(func(*args, **kwargs), has_aux, prefix)
+                out_leaves, out_spec = _flatten(output)
+                _check_outputs_tensors(out_leaves, prefix)
+                first = (out_leaves, out_spec, (aux, _check_aux(aux) if has_aux else []))
+        out_primals, out_spec, (aux, aux_leaves) = first
+        inputs = [groups[g][1][j] for g, j in flat]
+        per_out = []
+        for m, o in enumerate(out_primals):
+            jacs = []
+            for col, x in zip(columns, inputs, strict=True):
+                shape = (*o.shape, *x.shape)
+                if not col:
+                    jacs.append(zeros(shape, dtype=o.dtype, device=o.device))
+                else:
+                    stacked = stack(col[m], dim=-1)  # o.shape + (x.numel(),)
+                    jacs.append(stacked.reshape(shape))
+            per_out.append(_regroup([(spec, leaves) for spec, leaves in groups], jacs, isinstance(argnums, int)))
+        result = _unflatten(out_spec, per_out)
+        if has_aux:
+            return result, _unflatten(_flatten(aux)[1], aux_leaves)
+        return result
+
+    return wrapper
+
+
+def hessian(func: Callable[..., Any], argnums: Any = 0) -> Callable[..., Any]:
+    """A function computing the Hessian of scalar-valued ``func``: ``jacfwd(jacrev(func, argnums), argnums)``.
+
+    For a scalar output and an input ``x`` the Hessian has shape ``x.shape + x.shape``.
+
+    Needs tocha-autograd.
+
+    Example:
+        >>> import tocha
+        >>> tocha.func.hessian(lambda x: (x**3).sum())(tocha.tensor([1.0, 2.0]))
+        tensor([[ 6.,  0.],
+                [ 0., 12.]])
+    """
+    return jacfwd(jacrev(func, argnums), argnums)
+
+
+# ------------------------------------------------------------------ modules
+
+
+def _named(module: Any, method: str) -> list[tuple[str, Any]]:
+    getter = getattr(module, method)
+    try:
+        return list(getter(remove_duplicate=False))
+    except TypeError:
+        return list(getter())
+
+
+def _owner(module: Any, path: str) -> tuple[Any, str]:
+    *parents, name = path.split(".")
+    owner = module
+    for part in parents:
+        if not hasattr(owner, part):
+            raise AttributeError(f"{type(owner).__name__} has no attribute `{part}`")
+        owner = getattr(owner, part)
+    return owner, name
+
+
+_MISSING = object()
+
+
+def _swap(owner: Any, name: str, value: Any) -> Callable[[], None]:
+    """Put ``value`` at ``owner.name`` (in its parameter or buffer table when it has one); returns the undo."""
+    state = getattr(owner, "__dict__", {})
+    for table_name in ("_parameters", "_buffers"):
+        table = state.get(table_name)
+        if isinstance(table, dict) and name in table:
+            old = table[name]
+            table[name] = value
+
+            def restore_table(table: dict[str, Any] = table, old: Any = old) -> None:
+                table[name] = old
+
+            return restore_table
+    old_attr = state.get(name, _MISSING) if name in state else _MISSING
+    setattr(owner, name, value)
+
+    def restore_attr() -> None:
+        if old_attr is _MISSING:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, old_attr)
+
+    return restore_attr
+
+
+def functional_call(
+    module: Any,
+    parameter_and_buffer_dicts: Any,
+    args: Any = None,
+    kwargs: dict[str, Any] | None = None,
+    *,
+    tie_weights: bool = True,
+    strict: bool = False,
+) -> Any:
+    """Call ``module`` with some of its parameters and buffers replaced by the given tensors.
+
+    The tensors are put in place (by dotted name, ``"layer.weight"``) for the call only and the module's own
+    are restored afterwards, also when the call raises. Works with any module-like object that has
+    ``named_parameters`` / ``named_buffers`` (tocha.nn modules; tocha-tensor-core does not import tocha.nn).
+
+    Args:
+        module: the module to call.
+        parameter_and_buffer_dicts: a dict of name to tensor, or a sequence of such dicts (disjoint keys).
+        args: the positional arguments (a single non-tuple value is one argument).
+        kwargs: the keyword arguments.
+        tie_weights: a tensor given for one of several tied names (the same parameter under two names) is used
+            for all of them.
+        strict: the dicts must name every parameter and buffer and nothing else.
+
+    Returns:
+        The module's output.
+
+    Example:
+        >>> import tocha
+        >>> class Scale:
+        ...     def __init__(self):
+        ...         self.weight = tocha.tensor(2.0)
+        ...     def named_parameters(self):
+        ...         return iter([("weight", self.weight)])
+        ...     def named_buffers(self):
+        ...         return iter([])
+        ...     def __call__(self, x):
+        ...         return x * self.weight
+        >>> m = Scale()
+        >>> tocha.func.functional_call(m, {"weight": tocha.tensor(10.0)}, (tocha.tensor([1.0, 2.0]),))
+        tensor([10., 20.])
+        >>> m.weight
+        tensor(2.)
+    """
+    if isinstance(parameter_and_buffer_dicts, dict):
+        mapping = dict(parameter_and_buffer_dicts)
+    elif isinstance(parameter_and_buffer_dicts, (list, tuple)):
+        if not all(isinstance(d, dict) for d in parameter_and_buffer_dicts):
+            raise ValueError("Expected all elements of parameter_and_buffer_dicts to be dictionaries")
+        seen: set[str] = set()
+        repeated: set[str] = set()
+        mapping = {}
+        for d in parameter_and_buffer_dicts:
+            repeated.update(k for k in d if k in seen)
+            seen.update(d)
+            mapping.update(d)
+        if repeated:
+            raise ValueError(
+                f"{sorted(repeated)} appeared in multiple dictionaries; behavior of functional call is ambiguous"
+            )
+    else:
+        raise ValueError(
+            "Expected parameter_and_buffer_dicts to be a dict, or a list/tuple of dicts, but got "
+            f"{type(parameter_and_buffer_dicts)}"
+        )
+    named = _named(module, "named_parameters") + _named(module, "named_buffers")
+    if tie_weights:
+        groups: dict[int, list[str]] = {}
+        for name, tensor in named:
+            if tensor is not None:
+                groups.setdefault(id(tensor), []).append(name)
+        for names in groups.values():
+            if len(names) < 2:
+                continue
+            given = [n for n in names if n in mapping]
+            if len(given) > 1 and any(mapping[n] is not mapping[given[0]] for n in given):
+                raise ValueError(
+                    f"functional_call got multiple values for keys {sorted(given)}, which are tied. Consider using "
+                    "tie_weights=False"
+                )
+            if given:
+                for n in names:
+                    mapping[n] = mapping[given[0]]
+    if strict:
+        expected = {name for name, _ in named}
+        unexpected = sorted(k for k in mapping if k not in expected)
+        missing = sorted(k for k in expected if k not in mapping)
+        if unexpected or missing:
+            lines = [f"Error(s) in reparametrizing for {type(module).__name__}:"]
+            if unexpected:
+                lines.append("\tUnexpected key(s): " + ", ".join(f"'{k}'" for k in unexpected) + ".")
+            if missing:
+                lines.append("\tMissing key(s): " + ", ".join(f"'{k}'" for k in missing) + ".")
+            raise RuntimeError("\n".join(lines))
+    if args is None:
+        args = ()
+    elif not isinstance(args, tuple):
+        args = (args,)
+    undo: list[Callable[[], None]] = []
+    try:
+        for name, value in mapping.items():
+            owner, attr = _owner(module, name)
+            undo.append(_swap(owner, attr, value))
+        return module(*args, **(kwargs or {}))
+    finally:
+        for restore in reversed(undo):
+            restore()
+
+
+def stack_module_state(models: Sequence[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Stack the parameters and buffers of same-shaped ``models`` along a new leading dimension.
+
+    The stacked parameters are new leaves (requiring grad when the models' parameters do), the buffers plain
+    tensors, ready for ``vmap(functional_call)`` model ensembling.
+
+    Returns:
+        ``(params, buffers)``: dicts of name to stacked tensor.
+
+    Example:
+        >>> import tocha
+        >>> class Affine:
+        ...     def __init__(self, w):
+        ...         self.w = tocha.tensor([w])
+        ...     def named_parameters(self):
+        ...         return iter([("w", self.w)])
+        ...     def named_buffers(self):
+        ...         return iter([])
+        >>> params, buffers = tocha.func.stack_module_state([Affine(1.0), Affine(2.0)])
+        >>> params["w"], buffers
+        (tensor([[1.],
+                [2.]]), {})
+    """
+    models = list(models)
+    if not models:
+        raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
+    modes = {getattr(m, "training", None) for m in models}
+    if len(modes) > 1:
+        raise RuntimeError("stack_module_state: Expected all models to have the same training/eval mode.")
+
+    def stacked(method: str, leaves: bool) -> dict[str, Any]:
+        tables = [dict(getattr(m, method)()) for m in models]
+        out: dict[str, Any] = {}
+        for name in tables[0]:
+            tensors: list[Any] = [table[name] for table in tables]
+            result = stack([t.detach() for t in tensors])
+            if leaves:
+                wanted = [t.requires_grad for t in tensors]
+                if any(wanted) and not all(wanted):
+                    raise RuntimeError(
+                        f"stack_module_state: Expected parameter '{name}' to either require grad in all models "
+                        "or in none of them"
+                    )
+                if all(wanted):
+                    result.requires_grad_()
+            out[name] = result
+        return out
+
+    return stacked("named_parameters", True), stacked("named_buffers", False)
