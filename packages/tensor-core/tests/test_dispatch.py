@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import threading
+from typing import Any
 
 import numpy as np
 import pytest
@@ -323,3 +325,42 @@ def test_dtype_set_mirrors_dtypes():
     op = OpRecord(name="test_dispatch_dtypes", forward=lambda xp, a: a, dtypes=(tocha.float32, tocha.int64))
     assert op.dtype_set == frozenset({tocha.float32, tocha.int64})
     assert tocha.library.get_op("add").dtype_set == frozenset(tocha.library.get_op("add").dtypes)
+
+
+def test_dispatch_layers_are_per_thread() -> None:
+    class Record(tocha.library.DispatchLayer):
+        def __init__(self, names: list[str]) -> None:
+            self.names = names
+
+        def handle(self, call: Any, proceed: Any) -> Any:
+            self.names.append(call.op.name)
+            return proceed(call)
+
+    seen_here: list[str] = []
+    seen_there: list[str] = []
+    pushed, main_done = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def other_thread() -> None:
+        try:
+            with Record(seen_there):
+                pushed.set()
+                assert main_done.wait(10)
+                tocha.ones(2).exp()
+        except BaseException as exc:  # reported below, in the main thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    assert pushed.wait(10)
+    with Record(seen_here):  # pushed after the other thread's layer and popped before it: each thread's own stack
+        tocha.ones(2).sin()
+    main_done.set()
+    thread.join(10)
+    assert errors == []
+    assert "sin" in seen_here
+    assert "exp" not in seen_here
+    assert "exp" in seen_there
+    assert "sin" not in seen_there
+    with pytest.raises(RuntimeError, match=r"pop_layer\(\): no dispatch layer is pushed in this thread"):
+        tocha.library.pop_layer()

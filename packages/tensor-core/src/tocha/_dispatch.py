@@ -12,7 +12,9 @@ Three stages, outermost first:
 1. Dispatch layers pushed with :func:`push_layer` (tracers, profilers,
    plugins) see the call first, as an :class:`OpCall`. A layer forwards the
    call with ``proceed(call)``; tocha ops a layer runs itself skip that layer
-   and everything above it, so a layer never sees its own work.
+   and everything above it, so a layer never sees its own work. Layers are
+   per thread, as PyTorch's dispatch modes: a layer sees the calls of the
+   thread that pushed it, and each thread pushes and pops its own stack.
 2. The gradient layer (registered by tocha-autograd) sees calls in which grad
    mode is on and some input requires grad.
 3. The kernel: the backend's array module runs the forward and the result is
@@ -304,10 +306,11 @@ def _new_quiet_run() -> Callable[..., Any]:
 
 class _ThreadState(threading.local):
     grad_enabled: bool = True
-    visible_layers: int = -1  # how many layers ops may see; -1 means all
+    visible_layers: int = -1  # how many of this thread's layers ops may see; -1 means all
 
     def __init__(self) -> None:
         self.quiet_run = _new_quiet_run()  # runs a forward with NumPy's FP warnings off (one per thread)
+        self.layers: list[DispatchLayer] = []  # this thread's dispatch stack (layers are per thread, as modes)
 
 
 _state = _ThreadState()
@@ -360,7 +363,8 @@ def _cached_scalar(a: Any, b: float) -> Any:
     return found
 
 
-_layers: list[DispatchLayer] = []
+_layers: list[DispatchLayer] = []  # every thread's pushed layers: the dispatcher's one-check fast path reads it
+_layers_lock = threading.Lock()
 _gradient_layer: list[Callable[[OpCall, Proceed], Any]] = []
 # [handler, direct]: the ``direct`` entry given with the gradient layer's handler (see set_gradient_layer), used
 # for out-of-place calls made with no dispatch layer while ``handler`` is still the installed one.
@@ -378,19 +382,28 @@ def set_grad_enabled_state(mode: bool) -> None:
 
 
 def push_layer(layer: DispatchLayer) -> None:
-    """Push ``layer`` on top of the dispatch stack."""
+    """Push ``layer`` on top of this thread's dispatch stack: it sees the op calls this thread makes."""
     if not isinstance(layer, DispatchLayer):
         raise TypeError(f"push_layer(): expected a DispatchLayer, got {type(layer).__name__}")
-    _layers.append(layer)
+    _state.layers.append(layer)
+    with _layers_lock:
+        _layers.append(layer)
 
 
 def pop_layer(layer: DispatchLayer | None = None) -> DispatchLayer:
-    """Pop the top layer (which must be ``layer`` when given) and return it."""
-    if not _layers:
-        raise RuntimeError("pop_layer(): no dispatch layer is pushed")
-    if layer is not None and _layers[-1] is not layer:
+    """Pop the top layer of this thread's stack (which must be ``layer`` when given) and return it."""
+    stack = _state.layers
+    if not stack:
+        raise RuntimeError("pop_layer(): no dispatch layer is pushed in this thread")
+    if layer is not None and stack[-1] is not layer:
         raise RuntimeError("pop_layer(): layers must be popped in the reverse order of pushing")
-    return _layers.pop()
+    top = stack.pop()
+    with _layers_lock:
+        for i in range(len(_layers) - 1, -1, -1):  # list.remove would compare layers with ==, not identity
+            if _layers[i] is top:
+                del _layers[i]
+                break
+    return top
 
 
 def set_gradient_layer(
@@ -547,14 +560,14 @@ def _proceed_gradient(call: OpCall) -> Any:
 
 def _through_layers(call: OpCall) -> Any:
     visible = _state.visible_layers
-    level = (len(_layers) if visible < 0 else visible) - 1
+    level = (len(_state.layers) if visible < 0 else visible) - 1
     return _run_level(level, call)
 
 
 def _run_level(level: int, call: OpCall) -> Any:
     if level < 0:
         return _proceed_gradient(call)
-    layer = _layers[level]
+    layer = _state.layers[level]
     previous = _state.visible_layers
     _state.visible_layers = level
     try:

@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -202,15 +201,12 @@ def _func_name(func: Any) -> str:
 class _RefuseRandom(DispatchLayer):
     """Pushed while a function runs under ``vmap(..., randomness='error')``: random ops raise.
 
-    Dispatch layers are process-wide; only random ops of the thread running the vmap are refused.
+    Layers are per thread, so only the random ops of the thread running the vmap are refused.
     """
-
-    def __init__(self) -> None:
-        self.thread = threading.get_ident()
 
     def handle(self, call: OpCall, proceed: Callable[[OpCall], Any]) -> Any:
         for p in call.params:
-            if isinstance(p, Generator) and threading.get_ident() == self.thread:
+            if isinstance(p, Generator):
                 raise RuntimeError(
                     "vmap: called random operation while in randomness error mode. Please either use the 'same' "
                     "or 'different' randomness flags on vmap or perform the randomness operation out of vmap"
