@@ -10,11 +10,16 @@ declares are installed at versions its requirements admit.
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import importlib.metadata as metadata
 import importlib.util
+import shutil
+import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from packaging.requirements import Requirement
@@ -78,6 +83,63 @@ def packaging_checks() -> SimpleNamespace:
         subpackage_comes_from_its_distribution=subpackage_comes_from_its_distribution,
         tocha_comes_from_tensor_core=tocha_comes_from_tensor_core,
         declared_dependencies_are_met=declared_dependencies_are_met,
+    )
+
+
+CUDA_EMULATOR_HEADER = Path(__file__).resolve().parent / "tools" / "cuda_emulator" / "cuda_emulator.h"
+
+
+def _build_for_emulator(folder: Path, name: str, source: str, flags: Sequence[str]) -> ctypes.CDLL:
+    compiler = shutil.which("g++") or shutil.which("clang++")
+    if compiler is None:
+        pytest.skip("needs a C++20 compiler (g++ or clang++) to run CUDA kernels on the CPU emulator")
+    cpp, library = folder / f"{name}.cpp", folder / f"{name}.so"
+    cpp.write_text(f'#include "{CUDA_EMULATOR_HEADER}"\n{source}\n')
+    command = [compiler, "-std=c++20", *flags, "-shared", "-fPIC", "-pthread", str(cpp), "-o", str(library)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0 and "barrier" in done.stderr and "No such file" in done.stderr:
+        pytest.skip(f"{compiler} lacks C++20's <barrier>")
+    assert done.returncode == 0, done.stderr
+    return ctypes.CDLL(str(library))
+
+
+def _emulator_arguments(grid: tuple[int], block: tuple[int], args: tuple[Any, ...]) -> list[Any]:
+    """A launch's ``(grid, block, args)`` as ctypes values, CuPy's way: arrays by pointer, NumPy scalars by C type
+    (``numpy.uint64`` is a device pointer, 0 for null, as the kernels' optional arrays are passed)."""
+    import numpy as np
+
+    assert len(grid) == 1
+    assert len(block) == 1
+    assert block[0] % 32 == 0
+    assert block[0] <= 1024
+    converted: list[Any] = [ctypes.c_uint(grid[0]), ctypes.c_uint(block[0])]
+    for a in args:
+        if isinstance(a, np.ndarray):
+            assert a.flags.c_contiguous
+            converted.append(ctypes.c_void_p(a.ctypes.data))
+        elif isinstance(a, np.uint64):
+            converted.append(ctypes.c_void_p(int(a) or None))
+        elif isinstance(a, np.int64):
+            converted.append(ctypes.c_longlong(int(a)))
+        elif isinstance(a, np.int32):
+            converted.append(ctypes.c_int(int(a)))
+        elif isinstance(a, np.float64):
+            converted.append(ctypes.c_double(float(a)))
+        else:
+            raise TypeError(f"a kernel argument of type {type(a).__name__}: CuPy would not pack it as intended")
+    return converted
+
+
+@pytest.fixture(scope="session")
+def cuda_emulator(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
+    """tools/cuda_emulator for kernel tests without a GPU: ``build(name, source, flags)`` compiles CUDA source
+    (with its ``extern "C"`` wrappers calling ``emulate_launch``) as C++20 and loads it; ``arguments(grid, block,
+    args)`` converts a launch's arguments as CuPy packs them. Tests skip without a C++20 compiler."""
+    return SimpleNamespace(
+        build=lambda name, source, flags=("-O1",): _build_for_emulator(
+            tmp_path_factory.mktemp(name), name, source, flags
+        ),
+        arguments=_emulator_arguments,
     )
 
 

@@ -8,11 +8,7 @@ are checked here; compiling for a GPU (NVRTC) and speed are checked on one. Skip
 
 from __future__ import annotations
 
-import ctypes
-import shutil
-import subprocess
 import types
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,9 +17,6 @@ import pytest
 import tocha
 from tocha.nn.functional import _activation, _normalization
 from tocha.nn.functional import _cuda_kernels as K
-
-ROOT = Path(__file__).resolve().parents[3]
-EMULATOR = ROOT / "tools" / "cuda_emulator" / "cuda_emulator.h"
 
 _SIGNATURES = {  # each kernel's C parameter list, T standing for the element type
     "softmax_forward": "const T* x, T* y, T* top, T* logsum, long long n, int mode",
@@ -51,62 +44,29 @@ def _wrappers() -> str:
 
 
 @pytest.fixture(scope="module")
-def emulated(tmp_path_factory: pytest.TempPathFactory) -> ctypes.CDLL:
-    compiler = shutil.which("g++") or shutil.which("clang++")
-    if compiler is None:
-        pytest.skip("needs a C++20 compiler (g++ or clang++) to run the kernels on the CPU emulator")
-    build = tmp_path_factory.mktemp("cuda_emulator")
-    source = build / "kernels.cpp"
-    source.write_text(f'#include "{EMULATOR}"\n{K.SOURCE}\n{_wrappers()}\n')
-    library = build / "kernels.so"
-    done = subprocess.run(
-        [compiler, "-std=c++20", "-O1", "-shared", "-fPIC", "-pthread", str(source), "-o", str(library)],
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0 and "barrier" in done.stderr and "No such file" in done.stderr:
-        pytest.skip(f"{compiler} lacks C++20's <barrier>")
-    assert done.returncode == 0, done.stderr
-    return ctypes.CDLL(str(library))
+def emulated(cuda_emulator: Any) -> Any:
+    return cuda_emulator.build("nn_kernels", f"{K.SOURCE}\n{_wrappers()}")
 
 
 class _Kernel:
     """``RawModule.get_function(...)``'s stand-in: called as ``kernel(grid, block, args)``, runs the emulator."""
 
-    def __init__(self, library: ctypes.CDLL, name: str, dtype: Any) -> None:
+    def __init__(self, library: Any, name: str, dtype: Any, arguments: Any) -> None:
         self.function = getattr(library, f"{name}_{K._TYPES[np.dtype(dtype)]}")
+        self.arguments = arguments
         self.launches: list[tuple[int, int]] = []
 
     def __call__(self, grid: tuple[int], block: tuple[int], args: tuple[Any, ...]) -> None:
-        assert len(grid) == 1
-        assert len(block) == 1
-        assert block[0] % 32 == 0
-        assert block[0] <= 1024
-        converted: list[Any] = [ctypes.c_uint(grid[0]), ctypes.c_uint(block[0])]
-        for a in args:
-            if isinstance(a, np.ndarray):
-                assert a.flags.c_contiguous
-                converted.append(ctypes.c_void_p(a.ctypes.data))
-            elif isinstance(a, np.uint64):
-                converted.append(ctypes.c_void_p(int(a) or None))
-            elif isinstance(a, np.int64):
-                converted.append(ctypes.c_longlong(int(a)))
-            elif isinstance(a, np.int32):
-                converted.append(ctypes.c_int(int(a)))
-            elif isinstance(a, np.float64):
-                converted.append(ctypes.c_double(float(a)))
-            else:
-                raise TypeError(f"a kernel argument of type {type(a).__name__}: CuPy would not pack it as intended")
-        self.function(*converted)
+        self.function(*self.arguments(grid, block, args))
         self.launches.append((grid[0], block[0]))
 
 
 @pytest.fixture
-def kernels(emulated: ctypes.CDLL, monkeypatch: pytest.MonkeyPatch) -> dict[str, _Kernel]:
+def kernels(emulated: Any, cuda_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, _Kernel]:
     made: dict[str, _Kernel] = {}
 
     def kernel(xp: Any, name: str, dtype: Any) -> _Kernel:
-        return made.setdefault(f"{name}<{dtype}>", _Kernel(emulated, name, dtype))
+        return made.setdefault(f"{name}<{dtype}>", _Kernel(emulated, name, dtype, cuda_emulator.arguments))
 
     monkeypatch.setattr(K, "_kernel", kernel)
     monkeypatch.setattr(K, "_compiles_for", lambda xp: True)

@@ -9,18 +9,12 @@ from __future__ import annotations
 
 import ctypes
 import math
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
 from tocha import _philox as P
-
-ROOT = Path(__file__).resolve().parents[3]
-EMULATOR = ROOT / "tools" / "cuda_emulator" / "cuda_emulator.h"
 
 # Random123's kat_vectors for philox4x32_10: (counter, key, result)
 KNOWN_ANSWERS = [
@@ -156,28 +150,15 @@ def test_poisson_is_replayed_from_the_state() -> None:
 # ------------------------------------------------------------------ the CUDA kernel, on the CPU emulator
 
 
+_WRAPPER = (
+    'extern "C" void run(unsigned grid, unsigned block, unsigned k0, unsigned k1, unsigned long long first, '
+    "unsigned* out, long long n) { emulate_launch(grid, block, philox4x32_10_words, k0, k1, first, out, n); }"
+)
+
+
 @pytest.fixture(scope="module")
-def emulated(tmp_path_factory: pytest.TempPathFactory) -> ctypes.CDLL:
-    compiler = shutil.which("g++") or shutil.which("clang++")
-    if compiler is None:
-        pytest.skip("needs a C++20 compiler (g++ or clang++) to run the kernel on the CPU emulator")
-    build = tmp_path_factory.mktemp("philox_emulator")
-    source = build / "philox.cpp"
-    wrapper = (
-        'extern "C" void run(unsigned grid, unsigned block, unsigned k0, unsigned k1, unsigned long long first, '
-        "unsigned* out, long long n) { emulate_launch(grid, block, philox4x32_10_words, k0, k1, first, out, n); }"
-    )
-    source.write_text(f'#include "{EMULATOR}"\n{P.SOURCE}\n{wrapper}\n')
-    library = build / "philox.so"
-    done = subprocess.run(
-        [compiler, "-std=c++20", "-O1", "-shared", "-fPIC", "-pthread", str(source), "-o", str(library)],
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0 and "barrier" in done.stderr and "No such file" in done.stderr:
-        pytest.skip(f"{compiler} lacks C++20's <barrier>")
-    assert done.returncode == 0, done.stderr
-    return ctypes.CDLL(str(library))
+def emulated(cuda_emulator: Any) -> ctypes.CDLL:
+    return cuda_emulator.build("philox", f"{P.SOURCE}\n{_WRAPPER}")  # type: ignore[no-any-return]
 
 
 class _Kernel:

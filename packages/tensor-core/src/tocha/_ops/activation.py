@@ -6,20 +6,19 @@ PyTorch's deprecated implicit ``dim``) and registers its fused CUDA kernels for 
 Their vjps are ops too (``threshold_backward``, ``softmax_backward``, ``log_softmax_backward``) with vjps of
 their own, so double backward works. ``relu`` saves its result, as PyTorch's does.
 
-On NumPy, ``maximum(x, 0)`` with a broadcast scalar runs a strided (non-SIMD) inner loop, about 3x slower than
-against a same-shaped array, so ``relu`` compares with a view of a cached read-only zero buffer. Half-precision
-softmax accumulates in float32, as PyTorch's.
+``relu`` compares with ``cached_zeros_like`` (NumPy's maximum against a broadcast scalar is 3x slower).
+Half-precision softmax accumulates in float32, as PyTorch's.
 """
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._dispatch import OpRecord, OpTest, call, call_inplace, register_op
 from .._dtype import _BOOL, _COMPLEX, _FLOAT, dtype
+from .._forward_helpers import cached_zeros_like, promote_0d
 from .._tensor_base import TensorBase
 from ._common import cast_operand, normalize_dim, type_name
 from ._dtypes import FLOATING, REAL_NO_BOOL
@@ -28,41 +27,6 @@ if TYPE_CHECKING:
     from .._tensor import Tensor
 
 __all__ = ["relu", "relu_", "softmax", "log_softmax"]
-
-_ZEROS: dict[Any, Any] = {}  # (array module, dtype, device) -> a read-only flat zero array, grown on demand
-_ZEROS_LIMIT = 1 << 20  # elements; larger inputs compare with a scalar 0 rather than pin a big buffer
-
-
-def _zeros_like(xp: Any, x: Any) -> Any:
-    n = x.size
-    if n > _ZEROS_LIMIT:
-        return 0
-    key = (xp, x.dtype, getattr(x, "device", None))
-    buf = _ZEROS.get(key)
-    if buf is None or buf.size < n:
-        buf = xp.zeros(min(max(2 * n, 4096), _ZEROS_LIMIT), dtype=x.dtype)
-        with contextlib.suppress(AttributeError, ValueError):  # CuPy arrays have no writeable flag
-            buf.flags.writeable = False
-        _ZEROS[key] = buf
-    return buf[:n].reshape(x.shape)
-
-
-def _promote_0d(forward: Any) -> Any:
-    """Run ``forward`` on 1-element views of 0-dim arrays: NumPy ufuncs turn 0-dim arrays into scalars, which
-    the in-place (``out=``) steps of the kernels cannot take."""
-
-    def run(xp: Any, *args: Any, **kwargs: Any) -> Any:
-        if args[0].ndim != 0:
-            return forward(xp, *args, **kwargs)
-        args = tuple(a.reshape(1) if getattr(a, "ndim", None) == 0 else a for a in args)
-        out = kwargs.get("out")
-        if out is not None:
-            kwargs["out"] = out.reshape(1)
-            forward(xp, *args, **kwargs)
-            return out
-        return forward(xp, *args, **kwargs).reshape(())
-
-    return run
 
 
 def _unary_samples(device: Any, d: dtype) -> list[Any]:
@@ -119,7 +83,7 @@ THRESHOLD_BACKWARD = register_op(
 
 
 def _relu_forward(xp: Any, x: Any, out: Any = None) -> Any:
-    return xp.maximum(x, _zeros_like(xp, x), out=out)
+    return xp.maximum(x, cached_zeros_like(xp, x), out=out)
 
 
 def _relu_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
@@ -129,7 +93,7 @@ def _relu_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
 RELU = register_op(
     OpRecord(
         name="relu",
-        forward=_promote_0d(_relu_forward),
+        forward=promote_0d(_relu_forward),
         vjp=_relu_vjp,
         saves_result=True,
         supports_out=True,
@@ -239,7 +203,7 @@ def _softmax_backward_vjp(ctx: Any, gg: Tensor) -> tuple[Tensor | None, Tensor |
 SOFTMAX_BACKWARD = register_op(
     OpRecord(
         name="softmax_backward",
-        forward=_promote_0d(_softmax_backward_forward),
+        forward=promote_0d(_softmax_backward_forward),
         vjp=_softmax_backward_vjp,
         saves_inputs=(0, 1),
         fp_errors=True,
@@ -267,7 +231,7 @@ def _log_softmax_backward_vjp(ctx: Any, gg: Tensor) -> tuple[Tensor | None, Tens
 LOG_SOFTMAX_BACKWARD = register_op(
     OpRecord(
         name="log_softmax_backward",
-        forward=_promote_0d(_log_softmax_backward_forward),
+        forward=promote_0d(_log_softmax_backward_forward),
         vjp=_log_softmax_backward_vjp,
         saves_inputs=(0, 1),
         fp_errors=True,

@@ -15,7 +15,7 @@ whose own vjps are written with tocha ops, so double backward works. The others 
 the same op into the input (the autograd layer clones an input the vjp needs before it is overwritten).
 
 On NumPy, ``maximum(x, 0)`` with a broadcast scalar runs a strided (non-SIMD) inner loop, about 3x slower
-than against a same-shaped array, so ``hardtanh`` and co. compare with a view of a cached read-only zero buffer.
+than against a same-shaped array, so ``hardtanh`` and co. compare with ``tocha.library.cached_zeros_like``.
 GELU needs erf: tensor-core's exact kernel took 1.5 ms for 64K float32 elements (PyTorch's GELU: 40 µs), so
 below float64 GELU uses Abramowitz & Stegun 7.1.26 (absolute error under 1.5e-7, float32's resolution);
 float64 keeps the exact erf.
@@ -24,7 +24,6 @@ Every record sets ``fp_errors``: infinities and NaNs flow through as in PyTorch,
 
 from __future__ import annotations
 
-import contextlib
 import math
 import warnings
 from typing import Any
@@ -33,7 +32,15 @@ import numpy as np
 
 import tocha
 from tocha import Tensor
-from tocha.library import OpRecord, call, call_inplace, get_op, register_kernel, register_op
+from tocha.library import (
+    OpRecord,
+    call,
+    call_inplace,
+    get_op,
+    promote_0d,
+    register_kernel,
+    register_op,
+)
 from tocha.library import autocast_allows_mixed as allows_mixed
 
 from . import _cuda_kernels
@@ -118,25 +125,6 @@ def _run(op: OpRecord, x: Tensor, params: tuple[Any, ...], inplace: bool) -> Ten
 
 # ------------------------------------------------------------------ kernels shared by forwards
 
-_ZEROS: dict[Any, Any] = {}  # (array module, dtype, device) -> a read-only flat zero array, grown on demand
-_ZEROS_LIMIT = 1 << 20  # elements; larger inputs compare with a scalar 0 rather than pin a big buffer
-
-
-def _zeros_like(xp: Any, x: Any) -> Any:
-    """A read-only zero array of ``x``'s shape and dtype (a view of a cached buffer; see NOTE), or 0."""
-    n = x.size
-    if n > _ZEROS_LIMIT:
-        return 0
-    key = (xp, x.dtype, getattr(x, "device", None))
-    buf = _ZEROS.get(key)
-    if buf is None or buf.size < n:
-        buf = xp.zeros(min(max(2 * n, 4096), _ZEROS_LIMIT), dtype=x.dtype)
-        with contextlib.suppress(AttributeError, ValueError):  # CuPy arrays have no writeable flag
-            buf.flags.writeable = False
-        _ZEROS[key] = buf
-    return buf[:n].reshape(x.shape)
-
-
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _K_TANH = math.sqrt(2.0 / math.pi)
@@ -186,24 +174,6 @@ def _softplus_kernel(xp: Any, z: Any) -> Any:
     xp.log1p(result, out=result)
     result += xp.maximum(z, 0)
     return result
-
-
-def _promote_0d(forward: Any) -> Any:
-    """Run ``forward`` on 1-element views of 0-dim arrays: NumPy ufuncs turn 0-dim arrays into scalars, which
-    the in-place (``out=``) steps of the kernels cannot take."""
-
-    def run(xp: Any, *args: Any, **kwargs: Any) -> Any:
-        if args[0].ndim != 0:
-            return forward(xp, *args, **kwargs)
-        args = tuple(a.reshape(1) if getattr(a, "ndim", None) == 0 else a for a in args)
-        out = kwargs.get("out")
-        if out is not None:
-            kwargs["out"] = out.reshape(1)
-            forward(xp, *args, **kwargs)
-            return out
-        return forward(xp, *args, **kwargs).reshape(())
-
-    return run
 
 
 # ------------------------------------------------------------------ relu, threshold
@@ -565,7 +535,7 @@ def _elu_backward_vjp(ctx: Any, gg: Tensor) -> tuple[Tensor | None, Tensor | Non
 ELU_BACKWARD = register_op(
     OpRecord(
         name="elu_backward",
-        forward=_promote_0d(_elu_backward_forward),
+        forward=promote_0d(_elu_backward_forward),
         vjp=_elu_backward_vjp,
         saves_inputs=(0, 1),
         fp_errors=True,
@@ -595,7 +565,7 @@ def _celu_forward(xp: Any, x: Any, alpha: float, out: Any = None) -> Any:
 ELU = register_op(
     OpRecord(
         name="elu",
-        forward=_promote_0d(_elu_forward),
+        forward=promote_0d(_elu_forward),
         vjp=_elu_family_vjp(lambda alpha: (alpha, 1.0, 1.0)),
         saves_inputs=(0,),
         supports_out=True,
@@ -605,7 +575,7 @@ ELU = register_op(
 SELU = register_op(
     OpRecord(
         name="selu",
-        forward=_promote_0d(_selu_forward),
+        forward=promote_0d(_selu_forward),
         vjp=_elu_family_vjp(lambda: (_SELU_ALPHA, _SELU_SCALE, 1.0)),
         saves_inputs=(0,),
         supports_out=True,
@@ -615,7 +585,7 @@ SELU = register_op(
 CELU = register_op(
     OpRecord(
         name="celu",
-        forward=_promote_0d(_celu_forward),
+        forward=promote_0d(_celu_forward),
         vjp=_elu_family_vjp(lambda alpha: (alpha, 1.0, 1.0 / alpha)),
         saves_inputs=(0,),
         supports_out=True,
@@ -738,7 +708,7 @@ def _gelu_backward_vjp(ctx: Any, gg: Tensor) -> tuple[Tensor | None, Tensor | No
 GELU_BACKWARD = register_op(
     OpRecord(
         name="gelu_backward",
-        forward=_promote_0d(_gelu_backward_forward),
+        forward=promote_0d(_gelu_backward_forward),
         vjp=_gelu_backward_vjp,
         saves_inputs=(0, 1),
         fp_errors=True,
@@ -765,7 +735,7 @@ def _gelu_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
 
 
 GELU = register_op(
-    OpRecord(name="gelu", forward=_promote_0d(_gelu_forward), vjp=_gelu_vjp, saves_inputs=(0,), fp_errors=True)
+    OpRecord(name="gelu", forward=promote_0d(_gelu_forward), vjp=_gelu_vjp, saves_inputs=(0,), fp_errors=True)
 )
 
 
@@ -803,7 +773,7 @@ def _silu_backward_vjp(ctx: Any, gg: Tensor) -> tuple[Tensor | None, Tensor | No
 SILU_BACKWARD = register_op(
     OpRecord(
         name="silu_backward",
-        forward=_promote_0d(_silu_backward_forward),
+        forward=promote_0d(_silu_backward_forward),
         vjp=_silu_backward_vjp,
         saves_inputs=(0, 1),
         fp_errors=True,
@@ -822,7 +792,7 @@ def _silu_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
 SILU = register_op(
     OpRecord(
         name="silu",
-        forward=_promote_0d(_silu_forward),
+        forward=promote_0d(_silu_forward),
         vjp=_silu_vjp,
         saves_inputs=(0,),
         supports_out=True,
@@ -854,7 +824,7 @@ def _mish_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
 
 
 MISH = register_op(
-    OpRecord(name="mish", forward=_promote_0d(_mish_forward), vjp=_mish_vjp, saves_inputs=(0,), fp_errors=True)
+    OpRecord(name="mish", forward=promote_0d(_mish_forward), vjp=_mish_vjp, saves_inputs=(0,), fp_errors=True)
 )
 
 
@@ -911,7 +881,7 @@ def _hardsigmoid_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
 HARDSIGMOID = register_op(
     OpRecord(
         name="hardsigmoid",
-        forward=_promote_0d(_hardsigmoid_forward),
+        forward=promote_0d(_hardsigmoid_forward),
         vjp=_hardsigmoid_vjp,
         saves_inputs=(0,),
         supports_out=True,
@@ -948,7 +918,7 @@ def _hardswish_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
 HARDSWISH = register_op(
     OpRecord(
         name="hardswish",
-        forward=_promote_0d(_hardswish_forward),
+        forward=promote_0d(_hardswish_forward),
         vjp=_hardswish_vjp,
         saves_inputs=(0,),
         supports_out=True,
@@ -982,7 +952,7 @@ def _logsigmoid_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
 LOGSIGMOID = register_op(
     OpRecord(
         name="logsigmoid",
-        forward=_promote_0d(_logsigmoid_forward),
+        forward=promote_0d(_logsigmoid_forward),
         vjp=_logsigmoid_vjp,
         saves_inputs=(0,),
         fp_errors=True,
@@ -1037,7 +1007,7 @@ def _softplus_backward_vjp(ctx: Any, gg: Tensor) -> tuple[Tensor | None, Tensor 
 SOFTPLUS_BACKWARD = register_op(
     OpRecord(
         name="softplus_backward",
-        forward=_promote_0d(_softplus_backward_forward),
+        forward=promote_0d(_softplus_backward_forward),
         vjp=_softplus_backward_vjp,
         saves_inputs=(0, 1),
         fp_errors=True,
@@ -1051,7 +1021,7 @@ def _softplus_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
 
 SOFTPLUS = register_op(
     OpRecord(
-        name="softplus", forward=_promote_0d(_softplus_forward), vjp=_softplus_vjp, saves_inputs=(0,), fp_errors=True
+        name="softplus", forward=promote_0d(_softplus_forward), vjp=_softplus_vjp, saves_inputs=(0,), fp_errors=True
     )
 )
 
