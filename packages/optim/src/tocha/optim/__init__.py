@@ -19,6 +19,7 @@ Example:
 from . import lr_scheduler as lr_scheduler
 from . import swa_utils as swa_utils
 from .adadelta import Adadelta as Adadelta
+from .adafactor import Adafactor as Adafactor
 from .adagrad import Adagrad as Adagrad
 from .adam import Adam as Adam
 from .adam import AdamW as AdamW
@@ -42,6 +43,7 @@ __all__ = [
     "RAdam",
     "Adagrad",
     "Adadelta",
+    "Adafactor",
     "RMSprop",
     "Rprop",
     "ASGD",

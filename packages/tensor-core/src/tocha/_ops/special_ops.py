@@ -1,5 +1,9 @@
 """The ops behind ``tocha.special`` that tocha did not have: Bessel functions, ndtri, zeta, erfcx...
 
+Further down: the orthogonal polynomials (NOTE [ Orthogonal polynomials ]), modified Bessel K
+(NOTE [ Modified Bessel K ]), Bessel Y (NOTE [ Bessel Y ]), spherical j0 and the Airy function
+(NOTE [ Airy function ]); none of them is differentiable, as in PyTorch.
+
 NOTE [ More special functions ]
 As in NOTE [ Special functions ] (``elementwise_special``), each function is
 evaluated in float64 against ``xp`` and cast back; on CuPy, ``cupyx.scipy.special``
@@ -37,6 +41,7 @@ is used where it has the function.
 
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -1113,3 +1118,817 @@ class SpecialMethods:
     def sinc_(self: Any) -> Tensor:
         """In-place :func:`tocha.sinc`."""
         return unary_inplace(SINC, self, floating=True)
+
+
+# ------------------------------------------------------------------ orthogonal polynomials
+#
+# NOTE [ Orthogonal polynomials ]
+# Each family is evaluated by its three-term recurrence (Abramowitz & Stegun 22.7), in float64,
+# vectorised over the degree too: one pass k = 1 .. max(n) over the broadcast arrays, each element
+# picking up its value at k = n. The degree is ``n`` truncated toward zero; ``n < 0`` (and nan) gives 0,
+# as PyTorch. Chebyshev T, U, V, W (and the shifted ones, of ``2x - 1``) use their trigonometric forms
+# for ``|x| < 1`` and ``n > 6`` (``T = cos nθ``, ``U = sin (n+1)θ / sin θ``, ``V = cos (n+½)θ / cos ½θ``,
+# ``W = sin (n+½)θ / sin ½θ`` with ``x = cos θ``): O(1) work and error ~n ulp instead of ~n² ulp.
+# At ±inf the recurrence's own arithmetic gives PyTorch's values (inf, then nan from inf - inf); a nan
+# input gives nan (PyTorch returns uninitialised memory for some families there).
+
+_POLY_TRIG_FROM = 7
+
+
+def _poly_degree(xp: Any, n: Any) -> Any:
+    """The integer degree: ``n`` truncated toward zero, -1 for nan and infinities (giving 0)."""
+    finite = xp.isfinite(n)
+    return xp.where(finite, xp.clip(xp.trunc(xp.where(finite, n, -1.0)), -1.0, 2.0**31), -1.0).astype(xp.int64)
+
+
+def _chebyshev_trig(xp: Any, x: Any, degree: Any, kind: str) -> Any:
+    """T, U, V or W of ``x = cos θ`` with ``|x| < 1``."""
+    theta = xp.arccos(x)
+    m = degree.astype(xp.float64)
+    if kind == "t":
+        return xp.cos(m * theta)
+    if kind == "u":
+        return xp.sin((m + 1.0) * theta) / xp.sin(theta)
+    half = 0.5 * theta
+    if kind == "v":
+        return xp.cos((m + 0.5) * theta) / xp.cos(half)
+    return xp.sin((m + 0.5) * theta) / xp.sin(half)
+
+
+def _poly_first(kind: str, x: Any) -> Any:
+    """The degree-1 polynomial of family ``kind`` at ``x``."""
+    if kind in ("t", "he", "p"):
+        return x.copy()
+    if kind in ("u", "h"):
+        return x + x
+    if kind == "v":
+        return x + x - 1.0
+    if kind == "w":
+        return x + x + 1.0
+    return 1.0 - x  # Laguerre
+
+
+def _poly_next(kind: str, k: int, x: Any, cur: Any, prev: Any) -> Any:
+    """``p_{k+1}`` from ``p_k = cur`` and ``p_{k-1} = prev``."""
+    if kind in ("t", "u", "v", "w"):
+        return (x + x) * cur - prev
+    if kind == "h":
+        return (x + x) * cur - (2.0 * k) * prev
+    if kind == "he":
+        return x * cur - float(k) * prev
+    if kind == "l":
+        return ((2.0 * k + 1.0 - x) * cur - float(k) * prev) / float(k + 1)
+    return ((2.0 * k + 1.0) * x * cur - float(k) * prev) / float(k + 1)  # Legendre
+
+
+def _orthogonal64(xp: Any, x: Any, n: Any, kind: str, shifted: bool = False) -> Any:
+    """Family ``kind`` of degree ``n`` at ``x`` (broadcast), in float64, flat then reshaped."""
+    x, n = xp.broadcast_arrays(xp.asarray(x, dtype=xp.float64), xp.asarray(n, dtype=xp.float64))
+    shape = x.shape
+    x = x.reshape(-1)
+    degree = _poly_degree(xp, n.reshape(-1))
+    if shifted:
+        x = x + x - 1.0
+    result = xp.where(degree == 0, 1.0, 0.0)
+    if kind in ("t", "u", "v", "w"):
+        trig = (xp.abs(x) < 1.0) & (degree >= _POLY_TRIG_FROM)
+        if bool(trig.any()):
+            index = xp.flatnonzero(trig)
+            result[index] = _chebyshev_trig(xp, x.take(index), degree.take(index), kind)
+            degree = xp.where(trig, -1, degree)
+    top = int(degree.max()) if degree.size else 0
+    if top >= 1:
+        uniform = int(degree.min()) == top
+        prev = xp.ones_like(x)
+        cur = _poly_first(kind, x)
+        if not uniform:
+            result = xp.where(degree == 1, cur, result)
+        for k in range(1, top):
+            prev, cur = cur, _poly_next(kind, k, x, cur, prev)
+            if not uniform:
+                result = xp.where(degree == k + 1, cur, result)
+        if uniform:
+            result = cur
+    result = xp.where(xp.isnan(x) & (degree != 0), xp.nan, result)
+    return result.reshape(shape)
+
+
+_POLYNOMIALS = {
+    "chebyshev_polynomial_t": ("t", False),
+    "chebyshev_polynomial_u": ("u", False),
+    "chebyshev_polynomial_v": ("v", False),
+    "chebyshev_polynomial_w": ("w", False),
+    "shifted_chebyshev_polynomial_t": ("t", True),
+    "shifted_chebyshev_polynomial_u": ("u", True),
+    "shifted_chebyshev_polynomial_v": ("v", True),
+    "shifted_chebyshev_polynomial_w": ("w", True),
+    "hermite_polynomial_h": ("h", False),
+    "hermite_polynomial_he": ("he", False),
+    "laguerre_polynomial_l": ("l", False),
+    "legendre_polynomial_p": ("p", False),
+}
+
+
+def _polynomial_forward(kind: str, shifted: bool) -> Any:
+    def forward(xp: Any, x: Any, n: Any) -> Any:
+        result_dtype = xp.result_type(x, n)
+        with np.errstate(all="ignore"):
+            return _orthogonal64(xp, x, n, kind, shifted).astype(result_dtype, copy=False)
+
+    return forward
+
+
+def _polynomial_reference(kind: str, shifted: bool) -> Any:
+    def reference(x: Any, n: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return _orthogonal64(np, np.asarray(x), np.asarray(n), kind, shifted)
+
+    return reference
+
+
+def _polynomial_samples(device: Any, d: dtype) -> list[Any]:
+    from ..testing import SampleInput, make_tensor
+
+    def make(*shape: int, low: float = -1.5, high: float = 1.5, noncontiguous: bool = False) -> Any:
+        return make_tensor(*shape, dtype=d, device=device, low=low, high=high, noncontiguous=noncontiguous)
+
+    degrees = make_tensor(3, 4, dtype=int64, device=device, low=-1, high=12)
+    return [
+        SampleInput(make(3, 4), args=(3,), name="2d"),
+        SampleInput(make(3, 4, low=-0.99, high=0.99), args=(11,), name="high-degree"),
+        SampleInput(make(3, 4), args=(degrees,), name="tensor-degree"),
+        SampleInput(make(3, 1), args=(degrees[0],), name="broadcast"),
+        SampleInput(make(), args=(2,), name="0-dim"),
+        SampleInput(make(0, 3), args=(2,), name="empty"),
+        SampleInput(make(3, 4, noncontiguous=True), args=(5,), name="noncontiguous"),
+    ]
+
+
+_TORCH_POLY_FLOAT32 = {
+    "torch:float32:high-degree": "PyTorch runs the recurrence in float32 (cancellation at degree 11 costs it ~1e-5); "
+    "tocha runs it in float64 and rounds once; the float64 comparison covers this sample"
+}
+
+
+def _polynomial_record(name: str) -> OpRecord:
+    kind, shifted = _POLYNOMIALS[name]
+    return register_op(
+        OpRecord(
+            name=name,
+            forward=_polynomial_forward(kind, shifted),
+            fp_errors=True,
+            vjp=None,
+            dtypes=_F32_F64,
+            test=OpTest(
+                samples=_polynomial_samples,
+                reference=_polynomial_reference(kind, shifted),
+                torch_name=f"special.{name}",
+                skips=_TORCH_POLY_FLOAT32,
+            ),
+        )
+    )
+
+
+CHEBYSHEV_POLYNOMIAL_T = _polynomial_record("chebyshev_polynomial_t")
+CHEBYSHEV_POLYNOMIAL_U = _polynomial_record("chebyshev_polynomial_u")
+CHEBYSHEV_POLYNOMIAL_V = _polynomial_record("chebyshev_polynomial_v")
+CHEBYSHEV_POLYNOMIAL_W = _polynomial_record("chebyshev_polynomial_w")
+SHIFTED_CHEBYSHEV_POLYNOMIAL_T = _polynomial_record("shifted_chebyshev_polynomial_t")
+SHIFTED_CHEBYSHEV_POLYNOMIAL_U = _polynomial_record("shifted_chebyshev_polynomial_u")
+SHIFTED_CHEBYSHEV_POLYNOMIAL_V = _polynomial_record("shifted_chebyshev_polynomial_v")
+SHIFTED_CHEBYSHEV_POLYNOMIAL_W = _polynomial_record("shifted_chebyshev_polynomial_w")
+HERMITE_POLYNOMIAL_H = _polynomial_record("hermite_polynomial_h")
+HERMITE_POLYNOMIAL_HE = _polynomial_record("hermite_polynomial_he")
+LAGUERRE_POLYNOMIAL_L = _polynomial_record("laguerre_polynomial_l")
+LEGENDRE_POLYNOMIAL_P = _polynomial_record("legendre_polynomial_p")
+
+
+def _polynomial_call(op: OpRecord, input: Any, n: Any, out: Tensor | None) -> Tensor:
+    from .elementwise import copy_to_out
+
+    result = _float_binary(op, input, n)
+    return result if out is None else copy_to_out(result, out)
+
+
+def chebyshev_polynomial_t(input: Any, n: Any, *, out: Tensor | None = None) -> Tensor:
+    """The Chebyshev polynomial of the first kind ``Tₙ(x)`` (``T₀ = 1``, ``T₁ = x``, ``Tₖ₊₁ = 2x Tₖ - Tₖ₋₁``).
+
+    ``n`` is a number or a tensor (truncated toward zero; ``n < 0`` gives 0); not differentiable, as PyTorch.
+
+    Example:
+        >>> import tocha
+        >>> tocha.special.chebyshev_polynomial_t(tocha.tensor([0.5, 2.0]), 3)
+        tensor([-1., 26.])
+    """
+    return _polynomial_call(CHEBYSHEV_POLYNOMIAL_T, input, n, out)
+
+
+def chebyshev_polynomial_u(input: Any, n: Any, *, out: Tensor | None = None) -> Tensor:
+    """The Chebyshev polynomial of the second kind ``Uₙ(x)`` (``U₁ = 2x``, same recurrence as ``Tₙ``).
+
+    Example:
+        >>> import tocha
+        >>> tocha.special.chebyshev_polynomial_u(tocha.tensor([0.5, 2.0]), 3)
+        tensor([-1., 56.])
+    """
+    return _polynomial_call(CHEBYSHEV_POLYNOMIAL_U, input, n, out)
+
+
+def chebyshev_polynomial_v(input: Any, n: Any, *, out: Tensor | None = None) -> Tensor:
+    """The Chebyshev polynomial of the third kind ``Vₙ(x)`` (``V₁ = 2x - 1``, same recurrence as ``Tₙ``).
+
+    Example:
+        >>> import tocha
+        >>> tocha.special.chebyshev_polynomial_v(tocha.tensor([0.5, 2.0]), 3)
+        tensor([-1., 41.])
+    """
+    return _polynomial_call(CHEBYSHEV_POLYNOMIAL_V, input, n, out)
+
+
+def chebyshev_polynomial_w(input: Any, n: Any, *, out: Tensor | None = None) -> Tensor:
+    """The Chebyshev polynomial of the fourth kind ``Wₙ(x)`` (``W₁ = 2x + 1``, same recurrence as ``Tₙ``).
+
+    Example:
+        >>> import tocha
+        >>> tocha.special.chebyshev_polynomial_w(tocha.tensor([0.5, 2.0]), 3)
+        tensor([-1., 71.])
+    """
+    return _polynomial_call(CHEBYSHEV_POLYNOMIAL_W, input, n, out)
+
+
+def shifted_chebyshev_polynomial_t(input: Any, n: Any, *, out: Tensor | None = None) -> Tensor:
+    """The shifted Chebyshev polynomial of the first kind ``T*ₙ(x) = Tₙ(2x - 1)``, orthogonal on [0, 1].
+
+    Example:
+        >>> import tocha
+        >>> tocha.special.shifted_chebyshev_polynomial_t(tocha.tensor([0.75, 1.5]), 3)
+        tensor([-1., 26.])
+    """
+    return _polynomial_call(SHIFTED_CHEBYSHEV_POLYNOMIAL_T, input, n, out)
+
+
+def shifted_chebyshev_polynomial_u(input: Any, n: Any, *, out: Tensor | None = None) -> Tensor:
+    """The shifted Chebyshev polynomial of the second kind ``U*ₙ(x) = Uₙ(2x - 1)``.
+
+    Example:
+        >>> import tocha
+        >>> tocha.special.shifted_chebyshev_polynomial_u(tocha.tensor([0.75, 1.5]), 3)
+        tensor([-1., 56.])
+    """
+    return _polynomial_call(SHIFTED_CHEBYSHEV_POLYNOMIAL_U, input, n, out)
+
+
+def shifted_chebyshev_polynomial_v(input: Any, n: Any, *, out: Tensor | None = None) -> Tensor:
+    """The shifted Chebyshev polynomial of the third kind ``V*ₙ(x) = Vₙ(2x - 1)``.
+
+    Example:
+        >>> import tocha
+        >>> tocha.special.shifted_chebyshev_polynomial_v(tocha.tensor([0.75, 1.5]), 3)
+        tensor([-1., 41.])
+    """
+    return _polynomial_call(SHIFTED_CHEBYSHEV_POLYNOMIAL_V, input, n, out)
+
+
+def shifted_chebyshev_polynomial_w(input: Any, n: Any, *, out: Tensor | None = None) -> Tensor:
+    """The shifted Chebyshev polynomial of the fourth kind ``W*ₙ(x) = Wₙ(2x - 1)``.
+
+    Example:
+        >>> import tocha
+        >>> tocha.special.shifted_chebyshev_polynomial_w(tocha.tensor([0.75, 1.5]), 3)
+        tensor([-1., 71.])
+    """
+    return _polynomial_call(SHIFTED_CHEBYSHEV_POLYNOMIAL_W, input, n, out)
+
+
+def hermite_polynomial_h(input: Any, n: Any, *, out: Tensor | None = None) -> Tensor:
+    """The physicists' Hermite polynomial ``Hₙ(x)`` (``H₁ = 2x``, ``Hₖ₊₁ = 2x Hₖ - 2k Hₖ₋₁``).
+
+    Example:
+        >>> import tocha
+        >>> tocha.special.hermite_polynomial_h(tocha.tensor([0.5, 2.0]), 3)
+        tensor([-5., 40.])
+    """
+    return _polynomial_call(HERMITE_POLYNOMIAL_H, input, n, out)
+
+
+def hermite_polynomial_he(input: Any, n: Any, *, out: Tensor | None = None) -> Tensor:
+    """The probabilists' Hermite polynomial ``Heₙ(x)`` (``He₁ = x``, ``Heₖ₊₁ = x Heₖ - k Heₖ₋₁``).
+
+    Example:
+        >>> import tocha
+        >>> tocha.special.hermite_polynomial_he(tocha.tensor([0.5, 2.0]), 3)
+        tensor([-1.3750,  2.0000])
+    """
+    return _polynomial_call(HERMITE_POLYNOMIAL_HE, input, n, out)
+
+
+def laguerre_polynomial_l(input: Any, n: Any, *, out: Tensor | None = None) -> Tensor:
+    """The Laguerre polynomial ``Lₙ(x)`` (``L₁ = 1 - x``, ``(k+1) Lₖ₊₁ = (2k+1-x) Lₖ - k Lₖ₋₁``).
+
+    Example:
+        >>> import tocha
+        >>> tocha.special.laguerre_polynomial_l(tocha.tensor([0.5, 2.0]), 2)
+        tensor([ 0.1250, -1.0000])
+    """
+    return _polynomial_call(LAGUERRE_POLYNOMIAL_L, input, n, out)
+
+
+def legendre_polynomial_p(input: Any, n: Any, *, out: Tensor | None = None) -> Tensor:
+    """The Legendre polynomial ``Pₙ(x)`` (``P₁ = x``, ``(k+1) Pₖ₊₁ = (2k+1) x Pₖ - k Pₖ₋₁``).
+
+    Example:
+        >>> import tocha
+        >>> tocha.special.legendre_polynomial_p(tocha.tensor([0.5, 2.0]), 2)
+        tensor([-0.1250,  5.5000])
+    """
+    return _polynomial_call(LEGENDRE_POLYNOMIAL_P, input, n, out)
+
+
+# ------------------------------------------------------------------ modified Bessel K0, K1
+#
+# NOTE [ Modified Bessel K ]
+# - ``x <= 1``: the series of A&S 9.6.13 and 9.6.11 with ψ(k+1) = Hₖ - C (Hₖ the harmonic numbers, C Euler's
+#   constant),
+#   ``K₀ = -(ln(x/2) + C) I₀(x) + Σₖ₌₁ Hₖ qᵏ/(k!)²`` and
+#   ``K₁ = 1/x + (ln(x/2) + C) I₁(x) - (x/4) Σₖ₌₀ (2Hₖ + 1/(k+1)) qᵏ/(k!(k+1)!)``, ``q = x²/4``
+#   (20 terms; below 1 the cancellation costs less than a digit).
+# - ``x > 1``: the integral ``eˣ Kᵥ(x) = ∫₀^∞ exp(-2x sinh²(t/2)) cosh(vt) dt`` (A&S 9.6.24) by the trapezoidal
+#   rule, which converges geometrically for this analytic, doubly-exponentially decaying integrand: step
+#   ``h = min(0.2, 0.6/√x)`` (the integrand's width scales as 1/√x) and 24 nodes, relative error below 1e-15
+#   over [1, ∞) (checked against mpmath at 30 digits). The same rule serves the Airy function (v = 1/3).
+
+_K_SERIES_TOP = 1.0
+_K_SERIES_TERMS = 20
+_K_NODES = 24
+
+
+def _scaled_k_integral(xp: Any, y: Any, nu: float) -> Any:
+    """``eʸ Kᵥ(y)`` for ``y >= 1`` (finite) by the trapezoidal rule (see NOTE [ Modified Bessel K ])."""
+    h = xp.minimum(0.2, 0.6 / xp.sqrt(y))
+    total = xp.full_like(y, 0.5)
+    for j in range(1, _K_NODES + 1):
+        t = h * float(j)
+        s = xp.sinh(0.5 * t)
+        term = xp.exp(-2.0 * y * s * s)
+        if nu != 0.0:
+            term *= xp.cosh(nu * t)
+        total += term
+    return h * total
+
+
+def _bessel_k_series(xp: Any, y: Any, nu: int) -> Any:
+    """K₀(y) or K₁(y) for ``0 < y <= 1``."""
+    q = 0.25 * y * y
+    log_term = xp.log(0.5 * y) + _es._EULER_GAMMA
+    term = xp.ones_like(y) if nu == 0 else 0.5 * y  # qᵏ/(k!(k+n)!) times (y/2)ⁿ
+    i_sum = term.copy()
+    series = xp.zeros_like(y) if nu == 0 else term.copy()  # k = 0 term of K₁'s sum: 2H₀ + 1 = 1
+    harmonic = 0.0
+    for k in range(1, _K_SERIES_TERMS):
+        term = term * q / float(k * (k + nu))
+        harmonic += 1.0 / k
+        i_sum += term
+        series += term * (harmonic if nu == 0 else 2.0 * harmonic + 1.0 / (k + 1))
+    if nu == 0:
+        return series - log_term * i_sum
+    return 1.0 / y + log_term * i_sum - 0.5 * series
+
+
+def _bessel_k(xp: Any, x: Any, nu: int, scaled: bool) -> Any:
+    positive = (x > 0) & (x < xp.inf)
+    y = xp.where(positive, x, 1.0)
+
+    def small(s: Any) -> Any:
+        value = _bessel_k_series(xp, s, nu)
+        return value * xp.exp(s) if scaled else value
+
+    def big(b: Any) -> Any:
+        value = _scaled_k_integral(xp, b, float(nu))
+        return value if scaled else value * xp.exp(-b)
+
+    result = _es._piecewise(xp, y <= _K_SERIES_TOP, y, small, big)
+    result = xp.where(positive, result, xp.where(x == 0, xp.inf, xp.where(x == xp.inf, 0.0, xp.nan)))
+    return result
+
+
+def _k0_64(xp: Any, x: Any) -> Any:
+    return _bessel_k(xp, x, 0, False)
+
+
+def _k1_64(xp: Any, x: Any) -> Any:
+    return _bessel_k(xp, x, 1, False)
+
+
+def _k0e_64(xp: Any, x: Any) -> Any:
+    return _bessel_k(xp, x, 0, True)
+
+
+def _k1e_64(xp: Any, x: Any) -> Any:
+    return _bessel_k(xp, x, 1, True)
+
+
+# ------------------------------------------------------------------ Bessel Y0, Y1
+#
+# NOTE [ Bessel Y ]
+# - ``x < 2.5``: the series of A&S 9.1.13 and 9.1.11 with ψ(k+1) = Hₖ - C, ``q = x²/4``:
+#   ``Y₀ = (2/π) [(ln(x/2) + C) J₀(x) + Σₖ₌₁ (-1)ᵏ⁺¹ Hₖ qᵏ/(k!)²]`` and
+#   ``Y₁ = -2/(πx) + (2/π)(ln(x/2) + C) J₁(x) - (x/2π) Σₖ₌₀ (-q)ᵏ (2Hₖ + 1/(k+1))/(k!(k+1)!)``
+#   (terms stay below 1 in size: absolute error ~1e-16).
+# - ``2.5 <= x < 25``: Neumann's expansions (A&S 9.1.88) over Miller's normalised J's (as bessel_j0):
+#   ``Y₀ = (2/π)(ln(x/2) + C) J₀ - (4/π) Σₖ₌₁ (-1)ᵏ J₂ₖ/k`` and, by ``Y₁ = -Y₀'`` with
+#   ``J₂ₖ' = (J₂ₖ₋₁ - J₂ₖ₊₁)/2``, ``Y₁ = -(2/(πx)) J₀ + (2/π)(ln(x/2) + C) J₁ + (2/π) Σₖ₌₁ (-1)ᵏ (J₂ₖ₋₁ - J₂ₖ₊₁)/k``.
+# - ``x >= 25``: Hankel's expansion ``√(2/(πx)) (P sin ω + Q cos ω)`` with bessel_j's P and Q.
+# Absolute error ~1e-16 (relative error grows near the zeros, as for J); ``-inf`` at 0, nan for x < 0 and
+# at ±inf, as PyTorch.
+
+_Y_SERIES_TOP = 2.5
+
+
+def _bessel_y_series(xp: Any, y: Any, nu: int) -> Any:
+    q = 0.25 * y * y
+    log_term = xp.log(0.5 * y) + _es._EULER_GAMMA
+    j0, j1 = _bessel_j_series(xp, y)
+    term = xp.ones_like(y) if nu == 0 else 0.5 * y  # (-q)ᵏ/(k!(k+n)!) times (y/2)ⁿ
+    series = xp.zeros_like(y) if nu == 0 else term.copy()
+    harmonic = 0.0
+    for k in range(1, 30):
+        term = term * -q / float(k * (k + nu))
+        harmonic += 1.0 / k
+        series += term * (-harmonic if nu == 0 else 2.0 * harmonic + 1.0 / (k + 1))
+    if nu == 0:
+        return (2.0 / math.pi) * (log_term * j0 + series)
+    return -2.0 / (math.pi * y) + (2.0 / math.pi) * log_term * j1 - series / math.pi
+
+
+def _bessel_y_neumann(xp: Any, y: Any, nu: int) -> Any:
+    """Y₀ or Y₁ for ``2.5 <= y < 25`` from Miller's backward recurrence for J₀ .. J₇₀."""
+    upper = xp.zeros_like(y)  # J_{k+1} (unnormalised)
+    current = xp.full_like(y, 1e-30)  # J_k
+    norm = xp.zeros_like(y)
+    neumann = xp.zeros_like(y)
+    j1 = xp.zeros_like(y)
+    inv = 2.0 / y
+    above = upper  # J_{m+1} for the current even m
+    for k in range(_J_MILLER_ORDER, 0, -1):
+        lower = k * inv * current - upper  # J_{k-1}
+        upper, current = current, lower
+        m = k - 1
+        if m == 1:
+            j1 = current.copy()
+        if m % 2 == 1 and m > 1:
+            above = current  # J_m, odd: J_{2i+1} for the next even 2i = m - 1
+        if m % 2 == 0 and m > 0:
+            norm += 2.0 * current
+            i = m // 2
+            sign = 1.0 if i % 2 == 0 else -1.0
+            if nu == 0:
+                neumann += (sign / i) * current
+            else:  # J_{2i-1} - J_{2i+1}: J_{2i-1} comes next; add -J_{2i+1} now and +J_{2i-1} below
+                neumann -= (sign / i) * above
+        if nu == 1 and m % 2 == 1 and m >= 1:
+            i = (m + 1) // 2  # J_m = J_{2i-1}
+            sign = 1.0 if i % 2 == 0 else -1.0
+            neumann += (sign / i) * current
+    norm += current
+    j0 = current / norm
+    log_term = xp.log(0.5 * y) + _es._EULER_GAMMA
+    if nu == 0:
+        return (2.0 / math.pi) * (log_term * j0) - (4.0 / math.pi) * (neumann / norm)
+    return -(2.0 / math.pi) * j0 / y + (2.0 / math.pi) * (log_term * (j1 / norm) + neumann / norm)
+
+
+def _bessel_y_hankel(xp: Any, y: Any, nu: int) -> Any:
+    """Y₀ or Y₁ for ``y >= 25``: Hankel's expansion."""
+    inv = 1.0 / y
+    inv2 = inv * inv
+    coefficients = _J_HANKEL[nu]  # (-1)ᵏ aₖ
+    p = xp.zeros_like(y)
+    for i, c in reversed(list(enumerate(coefficients[0::2]))):
+        p = p * inv2 + c * (-1) ** i
+    q = xp.zeros_like(y)
+    for i, c in reversed(list(enumerate(coefficients[1::2]))):
+        q = q * inv2 - c * (-1) ** i
+    q = q * inv
+    cos, sin = xp.cos(y), xp.sin(y)
+    if nu == 0:  # ω = y - π/4
+        cos_w, sin_w = (cos + sin) * _SQRT1_2, (sin - cos) * _SQRT1_2
+    else:  # ω = y - 3π/4
+        cos_w, sin_w = (sin - cos) * _SQRT1_2, -(sin + cos) * _SQRT1_2
+    return xp.sqrt(2.0 / (math.pi * y)) * (p * sin_w + q * cos_w)
+
+
+def _bessel_y(xp: Any, x: Any, nu: int) -> Any:
+    positive = (x > 0) & (x < xp.inf)
+    y = xp.where(positive, x, 1.0)
+    result = xp.empty_like(y)
+    bands = (y < _Y_SERIES_TOP, (y >= _Y_SERIES_TOP) & (y < _J_HANKEL_FROM), y >= _J_HANKEL_FROM)
+    kernels = (_bessel_y_series, _bessel_y_neumann, _bessel_y_hankel)
+    for mask, kernel in zip(bands, kernels, strict=True):
+        index = xp.flatnonzero(mask)
+        if index.size:
+            result[index] = kernel(xp, y.take(index), nu)
+    return xp.where(positive, result, xp.where(x == 0, -xp.inf, xp.nan))
+
+
+def _y0_64(xp: Any, x: Any) -> Any:
+    return _bessel_y(xp, x, 0)
+
+
+def _y1_64(xp: Any, x: Any) -> Any:
+    return _bessel_y(xp, x, 1)
+
+
+def _spherical_j0_64(xp: Any, x: Any) -> Any:
+    """``sin(x)/x``; ``1 - x²/6 + x⁴/120 - x⁶/5040`` for ``|x| < 1e-3`` (exact to rounding); 0 at ±inf."""
+    small = xp.abs(x) < 1e-3
+    safe = xp.where(small, 1.0, x)
+    result = xp.sin(safe) / safe
+    if bool(small.any()):
+        s = x * x
+        result = xp.where(small, 1.0 - s / 6.0 * (1.0 - s / 20.0 * (1.0 - s / 42.0)), result)
+    return xp.where(xp.isinf(x), 0.0, result)
+
+
+# ------------------------------------------------------------------ Airy Ai
+#
+# NOTE [ Airy function ]
+# - ``-10 <= x <= 2``: Taylor expansion about the nearest node ``x₀`` of a grid of step 1/4 (``|x - x₀| <= 1/8``),
+#   with ``(n+2)(n+1) aₙ₊₂ = x₀ aₙ + aₙ₋₁`` from ``Ai'' = x Ai`` (24 terms). The node values ``Ai(x₀)``, ``Ai'(x₀)``
+#   come from the Maclaurin series (A&S 10.4.2-3, ``Ai = c₁ f - c₂ g``) summed once, lazily, in 50-digit decimal
+#   arithmetic (its terms reach 1e9 at x = -10), with ``c₁ = Ai(0)``, ``c₂ = -Ai'(0)`` (A&S 10.4.4-5).
+# - ``x > 2``: ``Ai(x) = √(x/3)/π K₁/₃(ζ)``, ``ζ = (2/3) x^(3/2)`` (A&S 10.4.14), with ``K₁/₃`` by the trapezoidal
+#   rule of NOTE [ Modified Bessel K ] (ζ > 1.88 there).
+# - ``x < -10``: the asymptotic expansion (A&S 10.4.60)
+#   ``Ai(-z) ~ π^(-1/2) z^(-1/4) [sin(ζ + π/4) Σ (-1)ᵏ c₂ₖ ζ⁻²ᵏ - cos(ζ + π/4) Σ (-1)ᵏ c₂ₖ₊₁ ζ⁻²ᵏ⁻¹]`` with
+#   ``cₖ = Γ(3k + ½) / (54ᵏ k! Γ(k + ½))``, truncated where terms at ζ = 21 fall below 1e-17. Its phase carries
+#   the rounding of ζ (an absolute error ~ζ ulp), as any method in float64.
+# nan at ±inf, as PyTorch.
+
+_AIRY_C1 = 0.355028053887817239260063186004183176398  # Ai(0)
+_AIRY_C2 = 0.258819403792806798405183560189203963479  # -Ai'(0)
+_AIRY_LOW = -10.0
+_AIRY_HIGH = 2.0
+_AIRY_STEP = 0.25
+_AIRY_TAYLOR_TERMS = 24
+
+
+@functools.lru_cache(maxsize=1)
+def _airy_nodes() -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """(Ai(x₀), Ai'(x₀)) on the grid ``-10, -9.75, ..., 2``, from the Maclaurin series in decimal arithmetic."""
+    import decimal
+
+    context = decimal.Context(prec=50)
+    c1 = decimal.Decimal("0.355028053887817239260063186004183176398")
+    c2 = decimal.Decimal("0.258819403792806798405183560189203963479")
+    values: list[float] = []
+    slopes: list[float] = []
+    count = round((_AIRY_HIGH - _AIRY_LOW) / _AIRY_STEP) + 1
+    for i in range(count):
+        x = context.create_decimal(repr(_AIRY_LOW + _AIRY_STEP * i))
+        x3 = context.multiply(context.multiply(x, x), x)
+        # f = Σ aₖ x³ᵏ with a₀ = 1, aₖ = aₖ₋₁ / ((3k-1)(3k)); g = Σ bₖ x³ᵏ⁺¹ with b₀ = 1, bₖ = bₖ₋₁ / ((3k)(3k+1)).
+        f = g = fp = gp = decimal.Decimal(0)
+        a = b = decimal.Decimal(1)
+        power = decimal.Decimal(1)  # x³ᵏ
+        x2 = context.multiply(x, x)
+        for k in range(200):
+            if k:
+                a = context.divide(a, (3 * k - 1) * (3 * k))
+                b = context.divide(b, (3 * k) * (3 * k + 1))
+                fp = context.add(fp, context.multiply(a * (3 * k), context.multiply(power, x2)))  # x³ᵏ⁻¹
+                power = context.multiply(power, x3)
+            f = context.add(f, context.multiply(a, power))
+            g = context.add(g, context.multiply(context.multiply(b, power), x))
+            gp = context.add(gp, context.multiply(b * (3 * k + 1), power))
+            if k > 5 and abs(context.multiply(a, power)) < decimal.Decimal("1e-45"):
+                break
+        values.append(float(context.subtract(context.multiply(c1, f), context.multiply(c2, g))))
+        slopes.append(float(context.subtract(context.multiply(c1, fp), context.multiply(c2, gp))))
+    return tuple(values), tuple(slopes)
+
+
+def _airy_taylor(xp: Any, x: Any) -> Any:
+    """Ai(x) for ``-10 <= x <= 2``: Taylor series about the nearest grid node."""
+    values, slopes = _airy_nodes()
+    index = xp.rint((x - _AIRY_LOW) / _AIRY_STEP).astype(xp.int64)
+    x0 = index * _AIRY_STEP + _AIRY_LOW
+    d = x - x0
+    a_prev2 = xp.zeros_like(x)  # a_{n-1} for n = 0
+    a_n = xp.asarray(values, dtype=xp.float64).take(index)
+    a_next = xp.asarray(slopes, dtype=xp.float64).take(index)
+    total = a_n + a_next * d
+    power = d.copy()
+    for n in range(_AIRY_TAYLOR_TERMS):
+        a_new = (x0 * a_n + a_prev2) / float((n + 2) * (n + 1))  # a_{n+2} from a_n and a_{n-1}
+        a_prev2, a_n, a_next = a_n, a_next, a_new
+        power = power * d
+        total += a_new * power
+    return total
+
+
+def _airy_asymptotic_coefficients() -> tuple[float, ...]:
+    coefficients = [1.0]
+    k = 0
+    value = Fraction(1)
+    while True:
+        k += 1
+        # cₖ / cₖ₋₁ = (6k-5)(6k-3)(6k-1) / (216 k (2k-1))
+        value = value * Fraction((6 * k - 5) * (6 * k - 3) * (6 * k - 1), 216 * k * (2 * k - 1))
+        coefficients.append(float(value))
+        if float(value) / 21.0**k < 1e-17:
+            return tuple(coefficients)
+
+
+_AIRY_ASYMPTOTIC = _airy_asymptotic_coefficients()
+
+
+def _airy_oscillating(xp: Any, x: Any) -> Any:
+    """Ai(x) for ``x < -10``."""
+    z = -x
+    zeta = (2.0 / 3.0) * z * xp.sqrt(z)
+    inv = 1.0 / zeta
+    inv2 = inv * inv
+    even = _AIRY_ASYMPTOTIC[0::2]
+    odd = _AIRY_ASYMPTOTIC[1::2]
+    p = xp.zeros_like(x)
+    for i, c in reversed(list(enumerate(even))):
+        p = p * inv2 + (c if i % 2 == 0 else -c)
+    q = xp.zeros_like(x)
+    for i, c in reversed(list(enumerate(odd))):
+        q = q * inv2 + (c if i % 2 == 0 else -c)
+    q = q * inv
+    # sin(ζ + π/4) = (sin ζ + cos ζ)/√2, cos(ζ + π/4) = (cos ζ - sin ζ)/√2
+    sin, cos = xp.sin(zeta), xp.cos(zeta)
+    return (_SQRT1_2 / _SQRT_PI) * ((sin + cos) * p - (cos - sin) * q) / xp.sqrt(xp.sqrt(z))
+
+
+def _airy_decaying(xp: Any, x: Any) -> Any:
+    """Ai(x) for ``x > 2`` (finite): ``√(x/3)/π K₁/₃(ζ)``."""
+    zeta = (2.0 / 3.0) * x * xp.sqrt(x)
+    scaled = _scaled_k_integral(xp, zeta, 1.0 / 3.0)
+    return xp.sqrt(x / 3.0) / math.pi * scaled * xp.exp(-zeta)
+
+
+def _airy_ai64(xp: Any, x: Any) -> Any:
+    finite = xp.isfinite(x)
+    y = xp.where(finite, x, 0.0)
+    result = xp.empty_like(y)
+    bands = (y < _AIRY_LOW, (y >= _AIRY_LOW) & (y <= _AIRY_HIGH), y > _AIRY_HIGH)
+    kernels = (_airy_oscillating, _airy_taylor, _airy_decaying)
+    for mask, kernel in zip(bands, kernels, strict=True):
+        index = xp.flatnonzero(mask)
+        if index.size:
+            result[index] = kernel(xp, y.take(index))
+    return xp.where(finite, result, xp.nan)
+
+
+# ------------------------------------------------------------------ records and functions: Bessel, Airy
+# On CuPy, cupyx.scipy.special serves K0, K1 and their scaled forms (SciPy's edge values are PyTorch's);
+# its i0, i1 (inf at ±inf) and y0, y1 (0 at +inf) are not PyTorch's at the edges, so those run tocha's kernels.
+
+_TORCH_AIRY = {"torch:float64": "PyTorch's float64 airy_ai has errors up to 3e-6 near x = -2 (mpmath agrees)"}
+MODIFIED_BESSEL_I0 = _unary_record(
+    "modified_bessel_i0", _i0_64, None, cupy_name=None, dtypes=_F32_F64, saves_inputs=(), domain=(-30.0, 30.0)
+)
+MODIFIED_BESSEL_I1 = _unary_record(
+    "modified_bessel_i1", _i1_64, None, cupy_name=None, dtypes=_F32_F64, saves_inputs=(), domain=(-30.0, 30.0)
+)
+MODIFIED_BESSEL_K0 = _unary_record(
+    "modified_bessel_k0", _k0_64, None, cupy_name="k0", dtypes=_F32_F64, saves_inputs=(), domain=(0.05, 30.0)
+)
+MODIFIED_BESSEL_K1 = _unary_record(
+    "modified_bessel_k1", _k1_64, None, cupy_name="k1", dtypes=_F32_F64, saves_inputs=(), domain=(0.05, 30.0)
+)
+SCALED_MODIFIED_BESSEL_K0 = _unary_record(
+    "scaled_modified_bessel_k0", _k0e_64, None, cupy_name="k0e", dtypes=_F32_F64, saves_inputs=(), domain=(0.05, 50.0)
+)
+SCALED_MODIFIED_BESSEL_K1 = _unary_record(
+    "scaled_modified_bessel_k1", _k1e_64, None, cupy_name="k1e", dtypes=_F32_F64, saves_inputs=(), domain=(0.05, 50.0)
+)
+BESSEL_Y0 = _unary_record(
+    "bessel_y0", _y0_64, None, cupy_name=None, dtypes=_F32_F64, saves_inputs=(), domain=(0.1, 40.0), skips=_TORCH_J
+)
+BESSEL_Y1 = _unary_record(
+    "bessel_y1", _y1_64, None, cupy_name=None, dtypes=_F32_F64, saves_inputs=(), domain=(0.1, 40.0), skips=_TORCH_J
+)
+SPHERICAL_BESSEL_J0 = _unary_record(
+    "spherical_bessel_j0", _spherical_j0_64, None, cupy_name=None, dtypes=_F32_F64, saves_inputs=()
+)
+AIRY_AI = _unary_record(
+    "airy_ai", _airy_ai64, None, cupy_name=None, dtypes=_F32_F64, saves_inputs=(), domain=(-15.0, 15.0),
+    skips=_TORCH_AIRY,
+)  # fmt: skip
+
+
+def modified_bessel_i0(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The modified Bessel function of the first kind of order 0, ``I₀(x) = Σₖ (x²/4)ᵏ/(k!)²``.
+
+    The same values as :func:`tocha.special.i0`, but not differentiable, as PyTorch's; nan at ±inf.
+
+    Example:
+        >>> import tocha
+        >>> tocha.special.modified_bessel_i0(tocha.tensor([0.0, 1.0, -2.0]))
+        tensor([1.0000, 1.2661, 2.2796])
+    """
+    return unary(MODIFIED_BESSEL_I0, input, out, floating=True)
+
+
+def modified_bessel_i1(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The modified Bessel function of the first kind of order 1, ``I₁(x) = Σₖ (x/2)²ᵏ⁺¹/(k!(k+1)!)`` (odd).
+
+    Example:
+        >>> import tocha
+        >>> tocha.special.modified_bessel_i1(tocha.tensor([0.0, 1.0, -2.0]))
+        tensor([ 0.0000,  0.5652, -1.5906])
+    """
+    return unary(MODIFIED_BESSEL_I1, input, out, floating=True)
+
+
+def modified_bessel_k0(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The modified Bessel function of the second kind of order 0, ``K₀(x) = ∫₀^∞ exp(-x cosh t) dt``.
+
+    ``inf`` at 0, 0 at ``+inf``, nan for ``x < 0``; not differentiable, as PyTorch.
+
+    Example:
+        >>> import tocha
+        >>> tocha.special.modified_bessel_k0(tocha.tensor([0.5, 1.0, 2.0]))
+        tensor([0.9244, 0.4210, 0.1139])
+    """
+    return unary(MODIFIED_BESSEL_K0, input, out, floating=True)
+
+
+def modified_bessel_k1(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The modified Bessel function of the second kind of order 1, ``K₁(x) = ∫₀^∞ exp(-x cosh t) cosh t dt``.
+
+    Example:
+        >>> import tocha
+        >>> tocha.special.modified_bessel_k1(tocha.tensor([0.5, 1.0, 2.0]))
+        tensor([1.6564, 0.6019, 0.1399])
+    """
+    return unary(MODIFIED_BESSEL_K1, input, out, floating=True)
+
+
+def scaled_modified_bessel_k0(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """``exp(x) K₀(x)``, which does not underflow for large ``x``.
+
+    Example:
+        >>> import tocha
+        >>> tocha.special.scaled_modified_bessel_k0(tocha.tensor([1.0, 800.0], dtype=tocha.float64))
+        tensor([1.1445, 0.0443], dtype=tocha.float64)
+    """
+    return unary(SCALED_MODIFIED_BESSEL_K0, input, out, floating=True)
+
+
+def scaled_modified_bessel_k1(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """``exp(x) K₁(x)``, which does not underflow for large ``x``.
+
+    Example:
+        >>> import tocha
+        >>> tocha.special.scaled_modified_bessel_k1(tocha.tensor([1.0, 800.0], dtype=tocha.float64))
+        tensor([1.6362, 0.0443], dtype=tocha.float64)
+    """
+    return unary(SCALED_MODIFIED_BESSEL_K1, input, out, floating=True)
+
+
+def bessel_y0(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The Bessel function of the second kind of order 0 (``-inf`` at 0, nan for ``x < 0`` and at ±inf).
+
+    Example:
+        >>> import tocha
+        >>> tocha.special.bessel_y0(tocha.tensor([0.5, 2.0, 30.0]))
+        tensor([-0.4445,  0.5104, -0.1173])
+    """
+    return unary(BESSEL_Y0, input, out, floating=True)
+
+
+def bessel_y1(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The Bessel function of the second kind of order 1 (``-inf`` at 0, nan for ``x < 0`` and at ±inf).
+
+    Example:
+        >>> import tocha
+        >>> tocha.special.bessel_y1(tocha.tensor([0.5, 2.0, 30.0]))
+        tensor([-1.4715, -0.1070,  0.0844])
+    """
+    return unary(BESSEL_Y1, input, out, floating=True)
+
+
+def spherical_bessel_j0(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The spherical Bessel function of the first kind of order 0, ``j₀(x) = sin(x)/x`` (1 at 0, 0 at ±inf).
+
+    Example:
+        >>> import tocha
+        >>> tocha.special.spherical_bessel_j0(tocha.tensor([0.0, 1.0, -2.0]))
+        tensor([1.0000, 0.8415, 0.4546])
+    """
+    return unary(SPHERICAL_BESSEL_J0, input, out, floating=True)
+
+
+def airy_ai(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The Airy function ``Ai(x)``, the solution of ``y'' = x y`` that decays as ``x → +inf`` (nan at ±inf).
+
+    Example:
+        >>> import tocha
+        >>> tocha.special.airy_ai(tocha.tensor([-2.0, 0.0, 1.0]))
+        tensor([0.2274, 0.3550, 0.1353])
+    """
+    return unary(AIRY_AI, input, out, floating=True)

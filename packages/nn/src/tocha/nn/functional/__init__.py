@@ -313,6 +313,18 @@ from ._pooling import (
     avg_pool3d as avg_pool3d,
 )
 from ._pooling import (
+    fractional_max_pool2d as fractional_max_pool2d,
+)
+from ._pooling import (
+    fractional_max_pool2d_with_indices as fractional_max_pool2d_with_indices,
+)
+from ._pooling import (
+    fractional_max_pool3d as fractional_max_pool3d,
+)
+from ._pooling import (
+    fractional_max_pool3d_with_indices as fractional_max_pool3d_with_indices,
+)
+from ._pooling import (
     lp_pool1d as lp_pool1d,
 )
 from ._pooling import (
@@ -479,6 +491,10 @@ __all__ = [
     "adaptive_max_pool1d_with_indices",
     "adaptive_max_pool2d_with_indices",
     "adaptive_max_pool3d_with_indices",
+    "fractional_max_pool2d",
+    "fractional_max_pool3d",
+    "fractional_max_pool2d_with_indices",
+    "fractional_max_pool3d_with_indices",
     "lp_pool1d",
     "lp_pool2d",
     "lp_pool3d",

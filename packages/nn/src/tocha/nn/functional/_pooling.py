@@ -57,6 +57,10 @@ __all__ = [
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
     "adaptive_avg_pool3d",
+    "fractional_max_pool2d",
+    "fractional_max_pool3d",
+    "fractional_max_pool2d_with_indices",
+    "fractional_max_pool3d_with_indices",
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
     "adaptive_max_pool3d",
@@ -1141,3 +1145,235 @@ def lp_pool3d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = N
         tensor([[[[8.]]]])
     """
     return _lp_pool(input, 3, norm_type, kernel_size, stride, ceil_mode, avg_pool3d, "lp_pool3d")
+
+
+# ------------------------------------------------------------------ fractional max pooling
+# NOTE [ Fractional max pooling ]
+# Each (batch, channel) plane draws one sample u in [0, 1) per spatial axis; along an axis of input size n,
+# output size m and kernel k the windows start at floor((i + u) * a) - floor(u * a), a = (n - k) / (m - 1), for
+# i < m - 1, and the last one at n - k. The arithmetic runs in the input's floating dtype, as PyTorch's kernel
+# does, so given samples give exactly PyTorch's windows. The forward is separable (no loops over pixels): last axis
+# first, one gather per kernel offset and a running "greater, or NaN" compare, PyTorch's scan, so the index is the
+# first maximum in row-major order (the last NaN where a window holds NaN), flat into the plane. The vjp scatters
+# with ``max_pool_backward`` (windows may overlap), whose own vjp is a gather.
+# Sample columns: 2-D uses (width, height), 3-D (time, height, width), PyTorch's layout.
+
+
+def _fractional_starts(xp: Any, u: Any, n_in: int, n_out: int, k: int) -> Any:
+    """Window starts ``(N, C, n_out)`` along one axis for samples ``u`` ``(N, C)`` (see NOTE above)."""
+    starts = xp.empty((*u.shape, n_out), np.int64)
+    if n_out > 1:
+        dtype = u.dtype
+        alpha = dtype.type(n_in - k) / dtype.type(n_out - 1)
+        i = xp.arange(n_out - 1, dtype=dtype)
+        first = ((i + u[..., None]) * alpha).astype(np.int64)
+        starts[..., :-1] = first - (u * alpha).astype(np.int64)[..., None]
+    if n_out > 0:
+        starts[..., -1] = n_in - k
+    return starts
+
+
+def _fractional_max_forward(xp: Any, x: Any, samples: Any, kernel: tuple[int, ...], out: tuple[int, ...],
+                            columns: tuple[int, ...]) -> tuple[Any, Any]:  # fmt: skip
+    """Separable, last axis first: per axis, one gather per kernel offset and a running ``>``-or-NaN compare
+    (PyTorch's scan: the first maximum in row-major order, the last NaN), then the chosen positions' indices."""
+    nd = len(kernel)
+    n = x.shape[0]
+    spatial = x.shape[2:]
+    floating = np.issubdtype(x.dtype, np.floating)
+    u = samples[:n]
+    values, index = x, None
+    for a in reversed(range(nd)):
+        axis = 2 + a
+        shape = [n, x.shape[1]] + [1] * nd
+        shape[axis] = out[a]
+        starts = _fractional_starts(xp, u[:, :, columns[a]], spatial[a], out[a], kernel[a]).reshape(shape)
+        target = list(values.shape)
+        target[axis] = out[a]
+        best = xp.take_along_axis(values, xp.broadcast_to(starts, target), axis=axis)
+        offset = xp.zeros(best.shape, np.int64)
+        for j in range(1, kernel[a]):
+            v = xp.take_along_axis(values, xp.broadcast_to(starts + j, target), axis=axis)
+            take = v > best
+            if floating:
+                take |= xp.isnan(v)
+            best = xp.where(take, v, best)
+            offset[take] = j
+        position = xp.broadcast_to(starts, target) + offset
+        found = position * int(np.prod(spatial[a + 1 :]))
+        if index is not None:
+            found += xp.take_along_axis(index, position, axis=axis)
+        values, index = best, found
+    assert index is not None
+    return values, index
+
+
+def _fractional_max_vjp(ctx: Any, grad: Any) -> tuple[Tensor | None, None]:
+    g = grad[0]
+    if g is None:
+        return (None, None)
+    nd = len(ctx.params[0])
+    spatial = tuple(ctx.input_shapes[0][-nd:])
+    return (call(MAX_POOL_BACKWARD, g.device, (g, ctx.result[1]), (spatial, True)), None)
+
+
+FRACTIONAL_MAX_POOL = register_op(
+    OpRecord(name="fractional_max_pool", forward=_fractional_max_forward, vjp=_fractional_max_vjp,
+             saves_result=True, num_outputs=2, differentiable_inputs=(0,), differentiable_outputs=(0,))
+)  # fmt: skip
+
+
+def _fractional_max_pool(input: Tensor, nd: int, kernel_size: Any, output_size: Any, output_ratio: Any,
+                         _random_samples: Tensor | None, op: str) -> tuple[Tensor, Tensor]:  # fmt: skip
+    prefix = f"{op}(): " if nd == 2 else f"{op}_out(): "
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{op} requires specifying either an output_size or an output_ratio")
+    if output_size is None:
+        if nd == 2 and isinstance(output_ratio, Sequence) and len(output_ratio) > 2:
+            raise ValueError(f"{op} requires output_ratio to either be a single Int or tuple of Ints.")
+        ratio = tuple(output_ratio) if isinstance(output_ratio, Sequence) else (output_ratio,) * nd
+        output_size = [int(input.size(d - nd) * ratio[d]) for d in range(nd)]
+    if _random_samples is None:
+        n_batch = 1 if input.dim() == nd + 1 else input.size(0)
+        _random_samples = tocha.rand(n_batch, input.size(-nd - 1), nd, dtype=input.dtype, device=input.device)
+    kernel = _ntuple_arg(kernel_size, nd, op, "kernel_size")
+    out = _ntuple_arg(output_size, nd, op, "output_size")
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{prefix}Expected {nd + 1}D or {nd + 2}D tensor, but got: {list(input.shape)}")
+    for d in range(1, input.dim()):
+        if input.shape[d] == 0:
+            raise RuntimeError(
+                f"{prefix}Expected input to have non-zero size for non-batch dimensions, but got"
+                f"{list(input.shape)} with dimension {d} being empty."
+            )
+    samples = _random_samples
+    if samples.dtype != input.dtype:
+        raise RuntimeError("Expect _random_samples to have the same dtype as input")
+    if samples.dim() != 3:
+        raise RuntimeError(f"Expect _random_samples to have 3 dimensions, got {samples.dim()}")
+    x = input if input.dim() == nd + 2 else input.unsqueeze(0)
+    if samples.shape[1] != x.shape[1]:
+        raise RuntimeError("Expect _random_samples.size(1) equals to input channel size.")
+    if samples.shape[2] != nd:
+        raise RuntimeError(f"Expect _random_samples.size(2) equals to {nd}; got {samples.shape[2]}.")
+    if samples.shape[0] < x.shape[0]:
+        raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
+    names = ("height", "width") if nd == 2 else ("time", "height", "width")
+    for a in range(nd):
+        n_in = x.shape[2 + a]
+        if out[a] < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {out[a]}: {[*x.shape[:2], *out]}")
+        if out[a] + kernel[a] - 1 > n_in:
+            raise RuntimeError(f"{prefix}pool {names[a]} {kernel[a]} too large relative to input {names[a]} {n_in}")
+    columns = (1, 0) if nd == 2 else (0, 1, 2)
+    values, indices = call(FRACTIONAL_MAX_POOL, x.device, (x, samples), (kernel, out, columns))
+    if x is not input:
+        values, indices = values.squeeze(0), indices.squeeze(0)
+    return values, indices
+
+
+def fractional_max_pool2d_with_indices(
+    input: Tensor,
+    kernel_size: Any,
+    output_size: Any = None,
+    output_ratio: Any = None,
+    return_indices: bool = False,
+    _random_samples: Tensor | None = None,
+) -> tuple[Tensor, Tensor]:
+    r"""2-D fractional max pooling (Graham, 2014) returning ``(values, indices)``.
+
+    Each plane is cut into ``output_size`` pseudo-random, overlapping ``kernel_size`` windows whose starts are
+    :math:`\lfloor (i + u) \alpha \rfloor - \lfloor u \alpha \rfloor`, :math:`\alpha = (n - k) / (m - 1)`, for one
+    sample :math:`u \in [0, 1)` per plane and axis (``_random_samples``, shape ``(N, C, 2)``, drawn uniformly when
+    not given), and each window's maximum is taken.
+
+    Args:
+        input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        kernel_size: the window size.
+        output_size: the output's ``(oH, oW)``.
+        output_ratio: or the output size as a fraction of the input's (``int(size * ratio)``).
+        return_indices: ignored (always returns the indices; kept for PyTorch's signature).
+        _random_samples: the samples, same dtype as ``input``.
+
+    Returns:
+        The maxima and their flat indices into each ``H * W`` plane.
+
+    Example:
+        >>> import tocha
+        >>> import tocha.nn.functional as F
+        >>> x = tocha.arange(25.0).reshape(1, 1, 5, 5)
+        >>> F.fractional_max_pool2d_with_indices(x, 2, output_size=2, _random_samples=tocha.full((1, 1, 2), 0.5))
+        (tensor([[[[ 6.,  9.],
+                  [21., 24.]]]]), tensor([[[[ 6,  9],
+                  [21, 24]]]]))
+    """
+    return _fractional_max_pool(input, 2, kernel_size, output_size, output_ratio, _random_samples,
+                                "fractional_max_pool2d")  # fmt: skip
+
+
+def fractional_max_pool2d(
+    input: Tensor,
+    kernel_size: Any,
+    output_size: Any = None,
+    output_ratio: Any = None,
+    return_indices: bool = False,
+    _random_samples: Tensor | None = None,
+) -> Any:
+    """2-D fractional max pooling; see :func:`fractional_max_pool2d_with_indices`.
+
+    Returns the values, or ``(values, indices)`` with ``return_indices=True``.
+
+    Example:
+        >>> import tocha
+        >>> import tocha.nn.functional as F
+        >>> F.fractional_max_pool2d(tocha.randn(2, 3, 10, 10), 3, output_ratio=0.5).shape
+        tocha.Size([2, 3, 5, 5])
+    """
+    result = _fractional_max_pool(input, 2, kernel_size, output_size, output_ratio, _random_samples,
+                                  "fractional_max_pool2d")  # fmt: skip
+    return result if return_indices else result[0]
+
+
+def fractional_max_pool3d_with_indices(
+    input: Tensor,
+    kernel_size: Any,
+    output_size: Any = None,
+    output_ratio: Any = None,
+    return_indices: bool = False,
+    _random_samples: Tensor | None = None,
+) -> tuple[Tensor, Tensor]:
+    """3-D fractional max pooling returning ``(values, indices)``; see :func:`fractional_max_pool2d_with_indices`.
+
+    ``input`` is ``(N, C, T, H, W)`` or ``(C, T, H, W)``; ``_random_samples`` is ``(N, C, 3)``; the indices are
+    flat into each ``T * H * W`` volume.
+
+    Example:
+        >>> import tocha
+        >>> import tocha.nn.functional as F
+        >>> x = tocha.arange(27.0).reshape(1, 1, 3, 3, 3)
+        >>> F.fractional_max_pool3d_with_indices(x, 2, output_size=1)[1]
+        tensor([[[[[26]]]]])
+    """
+    return _fractional_max_pool(input, 3, kernel_size, output_size, output_ratio, _random_samples,
+                                "fractional_max_pool3d")  # fmt: skip
+
+
+def fractional_max_pool3d(
+    input: Tensor,
+    kernel_size: Any,
+    output_size: Any = None,
+    output_ratio: Any = None,
+    return_indices: bool = False,
+    _random_samples: Tensor | None = None,
+) -> Any:
+    """3-D fractional max pooling; see :func:`fractional_max_pool2d_with_indices`.
+
+    Example:
+        >>> import tocha
+        >>> import tocha.nn.functional as F
+        >>> F.fractional_max_pool3d(tocha.randn(1, 2, 6, 6, 6), 2, output_size=3).shape
+        tocha.Size([1, 2, 3, 3, 3])
+    """
+    result = _fractional_max_pool(input, 3, kernel_size, output_size, output_ratio, _random_samples,
+                                  "fractional_max_pool3d")  # fmt: skip
+    return result if return_indices else result[0]

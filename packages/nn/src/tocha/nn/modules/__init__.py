@@ -86,6 +86,9 @@ from .activation import (
 from .activation import (
     Threshold as Threshold,
 )
+from .adaptive import (
+    AdaptiveLogSoftmaxWithLoss as AdaptiveLogSoftmaxWithLoss,
+)
 from .attention import (
     MultiheadAttention as MultiheadAttention,
 )
@@ -196,6 +199,12 @@ from .fold import (
 )
 from .fold import (
     Unfold as Unfold,
+)
+from .fractional_pooling import (
+    FractionalMaxPool2d as FractionalMaxPool2d,
+)
+from .fractional_pooling import (
+    FractionalMaxPool3d as FractionalMaxPool3d,
 )
 from .instancenorm import (
     InstanceNorm1d as InstanceNorm1d,
@@ -443,6 +452,9 @@ from .sparse import (
 from .sparse import (
     EmbeddingBag as EmbeddingBag,
 )
+from .syncbatchnorm import (
+    SyncBatchNorm as SyncBatchNorm,
+)
 from .transformer import (
     Transformer as Transformer,
 )
@@ -538,6 +550,7 @@ __all__ = [
     "TripletMarginLoss",
     "TripletMarginWithDistanceLoss",
     "CTCLoss",
+    "AdaptiveLogSoftmaxWithLoss",
     "Conv1d",
     "Conv2d",
     "Conv3d",
@@ -582,6 +595,8 @@ __all__ = [
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
     "AdaptiveMaxPool3d",
+    "FractionalMaxPool2d",
+    "FractionalMaxPool3d",
     "LPPool1d",
     "LPPool2d",
     "LPPool3d",
@@ -602,6 +617,7 @@ __all__ = [
     "LazyBatchNorm1d",
     "LazyBatchNorm2d",
     "LazyBatchNorm3d",
+    "SyncBatchNorm",
     "InstanceNorm1d",
     "InstanceNorm2d",
     "InstanceNorm3d",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import parametrizations as parametrizations
 from . import parametrize as parametrize
 from . import rnn as rnn
+from . import stateless as stateless
 from .clip_grad import (
     clip_grad_norm as clip_grad_norm,
 )
@@ -41,6 +42,18 @@ from .fusion import (
 from .init import (
     skip_init as skip_init,
 )
+from .spectral_norm import (
+    remove_spectral_norm as remove_spectral_norm,
+)
+from .spectral_norm import (
+    spectral_norm as spectral_norm,
+)
+from .weight_norm import (
+    remove_weight_norm as remove_weight_norm,
+)
+from .weight_norm import (
+    weight_norm as weight_norm,
+)
 
 __all__ = [
     "parametrizations",
@@ -58,4 +71,9 @@ __all__ = [
     "fuse_linear_bn_eval",
     "fuse_linear_bn_weights",
     "skip_init",
+    "stateless",
+    "weight_norm",
+    "remove_weight_norm",
+    "spectral_norm",
+    "remove_spectral_norm",
 ]
