@@ -50,6 +50,9 @@ from ._grad_mode import is_grad_enabled as is_grad_enabled
 from ._grad_mode import is_inference_mode_enabled as is_inference_mode_enabled
 from ._grad_mode import no_grad as no_grad
 from ._grad_mode import set_grad_enabled as set_grad_enabled
+from ._layout import *  # noqa: F403
+from ._layout import __all__ as _layout_all
+from ._layout import _mkldnn as _mkldnn
 from ._ops.activation import *  # noqa: F403
 from ._ops.activation import __all__ as _activation_all
 from ._ops.complex_ops import *  # noqa: F403
@@ -66,6 +69,8 @@ from ._ops.indexing import *  # noqa: F403
 from ._ops.indexing import __all__ as _indexing_all
 from ._ops.linalg import *  # noqa: F403
 from ._ops.linalg import __all__ as _linalg_all
+from ._ops.linalg_compat import *  # noqa: F403
+from ._ops.linalg_compat import __all__ as _linalg_compat_all
 from ._ops.linalg_toplevel import *  # noqa: F403
 from ._ops.linalg_toplevel import __all__ as _linalg_toplevel_all
 from ._ops.math_extra import *  # noqa: F403
@@ -82,6 +87,8 @@ from ._ops.sorting import *  # noqa: F403
 from ._ops.sorting import __all__ as _sorting_all
 from ._ops.special_ops import *  # noqa: F403
 from ._ops.special_ops import __all__ as _special_ops_all
+from ._ops.spectral import *  # noqa: F403
+from ._ops.spectral import __all__ as _spectral_all
 from ._ops.windows import *  # noqa: F403
 from ._ops.windows import __all__ as _windows_all
 from ._serialization import load as load
@@ -180,4 +187,7 @@ __all__ = [
     *_activation_all,
     *_special_ops_all,
     *_windows_all,
+    *_layout_all,
+    *_spectral_all,
+    *_linalg_compat_all,
 ]

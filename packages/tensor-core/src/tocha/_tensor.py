@@ -14,6 +14,7 @@ from ._ops.dtype_info import DtypeInfoMethods
 from ._ops.elementwise import ElementwiseMethods
 from ._ops.indexing import IndexingMethods
 from ._ops.linalg import LinalgMethods
+from ._ops.linalg_compat import LinalgCompatMethods
 from ._ops.linalg_functions import LinalgDecompMethods
 from ._ops.math_extra import MathExtraMethods
 from ._ops.random import RandomMethods
@@ -22,6 +23,7 @@ from ._ops.scatter import ScatterMethods
 from ._ops.shape import ShapeMethods
 from ._ops.sorting import SortingMethods
 from ._ops.special_ops import SpecialMethods
+from ._ops.spectral import SpectralMethods
 from ._tensor_base import TensorBase
 
 __all__ = ["Tensor"]
@@ -44,6 +46,8 @@ class Tensor(
     MathExtraMethods,
     ActivationMethods,
     DtypeInfoMethods,
+    SpectralMethods,
+    LinalgCompatMethods,
 ):
     """A multi-dimensional array on a device, with PyTorch's API.
 

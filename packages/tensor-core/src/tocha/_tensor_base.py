@@ -7,6 +7,7 @@ combines them. :func:`wrap` is how every op result becomes a tensor.
 from __future__ import annotations
 
 import importlib
+import itertools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,8 @@ import numpy as np
 from ._backend import copy_to_host, get_backend
 from ._device import CPU, device
 from ._dtype import _FROM_NUMPY, dtype, from_numpy_dtype
+from ._layout import layout as layout_type
+from ._layout import strided
 
 if TYPE_CHECKING:
     from ._tensor import Tensor
@@ -219,6 +222,65 @@ class TensorBase:
         """The CUDA device index, or -1 on the CPU."""
         index = self._device.index
         return -1 if self._device.type == "cpu" else (0 if index is None else index)
+
+    # ------------------------------------------------------------ layout and backend predicates
+
+    @property
+    def layout(self) -> layout_type:
+        """The memory layout: always ``tocha.strided`` (tocha has no sparse tensors).
+
+        Example:
+            >>> import tocha
+            >>> tocha.zeros(2).layout
+            tocha.strided
+        """
+        return strided
+
+    # Layouts and tensor kinds tocha never makes (PyTorch code queries them to choose a path).
+    is_sparse = property(lambda self: False, doc="Whether the layout is sparse COO: always False.")
+    is_sparse_csr = property(lambda self: False, doc="Whether the layout is sparse CSR: always False.")
+    is_quantized = property(lambda self: False, doc="Whether the tensor is quantized: always False.")
+    is_nested = property(lambda self: False, doc="Whether the tensor is nested (jagged): always False.")
+    is_mkldnn = property(lambda self: False, doc="Whether the layout is MKL-DNN: always False.")
+    # Device kinds: True only on a device of that type (possible through a plugin backend of that name).
+    is_meta = property(lambda self: self._device.type == "meta", doc="Whether the device type is 'meta'.")
+    is_mps = property(lambda self: self._device.type == "mps", doc="Whether the device type is 'mps'.")
+    is_xpu = property(lambda self: self._device.type == "xpu", doc="Whether the device type is 'xpu'.")
+    is_xla = property(lambda self: self._device.type == "xla", doc="Whether the device type is 'xla'.")
+    is_ipu = property(lambda self: self._device.type == "ipu", doc="Whether the device type is 'ipu'.")
+    is_vulkan = property(lambda self: self._device.type == "vulkan", doc="Whether the device type is 'vulkan'.")
+    is_maia = property(lambda self: self._device.type == "maia", doc="Whether the device type is 'maia'.")
+    is_mtia = property(lambda self: self._device.type == "mtia", doc="Whether the device type is 'mtia'.")
+
+    def const_data_ptr(self) -> int:
+        """The address of the first element, for reading only (the same value as :meth:`data_ptr`)."""
+        return _byte_address(self._data)
+
+    def dim_order(self, *, ambiguity_check: bool | list[Any] = False) -> tuple[int, ...]:
+        """The dimensions ordered from outermost to innermost in memory (from the strides).
+
+        A contiguous tensor gives ``(0, 1, ..., ndim - 1)``. With ``ambiguity_check=True`` a RuntimeError is
+        raised when several orders fit (a size-1 dimension, or two equal strides). tocha has no memory formats,
+        so a list for ``ambiguity_check`` (PyTorch's list of memory formats) is refused with a TypeError.
+
+        Example:
+            >>> import tocha
+            >>> x = tocha.empty(2, 3, 5, 7)
+            >>> x.dim_order(), x.transpose(1, 2).dim_order(), x.permute(0, 2, 3, 1).dim_order()
+            ((0, 1, 2, 3), (0, 2, 1, 3), (0, 3, 1, 2))
+        """
+        if not isinstance(ambiguity_check, bool):
+            raise TypeError("The ambiguity_check argument must be a bool or a list of memory formats.")
+        sizes = tuple(self._data.shape)
+        strides = self.stride()
+        if ambiguity_check and (1 in sizes or any(a == b for a, b in itertools.pairwise(strides))):
+            raise RuntimeError(
+                "The tensor does not have unique dim order, or cannot map to exact one of the given memory formats."
+            )
+        order, ambiguous = _dim_order(sizes, strides)
+        if ambiguity_check and ambiguous:
+            raise RuntimeError("The tensor does not have unique dim order.")
+        return order
 
     # ------------------------------------------------------------ autograd attributes
 
@@ -604,6 +666,67 @@ def _rebuild(array: np.ndarray[Any, Any], device_name: str, requires_grad: bool)
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+def _channels_last_strides(sizes: tuple[int, ...], strides: tuple[int, ...]) -> bool:
+    """Whether a 4-d layout is channels-last dense (PyTorch's test: size-1 dimensions may have any stride)."""
+    expected = 1
+    for d in (1, 3, 2, 0):
+        if sizes[d] != 1 and strides[d] != expected:
+            return False
+        expected *= sizes[d]
+    return True
+
+
+def _dim_order(sizes: tuple[int, ...], strides: tuple[int, ...]) -> tuple[tuple[int, ...], bool]:
+    """PyTorch's physical order of dimensions (contiguous, channels-last, else a stable sort on strides).
+
+    The flag says whether the sort left two neighbouring dimensions unordered (an ambiguous order).
+    """
+    ndim = len(sizes)
+    if ndim < 2:
+        return tuple(range(ndim)), False
+    contiguous = True
+    expected = 1
+    for d in reversed(range(ndim)):
+        if sizes[d] != 1 and strides[d] != expected:
+            contiguous = False
+            break
+        expected *= sizes[d]
+    contiguous = contiguous or 0 in sizes
+    channels_last = ndim == 4 and (0 in sizes or _channels_last_strides(sizes, strides))
+    if contiguous and not channels_last:
+        return tuple(range(ndim)), False
+    if channels_last and not contiguous:
+        return (0, *range(2, ndim), 1), False
+
+    def compare(a: int, b: int) -> int:  # > 0: dimension a lies inside (after) dimension b
+        sa, sb = strides[a], strides[b]
+        if sa == 0 or sb == 0:
+            return 0
+        if sa == sb:
+            return 0 if _ge(sizes[b], sizes[a]) else 1
+        if _ge(sb, sa):
+            return -1
+        return 1 if _ge(sa, sb) else 0
+
+    # Insertion sort from the innermost dimension, leaving ties where they are.
+    perm = list(reversed(range(ndim)))
+    for i in range(1, ndim):
+        j = i
+        for k in reversed(range(i)):
+            c = compare(perm[k], perm[j])
+            if c > 0:
+                perm[k], perm[j] = perm[j], perm[k]
+                j = k
+            elif c < 0:
+                break
+    ambiguous = any(compare(a, b) != -1 for a, b in itertools.pairwise(perm))
+    return tuple(reversed(perm)), ambiguous
+
+
+def _ge(a: int, b: int) -> bool:
+    return b == 0 or (a != 0 and (a >= b or a % b == 0))
 
 
 def _byte_address(array: Any) -> int:

@@ -15,6 +15,10 @@ Example:
     tensor([2.3820, 4.6180], dtype=tocha.float64)
 """
 
+from ._ops.linalg_compat import ldl_factor as ldl_factor
+from ._ops.linalg_compat import ldl_factor_ex as ldl_factor_ex
+from ._ops.linalg_compat import ldl_solve as ldl_solve
+from ._ops.linalg_compat import matmul as matmul
 from ._ops.linalg_decomp import LinAlgError as LinAlgError
 from ._ops.linalg_functions import cholesky as cholesky
 from ._ops.linalg_functions import cholesky_ex as cholesky_ex
@@ -69,11 +73,15 @@ __all__ = [
     "householder_product",
     "inv",
     "inv_ex",
+    "ldl_factor",
+    "ldl_factor_ex",
+    "ldl_solve",
     "lstsq",
     "lu",
     "lu_factor",
     "lu_factor_ex",
     "lu_solve",
+    "matmul",
     "matrix_exp",
     "matrix_norm",
     "matrix_power",

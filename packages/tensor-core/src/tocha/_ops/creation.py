@@ -24,7 +24,9 @@ from .._dtype import (
 from .._dtype import (
     bool as bool_,
 )
-from .._tensor_base import TensorBase, wrap
+from .._layout import check_layout
+from .._layout import layout as layout_
+from .._tensor_base import Size, TensorBase, _dim_order, wrap
 from . import creation_samples as _samples
 from ._common import TO_DTYPE, scalar_or_tensor, type_name
 
@@ -49,6 +51,8 @@ __all__ = [
     "logspace",
     "eye",
     "scalar_tensor",
+    "empty_strided",
+    "resize_as_",
 ]
 
 ShapeLike = int | Sequence[int]
@@ -345,7 +349,11 @@ def _filled(
 
 
 def zeros(
-    *size: Any, dtype: dtype | None = None, device: DeviceLike | None = None, requires_grad: bool = False
+    *size: Any,
+    dtype: dtype | None = None,
+    layout: layout_ | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """A tensor of zeros with the given shape.
 
@@ -354,13 +362,19 @@ def zeros(
         >>> tocha.zeros(2, 3).shape
         tocha.Size([2, 3])
     """
+    if layout is not None:
+        check_layout("zeros", layout)
     d = dtype or get_default_dtype()
     shape = size_args("zeros", size)
     return _finish(call(_ZEROS_ONES, resolve_device(device), (), (shape, 0, d.numpy_dtype)), requires_grad)
 
 
 def ones(
-    *size: Any, dtype: dtype | None = None, device: DeviceLike | None = None, requires_grad: bool = False
+    *size: Any,
+    dtype: dtype | None = None,
+    layout: layout_ | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """A tensor of ones with the given shape.
 
@@ -369,6 +383,8 @@ def ones(
         >>> tocha.ones(2, dtype=tocha.int32)
         tensor([1, 1], dtype=tocha.int32)
     """
+    if layout is not None:
+        check_layout("ones", layout)
     d = dtype or get_default_dtype()
     shape = size_args("ones", size)
     return _finish(call(_ZEROS_ONES, resolve_device(device), (), (shape, 1, d.numpy_dtype)), requires_grad)
@@ -379,6 +395,7 @@ def full(
     fill_value: Any,
     *,
     dtype: dtype | None = None,
+    layout: layout_ | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
 ) -> Tensor:
@@ -389,6 +406,8 @@ def full(
         >>> tocha.full((2,), 7)
         tensor([7, 7])
     """
+    if layout is not None:
+        check_layout("full", layout)
     fill_value = scalar_or_tensor("full", fill_value)
     if isinstance(fill_value, TensorBase):
         fill_value = fill_value.item()
@@ -396,7 +415,11 @@ def full(
 
 
 def empty(
-    *size: Any, dtype: dtype | None = None, device: DeviceLike | None = None, requires_grad: bool = False
+    *size: Any,
+    dtype: dtype | None = None,
+    layout: layout_ | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """An uninitialised tensor with the given shape.
 
@@ -405,6 +428,8 @@ def empty(
         >>> tocha.empty(2, 2).shape
         tocha.Size([2, 2])
     """
+    if layout is not None:
+        check_layout("empty", layout)
     d = dtype or get_default_dtype()
     shape = size_args("empty", size)
     return _finish(call(EMPTY, resolve_device(device), (), (shape, d.numpy_dtype)), requires_grad)
@@ -417,7 +442,12 @@ def _like(t: Tensor, dtype_: dtype | None, dev: DeviceLike | None) -> tuple[tupl
 
 
 def zeros_like(
-    input: Tensor, *, dtype: dtype | None = None, device: DeviceLike | None = None, requires_grad: bool = False
+    input: Tensor,
+    *,
+    dtype: dtype | None = None,
+    layout: layout_ | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """Zeros with ``input``'s shape, dtype and device.
 
@@ -426,12 +456,19 @@ def zeros_like(
         >>> tocha.zeros_like(tocha.ones(2, dtype=tocha.int8))
         tensor([0, 0], dtype=tocha.int8)
     """
+    if layout is not None:
+        check_layout("zeros_like", layout)
     shape, d, dev = _like(input, dtype, device)
     return _filled("zeros_like", shape, 0, d, dev, requires_grad)
 
 
 def ones_like(
-    input: Tensor, *, dtype: dtype | None = None, device: DeviceLike | None = None, requires_grad: bool = False
+    input: Tensor,
+    *,
+    dtype: dtype | None = None,
+    layout: layout_ | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """Ones with ``input``'s shape, dtype and device.
 
@@ -440,6 +477,8 @@ def ones_like(
         >>> tocha.ones_like(tocha.zeros(2))
         tensor([1., 1.])
     """
+    if layout is not None:
+        check_layout("ones_like", layout)
     shape, d, dev = _like(input, dtype, device)
     return _filled("ones_like", shape, 1, d, dev, requires_grad)
 
@@ -449,6 +488,7 @@ def full_like(
     fill_value: Any,
     *,
     dtype: dtype | None = None,
+    layout: layout_ | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
 ) -> Tensor:
@@ -459,12 +499,19 @@ def full_like(
         >>> tocha.full_like(tocha.zeros(2), 3)
         tensor([3., 3.])
     """
+    if layout is not None:
+        check_layout("full_like", layout)
     shape, d, dev = _like(input, dtype, device)
     return _filled("full_like", shape, scalar_or_tensor("full_like", fill_value), d, dev, requires_grad)
 
 
 def empty_like(
-    input: Tensor, *, dtype: dtype | None = None, device: DeviceLike | None = None, requires_grad: bool = False
+    input: Tensor,
+    *,
+    dtype: dtype | None = None,
+    layout: layout_ | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """An uninitialised tensor with ``input``'s shape, dtype and device.
 
@@ -473,11 +520,15 @@ def empty_like(
         >>> tocha.empty_like(tocha.zeros(2, 3)).shape
         tocha.Size([2, 3])
     """
+    if layout is not None:
+        check_layout("empty_like", layout)
     shape, d, dev = _like(input, dtype, device)
     return _finish(call(EMPTY, dev, (), (shape, d.numpy_dtype)), requires_grad)
 
 
-def scalar_tensor(value: Any, *, dtype: dtype | None = None, device: DeviceLike | None = None) -> Tensor:
+def scalar_tensor(
+    value: Any, *, dtype: dtype | None = None, layout: layout_ | None = None, device: DeviceLike | None = None
+) -> Tensor:
     """A zero-dim tensor holding ``value`` (default float dtype unless given).
 
     Example:
@@ -485,7 +536,175 @@ def scalar_tensor(value: Any, *, dtype: dtype | None = None, device: DeviceLike 
         >>> tocha.scalar_tensor(3)
         tensor(3.)
     """
+    if layout is not None:
+        check_layout("scalar_tensor", layout)
     return _filled("scalar_tensor", (), value, dtype or get_default_dtype(), device, False)
+
+
+def empty_strided(
+    size: ShapeLike,
+    stride: Sequence[int],
+    *,
+    dtype: dtype | None = None,
+    layout: layout_ | None = None,
+    device: DeviceLike | None = None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+) -> Tensor:
+    """An uninitialised tensor with the given size and strides (in elements), a view of a buffer just large enough.
+
+    Strides may overlap (0 broadcasts) or leave gaps; the buffer holds ``1 + sum((size - 1) * stride)``
+    elements (none for an empty size).
+
+    Raises:
+        RuntimeError: ``size`` and ``stride`` of different lengths, or a negative stride.
+
+    Example:
+        >>> import tocha
+        >>> x = tocha.empty_strided((2, 3), (1, 2))
+        >>> x.shape, x.stride()
+        (tocha.Size([2, 3]), (1, 2))
+    """
+    if layout is not None:
+        check_layout("empty_strided", layout)
+    shape = size_args("empty_strided", (size,))
+    strides = size_args_strides(stride)
+    if len(shape) != len(strides):
+        raise RuntimeError(
+            f"empty_strided(): dimensionality of sizes ({len(shape)}) must match dimensionality of strides "
+            f"({len(strides)})"
+        )
+    if any(s < 0 for s in strides):
+        raise RuntimeError(
+            f"empty_strided(): Storage size calculation overflowed with sizes={list(shape)} and strides={list(strides)}"
+        )
+    storage = 0 if 0 in shape else 1 + sum((n - 1) * s for n, s in zip(shape, strides, strict=True))
+    d = dtype or get_default_dtype()
+    dev = resolve_device(device)
+    buffer = call(EMPTY, dev, (), ((storage,), d.numpy_dtype))
+    if pin_memory:
+        buffer = buffer.pin_memory()
+    view = wrap(_strided_view(xp_of(dev), buffer._data, shape, strides), dev, buffer)
+    return _finish(view, requires_grad)
+
+
+def size_args_strides(stride: Any) -> tuple[int, ...]:
+    """A ``stride`` argument as a tuple of ints."""
+    if not isinstance(stride, (list, tuple)) or any(
+        isinstance(s, bool) or not isinstance(s, (int, np.integer)) for s in stride
+    ):
+        raise TypeError(f"empty_strided(): argument 'stride' must be tuple of ints, not {type(stride).__name__}")
+    return tuple(int(s) for s in stride)
+
+
+def _strided_view(xp: Any, array: Any, shape: tuple[int, ...], strides: tuple[int, ...]) -> Any:
+    from .shape_strides import as_strided  # shape_strides imports creation's siblings; keep the import late
+
+    return as_strided(xp, array, shape, strides)
+
+
+# NOTE [ resize_ ]
+# PyTorch's resize_ reinterprets the tensor's storage: the new shape is laid out contiguously from the
+# storage offset, so the elements kept are the first ones *in memory order* (a transposed tensor keeps its
+# memory order, not its logical one), and storage only grows (new elements uninitialised). tocha's storage
+# is the array's buffer: shrinking (or growing a view inside its base's buffer) is a view of the same memory,
+# as in PyTorch. Growing a tensor that owns its memory allocates a larger array and copies the old elements;
+# tensors that were views of it keep the old memory (in PyTorch they would follow the enlarged storage).
+# A view that would grow past its base's memory, or a tensor whose elements are not dense in memory
+# (gaps, overlaps), cannot be resized honestly and raises RuntimeError.
+
+
+def _resize(t: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """``t`` resized in place to ``shape``; see NOTE [ resize_ ]."""
+    data = t._data
+    if tuple(data.shape) == shape:
+        return t
+    if t._requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    n = 1
+    for s in shape:
+        n *= s
+    order, _ = _dim_order(tuple(data.shape), t.stride())
+    dense = data.transpose(order)
+    if not dense.flags.c_contiguous:
+        raise RuntimeError(
+            f"resize_(): tocha cannot resize a tensor whose elements are not dense in memory (size "
+            f"{list(data.shape)}, stride {list(t.stride())}) to {list(shape)}; resize a contiguous copy instead"
+        )
+    flat = dense.reshape(-1)  # the elements in memory order, as PyTorch's storage keeps them
+    base = t._base
+    if n <= flat.size:
+        t._data = flat[:n].reshape(shape)
+    elif base is not None:
+        root = base._data
+        offset = t.storage_offset()
+        if not (root.flags.c_contiguous and offset + n <= root.size):
+            raise RuntimeError(
+                f"resize_(): cannot grow a view of another tensor's storage from {list(data.shape)} to {list(shape)} "
+                f"beyond that storage ({root.size} elements): tocha cannot enlarge shared memory in place"
+            )
+        t._data = root.reshape(-1)[offset : offset + n].reshape(shape)
+    else:
+        grown = xp_of(t._device).empty((n,), dtype=data.dtype)
+        grown[: flat.size] = flat
+        t._data = grown.reshape(shape)
+    root_t = base if base is not None else t
+    root_t._version += 1
+    return t
+
+
+def resize_as_(input: Tensor, the_template: Tensor, *, memory_format: Any = None) -> Tensor:
+    """``input.resize_as_(the_template)``: resize ``input`` in place to ``the_template``'s shape.
+
+    Example:
+        >>> import tocha
+        >>> tocha.resize_as_(tocha.arange(6.0), tocha.zeros(2, 2))
+        tensor([[0., 1.],
+                [2., 3.]])
+    """
+    if not isinstance(input, TensorBase):
+        raise TypeError(f"resize_as_(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    return input.resize_as_(the_template)  # type: ignore[attr-defined,no-any-return]
+
+
+def _python_scalar_caster(op: str, d: dtype) -> Any:
+    """How ``apply_``/``map_`` store a callable's result: PyTorch's conversion to the tensor's dtype."""
+
+    def cast(value: Any) -> Any:
+        if isinstance(value, TensorBase):
+            value = value.item()
+        if d.is_complex:
+            if not isinstance(value, (int, float, complex, np.number, bool)):
+                raise TypeError(f"{op}(): must be complex number, not {type(value).__name__}")
+            return complex(value)
+        if not isinstance(value, (int, float, np.integer, np.floating, bool, np.bool_)):
+            raise TypeError(f"{op}(): must be real number, not {type(value).__name__}")
+        if d.category == _BOOL:
+            return bool(value)
+        if d.category == _INT:
+            return int(value)
+        return float(value)
+
+    return cast
+
+
+def _apply_python(t: Tensor, op: str, fn: Any, other: Tensor | None) -> Tensor:
+    if t._device.type != "cpu":
+        raise TypeError(f"{op} is only implemented on CPU tensors (got a tensor on {t._device})")
+    if t._requires_grad:
+        raise RuntimeError(f"Can't call {op}() on Variable that requires grad. Use var.detach().{op}() instead.")
+    cast = _python_scalar_caster(op, t._dtype)
+    mine = t._data.tolist() if t._data.ndim == 0 else t._data.reshape(-1).tolist()
+    if other is None:
+        values = [cast(fn(v)) for v in (mine if isinstance(mine, list) else [mine])]
+    else:
+        theirs = other.expand(t._data.shape)._data
+        theirs_list = theirs.reshape(-1).tolist() if theirs.ndim else [theirs.item()]
+        values = [cast(fn(a, b)) for a, b in zip(mine if isinstance(mine, list) else [mine], theirs_list, strict=True)]
+    t._data[...] = np.asarray(values, dtype=t._data.dtype).reshape(t._data.shape)
+    root = t._base if t._base is not None else t
+    root._version += 1
+    return t
 
 
 # ------------------------------------------------------------------ ranges
@@ -557,6 +776,7 @@ def arange(
     step: Any = 1,
     *,
     dtype: dtype | None = None,
+    layout: layout_ | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
 ) -> Tensor:
@@ -571,6 +791,8 @@ def arange(
         >>> tocha.arange(0, 1, 0.25)
         tensor([0.0000, 0.2500, 0.5000, 0.7500])
     """
+    if layout is not None:
+        check_layout("arange", layout)
     if end is None:
         start, end = 0, start
     start, end, step = (_number("arange", n, v) for n, v in (("start", start), ("end", end), ("step", step)))
@@ -593,6 +815,7 @@ def linspace(
     steps: int,
     *,
     dtype: dtype | None = None,
+    layout: layout_ | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
 ) -> Tensor:
@@ -603,6 +826,8 @@ def linspace(
         >>> tocha.linspace(0, 1, 5)
         tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
     """
+    if layout is not None:
+        check_layout("linspace", layout)
     if not isinstance(steps, (int, np.integer)) or steps < 0:
         raise RuntimeError(f"linspace(): number of steps must be non-negative, got {steps}")
     d = dtype or get_default_dtype()
@@ -617,6 +842,7 @@ def logspace(
     base: float = 10.0,
     *,
     dtype: dtype | None = None,
+    layout: layout_ | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
 ) -> Tensor:
@@ -627,6 +853,8 @@ def logspace(
         >>> tocha.logspace(0, 2, 3)
         tensor([  1.,  10., 100.])
     """
+    if layout is not None:
+        check_layout("logspace", layout)
     if not isinstance(steps, (int, np.integer)) or steps < 0:
         raise RuntimeError(f"logspace(): number of steps must be non-negative, got {steps}")
     d = dtype or get_default_dtype()
@@ -641,6 +869,7 @@ def eye(
     m: int | None = None,
     *,
     dtype: dtype | None = None,
+    layout: layout_ | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
 ) -> Tensor:
@@ -652,6 +881,8 @@ def eye(
         tensor([[1., 0.],
                 [0., 1.]])
     """
+    if layout is not None:
+        check_layout("eye", layout)
     m = n if m is None else m
     if n < 0:
         raise RuntimeError(f"eye(): n must be greater or equal to 0, got {n}")
@@ -928,16 +1159,30 @@ class CreationMethods:
         return tensor(data, dtype=dtype or self._dtype, device=device or self._device, requires_grad=requires_grad)
 
     def new_zeros(
-        self: Any, *size: Any, dtype: dtype | None = None, device: DeviceLike | None = None, requires_grad: bool = False
+        self: Any,
+        *size: Any,
+        dtype: dtype | None = None,
+        layout: layout_ | None = None,
+        device: DeviceLike | None = None,
+        requires_grad: bool = False,
     ) -> Tensor:
         """Zeros of the given size with this tensor's dtype and device by default."""
-        return zeros(*size, dtype=dtype or self._dtype, device=device or self._device, requires_grad=requires_grad)
+        return zeros(
+            *size, dtype=dtype or self._dtype, layout=layout, device=device or self._device, requires_grad=requires_grad
+        )
 
     def new_ones(
-        self: Any, *size: Any, dtype: dtype | None = None, device: DeviceLike | None = None, requires_grad: bool = False
+        self: Any,
+        *size: Any,
+        dtype: dtype | None = None,
+        layout: layout_ | None = None,
+        device: DeviceLike | None = None,
+        requires_grad: bool = False,
     ) -> Tensor:
         """Ones of the given size with this tensor's dtype and device by default."""
-        return ones(*size, dtype=dtype or self._dtype, device=device or self._device, requires_grad=requires_grad)
+        return ones(
+            *size, dtype=dtype or self._dtype, layout=layout, device=device or self._device, requires_grad=requires_grad
+        )
 
     def new_full(
         self: Any,
@@ -945,19 +1190,161 @@ class CreationMethods:
         fill_value: Any,
         *,
         dtype: dtype | None = None,
+        layout: layout_ | None = None,
         device: DeviceLike | None = None,
         requires_grad: bool = False,
     ) -> Tensor:
         """``fill_value`` of the given size with this tensor's dtype and device by default."""
         return full(
-            size, fill_value, dtype=dtype or self._dtype, device=device or self._device, requires_grad=requires_grad
+            size,
+            fill_value,
+            dtype=dtype or self._dtype,
+            layout=layout,
+            device=device or self._device,
+            requires_grad=requires_grad,
         )
 
     def new_empty(
-        self: Any, *size: Any, dtype: dtype | None = None, device: DeviceLike | None = None, requires_grad: bool = False
+        self: Any,
+        *size: Any,
+        dtype: dtype | None = None,
+        layout: layout_ | None = None,
+        device: DeviceLike | None = None,
+        requires_grad: bool = False,
     ) -> Tensor:
         """An uninitialised tensor of the given size with this tensor's dtype and device by default."""
-        return empty(*size, dtype=dtype or self._dtype, device=device or self._device, requires_grad=requires_grad)
+        return empty(
+            *size, dtype=dtype or self._dtype, layout=layout, device=device or self._device, requires_grad=requires_grad
+        )
+
+    def new(self: Any, *args: Any, device: DeviceLike | None = None) -> Tensor:
+        """PyTorch's legacy constructor with this tensor's dtype: ``x.new(2, 3)``, ``x.new([1, 2])``, ``x.new()``.
+
+        Sizes (ints or a ``tocha.Size``) give an uninitialised tensor; a list or tuple gives a tensor of that
+        data; a tensor of the same dtype is returned as an alias sharing its memory.
+
+        Raises:
+            TypeError: a tensor of another dtype, or arguments that are neither sizes nor data.
+
+        Example:
+            >>> import tocha
+            >>> x = tocha.zeros(1, dtype=tocha.int32)
+            >>> x.new([1, 2]), x.new(2, 3).shape, x.new().shape
+            (tensor([1, 2], dtype=tocha.int32), tocha.Size([2, 3]), tocha.Size([0]))
+        """
+        dev = self._device if device is None else resolve_device(device)
+        if not args:
+            return empty(0, dtype=self._dtype, device=dev)
+        first = args[0]
+        if len(args) == 1 and isinstance(first, TensorBase):
+            if first._dtype is not self._dtype:
+                raise TypeError(f"new(): expected a tensor of dtype {self._dtype} (got one of dtype {first._dtype})")
+            return wrap(first._data, first._device, first._base if first._base is not None else first)  # type: ignore[arg-type]
+        if len(args) == 1 and isinstance(first, (list, tuple, np.ndarray)) and not isinstance(first, Size):
+            return tensor(first, dtype=self._dtype, device=dev)
+        if len(args) == 1 and isinstance(first, (float, complex)):
+            raise TypeError(f"new(): data must be a sequence (got {type(first).__name__})")
+        if len(args) == 1 and isinstance(first, str):
+            raise TypeError("new(): invalid data type 'str'")
+        return empty(*size_args("new", args), dtype=self._dtype, device=dev)
+
+    def new_empty_strided(
+        self: Any,
+        size: ShapeLike,
+        stride: Sequence[int],
+        *,
+        dtype: dtype | None = None,
+        layout: layout_ | None = None,
+        device: DeviceLike | None = None,
+        requires_grad: bool = False,
+        pin_memory: bool = False,
+    ) -> Tensor:
+        """:func:`tocha.empty_strided` with this tensor's dtype and device by default.
+
+        Example:
+            >>> import tocha
+            >>> tocha.zeros(1, dtype=tocha.int8).new_empty_strided((2, 2), (1, 2)).dtype
+            tocha.int8
+        """
+        return empty_strided(
+            size,
+            stride,
+            dtype=dtype or self._dtype,
+            layout=layout,
+            device=device or self._device,
+            requires_grad=requires_grad,
+            pin_memory=pin_memory,
+        )
+
+    def resize_(self: Any, *sizes: Any, memory_format: Any = None) -> Tensor:
+        """Give this tensor a new shape in place, keeping its elements in memory order (see NOTE [ resize_ ]).
+
+        Shrinking keeps the first elements (as a view of the same memory); growing leaves the new elements
+        uninitialised. The result is contiguous unless the shape is unchanged.
+
+        Raises:
+            RuntimeError: the tensor requires grad; its elements are not dense in memory; or it is a view that
+                would have to grow past its base's memory.
+
+        Example:
+            >>> import tocha
+            >>> x = tocha.arange(6.0)
+            >>> x.resize_(2, 2)
+            tensor([[0., 1.],
+                    [2., 3.]])
+        """
+        return _resize(self, size_args("resize_", sizes))
+
+    def resize_as_(self: Any, the_template: Tensor, *, memory_format: Any = None) -> Tensor:
+        """:meth:`resize_` to ``the_template``'s shape.
+
+        Example:
+            >>> import tocha
+            >>> tocha.arange(6.0).resize_as_(tocha.zeros(3)).tolist()
+            [0.0, 1.0, 2.0]
+        """
+        if not isinstance(the_template, TensorBase):
+            raise TypeError(
+                f"resize_as_(): argument 'the_template' (position 1) must be Tensor, not {type(the_template).__name__}"
+            )
+        return _resize(self, tuple(the_template._data.shape))
+
+    def apply_(self: Any, callable: Any) -> Tensor:
+        """Replace each element ``v`` by ``callable(v)`` (a Python function of a Python number), in place.
+
+        CPU only and slow (one Python call per element), as in PyTorch. Results are converted to the
+        tensor's dtype (floats truncate toward zero in an integer tensor).
+
+        Raises:
+            TypeError: a tensor not on the CPU, or a result that is not a number.
+            RuntimeError: the tensor requires grad.
+
+        Example:
+            >>> import tocha
+            >>> tocha.arange(4).apply_(lambda v: v * 2)
+            tensor([0, 2, 4, 6])
+        """
+        return _apply_python(self, "apply_", callable, None)
+
+    def map_(self: Any, tensor: Tensor, callable: Any) -> Tensor:
+        """Replace each element ``a`` by ``callable(a, b)``, ``b`` the matching element of ``tensor``, in place.
+
+        ``tensor`` broadcasts to this tensor's shape and must have its dtype. CPU only, as in PyTorch.
+
+        Raises:
+            TypeError: another dtype, a tensor not on the CPU, or a result that is not a number.
+            RuntimeError: ``tensor`` does not broadcast to this shape, or this tensor requires grad.
+
+        Example:
+            >>> import tocha
+            >>> tocha.ones(3).map_(tocha.arange(3.0), lambda a, b: a + b)
+            tensor([1., 2., 3.])
+        """
+        if not isinstance(tensor, TensorBase):
+            raise TypeError(f"map_(): argument 'tensor' (position 1) must be Tensor, not {type(tensor).__name__}")
+        if tensor._dtype is not self._dtype:
+            raise TypeError(f"map_: expected {self.type()} for 'other' (got {tensor.type()})")
+        return _apply_python(self, "map_", callable, tensor)
 
     # The dtype shortcuts come last: their names (float, int, bool) shadow the builtins in the class body.
     def float(self: Any) -> Tensor:

@@ -17,6 +17,8 @@ import numpy as np
 
 from .._dispatch import OpRecord, OpTest, call, register_op
 from .._dtype import _BOOL, _COMPLEX, _FLOAT, _INT, dtype, float32, float64, get_default_dtype, int32, int64
+from .._layout import check_layout
+from .._layout import layout as layout_
 from .._tensor_base import TensorBase
 from ._common import (
     cast_operand,
@@ -1304,7 +1306,15 @@ def _triangle_indices(
     return tensor(np.stack([rows, cols]).astype(d.numpy_dtype).reshape(2, -1), device=resolve_device(device))
 
 
-def tril_indices(row: int, col: int, offset: int = 0, *, dtype: dtype | None = None, device: Any = None) -> Tensor:
+def tril_indices(
+    row: int,
+    col: int,
+    offset: int = 0,
+    *,
+    dtype: dtype | None = None,
+    layout: layout_ | None = None,
+    device: Any = None,
+) -> Tensor:
     """The (2, K) coordinates of the lower triangle of a ``row`` x ``col`` matrix (``offset`` diagonals up).
 
     Example:
@@ -1313,10 +1323,20 @@ def tril_indices(row: int, col: int, offset: int = 0, *, dtype: dtype | None = N
         tensor([[0, 1, 1, 2, 2, 2],
                 [0, 0, 1, 0, 1, 2]])
     """
+    if layout is not None:
+        check_layout("tril_indices", layout)
     return _triangle_indices("tril_indices", row, col, offset, dtype, device, True)
 
 
-def triu_indices(row: int, col: int, offset: int = 0, *, dtype: dtype | None = None, device: Any = None) -> Tensor:
+def triu_indices(
+    row: int,
+    col: int,
+    offset: int = 0,
+    *,
+    dtype: dtype | None = None,
+    layout: layout_ | None = None,
+    device: Any = None,
+) -> Tensor:
     """The (2, K) coordinates of the upper triangle of a ``row`` x ``col`` matrix (``offset`` diagonals up).
 
     Example:
@@ -1325,6 +1345,8 @@ def triu_indices(row: int, col: int, offset: int = 0, *, dtype: dtype | None = N
         tensor([[0, 0, 1],
                 [1, 2, 2]])
     """
+    if layout is not None:
+        check_layout("triu_indices", layout)
     return _triangle_indices("triu_indices", row, col, offset, dtype, device, False)
 
 

@@ -38,6 +38,8 @@ from .._device import device as device_type
 from .._device_checks import device_check
 from .._dispatch import OpRecord, OpTest, VjpContext, call, call_inplace, register_op
 from .._dtype import _BOOL, _COMPLEX, _FLOAT, _INT, dtype, get_default_dtype, int64, uint8
+from .._layout import check_layout
+from .._layout import layout as layout_
 from .._philox import STATE_BYTES, PhiloxGenerator
 from .._tensor_base import TensorBase, wrap
 from ._common import broadcast_shape, result_type_of, type_name
@@ -672,6 +674,7 @@ def rand(
     *size: Any,
     generator: Generator | None = None,
     dtype: dtype | None = None,
+    layout: layout_ | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
     pin_memory: bool = False,
@@ -684,6 +687,8 @@ def rand(
         >>> x.shape, bool(((x.numpy() >= 0) & (x.numpy() < 1)).all())
         (tocha.Size([2, 3]), True)
     """
+    if layout is not None:
+        check_layout("rand", layout)
     d = dtype or get_default_dtype()
     _floating("rand", d)
     dev = resolve_device(device)
@@ -695,6 +700,7 @@ def randn(
     *size: Any,
     generator: Generator | None = None,
     dtype: dtype | None = None,
+    layout: layout_ | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
     pin_memory: bool = False,
@@ -706,6 +712,8 @@ def randn(
         >>> tocha.randn(4, dtype=tocha.float64).dtype
         tocha.float64
     """
+    if layout is not None:
+        check_layout("randn", layout)
     d = dtype or get_default_dtype()
     _floating("randn", d)
     dev = resolve_device(device)
@@ -718,6 +726,7 @@ def randint(
     size: Any = None,
     generator: Generator | None = None,
     dtype: dtype | None = None,
+    layout: layout_ | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
     pin_memory: bool = False,
@@ -734,6 +743,8 @@ def randint(
         >>> x.dtype, x.shape
         (tocha.int64, tocha.Size([5]))
     """
+    if layout is not None:
+        check_layout("randint", layout)
     positional = list(args)
     if size is None:
         if not positional or not isinstance(positional[-1], (tuple, list)):
@@ -764,6 +775,7 @@ def randperm(
     *,
     generator: Generator | None = None,
     dtype: dtype | None = None,
+    layout: layout_ | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
     pin_memory: bool = False,
@@ -775,6 +787,8 @@ def randperm(
         >>> sorted(tocha.randperm(5).tolist())
         [0, 1, 2, 3, 4]
     """
+    if layout is not None:
+        check_layout("randperm", layout)
     count = _as_int("randperm", "n", n)
     if count < 0:
         raise RuntimeError(f"randperm(): n must be non-negative, got {count}")
@@ -798,6 +812,7 @@ def rand_like(
     *,
     generator: Generator | None = None,
     dtype: dtype | None = None,
+    layout: layout_ | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
 ) -> Tensor:
@@ -808,6 +823,8 @@ def rand_like(
         >>> tocha.rand_like(tocha.zeros(2, 2, dtype=tocha.float64)).dtype
         tocha.float64
     """
+    if layout is not None:
+        check_layout("rand_like", layout)
     shape, d, dev = _like("rand_like", input, dtype, device)
     return rand(shape, generator=generator, dtype=d, device=dev, requires_grad=requires_grad)
 
@@ -817,6 +834,7 @@ def randn_like(
     *,
     generator: Generator | None = None,
     dtype: dtype | None = None,
+    layout: layout_ | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
 ) -> Tensor:
@@ -827,6 +845,8 @@ def randn_like(
         >>> tocha.randn_like(tocha.zeros(3)).shape
         tocha.Size([3])
     """
+    if layout is not None:
+        check_layout("randn_like", layout)
     shape, d, dev = _like("randn_like", input, dtype, device)
     return randn(shape, generator=generator, dtype=d, device=dev, requires_grad=requires_grad)
 
@@ -838,6 +858,7 @@ def randint_like(
     *,
     generator: Generator | None = None,
     dtype: dtype | None = None,
+    layout: layout_ | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
 ) -> Tensor:
@@ -848,6 +869,8 @@ def randint_like(
         >>> tocha.randint_like(tocha.zeros(2), 5).dtype
         tocha.float32
     """
+    if layout is not None:
+        check_layout("randint_like", layout)
     if high is None:
         low, high = 0, low
     shape, d, dev = _like("randint_like", input, dtype, device)

@@ -72,6 +72,8 @@ __all__ = [
     "chunk",
     "split_with_sizes",
     "unsafe_split",
+    "unsafe_split_with_sizes",
+    "narrow_copy",
     "unsafe_chunk",
     "tensor_split",
     "hsplit",
@@ -683,6 +685,30 @@ def narrow(input: Tensor, dim: int, start: int | Tensor, length: int) -> Tensor:
     return call(NARROW, input._device, (input,), (d, begin, length))  # type: ignore[no-any-return]
 
 
+def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """A contiguous copy of ``length`` entries of ``input`` along ``dim`` from ``start`` (see :func:`narrow`).
+
+    Example:
+        >>> import tocha
+        >>> tocha.narrow_copy(tocha.arange(6).reshape(2, 3), 1, 1, 2)
+        tensor([[1, 2],
+                [4, 5]])
+    """
+    view = narrow(input, dim, start, length)
+    return view.clone() if view.is_contiguous() else view.contiguous()  # type: ignore[no-any-return]
+
+
+def unsafe_split_with_sizes(input: Tensor, split_sizes: Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+    """:func:`split_with_sizes` (PyTorch's variant without view tracking; here the same views).
+
+    Example:
+        >>> import tocha
+        >>> [t.tolist() for t in tocha.unsafe_split_with_sizes(tocha.arange(5), [2, 3])]
+        [[0, 1], [2, 3, 4]]
+    """
+    return split_with_sizes(input, split_sizes, dim)
+
+
 def _select_forward(xp: Any, a: Any, dim: int, index: int) -> Any:
     return a[(slice(None),) * dim + (index, Ellipsis)]
 
@@ -1234,6 +1260,14 @@ class ShapeMethods(ShapeJoinMethods):
     def narrow(self: Any, dim: int, start: int | Tensor, length: int) -> Tensor:
         """See :func:`tocha.narrow`."""
         return narrow(self, dim, start, length)
+
+    def narrow_copy(self: Any, dim: int, start: int, length: int) -> Tensor:
+        """See :func:`tocha.narrow_copy`."""
+        return narrow_copy(self, dim, start, length)
+
+    def unsafe_split_with_sizes(self: Any, split_sizes: Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+        """See :func:`tocha.unsafe_split_with_sizes`."""
+        return unsafe_split_with_sizes(self, split_sizes, dim)
 
     def select(self: Any, dim: int, index: int) -> Tensor:
         """See :func:`tocha.select`."""

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._device import DeviceLike
 from .._dtype import _COMPLEX, _FLOAT, dtype, float32, get_default_dtype
+from .._layout import check_layout
 from ._common import type_name
 from .creation import _finish, arange, ones, resolve_device, zeros
 
@@ -60,13 +61,15 @@ def hann_window(
     r"""The Hann window: :math:`w[n] = \tfrac12 - \tfrac12 \cos(2\pi n / (N - 1))`.
 
     ``N`` is ``window_length + 1`` when ``periodic`` (the last value dropped), else ``window_length``.
-    Only floating dtypes; ``layout`` is accepted for PyTorch compatibility (tocha tensors are dense).
+    Only floating dtypes; ``layout`` must be None or ``tocha.strided`` (tocha tensors are dense).
 
     Example:
         >>> import tocha
         >>> tocha.hann_window(4)
         tensor([0.0000, 0.5000, 1.0000, 0.5000])
     """
+    if layout is not None:
+        check_layout("hann_window", layout)
     d = _prepare("hann_window", window_length, dtype)
     return _hamming(window_length, periodic, 0.5, 0.5, d, device, requires_grad)
 
@@ -91,6 +94,8 @@ def hamming_window(
         >>> tocha.hamming_window(4, dtype=tocha.float64)
         tensor([0.0800, 0.5400, 1.0000, 0.5400], dtype=tocha.float64)
     """
+    if layout is not None:
+        check_layout("hamming_window", layout)
     d = _prepare("hamming_window", window_length, dtype)
     return _hamming(window_length, periodic, alpha, beta, d, device, requires_grad)
 
@@ -130,6 +135,8 @@ def blackman_window(
         >>> tocha.blackman_window(3, periodic=False, dtype=tocha.float64)
         tensor([0., 1., 0.], dtype=tocha.float64)
     """
+    if layout is not None:
+        check_layout("blackman_window", layout)
     d = _prepare("blackman_window", window_length, dtype)
     trivial = _trivial(window_length, d, device, requires_grad)
     if trivial is not None:
@@ -158,6 +165,8 @@ def bartlett_window(
         >>> tocha.bartlett_window(5, periodic=False)
         tensor([0.0000, 0.5000, 1.0000, 0.5000, 0.0000])
     """
+    if layout is not None:
+        check_layout("bartlett_window", layout)
     d = _prepare("bartlett_window", window_length, dtype)
     trivial = _trivial(window_length, d, device, requires_grad)
     if trivial is not None:
@@ -192,6 +201,8 @@ def kaiser_window(
         >>> tocha.kaiser_window(3, periodic=False, beta=0.0)
         tensor([1., 1., 1.])
     """
+    if layout is not None:
+        check_layout("kaiser_window", layout)
     d = _prepare("kaiser_window", window_length, dtype)
     trivial = _trivial(window_length, d, device, requires_grad)
     if trivial is not None:
