@@ -77,6 +77,7 @@ CASES: dict[str, list[dict[str, Any]]] = {
     ],
     "Rprop": [{}, {"etas": (0.3, 1.5), "step_sizes": (1e-3, 1.0)}, {"lr": 0.001, "maximize": True}],
     "ASGD": [{}, {"lr": 0.05, "t0": 2, "lambd": 1e-2}, {"lr": 0.05, "weight_decay": 0.1, "maximize": True}],
+    "Adafactor": [{}, {"lr": 0.05, "beta2_decay": -0.5, "d": 2.0}, {"lr": 0.05, "weight_decay": 0.1, "maximize": True}],
 }
 
 HOST_STATE = ("step", "eta", "mu", "mu_product")  # scalar state, kept on the host

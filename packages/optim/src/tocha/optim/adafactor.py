@@ -137,7 +137,8 @@ class Adafactor(Optimizer):
             step = float(step_t.item())
             one_minus_beta2 = step**beta2_decay
             rho = min(lr, 1 / math.sqrt(step))
-            alpha = max(eps2, float(p.norm(2).item()) / math.sqrt(p.numel())) * rho
+            # max(eps2, rms(p)) * rho and the update's clipping below stay on the device: no host wait per step
+            alpha = (p.norm(2) / math.sqrt(p.numel())).clamp(min=eps2) * rho
             if weight_decay != 0:
                 p.mul_(1 - lr * weight_decay)
             if grad.dim() > 1:
@@ -151,5 +152,5 @@ class Adafactor(Optimizer):
                 variance.lerp_(grad * grad, one_minus_beta2)
                 var_estimate = variance.clone()
             update = var_estimate.clamp(min=eps1 * eps1).rsqrt() * grad
-            denom = max(1.0, float(update.norm(2).item()) / (math.sqrt(update.numel()) * d))
-            p.add_(update, alpha=-alpha / denom)
+            denom = (update.norm(2) / (math.sqrt(update.numel()) * d)).clamp(min=1.0)
+            p.sub_(update * (alpha / denom))
