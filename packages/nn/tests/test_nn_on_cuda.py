@@ -13,6 +13,7 @@ stand-in for CuPy that refuses what CuPy refuses (NumPy operands, implicit host 
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -173,6 +174,13 @@ POOL = {
     "LPPool1d": Case(lambda: nn.LPPool1d(2, 3, stride=2), _randn(2, 3, 9)),
     "LPPool2d-ceil": Case(lambda: nn.LPPool2d(3, 2, ceil_mode=True), lambda: (tocha.rand(2, 3, 5, 5) + 0.1,)),
     "LPPool3d": Case(lambda: nn.LPPool3d(2, 2), _randn(1, 2, 4, 4, 4)),
+    "FractionalMaxPool2d-indices": Case(
+        lambda: nn.FractionalMaxPool2d(2, output_size=(4, 3), return_indices=True, _random_samples=tocha.rand(2, 3, 2)),
+        _randn(2, 3, 8, 7),
+    ),
+    "FractionalMaxPool3d-ratio": Case(
+        lambda: nn.FractionalMaxPool3d(2, output_ratio=0.5, _random_samples=tocha.rand(1, 2, 3)), _randn(1, 2, 6, 6, 6)
+    ),
     "MaxUnpool1d": Case(lambda: _PoolUnpool(nn.MaxPool1d(2, return_indices=True), nn.MaxUnpool1d(2)), _randn(2, 3, 9)),
     "MaxUnpool2d": Case(
         lambda: _PoolUnpool(nn.MaxPool2d(2, stride=2, return_indices=True), nn.MaxUnpool2d(2, stride=2)),
@@ -194,6 +202,7 @@ NORM = {
     ),
     "BatchNorm3d-train": Case(lambda: nn.BatchNorm3d(2), _randn(2, 2, 3, 3, 3)),
     "BatchNorm3d-eval": Case(lambda: _with_stats(nn.BatchNorm3d(2)).eval(), _randn(2, 2, 3, 3, 3)),
+    "SyncBatchNorm-train": Case(lambda: nn.SyncBatchNorm(3), _randn(2, 3, 4, 4)),
     "LayerNorm": Case(lambda: nn.LayerNorm([4, 5]), _randn(3, 4, 5)),
     "LayerNorm-no-affine": Case(lambda: nn.LayerNorm(5, elementwise_affine=False), _randn(3, 5)),
     "LayerNorm-no-bias": Case(lambda: nn.LayerNorm(5, bias=False), _randn(3, 5)),
@@ -682,6 +691,13 @@ DROPOUT = {
     }.items()
 }
 
+
+def _legacy_weight_norm(module: nn.Module) -> nn.Module:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # deprecated in favour of parametrizations, as in PyTorch
+        return nn.utils.weight_norm(module)
+
+
 LAZY_AND_PARAMETRIZED = {
     "LazyLinear": Case(lambda: nn.LazyLinear(4), _randn(3, 5), lazy=True),
     "LazyConv1d": Case(lambda: nn.LazyConv1d(4, 3, padding=1), _randn(2, 3, 6), lazy=True),
@@ -690,6 +706,13 @@ LAZY_AND_PARAMETRIZED = {
     "LazyInstanceNorm2d-affine": Case(lambda: nn.LazyInstanceNorm2d(affine=True), _randn(2, 3, 4, 4), lazy=True),
     "Sequential": Case(lambda: nn.Sequential(nn.Linear(5, 6), nn.Tanh(), nn.Linear(6, 2)), _randn(3, 5)),
     "weight_norm": Case(lambda: parametrizations.weight_norm(nn.Linear(5, 4)), _randn(3, 5)),
+    "weight_norm-legacy": Case(lambda: _legacy_weight_norm(nn.Linear(5, 4)), _randn(3, 5)),
+    "spectral_norm-legacy": Case(lambda: nn.utils.spectral_norm(nn.Linear(5, 4)), _randn(3, 5)),
+    "AdaptiveLogSoftmaxWithLoss": Case(
+        lambda: nn.AdaptiveLogSoftmaxWithLoss(16, 10, cutoffs=[4, 8]),
+        lambda: (tocha.randn(6, 16), tocha.randint(0, 10, (6,))),
+        grad=(0,),
+    ),
     "spectral_norm": Case(lambda: parametrizations.spectral_norm(nn.Conv2d(2, 3, 3)), _randn(1, 2, 5, 5)),
     "orthogonal": Case(lambda: parametrizations.orthogonal(nn.Linear(4, 4)), _randn(3, 4), double=True),
 }
