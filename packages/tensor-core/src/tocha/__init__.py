@@ -16,6 +16,7 @@ Example:
 
 from . import _dtype, _malloc
 from . import amp as amp
+from . import compiler as compiler
 from . import cuda as cuda
 from . import fft as fft
 from . import library as library
@@ -93,8 +94,11 @@ from ._ops.windows import *  # noqa: F403
 from ._ops.windows import __all__ as _windows_all
 from ._serialization import load as load
 from ._serialization import save as save
+from ._settings import *  # noqa: F403
+from ._settings import __all__ as _settings_all
 from ._tensor import Tensor as Tensor
 from ._tensor_base import Size as Size
+from .compiler import compile as compile
 
 half = _dtype.float16
 float = _dtype.float32
@@ -159,6 +163,8 @@ __all__ = [
     "amp",
     "array_api",
     "autocast",
+    "compile",
+    "compiler",
     "cuda",
     "get_autocast_dtype",
     "is_autocast_enabled",
@@ -190,4 +196,5 @@ __all__ = [
     *_layout_all,
     *_spectral_all,
     *_linalg_compat_all,
+    *_settings_all,
 ]

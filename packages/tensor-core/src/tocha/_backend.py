@@ -187,11 +187,16 @@ class CudaBackend(Backend):
             out = cp.empty(array.shape, dtype=array.dtype)
             stream = cp.cuda.get_current_stream()
             out.set(array, stream=stream)
-            event = cp.cuda.Event(disable_timing=True)
+        self.keep_alive(array, stream, index)
+        return out
+
+    def keep_alive(self, array: Any, stream: Any, index: int | None) -> None:
+        """Hold a reference to ``array`` until the work queued so far on CuPy ``stream`` (device ``index``) ends."""
+        with self.on_device(index):
+            event = self.xp.cuda.Event(disable_timing=True)
             event.record(stream)
         self._in_flight = [(e, a) for e, a in self._in_flight if not e.done]
         self._in_flight.append((event, array))
-        return out
 
     def new_bit_generator(self, seed: int) -> Any:
         from ._philox import PhiloxGenerator

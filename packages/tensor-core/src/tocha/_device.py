@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any, ClassVar, Union
 
 __all__ = ["device", "DeviceLike"]
 
 
+class _DefaultDevice(threading.local):
+    """This thread's default device for factories (``None``: cpu) and the devices saved by ``with device(...)``."""
+
+    current: device | None = None  # class attributes: the values a new thread starts with
+    saved: tuple[device | None, ...] = ()
+
+
+# NOTE [ Default device ]: ``tocha.set_default_device`` and ``with tocha.device(...)`` set ``DEFAULT.current``,
+# per thread as in PyTorch; ``_ops.creation.resolve_device`` reads it when a factory gets ``device=None``. cpu is
+# stored as ``None``. ``EVER_SET[0]`` turns True the first time any thread sets a device other than cpu, so until
+# then the hot path is one plain list read, not a thread-local attribute read.
+DEFAULT = _DefaultDevice()
+EVER_SET = [False]
+
+
 class device:
     """A device: a type (``'cpu'``, ``'cuda'`` or a plugin backend's name) and an optional index.
 
-    Devices are interned, so equal devices are the same object.
+    Devices are interned, so equal devices are the same object. As a context manager
+    (``with tocha.device("cuda"):``) a device is the default for factories in that block, in this thread
+    (see ``tocha.set_default_device``).
 
     Example:
         >>> import tocha
@@ -73,6 +91,27 @@ class device:
 
     def __reduce__(self) -> tuple[Any, tuple[str]]:
         return (device, (self._str,))
+
+    def __enter__(self) -> device:
+        """Make this device the default for factories in this thread until the ``with`` block ends.
+
+        Example:
+            >>> import tocha
+            >>> with tocha.device("cpu") as d:
+            ...     tocha.zeros(2).device == d
+            True
+        """
+        state = DEFAULT
+        state.saved = (*state.saved, state.current)
+        state.current = None if self.type == "cpu" else self
+        if state.current is not None:
+            EVER_SET[0] = True
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        state = DEFAULT
+        state.current = state.saved[-1]
+        state.saved = state.saved[:-1]
 
 
 def _parse(spec: str, index: int | None) -> tuple[str, int | None]:

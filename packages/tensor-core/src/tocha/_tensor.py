@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _tensor_base
+from . import _device, _tensor_base
 from ._ops.activation import ActivationMethods
 from ._ops.complex_ops import ComplexMethods
 from ._ops.creation import CreationMethods, tensor
@@ -68,7 +68,8 @@ class Tensor(
         from ._dtype import get_default_dtype
         from ._ops.creation import empty, resolve_device
 
-        dev = resolve_device(kwargs.pop("device", None))
+        requested = kwargs.pop("device", None)  # the legacy constructor ignores the default device, as PyTorch's
+        dev = _device.CPU if requested is None else resolve_device(requested)
         if kwargs:
             raise TypeError(f"Tensor(): got an unexpected keyword argument '{next(iter(kwargs))}'")
         data = args[0] if len(args) == 1 else None

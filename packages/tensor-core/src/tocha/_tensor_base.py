@@ -282,6 +282,42 @@ class TensorBase:
             raise RuntimeError("The tensor does not have unique dim order.")
         return order
 
+    def record_stream(self, stream: Any) -> None:
+        """Keep this cuda tensor's memory from being reused until the work queued on ``stream`` so far is done.
+
+        Use it when a tensor made on one stream is read by kernels queued on another: freeing the tensor
+        then cannot hand its memory to a new tensor while ``stream`` may still read it.
+
+        Args:
+            stream: a ``tocha.cuda.Stream``.
+
+        Raises:
+            NotImplementedError: the tensor is not on a cuda device (as PyTorch's CPU backend).
+            TypeError: ``stream`` is not a ``tocha.cuda.Stream``.
+
+        Example:
+            >>> import tocha
+            >>> try:
+            ...     tocha.ones(2).record_stream(None)
+            ... except NotImplementedError as e:
+            ...     print(str(e)[:50])
+            Could not run 'aten::record_stream' with arguments
+        """
+        if self._device.type != "cuda":
+            raise NotImplementedError(
+                f"Could not run 'aten::record_stream' with arguments from the '{self._device.type.upper()}' "
+                "backend: record_stream is only available for cuda tensors"
+            )
+        from .cuda import Stream
+
+        if not isinstance(stream, Stream):
+            raise TypeError(
+                f"record_stream(): argument 'stream' must be tocha.cuda.Stream, not {type(stream).__name__}"
+            )
+        from ._backend import get_backend
+
+        get_backend("cuda").keep_alive(self._data, stream._stream, stream.device.index)  # type: ignore[attr-defined]
+
     # ------------------------------------------------------------ autograd attributes
 
     # Set (in the instance ``__dict__``) on tensors made inside ``inference_mode``; see NOTE [ Inference tensors ].

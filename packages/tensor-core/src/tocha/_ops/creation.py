@@ -9,6 +9,8 @@ import numpy as np
 
 from .._backend import copy_to_host, get_backend, xp_of
 from .._device import CPU, DeviceLike, device
+from .._device import DEFAULT as _DEFAULT_DEVICE
+from .._device import EVER_SET as _DEFAULT_EVER_SET
 from .._dispatch import OpRecord, OpTest, call, quiet_call, register_op
 from .._dtype import (
     _BOOL,
@@ -59,9 +61,17 @@ ShapeLike = int | Sequence[int]
 
 
 def resolve_device(dev: DeviceLike | None) -> device:
-    """A device argument as a ``tocha.device`` (None → cpu; 'cuda' → the current CUDA device)."""
+    """A device argument as a ``tocha.device`` (None → the default device; 'cuda' → the current CUDA device).
+
+    The default device is cpu unless ``tocha.set_default_device`` or ``with tocha.device(...)`` changed it
+    (NOTE [ Default device ] in ``tocha._device``).
+    """
     if dev is None:
-        return CPU
+        if not _DEFAULT_EVER_SET[0]:
+            return CPU
+        dev = _DEFAULT_DEVICE.current
+        if dev is None:
+            return CPU
     d = device(dev) if not isinstance(dev, int) else device("cuda", dev)
     if d.type == "cpu":
         return CPU  # 'cpu:0' names the one CPU device, as in PyTorch
@@ -232,7 +242,8 @@ def as_tensor(data: Any, dtype: dtype | None = None, device: DeviceLike | None =
         >>> t
         tensor([1., 0.], dtype=tocha.float64)
     """
-    dev = None if device is None else resolve_device(device)
+    # Under a default device, as_tensor moves even tensors and arrays there, as PyTorch does.
+    dev = None if device is None and _DEFAULT_DEVICE.current is None else resolve_device(device)
     if isinstance(data, TensorBase):
         return data.to(device=dev, dtype=dtype)  # type: ignore[attr-defined,no-any-return]
     if isinstance(data, np.ndarray) and (dev is None or dev is CPU):

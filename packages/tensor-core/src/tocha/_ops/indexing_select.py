@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import _settings
 from .._backend import xp_of
 from .._device_checks import check_index_range
 from .._dispatch import OpRecord, OpTest, call, call_inplace, register_op
@@ -29,6 +30,10 @@ def add_at(xp: Any, target: Any, key: Any, values: Any) -> None:
     if xp is np:
         np.add.at(target, key, values)
         return
+    if _settings._deterministic and target.dtype.kind in "fc":  # NOTE [ Settings tocha stores but cannot apply ]
+        _settings.alert_not_deterministic(
+            "cuda atomic float add (scatter_add, index_add, index_put with accumulate=True, gather backward)"
+        )
     at = getattr(xp.add, "at", None)
     if at is not None:
         at(target, key, values)
