@@ -68,3 +68,16 @@ def test_grad_mode_is_per_thread() -> None:
         worker.start()
         worker.join()
     assert seen == [True]
+
+
+def test_views_of_inference_tensors_are_inference_tensors() -> None:
+    with tocha.inference_mode():
+        made_inside = tocha.ones(3)
+    normal = tocha.ones(3)
+    with tocha.inference_mode():
+        view_of_normal = normal[0]
+    assert made_inside.is_inference()
+    assert made_inside[0].is_inference()  # outside the mode too, as PyTorch
+    assert made_inside.view(3)[1:].is_inference()
+    assert not (made_inside + 1).is_inference()
+    assert not view_of_normal.is_inference()

@@ -528,3 +528,19 @@ def test_lstsq_against_pytorch(driver: str | None, shape: tuple[int, int]) -> No
         assert tuple(m.shape) == tuple(t.shape), field
         if t.numel():
             _torch_close(m, t, atol=1e-8)
+
+
+def test_lu_solve_shape_errors() -> None:
+    LU, pivots = tocha.linalg.lu_factor(_t(_well_conditioned((3, 3), np.float64)))
+    with pytest.raises(
+        RuntimeError,
+        match=re.escape("linalg.lu_solve: Incompatible shapes of A and B for the equation AX = B (3x3 and 4x2)"),
+    ):
+        tocha.linalg.lu_solve(LU, pivots, tocha.zeros(4, 2, dtype=tocha.float64))
+    with pytest.raises(
+        RuntimeError,
+        match=re.escape("linalg.lu_solve: Incompatible shapes of A and B for the equation XA = B (3x3 and 2x4)"),
+    ):
+        tocha.linalg.lu_solve(LU, pivots, tocha.zeros(2, 4, dtype=tocha.float64), left=False)
+    with pytest.raises(RuntimeError, match=r"linalg\.lu_solve: The input tensor B must have at least 2 dimensions"):
+        tocha.linalg.lu_solve(LU, pivots, tocha.zeros(3, dtype=tocha.float64))

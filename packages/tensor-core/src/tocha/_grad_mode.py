@@ -116,7 +116,9 @@ class _InferenceMarker(DispatchLayer):
     duration of the outermost ``inference_mode`` block, so the normal path
     pays nothing: no field is written when tensors are made elsewhere, and
     ``Tensor._inference`` reads the class default ``False``. Results of
-    in-place ops, and views of normal tensors, stay normal, as in PyTorch.
+    in-place ops, and views of normal tensors, stay normal, as in PyTorch;
+    views of inference tensors are inference tensors, inside the mode or not
+    (``wrap`` copies the mark from the view's base).
     Tensors built without the dispatcher (``from_numpy``) are not marked.
     """
 

@@ -811,7 +811,7 @@ def wrap(data: Any, dev: device, base: Tensor | None = None) -> Tensor:
     """Make a tensor around array ``data`` (of ``dev``'s array module) without copying.
 
     ``base`` is the tensor whose storage ``data`` views; views share their
-    base's version counter.
+    base's version counter, and a view of an inference tensor is one too (NOTE [ Inference tensors ]).
     """
     t = _new(_tensor_class)
     t._data = data
@@ -824,6 +824,8 @@ def wrap(data: Any, dev: device, base: Tensor | None = None) -> Tensor:
     t._grad = None
     t._grad_fn = None
     t._autograd_meta = None
+    if base is not None and base._inference:
+        t._inference = True
     return t  # type: ignore[no-any-return]
 
 

@@ -674,7 +674,17 @@ def lu_solve(
     """
     lu_ = as_tensor("linalg.lu_solve", LU, "LU")
     b = as_tensor("linalg.lu_solve", B, "B")
+    if b.dim() < 2:
+        raise RuntimeError("linalg.lu_solve: The input tensor B must have at least 2 dimensions.")
     _check_solve("linalg.lu_solve", lu_, b, left)
+    n = lu_.shape[-1]
+    rows, columns = b.shape[-2], b.shape[-1]
+    if (rows if left else columns) != n:
+        equation = "AX = B" if left else "XA = B"
+        raise RuntimeError(
+            f"linalg.lu_solve: Incompatible shapes of A and B for the equation {equation} ({n}x{n} and "
+            f"{rows}x{columns})"
+        )
     if not left:  # X A = B  <=>  A^H X^H = B^H
         x = lu_solve(lu_, pivots, _mh(b), left=True, adjoint=not adjoint)
         return _out(_mh(x), out)

@@ -1048,10 +1048,11 @@ def gammaincc(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Ten
 def multigammaln(input: Tensor, p: int, *, out: Tensor | None = None) -> Tensor:
     """The multivariate log-gamma function of dimension ``p``.
 
-    ``Σⱼ₍₀..ₚ₋₁₎ lgamma(x - j/2) + p(p-1)/4 log π``; every element must exceed ``(p - 1)/2``.
+    ``Σⱼ₍₀..ₚ₋₁₎ lgamma(x - j/2) + p(p-1)/4 log π``. The function is defined for elements above ``(p - 1)/2``;
+    as PyTorch 2.13, elements at or below it are not refused: they give that formula's value (``inf`` at poles).
 
     Raises:
-        RuntimeError: ``p < 1`` or an element ``<= (p - 1)/2``.
+        RuntimeError: ``p < 1``, or a non-floating input.
 
     Example:
         >>> import tocha
@@ -1066,8 +1067,6 @@ def multigammaln(input: Tensor, p: int, *, out: Tensor | None = None) -> Tensor:
         raise RuntimeError(f"multigammaln(): p has to be greater than or equal to 1, got {p}")
     if x._dtype.category < _FLOAT:
         raise RuntimeError(f"multigammaln(): input tensor must be a floating point tensor, got {type_name(x._dtype)}")
-    if x.numel() and not bool((x > (p - 1) / 2.0).all()):  # type: ignore[attr-defined]
-        raise RuntimeError(f"multigammaln(): All elements must be greater than (p-1)/2 = {(p - 1) / 2}")
     offsets = arange(p, dtype=x._dtype, device=x._device) * -0.5
     result: Tensor = lgamma(x.unsqueeze(-1) + offsets).sum(-1) + p * (p - 1) / 4.0 * math.log(math.pi)  # type: ignore[attr-defined]
     return result if out is None else copy_to_out(result, out)
