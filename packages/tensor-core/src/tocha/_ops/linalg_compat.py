@@ -111,13 +111,6 @@ def lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor, *, out: Tensor | Non
     """
     from .linalg_functions import lu_solve as linalg_lu_solve
 
-    if isinstance(b, TensorBase) and isinstance(LU_data, TensorBase) and b.dim() >= 2 and LU_data.dim() >= 2:
-        n, rows = LU_data.shape[-1], b.shape[-2]
-        if rows != n:
-            raise RuntimeError(
-                f"lu_solve: Incompatible shapes of A and B for the equation AX = B ({n}x{n} and {rows}x{b.shape[-1]})"
-            )
-
     warnings.warn(
         "tocha.lu_solve is deprecated in favor of tocha.linalg.lu_solve and will be removed in a future release.\n"
         "Note that tocha.linalg.lu_solve has its arguments reversed.\nX = tocha.lu_solve(B, LU, pivots)\n"
