@@ -34,7 +34,7 @@ TORCH = "torch==2.13.0"
 RUFF = "ruff==0.17.6"
 MYPY = "mypy==2.4.1"
 PYTEST = "pytest>=8"
-ORACLE_USERS = ("tensor-core", "nn", "optim")  # packages whose tests compare with PyTorch
+ORACLE_USERS = ("tensor-core", "nn", "optim", "distributions")  # packages whose tests compare with PyTorch
 BENCHED = [
     f"packages/{folder}" for folder in ("tensor-core", "autograd", "mp", "data", "nn", "optim")
 ]  # what tools/bench/ imports

@@ -184,3 +184,32 @@ def test_matches_pytorch_checkpoint() -> None:
         grads.append([np.array(t.grad.tolist()) for t in [x, *ws]])
     for a, b in zip(*grads, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_checkpoint_sequential_matches_the_plain_chain() -> None:
+    from tocha.autograd.checkpoint import checkpoint_sequential
+
+    chain = [tocha.sin, tocha.exp, lambda t: t * 3.0, tocha.tanh, tocha.square]
+    x0 = tocha.tensor([0.3, -0.7, 1.1], dtype=tocha.float64)
+    expected_x = x0.clone().requires_grad_()
+    y = expected_x
+    for fn in chain:
+        y = fn(y)
+    y.sum().backward()
+    for segments in (1, 2, 3, 5):
+        x = x0.clone().requires_grad_()
+        out = checkpoint_sequential(chain, segments, x)
+        assert tocha.equal(out.detach(), y.detach())
+        out.sum().backward()
+        assert tocha.allclose(x.grad, expected_x.grad, rtol=0, atol=1e-15), segments
+
+    class Chain:
+        def children(self) -> list[object]:
+            return chain
+
+    x = x0.clone().requires_grad_()
+    checkpoint_sequential(Chain(), 2, x).sum().backward()
+    assert tocha.allclose(x.grad, expected_x.grad)
+    for bad in (0, 6, 2.0, True):
+        with pytest.raises(ValueError, match=r"segments must be an int between 1 and the number of functions \(5\)"):
+            checkpoint_sequential(chain, bad, x0)

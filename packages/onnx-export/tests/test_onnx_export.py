@@ -1033,7 +1033,150 @@ def test_fft_and_complex_values_refused_where_onnx_cannot_express_them() -> None
         tocha.onnx.export(lambda x: (tocha.fft.rfft(x) * 2).abs(), tocha.randn(3, 4))
     with pytest.raises(tocha.onnx.UnsupportedOperatorError, match=r"output 0 is a complex tensor"):
         tocha.onnx.export(lambda x: tocha.fft.rfft(x), tocha.randn(3, 4))
-    with pytest.raises(tocha.onnx.UnsupportedOperatorError, match=r"'linalg_inv_ex'.*no symbolic function"):
+    with pytest.raises(tocha.onnx.UnsupportedOperatorError, match=r"'linalg_inv_ex'.*no operator for a matrix inv"):
         tocha.onnx.export(lambda x: tocha.linalg.inv(x), tocha.randn(3, 3))
-    with pytest.raises(tocha.onnx.UnsupportedOperatorError, match=r"'median'.*nanmedian"):
-        tocha.onnx.export(lambda x: tocha.nanmedian(x, 0).values, tocha.randn(3, 3))
+
+
+# ------------------------------------------------------------------ nonzero, unique: data-dependent sizes
+
+
+class _NonZeros(nn.Module):
+    def forward(self, x: tocha.Tensor) -> Any:
+        return (
+            tocha.nonzero(x > 0),
+            tocha.argwhere(x.reshape(-1, 2, 2) < -0.5),
+            *tocha.where(x > 1),
+            tocha.nonzero(x > 0, as_tuple=True)[1] * 2,
+            x[x > 0.3],
+            tocha.nonzero(x[0, 0] > 0),  # 0-dim: an (n, 0) result
+        )
+
+
+def _assert_data_dependent_outputs(proto: onnx.ModelProto, count: int) -> None:
+    # the element count follows the data: a symbolic dim, never the traced size
+    dims = [o.type.tensor_type.shape.dim[0] for o in proto.graph.output[:count]]
+    assert all(d.dim_param and not d.HasField("dim_value") for d in dims)
+
+
+def test_nonzero_argwhere_and_one_argument_where_follow_the_data() -> None:
+    model = _NonZeros().eval()
+    proto = _export_and_verify(model, tocha.randn(6, 4), input_names=["x"], dynamic_axes={"x": {0: "batch"}})
+    assert "NonZero" in [n.op_type for n in proto.graph.node]
+    _assert_data_dependent_outputs(proto, 7)
+    for rows in (1, 6, 9):  # other batch sizes and other data select other counts
+        x = tocha.randn(rows, 4) * 2
+        for got, want in zip(_ort_run(proto, {"x": x.numpy()}), model(x), strict=True):
+            assert got.shape == tuple(want.shape)
+            _assert_close(got, want)
+
+
+class _Uniques(nn.Module):
+    def forward(self, x: tocha.Tensor) -> Any:
+        r = (x * 1.5).round()
+        return (
+            *tocha.unique(r, return_inverse=True, return_counts=True),
+            tocha.unique(r.long()),
+            tocha.unique(r > 0, return_counts=True)[1],
+            *tocha.unique((x * 0.4).round(), dim=0, return_inverse=True, return_counts=True),
+            *tocha.unique_consecutive((x * 0.5).round(), return_inverse=True, return_counts=True),
+            *tocha.unique_consecutive((x * 0.2).round().int(), dim=1, return_inverse=True, return_counts=True),
+        )
+
+
+@pytest.mark.parametrize("opset", [13, 18])
+def test_unique_and_unique_consecutive_follow_the_data(opset: int) -> None:
+    model = _Uniques().eval()
+    proto = _export_and_verify(
+        model, tocha.randn(6, 4), input_names=["x"], dynamic_axes={"x": {0: "batch"}}, opset_version=opset
+    )
+    types = [n.op_type for n in proto.graph.node]
+    assert "Unique" in types
+    assert "Compress" in types
+    data_dependent = [0, 2, 3, 4, 5, 7, 8, 10, 11, 13]  # values and counts, not the inverse indices
+    shapes = [o.type.tensor_type.shape for o in proto.graph.output]
+    assert all(any(d.dim_param for d in shapes[k].dim) for k in data_dependent)
+    assert shapes[1].dim[0].dim_param  # the inverse indices have the input's shape
+    assert shapes[1].dim[1].dim_value == 4
+    for rows in (1, 5, 11):
+        x = tocha.randn(rows, 4) * 3
+        for got, want in zip(_ort_run(proto, {"x": x.numpy()}), model(x), strict=True):
+            assert got.shape == tuple(want.shape)
+            _assert_close(got, want)
+
+
+# ------------------------------------------------------------------ linalg and small math ops
+
+
+class _LinalgAndMath(nn.Module):
+    def forward(self, x: tocha.Tensor) -> Any:
+        sq = x[:3] @ x[:3].T + tocha.eye(3)  # positive definite: logdet is finite
+        signed = x * tocha.tensor([0.0, -0.0, 1.0, -1.0])
+        return (
+            *tocha.linalg.slogdet(x[:4].reshape(1, 4, 4)),
+            tocha.logdet(sq),
+            tocha.det(x[:3, :3]),
+            tocha.diag_embed(x) + tocha.diag_embed(x, 1)[:, :4, 1:],
+            tocha.diag_embed(x[:2], -1, 0, 2),
+            tocha.diag(x[0], 1) + tocha.diag(x[1], -1),
+            tocha.diag(x),
+            tocha.diagonal(x[:3, :3].reshape(1, 3, 3), 0, 1, 2),
+            tocha.trace(x),
+            tocha.outer(x[0], x[1]),
+            tocha.linalg.vecdot(x, x.flip(0)),
+            tocha.cross(x[:, :3], x[:, 1:], dim=1) + tocha.linalg.cross(x[:, 1:], x[:, :3]),
+            x.triu(1) - x.tril(-1),
+            *[tocha.linalg.vector_norm(x, p, dim=1) for p in (0, 1, 2, 3, float("inf"), -float("inf"))],
+            *[tocha.linalg.matrix_norm(x.reshape(2, 3, 4), p) for p in ("fro", 1, -1, float("inf"), -float("inf"))],
+            *tocha.kthvalue(x, 2, 1),
+            tocha.kthvalue(x, 3, 0, keepdim=True).values,
+            tocha.searchsorted(tocha.tensor([-1.0, 0.0, 0.5]), x)
+            + tocha.bucketize(x, tocha.tensor([0.0, 1.0]), right=True),
+            tocha.searchsorted(x.sort(1).values, x[:, :2] * 1.5, out_int32=True),
+            tocha.copysign(x.flip(1), signed),
+            tocha.signbit(signed),
+            tocha.signbit(x > 0),
+            tocha.heaviside(signed, tocha.tensor(0.5)),
+            tocha.sinc(signed),
+        )
+
+
+@pytest.mark.parametrize("opset", [13, 18])
+def test_linalg_and_small_math_ops(opset: int) -> None:
+    tocha.manual_seed(0)
+    proto = _export_and_verify(_LinalgAndMath().eval(), tocha.randn(6, 4), opset_version=opset)
+    assert "Det" in [n.op_type for n in proto.graph.node]
+
+
+def test_what_onnx_cannot_express_is_refused_with_the_reason() -> None:
+    x = tocha.randn(3, 3)
+    with pytest.raises(tocha.onnx.UnsupportedOperatorError, match=r"'lstm_layer'.*LSTMs with projections"):
+        tocha.onnx.export(nn.LSTM(4, 6, proj_size=3).eval(), tocha.randn(5, 2, 4))
+    with pytest.raises(tocha.onnx.UnsupportedOperatorError, match=r"'linalg_cholesky_ex'.*no operator for the Chol"):
+        tocha.onnx.export(lambda a: tocha.linalg.cholesky(a @ a.T + tocha.eye(3)), x)
+    with pytest.raises(tocha.onnx.UnsupportedOperatorError, match=r"'linalg_svd'.*ord=2, -2 or 'nuc'"):
+        tocha.onnx.export(lambda a: tocha.linalg.matrix_norm(a, "nuc"), x)
+    with pytest.raises(tocha.onnx.UnsupportedOperatorError, match=r"'linalg_solve_ex'.*no operator"):
+        tocha.onnx.export(lambda a: tocha.linalg.solve(a, a), x)
+    with pytest.raises(tocha.onnx.UnsupportedOperatorError, match=r"'complex'.*ONNX has no complex tensor type"):
+        tocha.onnx.export(lambda a: tocha.complex(a, a).abs(), x)
+    with pytest.raises(tocha.onnx.UnsupportedOperatorError, match=r"input 'a'.*ONNX has no complex tensor type"):
+        tocha.onnx.export(lambda a: a.abs(), tocha.complex(x, x), input_names=["a"])
+    with pytest.raises(tocha.onnx.UnsupportedOperatorError, match=r"output 0 is a complex.*no complex tensor type"):
+        tocha.onnx.export(lambda a: tocha.fft.fft(a), x)
+
+
+class _NanMedians(nn.Module):
+    def forward(self, x: tocha.Tensor) -> Any:
+        y = x.masked_fill(x > 0.8, float("nan"))
+        return (*tocha.nanmedian(y, 1), tocha.nanmedian(y, 0, keepdim=True).values, tocha.nanmedian(y),
+                *y.median(1), y.median())  # fmt: skip
+
+
+def test_nanmedian_skips_nans_and_median_propagates_them() -> None:
+    model = _NanMedians().eval()
+    x = tocha.randn(5, 6)
+    x[0] = 2.0  # a row of NaNs only: its nanmedian is NaN
+    proto = tocha.onnx.export(model, x, input_names=["x"], dynamic_axes={"x": {0: "batch"}})
+    for other in (x, tocha.randn(3, 6), tocha.randn(8, 6) * 0.5):
+        for got, want in zip(_ort_run(proto, {"x": other.numpy()}), model(other), strict=True):
+            np.testing.assert_allclose(got, want.numpy(), rtol=RTOL)  # NaNs where tocha has NaNs

@@ -21,6 +21,7 @@ STACK = {
     "tocha-mp": "tocha.multiprocessing",
     "tocha-data": "tocha.data",
     "tocha-onnx-export": "tocha.onnx",
+    "tocha-distributions": "tocha.distributions",
 }
 
 

@@ -31,7 +31,7 @@ from tocha.library import is_tensor_like
 
 from .graph import saved_tensors_hooks
 
-__all__ = ["checkpoint", "CheckpointError"]
+__all__ = ["checkpoint", "checkpoint_sequential", "CheckpointError"]
 
 
 class CheckpointError(RuntimeError):
@@ -152,3 +152,56 @@ def checkpoint(
         frame.rng_state = _RngStates(args)
     with saved_tensors_hooks(frame.pack, frame.unpack):
         return function(*args, **kwargs)
+
+
+def checkpoint_sequential(
+    functions: Any,
+    segments: int,
+    input: Any,
+    use_reentrant: bool | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Run a chain of functions (or an ``nn.Sequential``'s children) with all but the last segment checkpointed.
+
+    The chain is cut into ``segments`` runs of ``len(functions) // segments`` functions (the last run takes the
+    rest); each run but the last goes through :func:`checkpoint`, so only the tensors passed between runs stay
+    alive until backward.
+
+    Args:
+        functions: a sequence of callables, or a module whose ``children()`` run in order.
+        segments: the number of runs, between 1 and the number of functions.
+        input: the first function's argument.
+        use_reentrant: passed to :func:`checkpoint`.
+        **kwargs: passed to :func:`checkpoint` (``preserve_rng_state``).
+
+    Example:
+        >>> import tocha
+        >>> from tocha.autograd.checkpoint import checkpoint_sequential
+        >>> x = tocha.tensor([0.5, 1.0], requires_grad=True)
+        >>> y = checkpoint_sequential([tocha.sin, tocha.exp, tocha.square], 2, x)
+        >>> y.sum().backward()
+        >>> x.grad
+        tensor([4.5787, 5.8151])
+    """
+    children = getattr(functions, "children", None)
+    chain = list(children()) if callable(children) else list(functions)
+    if isinstance(segments, bool) or not isinstance(segments, int) or not 1 <= segments <= len(chain):
+        raise ValueError(
+            f"checkpoint_sequential(): segments must be an int between 1 and the number of functions "
+            f"({len(chain)}), got {segments!r}"
+        )
+
+    def run(start: int, end: int) -> Callable[[Any], Any]:
+        def forward(x: Any) -> Any:
+            for fn in chain[start:end]:
+                x = fn(x)
+            return x
+
+        return forward
+
+    size = len(chain) // segments
+    start = 0
+    for _ in range(segments - 1):
+        input = checkpoint(run(start, start + size), input, use_reentrant=use_reentrant, **kwargs)
+        start += size
+    return run(start, len(chain))(input)

@@ -41,7 +41,7 @@ from ._context import (
     onnx_dtype,
     user_frame,
 )
-from ._symbolic import COMPLEX_OPS, NO_FOLD, SYMBOLICS, SymbolicFn
+from ._symbolic import COMPLEX_OPS, NO_FOLD, REFUSED, SYMBOLICS, SymbolicFn
 
 __all__ = ["export", "is_in_onnx_export", "register_custom_op_symbolic", "unregister_custom_op_symbolic"]
 
@@ -166,11 +166,13 @@ def _has_complex(values: tuple[Any, ...]) -> bool:
 
 
 def _data_dependent(nodes: Sequence[onnx.NodeProto]) -> set[str]:
-    """Value names whose shape depends on tensor data (downstream of a NonZero)."""
+    """Value names whose shape depends on tensor data (NOTE [ Data-dependent sizes ] in ``_symbolic.py``)."""
     found: set[str] = set()
     for node in nodes:
-        if node.op_type == "NonZero" or any(i in found for i in node.input):
+        if node.op_type in ("NonZero", "Compress") or any(i in found for i in node.input):
             found.update(node.output)
+        elif node.op_type == "Unique":  # not its inverse indices (output 2): those have the input's shape
+            found.update(o for k, o in enumerate(node.output) if k != 2)
     return found
 
 
@@ -339,11 +341,11 @@ class _Exporter:
                     "it draws random numbers (call model.eval() first; run lazy modules once before exporting)"
                 )
             if fn is None:
-                raise ctx.error("no symbolic function is registered for it")
+                raise ctx.error(REFUSED.get(op.name, "no symbolic function is registered for it"))
             if op.name not in COMPLEX_OPS and op.name not in _custom and _has_complex(values):
                 raise ctx.error(
-                    "it takes a complex tensor (only fft ops, real/imag/abs/conj and view_as_real read complex "
-                    "values; see NOTE [ Complex values ])"
+                    "it takes a complex tensor, and ONNX has no complex tensor type (only fft ops, real/imag/abs/"
+                    "conj and view_as_real read complex values; see NOTE [ Complex values ])"
                 )
             self.graph.scope = self.module_stack[-1] if self.module_stack else ""
             names = fn(ctx)
@@ -647,6 +649,12 @@ def export(
     )
     if len(names) < len(flat_inputs):
         names += [f"input_{i}" for i in range(len(names), len(flat_inputs))]
+    for t, name in zip(flat_inputs, names, strict=False):
+        if t.is_complex():
+            raise UnsupportedOperatorError(
+                f"export(): input '{name}' is a complex tensor of shape {list(t.shape)}, and ONNX has no complex "
+                "tensor type; pass tocha.view_as_real(z) and rebuild it with tocha.view_as_complex inside the model"
+            )
     dyn = dict(dynamic_axes or {})
     input_axes: list[dict[int, str]] = [_axes_spec(dyn[n], n) if n in dyn else {} for n in names[: len(flat_inputs)]]
 
@@ -811,7 +819,7 @@ def _build_model(
             raise UnsupportedOperatorError(f"export(): output {k} is {v.key}")
         if v.dtype.kind == "c":
             raise UnsupportedOperatorError(
-                f"export(): output {k} is a complex tensor, which ONNX runtimes do not compute with; return "
+                f"export(): output {k} is a complex tensor, and ONNX has no complex tensor type; return "
                 "tocha.view_as_real(z), z.real or z.abs() instead"
             )
         source = exporter.materialize(v)

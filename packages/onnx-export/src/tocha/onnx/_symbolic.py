@@ -16,7 +16,7 @@ import numpy as np
 
 from ._context import DynInt, SymbolicContext
 
-__all__ = ["SYMBOLICS", "NO_FOLD", "COMPLEX_OPS", "SymbolicFn"]
+__all__ = ["SYMBOLICS", "NO_FOLD", "COMPLEX_OPS", "REFUSED", "SymbolicFn"]
 
 SymbolicFn = Callable[[SymbolicContext], Any]
 SYMBOLICS: dict[str, SymbolicFn] = {}
@@ -520,6 +520,10 @@ def _norm(ctx: SymbolicContext) -> Any:
         return ctx.reduce("ReduceL2", x, axes, bool(keepdim))
     if p == 1:
         return ctx.reduce("ReduceL1", x, axes, bool(keepdim))
+    if p == 0:  # the count of non-zero elements
+        dt = ctx.output_dtype()
+        nonzero = ctx.cast(ctx.op("Not", ctx.op("Equal", x, _scalar_const(ctx, 0, dt))), dt)
+        return ctx.reduce("ReduceSum", nonzero, axes, bool(keepdim))
     if math.isinf(p):
         return ctx.reduce("ReduceMax" if p > 0 else "ReduceMin", ctx.op("Abs", x), axes, bool(keepdim))
     dt = ctx.output_dtype()
@@ -1268,7 +1272,7 @@ def _lstm(ctx: SymbolicContext) -> Any:
     batch_sizes, reverse = ctx.params
     layout = _Layout(ctx, batch_sizes)
     if not ctx.is_none(7):
-        raise ctx.error("LSTM with proj_size > 0 (ONNX LSTM has no projection)")
+        raise ctx.error("LSTMs with projections (proj_size > 0), as in torch.onnx: ONNX LSTM has no projection")
     w_ih_shape = ctx.input_shape(3)
     hidden = w_ih_shape[0] // 4
     order = (0, 3, 1, 2)  # PyTorch i f g o -> ONNX i o f c
@@ -1739,23 +1743,51 @@ def _diagonal(ctx: SymbolicContext) -> Any:
     return ctx.op("Gather", x, ctx.constant((rows * n2 + cols).astype(np.int64)), axis=rank - 2)
 
 
-def _lower_median(ctx: SymbolicContext, x: str, axis: int, n: int) -> tuple[str, str]:
-    values, indices = ctx.op("TopK", x, ctx.ints([n]), num_outputs=2, axis=axis, largest=0, sorted=1)
-    pick = ctx.ints([(n - 1) // 2])
+def _axis_size(ctx: SymbolicContext, x: str, axis: int) -> str:
+    """The run-time size of ``x`` along ``axis`` as a 1-element int64 tensor (the axis may be dynamic)."""
+    return ctx.op("Gather", ctx.op("Shape", x), ctx.ints([axis]))  # type: ignore[no-any-return]
+
+
+def _lower_median(ctx: SymbolicContext, x: str, axis: int) -> tuple[str, str]:
+    size = _axis_size(ctx, x, axis)
+    values, indices = ctx.op("TopK", x, size, num_outputs=2, axis=axis, largest=0, sorted=1)
+    one, two = ctx.ints([1]), ctx.ints([2])
+    pick = ctx.op("Div", ctx.op("Sub", size, one), two)
     return ctx.op("Gather", values, pick, axis=axis), ctx.op("Gather", indices, pick, axis=axis)
+
+
+def _float_median(ctx: SymbolicContext, x: str, axis: int, ignore_nan: bool) -> tuple[str, str]:
+    """The median of floats as PyTorch takes it: NaNs sort last (TopK of NaNs as +inf); ``median`` of a row with
+    NaNs is its first NaN (element ``n - nans``), ``nanmedian`` picks element ``(n - nans - 1) // 2``."""
+    dt = ctx.input_dtype(0)
+    nan = ctx.op("IsNaN", x)
+    filled = ctx.op("Where", nan, _scalar_const(ctx, np.inf, dt), x)
+    size = _axis_size(ctx, x, axis)
+    _, order = ctx.op("TopK", filled, size, num_outputs=2, axis=axis, largest=0, sorted=1)
+    nans = ctx.reduce("ReduceSum", ctx.cast(nan, np.int64), [axis], True)
+    kept = ctx.op("Sub", size, nans)
+    zero, one, two = (ctx.constant(np.asarray(v, dtype=np.int64)) for v in (0, 1, 2))
+    if ignore_nan:
+        pick = ctx.op("Div", ctx.op("Max", ctx.op("Sub", kept, one), zero), two)
+    else:
+        middle = ctx.op("Div", ctx.op("Sub", size, one), two)
+        pick = ctx.op("Where", ctx.op("Greater", nans, zero), kept, middle)
+    indices = ctx.op("GatherElements", order, pick, axis=axis)
+    return ctx.op("GatherElements", x, indices, axis=axis), indices
 
 
 @_register("median")
 def _median(ctx: SymbolicContext) -> Any:
     """The lower median along ``dim`` (PyTorch's): an ascending TopK of the whole axis, element ``(n - 1) // 2``."""
     dim, keepdim, ignore_nan = ctx.params
-    if ignore_nan:
-        raise ctx.error("nanmedian (ONNX TopK does not skip NaNs)")
     shape = ctx.input_shape(0)
     if not shape:
         return ctx.op("Identity", ctx.input(0)), ctx.constant(np.asarray(0, dtype=np.int64))
     axis = int(dim) % len(shape)
-    values, indices = _lower_median(ctx, ctx.input(0), axis, int(shape[axis]))
+    if ctx.input_dtype(0).kind == "f":
+        values, indices = _float_median(ctx, ctx.input(0), axis, bool(ignore_nan))
+    else:
+        values, indices = _lower_median(ctx, ctx.input(0), axis)
     if not keepdim:
         values, indices = ctx.squeeze(values, [axis]), ctx.squeeze(indices, [axis])
     return values, indices
@@ -1764,11 +1796,14 @@ def _median(ctx: SymbolicContext) -> Any:
 @_register("median_all")
 def _median_all(ctx: SymbolicContext) -> Any:
     (ignore_nan,) = ctx.params
-    if ignore_nan:
-        raise ctx.error("nanmedian (ONNX TopK does not skip NaNs)")
     n = int(np.prod(ctx.input_shape(0)))
+    if n == 0:
+        raise ctx.error("the median of an empty tensor")
     flat = ctx.op("Reshape", ctx.input(0), ctx.ints([-1]))
-    values, _ = _lower_median(ctx, flat, 0, n)
+    if ctx.input_dtype(0).kind == "f":
+        values, _ = _float_median(ctx, flat, 0, bool(ignore_nan))
+    else:
+        values, _ = _lower_median(ctx, flat, 0)
     return ctx.squeeze(values, [0])
 
 
@@ -2024,3 +2059,195 @@ def _fft_resize(ctx: SymbolicContext) -> Any:
             pads[rank + d] = size - have
             y = ctx.op("Pad", y, ctx.ints(pads))
     return y if y != ctx.input(0) else ctx.op("Identity", y)
+
+
+# ------------------------------------------------------------------ data-dependent sizes: nonzero, unique
+#
+# NOTE [ Data-dependent sizes ]
+# ``nonzero`` (and ``argwhere``, one-argument ``where``, boolean masks), ``unique`` and ``unique_consecutive``
+# return as many elements as the data asks for. Their ONNX nodes (NonZero, Unique, Compress) have no static
+# output size, so the exporter marks every value computed from them as data dependent and gives the graph
+# outputs among them symbolic dims (``_data_dependent`` in ``_export.py``); the traced count is never baked in.
+
+
+@_register("nonzero")
+def _nonzero(ctx: SymbolicContext) -> Any:
+    """ONNX NonZero gives ``(ndim, n)`` indices; PyTorch's nonzero is its transpose ``(n, ndim)``."""
+    x = ctx.input(0)
+    if not ctx.input_shape(0):  # 0-dim: an (n, 0) result, n in {0, 1}
+        rows = ctx.op("NonZero", ctx.unsqueeze(x, [0]))
+        return ctx.op("Transpose", ctx.op("Slice", rows, ctx.ints([1]), ctx.ints([2]), ctx.ints([0])), perm=[1, 0])
+    return ctx.op("Transpose", ctx.op("NonZero", x), perm=[1, 0])
+
+
+# element types onnxruntime's Unique kernel takes; others go through a lossless cast
+_UNIQUE_TYPES = frozenset({np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.int64), np.dtype(np.int8)})
+
+
+def _unique_consecutive(ctx: SymbolicContext, x: str, dim: int | None, rank: int) -> Any:
+    """Runs of equal elements (rows along ``dim``): start flags, Compress, CumSum and NonZero."""
+    if dim is None:
+        x = ctx.op("Reshape", x, ctx.ints([-1]))
+        dim, rank = 0, 1
+    start, stop, axis = ctx.ints([1]), ctx.ints([_INT64_MAX]), ctx.ints([dim])
+    later = ctx.op("Slice", x, start, stop, axis)
+    earlier = ctx.op("Slice", x, ctx.ints([0]), ctx.ints([-1]), axis)
+    changed = ctx.op("Not", ctx.op("Equal", later, earlier))  # NaNs are all distinct, as in PyTorch
+    others = [a for a in range(rank) if a != dim]
+    if others:  # a row starts a new group when any of its elements changed
+        changed = ctx.cast(ctx.reduce("ReduceMax", ctx.cast(changed, np.int32), others, False), np.bool_)
+    flags = ctx.op("Concat", ctx.constant(np.ones(1, dtype=np.bool_)), changed, axis=0)
+    values = ctx.op("Compress", x, flags, axis=dim)
+    one = ctx.constant(np.asarray(1, dtype=np.int64))
+    inverse = ctx.op("Sub", ctx.op("CumSum", ctx.cast(flags, np.int64), ctx.constant(np.asarray(0))), one)
+    starts = ctx.squeeze(ctx.op("NonZero", flags), [0])
+    total = ctx.op("Gather", ctx.op("Shape", x), ctx.ints([dim]))
+    ends = ctx.op("Concat", ctx.op("Slice", starts, start, stop, ctx.ints([0])), total, axis=0)
+    return values, inverse, ctx.op("Sub", ends, starts)
+
+
+@_register("unique")
+def _unique(ctx: SymbolicContext) -> Any:
+    """Sorted ``unique`` is ONNX Unique (``sorted=1``); ``unique_consecutive`` is decomposed."""
+    dim, consecutive = ctx.params
+    shape = ctx.input_shape(0)
+    x = ctx.input(0)
+    dt = ctx.input_dtype(0)
+    if consecutive:
+        values, inverse, counts = _unique_consecutive(ctx, x, None if dim is None else int(dim), len(shape))
+    else:
+        work = dt if dt in _UNIQUE_TYPES else np.dtype(np.float32) if dt.kind == "f" else np.dtype(np.int64)
+        if work != dt:
+            x = ctx.cast(x, work)
+        axis = {} if dim is None else {"axis": int(dim)}
+        values, _, inverse, counts = ctx.op("Unique", x, num_outputs=4, sorted=1, **axis)
+        if work != dt:
+            values = ctx.cast(values, dt)
+    if dim is None:
+        inverse = ctx.op("Reshape", inverse, ctx.op("Shape", ctx.input(0)))
+    return values, inverse, counts
+
+
+# ------------------------------------------------------------------ linalg and math that ONNX can express
+
+
+@_register("linalg_slogdet")
+def _linalg_slogdet(ctx: SymbolicContext) -> Any:
+    """``(sign, log|det|)`` from ONNX Det (``logdet`` is ``log(sign) + log|det|`` on top of it)."""
+    det = ctx.op("Det", ctx.input(0))
+    return ctx.op("Sign", det), ctx.op("Log", ctx.op("Abs", det))
+
+
+@_register("diag_embed")
+def _diag_embed(ctx: SymbolicContext) -> Any:
+    """One Gather from the last axis padded with a zero: position ``(r, c)`` reads element ``k`` or the zero."""
+    offset, dim1, dim2 = (int(p) for p in ctx.params)
+    shape = ctx.input_shape(0)
+    rank, m = len(shape) + 1, int(shape[-1])
+    n = m + abs(offset)
+    index = np.full((n, n), m, dtype=np.int64)
+    k = np.arange(m)
+    index[k + max(-offset, 0), k + max(offset, 0)] = k
+    pads = [0] * (2 * (rank - 1))
+    pads[-1] = 1
+    padded = ctx.op("Pad", ctx.input(0), ctx.ints(pads))  # (..., m + 1), the last element a zero
+    y = ctx.op("Gather", padded, ctx.constant(index), axis=rank - 2)  # (..., n, n) in (dim1, dim2) order
+    rest = iter(range(rank - 2))
+    perm = [rank - 2 if a == dim1 else rank - 1 if a == dim2 else next(rest) for a in range(rank)]
+    return y if perm == list(range(rank)) else ctx.op("Transpose", y, perm=perm)
+
+
+@_register("kthvalue")
+def _kthvalue(ctx: SymbolicContext) -> Any:
+    """The k smallest by TopK (ascending), then element ``k - 1``."""
+    dim, keepdim, k = ctx.params
+    x = ctx.input(0)
+    if not ctx.input_shape(0):
+        return ctx.op("Identity", x), ctx.constant(np.asarray(0, dtype=np.int64))
+    dim = int(dim)
+    values, indices = ctx.op("TopK", x, ctx.ints([int(k)]), num_outputs=2, axis=dim, largest=0, sorted=1)
+    pick = ctx.ints([int(k) - 1])
+    values, indices = ctx.op("Gather", values, pick, axis=dim), ctx.op("Gather", indices, pick, axis=dim)
+    if not keepdim:
+        values, indices = ctx.squeeze(values, [dim]), ctx.squeeze(indices, [dim])
+    return values, indices
+
+
+@_register("searchsorted")
+def _searchsorted(ctx: SymbolicContext) -> Any:
+    """How many boundaries lie below each value: a broadcast comparison summed over the boundary axis."""
+    right, out_dtype = ctx.params
+    seq_rank = len(ctx.input_shape(0))
+    seq, values = ctx.input(0), ctx.unsqueeze(ctx.input(1), [len(ctx.input_shape(1))])
+    if seq_rank > 1:
+        seq = ctx.unsqueeze(seq, [seq_rank - 1])
+    below = ctx.op("LessOrEqual" if right else "Less", seq, values)
+    if ctx.input_dtype(0).kind == "f":  # NaNs sort last, as in NumPy and PyTorch
+        nan_value = ctx.op("IsNaN", values)
+        extra = nan_value if right else ctx.op("And", ctx.op("Not", ctx.op("IsNaN", seq)), nan_value)
+        below = ctx.op("Or", below, extra)
+    return ctx.cast(ctx.reduce("ReduceSum", ctx.cast(below, np.int64), [-1], False), out_dtype)
+
+
+def _signbit_of(ctx: SymbolicContext, x: str, dt: np.dtype[Any]) -> str:
+    zero = _scalar_const(ctx, 0, dt)
+    negative: str = ctx.op("Less", x, zero)
+    if dt.kind == "f":  # -0.0: its reciprocal is -inf
+        negative = ctx.op("Or", negative, ctx.op("Less", ctx.op("Reciprocal", x), zero))
+    return negative
+
+
+@_register("signbit")
+def _signbit(ctx: SymbolicContext) -> Any:
+    dt, x = ctx.input_dtype(0), ctx.input(0)
+    if dt.kind == "b":  # never negative; ONNX Less takes no booleans
+        dt, x = np.dtype(np.uint8), ctx.cast(x, np.uint8)
+    return _signbit_of(ctx, x, dt)
+
+
+@_register("copysign")
+def _copysign(ctx: SymbolicContext) -> Any:
+    dt = ctx.output_dtype()
+    magnitude, sign = ctx.op("Abs", ctx.input(0, dt)), ctx.input(1, dt)
+    return ctx.op("Where", _signbit_of(ctx, sign, dt), ctx.op("Neg", magnitude), magnitude)
+
+
+@_register("heaviside")
+def _heaviside(ctx: SymbolicContext) -> Any:
+    dt = ctx.output_dtype()
+    x, values = ctx.input(0, dt), ctx.input(1, dt)
+    step = ctx.cast(ctx.op("Greater", x, _scalar_const(ctx, 0, dt)), dt)
+    return ctx.op("Where", ctx.op("Equal", x, _scalar_const(ctx, 0, dt)), values, step)
+
+
+@_register("sinc")
+def _sinc(ctx: SymbolicContext) -> Any:
+    dt = ctx.output_dtype()
+    x = ctx.input(0, dt)
+    scaled = ctx.op("Mul", x, _scalar_const(ctx, math.pi, dt))
+    ratio = ctx.op("Div", ctx.op("Sin", scaled), scaled)
+    return ctx.op("Where", ctx.op("Equal", x, _scalar_const(ctx, 0, dt)), _scalar_const(ctx, 1, dt), ratio)
+
+
+# ------------------------------------------------------------------ refusals with a reason
+
+_NO_COMPLEX = "it makes a complex tensor, and ONNX has no complex tensor type (see NOTE [ Complex values ])"
+_NO_LINALG = "ONNX has no operator for {what}, and torch.onnx does not export it either"
+
+# ops that ONNX cannot express, with the reason the exporter gives instead of "no symbolic function"
+REFUSED: dict[str, str] = {
+    "complex": _NO_COMPLEX,
+    "polar": _NO_COMPLEX,
+    "linalg_inv_ex": _NO_LINALG.format(what="a matrix inverse (inverse, linalg.inv, pinv)"),
+    "linalg_solve_ex": _NO_LINALG.format(what="solving linear systems (linalg.solve)"),
+    "linalg_solve_triangular": _NO_LINALG.format(what="triangular solves (linalg.solve_triangular)"),
+    "linalg_cholesky_ex": _NO_LINALG.format(what="the Cholesky decomposition (linalg.cholesky)"),
+    "linalg_qr": _NO_LINALG.format(what="the QR decomposition (linalg.qr)"),
+    "linalg_eigh": _NO_LINALG.format(what="eigendecompositions (linalg.eigh, eigvalsh)"),
+    "linalg_eig": _NO_LINALG.format(what="eigendecompositions (linalg.eig, eigvals)"),
+    "linalg_svd": _NO_LINALG.format(
+        what="the SVD (linalg.svd, svdvals, pinv, and matrix_norm / norm with ord=2, -2 or 'nuc')"
+    ),
+    "linalg_matrix_exp": _NO_LINALG.format(what="the matrix exponential (linalg.matrix_exp)"),
+    "linalg_lu_factor_ex": _NO_LINALG.format(what="the LU decomposition (linalg.lu_factor, lu)"),
+}

@@ -9,7 +9,7 @@ complex inputs (``grad * conj(f'(z))``). Special functions are in
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -2122,6 +2122,14 @@ WHERE = register_op(
         test=OpTest(samples=where_samples, reference=np.where, torch_name="where"),
     )
 )
+
+
+@overload
+def where(condition: Tensor) -> tuple[Tensor, ...]: ...
+
+
+@overload
+def where(condition: Tensor, input: Any, other: Any, *, out: Tensor | None = None) -> Tensor: ...
 
 
 def where(condition: Tensor, input: Any = _MISSING, other: Any = _MISSING, *, out: Tensor | None = None) -> Any:
