@@ -83,6 +83,31 @@ def test_stride_and_offset_vs_torch():
         ), index
 
 
+def test_size_one_dims_get_pytorch_strides():
+    # NumPy gives new axes stride 0; PyTorch gives size * stride of the next dim (1 for the last).
+    base = tocha.arange(6.0).reshape(2, 3)
+    assert base[None].stride() == (6, 3, 1)
+    assert base[:, None].stride() == (3, 3, 1)
+    assert base[..., None].stride() == (3, 1, 1)
+    assert base.t()[None].stride(0) == 3
+    assert tocha.zeros(3).expand(2, 1, 3).stride() == (0, 3, 1)  # a broadcast dim keeps its 0
+
+
+def test_size_one_strides_vs_torch():
+    torch = pytest.importorskip("torch")
+    cases = [
+        lambda m: m.arange(6.0).reshape(2, 3)[None, :, None],
+        lambda m: m.arange(6.0).reshape(2, 3).unsqueeze(0),
+        lambda m: m.zeros(3).expand(1, 3)[:, None],
+        lambda m: m.zeros(1, 1).expand(1, 4)[None],
+        lambda m: m.atleast_3d(m.zeros(3)),
+        lambda m: m.zeros(2, 3).t()[None],
+    ]
+    for k, case in enumerate(cases):
+        a, b = case(tocha), case(torch)
+        assert (a.stride(), a.is_contiguous()) == (b.stride(), b.is_contiguous()), k
+
+
 @pytest.mark.autograd
 def test_item_tolist_numpy():
     assert tocha.tensor([2.5]).item() == 2.5

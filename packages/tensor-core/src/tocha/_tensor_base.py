@@ -177,6 +177,8 @@ class TensorBase:
         """
         item = self._dtype.itemsize
         strides = tuple(s // item for s in self._data.strides)
+        if 0 in strides and 1 in self._data.shape:
+            strides = _pytorch_unit_strides(self._data.shape, strides)
         if dim is None:
             return strides
         return strides[normalize_dim("stride", dim, len(strides))]
@@ -864,3 +866,16 @@ def load_autograd(*, required: bool = False) -> Any:
         return None
     _autograd_module.append(module)
     return module
+
+
+def _pytorch_unit_strides(shape: tuple[int, ...], strides: tuple[int, ...]) -> tuple[int, ...]:
+    """Strides with PyTorch's values for size-1 dims that NumPy gives stride 0 (``x[None]``, ``unsqueeze``).
+
+    A size-1 dim's stride never matters for addressing; PyTorch sets it to ``size * stride`` of the next dim
+    (1 for the last), which code that inspects strides (``is_contiguous`` checks, memory formats) expects.
+    """
+    fixed = list(strides)
+    for d in range(len(shape) - 1, -1, -1):
+        if shape[d] == 1 and fixed[d] == 0:
+            fixed[d] = shape[d + 1] * fixed[d + 1] if d + 1 < len(shape) else 1
+    return tuple(fixed)
