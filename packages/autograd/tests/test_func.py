@@ -355,6 +355,30 @@ def test_hessian_against_finite_differences() -> None:
     assert [[tuple(b.shape) for b in row] for row in blocks] == [[(2, 2), (2, 3, 1)], [(3, 1, 2), (3, 1, 3, 1)]]
 
 
+def test_nested_forward_transforms_run_the_inner_one_by_reverse_mode() -> None:
+    x = _t(2, 3)
+
+    def f(a: Any) -> Any:
+        return (a.sin() * a.sum() + a**3).sum()
+
+    expected = _finite_hessian(f, x.numpy())
+    _close(jacfwd(jacfwd(f))(x), expected, tol=1e-5)
+    third = jacfwd(jacfwd(jacfwd(lambda a: (a.exp() * a).sum())))(_t(2))
+    _close(third, np.diag([np.exp(v) * (v + 3) for v in _t(2).numpy()]).reshape(2, 1, 2) * np.eye(2)[None], tol=1e-10)
+    v = tocha.ones_like(x)
+    # d/dx <grad f(x), v> along v: the second directional derivative v^T H v
+    primal, second = jvp(lambda a: jvp(f, (a,), (v,))[1], (x,), (v,))
+    assert not second.requires_grad
+    _close(primal, jvp(f, (x,), (v,))[1])
+    _close(second, np.einsum("ij,ijkl,kl->", np.ones((2, 3)), expected, np.ones((2, 3))), tol=1e-5)
+
+    def inner(a: Any) -> Any:
+        _, tangent, aux = jvp(lambda b: (f(b), b * 2.0), (a,), (v,), has_aux=True)
+        return tangent + aux.sum()
+
+    _close(jvp(inner, (x,), (v,))[1], second.item() + 2.0 * v.sum().item(), tol=1e-5)
+
+
 # ------------------------------------------------------------------ against torch.func
 
 

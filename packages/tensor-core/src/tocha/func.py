@@ -30,7 +30,8 @@ dispatcher and on tocha-autograd's public API (loaded with ``load_autograd(requi
   leaves are detached, so ``grad(f)(x)`` does not require grad, as in PyTorch, while a gradient penalty
   (``grad`` of a model's output, then ``backward`` to its parameters) keeps its graph.
 - ``jvp`` and ``jacfwd`` use ``tocha.autograd.forward_ad``; its levels do not nest, so forward mode inside
-  forward mode (``jacfwd(jacfwd(f))``) raises. ``hessian`` is ``jacfwd(jacrev(f))`` (forward over reverse).
+  forward mode (``jacfwd(jacfwd(f))``, ``jvp`` of a ``jvp``) runs the inner transform by reverse mode (NOTE
+  [ Nested forward transforms ]). ``hessian`` is ``jacfwd(jacrev(f))`` (forward over reverse).
   ``jacrev`` runs one backward per output element and ``jacfwd`` one forward per input element.
 
 Example (``grad`` needs tocha-autograd):
@@ -846,6 +847,8 @@ def jvp(
         raise RuntimeError("jvp(f, primals, tangents): strict=True is not supported.")
     p_leaves, t_leaves, p_spec = _check_jvp_inputs(primals, tangents)
     fwad = _autograd().forward_ad
+    if _forward_level_active(fwad):
+        return _jvp_by_double_vjp(func, p_leaves, t_leaves, p_spec, has_aux)
     prefix = "jvp(f, primals, tangents)"
     with fwad.dual_level():
         duals = [fwad.make_dual(p, t) for p, t in zip(p_leaves, t_leaves, strict=True)]
@@ -855,6 +858,53 @@ def jvp(
     result = (_unflatten(out_spec, out_primals), _unflatten(out_spec, out_tangents))
     if has_aux:
         return (*result, _unflatten(_flatten(aux)[1], aux_leaves))
+    return result
+
+
+def _forward_level_active(fwad: Any) -> bool:
+    """Whether a forward-mode level is already open (an outer ``jvp``/``jacfwd``): levels do not nest.
+
+    NOTE [ Nested forward transforms ]
+    tocha.autograd has one forward-mode level at a time (as ``torch.autograd.forward_ad``). A forward transform
+    called inside another one (``jacfwd(jacfwd(f))``, ``jvp`` of a ``jvp``) therefore computes its product by
+    reverse mode instead, which the outer level differentiates like any other ops: ``jacfwd`` becomes ``jacrev``
+    (the same Jacobian), and ``jvp`` uses the double-vjp identity ``J t = d/du <J^T u, t>`` (``J^T u`` is linear
+    in ``u``, so any ``u`` works; zeros are used).
+    """
+    try:
+        level = fwad.enter_dual_level()
+    except RuntimeError:
+        return True
+    fwad.exit_dual_level(level=level)
+    return False
+
+
+def _jvp_by_double_vjp(
+    func: Callable[..., Any], p_leaves: list[Any], t_leaves: list[Any], p_spec: _TreeSpec, has_aux: bool
+) -> tuple[Any, ...]:
+    """:func:`jvp` by reverse mode, for a call inside an open forward level (NOTE [ Nested forward transforms ])."""
+    prefix = "jvp(f, primals, tangents)"
+    level = _Level()
+    with enable_grad():
+        new_args, wrt = _prepare_args(level, tuple(p_leaves), tuple(range(len(p_leaves))))
+        output, aux = _split_aux(func(*_unflatten(p_spec, new_args)), has_aux, prefix)
+        out_leaves, out_spec = _flatten(output)
+        _check_outputs_tensors(out_leaves, prefix)
+        flat_wrt = [t for _, tensors in wrt for t in tensors]
+        cotangents = []
+        for o in out_leaves:
+            u = zeros(o.shape, dtype=o.dtype, device=o.device).requires_grad_()
+            level.own.append(u)
+            level.own_ids.add(id(u))
+            cotangents.append(u)
+        transposed = level.grads(out_leaves, flat_wrt, cotangents, create_graph=True)  # J^T u, linear in u
+        products = level.grads(transposed, cotangents, t_leaves, level.needs_graph([*out_leaves, *t_leaves]))
+    result = (
+        _unflatten(out_spec, [level.lift(t) for t in out_leaves]),
+        _unflatten(out_spec, [level.lift(t) for t in products]),
+    )
+    if has_aux:
+        return (*result, _unflatten(_flatten(aux)[1], [level.lift(t) for t in _check_aux(aux)]))
     return result
 
 
@@ -1013,6 +1063,8 @@ def jacfwd(
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         nums = _normalize_argnums(argnums, len(args))
         fwad = _autograd().forward_ad
+        if _forward_level_active(fwad):  # NOTE [ Nested forward transforms ]
+            return jacrev(func, argnums, has_aux=has_aux)(*args, **kwargs)
         prefix = "jvp(f, primals, tangents)"
         groups = []
         for a in nums:
