@@ -126,6 +126,31 @@ def test_cholesky(dt: Any, batch: tuple[int, ...]) -> None:
     _close(tocha.linalg.cholesky(_t(garbage)), np.linalg.cholesky(a), dt)
 
 
+def test_cholesky_ex_of_a_nearly_singular_matrix_the_library_refuses() -> None:
+    # rank-2 3x3 matrices rounded either way: some pass a leading-minor check but NumPy's factorization refuses
+    rng = np.random.default_rng(0)
+    for _ in range(2000):
+        low = np.tril(rng.standard_normal((3, 3)))
+        low[2, 2] = 1e-8 * rng.standard_normal()
+        a = low @ low.T
+        try:
+            np.linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            break
+    else:
+        pytest.fail("no refused matrix found")
+    batch = np.stack([np.eye(3), a])
+    factor, info = tocha.linalg.cholesky_ex(_t(batch))
+    assert info.tolist()[0] == 0
+    assert info.tolist()[1] > 0
+    np.testing.assert_array_equal(factor.numpy()[0], np.eye(3))
+    assert np.isnan(factor.numpy()[1]).all()
+    with pytest.raises(
+        tocha.linalg.LinAlgError, match=r"\(Batch element 1\): The factorization could not be completed"
+    ):
+        tocha.linalg.cholesky(_t(batch))
+
+
 @pytest.mark.parametrize("dt", FLOAT_DTYPES)
 @pytest.mark.parametrize("shape", [(4, 3), (3, 4), (2, 3, 3)])
 @pytest.mark.parametrize("mode", ["reduced", "complete", "r"])

@@ -618,6 +618,8 @@ def _cholesky_forward(xp: Any, a: Any, op: str, check_errors: bool) -> tuple[Any
     info = None
     if result is None or (xp is not np and bool(xp.isnan(result).any())):
         info = _cholesky_info(xp, a)
+        if result is None:
+            result, info = _cholesky_masked(xp, a, info)
         if check_errors:
             index, value = _first_failure(xp, info)
             if index >= 0:
@@ -625,13 +627,33 @@ def _cholesky_forward(xp: Any, a: Any, op: str, check_errors: bool) -> tuple[Any
                     f"{op}: {_batch_prefix(a.shape, index)}The factorization could not be completed because the "
                     f"input is not positive-definite (the leading minor of order {value} is not positive-definite)."
                 )
-        if result is None:
-            bad = (info != 0)[..., None, None]
-            eye = xp.eye(a.shape[-1], dtype=a.dtype)
-            result = xp.where(bad, xp.asarray(xp.nan, dtype=a.dtype), xp.linalg.cholesky(xp.where(bad, eye, a)))
     if info is None:
         info = xp.zeros(a.shape[:-2], dtype=xp.int32)
     return result.astype(a.dtype, copy=False), info
+
+
+def _cholesky_masked(xp: Any, a: Any, info: Any) -> tuple[Any, Any]:
+    """Factors of the matrices ``info`` passes, NaN for the others (and ``info`` updated).
+
+    The library may still refuse a matrix ``_cholesky_info`` passed (a nearly singular one, rounded the other
+    way): then the matrices are factored one at a time and such a one is marked at order ``n``.
+    """
+    n = a.shape[-1]
+    bad = (info != 0)[..., None, None]
+    try:
+        factors = xp.linalg.cholesky(xp.where(bad, xp.eye(n, dtype=a.dtype), a))
+        return xp.where(bad, xp.asarray(xp.nan, dtype=a.dtype), factors), info
+    except Exception:
+        flat = a.reshape(-1, n, n)
+        out = xp.full(flat.shape, xp.nan, dtype=a.dtype)
+        flat_info = info.reshape(-1).copy()
+        for k in range(flat.shape[0]):
+            if flat_info[k] == 0:
+                try:
+                    out[k] = xp.linalg.cholesky(flat[k])
+                except Exception:
+                    flat_info[k] = n
+        return out.reshape(a.shape), flat_info.reshape(info.shape)
 
 
 def _cholesky_vjp(ctx: Any, grad: Any) -> tuple[Tensor | None]:
