@@ -36,7 +36,7 @@ MYPY = "mypy==2.4.1"
 PYTEST = "pytest>=8"
 ORACLE_USERS = ("tensor-core", "nn", "optim", "distributions")  # packages whose tests compare with PyTorch
 BENCHED = [
-    f"packages/{folder}" for folder in ("tensor-core", "autograd", "mp", "data", "nn", "optim")
+    f"packages/{folder}" for folder in ("tensor-core", "autograd", "mp", "data", "nn", "optim", "distributions")
 ]  # what tools/bench/ imports
 
 # tensor-core's extra that installs CuPy for `nox -s bench -- --device cuda` (cuda13 for a CUDA 13 driver)

@@ -22,6 +22,12 @@ from tocha.distributions.utils import (
     vec_to_tril_matrix,
 )
 
+EXAMPLES = [
+    ("Normal", [{"loc": tocha.tensor([0.0, 1.0]), "scale": tocha.tensor([1.0, 2.0])}, {"loc": 0.5, "scale": 2.0}]),
+    ("Bernoulli", [{"probs": tocha.tensor([0.2, 0.5])}, {"logits": tocha.tensor([[-1.0], [3.0]])}]),
+    ("Independent", [{"base_distribution": Normal(tocha.zeros(2, 3), 1.0), "reinterpreted_batch_ndims": 1}]),
+]
+
 
 def test_normal_shapes_and_moments() -> None:
     d = Normal(tocha.zeros(2, 3), tocha.ones(3))

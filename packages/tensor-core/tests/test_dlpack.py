@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import tocha
+from tocha.utils.dlpack import to_dlpack
 
 DTYPES = [tocha.bool, tocha.uint8, tocha.int8, tocha.int16, tocha.int32, tocha.int64, tocha.float16]
 DTYPES += [tocha.float32, tocha.float64, tocha.complex64, tocha.complex128]
@@ -92,11 +93,7 @@ def test_legacy_capsules():
     a = np.arange(3.0)
     t = tocha.from_dlpack(a.__dlpack__())
     assert t.tolist() == [0.0, 1.0, 2.0]
-    capsule = (
-        tocha.utils.dlpack.to_dlpack(tocha.arange(3))
-        if hasattr(tocha, "utils")
-        else tocha._dlpack.to_dlpack(tocha.arange(3))
-    )
+    capsule = to_dlpack(tocha.arange(3))
     assert tocha.from_dlpack(capsule).tolist() == [0, 1, 2]
 
 
@@ -104,7 +101,7 @@ def test_errors():
     with pytest.raises(TypeError, match="DLPack protocol"):
         tocha.from_dlpack([1, 2])
     with pytest.raises(TypeError, match="must be Tensor"):
-        tocha._dlpack.to_dlpack(np.ones(2))
+        to_dlpack(np.ones(2))
 
 
 def test_bfloat16_has_no_numpy_dlpack_but_round_trips():

@@ -344,3 +344,15 @@ def test_incomplete_gamma_gradients() -> None:
     y = t([1.5]).requires_grad_()
     S.gammaincc(t([2.0]), y).backward()
     assert y.grad.item() == pytest.approx(-1.5 * math.exp(-1.5), rel=1e-14)
+
+
+@pytest.mark.autograd
+def test_xlogy_and_xlog1py_gradients_where_x_is_zero() -> None:
+    # d/dx x log(y) is log(y) also at x = 0 (zero only where y <= 0, where the op is defined as 0), as PyTorch
+    for fn, log, edge in ((S.xlogy, np.log, 0.0), (S.xlog1py, np.log1p, -1.0)):
+        x = t([0.0, 0.0, 0.0, 2.0]).requires_grad_()
+        y = t([2.0, edge, edge - 1.0, 3.0]).requires_grad_()
+        fn(x, y).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), [log(2.0), 0.0, 0.0, log(3.0)], rtol=1e-15)
+        assert np.isnan(y.grad.numpy()[1])
+        np.testing.assert_allclose(y.grad.numpy()[[0, 3]], [0.0, 2.0 / (3.0 - edge)], rtol=1e-15)

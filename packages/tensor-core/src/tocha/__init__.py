@@ -45,6 +45,9 @@ from ._dtype import int64 as int64
 from ._dtype import promote_types as promote_types
 from ._dtype import set_default_dtype as set_default_dtype
 from ._dtype import uint8 as uint8
+from ._dtype import uint16 as uint16
+from ._dtype import uint32 as uint32
+from ._dtype import uint64 as uint64
 from ._grad_mode import enable_grad as enable_grad
 from ._grad_mode import inference_mode as inference_mode
 from ._grad_mode import is_grad_enabled as is_grad_enabled
@@ -78,6 +81,11 @@ from ._ops.math_extra import *  # noqa: F403
 from ._ops.math_extra import __all__ as _math_extra_all
 from ._ops.random import *  # noqa: F403
 from ._ops.random import __all__ as _random_all
+from ._ops.random_gamma import *  # noqa: F403
+from ._ops.random_gamma import __all__ as _random_gamma_all
+from ._ops.random_gamma import _sample_dirichlet as _sample_dirichlet
+from ._ops.random_gamma import _standard_gamma as _standard_gamma
+from ._ops.random_gamma import _standard_gamma_grad as _standard_gamma_grad
 from ._ops.reduction import *  # noqa: F403
 from ._ops.reduction import __all__ as _reduction_all
 from ._ops.scatter import *  # noqa: F403
@@ -176,6 +184,9 @@ __all__ = [
     "set_grad_enabled",
     "short",
     "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
     *_complex_ops_all,
     *_creation_all,
     *_dtype_info_all,
@@ -186,6 +197,7 @@ __all__ = [
     *_linalg_toplevel_all,
     *_math_extra_all,
     *_random_all,
+    *_random_gamma_all,
     *_reduction_all,
     *_shape_all,
     *_scatter_all,

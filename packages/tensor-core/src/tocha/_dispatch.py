@@ -64,7 +64,7 @@ import numpy as np
 from . import _tensor_base
 from ._backend import xp_of
 from ._device import device
-from ._dtype import _FROM_NUMPY, ALL_DTYPES, dtype, from_numpy_dtype
+from ._dtype import _FROM_NUMPY, ALL_DTYPES, LIMITED_UNSIGNED_DTYPES, dtype, from_numpy_dtype, uint8
 from ._tensor_base import TensorBase, wrap
 
 if TYPE_CHECKING:
@@ -132,7 +132,8 @@ class OpRecord:
             when it does only for some layouts (reshape), ``False`` otherwise.
         supports_out: the forward accepts ``out=`` (a NumPy ufunc-style
             output array), used by in-place variants to avoid a copy.
-        dtypes: the dtypes the op accepts.
+        dtypes: the dtypes the op accepts (uint16/32/64 also run where uint8 is accepted,
+            outside the test sweeps: NOTE [ Limited unsigned dtypes ] in tocha._dtype).
         fp_errors: the forward may raise floating-point flags (overflow,
             0/0...): NumPy's warnings for them are silenced, as PyTorch never
             warns there (see NOTE [ Floating-point warnings ]).
@@ -162,7 +163,10 @@ class OpRecord:
     dtype_set: frozenset[dtype] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "dtype_set", frozenset(self.dtypes))  # O(1) membership for the fast paths
+        accepted = frozenset(self.dtypes)  # O(1) membership for the fast paths
+        if uint8 in accepted:  # uint16/32/64 run wherever uint8 does: NOTE [ Limited unsigned dtypes ] in tocha._dtype
+            accepted |= frozenset(LIMITED_UNSIGNED_DTYPES)
+        object.__setattr__(self, "dtype_set", accepted)
 
 
 @dataclass(slots=True)

@@ -158,7 +158,8 @@ def _import_host(ext_tensor: Any, copy: bool | None) -> np.ndarray[Any, Any]:
     if not _rewrite_dtype_code(capsule, _KDL_BFLOAT, _KDL_UINT):
         raise BufferError(
             f"from_dlpack(): the {type(ext_tensor).__name__} has a DLPack dtype that tocha does not support "
-            "(tocha supports bool, uint8, int8-int64, float16, bfloat16, float32, float64, complex64, complex128)"
+            "(tocha supports bool, uint8-uint64, int8-int64, float16, bfloat16, float32, float64, complex64, "
+            "complex128)"
         )
     import ml_dtypes
 
@@ -266,7 +267,8 @@ def to_dlpack(tensor: Tensor) -> Any:
 
     Example:
         >>> import tocha
-        >>> capsule = tocha._dlpack.to_dlpack(tocha.arange(3))
+        >>> import tocha.utils.dlpack
+        >>> capsule = tocha.utils.dlpack.to_dlpack(tocha.arange(3))
         >>> tocha.from_dlpack(capsule)
         tensor([0, 1, 2])
     """

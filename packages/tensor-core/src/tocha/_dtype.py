@@ -10,6 +10,29 @@ meeting an int tensor yields the default float dtype, a float16 tensor plus a
 Python float stays float16, a float32 tensor plus a complex scalar gives
 complex64). NumPy's own rules differ, so every op computes its result dtype
 here and hands NumPy arrays that already have it.
+
+NOTE [ Limited unsigned dtypes ]
+uint16, uint32 and uint64 are PyTorch 2.x's "limited support" dtypes: a tensor
+can hold, convert, index, sort, save and move them, but PyTorch promotes them
+only with themselves and with the floating dtypes (the float wins: uint32 with
+float16 gives float16): combining one with any other dtype (bool, every other
+integer dtype, complex) where PyTorch's promotion lattice is consulted (two
+dimensioned tensors, two zero-dim tensors) raises RuntimeError "Promotion for
+uint16, uint32, uint64 types is not supported, attempted to promote UInt32 and
+Long" (so does a bool tensor meeting a zero-dim uint32 one). Mixed-kind
+operands otherwise behave as in PyTorch: a Python int (or a zero-dim int
+tensor) meeting a dimensioned uint32 tensor keeps uint32 and wraps around; a
+Python float gives the default float. They are not in ``ALL_DTYPES`` (the dtypes op records sweep in tests), so op
+records, the op database and the Array API namespace are unchanged.
+
+Where PyTorch raises NotImplementedError for them ("add_stub" not implemented
+for 'UInt32': add, sub, lt, max, abs, neg, floor_divide, shifts, flip, gather...),
+tocha computes the op instead whenever its record takes uint8: every such op is
+an integer op that NumPy computes exactly on unsigned arrays, wrapping on
+overflow as uint8 does in PyTorch (see ``OpRecord.dtype_set``). Reductions that
+PyTorch widens (sum, prod, cumsum, cumprod) give int64, wrapping as PyTorch does
+for uint64 values above 2**63. Ops refusing uint8 refuse these too, with
+PyTorch's NotImplementedError naming the op and 'UInt32'.
 """
 
 from __future__ import annotations
@@ -24,6 +47,9 @@ __all__ = [
     "dtype",
     "bool",
     "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
     "int8",
     "int16",
     "int32",
@@ -125,6 +151,9 @@ float32 = dtype("float32", np.float32, _FLOAT, True)
 float64 = dtype("float64", np.float64, _FLOAT, True)
 complex64 = dtype("complex64", np.complex64, _COMPLEX, True)
 complex128 = dtype("complex128", np.complex128, _COMPLEX, True)
+uint16 = dtype("uint16", np.uint16, _INT, False)
+uint32 = dtype("uint32", np.uint32, _INT, False)
+uint64 = dtype("uint64", np.uint64, _INT, False)
 complex64._real = float32
 complex128._real = float64
 
@@ -135,6 +164,8 @@ ALL_DTYPES: Final = (
 INTEGRAL_DTYPES: Final = (uint8, int8, int16, int32, int64)
 FLOATING_DTYPES: Final = (float16, bfloat16, float32, float64)
 COMPLEX_DTYPES: Final = (complex64, complex128)
+# See NOTE [ Limited unsigned dtypes ]: deliberately outside ALL_DTYPES.
+LIMITED_UNSIGNED_DTYPES: Final = (uint16, uint32, uint64)
 
 # PyTorch's alias names, exported by tocha as attributes.
 ALIASES: Final = {
@@ -148,7 +179,7 @@ ALIASES: Final = {
     "cdouble": complex128,
 }
 
-_FROM_NUMPY: dict[np.dtype[Any], dtype] = {d.numpy_dtype: d for d in ALL_DTYPES}
+_FROM_NUMPY: dict[np.dtype[Any], dtype] = {d.numpy_dtype: d for d in ALL_DTYPES + LIMITED_UNSIGNED_DTYPES}
 
 
 def from_numpy_dtype(np_dtype: Any) -> dtype:
@@ -162,7 +193,7 @@ def from_numpy_dtype(np_dtype: Any) -> dtype:
         raise TypeError(
             f"can't convert np.ndarray of type numpy.{canonical}. The only supported types are: "
             "float64, float32, float16, bfloat16, complex64, complex128, int64, int32, int16, int8, "
-            "uint8, and bool."
+            "uint64, uint32, uint16, uint8, and bool."
         )
     return found
 
@@ -195,6 +226,31 @@ def _compute_promotion(a: dtype, b: dtype) -> dtype:
 _PROMOTION: dict[tuple[dtype, dtype], dtype] = {
     (a, b): _compute_promotion(a, b) for a in ALL_DTYPES for b in ALL_DTYPES
 }
+# Only with themselves and the floating dtypes (which win): NOTE [ Limited unsigned dtypes ].
+_PROMOTION.update({(d, d): d for d in LIMITED_UNSIGNED_DTYPES})
+_PROMOTION.update({pair: f for d in LIMITED_UNSIGNED_DTYPES for f in FLOATING_DTYPES for pair in ((d, f), (f, d))})
+
+_TYPE_NAMES: Final = {
+    "bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
+    "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double",
+    "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+    "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64",
+}  # fmt: skip
+
+
+def promotion_error(type1: dtype, type2: dtype) -> RuntimeError:
+    """PyTorch's RuntimeError for promoting a limited unsigned dtype with another dtype.
+
+    Example:
+        >>> import tocha
+        >>> from tocha._dtype import promotion_error
+        >>> print(promotion_error(tocha.uint32, tocha.int64))
+        Promotion for uint16, uint32, uint64 types is not supported, attempted to promote UInt32 and Long
+    """
+    return RuntimeError(
+        "Promotion for uint16, uint32, uint64 types is not supported, attempted to promote "
+        f"{_TYPE_NAMES[type1.name]} and {_TYPE_NAMES[type2.name]}"
+    )
 
 
 def promote_types(type1: dtype, type2: dtype) -> dtype:
@@ -202,6 +258,9 @@ def promote_types(type1: dtype, type2: dtype) -> dtype:
 
     Follows PyTorch's lattice (uint8 with int8 gives int16, float16 with
     bfloat16 gives float32, float64 with complex64 gives complex128).
+    uint16, uint32 and uint64 promote only with themselves and the floating
+    dtypes; any other pair with one of them raises RuntimeError
+    (NOTE [ Limited unsigned dtypes ]).
 
     Example:
         >>> import tocha
@@ -211,6 +270,8 @@ def promote_types(type1: dtype, type2: dtype) -> dtype:
     try:
         return _PROMOTION[type1, type2]
     except KeyError:
+        if isinstance(type1, dtype) and isinstance(type2, dtype):
+            raise promotion_error(type1, type2) from None
         raise TypeError(f"promote_types(): expected two tocha dtypes, got {type1!r} and {type2!r}") from None
 
 

@@ -114,8 +114,8 @@ class PhiloxGenerator:
     """The counter-based generator of one cuda :class:`tocha.Generator`: a seed and an offset, in host memory.
 
     It offers the subset of ``numpy.random.Generator`` that the samplers use (``random``, ``standard_normal``,
-    ``integers``, ``poisson``), computing on the array module ``xp_of()`` returns (looked up at the first draw,
-    so seeding never imports CuPy).
+    ``integers``, ``poisson``, ``standard_gamma``, ``binomial``), computing on the array module ``xp_of()``
+    returns (looked up at the first draw, so seeding never imports CuPy).
 
     Example:
         >>> import numpy as np
@@ -196,10 +196,22 @@ class PhiloxGenerator:
 
     def poisson(self, lam: Any) -> Any:
         """Poisson samples of rates ``lam`` (one block of the stream: the backend's sampler, seeded from it)."""
+        return self._backend_rng().poisson(lam)
+
+    def standard_gamma(self, shape: Any) -> Any:
+        """Gamma(``shape``, 1) samples in float64 (one block of the stream, as :meth:`poisson`)."""
+        return self._backend_rng().standard_gamma(shape)
+
+    def binomial(self, n: Any, p: Any) -> Any:
+        """Binomial(``n``, ``p``) samples, ``n`` integers (one block of the stream, as :meth:`poisson`)."""
+        return self._backend_rng().binomial(n, p)
+
+    def _backend_rng(self) -> Any:
+        """The backend's own generator seeded from the next block of the stream (host arithmetic only)."""
         xp = self._xp_of()
         stream = _splitmix64(self.seed ^ _splitmix64(self.offset))  # derived on the host: no device read
         self.offset = (self.offset + 1) & _MASK64
-        return xp.random.default_rng(stream).poisson(lam)
+        return xp.random.default_rng(stream)
 
 
 def _splitmix64(x: int) -> int:

@@ -53,6 +53,9 @@ _MAX_HEADER = 100_000_000
 _CODES: dict[str, str] = {
     "bool": "BOOL",
     "uint8": "U8",
+    "uint16": "U16",
+    "uint32": "U32",
+    "uint64": "U64",
     "int8": "I8",
     "int16": "I16",
     "int32": "I32",
@@ -66,7 +69,6 @@ _CODES: dict[str, str] = {
 }
 _DTYPES_BY_CODE = {code: getattr(_dtype, name) for name, code in _CODES.items()}
 _DTYPES_BY_NAME = {name: getattr(_dtype, name) for name in _CODES}
-_EXTRA_CODES = {"U16": np.uint16, "U32": np.uint32, "U64": np.uint64}  # safetensors codes tocha has no dtype for
 
 
 # ------------------------------------------------------------------ save
@@ -291,9 +293,8 @@ class _Reader:
         if not isinstance(entry, dict) or name == "__metadata__":
             raise self.fail(f"the structure refers to a missing entry {name!r}")
         code = entry.get("dtype")
-        numpy_dtype = (
-            _DTYPES_BY_CODE[code].numpy_dtype if code in _DTYPES_BY_CODE else _EXTRA_CODES.get(code)  # type: ignore[arg-type]
-        )
+        found = _DTYPES_BY_CODE.get(code)  # type: ignore[arg-type]
+        numpy_dtype = None if found is None else found.numpy_dtype
         shape = entry.get("shape")
         offsets = entry.get("data_offsets")
         if numpy_dtype is None:
@@ -404,7 +405,8 @@ def _parse_header(data: bytes, source: str) -> tuple[dict[str, Any], int]:
     def fail(problem: str) -> RuntimeError:
         return RuntimeError(f"tocha.load: {source} is not a valid tocha checkpoint: {problem}")
 
-    if data[:4] == b"PK\x03\x04" or data[:1] == b"\x80":
+    # A header length of 128 + 256k also starts with 0x80; a safetensors header then opens with "{" at byte 8.
+    if data[:4] == b"PK\x03\x04" or (data[:1] == b"\x80" and data[8:9] != b"{"):
         raise RuntimeError(
             f"tocha.load: {source} looks like a PyTorch/pickle checkpoint. tocha never unpickles (pickle can run "
             "arbitrary code); load it with PyTorch and save its tensors with safetensors or tocha.save"

@@ -24,7 +24,8 @@ SYMBOLICS: dict[str, SymbolicFn] = {}
 # random ops: never computed at export time (they would bake one draw into the graph)
 NO_FOLD = frozenset(
     {"bernoulli", "bernoulli_", "rand", "randn", "randint", "randperm", "normal", "normal_", "uniform_",
-     "multinomial", "poisson", "exponential_", "geometric_", "cauchy_", "log_normal_", "random_"}
+     "multinomial", "poisson", "exponential_", "geometric_", "cauchy_", "log_normal_", "random_",
+     "_standard_gamma", "_sample_dirichlet", "binomial"}
 )  # fmt: skip
 
 _INT64_MAX = np.iinfo(np.int64).max

@@ -15,11 +15,13 @@ from .._dtype import (
     _FLOAT,
     _INT,
     _PROMOTION,
+    _TYPE_NAMES,
     default_complex_dtype,
     dtype,
     from_numpy_dtype,
     get_default_dtype,
     int64,
+    promotion_error,
 )
 from .._dtype import (
     bool as bool_,
@@ -88,6 +90,8 @@ def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
         return higher
     if lower.category == _COMPLEX and higher.category == _FLOAT:
         return higher.to_complex()
+    if higher.category == _BOOL and (higher, lower) not in _PROMOTION:  # bool with uint16/32/64, as PyTorch
+        raise promotion_error(higher, lower)
     return lower
 
 
@@ -103,27 +107,24 @@ def result_type_of(*operands: Any) -> dtype:
     dimensioned: dtype | None = None
     zero_dim: dtype | None = None
     scalar: dtype | None = None
-    for x in operands:
-        if isinstance(x, TensorBase):
-            d = x._dtype
-            if x._data.ndim:
-                dimensioned = d if dimensioned is None else _PROMOTION[dimensioned, d]
-            else:
-                zero_dim = d if zero_dim is None else _PROMOTION[zero_dim, d]
-        elif x is not None:
-            d = _scalar_kind(x)
-            scalar = d if scalar is None else _PROMOTION[scalar, d]
+    try:
+        for x in operands:
+            if isinstance(x, TensorBase):
+                d = x._dtype
+                if x._data.ndim:
+                    dimensioned = d if dimensioned is None else _PROMOTION[dimensioned, d]
+                else:
+                    zero_dim = d if zero_dim is None else _PROMOTION[zero_dim, d]
+            elif x is not None:
+                d = _scalar_kind(x)
+                scalar = d if scalar is None else _PROMOTION[scalar, d]
+    except KeyError:  # only uint16/32/64 with another dtype: NOTE [ Limited unsigned dtypes ]
+        previous = dimensioned if x._data.ndim else zero_dim
+        raise promotion_error(previous, d) from None  # type: ignore[arg-type]
     found = _combine(dimensioned, _combine(zero_dim, scalar))
     if found is None:
         raise TypeError("result_type(): expected at least one tensor or number")
     return found
-
-
-_TYPE_NAMES = {
-    "bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
-    "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double",
-    "complex64": "ComplexFloat", "complex128": "ComplexDouble",
-}  # fmt: skip
 
 
 def type_name(d: dtype) -> str:
@@ -218,7 +219,8 @@ def prepare_scalar(value: Any, to: dtype) -> Any:
 
 
 _INT_BOUNDS = {
-    name: (int(np.iinfo(name).min), int(np.iinfo(name).max)) for name in ("uint8", "int8", "int16", "int32", "int64")
+    name: (int(np.iinfo(name).min), int(np.iinfo(name).max))
+    for name in ("uint8", "int8", "int16", "int32", "int64", "uint16", "uint32", "uint64")
 }
 
 

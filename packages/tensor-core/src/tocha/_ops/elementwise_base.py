@@ -98,7 +98,7 @@ def raise_broadcast_error(name: str, *operands: Any) -> None:
 
 def check_dtype(op: OpRecord, d: dtype) -> None:
     """NotImplementedError (PyTorch's type) naming the op when it does not take dtype ``d``."""
-    if d not in op.dtypes:
+    if d not in op.dtype_set:
         raise NotImplementedError(f"\"{op.name}\" not implemented for '{type_name(d)}'")
 
 
@@ -181,7 +181,7 @@ def unary(
     if floating and d.category < _FLOAT:
         d = get_default_dtype()
         x = cast_operand(x, d, x._device)
-    elif d not in op.dtypes:
+    elif d not in op.dtype_set:
         check_dtype(op, d)
     result: Tensor = call(op, x._device, (x,), params)
     return result if out is None else copy_to_out(result, out)

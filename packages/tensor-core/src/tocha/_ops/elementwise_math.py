@@ -1827,7 +1827,12 @@ def _xlogy_forward(xp: Any, a: Any, b: Any) -> Any:
 
 def _xlogy_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
     a, b = ctx.inputs
-    grad_a = grad * xlogy((a != 0).to(grad.dtype), b) if ctx.needs_input_grad[0] else None
+    # d/da a log(b) = log(b), zeroed where a = 0 and b <= 0 (where the op is defined as 0), as PyTorch
+    if ctx.needs_input_grad[0]:
+        other: Tensor = b if isinstance(b, TensorBase) else _as_0dim(b, grad.dtype, grad.device)  # type: ignore[assignment]
+        grad_a = grad * where((a == 0) & (other <= 0), 0.0, log(other))
+    else:
+        grad_a = None
     grad_b = grad * a / b if len(ctx.needs_input_grad) > 1 and ctx.needs_input_grad[1] else None
     return broadcast_vjp(ctx, grad_a, grad_b)
 

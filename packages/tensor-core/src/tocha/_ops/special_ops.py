@@ -50,6 +50,7 @@ import numpy as np
 
 from .._dispatch import OpRecord, OpTest, call, register_op
 from .._dtype import _FLOAT, dtype, float32, float64, int64
+from .._tensor_base import TensorBase
 from . import elementwise_special as _es
 from ._common import type_name
 from ._dtypes import FLOATING, FLOATING_COMPLEX
@@ -661,7 +662,15 @@ def _xlog1py_forward(xp: Any, a: Any, b: Any) -> Any:
 
 def _xlog1py_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
     a, b = ctx.inputs
-    grad_a = grad * xlog1py((a != 0).to(grad.dtype), b) if ctx.needs_input_grad[0] else None  # type: ignore[attr-defined]
+    from .creation import scalar_tensor
+    from .elementwise import log1p, where
+
+    # d/da a log1p(b) = log1p(b), zeroed where a = 0 and b <= -1 (where the op is defined as 0), as PyTorch
+    if ctx.needs_input_grad[0]:
+        other: Tensor = b if isinstance(b, TensorBase) else scalar_tensor(b, dtype=grad.dtype, device=grad.device)  # type: ignore[assignment]
+        grad_a = grad * where((a == 0) & (other <= -1), 0.0, log1p(other))
+    else:
+        grad_a = None
     grad_b = grad * a / (b + 1.0) if len(ctx.needs_input_grad) > 1 and ctx.needs_input_grad[1] else None
     return broadcast_vjp(ctx, grad_a, grad_b)
 

@@ -52,7 +52,7 @@ def _check_range(low: float, high: float, d: dtype) -> None:
 
 def _integers(rng: np.random.Generator, shape: tuple[int, ...], d: dtype, low: Any, high: Any) -> Any:
     info = np.iinfo(d.numpy_dtype)
-    default_low = 0 if d.name == "uint8" else -9
+    default_low = -9 if d.is_signed else 0
     lo = default_low if low is None else low
     hi = 10 if high is None else high
     _check_range(lo, hi, d)
@@ -92,7 +92,7 @@ def make_tensor(
 
     Values are drawn uniformly from ``[low, high)``, by default ``[-9, 9)``
     for floating and complex dtypes (real and imaginary parts each),
-    ``[-9, 10)`` for signed integers and ``[0, 10)`` for uint8, clamped to
+    ``[-9, 10)`` for signed integers and ``[0, 10)`` for unsigned ones, clamped to
     what the dtype can hold; bools are random. ``noncontiguous`` returns a
     view with gaps (every other element of a buffer twice as long in the
     last dimension); ``exclude_zero`` replaces zeros with the smallest

@@ -343,7 +343,7 @@ def _as_tensor(x: Any) -> Any:
         return type(x)(_as_tensor(v) for v in x)
     array = np.asarray(x)
     if array.dtype.kind == "u" and array.dtype.itemsize > 1:
-        array = array.astype(np.int64)  # NumPy's uint64 sums; tocha has no wide unsigned dtypes
+        array = array.astype(np.int64)  # NumPy's uint64 sums; no op record sweeps uint16/32/64
     if array.dtype.kind in "biufc" or array.dtype.kind == "V":
         return wrap(np.array(array), CPU)
     return x

@@ -1,4 +1,4 @@
-"""``torch.utils.dlpack``: ``from_dlpack`` and the DLPack device codes.
+"""``torch.utils.dlpack``: ``from_dlpack``, the legacy capsule ``to_dlpack`` and the DLPack device codes.
 
 Example:
     >>> import numpy as np
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import enum
 
-from .._dlpack import from_dlpack
+from .._dlpack import from_dlpack, to_dlpack
 
-__all__ = ["DLDeviceType", "from_dlpack"]
+__all__ = ["DLDeviceType", "from_dlpack", "to_dlpack"]
 
 
 class DLDeviceType(enum.IntEnum):
