@@ -37,3 +37,16 @@ def test_attribute_access_imports_lazily() -> None:
         "assert tocha.utils.checkpoint.checkpoint is not None\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_subpackages_are_attributes_after_a_bare_import() -> None:
+    code = (
+        "import sys, tocha\n"
+        "assert 'tocha.nn' not in sys.modules and 'tocha.optim' not in sys.modules\n"
+        "model = tocha.nn.Linear(2, 1)\n"
+        "opt = tocha.optim.SGD(model.parameters(), lr=0.1)\n"
+        "assert tocha.distributions.Normal(0.0, 1.0).sample().shape == ()\n"
+        "assert tocha.autograd.grad is not None and tocha.data.DataLoader is not None\n"
+        "assert tocha.multiprocessing.Queue is not None and tocha.onnx.export is not None\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -34,3 +34,19 @@ def test_missing_distribution_is_named() -> None:
         import tocha.utils.data
     with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
         _ = tocha.utils.nothing
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tocha.nn") is not None, reason="tocha-nn is installed here")
+def test_missing_subpackage_attribute_names_its_distribution() -> None:
+    with pytest.raises(
+        AttributeError, match=r"tocha\.nn comes with the tocha-nn distribution \(pip install tocha-nn\)"
+    ):
+        _ = tocha.nn
+    assert not hasattr(tocha, "optim")
+
+
+def test_unknown_attributes_are_plain_attribute_errors() -> None:
+    with pytest.raises(AttributeError, match=r"^module 'tocha' has no attribute 'no_such_name'$") as info:
+        _ = tocha.no_such_name
+    assert info.value.name == "no_such_name"
+    assert tocha.utils.dlpack.DLDeviceType.kDLCPU == 1

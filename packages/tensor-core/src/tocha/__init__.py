@@ -131,6 +131,9 @@ for _cls in (device, dtype, Size):
     _cls.__module__ = "tocha"
 del _cls
 
+if not __import__("typing").TYPE_CHECKING:  # NOTE [ Lazy subpackages ]: hidden from type checkers
+    from ._subpackages import load_subpackage as __getattr__  # noqa: F401
+
 __all__ = [
     "Size",
     "Tensor",
