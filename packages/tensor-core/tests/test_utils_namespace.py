@@ -3,6 +3,7 @@ distributions, so tests-integration checks those, and this venv checks the error
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 
 import numpy as np
@@ -31,7 +32,7 @@ def test_dlpack_enum_matches_pytorch() -> None:
 @pytest.mark.skipif(importlib.util.find_spec("tocha.data") is not None, reason="tocha-data is installed here")
 def test_missing_distribution_is_named() -> None:
     with pytest.raises(ModuleNotFoundError, match=r"it is tocha\.data, from the tocha-data distribution"):
-        import tocha.utils.data
+        importlib.import_module("tocha.utils.data")
     with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
         _ = tocha.utils.nothing
 
