@@ -195,6 +195,9 @@ from ._linear import (
 from ._linear import (
     linear as linear,
 )
+from ._linear_cross_entropy import (
+    linear_cross_entropy as linear_cross_entropy,
+)
 from ._loss import (
     binary_cross_entropy as binary_cross_entropy,
 )
@@ -442,6 +445,7 @@ __all__ = [
     "smooth_l1_loss",
     "huber_loss",
     "cross_entropy",
+    "linear_cross_entropy",
     "nll_loss",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",

@@ -34,6 +34,7 @@ import tocha
 from tocha import Tensor
 from tocha.library import OpRecord, call, register_op
 
+from ..attention import _backends as _sdpa_backends
 from ._activation import softmax
 from ._dropout import dropout
 from ._linear import linear
@@ -292,6 +293,10 @@ def scaled_dot_product_attention(
         tensor([[[1.0000, 2.0000],
                  [2.3395, 3.3395]]])
     """
+    if attn_mask is not None and not isinstance(attn_mask, Tensor):  # a tocha.nn.attention.bias.CausalBias
+        dispatch = getattr(attn_mask, "_sdpa_dispatch", None)
+        if dispatch is not None:
+            return dispatch(query, key, value, dropout_p, is_causal, scale, enable_gqa)  # type: ignore[no-any-return]
     nq, nk, nv = query.dim(), key.dim(), value.dim()
     if nq < 2 or nk < 2 or nv < 2:
         raise RuntimeError(
@@ -326,6 +331,8 @@ def scaled_dot_product_attention(
             f"[{math.prod(query.shape[:-2])}, {key.shape[-2]}] but got: "
             f"[{math.prod(value.shape[:-2])}, {value.shape[-2]}]."
         )
+    if not _sdpa_backends.MATH_ENABLED:  # see NOTE [ SDPA backends ] in tocha/nn/attention/_backends.py
+        _sdpa_backends.check_fused(query, key, value, attn_mask, dropout_p, enable_gqa)
     if enable_gqa and nq >= 3 and nk >= 3 and nv >= 3:
         hq, hk, hv = query.shape[-3], key.shape[-3], value.shape[-3]
         if hq % hk or hq % hv:

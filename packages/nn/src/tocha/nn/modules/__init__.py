@@ -236,6 +236,12 @@ from .linear import (
 from .linear import (
     Linear as Linear,
 )
+from .linear_cross_entropy import (
+    LinearCrossEntropyLoss as LinearCrossEntropyLoss,
+)
+from .linear_cross_entropy import (
+    LinearCrossEntropyOptions as LinearCrossEntropyOptions,
+)
 from .loss import (
     BCELoss as BCELoss,
 )
@@ -534,6 +540,8 @@ __all__ = [
     "SmoothL1Loss",
     "HuberLoss",
     "CrossEntropyLoss",
+    "LinearCrossEntropyLoss",
+    "LinearCrossEntropyOptions",
     "NLLLoss",
     "BCELoss",
     "BCEWithLogitsLoss",
