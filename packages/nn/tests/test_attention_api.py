@@ -610,3 +610,82 @@ def test_attention_api_on_cuda() -> None:
         F.scaled_dot_product_attention(q[:, :, :3].cpu(), *(t.cpu() for t in kv), attn_mask=causal_lower_right(3, 4)),
     )  # type: ignore[arg-type]
     assert lower.device.type == "cuda"
+
+
+# ------------------------------------------------------------------ shared state with tocha.backends.cuda
+
+
+def _flag_state(backends: Any) -> tuple[bool, bool, bool, bool]:
+    return (
+        backends.flash_sdp_enabled(),
+        backends.mem_efficient_sdp_enabled(),
+        backends.math_sdp_enabled(),
+        backends.cudnn_sdp_enabled(),
+    )
+
+
+def test_sdpa_kernel_and_backend_flags_share_state() -> None:
+    from tocha.nn.attention import _cur_sdpa_kernel_backends
+
+    flags = tocha.backends.cuda
+    assert _flag_state(flags) == (True, True, True, True)
+    with sdpa_kernel([SDPBackend.MATH]):
+        assert _flag_state(flags) == (False, False, True, False)
+        flags.enable_flash_sdp(True)
+        assert set(_cur_sdpa_kernel_backends()) == {SDPBackend.FLASH_ATTENTION, SDPBackend.MATH}
+    assert _flag_state(flags) == (True, True, True, True)
+    flags.enable_math_sdp(False)
+    try:
+        assert SDPBackend.MATH not in _cur_sdpa_kernel_backends()
+        assert not _backends.MATH_ENABLED
+        q = tocha.ones(2, 3)  # 2-d: PyTorch's flash kernel refuses it, and MATH is off
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            with pytest.raises(RuntimeError, match="No available kernel"):
+                F.scaled_dot_product_attention(q, q, q)
+        flags.enable_flash_sdp(False)
+        with pytest.raises(RuntimeError, match="No viable backend"):
+            F.scaled_dot_product_attention(q, q, q)
+    finally:
+        flags.enable_math_sdp(True)
+        flags.enable_flash_sdp(True)
+    assert _backends.MATH_ENABLED
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        with flags.sdp_kernel(enable_math=False, enable_cudnn=False):
+            assert set(_cur_sdpa_kernel_backends()) == {
+                SDPBackend.FLASH_ATTENTION,
+                SDPBackend.EFFICIENT_ATTENTION,
+                SDPBackend.OVERRIDEABLE,
+            }
+    assert _flag_state(flags) == (True, True, True, True)
+
+
+def test_sdpa_kernel_and_backend_flags_match_torch() -> None:
+    torch = pytest.importorskip("torch")
+    from torch.nn.attention import SDPBackend as TorchBackend
+    from torch.nn.attention import _cur_sdpa_kernel_backends as torch_current
+    from torch.nn.attention import sdpa_kernel as torch_sdpa_kernel
+
+    from tocha.nn.attention import _cur_sdpa_kernel_backends
+
+    def names(found: list[Any]) -> set[str]:  # sets: tocha lists in enum order, PyTorch in priority order
+        return {b.name for b in found}
+
+    with (
+        torch_sdpa_kernel([TorchBackend.MATH, TorchBackend.EFFICIENT_ATTENTION]),
+        sdpa_kernel([SDPBackend.MATH, SDPBackend.EFFICIENT_ATTENTION]),
+    ):
+        assert _flag_state(tocha.backends.cuda) == _flag_state(torch.backends.cuda)
+        torch.backends.cuda.enable_cudnn_sdp(True)
+        tocha.backends.cuda.enable_cudnn_sdp(True)
+        assert names(_cur_sdpa_kernel_backends()) == names(torch_current())
+    assert names(_cur_sdpa_kernel_backends()) == names(torch_current())
+    assert _flag_state(tocha.backends.cuda) == _flag_state(torch.backends.cuda)
+    torch.backends.cuda.enable_mem_efficient_sdp(False)
+    tocha.backends.cuda.enable_mem_efficient_sdp(False)
+    try:
+        assert names(_cur_sdpa_kernel_backends()) == names(torch_current())
+    finally:
+        torch.backends.cuda.enable_mem_efficient_sdp(True)
+        tocha.backends.cuda.enable_mem_efficient_sdp(True)

@@ -57,6 +57,8 @@ from ._grad_mode import set_grad_enabled as set_grad_enabled
 from ._layout import *  # noqa: F403
 from ._layout import __all__ as _layout_all
 from ._layout import _mkldnn as _mkldnn
+from ._memory_format import *  # noqa: F403
+from ._memory_format import __all__ as _memory_format_all
 from ._ops.activation import *  # noqa: F403
 from ._ops.activation import __all__ as _activation_all
 from ._ops.complex_ops import *  # noqa: F403
@@ -117,6 +119,14 @@ long = _dtype.int64
 cfloat = _dtype.complex64
 cdouble = _dtype.complex128
 
+# PyTorch's constants (Python floats), and NumPy's ``newaxis`` (None) as ``torch.newaxis``.
+from math import e as e
+from math import inf as inf
+from math import nan as nan
+from math import pi as pi
+
+newaxis = None
+
 __version__ = "0.1.0"
 
 _malloc.tune_malloc()  # NOTE [ Allocator tuning ]
@@ -133,6 +143,12 @@ del _cls
 
 if not __import__("typing").TYPE_CHECKING:  # NOTE [ Lazy subpackages ]: hidden from type checkers
     from ._subpackages import load_subpackage as __getattr__  # noqa: F401
+else:  # tensor-core's own lazy modules (imported on first access, NOTE [ Lazy subpackages ]), typed
+    from . import accelerator as accelerator
+    from . import backends as backends
+    from . import cpu as cpu
+    from . import jit as jit
+    from . import mps as mps
 
 __all__ = [
     "Size",
@@ -176,6 +192,16 @@ __all__ = [
     "autocast",
     "compile",
     "compiler",
+    "accelerator",
+    "backends",
+    "cpu",
+    "jit",
+    "mps",
+    "e",
+    "inf",
+    "nan",
+    "pi",
+    "newaxis",
     "cuda",
     "get_autocast_dtype",
     "is_autocast_enabled",
@@ -209,6 +235,7 @@ __all__ = [
     *_special_ops_all,
     *_windows_all,
     *_layout_all,
+    *_memory_format_all,
     *_spectral_all,
     *_linalg_compat_all,
     *_settings_all,

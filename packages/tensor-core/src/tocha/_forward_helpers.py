@@ -25,7 +25,7 @@ def cached_zeros_like(xp: Any, x: Any) -> Any:
         ((2, 3), dtype('float32'), False)
     """
     n = x.size
-    if n > _ZEROS_LIMIT:
+    if n > _ZEROS_LIMIT or not x.flags.c_contiguous:  # a scalar keeps x's memory order (channels-last) in the result
         return 0
     key = (xp, x.dtype, getattr(x, "device", None))
     buf = _ZEROS.get(key)

@@ -27,6 +27,11 @@ SUBPACKAGES = {
     "onnx": "tocha-onnx-export",
     "distributions": "tocha-distributions",
     "utils": "tocha-tensor-core",
+    "accelerator": "tocha-tensor-core",
+    "backends": "tocha-tensor-core",
+    "cpu": "tocha-tensor-core",
+    "jit": "tocha-tensor-core",
+    "mps": "tocha-tensor-core",
 }
 
 

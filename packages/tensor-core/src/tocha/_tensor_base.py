@@ -18,6 +18,8 @@ from ._device import CPU, device
 from ._dtype import _FROM_NUMPY, dtype, from_numpy_dtype
 from ._layout import layout as layout_type
 from ._layout import strided
+from ._memory_format import check_memory_format, contiguous_format, is_contiguous_as
+from ._memory_format import memory_format as memory_format_type
 
 if TYPE_CHECKING:
     from ._tensor import Tensor
@@ -177,8 +179,11 @@ class TensorBase:
         """
         item = self._dtype.itemsize
         strides = tuple(s // item for s in self._data.strides)
-        if 0 in strides and 1 in self._data.shape:
-            strides = _pytorch_unit_strides(self._data.shape, strides)
+        if 0 in strides:
+            if self._data.size == 0:  # NumPy gives empty arrays zero strides; PyTorch's are row-major
+                strides = _empty_strides(self._data.shape)
+            elif 1 in self._data.shape:
+                strides = _pytorch_unit_strides(self._data.shape, strides)
         if dim is None:
             return strides
         return strides[normalize_dim("stride", dim, len(strides))]
@@ -201,16 +206,30 @@ class TensorBase:
         """
         return _byte_address(self._data)
 
-    def is_contiguous(self, memory_format: Any = None) -> bool:
-        """Whether elements are laid out row-major without gaps.
+    def is_contiguous(self, memory_format: memory_format_type = contiguous_format) -> bool:
+        """Whether elements are laid out without gaps in ``memory_format``'s order (default row-major).
+
+        ``tocha.channels_last`` (``channels_last_3d``) asks for a 4-d (5-d) tensor with the channel dimension
+        innermost; size-1 dimensions may have any stride, so a tensor can be contiguous in both formats
+        (NOTE [ Memory formats ] in ``tocha._memory_format``).
+
+        Raises:
+            TypeError: ``memory_format`` is not a ``tocha.memory_format``.
 
         Example:
             >>> import tocha
-            >>> x = tocha.zeros(2, 3)
-            >>> x.is_contiguous(), x.t().is_contiguous()
+            >>> x = tocha.zeros(2, 3, 4, 5)
+            >>> x.is_contiguous(), x.permute(0, 2, 3, 1).is_contiguous()
             (True, False)
+            >>> x.is_contiguous(memory_format=tocha.channels_last)
+            False
+            >>> x.contiguous(memory_format=tocha.channels_last).is_contiguous(memory_format=tocha.channels_last)
+            True
         """
-        return bool(self._data.flags.c_contiguous)
+        if memory_format is contiguous_format:
+            return bool(self._data.flags.c_contiguous)
+        fmt = check_memory_format("is_contiguous", memory_format)
+        return is_contiguous_as(tuple(self._data.shape), self.stride(), bool(self._data.flags.c_contiguous), fmt)
 
     def is_floating_point(self) -> bool:
         """Whether the dtype is a floating-point type."""
@@ -879,3 +898,11 @@ def _pytorch_unit_strides(shape: tuple[int, ...], strides: tuple[int, ...]) -> t
         if shape[d] == 1 and fixed[d] == 0:
             fixed[d] = shape[d + 1] * fixed[d + 1] if d + 1 < len(shape) else 1
     return tuple(fixed)
+
+
+def _empty_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """PyTorch's row-major strides for a shape with a zero (a size-0 dimension counts as 1)."""
+    strides = [1] * len(shape)
+    for d in range(len(shape) - 2, -1, -1):
+        strides[d] = strides[d + 1] * max(shape[d + 1], 1)
+    return tuple(strides)

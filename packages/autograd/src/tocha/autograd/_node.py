@@ -415,7 +415,10 @@ class AccumulateGrad(Node):
         if current is None:
             if not create_graph:
                 grad = grad.detach()
-                if not _owns_writable(grad):
+                if not variable._data.flags.c_contiguous and grad.stride() != variable.stride():
+                    # PyTorch's layout contract: a dense leaf's .grad takes its strides (channels-last weights)
+                    grad = tocha.empty_like(variable, dtype=grad.dtype).copy_(grad)
+                elif not _owns_writable(grad):
                     grad = grad.clone()
             variable.grad = grad
         elif create_graph:

@@ -28,6 +28,16 @@ from .._dtype import (
 )
 from .._layout import check_layout
 from .._layout import layout as layout_
+from .._memory_format import (
+    check_memory_format,
+    contiguous_format,
+    copy_ordered,
+    empty_ordered,
+    format_order,
+    memory_format,
+    preserve_format,
+    suggest_format,
+)
 from .._tensor_base import Size, TensorBase, _dim_order, wrap
 from . import creation_samples as _samples
 from ._common import TO_DTYPE, scalar_or_tensor, type_name
@@ -297,7 +307,13 @@ def from_numpy(ndarray: np.ndarray[Any, Any]) -> Tensor:
 # ------------------------------------------------------------------ filled
 
 
-def _full_forward(xp: Any, shape: tuple[int, ...], value: Any, np_dtype: Any) -> Any:
+def _full_forward(
+    xp: Any, shape: tuple[int, ...], value: Any, np_dtype: Any, order: tuple[int, ...] | None = None
+) -> Any:
+    if order is not None:  # a memory format other than row-major (NOTE [ Memory formats ])
+        result = empty_ordered(xp, shape, np_dtype, order)
+        result.fill(value)
+        return result
     if value == 0:
         return xp.zeros(shape, np_dtype)  # several times cheaper than full (NumPy's full and ones are Python code)
     if value == 1:
@@ -307,7 +323,9 @@ def _full_forward(xp: Any, shape: tuple[int, ...], value: Any, np_dtype: Any) ->
     return xp.full(shape, value, dtype=np_dtype)
 
 
-def _empty_forward(xp: Any, shape: tuple[int, ...], np_dtype: Any) -> Any:
+def _empty_forward(xp: Any, shape: tuple[int, ...], np_dtype: Any, order: tuple[int, ...] | None = None) -> Any:
+    if order is not None:
+        return empty_ordered(xp, shape, np_dtype, order)
     return xp.empty(shape, dtype=np_dtype)
 
 
@@ -351,12 +369,19 @@ def _fill_dtype(value: Any, dtype_: dtype | None) -> dtype:
 
 
 def _filled(
-    op: str, shape: tuple[int, ...], value: Any, dtype_: dtype | None, dev: DeviceLike | None, requires_grad: bool
+    op: str,
+    shape: tuple[int, ...],
+    value: Any,
+    dtype_: dtype | None,
+    dev: DeviceLike | None,
+    requires_grad: bool,
+    order: tuple[int, ...] | None = None,
 ) -> Tensor:
     d = _fill_dtype(value, dtype_)
     if d.name == "bfloat16":
         value = float(value)
-    return _finish(call(FULL, resolve_device(dev), (), (shape, value, d.numpy_dtype)), requires_grad)
+    params = (shape, value, d.numpy_dtype) if order is None else (shape, value, d.numpy_dtype, order)
+    return _finish(call(FULL, resolve_device(dev), (), params), requires_grad)
 
 
 def zeros(
@@ -431,25 +456,53 @@ def empty(
     layout: layout_ | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
+    memory_format: memory_format | None = None,
 ) -> Tensor:
-    """An uninitialised tensor with the given shape.
+    """An uninitialised tensor with the given shape, laid out in ``memory_format`` (default row-major).
+
+    Raises:
+        RuntimeError: ``tocha.preserve_format`` (there is no input to preserve), or a channels-last format
+            with a shape of the wrong rank.
 
     Example:
         >>> import tocha
         >>> tocha.empty(2, 2).shape
         tocha.Size([2, 2])
+        >>> tocha.empty(2, 3, 4, 5, memory_format=tocha.channels_last).stride()
+        (60, 1, 15, 3)
     """
     if layout is not None:
         check_layout("empty", layout)
     d = dtype or get_default_dtype()
     shape = size_args("empty", size)
-    return _finish(call(EMPTY, resolve_device(device), (), (shape, d.numpy_dtype)), requires_grad)
+    params: tuple[Any, ...] = (shape, d.numpy_dtype)
+    if memory_format is not None and memory_format is not contiguous_format:
+        fmt = check_memory_format("empty", memory_format)
+        if fmt is preserve_format:
+            raise RuntimeError("empty(): unsupported memory format Preserve")
+        params = (shape, d.numpy_dtype, format_order(fmt, len(shape)))
+    return _finish(call(EMPTY, resolve_device(device), (), params), requires_grad)
 
 
 def _like(t: Tensor, dtype_: dtype | None, dev: DeviceLike | None) -> tuple[tuple[int, ...], dtype, device]:
     if not isinstance(t, TensorBase):
         raise TypeError(f"expected a Tensor as 'input', got {type(t).__name__}")
     return tuple(t._data.shape), dtype_ or t._dtype, t._device if dev is None else resolve_device(dev)
+
+
+def like_order(op: str, t: Tensor, fmt: memory_format | None) -> tuple[int, ...] | None:
+    """The memory order of dimensions a ``*_like(t, memory_format=fmt)`` result takes; None for row-major.
+
+    ``None`` and ``tocha.preserve_format`` keep ``t``'s order of dimensions (its exact strides when it is dense);
+    see NOTE [ Memory formats ] in ``tocha._memory_format``.
+    """
+    if fmt is None or fmt is preserve_format:
+        data = t._data
+        if data.flags.c_contiguous:
+            return None
+        order, _ = _dim_order(tuple(data.shape), t.stride())
+        return None if order == tuple(range(data.ndim)) else order
+    return format_order(check_memory_format(op, fmt), t._data.ndim)
 
 
 def zeros_like(
@@ -459,6 +512,7 @@ def zeros_like(
     layout: layout_ | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
+    memory_format: memory_format | None = None,
 ) -> Tensor:
     """Zeros with ``input``'s shape, dtype and device.
 
@@ -470,7 +524,7 @@ def zeros_like(
     if layout is not None:
         check_layout("zeros_like", layout)
     shape, d, dev = _like(input, dtype, device)
-    return _filled("zeros_like", shape, 0, d, dev, requires_grad)
+    return _filled("zeros_like", shape, 0, d, dev, requires_grad, like_order("zeros_like", input, memory_format))
 
 
 def ones_like(
@@ -480,6 +534,7 @@ def ones_like(
     layout: layout_ | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
+    memory_format: memory_format | None = None,
 ) -> Tensor:
     """Ones with ``input``'s shape, dtype and device.
 
@@ -491,7 +546,7 @@ def ones_like(
     if layout is not None:
         check_layout("ones_like", layout)
     shape, d, dev = _like(input, dtype, device)
-    return _filled("ones_like", shape, 1, d, dev, requires_grad)
+    return _filled("ones_like", shape, 1, d, dev, requires_grad, like_order("ones_like", input, memory_format))
 
 
 def full_like(
@@ -502,6 +557,7 @@ def full_like(
     layout: layout_ | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
+    memory_format: memory_format | None = None,
 ) -> Tensor:
     """``fill_value`` with ``input``'s shape, dtype and device.
 
@@ -513,7 +569,8 @@ def full_like(
     if layout is not None:
         check_layout("full_like", layout)
     shape, d, dev = _like(input, dtype, device)
-    return _filled("full_like", shape, scalar_or_tensor("full_like", fill_value), d, dev, requires_grad)
+    value = scalar_or_tensor("full_like", fill_value)
+    return _filled("full_like", shape, value, d, dev, requires_grad, like_order("full_like", input, memory_format))
 
 
 def empty_like(
@@ -523,6 +580,7 @@ def empty_like(
     layout: layout_ | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
+    memory_format: memory_format | None = None,
 ) -> Tensor:
     """An uninitialised tensor with ``input``'s shape, dtype and device.
 
@@ -534,7 +592,9 @@ def empty_like(
     if layout is not None:
         check_layout("empty_like", layout)
     shape, d, dev = _like(input, dtype, device)
-    return _finish(call(EMPTY, dev, (), (shape, d.numpy_dtype)), requires_grad)
+    order = like_order("empty_like", input, memory_format)
+    params = (shape, d.numpy_dtype) if order is None else (shape, d.numpy_dtype, order)
+    return _finish(call(EMPTY, dev, (), params), requires_grad)
 
 
 def scalar_tensor(
@@ -953,8 +1013,8 @@ def to_dtype(t: Tensor, d: dtype, *, copy: bool = False) -> Tensor:
     return call(TO_DTYPE, t._device, (t,), (d.numpy_dtype,))  # type: ignore[no-any-return]
 
 
-def _clone_forward(xp: Any, a: Any) -> Any:
-    return a.copy()
+def _clone_forward(xp: Any, a: Any, order: tuple[int, ...] | None = None) -> Any:
+    return copy_ordered(xp, a, order)
 
 
 def _clone_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
@@ -971,12 +1031,19 @@ CLONE = register_op(
 )
 
 
+def clone_as(t: Tensor, fmt: memory_format | None, op: str = "clone") -> Tensor:
+    """A copy of ``t`` (recorded by autograd) laid out in ``fmt`` (None: preserve); see NOTE [ Memory formats ]."""
+    if fmt is None or fmt is preserve_format:
+        return call(CLONE, t._device, (t,), ())  # type: ignore[no-any-return]
+    order = format_order(check_memory_format(op, fmt), t._data.ndim) or tuple(range(t._data.ndim))
+    return call(CLONE, t._device, (t,), (order,))  # type: ignore[no-any-return]
+
+
 def _parse_to(args: tuple[Any, ...], kwargs: dict[str, Any], current: Tensor) -> tuple[device, dtype, bool, bool]:
     dev: Any = kwargs.pop("device", None)
     dtype_: Any = kwargs.pop("dtype", None)
     copy = bool(kwargs.pop("copy", False))
     non_blocking = bool(kwargs.pop("non_blocking", False))
-    kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
     positional = list(args)
@@ -1005,15 +1072,32 @@ class CreationMethods:
     def to(self: Any, *args: Any, **kwargs: Any) -> Tensor:
         """This tensor on another device and/or dtype: ``to(device, dtype)``, ``to(dtype)``, ``to(other)``.
 
-        Returns ``self`` when nothing changes and ``copy`` is False.
+        Returns ``self`` when nothing changes and ``copy`` is False. The keyword ``memory_format``
+        (default ``tocha.preserve_format``) lays the result out in that format (NOTE [ Memory formats ]).
+
+        Raises:
+            RuntimeError: a channels-last format for a tensor of the wrong rank.
+            TypeError: an unknown keyword, or ``memory_format`` that is not a ``tocha.memory_format``.
 
         Example:
             >>> import tocha
             >>> tocha.ones(2).to(tocha.int64)
             tensor([1, 1])
+            >>> tocha.ones(1, 3, 2, 2).to(memory_format=tocha.channels_last).stride()
+            (12, 1, 6, 3)
         """
+        fmt = kwargs.pop("memory_format", None) if kwargs else None
         dev, d, copy, non_blocking = _parse_to(args, kwargs, self)
         result = to_dtype(to_device(self, dev, non_blocking), d)
+        if fmt is not None and fmt is not preserve_format:
+            if not isinstance(fmt, memory_format):
+                raise TypeError(
+                    f"to() received an invalid combination of arguments - got (memory_format={type(fmt).__name__}): "
+                    "'memory_format' must be tocha.memory_format"
+                )
+            order = format_order(fmt, self._data.ndim) or tuple(range(self._data.ndim))
+            if suggest_format(tuple(result._data.shape), result.stride()) is not fmt:  # as PyTorch: else alias
+                return call(CLONE, result._device, (result,), (order,))  # type: ignore[no-any-return]
         if copy and result is self:
             return self.clone()  # type: ignore[no-any-return]
         return result
@@ -1104,16 +1188,27 @@ class CreationMethods:
         """This tensor converted to ``other``'s dtype."""
         return to_dtype(self, other._dtype)
 
-    def clone(self: Any, *, memory_format: Any = None) -> Tensor:
-        """A copy with its own memory (recorded by autograd).
+    def clone(self: Any, *, memory_format: memory_format | None = preserve_format) -> Tensor:
+        """A copy with its own memory (recorded by autograd), laid out in ``memory_format``.
+
+        The default ``tocha.preserve_format`` keeps this tensor's strides when its elements are dense
+        (else its order of dimensions); see NOTE [ Memory formats ] in ``tocha._memory_format``.
+
+        Raises:
+            RuntimeError: a channels-last format for a tensor of the wrong rank.
+            TypeError: ``memory_format`` is not a ``tocha.memory_format``.
 
         Example:
             >>> import tocha
             >>> a = tocha.zeros(2); b = a.clone(); b[0] = 1
             >>> a
             tensor([0., 0.])
+            >>> tocha.zeros(2, 3).t().clone().stride()
+            (1, 3)
         """
-        return call(CLONE, self._device, (self,), ())  # type: ignore[no-any-return]
+        if memory_format is preserve_format:
+            return call(CLONE, self._device, (self,), ())  # type: ignore[no-any-return]
+        return clone_as(self, memory_format)
 
     def copy_(self: Any, src: Any, non_blocking: bool = False) -> Tensor:
         """Copy ``src`` (broadcast, any dtype or device) into this tensor's memory.

@@ -43,7 +43,7 @@ from .._layout import layout as layout_
 from .._philox import STATE_BYTES, PhiloxGenerator
 from .._tensor_base import TensorBase, wrap
 from ._common import broadcast_shape, result_type_of, type_name
-from .creation import _finish, resolve_device, size_args, to_device
+from .creation import CLONE, _finish, like_order, resolve_device, size_args, to_device
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
@@ -807,6 +807,14 @@ def _like(op: str, input: Any, d: dtype | None, dev: DeviceLike | None) -> tuple
     return tuple(t._data.shape), d or t._dtype, t._device if dev is None else resolve_device(dev)
 
 
+def _in_format(op: str, input: Tensor, fmt: Any, result: Tensor, requires_grad: bool) -> Tensor:
+    """``result`` laid out as ``*_like(input, memory_format=fmt)`` asks (NOTE [ Memory formats ])."""
+    order = like_order(op, input, fmt)
+    if order is not None:
+        result = call(CLONE, result._device, (result,), (order,))
+    return _finish(result, requires_grad)
+
+
 def rand_like(
     input: Tensor,
     *,
@@ -815,8 +823,9 @@ def rand_like(
     layout: layout_ | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
+    memory_format: Any = None,
 ) -> Tensor:
-    """:func:`rand` with ``input``'s shape, dtype and device.
+    """:func:`rand` with ``input``'s shape, dtype and device (``memory_format``: as :func:`empty_like`).
 
     Example:
         >>> import tocha
@@ -826,7 +835,8 @@ def rand_like(
     if layout is not None:
         check_layout("rand_like", layout)
     shape, d, dev = _like("rand_like", input, dtype, device)
-    return rand(shape, generator=generator, dtype=d, device=dev, requires_grad=requires_grad)
+    result = rand(shape, generator=generator, dtype=d, device=dev)
+    return _in_format("rand_like", input, memory_format, result, requires_grad)
 
 
 def randn_like(
@@ -837,8 +847,9 @@ def randn_like(
     layout: layout_ | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
+    memory_format: Any = None,
 ) -> Tensor:
-    """:func:`randn` with ``input``'s shape, dtype and device.
+    """:func:`randn` with ``input``'s shape, dtype and device (``memory_format``: as :func:`empty_like`).
 
     Example:
         >>> import tocha
@@ -848,7 +859,8 @@ def randn_like(
     if layout is not None:
         check_layout("randn_like", layout)
     shape, d, dev = _like("randn_like", input, dtype, device)
-    return randn(shape, generator=generator, dtype=d, device=dev, requires_grad=requires_grad)
+    result = randn(shape, generator=generator, dtype=d, device=dev)
+    return _in_format("randn_like", input, memory_format, result, requires_grad)
 
 
 def randint_like(
@@ -861,8 +873,11 @@ def randint_like(
     layout: layout_ | None = None,
     device: DeviceLike | None = None,
     requires_grad: bool = False,
+    memory_format: Any = None,
 ) -> Tensor:
     """:func:`randint` with ``input``'s shape, dtype and device: ``randint_like(t, high)`` or ``(t, low, high)``.
+
+    ``memory_format`` lays the result out as :func:`empty_like` does.
 
     Example:
         >>> import tocha
@@ -874,7 +889,8 @@ def randint_like(
     if high is None:
         low, high = 0, low
     shape, d, dev = _like("randint_like", input, dtype, device)
-    return randint(low, high, shape, generator=generator, dtype=d, device=dev, requires_grad=requires_grad)
+    result = randint(low, high, shape, generator=generator, dtype=d, device=dev)
+    return _in_format("randint_like", input, memory_format, result, requires_grad)
 
 
 def normal(

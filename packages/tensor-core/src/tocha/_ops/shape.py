@@ -16,9 +16,18 @@ import numpy as np
 
 from .._dispatch import OpRecord, call, is_grad_enabled, register_op
 from .._dtype import dtype
+from .._memory_format import (
+    check_memory_format,
+    contiguous_format,
+    format_order,
+    is_channels_last,
+    memory_format,
+    preserve_format,
+)
 from .._tensor_base import TensorBase
 from ._common import broadcast_shape, normalize_dim, type_name
 from ._grad_utils import reduce_to_shape
+from .creation import CLONE
 from .shape_samples import op_test
 from .shape_strides import (
     as_strided,
@@ -1295,15 +1304,36 @@ class ShapeMethods(ShapeJoinMethods):
         """
         return unfold(self, dimension, size, step)
 
-    def contiguous(self: Any, memory_format: Any = None) -> Tensor:
-        """This tensor if it is C-contiguous, else a contiguous copy.
+    def contiguous(self: Any, memory_format: memory_format = contiguous_format) -> Tensor:
+        """This tensor if it is contiguous in ``memory_format`` (default row-major), else such a copy.
+
+        ``tocha.channels_last`` (``channels_last_3d``) lays a 4-d (5-d) tensor out with the channel dimension
+        innermost (NOTE [ Memory formats ] in ``tocha._memory_format``).
+
+        Raises:
+            RuntimeError: a channels-last format for a tensor of the wrong rank, or ``tocha.preserve_format``
+                for a tensor that is not contiguous.
+            TypeError: ``memory_format`` is not a ``tocha.memory_format``.
 
         Example:
             >>> import tocha
             >>> x = tocha.zeros(2, 3)
             >>> x.contiguous() is x, x.t().contiguous().is_contiguous()
             (True, True)
+            >>> tocha.zeros(2, 3, 4, 5).contiguous(memory_format=tocha.channels_last).stride()
+            (60, 1, 15, 3)
         """
-        if self._data.flags.c_contiguous:
+        data = self._data
+        if memory_format is not contiguous_format:
+            fmt = check_memory_format("contiguous", memory_format)
+            if fmt is preserve_format:
+                if data.flags.c_contiguous:
+                    return self  # type: ignore[no-any-return]
+                raise RuntimeError("contiguous(): preserve memory format is unsupported by the contiguous operator")
+            order = format_order(fmt, data.ndim)
+            if is_channels_last(tuple(data.shape), self.stride()):
+                return self  # type: ignore[no-any-return]
+            return call(CLONE, self._device, (self,), (order,))  # type: ignore[no-any-return]
+        if data.flags.c_contiguous:
             return self  # type: ignore[no-any-return]
         return call(CONTIGUOUS, self._device, (self,), ())  # type: ignore[no-any-return]

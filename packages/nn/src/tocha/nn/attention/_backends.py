@@ -13,6 +13,11 @@ off calls :func:`check_fused`, which decides as PyTorch does whether an allowed 
 - on CUDA any allowed FLASH_ATTENTION, EFFICIENT_ATTENTION or CUDNN_ATTENTION counts as runnable (tocha's
   kernel stands in); OVERRIDEABLE alone is not.
 
+The allowed set is not kept here: MATH, FLASH, EFFICIENT and CUDNN are the flags of ``tocha.backends.cuda``
+(``enable_math_sdp`` / ``math_sdp_enabled`` and the rest), so ``sdpa_kernel`` and those functions see each other's
+changes as in PyTorch; ``ENABLED`` and ``MATH_ENABLED`` are read from them on each access (module ``__getattr__``).
+OVERRIDEABLE, which ``tocha.backends.cuda`` has no switch for (as PyTorch's), and the priority order stay here.
+
 This module imports nothing from ``tocha.nn`` so that ``tocha.nn.functional`` can import it.
 """
 
@@ -21,13 +26,42 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import tocha.backends.cuda as _flags
+
 # Backend values, as PyTorch numbers them: MATH 0, FLASH 1, EFFICIENT 2, CUDNN 3, OVERRIDEABLE 4.
 MATH, FLASH, EFFICIENT, CUDNN, OVERRIDEABLE = 0, 1, 2, 3, 4
 ALL: tuple[int, ...] = (CUDNN, FLASH, EFFICIENT, MATH, OVERRIDEABLE)  # PyTorch's default priority order
 
-ENABLED: frozenset[int] = frozenset(ALL)
-MATH_ENABLED = True
+# Computed by __getattr__ from tocha.backends.cuda's flags (declared here for type checkers).
+ENABLED: frozenset[int]
+MATH_ENABLED: bool
 PRIORITY: tuple[int, ...] = ALL
+_overrideable = [True]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "MATH_ENABLED":
+        return _flags.math_sdp_enabled()
+    if name == "ENABLED":
+        return enabled()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def enabled() -> frozenset[int]:
+    """The allowed backends (values as in ``SDPBackend``), read from ``tocha.backends.cuda``'s SDP flags."""
+    found = [
+        b
+        for b, on in (
+            (MATH, _flags.math_sdp_enabled()),
+            (FLASH, _flags.flash_sdp_enabled()),
+            (EFFICIENT, _flags.mem_efficient_sdp_enabled()),
+            (CUDNN, _flags.cudnn_sdp_enabled()),
+            (OVERRIDEABLE, _overrideable[0]),
+        )
+        if on
+    ]
+    return frozenset(found)
+
 
 _NO_VIABLE = (
     "No viable backend for scaled_dot_product_attention was found. "
@@ -37,10 +71,12 @@ _NO_KERNEL = "No available kernel.  Aborting execution."
 
 
 def set_enabled(enabled: frozenset[int]) -> None:
-    """Record the allowed backends (values as in ``SDPBackend``)."""
-    global ENABLED, MATH_ENABLED
-    ENABLED = enabled
-    MATH_ENABLED = MATH in enabled
+    """Allow exactly ``enabled`` (values as in ``SDPBackend``), through ``tocha.backends.cuda``'s SDP flags."""
+    _flags.enable_math_sdp(MATH in enabled)
+    _flags.enable_flash_sdp(FLASH in enabled)
+    _flags.enable_mem_efficient_sdp(EFFICIENT in enabled)
+    _flags.enable_cudnn_sdp(CUDNN in enabled)
+    _overrideable[0] = OVERRIDEABLE in enabled
 
 
 def set_priority(order: tuple[int, ...]) -> None:
@@ -106,10 +142,10 @@ def check_fused(query: Any, key: Any, value: Any, attn_mask: Any, dropout_p: flo
         RuntimeError: no allowed backend can run these inputs (after PyTorch's warnings saying why).
     """
     if query.device.type != "cpu":
-        if ENABLED & {FLASH, EFFICIENT, CUDNN}:
+        if _flags.flash_sdp_enabled() or _flags.mem_efficient_sdp_enabled() or _flags.cudnn_sdp_enabled():
             return
         raise RuntimeError(_NO_VIABLE)
-    if FLASH not in ENABLED:
+    if not _flags.flash_sdp_enabled():
         raise RuntimeError(_NO_VIABLE)
     reasons = flash_cpu_reasons(query, key, value, attn_mask, dropout_p, enable_gqa)
     if not reasons:

@@ -1144,7 +1144,13 @@ class Module:
         """Move and/or cast parameters and buffers: ``to(device)``, ``to(dtype)``, ``to(device, dtype)``,
         ``to(tensor)`` (its device and dtype); ``non_blocking`` is accepted.
 
-        Only floating-point (and complex) tensors change dtype, as in PyTorch.
+        Only floating-point (and complex) tensors change dtype, as in PyTorch. The keyword ``memory_format``
+        (e.g. ``tocha.channels_last``) lays out every 4-d and 5-d parameter and buffer in that format.
+
+        Raises:
+            TypeError: an integer dtype, an unknown keyword, more than 4 positional arguments, or a
+                ``memory_format`` that is not a ``tocha.memory_format``.
+            RuntimeError: a channels-last format meeting a parameter of the wrong rank (channels_last on a 5-d one).
 
         Example:
             >>> import tocha
@@ -1156,9 +1162,16 @@ class Module:
         device: Any = kwargs.pop("device", None)
         dtype: tocha.dtype | None = kwargs.pop("dtype", None)
         kwargs.pop("non_blocking", None)
-        kwargs.pop("memory_format", None)
+        memory_format: Any = kwargs.pop("memory_format", None)
         if kwargs:
             raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+        if len(args) > 4:
+            raise TypeError(f"to() takes from 0 to 4 positional arguments but {len(args)} were given")
+        if memory_format is not None and not isinstance(memory_format, tocha.memory_format):
+            raise TypeError(
+                f"to() received an invalid combination of arguments - got (memory_format="
+                f"{type(memory_format).__name__}): 'memory_format' must be tocha.memory_format"
+            )
         for arg in args:
             if isinstance(arg, tocha.dtype):
                 dtype = arg
@@ -1177,6 +1190,10 @@ class Module:
 
         def convert(t: tocha.Tensor) -> tocha.Tensor:
             target = dtype if dtype is not None and (t.is_floating_point() or t.is_complex()) else t.dtype
+            if memory_format is not None and t.dim() in (4, 5):
+                return t.to(
+                    device=device if device is not None else t.device, dtype=target, memory_format=memory_format
+                )
             return t.to(device=device if device is not None else t.device, dtype=target)
 
         return self._apply(convert)
