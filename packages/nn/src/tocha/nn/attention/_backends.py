@@ -47,6 +47,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def math_enabled() -> bool:
+    """Whether the MATH backend (tocha's attention) is allowed: the check on the attention hot path."""
+    return _flags.math_sdp_enabled()
+
+
 def enabled() -> frozenset[int]:
     """The allowed backends (values as in ``SDPBackend``), read from ``tocha.backends.cuda``'s SDP flags."""
     found = [

@@ -331,7 +331,7 @@ def scaled_dot_product_attention(
             f"[{math.prod(query.shape[:-2])}, {key.shape[-2]}] but got: "
             f"[{math.prod(value.shape[:-2])}, {value.shape[-2]}]."
         )
-    if not _sdpa_backends.MATH_ENABLED:  # see NOTE [ SDPA backends ] in tocha/nn/attention/_backends.py
+    if not _sdpa_backends.math_enabled():  # see NOTE [ SDPA backends ] in tocha/nn/attention/_backends.py
         _sdpa_backends.check_fused(query, key, value, attn_mask, dropout_p, enable_gqa)
     if enable_gqa and nq >= 3 and nk >= 3 and nv >= 3:
         hq, hk, hv = query.shape[-3], key.shape[-3], value.shape[-3]
