@@ -13,7 +13,7 @@ from . import constraints
 from ._functional import binary_cross_entropy_with_logits, logsigmoid, softplus
 from .exp_family import ExponentialFamily
 from .kl import register_kl
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import _expand_probs_logits, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ["Bernoulli"]
 
@@ -63,12 +63,7 @@ class Bernoulli(ExponentialFamily):
     def expand(self, batch_shape: Sequence[int], _instance: Any = None) -> Bernoulli:
         new = self._get_checked_instance(Bernoulli, _instance)
         shape = tocha.Size(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(shape)
-            new._param = new.logits
+        _expand_probs_logits(self, new, shape)
         super(Bernoulli, new).__init__(shape, validate_args=False)
         new._validate_args = self._validate_args
         return new  # type: ignore[no-any-return]

@@ -11,7 +11,7 @@ from tocha import Tensor
 from . import constraints
 from .distribution import Distribution
 from .kl import register_kl
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import _expand_probs_logits, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ["Binomial"]
 
@@ -77,12 +77,7 @@ class Binomial(Distribution):
         new = self._get_checked_instance(Binomial, _instance)
         shape = tocha.Size(batch_shape)
         new.total_count = self.total_count.expand(shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(shape)
-            new._param = new.logits
+        _expand_probs_logits(self, new, shape)
         super(Binomial, new).__init__(shape, validate_args=False)
         new._validate_args = self._validate_args
         return new  # type: ignore[no-any-return]

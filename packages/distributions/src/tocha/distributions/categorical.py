@@ -11,7 +11,7 @@ from tocha import Tensor
 from . import constraints
 from .distribution import Distribution
 from .kl import register_kl
-from .utils import lazy_property, logits_to_probs, probs_to_logits
+from .utils import _expand_probs_logits, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ["Categorical"]
 
@@ -70,12 +70,7 @@ class Categorical(Distribution):
         new = self._get_checked_instance(Categorical, _instance)
         shape = tocha.Size(batch_shape)
         param_shape = tocha.Size((*shape, self._num_events))
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(param_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(param_shape)
-            new._param = new.logits
+        _expand_probs_logits(self, new, param_shape)
         new._num_events = self._num_events
         super(Categorical, new).__init__(shape, validate_args=False)
         new._validate_args = self._validate_args

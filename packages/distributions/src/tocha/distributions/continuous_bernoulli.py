@@ -13,7 +13,7 @@ from tocha import Tensor
 from . import constraints
 from ._functional import binary_cross_entropy_with_logits
 from .exp_family import ExponentialFamily
-from .utils import broadcast_all, clamp_probs, lazy_property, logits_to_probs, probs_to_logits
+from .utils import _expand_probs_logits, broadcast_all, clamp_probs, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ["ContinuousBernoulli"]
 
@@ -76,12 +76,7 @@ class ContinuousBernoulli(ExponentialFamily):
         new = self._get_checked_instance(ContinuousBernoulli, _instance)
         shape = tocha.Size(batch_shape)
         new._lims = self._lims
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(shape)
-            new._param = new.logits
+        _expand_probs_logits(self, new, shape)
         super(ContinuousBernoulli, new).__init__(shape, validate_args=False)
         new._validate_args = self._validate_args
         return new  # type: ignore[no-any-return]

@@ -12,7 +12,7 @@ from . import constraints
 from ._functional import logsigmoid
 from .distribution import Distribution
 from .gamma import Gamma
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import _expand_probs_logits, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ["NegativeBinomial"]
 
@@ -73,12 +73,7 @@ class NegativeBinomial(Distribution):
         new = self._get_checked_instance(NegativeBinomial, _instance)
         shape = tocha.Size(batch_shape)
         new.total_count = self.total_count.expand(shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(shape)
-            new._param = new.logits
+        _expand_probs_logits(self, new, shape)
         super(NegativeBinomial, new).__init__(shape, validate_args=False)
         new._validate_args = self._validate_args
         return new  # type: ignore[no-any-return]

@@ -6,7 +6,7 @@ These are PyTorch's ``torch.distributions.utils`` names; third-party distributio
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from numbers import Number
 from typing import Any, Generic, TypeVar, overload
 
@@ -204,3 +204,16 @@ def _tril_side(length: int, diag: int) -> int:
     while _tril_count(n, diag) < length:
         n += 1
     return n if _tril_count(n, diag) == length else -1
+
+
+def _expand_probs_logits(source: Any, target: Any, shape: Sequence[int]) -> None:
+    """Give ``target`` the parameterisations ``source`` holds (``probs`` and/or ``logits``), expanded to ``shape``.
+
+    For ``expand`` of the probs/logits families: a lazily derived parameterisation is not copied (it is derived
+    again on access), and ``_param`` is the one the distribution was built from.
+    """
+    for name in ("probs", "logits"):
+        if name in source.__dict__:
+            value = source.__dict__[name].expand(shape)
+            setattr(target, name, value)
+            target._param = value
