@@ -1047,3 +1047,21 @@ def test_out_view_resize_matches_pytorch() -> None:
     with pytest.warns(UserWarning, match="was resized"):  # PyTorch deprecates resizing non-empty outputs
         torch.exp(torch.zeros(3), out=tbase[2:4])
     assert base.tolist() == tbase.tolist() == [0.0, 0.0, 1.0, 1.0, 1.0, 0.0]
+
+
+@pytest.mark.parametrize("dt", ["float16", "float32", "float64"])
+def test_clamp_of_large_arrays_by_number_bounds_matches_numpy(dt: str) -> None:
+    # large float arrays take the filled-bound path (NumPy's maximum against a scalar is slow)
+    a = np.random.default_rng(0).standard_normal(10_000).astype(dt)
+    a[:4] = [np.nan, np.inf, -np.inf, -0.0]
+    t = tocha.from_numpy(a)
+    for low, high in ((-0.5, None), (None, 0.5), (-0.5, 0.5), (1, 0), (float("nan"), None)):
+        expected = a
+        if low is not None:
+            expected = np.maximum(expected, np.asarray(low, dt))
+        if high is not None:
+            expected = np.minimum(expected, np.asarray(high, dt))
+        result = t.clamp(min=low, max=high)
+        assert result.dtype == t.dtype
+        np.testing.assert_array_equal(result.numpy(), expected)
+    assert not np.shares_memory(t.clamp(min=-1.0).numpy(), a)
