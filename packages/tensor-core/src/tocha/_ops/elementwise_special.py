@@ -38,6 +38,17 @@ back to the input's dtype); on CuPy, erf, erfc and lgamma come from
   step nearly linear), and a third past ``1 - 1e-12``, where the start is
   only within 5%.
 
+Narrow dtypes (float32, float16, bfloat16) on NumPy: erf and erfc use piecewise
+polynomials, still evaluated in float64 and cast per 32k chunk: erf(y) = y E(y)
+and erfc(y) = exp(-y²) G(y) for y = |x|, E and G interpolated on intervals of
+width 1/8 (to 4 and 10.125, where float32 erf is 1 and erfc 0) at Chebyshev
+nodes by degree-6 polynomials fitted at first use against the float64 functions
+above (``_table``; relative error 6e-13 and 4e-12), each coefficient gathered
+by interval index. Rounded to float32 they equal the float64 path's result in
+all but ~4e-6 of points, off by one ulp there. digamma goes through the same
+chunks with the float64 algorithm unchanged. (erfinv and lgamma keep the
+float64 path: a one-Halley-step erfinv measured slower than it.)
+
 Speed on NumPy (``_piecewise``, ``_chunked``): each branch is evaluated only
 on its own elements, gathered through index arrays (boolean-mask indexing and
 ``where`` on random masks cost ten times more), and large inputs go through
@@ -203,6 +214,9 @@ def erf(xp: Any, a: Any) -> Any:
         special = _cupy_special()
         if special is not None:
             return special.erf(a)
+    if a.dtype.itemsize <= 4:
+        with np.errstate(all="ignore"):
+            return _chunked32(_erf32, a)
     return _chunked(xp, _erf64, a)
 
 
@@ -212,6 +226,9 @@ def erfc(xp: Any, a: Any) -> Any:
         special = _cupy_special()
         if special is not None:
             return special.erfc(a)
+    if a.dtype.itemsize <= 4:
+        with np.errstate(all="ignore"):
+            return _chunked32(_erfc32, a)
     return _chunked(xp, _erfc64, a)
 
 
@@ -286,6 +303,8 @@ _PSI_SERIES = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 1
 def digamma(xp: Any, a: Any) -> Any:
     """ψ(a) = Γ'(a)/Γ(a); ``-inf`` at 0 and ``nan`` at negative integers, as PyTorch."""
     with np.errstate(all="ignore"):
+        if xp is np and a.dtype.itemsize <= 4:
+            return _chunked32(functools.partial(_digamma64, np), a)  # same values, in cache-sized chunks
         return _digamma64(xp, a)
 
 
@@ -500,3 +519,96 @@ def _erfinv64(xp: Any, x: Any) -> Any:
     if not all_inside:
         y = xp.where(inside, y, xp.where(ax == 1.0, xp.inf, xp.nan))
     return xp.copysign(y, x)
+
+
+# Float32 (and float16/bfloat16) on NumPy: see NOTE [ Special functions ], "Narrow dtypes".
+_TABLE_DEGREE = 6
+_TABLE_STEP = 0.125
+_ERF_TABLE_END = 4.0  # erf(y) rounds to 1 in float32 from 3.92 on
+_ERFC_TABLE_END = 10.125  # erfc(y) rounds to 0 in float32 from 10.06 on
+
+
+def _erf_ratio64(y: Any) -> Any:
+    """erf(y) / y for ``y >= 0`` in float64, ``2/√π`` at 0 (the function the erf table fits)."""
+    zero = y == 0.0
+    return np.where(zero, _TWO_OVER_SQRT_PI, _erf64(np, y) / np.where(zero, 1.0, y))
+
+
+def _erfc_scaled64(y: Any) -> Any:
+    """erfc(y) exp(y²) for ``y >= 0`` in float64 (the function the erfc table fits)."""
+    return _erfc64(np, y) * np.exp(y * y)
+
+
+@functools.lru_cache(maxsize=2)
+def _table(name: str) -> Any:
+    """Piecewise polynomial coefficients, one column per interval of width 1/8 (row 0: highest power).
+
+    On each interval the function (``_erf_ratio64`` or ``_erfc_scaled64``) is interpolated at the 7
+    Chebyshev nodes of a degree-6 polynomial in ``v ∈ [-1, 1]`` (``v = 16 y - 2k - 1`` on interval ``k``,
+    exact), converted to powers of ``v``. Max relative error 6e-13 (erf) and 4e-12 (erfc), measured on
+    4e5 points against the float64 functions.
+    """
+    cheb = np.polynomial.chebyshev
+    function, end = (_erf_ratio64, _ERF_TABLE_END) if name == "erf" else (_erfc_scaled64, _ERFC_TABLE_END)
+    nodes = np.cos(np.pi * (np.arange(_TABLE_DEGREE + 1) + 0.5) / (_TABLE_DEGREE + 1))
+    rows = []
+    with np.errstate(all="ignore"):
+        for k in range(round(end / _TABLE_STEP)):
+            y = _TABLE_STEP * (k + (nodes + 1.0) / 2.0)
+            rows.append(cheb.cheb2poly(cheb.chebfit(nodes, function(y), _TABLE_DEGREE))[::-1])
+    return np.ascontiguousarray(np.array(rows).T)  # one contiguous row per power: gathers stay contiguous
+
+
+def _table_eval(name: str, y: Any, end: float) -> Any:
+    """The ``name`` table at flat float64 ``y >= 0`` (or nan), clipped to ``end``."""
+    table = _table(name)
+    s = np.minimum(y, end)
+    s *= 1.0 / _TABLE_STEP
+    index = s.astype(np.intp)  # floor for s >= 0; nan gives garbage, clipped by take
+    np.minimum(index, table.shape[1] - 1, out=index)  # s == end: the last interval's right end
+    v = s - index  # exact
+    v *= 2.0
+    v -= 1.0
+    p = table[0].take(index, mode="clip")
+    p *= v
+    for j in range(1, _TABLE_DEGREE):
+        p += table[j].take(index, mode="clip")
+        p *= v
+    p += table[_TABLE_DEGREE].take(index, mode="clip")
+    return p
+
+
+def _erf32(x: Any) -> Any:
+    y = np.abs(x)
+    result = _table_eval("erf", y, _ERF_TABLE_END)
+    result *= np.minimum(y, _ERF_TABLE_END)
+    return np.copysign(result, x, out=result)
+
+
+def _erfc32_positive(y: Any) -> Any:
+    """erfc(y) for ``y >= 0`` (or nan), relative error ~5e-12."""
+    result = _table_eval("erfc", y, _ERFC_TABLE_END)
+    s = np.minimum(y, _ERFC_TABLE_END)
+    s *= s
+    np.negative(s, out=s)
+    result *= np.exp(s, out=s)  # exp(-y²) direct: y² rounds by 1e-16 relative, 1e-14 in exp at y = 10
+    return result
+
+
+def _erfc32(x: Any) -> Any:
+    result = _erfc32_positive(np.abs(x))
+    negative = x < 0
+    if negative.any():
+        result = _select(negative, 2.0 - result, result)
+    return result
+
+
+def _chunked32(kernel: Any, a: Any) -> Any:
+    """``kernel`` (flat float64 -> flat float64) over a float32/float16/bfloat16 NumPy array, cast per chunk."""
+    flat = a.reshape(-1)
+    if flat.size <= _CHUNK:
+        return kernel(flat.astype(np.float64)).astype(a.dtype).reshape(a.shape)
+    result = np.empty(flat.size, dtype=a.dtype)
+    for start in range(0, flat.size, _CHUNK):
+        result[start : start + _CHUNK] = kernel(flat[start : start + _CHUNK].astype(np.float64))
+    return result.reshape(a.shape)
