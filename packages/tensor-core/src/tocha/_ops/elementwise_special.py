@@ -214,7 +214,7 @@ def erf(xp: Any, a: Any) -> Any:
         special = _cupy_special()
         if special is not None:
             return special.erf(a)
-    if a.dtype.itemsize <= 4:
+    if xp is np and a.dtype.itemsize <= 4:
         with np.errstate(all="ignore"):
             return _chunked32(_erf32, a)
     return _chunked(xp, _erf64, a)
@@ -226,7 +226,7 @@ def erfc(xp: Any, a: Any) -> Any:
         special = _cupy_special()
         if special is not None:
             return special.erfc(a)
-    if a.dtype.itemsize <= 4:
+    if xp is np and a.dtype.itemsize <= 4:
         with np.errstate(all="ignore"):
             return _chunked32(_erfc32, a)
     return _chunked(xp, _erfc64, a)
