@@ -225,8 +225,10 @@ def test_corrupted_headers_raise_runtime_error() -> None:
     text = json.dumps(header).encode()
     with pytest.raises(RuntimeError, match="unknown dtype"):
         tocha.load(io.BytesIO(struct.pack("<Q", len(text)) + text + bytes(data[8 + size :])))
+    garbage = bytearray(os.urandom(4096))
+    garbage[0] = 0x01  # not 0x80 or "PK": those are reported as PyTorch/pickle checkpoints (tested elsewhere)
     with pytest.raises(RuntimeError, match="not a valid tocha checkpoint"):
-        tocha.load(io.BytesIO(os.urandom(4096)))
+        tocha.load(io.BytesIO(bytes(garbage)))
 
 
 class _Exploit:
