@@ -12,7 +12,13 @@ from . import constraints
 from ._functional import logsigmoid
 from .distribution import Distribution
 from .gamma import Gamma
-from .utils import _expand_probs_logits, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import (
+    _count_and_probs_or_logits,
+    _expand_probs_logits,
+    lazy_property,
+    logits_to_probs,
+    probs_to_logits,
+)
 
 __all__ = ["NegativeBinomial"]
 
@@ -56,17 +62,7 @@ class NegativeBinomial(Distribution):
         logits: Tensor | float | None = None,
         validate_args: bool | None = None,
     ) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            self.total_count = self.total_count.type_as(self.probs)
-            self._param = self.probs
-        else:
-            assert logits is not None
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            self.total_count = self.total_count.type_as(self.logits)
-            self._param = self.logits
+        self.total_count, self._param = _count_and_probs_or_logits(self, total_count, probs, logits)
         super().__init__(self._param.shape, validate_args=validate_args)
 
     def expand(self, batch_shape: Sequence[int], _instance: Any = None) -> NegativeBinomial:

@@ -217,3 +217,14 @@ def _expand_probs_logits(source: Any, target: Any, shape: Sequence[int]) -> None
             value = source.__dict__[name].expand(shape)
             setattr(target, name, value)
             target._param = value
+
+
+def _count_and_probs_or_logits(dist: Any, total_count: Any, probs: Any, logits: Any) -> tuple[Tensor, Tensor]:
+    """Set exactly one of ``dist.probs`` / ``dist.logits``, broadcast with ``total_count``; returns the count (in
+    the parameter's dtype) and the parameter given (Binomial, NegativeBinomial)."""
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+    name, value = ("probs", probs) if probs is not None else ("logits", logits)
+    count, param = broadcast_all(total_count, value)
+    setattr(dist, name, param)
+    return count.type_as(param), param
