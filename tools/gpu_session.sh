@@ -6,6 +6,9 @@
 #
 #   bash tools/gpu_session.sh tests [OUT_DIR]   every gpu-marked test (op database on cuda included), ~5 min
 #   bash tools/gpu_session.sh bench [OUT_DIR]   tools/bench/bench_gpu.py --device cuda against PyTorch CUDA
+#   bash tools/gpu_session.sh all [OUT_DIR]     one short lease (~8 min at most): the tests across 12 processes
+#       (pytest-xdist), fused kernels off, then nn/optim/integration with them on, the bench both ways and
+#       tools/bench/profile_gpu.py; each part under its own time limit, so a slow one cannot eat the rest
 #
 # Elsewhere use nox: `nox -s gpu` and `nox -s bench -- --device cuda` install what they need.
 set -uo pipefail
@@ -25,6 +28,30 @@ try:
 except ImportError:
     print("torch: not installed")
 EOF
+
+if [ "$step" = all ]; then
+    nvidia-smi -L | tee -a "$out/environment.txt"
+    xdist=$(python3 -c "import xdist" 2>/dev/null && echo "-n 12")
+    pytest_gpu() {  # FUSED LIMIT_S LOG PATHS...
+        local fused=$1 limit=$2 log=$3
+        shift 3
+        TOCHA_CUDA_FUSED=$fused timeout "$limit" python3 -m pytest -m gpu "$@" -v $xdist -p no:cacheprovider \
+            --tb=short --continue-on-collection-errors -o addopts="-ra --strict-markers" >"$log" 2>&1
+        echo "== tests, fused $fused, rc $? (124: cut at ${limit}s)"
+        grep -E "^(FAILED|ERROR)|[0-9]+ (passed|failed)" "$log" | cut -c1-300 | tail -n 60
+    }
+    pytest_gpu 0 200 "$out/gpu-tests-fused0.txt" packages tests-integration
+    pytest_gpu 1 80 "$out/gpu-tests-fused1.txt" packages/nn packages/optim tests-integration
+    for fused in 0 1; do
+        (cd tools/bench && TOCHA_CUDA_FUSED=$fused timeout 90 python3 bench_gpu.py --device cuda) \
+            >"$out/bench-fused$fused.txt" 2>&1
+        echo "== bench, fused $fused, rc $?"
+        cat "$out/bench-fused$fused.txt"
+    done
+    (cd tools/bench && TOCHA_CUDA_FUSED=1 timeout 50 python3 profile_gpu.py --steps 10) >"$out/profile.txt" 2>&1
+    grep "^==" "$out/profile.txt"
+    exit 0
+fi
 
 status=0
 for fused in 0 1; do
