@@ -31,24 +31,25 @@ EOF
 
 if [ "$step" = all ]; then
     nvidia-smi -L | tee -a "$out/environment.txt"
-    xdist=$(python3 -c "import xdist" 2>/dev/null && echo "-n 12")
+    xdist=$(python3 -c "import xdist" 2>/dev/null && echo "-n 14")
+    xdist="$xdist $(python3 -c "import pytest_timeout" 2>/dev/null && echo "--timeout 45")"
     pytest_gpu() {  # FUSED LIMIT_S LOG PATHS...
         local fused=$1 limit=$2 log=$3
         shift 3
         TOCHA_CUDA_FUSED=$fused timeout "$limit" python3 -m pytest -m gpu "$@" -v $xdist -p no:cacheprovider \
-            --tb=short --continue-on-collection-errors -o addopts="-ra --strict-markers" >"$log" 2>&1
+            --tb=short -p no:benchmark --continue-on-collection-errors -o addopts="-ra --strict-markers" >"$log" 2>&1
         echo "== tests, fused $fused, rc $? (124: cut at ${limit}s)"
         grep -E "^(FAILED|ERROR)|[0-9]+ (passed|failed)" "$log" | cut -c1-300 | tail -n 60
     }
-    pytest_gpu 0 200 "$out/gpu-tests-fused0.txt" packages tests-integration
-    pytest_gpu 1 80 "$out/gpu-tests-fused1.txt" packages/nn packages/optim tests-integration
+    pytest_gpu 0 180 "$out/gpu-tests-fused0.txt" packages tests-integration
+    pytest_gpu 1 60 "$out/gpu-tests-fused1.txt" packages/nn packages/optim tests-integration
     for fused in 0 1; do
-        (cd tools/bench && TOCHA_CUDA_FUSED=$fused timeout 90 python3 bench_gpu.py --device cuda) \
+        (cd tools/bench && TOCHA_CUDA_FUSED=$fused timeout 75 python3 bench_gpu.py --device cuda) \
             >"$out/bench-fused$fused.txt" 2>&1
         echo "== bench, fused $fused, rc $?"
         cat "$out/bench-fused$fused.txt"
     done
-    (cd tools/bench && TOCHA_CUDA_FUSED=1 timeout 50 python3 profile_gpu.py --steps 10) >"$out/profile.txt" 2>&1
+    (cd tools/bench && TOCHA_CUDA_FUSED=1 timeout 40 python3 profile_gpu.py --steps 10) >"$out/profile.txt" 2>&1
     grep "^==" "$out/profile.txt"
     exit 0
 fi

@@ -338,6 +338,25 @@ class _Device:
     def compute_capability(self) -> str:
         return "90"
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Device) and other.id == self.id
+
+    __hash__ = None  # type: ignore[assignment]  # CuPy's Device is unhashable too
+
+
+class _Flags:
+    """CuPy's ``ndarray.flags``: contiguity and ownership only (no ``writeable``: device arrays always are)."""
+
+    __slots__ = ("c_contiguous", "f_contiguous", "owndata")
+
+    def __init__(self, flags: Any) -> None:
+        self.c_contiguous = bool(flags.c_contiguous)
+        self.f_contiguous = bool(flags.f_contiguous)
+        self.owndata = bool(flags.owndata)
+
+    def __getitem__(self, name: str) -> bool:
+        return bool(getattr(self, {"C_CONTIGUOUS": "c_contiguous", "F_CONTIGUOUS": "f_contiguous"}.get(name, name.lower())))
+
 
 class ndarray:
     """A device array (``cupy.ndarray``): a NumPy array that refuses implicit host conversion."""
@@ -360,7 +379,7 @@ class ndarray:
     strides = property(lambda self: self._a.strides)
     itemsize = property(lambda self: self._a.itemsize)
     nbytes = property(lambda self: self._a.nbytes)
-    flags = property(lambda self: self._a.flags)
+    flags = property(lambda self: _Flags(self._a.flags))
     T = property(lambda self: _wrap(self._a.T))
     mT = property(lambda self: _wrap(numpy.swapaxes(self._a, -1, -2)))  # noqa: N815
     base = property(lambda self: _wrap(self._a.base) if isinstance(self._a.base, numpy.ndarray) else None)

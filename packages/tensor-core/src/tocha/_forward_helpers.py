@@ -27,7 +27,8 @@ def cached_zeros_like(xp: Any, x: Any) -> Any:
     n = x.size
     if n > _ZEROS_LIMIT or not x.flags.c_contiguous:  # a scalar keeps x's memory order (channels-last) in the result
         return 0
-    key = (xp, x.dtype, getattr(x, "device", None))
+    device = getattr(x, "device", None)
+    key = (xp, x.dtype, getattr(device, "id", device))  # CuPy's Device is unhashable: key by its index
     buf = _ZEROS.get(key)
     if buf is None or buf.size < n:
         buf = xp.zeros(min(max(2 * n, 4096), _ZEROS_LIMIT), dtype=x.dtype)

@@ -436,7 +436,8 @@ class AccumulateGrad(Node):
 def _owns_writable(t: Any) -> bool:
     array = tensor_array(t)
     flags = getattr(array, "flags", None)
-    return flags is None or bool(flags.writeable and flags.c_contiguous and flags.owndata)
+    # CuPy's flags have no ``writeable``: device arrays always are
+    return flags is None or bool(getattr(flags, "writeable", True) and flags.c_contiguous and flags.owndata)
 
 
 def accumulate_node(leaf: Any) -> AccumulateGrad:
