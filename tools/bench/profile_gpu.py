@@ -4,7 +4,9 @@ For each workload of bench_gpu.py (issue 10's shapes), on tocha alone:
 
 - ``host`` — seconds to enqueue one step without waiting for the GPU (the Python and launch overhead), against
   ``step`` — one step with the device synchronised: host ≈ step means the step is bound by the host;
-- the functions with the most own time over ``--steps`` profiled steps (cProfile).
+- the functions with the most own time over ``--steps`` profiled steps (cProfile);
+- with ``--ops``, the GPU time of each op record's forward (CUDA events around it, summed by op name), against the
+  step's: what is left over is the optimizer's update and the gaps the host leaves between kernels.
 
 Run on a GPU machine: ``python tools/bench/profile_gpu.py --steps 10`` (from tools/bench, or with it on sys.path).
 """
@@ -18,6 +20,7 @@ import pstats
 import statistics
 import sys
 import time
+from typing import Any
 
 import numpy as np
 from bench_gpu import FULL, STEPS, Backend, step_workload
@@ -39,10 +42,56 @@ def _timed(fn: object, b: Backend, repeat: int, *, sync: bool) -> float:
     return statistics.median(samples)
 
 
+def _print_op_times(step: object, b: Backend, steps: int) -> None:
+    """GPU milliseconds per step spent in each op's forward, by op name (CUDA events around each forward)."""
+    import cupy
+
+    from tocha._dispatch import registered_ops
+
+    events: list[tuple[str, Any, Any]] = []
+    originals: list[tuple[Any, Any]] = []
+
+    def timed(name: str, forward: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            start, end = cupy.cuda.Event(), cupy.cuda.Event()
+            start.record()
+            out = forward(*args, **kwargs)
+            end.record()
+            events.append((name, start, end))
+            return out
+
+        return run
+
+    for record in registered_ops().values():
+        originals.append((record, record.forward))
+        object.__setattr__(record, "forward", timed(record.name, record.forward))
+    try:
+        b.sync()
+        begin, finish = cupy.cuda.Event(), cupy.cuda.Event()
+        begin.record()
+        for _ in range(steps):
+            step()  # type: ignore[operator]
+        finish.record()
+        b.sync()
+    finally:
+        for record, forward in originals:
+            object.__setattr__(record, "forward", forward)
+    totals: dict[str, list[float]] = {}
+    for name, start, end in events:
+        totals.setdefault(name, []).append(cupy.cuda.get_elapsed_time(start, end))
+    whole = cupy.cuda.get_elapsed_time(begin, finish) / steps
+    in_ops = sum(sum(v) for v in totals.values()) / steps
+    print(f"-- GPU per step: {whole:.3f} ms in all, {in_ops:.3f} ms inside op forwards (events)")
+    for name, times in sorted(totals.items(), key=lambda kv: -sum(kv[1]))[:30]:
+        print(f"   {name:32s} {sum(times) / steps:8.3f} ms  {len(times) // steps:4d} calls")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--steps", type=int, default=10, help="profiled steps per workload")
     parser.add_argument("--top", type=int, default=25, help="functions listed per workload")
+    parser.add_argument("--ops", action="store_true", help="also time each op's forward on the GPU with events")
+    parser.add_argument("--sort", default="tottime", help="cProfile sort key (tottime, cumulative...)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if not tocha.cuda.is_available():
         print("no CUDA for tocha: nothing to profile")
@@ -67,9 +116,11 @@ def main(argv: list[str] | None = None) -> int:
         profiler.disable()
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)
-        stats.sort_stats("tottime").print_stats(args.top)
+        stats.sort_stats(args.sort).print_stats(args.top)
         print(f"== {w.name}: step {full * 1e3:.3f} ms, host enqueue {host * 1e3:.3f} ms")
         print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[:20000])
+        if args.ops:
+            _print_op_times(step, b, args.steps)
         step = None  # type: ignore[assignment]
         b.free()
     return 0

@@ -243,6 +243,9 @@ def _function(
     return call
 
 
+_ADD_AT_DTYPES = frozenset({"int32", "int64", "float16", "float32", "float64", "uint32", "uint64"})
+
+
 class ufunc:
     """A NumPy ufunc that takes and returns device arrays (``cupy.ufunc``)."""
 
@@ -253,8 +256,14 @@ class ufunc:
         self.types = inner.types
         self.identity = inner.identity
         self._call = _function(inner.__name__, inner, keywords=("out", "dtype", "casting"))
-        for method in ("reduce", "accumulate", "outer", "reduceat"):
+        for method in ("reduce", "outer", "reduceat"):
             setattr(self, method, _function(f"{inner.__name__}.{method}", getattr(inner, method)))
+        self._accumulate = _function(f"{inner.__name__}.accumulate", inner.accumulate)
+
+    def accumulate(self, *args: Any, **kwargs: Any) -> Any:
+        if self.__name__ not in ("add", "multiply"):  # as CuPy 14
+            raise NotImplementedError(f"`cupy_{self.__name__}.accumulate` is not supported yet")
+        return self._accumulate(*args, **kwargs)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._call(*args, **kwargs)
@@ -265,6 +274,10 @@ class ufunc:
 
     def _at(self, a: ndarray, indices: Any, b: Any) -> None:
         target = _unwrap(a, "at")
+        if self.__name__ == "add" and target.dtype.name not in _ADD_AT_DTYPES:
+            raise TypeError(
+                "cupy.add.at only supports int32, int64, float16, float32, float64, uint32, uint64 as data type"
+            )
         key = _wrapped_key(target.shape, _index(indices))
         if b is None:
             self._inner.at(target, key)
@@ -493,6 +506,8 @@ class ndarray:
     def __setitem__(self, key: Any, value: Any) -> None:
         if isinstance(value, numpy.ndarray) and value.ndim > 0:
             raise TypeError("fake cupy: __setitem__: Unsupported type <class 'numpy.ndarray'> as the value")
+        if _has_mask(_index(key)):
+            host_syncs.record("boolean-mask assignment (the mask's count is read back)")
         self._a[_wrapped_key(self._a.shape, _index(key))] = value._a if isinstance(value, ndarray) else value
 
     # -- NumPy protocols: NumPy functions on device arrays run as CuPy's functions of the same name

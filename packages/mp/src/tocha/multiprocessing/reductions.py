@@ -132,6 +132,9 @@ def _reduce_cuda(t: tocha.Tensor) -> tuple[Any, ...]:
 
     array = tensor_array(t)
     pointer = int(array.data.ptr)
+    # Queue pickles in its feeder thread, where no CUDA context is current yet (the driver call below would fail
+    # with CUDA_ERROR_INVALID_CONTEXT, 201): setting the device makes its primary context current on this thread.
+    cupy.cuda.runtime.setDevice(int(array.device.id))
     base, _ = _allocation_range(pointer)
     handle = cupy.cuda.runtime.ipcGetMemHandle(base)
     layout = (pointer - base, tuple(array.shape), tuple(array.strides), t.dtype.name, t.requires_grad, type(t))

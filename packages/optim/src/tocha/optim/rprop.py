@@ -74,7 +74,7 @@ class Rprop(_ElementwiseOptimizer):
         factor = xp.where(sign > 0, etaplus, xp.where(sign < 0, etaminus, 1.0)).astype(G.dtype, copy=False)
         step_size *= factor
         xp.clip(step_size, step_size_min, step_size_max, out=step_size)
-        G[factor == etaminus] = 0
+        xp.copyto(G, 0, where=factor == etaminus)  # a mask assignment would synchronise on CuPy
         xp.sign(G, out=sign)
         sign *= step_size
         P -= sign

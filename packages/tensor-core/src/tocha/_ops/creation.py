@@ -783,7 +783,8 @@ def _apply_python(t: Tensor, op: str, fn: Any, other: Tensor | None) -> Tensor:
 
 def _arange_forward(xp: Any, start: Any, end: Any, step: Any, np_dtype: Any) -> Any:
     if np.dtype(np_dtype).kind in "iu" and all(isinstance(v, int) for v in (start, end, step)):
-        return xp.arange(start, end, step, dtype=np_dtype)
+        # in int64, then cast: CuPy refuses a step (or bound) its unsigned dtype cannot hold (a negative step)
+        return xp.arange(start, end, step, dtype=np.int64).astype(np_dtype, copy=False)
     # Computed in double precision (start + i * step), then rounded, as PyTorch does.
     return xp.arange(start, end, step, dtype=np.float64).astype(np_dtype)
 

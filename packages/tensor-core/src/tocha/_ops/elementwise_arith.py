@@ -7,6 +7,9 @@ toward zero (NumPy's ``//`` floors), and refuses an integer tensor to a
 negative integer *scalar* power while an integer *tensor* exponent gives
 ``1``, ``±1`` or ``0`` as integer arithmetic does. The forwards below do the
 same; the zero check is one ``all()`` over the divisor, on integer dtypes only.
+On CUDA a divisor tensor is not checked, as in PyTorch: reading the check's
+answer back would wait for the GPU (CuPy gives 0 where PyTorch's CUDA kernels
+give an unspecified value); a zero Python-scalar divisor still raises.
 """
 
 from __future__ import annotations
@@ -259,7 +262,12 @@ def _true_divide_reference(a: Any, b: Any) -> Any:
 def _check_int_divisor(xp: Any, a: Any, b: Any) -> None:
     # See NOTE [ Integer division ].
     kind = getattr(a, "dtype", getattr(b, "dtype", None))
-    if kind is not None and kind.kind in "iub" and not xp.all(b):
+    if kind is None or kind.kind not in "iub":
+        return
+    if not hasattr(b, "dtype"):  # a Python scalar
+        if b == 0:
+            raise RuntimeError("ZeroDivisionError")
+    elif xp is np and not np.all(b):
         raise RuntimeError("ZeroDivisionError")
 
 

@@ -356,7 +356,7 @@ def equal(input: Tensor, other: Tensor) -> bool:
 
 def _logical(name: str, np_name: str) -> OpRecord:
     def forward(xp: Any, a: Any, b: Any) -> Any:
-        return getattr(xp, np_name)(a, b)
+        return getattr(xp, np_name)(_truth(xp, a), _truth(xp, b))
 
     forward.__name__ = f"_{name}_forward"
     return register_op(
@@ -373,8 +373,13 @@ LOGICAL_OR = _logical("logical_or", "logical_or")
 LOGICAL_XOR = _logical("logical_xor", "logical_xor")
 
 
+def _truth(xp: Any, a: Any) -> Any:
+    """Complex arrays as ``a != 0``: CuPy's logical ufuncs take no complex input (NumPy's do)."""
+    return a != 0 if xp is not np and getattr(a, "dtype", None) is not None and a.dtype.kind == "c" else a
+
+
 def _logical_not_forward(xp: Any, a: Any) -> Any:
-    return xp.logical_not(a)
+    return xp.logical_not(_truth(xp, a))
 
 
 LOGICAL_NOT = register_op(

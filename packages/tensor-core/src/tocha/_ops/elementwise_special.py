@@ -213,7 +213,7 @@ def erf(xp: Any, a: Any) -> Any:
     if xp is not np:
         special = _cupy_special()
         if special is not None:
-            return special.erf(a)
+            return special.erf(a).astype(a.dtype, copy=False)  # cupyx computes float16 in float32
     if xp is np and a.dtype.itemsize <= 4:
         with np.errstate(all="ignore"):
             return _chunked32(_erf32, a)
@@ -225,7 +225,7 @@ def erfc(xp: Any, a: Any) -> Any:
     if xp is not np:
         special = _cupy_special()
         if special is not None:
-            return special.erfc(a)
+            return special.erfc(a).astype(a.dtype, copy=False)
     if xp is np and a.dtype.itemsize <= 4:
         with np.errstate(all="ignore"):
             return _chunked32(_erfc32, a)

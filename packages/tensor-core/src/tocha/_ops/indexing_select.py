@@ -34,6 +34,9 @@ def add_at(xp: Any, target: Any, key: Any, values: Any) -> None:
         _settings.alert_not_deterministic(
             "cuda atomic float add (scatter_add, index_add, index_put with accumulate=True, gather backward)"
         )
+    if target.dtype.name not in _CUPY_ADD_AT_DTYPES:
+        _add_at_by_parts(xp, target, key, values)
+        return
     at = getattr(xp.add, "at", None)
     if at is not None:
         at(target, key, values)
@@ -41,6 +44,29 @@ def add_at(xp: Any, target: Any, key: Any, values: Any) -> None:
     import cupyx  # type: ignore[import-not-found]
 
     cupyx.scatter_add(target, key, values)
+
+
+# CuPy's atomic add (``cupy.add.at``/``cupyx.scatter_add``) takes only these dtypes
+_CUPY_ADD_AT_DTYPES = frozenset({"int32", "int64", "uint32", "uint64", "float16", "float32", "float64"})
+
+
+def _add_at_by_parts(xp: Any, target: Any, key: Any, values: Any) -> None:
+    """``add_at`` on CuPy for the dtypes its atomic add lacks.
+
+    Complex: the real and imaginary parts separately. bool, 8/16-bit integers and bfloat16: accumulated in a
+    wide dtype and cast back once (integers wrap as PyTorch's; bool adds as logical or, as NumPy's add).
+    """
+    values = xp.asarray(values, dtype=target.dtype)
+    if target.dtype.kind == "c":
+        for part in ("real", "imag"):
+            wide = xp.ascontiguousarray(getattr(target, part))
+            add_at(xp, wide, key, xp.ascontiguousarray(getattr(values, part)))
+            getattr(target, part)[...] = wide
+        return
+    wide_dtype = np.float32 if target.dtype.kind == "V" or target.dtype.name == "bfloat16" else np.int64
+    wide = target.astype(wide_dtype)
+    add_at(xp, wide, key, values.astype(wide_dtype))
+    target[...] = (wide != 0) if target.dtype == np.bool_ else wide.astype(target.dtype)
 
 
 # ------------------------------------------------------------------ masked_fill

@@ -156,6 +156,9 @@ def _finish(op: str, result: Tensor, out: Tensor | None) -> Tensor:
 
 
 def _matmul_forward(xp: Any, a: Any, b: Any) -> Any:
+    if xp is not np and a.dtype.name == "bfloat16" and max(a.ndim, b.ndim) > 2:
+        # CuPy's batched matmul refuses bfloat16 ('E'); float32 products round to the same bfloat16 results
+        return xp.matmul(a.astype(np.float32), b.astype(np.float32)).astype(a.dtype)
     result = xp.matmul(a, b)
     if result.dtype is not a.dtype or not result.ndim:
         # NumPy returns a scalar for 1-D @ 1-D, and float32 for ml_dtypes' bfloat16.
@@ -373,6 +376,8 @@ def dot(input: Tensor, tensor: Tensor, *, out: Tensor | None = None) -> Tensor:
 
 
 def _vdot_forward(xp: Any, a: Any, b: Any) -> Any:
+    if xp is not np and a.dtype.itemsize == 2 and a.dtype.kind != "c":  # CuPy sums float16 in float16
+        return xp.asarray(xp.vdot(a.astype(np.float32), b.astype(np.float32)), dtype=a.dtype)
     result = xp.vdot(a, b)
     return xp.asarray(result, dtype=a.dtype)
 

@@ -182,7 +182,12 @@ def _gcd_forward(xp: Any, a: Any, b: Any) -> Any:
 
 
 def _lcm_forward(xp: Any, a: Any, b: Any) -> Any:
-    return xp.lcm(a, b)
+    if xp is np:
+        return np.lcm(a, b)
+    # |a| / gcd * |b| in the operands' dtype, so an overflow wraps as NumPy's and PyTorch's (CuPy's lcm differs)
+    g = xp.gcd(a, b)
+    safe = xp.where(g == 0, xp.ones_like(g), g)
+    return xp.where(g == 0, xp.zeros_like(g), (xp.abs(a) // safe) * xp.abs(b)).astype(g.dtype, copy=False)
 
 
 GCD = register_op(

@@ -149,17 +149,32 @@ def cumprod(input: Tensor, dim: int, *, dtype: dtype | None = None) -> Tensor:
     return _scan(CUMPROD, "cumprod", input, dim, dtype)
 
 
+def running_extreme(xp: Any, ufunc: Any, a: Any, axis: int) -> Any:
+    """``ufunc.accumulate(a, axis)`` for ``maximum``/``minimum``; on CuPy, which has no such accumulate, a
+    doubling scan: ceil(log2(n)) elementwise passes, each combining every element with the one 2**k before it.
+    """
+    if xp is np:
+        return ufunc.accumulate(a, axis=axis)
+    out = xp.moveaxis(a, axis, -1).copy()
+    n, shift = out.shape[-1], 1
+    while shift < n:
+        nxt = out.copy()
+        ufunc(out[..., shift:], out[..., :-shift], out=nxt[..., shift:])
+        out, shift = nxt, 2 * shift
+    return xp.moveaxis(out, -1, axis)
+
+
 def _cumext_forward(xp: Any, a: Any, dim: int, largest: bool) -> Any:
     if a.ndim == 0:
         return a.copy(), xp.zeros((), np.int64)
-    values = (xp.maximum if largest else xp.minimum).accumulate(a, axis=dim)
+    values = running_extreme(xp, xp.maximum if largest else xp.minimum, a, dim)
     shape = [1] * a.ndim
     shape[dim] = a.shape[dim]
     pos = xp.arange(a.shape[dim]).reshape(shape)
     hit = a == values
     if a.dtype.kind in "fcV":
         hit = hit | (xp.isnan(a) & xp.isnan(values))
-    indices = xp.maximum.accumulate(xp.where(hit, pos, 0), axis=dim)
+    indices = running_extreme(xp, xp.maximum, xp.where(hit, pos, 0), dim)
     return values, indices.astype(np.int64, copy=False)
 
 

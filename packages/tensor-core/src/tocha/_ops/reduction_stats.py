@@ -12,6 +12,7 @@ from .._dtype import _COMPLEX, _FLOAT, dtype, float32, float64, get_default_dtyp
 from .._tensor_base import TensorBase
 from . import reduction_types as rt
 from ._common import normalize_dim, type_name
+from .reduction_cum import running_extreme
 from ._dtypes import FLOATING_COMPLEX, REAL, REAL_NO_BOOL
 from .reduction_core import (
     DimArg,
@@ -452,7 +453,7 @@ def _mode_forward(xp: Any, a: Any, dim: int, keepdim: bool) -> Any:
     start = xp.zeros(s.shape, dtype=bool)
     start[..., 0] = True
     start[..., 1:] = s[..., 1:] != s[..., :-1]
-    run_start = xp.maximum.accumulate(xp.where(start, pos, 0), axis=-1)
+    run_start = running_extreme(xp, xp.maximum, xp.where(start, pos, 0), -1)
     run_len = pos - run_start + 1
     end = xp.argmax(run_len, axis=-1)[..., None]  # the last element of the smallest most frequent value's run
     values = xp.take_along_axis(s, end, -1)[..., 0]

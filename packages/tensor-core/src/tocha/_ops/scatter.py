@@ -90,6 +90,13 @@ def _ufunc_at(xp: Any, name: str, target: Any, key: Any, values: Any) -> None:
     if name == "add":
         add_at(xp, target, key, values)
         return
+    if xp is not np and name == "minimum" and target.dtype.kind == "f":
+        # CuPy's minimum.at on floats gave minima that no input equals (the H200 run's amin gradients were NaN);
+        # its maximum.at is exact, and negation is exact
+        flipped = xp.negative(target)
+        _ufunc_at(xp, "maximum", flipped, key, xp.negative(xp.asarray(values, dtype=target.dtype)))
+        xp.negative(flipped, out=target)
+        return
     at = getattr(getattr(xp, name), "at", None)
     if at is not None:
         try:

@@ -87,12 +87,12 @@ def _softmax_rows(xp: Any, s: Any, safe: bool) -> Any:
     """Softmax along the last dim of the fresh array ``s``, in place; see NOTE [ Attention op ] for ``safe``."""
     m = s.max(axis=-1, keepdims=True)
     if safe:
-        m[m == -math.inf] = 0
+        xp.copyto(m, 0, where=m == -math.inf)  # no mask assignment: on CuPy it reads the mask's count back
     s -= m
     xp.exp(s, out=s)
     total = _row_sums(xp, s)
     if safe:
-        total[total == 0] = 1
+        xp.copyto(total, 1, where=total == 0)
     xp.reciprocal(total, out=total)
     s *= total
     return s

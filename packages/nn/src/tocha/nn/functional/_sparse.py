@@ -51,7 +51,7 @@ def _row_factors(xp: Any, flat: Any, num_weights: int, padding_idx: int | None, 
         counts = xp.bincount(flat, minlength=num_weights)
         factor /= counts[flat].astype(dtype)
     if padding_idx is not None:
-        factor[flat == padding_idx] = 0
+        xp.copyto(factor, 0, where=flat == padding_idx)  # a mask assignment would read the count back on CuPy
     return factor[:, None]
 
 
