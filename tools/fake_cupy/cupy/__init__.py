@@ -368,7 +368,8 @@ class _Flags:
         self.owndata = bool(flags.owndata)
 
     def __getitem__(self, name: str) -> bool:
-        return bool(getattr(self, {"C_CONTIGUOUS": "c_contiguous", "F_CONTIGUOUS": "f_contiguous"}.get(name, name.lower())))
+        names = {"C_CONTIGUOUS": "c_contiguous", "F_CONTIGUOUS": "f_contiguous"}
+        return bool(getattr(self, names.get(name, name.lower())))
 
 
 class ndarray:

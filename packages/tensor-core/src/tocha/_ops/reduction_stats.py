@@ -12,7 +12,6 @@ from .._dtype import _COMPLEX, _FLOAT, dtype, float32, float64, get_default_dtyp
 from .._tensor_base import TensorBase
 from . import reduction_types as rt
 from ._common import normalize_dim, type_name
-from .reduction_cum import running_extreme
 from ._dtypes import FLOATING_COMPLEX, REAL, REAL_NO_BOOL
 from .reduction_core import (
     DimArg,
@@ -31,6 +30,7 @@ from .reduction_core import (
     tie_weights,
     widened_reference,
 )
+from .reduction_cum import running_extreme
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
