@@ -113,7 +113,15 @@ def test_training_on_cuda_matches_cpu_without_host_synchronisation(name: str) ->
     tocha.testing.assert_close(tocha.stack(gpu_losses).cpu(), tocha.stack(cpu_losses), rtol=1e-4, atol=1e-5)
     for (key, p), q in zip(model.state_dict().items(), gpu_model.state_dict().values(), strict=True):
         assert q.device.type == "cuda", key
-        tocha.testing.assert_close(q.cpu(), p, rtol=1e-4, atol=1e-5, msg=lambda m, key=key: f"{name} {key}: {m}")
+        got = q.cpu()
+        if key.endswith("self_attn.in_proj_bias"):
+            # The key bias's exact gradient is zero (it shifts every score of a row by the same amount), so what
+            # the backward gives is rounding noise, different on the GPU, which Adam scales up to steps of size lr:
+            # after 3 steps of lr 1e-2 the two can be 0.06 apart. The query and value biases compare as the rest.
+            d = p.shape[0] // 3
+            assert float((got[d : 2 * d] - p[d : 2 * d]).abs().max()) <= 3 * 2 * 1e-2, key
+            got, p = tocha.cat([got[:d], got[2 * d :]]), tocha.cat([p[:d], p[2 * d :]])
+        tocha.testing.assert_close(got, p, rtol=1e-4, atol=1e-5, msg=lambda m, key=key: f"{name} {key}: {m}")
 
 
 def test_an_out_of_range_target_surfaces_at_the_next_host_read() -> None:

@@ -73,5 +73,6 @@ def rank_exits(rank: int, code: int) -> None:
 def add_one_on_gpu(inbox: Any, outbox: Any) -> None:
     t = inbox.get()
     t += 1
+    tocha.cuda.synchronize()  # the write must land before the parent is told (as with PyTorch's IPC tensors)
     outbox.put(t.device.type)
     inbox.get()

@@ -176,7 +176,7 @@ def test_gelu_forward_and_backward(kernels: dict[str, _Kernel], dtype: Any, appr
     assert grid * block >= x.size
 
 
-def test_fused_kernels_are_off_unless_asked_and_never_on_the_fake(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fused_kernels_are_on_unless_turned_off_and_never_on_the_fake(monkeypatch: pytest.MonkeyPatch) -> None:
     class FakeCupy:
         __version__ = "14.2.0+fake"
 
@@ -184,6 +184,8 @@ def test_fused_kernels_are_off_unless_asked_and_never_on_the_fake(monkeypatch: p
         __version__ = "14.2.0"
 
     monkeypatch.delenv("TOCHA_CUDA_FUSED", raising=False)
+    assert K._compiles_for(RealCupy())  # on by default
+    monkeypatch.setenv("TOCHA_CUDA_FUSED", "0")
     assert not K._compiles_for(RealCupy())
     monkeypatch.setenv("TOCHA_CUDA_FUSED", "1")
     assert K._compiles_for(RealCupy())

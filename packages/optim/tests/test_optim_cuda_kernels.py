@@ -93,7 +93,7 @@ def kernels(emulated: Any, cuda_emulator: Any, monkeypatch: pytest.MonkeyPatch) 
     # rounds of the grid-stride loop); test_the_launch_configuration runs the real one
     monkeypatch.setattr(K, "THREADS", 32)
     monkeypatch.setattr(K, "_MAX_BLOCKS", 2)
-    monkeypatch.delenv("TOCHA_CUDA_FUSED", raising=False)
+    monkeypatch.setenv("TOCHA_CUDA_FUSED", "0")  # off unless a test turns them on (they are on by default)
     return made
 
 
@@ -341,15 +341,19 @@ def test_the_kernels_never_run_on_numpy_or_the_fake(monkeypatch: pytest.MonkeyPa
         _train(name, {**options, "fused": True}, tocha.float32)
 
 
-def test_usable_needs_the_option_and_contiguous_float_arrays_of_one_dtype_and_size(
+def test_usable_follows_the_option_and_needs_contiguous_float_arrays_of_one_dtype_and_size(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("TOCHA_CUDA_FUSED", raising=False)
     a = np.zeros(6, np.float32)
     on = {"fused": True}
     assert K.usable(CUPY, on, a, None, a)
+    assert K.usable(CUPY, {"fused": None}, a, a)  # the default: on
+    assert K.usable(CUPY, {}, a, a)
+    assert not K.usable(CUPY, {"fused": False}, a, a)
+    monkeypatch.setenv("TOCHA_CUDA_FUSED", "0")
     assert not K.usable(CUPY, {"fused": None}, a, a)
-    assert not K.usable(CUPY, {}, a, a)
+    assert K.usable(CUPY, on, a, a)  # asked for by the group
     monkeypatch.setenv("TOCHA_CUDA_FUSED", "1")
     assert K.usable(CUPY, {"fused": None}, a, a)
     assert not K.usable(CUPY, on, a, a.astype(np.float64))

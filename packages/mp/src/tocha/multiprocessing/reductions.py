@@ -136,6 +136,9 @@ def _reduce_cuda(t: tocha.Tensor) -> tuple[Any, ...]:
     # with CUDA_ERROR_INVALID_CONTEXT, 201): setting the device makes its primary context current on this thread.
     cupy.cuda.runtime.setDevice(int(array.device.id))
     base, _ = _allocation_range(pointer)
+    # the receiver reads the memory at once: the writes queued here must have landed (PyTorch makes the
+    # receiver wait on an IPC event instead; a device synchronisation is the same guarantee, on every stream)
+    cupy.cuda.runtime.deviceSynchronize()
     handle = cupy.cuda.runtime.ipcGetMemHandle(base)
     layout = (pointer - base, tuple(array.shape), tuple(array.strides), t.dtype.name, t.requires_grad, type(t))
     return (rebuild_cuda_tensor, (bytes(handle), int(array.device.id), layout))

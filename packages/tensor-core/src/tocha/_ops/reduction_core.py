@@ -228,7 +228,39 @@ def _sum_forward(xp: Any, a: Any, axis: tuple[int, ...] | None, keepdim: bool, n
         if axis is None and not keepdim:
             return _add_reduce(a, None, np_dtype, _empty((), np_dtype))
         return _add_reduce(a, axis, np_dtype, None, keepdim)
+    if axis and a.dtype == np_dtype and np_dtype in _GEMV_DTYPES and a.flags.c_contiguous:
+        summed = _leading_sum_by_gemv(xp, a, axis, keepdim)
+        if summed is not None:
+            return summed
     return xp.sum(a, axis=axis, dtype=np_dtype, keepdims=keepdim)
+
+
+_GEMV_DTYPES = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
+_ONES: dict[tuple[Any, ...], Any] = {}  # (xp, dtype, device) -> a ones vector, grown on demand; never written
+
+
+def _leading_sum_by_gemv(xp: Any, a: Any, axis: tuple[int, ...], keepdim: bool) -> Any:
+    """The sum of C-contiguous ``a`` over its leading axes as ``ones @ a.reshape(m, k)`` on CuPy, or None.
+
+    CuPy reduces an outer axis with each block walking a strided column (a bias gradient's ``(8192, 2048)``
+    column sums took about 0.18 ms on an H200); cuBLAS's product reads the rows coalesced.
+    """
+    lead = len(axis)
+    if axis != tuple(range(lead)) or lead >= a.ndim:
+        return None
+    m = 1
+    for n in a.shape[:lead]:
+        m *= n
+    k = a.size // m if m else 0
+    if m < 256 or k < 16:
+        return None
+    device = getattr(a, "device", None)
+    key = (xp, a.dtype, getattr(device, "id", device))
+    ones = _ONES.get(key)
+    if ones is None or ones.size < m:
+        ones = _ONES[key] = xp.ones(m if m > 4096 else 4096, dtype=a.dtype)  # (this module defines max)
+    out = xp.matmul(ones[:m], a.reshape(m, k))
+    return out.reshape((1,) * lead + a.shape[lead:] if keepdim else a.shape[lead:])
 
 
 def _sum_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:

@@ -90,12 +90,8 @@ def _ufunc_at(xp: Any, name: str, target: Any, key: Any, values: Any) -> None:
     if name == "add":
         add_at(xp, target, key, values)
         return
-    if xp is not np and name == "minimum" and target.dtype.kind == "f":
-        # CuPy's minimum.at on floats gave minima that no input equals (the H200 run's amin gradients were NaN);
-        # its maximum.at is exact, and negation is exact
-        flipped = xp.negative(target)
-        _ufunc_at(xp, "maximum", flipped, key, xp.negative(xp.asarray(values, dtype=target.dtype)))
-        xp.negative(flipped, out=target)
+    if xp is not np and name in ("maximum", "minimum") and target.dtype.kind == "f":
+        _extreme_at_by_sorting(xp, name, target, key, values)
         return
     at = getattr(getattr(xp, name), "at", None)
     if at is not None:
@@ -105,6 +101,30 @@ def _ufunc_at(xp: Any, name: str, target: Any, key: Any, values: Any) -> None:
         except (NotImplementedError, TypeError):  # pragma: no cover - CuPy without this ufunc.at
             pass
     _rounds_at(xp, getattr(xp, name), target, key, values)  # pragma: no cover - CuPy only
+
+
+def _extreme_at_by_sorting(xp: Any, name: str, target: Any, key: Any, values: Any) -> None:
+    """``maximum.at``/``minimum.at`` on CuPy floats, which its atomics get wrong for float64 (on an H200 the
+    reduced values matched no input, so amax/amin gradients found no tie and were NaN).
+
+    The pairs (position, value) are sorted by position, then value; every element of a position's group reads
+    the group's extreme (its last value; NaN sorts last, so it wins as in ``maximum``), so the duplicate writes
+    all store the same value and no host synchronisation is needed. ``minimum`` runs as ``maximum`` of negations.
+    """
+    if name == "minimum":
+        flipped = xp.negative(target)
+        _extreme_at_by_sorting(xp, "maximum", flipped, key, xp.negative(xp.asarray(values, dtype=target.dtype)))
+        xp.negative(flipped, out=target)
+        return
+    arrays = xp.broadcast_arrays(*key, xp.asarray(values, dtype=target.dtype))
+    flat = xp.ravel_multi_index(tuple(a.reshape(-1) for a in arrays[:-1]), target.shape)
+    vals = arrays[-1].reshape(-1)
+    by_value = xp.argsort(vals, kind="stable")
+    order = by_value[xp.argsort(flat[by_value], kind="stable")]
+    positions, ordered = flat[order], vals[order]
+    group_max = ordered[xp.searchsorted(positions, positions, side="right") - 1]
+    view = target.reshape(-1)
+    view[positions] = xp.maximum(view[positions], group_max)
 
 
 def _rounds_at(xp: Any, ufunc: Any, target: Any, key: Any, values: Any) -> None:  # pragma: no cover - CuPy only

@@ -8,8 +8,9 @@ They take C-contiguous float32/float64 arrays only (rows along the last dimensio
 None and the op's generic forward runs, as it does on the CPU and on tools/fake_cupy. Each op's gpu-marked
 tests compare its cuda result with the CPU's, so the kernels are checked against the generic forward.
 
-They are opt-in with ``TOCHA_CUDA_FUSED=1`` until they have been verified on a GPU: the sources compile with
-NVRTC for sm_90 (checked without a GPU), but their results and speed have not been measured yet.
+They are on by default on a real CuPy (``TOCHA_CUDA_FUSED=0`` turns them off, and the generic forwards run):
+on an H200 every gpu-marked nn test passed with them, and they took tools/bench/bench_gpu.py's CNN step from
+10.1 to 6.5 ms and its transformer layer step from 11.9 to 9.0 ms.
 """
 
 from __future__ import annotations
@@ -207,7 +208,7 @@ def name_expressions() -> list[str]:
 
 
 def _enabled() -> bool:
-    return os.environ.get("TOCHA_CUDA_FUSED", "0") == "1"
+    return os.environ.get("TOCHA_CUDA_FUSED", "1") != "0"
 
 
 @functools.cache

@@ -308,18 +308,40 @@ def _separable_max(xp: Any, xpad: Any, out: Sequence[int], kernel: Sequence[int]
 def _flat_indices(xp: Any, offset: Any, spatial: Sequence[int], out: Sequence[int], kernel: Sequence[int],
                   stride: Sequence[int], padding: Sequence[int], dilation: Sequence[int]) -> Any:  # fmt: skip
     """Flat plane indices (int64) of the window offsets ``offset``."""
-    nd = len(spatial)
-    plane_strides = [int(np.prod(spatial[a + 1 :])) for a in range(nd)]
-    base = xp.zeros((1,) * nd, np.int64)
-    for a in range(nd):
-        start = xp.arange(out[a], dtype=np.int64) * stride[a] - padding[a]
-        base = base + (start * plane_strides[a]).reshape((1,) * a + (out[a],) + (1,) * (nd - a - 1))
-    table = np.zeros(int(np.prod(kernel)), np.int64)
-    for i, offs in enumerate(product(*(range(k) for k in kernel))):
-        table[i] = sum(j * d * ps for j, d, ps in zip(offs, dilation, plane_strides, strict=True))
-    flat = xp.take(xp.asarray(table), offset)
+    geometry = tuple(map(tuple, (spatial, out, kernel, stride, padding, dilation)))
+    table, base = _index_tables(xp, getattr(offset, "device", None), geometry)
+    flat = xp.take(table, offset)
     flat += base
     return flat
+
+
+_INDEX_TABLES: dict[tuple[Any, ...], tuple[Any, Any]] = {}  # one pooling geometry's device tables, by geometry
+
+
+def _index_tables(xp: Any, device: Any, geometry: tuple[tuple[int, ...], ...]) -> tuple[Any, Any]:
+    """The flat plane offset of each window tap and of each window's start, made once per geometry and device.
+
+    A training step pools the same geometry every time: building these anew cost a host-to-device copy and a
+    few launches per call (about 0.4 ms of host time per call on CuPy).
+    """
+    key = (xp, getattr(device, "id", device), geometry)
+    found = _INDEX_TABLES.get(key)
+    if found is not None:
+        return found
+    spatial, out, kernel, stride, padding, dilation = geometry
+    nd = len(spatial)
+    plane_strides = [math.prod(spatial[a + 1 :]) for a in range(nd)]
+    base = np.zeros((1,) * nd, np.int64)
+    for a in range(nd):
+        start = np.arange(out[a], dtype=np.int64) * stride[a] - padding[a]
+        base = base + (start * plane_strides[a]).reshape((1,) * a + (out[a],) + (1,) * (nd - a - 1))
+    table = np.zeros(math.prod(kernel), np.int64)
+    for i, offs in enumerate(product(*(range(k) for k in kernel))):
+        table[i] = sum(j * d * ps for j, d, ps in zip(offs, dilation, plane_strides, strict=True))
+    if len(_INDEX_TABLES) >= 64:
+        _INDEX_TABLES.clear()
+    found = _INDEX_TABLES[key] = (xp.asarray(table), xp.asarray(base))
+    return found
 
 
 def _max_pool_forward(xp: Any, x: Any, kernel: tuple[int, ...], stride: tuple[int, ...], padding: tuple[int, ...],
