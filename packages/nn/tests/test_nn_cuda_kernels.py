@@ -124,6 +124,28 @@ def test_softmax_rows_with_infinities_and_nan(kernels: dict[str, _Kernel]) -> No
         np.testing.assert_allclose(K.softmax(np, x, 1, log), expected, rtol=1e-14, atol=0)  # NaN where NaN
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_safe_softmax_matches_attention_generic_rows(kernels: dict[str, _Kernel], dtype: Any) -> None:
+    # attention's safe softmax: a row of only -inf attends to nothing (zeros); NaN and +inf rows as the generic
+    from tocha.nn.functional import _attention
+
+    x = np.array(
+        [[0.0, -np.inf, 1.0], [-np.inf, -np.inf, -np.inf], [np.nan, 1.0, 2.0], [np.inf, 0.0, 1.0], [3.0, 3.0, 3.0]],
+        dtype=dtype,
+    )
+    x = np.concatenate([x, _data((3, 3), dtype)])
+    with np.errstate(all="ignore"):
+        expected = _attention._softmax_rows(np, x.copy(), True)
+    got = K.softmax(np, x, -1, False, safe=True)
+    np.testing.assert_allclose(got, expected, **_tolerance(dtype))
+    assert (got[1] == 0).all()
+    wide = _data((4, 3, 1500), dtype)
+    wide[1, 2] = -np.inf
+    np.testing.assert_allclose(
+        K.softmax(np, wide, -1, False, safe=True), _attention._softmax_rows(np, wide.copy(), True), **_tolerance(dtype)
+    )
+
+
 def test_softmax_takes_only_the_last_dimension_of_contiguous_float_arrays(kernels: dict[str, _Kernel]) -> None:
     x = _data((4, 6), np.float32)
     assert K.softmax(np, x, 0, False) is None

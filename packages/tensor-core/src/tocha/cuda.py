@@ -11,11 +11,15 @@ CuPy's default memory pool is tocha's caching allocator: ``memory_allocated`` is
 ``used_bytes()`` (bytes held by live arrays), ``memory_reserved`` its ``total_bytes()`` (also the
 cached free blocks) and ``empty_cache`` its ``free_all_blocks()``. CuPy keeps no peaks, so on first
 use (``init()``, which every device-touching function here runs) tocha installs an allocator,
-through ``cupy.cuda.set_allocator``, that calls the pool's ``malloc`` and then raises the per-device
-peaks of ``used_bytes`` / ``total_bytes``: one Python call per allocation, none per free (peaks only
-move on allocation). Peaks start at the values current when the hook was installed, and
-``reset_peak_memory_stats`` sets them to the current values. A program that installs its own CuPy
-allocator afterwards replaces the hook; the current values stay right, the peaks then stop moving.
+through ``cupy.cuda.set_allocator``, that calls the pool's ``malloc`` and then raises the device's
+peak of ``used_bytes``: one short Python call per allocation (a training step makes about a hundred;
+on one device the hook does not even ask which device is current), none per free (the peak only moves
+on allocation). The reserved total only grows inside the pool's ``malloc`` and only shrinks in
+``empty_cache``, so its peak is taken there and whenever the statistics are read (a pool emptied by
+CuPy itself after an out-of-memory error is the one case that can lose it). Peaks start at the values
+current when the hook was installed, and ``reset_peak_memory_stats`` sets them to the current values.
+A program that installs its own CuPy allocator afterwards replaces the hook; the current values stay
+right, the allocated peak then stops moving.
 """
 
 from __future__ import annotations
@@ -154,16 +158,27 @@ def _install_peak_hook(cp: Any) -> None:
         with cp.cuda.Device(index):
             _peaks[index] = [int(pool.used_bytes()), int(pool.total_bytes())]
 
-    def malloc(size: int) -> Any:
-        memptr = pool.malloc(size)
-        peaks = _peaks.get(get_device())
-        if peaks is not None:
-            used, total = pool.used_bytes(), pool.total_bytes()
-            if used > peaks[0]:
-                peaks[0] = used
-            if total > peaks[1]:
-                peaks[1] = total
-        return memptr
+    pool_malloc, used_bytes = pool.malloc, pool.used_bytes
+    if len(_peaks) == 1:
+        only = _peaks[0]
+
+        def malloc(size: int) -> Any:
+            memptr = pool_malloc(size)
+            used = used_bytes()
+            if used > only[0]:
+                only[0] = used
+            return memptr
+
+    else:
+
+        def malloc(size: int) -> Any:
+            memptr = pool_malloc(size)
+            peaks = _peaks.get(get_device())
+            if peaks is not None:
+                used = used_bytes()
+                if used > peaks[0]:
+                    peaks[0] = used
+            return memptr
 
     cp.cuda.set_allocator(malloc)
 
@@ -543,7 +558,11 @@ def empty_cache() -> None:
     if not _initialized and not is_available():
         return
     cp = _cupy()
-    cp.get_default_memory_pool().free_all_blocks()
+    pool = cp.get_default_memory_pool()
+    for index, peaks in _peaks.items():  # the reserved peak before the pool shrinks (NOTE [ CUDA memory statistics ])
+        with cp.cuda.Device(index):
+            peaks[1] = max(peaks[1], int(pool.total_bytes()))
+    pool.free_all_blocks()
     cp.get_default_pinned_memory_pool().free_all_blocks()
 
 

@@ -30,11 +30,14 @@ import math
 import warnings
 from typing import Any
 
+import numpy as np
+
 import tocha
 from tocha import Tensor
 from tocha.library import OpRecord, call, register_op
 
 from ..attention import _backends as _sdpa_backends
+from . import _cuda_kernels
 from ._activation import softmax
 from ._dropout import dropout
 from ._linear import linear
@@ -84,7 +87,10 @@ def _out_like(xp: Any, q: Any, shape: tuple[int, ...]) -> Any:
 
 
 def _softmax_rows(xp: Any, s: Any, safe: bool) -> Any:
-    """Softmax along the last dim of the fresh array ``s``, in place; see NOTE [ Attention op ] for ``safe``."""
+    """Softmax along the last dim of the fresh array ``s`` (in place, or one fused kernel on CUDA); see
+    NOTE [ Attention op ] for ``safe``."""
+    if xp is not np and (fused := _cuda_kernels.softmax(xp, s, -1, log=False, safe=safe)) is not None:
+        return fused
     m = s.max(axis=-1, keepdims=True)
     if safe:
         xp.copyto(m, 0, where=m == -math.inf)  # no mask assignment: on CuPy it reads the mask's count back
@@ -145,9 +151,13 @@ def _sdpa_backward_forward(
             dp += gp
     else:
         dp = gp.copy()
-    dp *= p
-    r = xp.multiply(p, _row_sums(xp, dp))
-    dp -= r  # dS, the gradient of the scaled, masked scores (the mask's gradient)
+    fused = _cuda_kernels.softmax_backward(xp, dp, p, -1, log=False) if xp is not np else None
+    if fused is not None:
+        dp = fused
+    else:
+        dp *= p
+        r = xp.multiply(p, _row_sums(xp, dp))
+        dp -= r  # dS, the gradient of the scaled, masked scores (the mask's gradient)
     dq = xp.matmul(dp, k)
     dq *= dq.dtype.type(scale)
     dk = xp.matmul(xp.swapaxes(dp, -1, -2), q)

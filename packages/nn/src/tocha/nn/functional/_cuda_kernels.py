@@ -70,8 +70,9 @@ template <typename T> __device__ T block_sum(T v, T* shared) {
     return result;
 }
 
-// Along each length-n row of x: mode 0 softmax, 1 log_softmax, 2 exp(x - max) unnormalised; row_top and
-// row_logsum (either may be null) receive each row's max and log(sum(exp(x - max))). One block per row.
+// Along each length-n row of x: mode 0 softmax, 1 log_softmax, 2 exp(x - max) unnormalised, 3 softmax with a
+// row of only -inf giving zeros (attention's "safe" softmax); row_top and row_logsum (either may be null) receive
+// each row's max and log(sum(exp(x - max))). One block per row.
 template <typename T>
 __global__ void softmax_forward(const T* __restrict__ x, T* __restrict__ y, T* __restrict__ row_top,
                                 T* __restrict__ row_logsum, const long long n, const int mode) {
@@ -81,6 +82,7 @@ __global__ void softmax_forward(const T* __restrict__ x, T* __restrict__ y, T* _
     T top = neg_inf<T>();
     for (long long i = threadIdx.x; i < n; i += blockDim.x) top = fmax(top, row[i]);
     top = block_max(top, shared);
+    if (mode == 3 && top == neg_inf<T>()) top = T(0);
     T total = T(0);
     for (long long i = threadIdx.x; i < n; i += blockDim.x) total += exp(row[i] - top);
     total = block_sum(total, shared);
@@ -88,7 +90,7 @@ __global__ void softmax_forward(const T* __restrict__ x, T* __restrict__ y, T* _
         const T shift = top + log(total);
         for (long long i = threadIdx.x; i < n; i += blockDim.x) out[i] = row[i] - shift;
     } else {
-        const T scale = mode == 0 ? T(1) / total : T(1);
+        const T scale = mode == 2 || (mode == 3 && total == T(0)) ? T(1) : T(1) / total;
         for (long long i = threadIdx.x; i < n; i += blockDim.x) out[i] = exp(row[i] - top) * scale;
     }
     if (threadIdx.x == 0) {
@@ -247,15 +249,19 @@ def _row_threads(n: int) -> int:
     return min(1024, max(32, -(-n // 32) * 32))
 
 
-def softmax(xp: Any, x: Any, dim: int, log: bool) -> Any:
-    """softmax / log_softmax of ``x`` along ``dim`` in one launch, or None where the fused path does not apply."""
+def softmax(xp: Any, x: Any, dim: int, log: bool, *, safe: bool = False) -> Any:
+    """softmax / log_softmax of ``x`` along ``dim`` in one launch, or None where the fused path does not apply.
+
+    ``safe`` (softmax only): a row of only ``-inf`` gives zeros instead of NaN (NOTE [ Attention op ]).
+    """
     if x.ndim == 0 or dim % x.ndim != x.ndim - 1 or not _usable(xp, x):
         return None
     n = x.shape[-1]
     rows = x.size // n
     y = xp.empty_like(x)
     null = np.uint64(0)
-    _kernel(xp, "softmax_forward", x.dtype)((rows,), (_row_threads(n),), (x, y, null, null, np.int64(n), np.int32(log)))
+    mode = np.int32(3 if safe and not log else log)
+    _kernel(xp, "softmax_forward", x.dtype)((rows,), (_row_threads(n),), (x, y, null, null, np.int64(n), mode))
     return y
 
 
