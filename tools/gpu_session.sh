@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
 # Issue 10's GPU checks on a machine with an NVIDIA GPU where CuPy, PyTorch, pytest and tocha's dependencies are
 # already installed and no package index can be reached (the lent H100/H200 machines): tocha runs from this
-# checkout's sources, nothing is installed. Each step runs twice, with the fused kernels off and on
+# checkout's sources, nothing is installed. tests and bench run twice, with the fused kernels off and on
 # (TOCHA_CUDA_FUSED, see docs/cuda.md), and writes its output to OUT_DIR.
 #
 #   bash tools/gpu_session.sh tests [OUT_DIR]   every gpu-marked test (op database on cuda included), ~5 min
 #   bash tools/gpu_session.sh bench [OUT_DIR]   tools/bench/bench_gpu.py --device cuda against PyTorch CUDA
-#   bash tools/gpu_session.sh all [OUT_DIR]     one short lease (~8 min at most): the tests across 12 processes
-#       (pytest-xdist), fused kernels off, then nn/optim/integration with them on, the bench both ways and
-#       tools/bench/profile_gpu.py; each part under its own time limit, so a slow one cannot eat the rest
+#   bash tools/gpu_session.sh all [OUT_DIR]     one short lease (~3 min on an H200): every gpu test across 14
+#       processes (pytest-xdist), then nn/optim/integration with the fused kernels off, the bench and
+#       tools/bench/profile_gpu.py --ops; each part under its own time limit, so a slow one cannot eat the rest
 #
 # Elsewhere use nox: `nox -s gpu` and `nox -s bench -- --device cuda` install what they need.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-step="${1:?usage: gpu_session.sh tests|bench [OUT_DIR]}"
+step="${1:?usage: gpu_session.sh tests|bench|all [OUT_DIR]}"
 out="${2:-${OUT:-gpu-results}}"
 mkdir -p "$out"
 export PYTHONPATH="$(printf '%s:' "$PWD"/packages/*/src)${PYTHONPATH:-}"
@@ -38,19 +38,17 @@ if [ "$step" = all ]; then
         shift 3
         TOCHA_CUDA_FUSED=$fused timeout "$limit" python3 -m pytest -m gpu "$@" -v $xdist -p no:cacheprovider \
             --tb=short -p no:benchmark --continue-on-collection-errors -o addopts="-ra --strict-markers" >"$log" 2>&1
-        echo "== tests, fused $fused, rc $? (124: cut at ${limit}s)"
+        echo "== tests, TOCHA_CUDA_FUSED=$fused, rc $? (124: cut at ${limit}s)"
         grep -E "^(FAILED|ERROR)|[0-9]+ (passed|failed)" "$log" | cut -c1-300 | tail -n 60
     }
-    pytest_gpu 0 180 "$out/gpu-tests-fused0.txt" packages tests-integration
-    pytest_gpu 1 60 "$out/gpu-tests-fused1.txt" packages/nn packages/optim tests-integration
-    for fused in 0 1; do
-        (cd tools/bench && TOCHA_CUDA_FUSED=$fused timeout 75 python3 bench_gpu.py --device cuda) \
-            >"$out/bench-fused$fused.txt" 2>&1
-        echo "== bench, fused $fused, rc $?"
-        cat "$out/bench-fused$fused.txt"
-    done
-    (cd tools/bench && TOCHA_CUDA_FUSED=1 timeout 40 python3 profile_gpu.py --steps 10) >"$out/profile.txt" 2>&1
-    grep "^==" "$out/profile.txt"
+    pytest_gpu 1 170 "$out/gpu-tests.txt" packages tests-integration
+    pytest_gpu 0 40 "$out/gpu-tests-unfused.txt" packages/nn packages/optim tests-integration
+    (cd tools/bench && timeout 75 python3 bench_gpu.py --device cuda) >"$out/bench.txt" 2>&1
+    echo "== bench, rc $?"
+    cat "$out/bench.txt"
+    (cd tools/bench && timeout 40 python3 profile_gpu.py --steps 10 --ops --sort cumulative --top 40) \
+        >"$out/profile.txt" 2>&1
+    grep -E "^==|^--" "$out/profile.txt"
     exit 0
 fi
 
