@@ -300,7 +300,9 @@ def test_gpu_non_blocking_copies_from_pinned_memory_do_not_wait():
 @pytest.mark.gpu
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(("shape", "dims", "keepdim"), [((300, 17), (0,), False), ((8, 40, 33), (0, 1), True),
-                                                        ((8, 40, 33), (1, 0), False), ((2, 300, 5, 4), (0, 1), False)])  # fmt: skip
+                                                        ((8, 40, 33), (1, 0), False), ((2, 300, 5, 4), (0, 1), False),
+                                                        ((300, 20, 3, 3), (0, 2, 3), False), ((300, 20, 3, 3), (0, 2, 3), True),
+                                                        ((300, 20, 4), (0, 2), True)])  # fmt: skip
 def test_gpu_sums_over_leading_dims_match_numpy(shape, dims, keepdim, dtype):
     # on CuPy these run as a product with a ones vector (a bias gradient's column sums): same values, NaN and inf too
     x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
@@ -308,7 +310,7 @@ def test_gpu_sums_over_leading_dims_match_numpy(shape, dims, keepdim, dtype):
     got = tocha.from_numpy(x).cuda().sum(dims, keepdim=keepdim)
     expected = x.sum(dims, keepdims=keepdim)
     assert got.dtype == tocha.from_numpy(x).dtype
-    tol = 1e-5 if dtype == np.float32 else 1e-12
+    tol = 1e-4 if dtype == np.float32 else 1e-12  # float32: another summation order over up to 2700 terms
     np.testing.assert_allclose(got.cpu().numpy(), expected, rtol=tol, atol=tol)
     mean = tocha.from_numpy(x).cuda().mean(dims, keepdim=keepdim).cpu().numpy()
     np.testing.assert_allclose(mean, x.mean(dims, keepdims=keepdim), rtol=tol, atol=tol)
