@@ -41,12 +41,12 @@ if [ "$step" = all ]; then
         echo "== tests, TOCHA_CUDA_FUSED=$fused, rc $? (124: cut at ${limit}s)"
         grep -E "^(FAILED|ERROR)|[0-9]+ (passed|failed)" "$log" | cut -c1-300 | tail -n 60
     }
-    pytest_gpu 1 170 "$out/gpu-tests.txt" packages tests-integration
-    pytest_gpu 0 40 "$out/gpu-tests-unfused.txt" packages/nn packages/optim tests-integration
-    (cd tools/bench && timeout 75 python3 bench_gpu.py --device cuda) >"$out/bench.txt" 2>&1
+    pytest_gpu 1 150 "$out/gpu-tests.txt" packages tests-integration
+    pytest_gpu 0 35 "$out/gpu-tests-unfused.txt" packages/nn packages/optim tests-integration
+    (cd tools/bench && timeout 60 python3 bench_gpu.py --device cuda) >"$out/bench.txt" 2>&1
     echo "== bench, rc $?"
     cat "$out/bench.txt"
-    (cd tools/bench && timeout 40 python3 profile_gpu.py --steps 10 --ops --sort cumulative --top 40) \
+    (cd tools/bench && timeout 30 python3 profile_gpu.py --steps 10 --ops --sort cumulative --top 40) \
         >"$out/profile.txt" 2>&1
     grep -E "^==|^--" "$out/profile.txt"
     exit 0

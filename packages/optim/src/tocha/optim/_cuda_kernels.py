@@ -17,8 +17,8 @@ They run on a real CuPy (never on NumPy or tools/fake_cupy, whose ``__version__`
 group says ``fused=False`` (or, with the default ``fused=None``, ``TOCHA_CUDA_FUSED=0`` is set), and only on
 C-contiguous float32/float64 arrays of one dtype and size; otherwise ``_update``'s xp code runs. SGD's direct
 heavy-ball updates, which bypass ``_update``, step aside while the kernels are on, so a fused multi-tensor step
-is one gather of the gradients, one launch and the per-parameter write-back. On an H200 they and nn's kernels together took a CNN step from
-10.1 to 6.5 ms (tools/bench/bench_gpu.py), so they are the default.
+is one gather of the gradients, one launch and the per-parameter write-back. On an H200 they and nn's kernels
+together took a CNN step from 10.1 to 6.5 ms (tools/bench/bench_gpu.py), so they are the default.
 """
 
 from __future__ import annotations

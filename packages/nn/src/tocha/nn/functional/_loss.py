@@ -13,7 +13,8 @@ Three are op records, for speed (forwards written against ``xp``, so they serve 
   ``nll_loss`` in one kernel; one graph node instead of two is what brings it near PyTorch's speed). Its
   backward op computes ``c * (softmax(input) - onehot(target))`` (``c`` the per-target coefficient of
   ``nll_loss_backward``) in one pass; that op's vjp is written with ``nll_loss``, ``nll_loss_backward`` and
-  ``softmax``, so double backward works. See NOTE [ Two cross-entropy ops ] for the two variants.
+  ``softmax``, so double backward works. See NOTE [ Two cross-entropy ops ] for the two variants; on CUDA,
+  ``(N, C)`` inputs run NOTE [ Fused cross-entropy kernels ] in _cuda_ce_kernels.py.
   Class probabilities and label smoothing are composites of ``log_softmax`` (and ``nll_loss``).
 - ``ctc_loss`` runs the CTC alpha recursion in log space, vectorised over the batch and the label positions
   (a Python loop over time steps only), returning one negative log-likelihood per sample and, as a second,
@@ -36,7 +37,7 @@ import tocha
 from tocha import Tensor
 from tocha.library import OpRecord, VjpContext, call, register_op
 
-from . import _cuda_kernels
+from . import _cuda_ce_kernels, _cuda_kernels
 from ._activation import log_softmax, softmax
 from ._distance import pairwise_distance
 
@@ -521,6 +522,10 @@ def _softmax_parts(xp: Any, x: Any, dim: int, normalize: bool = True) -> Any:
 def _ce_forward(
     xp: Any, x: Any, target: Any, weight: Any, reduction: str, ignore_index: int, with_probs: bool = True
 ) -> Any:
+    if xp is not np:  # without with_probs the fused kernels return no probabilities (only the loss is used)
+        fused = _cuda_ce_kernels.cross_entropy(xp, x, target, weight, reduction, ignore_index, with_probs)
+        if fused is not None:
+            return fused
     batched = x.ndim > 1
     top, log_sums, probs = _softmax_parts(xp, x, 1 if batched else 0, with_probs)
     xb = x if batched else x[None]
@@ -557,6 +562,10 @@ def _ce_backward_forward(
     overwrite: bool = False,
 ) -> Any:
     # d loss / d x = sum_n c_n * (probs_n - onehot(target_n)), c_n = weight[target_n] * grad_n (/ total weight)
+    if xp is not np:
+        fused = _cuda_ce_kernels.cross_entropy_backward(xp, grad, probs, target, weight, reduction, ignore_index, False)
+        if fused is not None:
+            return fused
     batched = probs.ndim > 1
     view = probs if batched else probs[None]
     t = target if batched else target.reshape(1)
@@ -617,6 +626,10 @@ def _ce_vjp(ctx: VjpContext, grad: Tensor) -> tuple[Tensor | None, ...]:
 def _ce_backward_recompute_forward(
     xp: Any, grad: Any, x: Any, target: Any, weight: Any, reduction: str, ignore_index: int
 ) -> Any:
+    if xp is not np:
+        fused = _cuda_ce_kernels.cross_entropy_backward(xp, grad, x, target, weight, reduction, ignore_index, True)
+        if fused is not None:
+            return fused
     _, _, probs = _softmax_parts(xp, x, 1 if x.ndim > 1 else 0)
     return _ce_backward_forward(xp, grad, probs, target, weight, reduction, ignore_index, True)
 

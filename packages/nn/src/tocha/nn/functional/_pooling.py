@@ -13,7 +13,9 @@ only, each offset giving one strided view of the (padded) input of the output's 
   offsets are combined back into the window's first maximum in row-major order. The offset becomes a flat index
   into each channel's spatial plane (PyTorch's layout, int64). ``max_pool_values`` is the same forward without
   the indices, used when nothing needs a gradient and the caller does not ask for indices. (A window holding a
-  NaN gets the NaN value; its index is the window's last position, where PyTorch gives the last NaN's.)
+  NaN gets the NaN value; its index is the window's last position, where PyTorch gives the last NaN's.) On
+  CUDA, 1-D and 2-D pooling of float32/float64 runs fused kernels instead, one launch each way, forward and
+  backward (NOTE [ Fused max-pool kernels ]: PyTorch's scan, so its NaN indices too).
 - ``max_pool_backward(grad, indices)`` scatters ``grad`` into the planes (assignment when windows cannot overlap,
   ``bincount`` accumulation when they can). Its vjp is a gather of the incoming gradient at the same indices
   (``tocha.take``), so double backward works. ``adaptive_max_pool`` uses it too; ``max_unpool`` is the
@@ -40,6 +42,8 @@ import numpy as np
 import tocha
 from tocha import Tensor
 from tocha.library import OpRecord, call, register_op
+
+from . import _cuda_pool_kernels
 
 __all__ = [
     "max_pool1d",
@@ -346,6 +350,10 @@ def _index_tables(xp: Any, device: Any, geometry: tuple[tuple[int, ...], ...]) -
 
 def _max_pool_forward(xp: Any, x: Any, kernel: tuple[int, ...], stride: tuple[int, ...], padding: tuple[int, ...],
                       dilation: tuple[int, ...], ceil_mode: bool, out: tuple[int, ...]) -> tuple[Any, Any]:  # fmt: skip
+    if xp is not np:
+        fused = _cuda_pool_kernels.max_pool2d(xp, x, kernel, stride, padding, dilation, out)
+        if fused is not None:
+            return fused
     values, offset = _window_max(xp, x, out, kernel, stride, padding, dilation, True)
     nd = len(kernel)
     return values, _flat_indices(xp, offset, x.shape[-nd:], out, kernel, stride, padding, dilation)
@@ -354,6 +362,10 @@ def _max_pool_forward(xp: Any, x: Any, kernel: tuple[int, ...], stride: tuple[in
 def _max_pool_values_forward(xp: Any, x: Any, kernel: tuple[int, ...], stride: tuple[int, ...],
                              padding: tuple[int, ...], dilation: tuple[int, ...], ceil_mode: bool,
                              out: tuple[int, ...]) -> Any:  # fmt: skip
+    if xp is not np:
+        fused = _cuda_pool_kernels.max_pool2d(xp, x, kernel, stride, padding, dilation, out, with_indices=False)
+        if fused is not None:
+            return fused[0]
     return _window_max(xp, x, out, kernel, stride, padding, dilation, False)[0]
 
 
@@ -365,14 +377,24 @@ def _max_pool_vjp(ctx: Any, grad: Any) -> tuple[Tensor | None]:
     g = grad[0]
     if g is None:
         return (None,)
-    kernel, stride, _, dilation = ctx.params[:4]
+    kernel, stride, padding, dilation = ctx.params[:4]
     spatial = tuple(ctx.input_shapes[0][-len(kernel) :])
     overlap = _can_overlap(kernel, stride, dilation)
-    return (call(MAX_POOL_BACKWARD, g.device, (g, ctx.result[1]), (spatial, overlap)),)
+    window = (kernel, stride, padding, dilation)
+    return (call(MAX_POOL_BACKWARD, g.device, (g, ctx.result[1]), (spatial, overlap, window)),)
 
 
-def _scatter_forward(xp: Any, grad: Any, indices: Any, spatial: tuple[int, ...], overlap: bool) -> Any:
-    """Scatter ``grad`` into zero planes of shape ``spatial`` at flat ``indices`` (adding up when ``overlap``)."""
+def _scatter_forward(xp: Any, grad: Any, indices: Any, spatial: tuple[int, ...], overlap: bool,
+                     window: tuple[tuple[int, ...], ...] | None = None) -> Any:  # fmt: skip
+    """Scatter ``grad`` into zero planes of shape ``spatial`` at flat ``indices`` (adding up when ``overlap``).
+
+    ``window`` is the max pool's ``(kernel, stride, padding, dilation)`` when the indices come from one: on CUDA
+    the fused kernel then gathers instead.
+    """
+    if xp is not np and window is not None:
+        fused = _cuda_pool_kernels.max_pool2d_backward(xp, grad, indices, spatial, *window)
+        if fused is not None:
+            return fused
     lead = grad.shape[: grad.ndim - len(spatial)]
     rows = int(np.prod(lead))
     plane = int(np.prod(spatial))
