@@ -8,6 +8,7 @@ are checked here; compiling for a GPU (NVRTC) and speed are checked on one. Skip
 
 from __future__ import annotations
 
+import functools
 import types
 from typing import Any
 
@@ -205,6 +206,7 @@ def test_fused_kernels_are_on_unless_turned_off_and_never_on_the_fake(monkeypatc
     class RealCupy:
         __version__ = "14.2.0"
 
+    monkeypatch.setattr(K, "_modules_compile", lambda xp: True)
     monkeypatch.delenv("TOCHA_CUDA_FUSED", raising=False)
     assert K._compiles_for(RealCupy())  # on by default
     monkeypatch.setenv("TOCHA_CUDA_FUSED", "0")
@@ -213,6 +215,26 @@ def test_fused_kernels_are_on_unless_turned_off_and_never_on_the_fake(monkeypatc
     assert K._compiles_for(RealCupy())
     assert not K._compiles_for(FakeCupy())
     assert not K._compiles_for(np)
+
+
+def test_a_module_that_does_not_compile_turns_the_kernels_off_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    class RealCupy:
+        __version__ = "14.2.0"
+
+        class RawModule:  # NVRTC refusing the source
+            def __init__(self, **kwargs: Any) -> None:
+                raise RuntimeError("nvrtc: error: invalid value for --gpu-architecture")
+
+    monkeypatch.delenv("TOCHA_CUDA_FUSED", raising=False)
+    K._modules_compile.cache_clear()
+    monkeypatch.setattr(K, "_module", functools.cache(lambda xp: xp.RawModule(code=K.SOURCE)))
+    monkeypatch.setattr(K, "_MODULES", [("softmax/layer norm/gelu", K._module, "softmax_forward<float>")])
+    cupy = RealCupy()
+    with pytest.warns(RuntimeWarning, match="fused CUDA softmax/layer norm/gelu kernels did not compile.*gpu-arch"):
+        assert not K._compiles_for(cupy)
+    assert not K._compiles_for(cupy)  # checked once: no second warning
+    assert not K._usable(cupy, np.zeros(3, np.float32))
+    K._modules_compile.cache_clear()
 
 
 def test_the_source_compiles_with_nvrtc_for_sm_90() -> None:

@@ -31,7 +31,7 @@ import numpy as np
 
 import tocha
 
-from ._cuda_kernels import _TYPES, _pointer, _row_threads, _usable
+from ._cuda_kernels import _TYPES, _pointer, _row_threads, _usable, register_module
 
 SOURCE = r"""
 template <typename T> __device__ __forceinline__ T neg_inf();
@@ -366,3 +366,6 @@ def cross_entropy_backward(
          np.int32(mean), np.int32(per_warp)),
     )  # fmt: skip
     return dx
+
+
+register_module("cross-entropy", _module, name_expressions()[0])

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import functools
 import os
+import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -223,8 +225,36 @@ def _kernel(xp: Any, name: str, dtype: Any) -> Any:
 
 
 def _compiles_for(xp: Any) -> bool:
-    """Whether kernels run with ``xp``: fused kernels enabled, and a CuPy (tools/fake_cupy refuses kernels)."""
-    return xp is not np and _enabled() and not getattr(xp, "__version__", "").endswith("+fake")
+    """Whether kernels run with ``xp``: fused kernels enabled, a CuPy (tools/fake_cupy refuses kernels), and
+    every fused kernel module compiles there."""
+    return xp is not np and _enabled() and not getattr(xp, "__version__", "").endswith("+fake") and _modules_compile(xp)
+
+
+_MODULES: list[tuple[str, Callable[[Any], Any], str]] = []  # (what, RawModule factory, a kernel name in it)
+
+
+def register_module(what: str, factory: Callable[[Any], Any], probe: str) -> None:
+    """Add a fused kernel module (nn's own, cross-entropy's, max pooling's) to the compile check of
+    :func:`_compiles_for`."""
+    _MODULES.append((what, factory, probe))
+
+
+@functools.cache
+def _modules_compile(xp: Any) -> bool:
+    """Whether every registered module compiles with ``xp``'s NVRTC, checked once: if one does not (an old toolkit,
+    a GPU NVRTC cannot target), a RuntimeWarning says which and why, and the generic forwards run from then on."""
+    for what, factory, probe in _MODULES:
+        try:
+            factory(xp).get_function(probe)
+        except Exception as exc:  # NVRTC's CompileException, CUDADriverError...: any failure means no kernels
+            warnings.warn(
+                f"tocha: the fused CUDA {what} kernels did not compile ({type(exc).__name__}: {exc}); "
+                "the generic ops run instead (TOCHA_CUDA_FUSED=0 silences this)",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            return False
+    return True
 
 
 def _usable(xp: Any, *arrays: Any) -> bool:
@@ -341,3 +371,6 @@ def gelu_backward(xp: Any, grad: Any, x: Any, approximate: str) -> Any:
         _grid(x.size), (256,), (grad, x, dx, np.int64(x.size), np.int32(approximate == "tanh"))
     )
     return dx
+
+
+register_module("softmax/layer norm/gelu", _module, name_expressions()[0])

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ._cuda_kernels import _TYPES, _grid, _usable
+from ._cuda_kernels import _TYPES, _grid, _usable, register_module
 
 SOURCE = r"""
 template <typename T> __device__ __forceinline__ T pool_neg_inf();
@@ -200,3 +200,6 @@ def max_pool2d_backward(xp: Any, grad: Any, indices: Any, spatial: Sequence[int]
          *_geometry(kernel, stride, padding, dilation)),
     )  # fmt: skip
     return dx
+
+
+register_module("max-pool", _module, name_expressions()[0])
