@@ -1488,9 +1488,9 @@ def sgn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
 def _angle_forward(xp: Any, a: Any) -> Any:
     if a.dtype.kind == "c":
         return xp.angle(a)
-    # both branches in a's dtype: CuPy's float64 result cast to bfloat16 came back float32
-    pi = xp.where(a < 0, xp.full((), math.pi, dtype=a.dtype), xp.zeros((), dtype=a.dtype))
-    return xp.where(xp.isnan(a), a, pi)
+    pi = xp.where(a < 0, math.pi, 0.0).astype(a.dtype, copy=False)
+    # CuPy's where promotes bfloat16 operands to float32 (the values stay bfloat16's): cast back
+    return xp.where(xp.isnan(a), a, pi).astype(a.dtype, copy=False)
 
 
 def _angle_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
