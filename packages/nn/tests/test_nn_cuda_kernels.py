@@ -26,6 +26,7 @@ _SIGNATURES = {  # each kernel's C parameter list, T standing for the element ty
     "layer_norm_backward": "const T* g, const T* x, const T* w, const T* m, const T* r, T* dx, long long n",
     "gelu_forward": "const T* x, T* y, long long n, int tanh_",
     "gelu_backward": "const T* g, const T* x, T* dx, long long n, int tanh_",
+    "threshold_backward": "const T* g, const T* x, T* dx, long long n, double threshold",
 }
 
 
@@ -196,6 +197,21 @@ def test_gelu_forward_and_backward(kernels: dict[str, _Kernel], dtype: Any, appr
         atol=3e-6 if dtype == np.float32 else 1e-13,
     )
     grid, block = kernels[f"gelu_forward<{np.dtype(dtype)}>"].launches[0]
+    assert grid * block >= x.size
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("threshold", [0.0, 0.1, -1.5])
+def test_threshold_backward_matches_the_generic_op(kernels: dict[str, _Kernel], dtype: Any, threshold: float) -> None:
+    special = [0.0, -0.0, 0.1, -1.5, np.nan, np.inf, -np.inf]
+    x = np.concatenate([_data((1000,), dtype), np.array(special, dtype)])
+    g = _data(x.shape, dtype, seed=1)
+    g[-3:] = [np.nan, 2.0, np.nan]  # a NaN gradient stays NaN where the input is masked (g * 0), as the generic op
+    generic = tocha.library.generic_forward("threshold_backward")
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(K.threshold_backward(np, g, x, threshold), generic(np, g, x, threshold))
+    assert K.threshold_backward(np, g[:10], x[:11], threshold) is None  # shapes differ: the generic op
+    grid, block = kernels[f"threshold_backward<{np.dtype(dtype)}>"].launches[0]
     assert grid * block >= x.size
 
 

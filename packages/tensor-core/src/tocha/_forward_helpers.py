@@ -6,14 +6,18 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 __all__ = ["cached_zeros_like", "promote_0d"]
 
 _ZEROS: dict[Any, Any] = {}  # (array module, dtype, device) -> a read-only flat zero array, grown on demand
+_CUPY_SCALAR_DTYPES = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
 _ZEROS_LIMIT = 1 << 20  # elements; larger inputs compare with a scalar 0 rather than pin a big buffer
 
 
 def cached_zeros_like(xp: Any, x: Any) -> Any:
-    """A read-only zero array of ``x``'s shape and dtype (a view of a cached buffer), or ``0`` for large ``x``.
+    """A read-only zero array of ``x``'s shape and dtype (a view of a cached buffer), or ``0`` for large ``x``
+    (and on CuPy for float32/float64, whose kernels take the scalar as an argument).
 
     On NumPy, ``maximum(x, 0)`` with a broadcast scalar runs a strided (non-SIMD) inner loop, about 3x slower than
     against a same-shaped array; forwards comparing with zero (relu, hardtanh...) pass this instead of ``0``.
@@ -26,6 +30,8 @@ def cached_zeros_like(xp: Any, x: Any) -> Any:
     """
     n = x.size
     if n > _ZEROS_LIMIT or not x.flags.c_contiguous:  # a scalar keeps x's memory order (channels-last) in the result
+        return 0
+    if xp is not np and x.dtype in _CUPY_SCALAR_DTYPES:  # one memory pass fewer (CuPy would promote bfloat16)
         return 0
     device = getattr(x, "device", None)
     key = (xp, x.dtype, getattr(device, "id", device))  # CuPy's Device is unhashable: key by its index

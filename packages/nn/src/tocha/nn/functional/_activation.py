@@ -1128,7 +1128,7 @@ LOG_SOFTMAX = get_op("log_softmax")
 
 
 def _register_fused_kernels() -> None:
-    """nn's fused CUDA kernels for tensor-core's softmax records (NOTE [ Device kernels ])."""
+    """nn's fused CUDA kernels for tensor-core's softmax and relu-backward records (NOTE [ Device kernels ])."""
     register_kernel("softmax", "cuda", lambda xp, x, dim: _cuda_kernels.softmax(xp, x, dim, log=False))
     register_kernel("log_softmax", "cuda", lambda xp, x, dim: _cuda_kernels.softmax(xp, x, dim, log=True))
     register_kernel(
@@ -1137,6 +1137,7 @@ def _register_fused_kernels() -> None:
     register_kernel(
         "log_softmax_backward", "cuda", lambda xp, g, y, dim: _cuda_kernels.softmax_backward(xp, g, y, dim, log=True)
     )
+    register_kernel("threshold_backward", "cuda", _cuda_kernels.threshold_backward)
 
 
 _register_fused_kernels()

@@ -1,4 +1,5 @@
-"""Fused CUDA kernels for nn's heavy ops on CuPy: softmax, log_softmax, layer_norm and gelu, forward and backward.
+"""Fused CUDA kernels for nn's heavy ops on CuPy: softmax, log_softmax, layer_norm and gelu, forward and backward,
+and relu's backward.
 
 NOTE [ Fused CUDA kernels ]
 On the GPU a chain of single CuPy ops costs one launch (several µs of host time) and one pass over memory per
@@ -199,10 +200,19 @@ __global__ void gelu_backward(const T* __restrict__ g, const T* __restrict__ x, 
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
         dx[i] = g[i] * gelu_slope(x[i], tanh_);
 }
+
+// relu's (and threshold's) input gradient: g where x > threshold or x is NaN, else g * 0 (NaN stays NaN), one
+// pass instead of the generic compare, invert and multiply.
+template <typename T>
+__global__ void threshold_backward(const T* __restrict__ g, const T* __restrict__ x, T* __restrict__ dx,
+                                   const long long n, const double threshold) {
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+        dx[i] = x[i] <= (T)threshold ? g[i] * T(0) : g[i];  // compared in T, as NumPy compares a Python float
+}
 """
 
 KERNELS = ("softmax_forward", "softmax_backward", "layer_norm_forward", "layer_norm_backward", "gelu_forward",
-           "gelu_backward")  # fmt: skip
+           "gelu_backward", "threshold_backward")  # fmt: skip
 _TYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
 
 
@@ -373,4 +383,16 @@ def gelu_backward(xp: Any, grad: Any, x: Any, approximate: str) -> Any:
     return dx
 
 
-register_module("softmax/layer norm/gelu", _module, name_expressions()[0])
+def threshold_backward(xp: Any, grad: Any, x: Any, threshold: float) -> Any:
+    """relu's / threshold's input gradient (``grad`` where ``x > threshold`` or NaN, else ``grad * 0``) in one
+    launch, or None where the fused path does not apply."""
+    if grad.shape != x.shape or not _usable(xp, x, grad):
+        return None
+    dx = xp.empty_like(x)
+    _kernel(xp, "threshold_backward", x.dtype)(
+        _grid(x.size), (256,), (grad, x, dx, np.int64(x.size), np.float64(threshold))
+    )
+    return dx
+
+
+register_module("softmax/layer norm/gelu/relu", _module, name_expressions()[0])
