@@ -397,3 +397,37 @@ def test_error_types_match_torch() -> None:
         F.max_pool3d(_rand(1, 5, 5), 2)
     with pytest.raises(RuntimeError):
         torch.nn.functional.max_pool3d(torch.randn(1, 5, 5), 2)
+
+
+def test_max_pool_indices_of_nan_and_all_minus_inf_windows_follow_pytorchs_scan() -> None:
+    # a window holding NaN points at its last NaN; one whose maximum is -inf at its first in-bounds position
+    x = tocha.tensor([[[[1.0, float("nan"), 2.0], [float("nan"), 0.0, 3.0], [4.0, 5.0, float("nan")]]]])
+    values, indices = F.max_pool2d(x, 2, ceil_mode=True, return_indices=True)
+    assert indices.tolist() == [[[[3, 5], [7, 8]]]]  # 8, not 12 (past the 9-element plane)
+    assert values.isnan().tolist() == [[[[True, False], [False, True]]]]
+    ninf = tocha.full((1, 1, 4, 4), float("-inf"))
+    _, indices = F.max_pool2d(ninf, 2, padding=1, return_indices=True)
+    assert indices.tolist() == [[[[0, 1, 3], [4, 5, 7], [12, 13, 15]]]]  # never negative
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_max_pool_indices_with_nan_and_inf_match_torch(seed: int) -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, 3, 7, 6))
+    mask = rng.random(x.shape)
+    x[mask < 0.15] = np.nan
+    x[(mask > 0.15) & (mask < 0.5)] = -np.inf
+    if seed == 0:
+        x[:] = -np.inf
+    for kernel, stride, padding, dilation, ceil_mode in [
+        (2, 2, 1, 1, True),
+        (3, 2, 1, 2, False),
+        ((2, 3), 1, 0, 1, True),
+    ]:
+        expected = torch.nn.functional.max_pool2d(
+            torch.from_numpy(x), kernel, stride, padding, dilation, ceil_mode=ceil_mode, return_indices=True
+        )
+        got = F.max_pool2d(tocha.from_numpy(x), kernel, stride, padding, dilation, ceil_mode, return_indices=True)
+        np.testing.assert_array_equal(got[0].numpy(), expected[0].numpy())
+        np.testing.assert_array_equal(got[1].numpy(), expected[1].numpy())

@@ -6,8 +6,8 @@ each. ``max_pool2d_forward`` runs one thread per output element over ``(planes, 
 ``H = 1``): it scans the window clipped to the input, PyTorch's CPU scan, so a value replaces the running
 maximum when it is greater or NaN (ties keep the first in row-major order, a window holding NaN gets its last
 NaN) and the index starts at the window's first in-bounds position (where an all ``-inf`` window's index points).
-It writes the values and, unless the index pointer is null, the flat plane indices (int64). The generic path
-agrees except on NaN windows and on all ``-inf`` windows reaching into the padding (see its NOTE).
+It writes the values and, unless the index pointer is null, the flat plane indices (int64), equal to the
+generic path's (which follows the same scan where a first-maximum rule would differ: NOTE [ Pooling kernels ]).
 
 ``max_pool2d_backward`` is the gather form of the scatter: one thread per input element sums the gradients of the
 outputs whose windows can hold it (a range of output rows and columns, from kernel/stride/padding/dilation) and

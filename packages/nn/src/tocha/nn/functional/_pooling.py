@@ -12,10 +12,11 @@ only, each offset giving one strided view of the (padded) input of the output's 
   along each row), reading each element about ``2k`` rather than ``k**2`` times; the per-axis first-maximum
   offsets are combined back into the window's first maximum in row-major order. The offset becomes a flat index
   into each channel's spatial plane (PyTorch's layout, int64). ``max_pool_values`` is the same forward without
-  the indices, used when nothing needs a gradient and the caller does not ask for indices. (A window holding a
-  NaN gets the NaN value; its index is the window's last position, where PyTorch gives the last NaN's.) On
-  CUDA, 1-D and 2-D pooling of float32/float64 runs fused kernels instead, one launch each way, forward and
-  backward (NOTE [ Fused max-pool kernels ]: PyTorch's scan, so its NaN indices too).
+  the indices, used when nothing needs a gradient and the caller does not ask for indices. Two cases then take
+  PyTorch's indices (its scan's, ``_as_pytorch_scans``): a window holding NaN gets the NaN value and its last
+  NaN's index, and a window whose maximum is -inf (padding included) its first in-bounds position. On CUDA,
+  1-D and 2-D pooling of float32/float64 runs fused kernels instead, one launch each way, forward and backward
+  (NOTE [ Fused max-pool kernels ], PyTorch's scan itself).
 - ``max_pool_backward(grad, indices)`` scatters ``grad`` into the planes (assignment when windows cannot overlap,
   ``bincount`` accumulation when they can). Its vjp is a gather of the incoming gradient at the same indices
   (``tocha.take``), so double backward works. ``adaptive_max_pool`` uses it too; ``max_unpool`` is the
@@ -356,7 +357,52 @@ def _max_pool_forward(xp: Any, x: Any, kernel: tuple[int, ...], stride: tuple[in
             return fused
     values, offset = _window_max(xp, x, out, kernel, stride, padding, dilation, True)
     nd = len(kernel)
-    return values, _flat_indices(xp, offset, x.shape[-nd:], out, kernel, stride, padding, dilation)
+    flat = _flat_indices(xp, offset, x.shape[-nd:], out, kernel, stride, padding, dilation)
+    return values, _as_pytorch_scans(xp, x, values, flat, (x.shape[-nd:], out, kernel, stride, padding, dilation))
+
+
+def _as_pytorch_scans(xp: Any, x: Any, values: Any, flat: Any, geometry: Sequence[Sequence[int]]) -> Any:
+    """PyTorch's indices where the first-maximum rule gives others: PyTorch's scan starts at a window's first
+    in-bounds position and replaces the running maximum by a greater value or a NaN, so a window whose maximum
+    is the lowest value (-inf, which the padding holds too) keeps that first in-bounds position, and a window
+    holding NaN ends on its last NaN."""
+    spatial, out, kernel, stride, padding, dilation = geometry
+    key = tuple(map(tuple, geometry))
+    first = _first_in_bounds(xp, getattr(flat, "device", None), key)
+    lowest = _lowest(xp, x.dtype)
+    flat = xp.where(values == lowest, first, flat)
+    if x.dtype.kind in "fcV":
+        nan = xp.isnan(values)
+        if xp is not np or nan.any():  # on NumPy the scan below runs only when some window holds NaN
+            table, base = _index_tables(xp, getattr(flat, "device", None), key)
+            right = _right_padding(spatial, out, kernel, stride, padding, dilation)
+            xpad = _padded(xp, x, padding, right, lowest)
+            last = flat
+            for tap, view in enumerate(_views(xpad, out, kernel, stride, dilation)):
+                last = xp.where(xp.isnan(view), base + table[tap], last)
+            flat = xp.where(nan, last, flat)
+    return flat
+
+
+def _first_in_bounds(xp: Any, device: Any, geometry: tuple[tuple[int, ...], ...]) -> Any:
+    """Each window's first in-bounds position, flat in the plane (PyTorch's starting index), once per geometry."""
+    key = ("first", xp, getattr(device, "id", device), geometry)
+    found = _INDEX_TABLES.get(key)
+    if found is not None:
+        return found[0]
+    spatial, out, _, stride, padding, dilation = geometry
+    nd = len(spatial)
+    flat = np.zeros((1,) * nd, np.int64)
+    for a in range(nd):
+        start = np.arange(out[a], dtype=np.int64) * stride[a] - padding[a]
+        behind = start < 0
+        start[behind] += (-start[behind] + dilation[a] - 1) // dilation[a] * dilation[a]
+        flat = flat + (start * math.prod(spatial[a + 1 :])).reshape((1,) * a + (out[a],) + (1,) * (nd - a - 1))
+    if len(_INDEX_TABLES) >= 64:
+        _INDEX_TABLES.clear()
+    table = xp.asarray(flat)
+    _INDEX_TABLES[key] = (table, None)
+    return table
 
 
 def _max_pool_values_forward(xp: Any, x: Any, kernel: tuple[int, ...], stride: tuple[int, ...],
