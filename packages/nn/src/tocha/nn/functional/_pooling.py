@@ -368,19 +368,19 @@ def _as_pytorch_scans(xp: Any, x: Any, values: Any, flat: Any, geometry: Sequenc
     holding NaN ends on its last NaN."""
     spatial, out, kernel, stride, padding, dilation = geometry
     key = tuple(map(tuple, geometry))
-    first = _first_in_bounds(xp, getattr(flat, "device", None), key)
+    device = getattr(flat, "device", None)
     lowest = _lowest(xp, x.dtype)
-    flat = xp.where(values == lowest, first, flat)
-    if x.dtype.kind in "fcV":
-        nan = xp.isnan(values)
-        if xp is not np or nan.any():  # on NumPy the scan below runs only when some window holds NaN
-            table, base = _index_tables(xp, getattr(flat, "device", None), key)
-            right = _right_padding(spatial, out, kernel, stride, padding, dilation)
-            xpad = _padded(xp, x, padding, right, lowest)
-            last = flat
-            for tap, view in enumerate(_views(xpad, out, kernel, stride, dilation)):
-                last = xp.where(xp.isnan(view), base + table[tap], last)
-            flat = xp.where(nan, last, flat)
+    right = _right_padding(spatial, out, kernel, stride, padding, dilation)
+    if any(padding) or any(right):  # only then can a padding tap come first in a window
+        flat = xp.where(values == lowest, _first_in_bounds(xp, device, key), flat)
+    # on NumPy the NaN scan runs only when some window holds NaN (max propagates NaN: one cheap pass to know)
+    if x.dtype.kind in "fcV" and values.size and (xp is not np or np.isnan(values.max())):
+        table, base = _index_tables(xp, device, key)
+        xpad = _padded(xp, x, padding, right, lowest)
+        last = flat
+        for tap, view in enumerate(_views(xpad, out, kernel, stride, dilation)):
+            last = xp.where(xp.isnan(view), base + table[tap], last)
+        flat = xp.where(xp.isnan(values), last, flat)
     return flat
 
 
