@@ -14,9 +14,10 @@ import ctypes
 import importlib
 import importlib.metadata as metadata
 import importlib.util
+import re
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -130,15 +131,76 @@ def _emulator_arguments(grid: tuple[int], block: tuple[int], args: tuple[Any, ..
     return converted
 
 
+_C_TYPES = {"float32": "float", "float64": "double"}
+
+
+def _launch_wrappers(source: str) -> str:
+    """``extern "C"`` functions ``<kernel>_<float|double>(grid, block, params...)`` launching each ``__global__``
+    template kernel of ``source`` (over ``T``) on the emulator; the parameters are read from the source itself."""
+    lines = ['extern "C" {']
+    for name, params in re.findall(r"__global__ void (\w+)\((.*?)\)\s*\{", source, flags=re.DOTALL):
+        cleaned = [" ".join(p.replace("__restrict__", "").split()) for p in params.split(",")]
+        cleaned = [p.removeprefix("const ") if "*" not in p else p for p in cleaned]
+        arg_names = ", ".join(p.split()[-1] for p in cleaned)
+        for ctype in _C_TYPES.values():
+            typed = ", ".join(p.replace("T*", f"{ctype}*") for p in cleaned)
+            lines.append(
+                f"void {name}_{ctype}(unsigned grid, unsigned block, {typed}) "
+                f"{{ emulate_launch(grid, block, {name}<{ctype}>, {arg_names}); }}"
+            )
+    lines.append("}")
+    return "\n".join(lines)
+
+
+class EmulatedKernel:
+    """``RawModule.get_function(...)``'s stand-in: called as ``kernel(grid, block, args)``, runs the emulator and
+    records ``(grid, block)``. Strided arrays go by the address of their first element, as CuPy passes
+    ``data.ptr``."""
+
+    def __init__(self, library: ctypes.CDLL, name: str, dtype: Any) -> None:
+        import numpy as np
+
+        self.function = getattr(library, f"{name}_{_C_TYPES[np.dtype(dtype).name]}")
+        self.launches: list[tuple[int, int]] = []
+
+    def __call__(self, grid: tuple[int], block: tuple[int], args: tuple[Any, ...]) -> None:
+        import numpy as np
+
+        args = tuple(
+            np.uint64(a.ctypes.data) if isinstance(a, np.ndarray) and not a.flags.c_contiguous else a for a in args
+        )
+        self.function(*_emulator_arguments(grid, block, args))
+        self.launches.append((grid[0], block[0]))
+
+
+def _stand_in(library: ctypes.CDLL) -> tuple[Callable[[Any, str, Any], EmulatedKernel], dict[str, EmulatedKernel]]:
+    """A replacement for a kernel module's ``_kernel(xp, name, dtype)`` running ``library``'s kernels, and the
+    kernels it made, by ``"name<dtype>"``."""
+    import numpy as np
+
+    made: dict[str, EmulatedKernel] = {}
+
+    def kernel(xp: Any, name: str, dtype: Any) -> EmulatedKernel:
+        return made.setdefault(f"{name}<{np.dtype(dtype)}>", EmulatedKernel(library, name, dtype))
+
+    return kernel, made
+
+
 @pytest.fixture(scope="session")
 def cuda_emulator(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     """tools/cuda_emulator for kernel tests without a GPU: ``build(name, source, flags)`` compiles CUDA source
-    (with its ``extern "C"`` wrappers calling ``emulate_launch``) as C++20 and loads it; ``arguments(grid, block,
-    args)`` converts a launch's arguments as CuPy packs them. Tests skip without a C++20 compiler."""
+    (with its ``extern "C"`` wrappers calling ``emulate_launch``) as C++20 and loads it; ``build_kernels(name,
+    source, flags)`` does so with the wrappers of every template kernel made for it; ``stand_in(library)`` gives
+    a ``_kernel(xp, name, dtype)`` replacement running them and the dict of kernels it made; ``arguments(grid,
+    block, args)`` converts a launch's arguments as CuPy packs them. Tests skip without a C++20 compiler."""
+
+    def build(name: str, source: str, flags: Sequence[str] = ("-O1",)) -> ctypes.CDLL:
+        return _build_for_emulator(tmp_path_factory.mktemp(name), name, source, flags)
+
     return SimpleNamespace(
-        build=lambda name, source, flags=("-O1",): _build_for_emulator(
-            tmp_path_factory.mktemp(name), name, source, flags
-        ),
+        build=build,
+        build_kernels=lambda name, source, flags=("-O1",): build(name, f"{source}\n{_launch_wrappers(source)}", flags),
+        stand_in=_stand_in,
         arguments=_emulator_arguments,
     )
 

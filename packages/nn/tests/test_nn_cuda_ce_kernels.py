@@ -15,71 +15,21 @@ from tocha.nn.functional import _cuda_ce_kernels as CE
 from tocha.nn.functional import _cuda_kernels as K
 from tocha.nn.functional import _loss
 
-_SIGNATURES = {  # each kernel's C parameter list, T standing for the element type
-    "cross_entropy_forward": "const T* x, const long long* target, long long t_stride, const T* weight, T* loss, "
-    "T* probs, T* partial, T* out, bool* bad, long long rows, long long n, long long ignore_index, int reduction, "
-    "int per_warp",
-    "cross_entropy_finish": "const T* partial, long long parts, T* out, bool* bad, int reduction",
-    "cross_entropy_weight_total": "const long long* target, long long t_stride, const T* weight, T* total, "
-    "long long rows, long long n, long long ignore_index",
-    "cross_entropy_backward": "const T* g, long long g_stride, const T* src, int recompute, const long long* target, "
-    "long long t_stride, const T* weight, const T* total, T* dx, long long rows, long long n, "
-    "long long ignore_index, int mean, int per_warp",
-}
-
-
-def _wrappers() -> str:
-    lines = ['extern "C" {']
-    assert set(_SIGNATURES) == set(CE.KERNELS)
-    for name, params in _SIGNATURES.items():
-        for ctype in ("float", "double"):
-            typed = params.replace("T*", f"{ctype}*")
-            arg_names = ", ".join(p.split()[-1] for p in params.split(", "))
-            lines.append(
-                f"void {name}_{ctype}(unsigned grid, unsigned block, {typed}) "
-                f"{{ emulate_launch(grid, block, {name}<{ctype}>, {arg_names}); }}"
-            )
-    lines.append("}")
-    return "\n".join(lines)
-
 
 @pytest.fixture(scope="module")
 def emulated(cuda_emulator: Any) -> Any:
-    return cuda_emulator.build("nn_ce_kernels", f"{CE.SOURCE}\n{_wrappers()}")
-
-
-class _Kernel:
-    """``RawModule.get_function(...)``'s stand-in: called as ``kernel(grid, block, args)``, runs the emulator.
-
-    Strided arrays (targets, a broadcast 'none' gradient) go by the address of their first element, as CuPy
-    passes ``data.ptr``."""
-
-    def __init__(self, library: Any, name: str, dtype: Any, arguments: Any) -> None:
-        self.function = getattr(library, f"{name}_{K._TYPES[np.dtype(dtype)]}")
-        self.arguments = arguments
-        self.launches: list[tuple[int, int]] = []
-
-    def __call__(self, grid: tuple[int], block: tuple[int], args: tuple[Any, ...]) -> None:
-        args = tuple(
-            np.uint64(a.ctypes.data) if isinstance(a, np.ndarray) and not a.flags.c_contiguous else a for a in args
-        )
-        self.function(*self.arguments(grid, block, args))
-        self.launches.append((grid[0], block[0]))
+    return cuda_emulator.build_kernels("nn_ce_kernels", CE.SOURCE)
 
 
 @pytest.fixture
-def kernels(emulated: Any, cuda_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, _Kernel]:
-    made: dict[str, _Kernel] = {}
-
-    def kernel(xp: Any, name: str, dtype: Any) -> _Kernel:
-        return made.setdefault(f"{name}<{np.dtype(dtype)}>", _Kernel(emulated, name, dtype, cuda_emulator.arguments))
-
+def kernels(emulated: Any, cuda_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    kernel, made = cuda_emulator.stand_in(emulated)
     monkeypatch.setattr(CE, "_kernel", kernel)
     monkeypatch.setattr(K, "_compiles_for", lambda xp: True)
     return made
 
 
-def _launches(kernels: dict[str, _Kernel]) -> int:
+def _launches(kernels: dict[str, Any]) -> int:
     return sum(len(k.launches) for k in kernels.values())
 
 
@@ -128,9 +78,7 @@ OPTIONS = [(False, False, "mean"), (True, False, "sum"), (False, True, "none"), 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize(("rows", "n"), SHAPES)
-def test_forward_and_backward_match_the_generic_path(
-    kernels: dict[str, _Kernel], rows: int, n: int, dtype: Any
-) -> None:
+def test_forward_and_backward_match_the_generic_path(kernels: dict[str, Any], rows: int, n: int, dtype: Any) -> None:
     for weighted, ignore, reduction in OPTIONS:
         x, target, weight, ignore_index = _case(rows, n, dtype, weighted, ignore)
         grad = _grad(rows, reduction, dtype)
@@ -152,7 +100,7 @@ def test_forward_and_backward_match_the_generic_path(
     np.testing.assert_allclose(loss_only[0], loss, **_tolerance(dtype))
 
 
-def test_launch_configuration(kernels: dict[str, _Kernel]) -> None:
+def test_launch_configuration(kernels: dict[str, Any]) -> None:
     dtype = np.float32
     d = np.dtype(dtype)
     x, target, weight, _ = _case(512, 10, dtype, True, False)
@@ -169,7 +117,7 @@ def test_launch_configuration(kernels: dict[str, _Kernel]) -> None:
 
 @pytest.mark.parametrize(("n", "dtype"), [(10, np.float32), (1500, np.float64)])
 def test_blocks_stride_over_rows_and_the_mean_total_is_summed_once_for_many_rows(
-    kernels: dict[str, _Kernel], dtype: Any, n: int, monkeypatch: pytest.MonkeyPatch
+    kernels: dict[str, Any], dtype: Any, n: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(CE, "_MAX_BLOCKS", 2)
     monkeypatch.setattr(CE, "_OWN_TOTAL_ROWS", 4)
@@ -193,7 +141,7 @@ def test_blocks_stride_over_rows_and_the_mean_total_is_summed_once_for_many_rows
     assert kernels[f"cross_entropy_weight_total<{d}>"].launches == [(1, 1024)]  # 'mean' only
 
 
-def test_strided_targets_and_a_broadcast_gradient(kernels: dict[str, _Kernel]) -> None:
+def test_strided_targets_and_a_broadcast_gradient(kernels: dict[str, Any]) -> None:
     x, target, weight, ignore_index = _case(12, 7, np.float64, True, True)
     strided = np.repeat(target, 2)[::2]
     assert not strided.flags.c_contiguous
@@ -208,7 +156,7 @@ def test_strided_targets_and_a_broadcast_gradient(kernels: dict[str, _Kernel]) -
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_infinite_and_nan_logits_as_pytorch(kernels: dict[str, _Kernel], dtype: Any) -> None:
+def test_infinite_and_nan_logits_as_pytorch(kernels: dict[str, Any], dtype: Any) -> None:
     inf, nan = np.inf, np.nan
     x = np.array(
         [[0.0, -inf, 1.0], [-inf, -inf, -inf], [nan, 1.0, 2.0], [inf, 0.0, 1.0], [3.0, 3.0, 3.0], [-inf, 2.0, 1.0]],
@@ -235,7 +183,7 @@ def test_infinite_and_nan_logits_as_pytorch(kernels: dict[str, _Kernel], dtype: 
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_every_target_ignored(kernels: dict[str, _Kernel], reduction: str) -> None:
+def test_every_target_ignored(kernels: dict[str, Any], reduction: str) -> None:
     x = np.ones((4, 3), np.float32)
     target = np.full(4, 2, np.int64)
     got = CE.cross_entropy(np, x, target, None, reduction, 2, True)
@@ -246,7 +194,7 @@ def test_every_target_ignored(kernels: dict[str, _Kernel], reduction: str) -> No
     np.testing.assert_allclose(got_dx, dx)
 
 
-def test_out_of_range_targets_raise_the_generic_error(kernels: dict[str, _Kernel]) -> None:
+def test_out_of_range_targets_raise_the_generic_error(kernels: dict[str, Any]) -> None:
     x = np.zeros((5, 4), np.float32)
     for bad in (4, -1, 99):
         target = np.array([0, -100, bad, 1, 7], dtype=np.int64)
@@ -257,7 +205,7 @@ def test_out_of_range_targets_raise_the_generic_error(kernels: dict[str, _Kernel
             CE.cross_entropy(np, x, target, None, "mean", -100, False)
 
 
-def test_the_fused_path_takes_only_its_common_case(kernels: dict[str, _Kernel]) -> None:
+def test_the_fused_path_takes_only_its_common_case(kernels: dict[str, Any]) -> None:
     x = np.zeros((3, 4), np.float32)
     t = np.zeros(3, np.int64)
     assert CE.cross_entropy(np, x[0], t[0], None, "mean", -100, True) is None  # unbatched
@@ -283,7 +231,7 @@ _CUDA_STANDIN.__dict__.update({name: getattr(np, name) for name in dir(np) if no
 
 
 @pytest.mark.parametrize("numel", ["small", "large"])
-def test_the_ops_run_the_kernels_on_cuda(kernels: dict[str, _Kernel], numel: str) -> None:
+def test_the_ops_run_the_kernels_on_cuda(kernels: dict[str, Any], numel: str) -> None:
     # the op a training step runs: "cross_entropy" (recomputing backward) or "cross_entropy_with_softmax"
     rows, n = (20, 10) if numel == "small" else (170, 100)  # 17000 elements: above _CE_RECOMPUTE_LIMIT
     x, target, weight, ignore_index = _case(rows, n, np.float32, True, True)
@@ -311,7 +259,7 @@ def test_the_ops_run_the_kernels_on_cuda(kernels: dict[str, _Kernel], numel: str
     tocha.library.raise_deferred_checks()
 
 
-def test_an_out_of_range_target_raises_at_the_next_host_read_on_cuda(kernels: dict[str, _Kernel]) -> None:
+def test_an_out_of_range_target_raises_at_the_next_host_read_on_cuda(kernels: dict[str, Any]) -> None:
     x = np.zeros((3, 4), np.float32)
     target = np.array([1, 4, -100], np.int64)
     loss = tocha.library.get_op("cross_entropy").forward(_CUDA_STANDIN, x, target, None, "sum", -100)
@@ -323,9 +271,7 @@ def test_an_out_of_range_target_raises_at_the_next_host_read_on_cuda(kernels: di
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("weighted", [False, True])
-def test_loss_and_gradient_match_pytorch(
-    kernels: dict[str, _Kernel], dtype: Any, reduction: str, weighted: bool
-) -> None:
+def test_loss_and_gradient_match_pytorch(kernels: dict[str, Any], dtype: Any, reduction: str, weighted: bool) -> None:
     torch = torch_or_skip()
     x, target, weight, ignore_index = _case(70, 33, dtype, weighted, True, seed=7)
     x[3, :] = -np.inf  # an ignored row of only -inf: PyTorch skips it

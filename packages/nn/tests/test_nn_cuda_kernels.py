@@ -19,57 +19,15 @@ import tocha
 from tocha.nn.functional import _activation, _normalization
 from tocha.nn.functional import _cuda_kernels as K
 
-_SIGNATURES = {  # each kernel's C parameter list, T standing for the element type
-    "softmax_forward": "const T* x, T* y, T* top, T* logsum, long long n, int mode",
-    "softmax_backward": "const T* g, const T* y, T* dx, long long n, int log_",
-    "layer_norm_forward": "const T* x, const T* w, const T* b, T* y, T* m, T* r, long long n, double eps",
-    "layer_norm_backward": "const T* g, const T* x, const T* w, const T* m, const T* r, T* dx, long long n",
-    "gelu_forward": "const T* x, T* y, long long n, int tanh_",
-    "gelu_backward": "const T* g, const T* x, T* dx, long long n, int tanh_",
-    "threshold_backward": "const T* g, const T* x, T* dx, long long n, double threshold",
-}
-
-
-def _wrappers() -> str:
-    lines = ['extern "C" {']
-    for name, params in _SIGNATURES.items():
-        assert name in K.KERNELS
-        for ctype in ("float", "double"):
-            typed = params.replace("T*", f"{ctype}*")
-            arg_names = ", ".join(p.split()[-1] for p in params.split(", "))
-            lines.append(
-                f"void {name}_{ctype}(unsigned grid, unsigned block, {typed}) "
-                f"{{ emulate_launch(grid, block, {name}<{ctype}>, {arg_names}); }}"
-            )
-    lines.append("}")
-    return "\n".join(lines)
-
 
 @pytest.fixture(scope="module")
 def emulated(cuda_emulator: Any) -> Any:
-    return cuda_emulator.build("nn_kernels", f"{K.SOURCE}\n{_wrappers()}")
-
-
-class _Kernel:
-    """``RawModule.get_function(...)``'s stand-in: called as ``kernel(grid, block, args)``, runs the emulator."""
-
-    def __init__(self, library: Any, name: str, dtype: Any, arguments: Any) -> None:
-        self.function = getattr(library, f"{name}_{K._TYPES[np.dtype(dtype)]}")
-        self.arguments = arguments
-        self.launches: list[tuple[int, int]] = []
-
-    def __call__(self, grid: tuple[int], block: tuple[int], args: tuple[Any, ...]) -> None:
-        self.function(*self.arguments(grid, block, args))
-        self.launches.append((grid[0], block[0]))
+    return cuda_emulator.build_kernels("nn_kernels", K.SOURCE)
 
 
 @pytest.fixture
-def kernels(emulated: Any, cuda_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, _Kernel]:
-    made: dict[str, _Kernel] = {}
-
-    def kernel(xp: Any, name: str, dtype: Any) -> _Kernel:
-        return made.setdefault(f"{name}<{dtype}>", _Kernel(emulated, name, dtype, cuda_emulator.arguments))
-
+def kernels(emulated: Any, cuda_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    kernel, made = cuda_emulator.stand_in(emulated)
     monkeypatch.setattr(K, "_kernel", kernel)
     monkeypatch.setattr(K, "_compiles_for", lambda xp: True)
     return made
@@ -90,7 +48,7 @@ def _data(shape: tuple[int, ...], dtype: Any, seed: int = 0) -> Any:
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", ROWS)
 @pytest.mark.parametrize("log", [False, True])
-def test_softmax_forward_and_backward(kernels: dict[str, _Kernel], shape: Any, dtype: Any, log: bool) -> None:
+def test_softmax_forward_and_backward(kernels: dict[str, Any], shape: Any, dtype: Any, log: bool) -> None:
     x = _data(shape, dtype)
     g = _data(shape, dtype, seed=1)
     y = K.softmax(np, x, -1, log)
@@ -104,7 +62,7 @@ def test_softmax_forward_and_backward(kernels: dict[str, _Kernel], shape: Any, d
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("normalize", [True, False])
-def test_softmax_parts_for_cross_entropy(kernels: dict[str, _Kernel], dtype: Any, normalize: bool) -> None:
+def test_softmax_parts_for_cross_entropy(kernels: dict[str, Any], dtype: Any, normalize: bool) -> None:
     x = _data((5, 37), dtype) * 10
     top, log_sums, e = K.softmax_parts(np, x, normalize)
     shift = x.max(axis=1, keepdims=True)
@@ -115,7 +73,7 @@ def test_softmax_parts_for_cross_entropy(kernels: dict[str, _Kernel], dtype: Any
     assert K.softmax_parts(np, _data((2, 3, 4), dtype), normalize) is None
 
 
-def test_softmax_rows_with_infinities_and_nan(kernels: dict[str, _Kernel]) -> None:
+def test_softmax_rows_with_infinities_and_nan(kernels: dict[str, Any]) -> None:
     x = np.array([[0.0, -np.inf, 1.0], [-np.inf, -np.inf, -np.inf], [np.nan, 1.0, 2.0], [np.inf, 0.0, 1.0]])
     for log, generic in (
         (False, tocha.library.generic_forward("softmax")),
@@ -127,7 +85,7 @@ def test_softmax_rows_with_infinities_and_nan(kernels: dict[str, _Kernel]) -> No
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_safe_softmax_matches_attention_generic_rows(kernels: dict[str, _Kernel], dtype: Any) -> None:
+def test_safe_softmax_matches_attention_generic_rows(kernels: dict[str, Any], dtype: Any) -> None:
     # attention's safe softmax: a row of only -inf attends to nothing (zeros); NaN and +inf rows as the generic
     from tocha.nn.functional import _attention
 
@@ -148,7 +106,7 @@ def test_safe_softmax_matches_attention_generic_rows(kernels: dict[str, _Kernel]
     )
 
 
-def test_softmax_takes_only_the_last_dimension_of_contiguous_float_arrays(kernels: dict[str, _Kernel]) -> None:
+def test_softmax_takes_only_the_last_dimension_of_contiguous_float_arrays(kernels: dict[str, Any]) -> None:
     x = _data((4, 6), np.float32)
     assert K.softmax(np, x, 0, False) is None
     assert K.softmax(np, x.T, 1, False) is None  # not C-contiguous
@@ -160,7 +118,7 @@ def test_softmax_takes_only_the_last_dimension_of_contiguous_float_arrays(kernel
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", ROWS)
 @pytest.mark.parametrize("affine", [True, False])
-def test_layer_norm_forward_and_backward(kernels: dict[str, _Kernel], shape: Any, dtype: Any, affine: bool) -> None:
+def test_layer_norm_forward_and_backward(kernels: dict[str, Any], shape: Any, dtype: Any, affine: bool) -> None:
     x = _data(shape, dtype) + 2.0
     g = _data(shape, dtype, seed=1)
     d = shape[1]
@@ -182,7 +140,7 @@ def test_layer_norm_forward_and_backward(kernels: dict[str, _Kernel], shape: Any
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("approximate", ["none", "tanh"])
-def test_gelu_forward_and_backward(kernels: dict[str, _Kernel], dtype: Any, approximate: str) -> None:
+def test_gelu_forward_and_backward(kernels: dict[str, Any], dtype: Any, approximate: str) -> None:
     x = np.concatenate([_data((700,), dtype), np.array([0.0, -0.0, 8.0, -8.0, 30.0, -30.0], dtype)])
     g = _data(x.shape, dtype, seed=1)
     np.testing.assert_allclose(
@@ -202,7 +160,7 @@ def test_gelu_forward_and_backward(kernels: dict[str, _Kernel], dtype: Any, appr
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("threshold", [0.0, 0.1, -1.5])
-def test_threshold_backward_matches_the_generic_op(kernels: dict[str, _Kernel], dtype: Any, threshold: float) -> None:
+def test_threshold_backward_matches_the_generic_op(kernels: dict[str, Any], dtype: Any, threshold: float) -> None:
     special = [0.0, -0.0, 0.1, -1.5, np.nan, np.inf, -np.inf]
     x = np.concatenate([_data((1000,), dtype), np.array(special, dtype)])
     g = _data(x.shape, dtype, seed=1)
@@ -274,7 +232,7 @@ _CUDA_STANDIN.__dict__.update({name: getattr(np, name) for name in dir(np) if no
 
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
 def test_tensor_core_records_run_the_kernels_nn_registers_on_cuda(
-    kernels: dict[str, _Kernel], monkeypatch: pytest.MonkeyPatch, name: str
+    kernels: dict[str, Any], monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
     monkeypatch.setattr(tocha.library.get_backend("cuda"), "_cupy", _CUDA_STANDIN)  # the cuda backend's xp
     x = _data((4, 7), np.float32)

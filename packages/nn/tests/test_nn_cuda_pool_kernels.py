@@ -10,7 +10,6 @@ Skips without a C++20 compiler.
 from __future__ import annotations
 
 import itertools
-import re
 import types
 from typing import Any
 
@@ -24,55 +23,14 @@ from tocha.nn.functional import _cuda_pool_kernels as K
 from tocha.nn.functional import _pooling as P
 
 
-def _signatures() -> dict[str, list[str]]:
-    """Each kernel's parameters as ``type name`` (T for the element type), read from the source itself."""
-    found = {}
-    for name, params in re.findall(r"__global__ void (\w+)\((.*?)\)\s*\{", K.SOURCE, flags=re.DOTALL):
-        cleaned = [" ".join(p.replace("__restrict__", "").split()) for p in params.split(",")]
-        found[name] = [p.removeprefix("const ") if "*" not in p else p for p in cleaned]
-    assert sorted(found) == sorted(K.KERNELS)
-    return found
-
-
-def _wrappers() -> str:
-    lines = ['extern "C" {']
-    for name, params in _signatures().items():
-        arg_names = ", ".join(p.split()[-1] for p in params)
-        for ctype in ("float", "double"):
-            typed = ", ".join(p.replace("T*", f"{ctype}*") for p in params)
-            lines.append(
-                f"void {name}_{ctype}(unsigned grid, unsigned block, {typed}) "
-                f"{{ emulate_launch(grid, block, {name}<{ctype}>, {arg_names}); }}"
-            )
-    lines.append("}")
-    return "\n".join(lines)
-
-
 @pytest.fixture(scope="module")
 def emulated(cuda_emulator: Any) -> Any:
-    return cuda_emulator.build("nn_pool_kernels", f"{K.SOURCE}\n{_wrappers()}")
-
-
-class _Kernel:
-    """``RawModule.get_function(...)``'s stand-in: called as ``kernel(grid, block, args)``, runs the emulator."""
-
-    def __init__(self, library: Any, name: str, dtype: Any, arguments: Any) -> None:
-        self.function = getattr(library, f"{name}_{CK._TYPES[np.dtype(dtype)]}")
-        self.arguments = arguments
-        self.launches: list[tuple[int, int]] = []
-
-    def __call__(self, grid: tuple[int], block: tuple[int], args: tuple[Any, ...]) -> None:
-        self.function(*self.arguments(grid, block, args))
-        self.launches.append((grid[0], block[0]))
+    return cuda_emulator.build_kernels("nn_pool_kernels", K.SOURCE)
 
 
 @pytest.fixture
-def kernels(emulated: Any, cuda_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, _Kernel]:
-    made: dict[str, _Kernel] = {}
-
-    def kernel(xp: Any, name: str, dtype: Any) -> _Kernel:
-        return made.setdefault(f"{name}<{np.dtype(dtype)}>", _Kernel(emulated, name, dtype, cuda_emulator.arguments))
-
+def kernels(emulated: Any, cuda_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    kernel, made = cuda_emulator.stand_in(emulated)
     monkeypatch.setattr(K, "_kernel", kernel)
     monkeypatch.setattr(CK, "_compiles_for", lambda xp: True)
     return made
@@ -145,7 +103,7 @@ def _tolerance(dtype: Any) -> dict[str, float]:
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("kernel", KERNELS)
 def test_forward_and_backward_agree_with_the_generic_path(
-    kernels: dict[str, _Kernel], dtype: Any, kernel: tuple[int, int]
+    kernels: dict[str, Any], dtype: Any, kernel: tuple[int, int]
 ) -> None:
     shape = (2, 3, 7, 9)
     x = _data(shape, dtype, "ties")
@@ -166,7 +124,7 @@ def test_forward_and_backward_agree_with_the_generic_path(
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("kernel", KERNELS)
-def test_nan_and_infinities_follow_pytorchs_scan(kernels: dict[str, _Kernel], dtype: Any, kernel: Any) -> None:
+def test_nan_and_infinities_follow_pytorchs_scan(kernels: dict[str, Any], dtype: Any, kernel: Any) -> None:
     shape = (2, 2, 9, 7)
     x = _data(shape, dtype, "nan_inf", seed=3)
     for stride, padding, dilation, ceil in _options(kernel):
@@ -191,7 +149,7 @@ def test_nan_and_infinities_follow_pytorchs_scan(kernels: dict[str, _Kernel], dt
     ids=str,
 )
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_shapes_and_launch_configuration(kernels: dict[str, _Kernel], shape: tuple[int, ...], dtype: Any) -> None:
+def test_shapes_and_launch_configuration(kernels: dict[str, Any], shape: tuple[int, ...], dtype: Any) -> None:
     x = (np.random.default_rng(1).standard_normal(shape) * 3).astype(dtype)
     kernel, stride, padding, dilation = (2, 2), (2, 2), (0, 1), (1, 1)
     if shape[-2] == 1:
@@ -212,7 +170,7 @@ def test_shapes_and_launch_configuration(kernels: dict[str, _Kernel], shape: tup
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_one_dimensional_pooling_runs_as_height_one(kernels: dict[str, _Kernel], dtype: Any) -> None:
+def test_one_dimensional_pooling_runs_as_height_one(kernels: dict[str, Any], dtype: Any) -> None:
     x = _data((3, 4, 17), dtype, "nan_inf", seed=7)
     for k, s, p, d, ceil in itertools.product((1, 2, 3), (1, 2, 3), (0, 1), (1, 2), (False, True)):
         if p > ((k - 1) * d + 1) // 2:
@@ -227,7 +185,7 @@ def test_one_dimensional_pooling_runs_as_height_one(kernels: dict[str, _Kernel],
         np.testing.assert_allclose(dx, _generic_backward(grad, indices, x.shape[-1:]), **_tolerance(dtype))
 
 
-def test_values_only_launches_without_indices(kernels: dict[str, _Kernel]) -> None:
+def test_values_only_launches_without_indices(kernels: dict[str, Any]) -> None:
     x = _data((2, 3, 8, 8), np.float32, "nan_inf")
     values, indices = K.max_pool2d(np, x, (3, 3), (2, 2), (1, 1), (1, 1), (4, 4), with_indices=False)
     assert indices is None
@@ -237,7 +195,7 @@ def test_values_only_launches_without_indices(kernels: dict[str, _Kernel]) -> No
     np.testing.assert_array_equal(values, generic)
 
 
-def test_the_kernels_decline_what_they_do_not_do(kernels: dict[str, _Kernel]) -> None:
+def test_the_kernels_decline_what_they_do_not_do(kernels: dict[str, Any]) -> None:
     x = _data((2, 3, 6, 6), np.float32, "ties")
     args = ((2, 2), (2, 2), (0, 0), (1, 1), (3, 3))
     assert K.max_pool2d(np, x, *args) is not None
@@ -265,7 +223,7 @@ _CUDA_STANDIN = types.ModuleType("cupy_standin")  # module-level: array modules 
 _CUDA_STANDIN.__dict__.update({name: getattr(np, name) for name in dir(np) if not name.startswith("__")})
 
 
-def test_the_max_pool_ops_run_the_kernels_on_cuda(kernels: dict[str, _Kernel]) -> None:
+def test_the_max_pool_ops_run_the_kernels_on_cuda(kernels: dict[str, Any]) -> None:
     x = _data((2, 3, 9, 8), np.float64, "ties")
     params = ((3, 3), (2, 2), (1, 1), (1, 1), True, _out(x.shape, (3, 3), (2, 2), (1, 1), (1, 1), True))
     values, indices = tocha.library.get_op("max_pool").forward(_CUDA_STANDIN, x, *params)
@@ -286,7 +244,7 @@ def test_the_max_pool_ops_run_the_kernels_on_cuda(kernels: dict[str, _Kernel]) -
     assert len(kernels["max_pool2d_backward<float64>"].launches) == 1
 
 
-def test_the_autograd_vjp_passes_the_window(kernels: dict[str, _Kernel]) -> None:
+def test_the_autograd_vjp_passes_the_window(kernels: dict[str, Any]) -> None:
     x = tocha.tensor(_data((1, 2, 6, 7), np.float64, "ties"), requires_grad=True)
     y, indices = tocha.nn.functional.max_pool2d(x, 3, stride=2, padding=1, return_indices=True)
     y.backward(tocha.ones_like(y))
@@ -295,7 +253,7 @@ def test_the_autograd_vjp_passes_the_window(kernels: dict[str, _Kernel]) -> None
     assert not kernels  # cpu tensors: the kernels stay out
 
 
-def test_empty_windows_of_a_dilated_kernel_keep_pytorchs_index(kernels: dict[str, _Kernel]) -> None:
+def test_empty_windows_of_a_dilated_kernel_keep_pytorchs_index(kernels: dict[str, Any]) -> None:
     x = np.arange(3.0).reshape(1, 1, 1, 3)  # height 1, kernel 2 dilated by 2, padding 1: the taps miss the row
     out = _out(x.shape, (2, 1), (1, 1), (1, 0), (2, 1), False)
     values, indices = K.max_pool2d(np, x, (2, 1), (1, 1), (1, 0), (2, 1), out)
@@ -307,7 +265,7 @@ def test_empty_windows_of_a_dilated_kernel_keep_pytorchs_index(kernels: dict[str
 
 
 @pytest.mark.parametrize("kernel", KERNELS)
-def test_forward_and_backward_agree_with_pytorch(kernels: dict[str, _Kernel], kernel: Any) -> None:
+def test_forward_and_backward_agree_with_pytorch(kernels: dict[str, Any], kernel: Any) -> None:
     torch = torch_or_skip()
     shape = (2, 3, 9, 8)
     for i, (stride, padding, dilation, ceil) in enumerate(_options(kernel)):

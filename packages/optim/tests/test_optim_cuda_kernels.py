@@ -10,7 +10,6 @@ compiling for a GPU (NVRTC) and speed are checked on one. Skips without a C++20 
 from __future__ import annotations
 
 import itertools
-import re
 from typing import Any
 
 import numpy as np
@@ -26,46 +25,9 @@ from tocha.optim.optimizer import _Ctx
 FLAGS = ("-O1", "-ffp-contract=off")  # no contracted multiply-adds, as NVRTC's --fmad=false
 
 
-def _signatures() -> dict[str, list[str]]:
-    """Each kernel's parameters as ``type name`` (T for the element type), read from the source itself."""
-    found = {}
-    for name, params in re.findall(r"__global__ void (\w+)\((.*?)\)\s*\{", K.SOURCE, flags=re.DOTALL):
-        cleaned = [" ".join(p.replace("__restrict__", "").split()) for p in params.split(",")]
-        found[name] = [p.removeprefix("const ") if "*" not in p else p for p in cleaned]
-    assert sorted(found) == sorted(K.KERNELS)
-    return found
-
-
-def _wrappers() -> str:
-    lines = ['extern "C" {']
-    for name, params in _signatures().items():
-        arg_names = ", ".join(p.split()[-1] for p in params)
-        for ctype in ("float", "double"):
-            typed = ", ".join(p.replace("T*", f"{ctype}*") for p in params)
-            lines.append(
-                f"void {name}_{ctype}(unsigned grid, unsigned block, {typed}) "
-                f"{{ emulate_launch(grid, block, {name}<{ctype}>, {arg_names}); }}"
-            )
-    lines.append("}")
-    return "\n".join(lines)
-
-
 @pytest.fixture(scope="module")
 def emulated(cuda_emulator: Any) -> Any:
-    return cuda_emulator.build("optim_kernels", f"{K.SOURCE}\n{_wrappers()}", FLAGS)
-
-
-class _Kernel:
-    """``RawModule.get_function(...)``'s stand-in: called as ``kernel(grid, block, args)``, runs the emulator."""
-
-    def __init__(self, library: Any, name: str, dtype: Any, arguments: Any) -> None:
-        self.function = getattr(library, f"{name}_{K._TYPES[np.dtype(dtype)]}")
-        self.arguments = arguments
-        self.launches: list[tuple[int, int]] = []
-
-    def __call__(self, grid: tuple[int], block: tuple[int], args: tuple[Any, ...]) -> None:
-        self.function(*self.arguments(grid, block, args))
-        self.launches.append((grid[0], block[0]))
+    return cuda_emulator.build_kernels("optim_kernels", K.SOURCE, FLAGS)
 
 
 class _StandInCupy:
@@ -81,12 +43,12 @@ CUPY = _StandInCupy()
 
 
 @pytest.fixture
-def kernels(emulated: Any, cuda_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, _Kernel]:
-    made: dict[str, _Kernel] = {}
+def kernels(emulated: Any, cuda_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    run, made = cuda_emulator.stand_in(emulated)
 
-    def kernel(xp: Any, name: str, dtype: Any) -> _Kernel:
+    def kernel(xp: Any, name: str, dtype: Any) -> Any:
         assert xp is CUPY
-        return made.setdefault(f"{name}<{np.dtype(dtype)}>", _Kernel(emulated, name, dtype, cuda_emulator.arguments))
+        return run(xp, name, dtype)
 
     monkeypatch.setattr(K, "_kernel", kernel)
     # the emulator starts one OS thread per CUDA thread: at most 2 blocks of 32 threads here (4099 elements take 65
@@ -131,7 +93,7 @@ def _run_updates(opt: optim.Optimizer, xp: Any, n: int, dtype: Any) -> dict[str,
     return {"w": w, "scalars": dict(scalars), "deltas": deltas, **S}
 
 
-def _check_against_xp(make: Any, n: int, dtype: Any, kernels: dict[str, _Kernel], kernel: str) -> None:
+def _check_against_xp(make: Any, n: int, dtype: Any, kernels: dict[str, Any], kernel: str) -> None:
     expected = _run_updates(make(None), np, n, dtype)
     got = _run_updates(make(True), CUPY, n, dtype)
     assert got.keys() == expected.keys()
@@ -156,9 +118,7 @@ def _param() -> tocha.Tensor:
 @pytest.mark.parametrize("amsgrad", [False, True])
 @pytest.mark.parametrize("maximize", [False, True])
 @pytest.mark.parametrize("weight_decay", ["none", "l2", "decoupled"])
-def test_adam(
-    kernels: dict[str, _Kernel], dtype: Any, n: int, amsgrad: bool, maximize: bool, weight_decay: str
-) -> None:
+def test_adam(kernels: dict[str, Any], dtype: Any, n: int, amsgrad: bool, maximize: bool, weight_decay: str) -> None:
     def make(fused: bool | None) -> optim.Optimizer:
         return optim.Adam(
             [_param()],
@@ -178,7 +138,7 @@ def test_adam(
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("amsgrad", [False, True])
-def test_adamw(kernels: dict[str, _Kernel], dtype: Any, n: int, amsgrad: bool) -> None:
+def test_adamw(kernels: dict[str, Any], dtype: Any, n: int, amsgrad: bool) -> None:
     def make(fused: bool | None) -> optim.Optimizer:
         return optim.AdamW([_param()], lr=0.05, weight_decay=0.5, amsgrad=amsgrad, fused=fused)
 
@@ -199,7 +159,7 @@ SGD_MOMENTA = [  # (momentum, dampening, nesterov)
 @pytest.mark.parametrize("weight_decay", [0.0, 0.1])
 @pytest.mark.parametrize("maximize", [False, True])
 def test_sgd(
-    kernels: dict[str, _Kernel],
+    kernels: dict[str, Any],
     dtype: Any,
     n: int,
     momentum: float,
@@ -229,7 +189,7 @@ def test_sgd(
 @pytest.mark.parametrize("weight_decay", [0.0, 0.1])
 @pytest.mark.parametrize("maximize", [False, True])
 def test_adagrad(
-    kernels: dict[str, _Kernel],
+    kernels: dict[str, Any],
     dtype: Any,
     n: int,
     lr_decay: float,
@@ -254,7 +214,7 @@ def test_adagrad(
 
 @pytest.mark.parametrize(("max_blocks", "grid"), [(4096, 17), (3, 3)])
 def test_the_launch_configuration(
-    kernels: dict[str, _Kernel], monkeypatch: pytest.MonkeyPatch, max_blocks: int, grid: int
+    kernels: dict[str, Any], monkeypatch: pytest.MonkeyPatch, max_blocks: int, grid: int
 ) -> None:
     monkeypatch.setattr(K, "THREADS", 256)
     monkeypatch.setattr(K, "_MAX_BLOCKS", max_blocks)
@@ -293,7 +253,7 @@ def _train(name: str, options: dict[str, Any], dtype: tocha.dtype) -> list[dict[
 @pytest.mark.parametrize("path", ["fused", "env-multi-tensor", "env-single-tensor"])
 @pytest.mark.parametrize(("name", "options", "kernel"), OPTIMIZERS)
 def test_step_takes_the_fused_kernels(
-    kernels: dict[str, _Kernel],
+    kernels: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
     name: str,
     options: dict[str, Any],

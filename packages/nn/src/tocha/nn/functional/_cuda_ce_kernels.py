@@ -31,60 +31,15 @@ import numpy as np
 
 import tocha
 
-from ._cuda_kernels import _TYPES, _pointer, _row_threads, _usable, register_module
+from ._cuda_kernels import _TYPES, REDUCTIONS, _pointer, _row_threads, _usable, register_module
 
-SOURCE = r"""
-template <typename T> __device__ __forceinline__ T neg_inf();
-template <> __device__ __forceinline__ float neg_inf<float>() { return -__int_as_float(0x7f800000); }
-template <> __device__ __forceinline__ double neg_inf<double>() { return -__longlong_as_double(0x7ff0000000000000LL); }
-
+SOURCE = (
+    REDUCTIONS
+    + r"""
 template <typename T> __device__ __forceinline__ T quiet_nan();
 template <> __device__ __forceinline__ float quiet_nan<float>() { return __int_as_float(0x7fc00000); }
 template <> __device__ __forceinline__ double quiet_nan<double>() { return __longlong_as_double(0x7ff8000000000000LL); }
 
-template <typename T> __device__ __forceinline__ T warp_max(T v) {
-    for (int offset = 16; offset > 0; offset >>= 1) v = fmax(v, __shfl_xor_sync(0xffffffffu, v, offset));
-    return v;
-}
-
-template <typename T> __device__ __forceinline__ T warp_sum(T v) {
-    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
-    return v;
-}
-
-// Reductions over one thread block (blockDim.x a multiple of 32, at most 1024); every thread gets the result.
-// ``shared`` holds 32 values; the trailing barrier lets the caller reuse it at once.
-template <typename T> __device__ T block_max(T v, T* shared) {
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
-    v = warp_max(v);
-    if (lane == 0) shared[warp] = v;
-    __syncthreads();
-    if (warp == 0) {
-        T w = lane < warps ? shared[lane] : neg_inf<T>();
-        w = warp_max(w);
-        if (lane == 0) shared[0] = w;
-    }
-    __syncthreads();
-    const T result = shared[0];
-    __syncthreads();
-    return result;
-}
-
-template <typename T> __device__ T block_sum(T v, T* shared) {
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
-    v = warp_sum(v);
-    if (lane == 0) shared[warp] = v;
-    __syncthreads();
-    if (warp == 0) {
-        T w = lane < warps ? shared[lane] : T(0);
-        w = warp_sum(w);
-        if (lane == 0) shared[0] = w;
-    }
-    __syncthreads();
-    const T result = shared[0];
-    __syncthreads();
-    return result;
-}
 
 // Over the threads that share a row: its warp (per_warp) or the whole block.
 template <typename T> __device__ __forceinline__ T row_max(T v, T* shared, const int per_warp) {
@@ -247,6 +202,7 @@ __global__ void cross_entropy_backward(const T* __restrict__ g, const long long 
     }
 }
 """
+)
 
 KERNELS = ("cross_entropy_forward", "cross_entropy_finish", "cross_entropy_weight_total", "cross_entropy_backward")
 _REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}

@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-SOURCE = r"""
+# The device helpers every fused kernel module starts with: -inf, warp and block max/sum.
+REDUCTIONS = r"""
 template <typename T> __device__ __forceinline__ T neg_inf();
 template <> __device__ __forceinline__ float neg_inf<float>() { return -__int_as_float(0x7f800000); }
 template <> __device__ __forceinline__ double neg_inf<double>() { return -__longlong_as_double(0x7ff0000000000000LL); }
@@ -72,7 +73,11 @@ template <typename T> __device__ T block_sum(T v, T* shared) {
     __syncthreads();
     return result;
 }
+"""
 
+SOURCE = (
+    REDUCTIONS
+    + r"""
 // Along each length-n row of x: mode 0 softmax, 1 log_softmax, 2 exp(x - max) unnormalised, 3 softmax with a
 // row of only -inf giving zeros (attention's "safe" softmax); row_top and row_logsum (either may be null) receive
 // each row's max and log(sum(exp(x - max))). One block per row.
@@ -210,6 +215,7 @@ __global__ void threshold_backward(const T* __restrict__ g, const T* __restrict_
         dx[i] = x[i] <= (T)threshold ? g[i] * T(0) : g[i];  // compared in T, as NumPy compares a Python float
 }
 """
+)
 
 KERNELS = ("softmax_forward", "softmax_backward", "layer_norm_forward", "layer_norm_backward", "gelu_forward",
            "gelu_backward", "threshold_backward")  # fmt: skip
