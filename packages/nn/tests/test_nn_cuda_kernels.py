@@ -8,7 +8,6 @@ are checked here; compiling for a GPU (NVRTC) and speed are checked on one. Skip
 
 from __future__ import annotations
 
-import functools
 import types
 from typing import Any
 
@@ -201,8 +200,8 @@ def test_a_module_that_does_not_compile_turns_the_kernels_off_with_a_warning(mon
 
     monkeypatch.delenv("TOCHA_CUDA_FUSED", raising=False)
     K._modules_compile.cache_clear()
-    monkeypatch.setattr(K, "_module", functools.cache(lambda xp: xp.RawModule(code=K.SOURCE)))
-    monkeypatch.setattr(K, "_MODULES", [("softmax/layer norm/gelu", K._module, "softmax_forward<float>")])
+    monkeypatch.setattr(K, "_MODULES", [])
+    K.KernelModule("softmax/layer norm/gelu", K.SOURCE, K.KERNELS)
     cupy = RealCupy()
     with pytest.warns(RuntimeWarning, match="fused CUDA softmax/layer norm/gelu kernels did not compile.*gpu-arch"):
         assert not K._compiles_for(cupy)

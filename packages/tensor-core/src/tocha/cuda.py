@@ -159,26 +159,16 @@ def _install_peak_hook(cp: Any) -> None:
             _peaks[index] = [int(pool.used_bytes()), int(pool.total_bytes())]
 
     pool_malloc, used_bytes = pool.malloc, pool.used_bytes
-    if len(_peaks) == 1:
-        only = _peaks[0]
+    only = _peaks[0] if len(_peaks) == 1 else None  # one device: no need to ask which is current
 
-        def malloc(size: int) -> Any:
-            memptr = pool_malloc(size)
+    def malloc(size: int) -> Any:
+        memptr = pool_malloc(size)
+        peaks = only if only is not None else _peaks.get(get_device())
+        if peaks is not None:
             used = used_bytes()
-            if used > only[0]:
-                only[0] = used
-            return memptr
-
-    else:
-
-        def malloc(size: int) -> Any:
-            memptr = pool_malloc(size)
-            peaks = _peaks.get(get_device())
-            if peaks is not None:
-                used = used_bytes()
-                if used > peaks[0]:
-                    peaks[0] = used
-            return memptr
+            if used > peaks[0]:
+                peaks[0] = used
+        return memptr
 
     cp.cuda.set_allocator(malloc)
 

@@ -24,14 +24,13 @@ C-contiguous float32/float64 logits (and class weight), int64 class indices ``(N
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
 
 import tocha
 
-from ._cuda_kernels import _TYPES, REDUCTIONS, _pointer, _row_threads, _usable, register_module
+from ._cuda_kernels import REDUCTIONS, KernelModule, _pointer, _row_threads, _usable
 
 SOURCE = (
     REDUCTIONS
@@ -213,18 +212,8 @@ _ONE_BLOCK_ELEMENTS = 32768  # forward inputs up to this size (and 1024 rows) ta
 _OWN_TOTAL_ROWS = 4096  # 'mean' backward: each block sums the target weights itself up to this many rows
 
 
-def name_expressions() -> list[str]:
-    """Every kernel instantiation the module compiles (``cross_entropy_forward<float>`` ...)."""
-    return [f"{kernel}<{ctype}>" for kernel in KERNELS for ctype in _TYPES.values()]
-
-
-@functools.cache
-def _module(xp: Any) -> Any:
-    return xp.RawModule(code=SOURCE, options=("-std=c++14",), name_expressions=name_expressions())
-
-
-def _kernel(xp: Any, name: str, dtype: Any) -> Any:
-    return _module(xp).get_function(f"{name}<{_TYPES[np.dtype(dtype)]}>")
+_KERNELS = KernelModule("cross-entropy", SOURCE, KERNELS)
+name_expressions, _module, _kernel = _KERNELS.name_expressions, _KERNELS.module, _KERNELS.kernel
 
 
 def _layout(rows: int, n: int, one_block: bool) -> tuple[int, int, int]:
@@ -322,6 +311,3 @@ def cross_entropy_backward(
          np.int32(mean), np.int32(per_warp)),
     )  # fmt: skip
     return dx
-
-
-register_module("cross-entropy", _module, name_expressions()[0])

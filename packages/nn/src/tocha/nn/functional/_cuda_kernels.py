@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -220,24 +220,44 @@ __global__ void threshold_backward(const T* __restrict__ g, const T* __restrict_
 KERNELS = ("softmax_forward", "softmax_backward", "layer_norm_forward", "layer_norm_backward", "gelu_forward",
            "gelu_backward", "threshold_backward")  # fmt: skip
 _TYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
-
-
-def name_expressions() -> list[str]:
-    """Every kernel instantiation the module compiles (``softmax_forward<float>`` ...)."""
-    return [f"{kernel}<{ctype}>" for kernel in KERNELS for ctype in _TYPES.values()]
+_MODULES: list[KernelModule] = []  # every fused kernel module (nn's own, cross-entropy's, max pooling's)
 
 
 def _enabled() -> bool:
     return os.environ.get("TOCHA_CUDA_FUSED", "1") != "0"
 
 
-@functools.cache
-def _module(xp: Any) -> Any:
-    return xp.RawModule(code=SOURCE, options=("-std=c++14",), name_expressions=name_expressions())
+class KernelModule:
+    """A fused kernel module: CUDA source whose ``template <typename T>`` kernels NVRTC compiles once per CuPy for
+    float and double, and which :func:`_compiles_for` checks before any kernel runs.
 
+    Args:
+        what: the ops it serves, for the warning when it does not compile.
+        source: the CUDA C++ source.
+        kernels: the names of its ``__global__`` templates.
+    """
 
-def _kernel(xp: Any, name: str, dtype: Any) -> Any:
-    return _module(xp).get_function(f"{name}<{_TYPES[np.dtype(dtype)]}>")
+    def __init__(self, what: str, source: str, kernels: Sequence[str]) -> None:
+        self.what, self.source, self.kernels = what, source, tuple(kernels)
+        self._compiled: dict[Any, Any] = {}
+        _MODULES.append(self)
+
+    def name_expressions(self) -> list[str]:
+        """Every instantiation the module compiles (``softmax_forward<float>`` ...)."""
+        return [f"{kernel}<{ctype}>" for kernel in self.kernels for ctype in _TYPES.values()]
+
+    def module(self, xp: Any) -> Any:
+        """The compiled ``RawModule`` (compiled on first use)."""
+        found = self._compiled.get(xp)
+        if found is None:
+            found = self._compiled[xp] = xp.RawModule(
+                code=self.source, options=("-std=c++14",), name_expressions=self.name_expressions()
+            )
+        return found
+
+    def kernel(self, xp: Any, name: str, dtype: Any) -> Any:
+        """Kernel ``name`` instantiated for ``dtype`` (float32 or float64)."""
+        return self.module(xp).get_function(f"{name}<{_TYPES[np.dtype(dtype)]}>")
 
 
 def _compiles_for(xp: Any) -> bool:
@@ -246,25 +266,16 @@ def _compiles_for(xp: Any) -> bool:
     return xp is not np and _enabled() and not getattr(xp, "__version__", "").endswith("+fake") and _modules_compile(xp)
 
 
-_MODULES: list[tuple[str, Callable[[Any], Any], str]] = []  # (what, RawModule factory, a kernel name in it)
-
-
-def register_module(what: str, factory: Callable[[Any], Any], probe: str) -> None:
-    """Add a fused kernel module (nn's own, cross-entropy's, max pooling's) to the compile check of
-    :func:`_compiles_for`."""
-    _MODULES.append((what, factory, probe))
-
-
 @functools.cache
 def _modules_compile(xp: Any) -> bool:
     """Whether every registered module compiles with ``xp``'s NVRTC, checked once: if one does not (an old toolkit,
     a GPU NVRTC cannot target), a RuntimeWarning says which and why, and the generic forwards run from then on."""
-    for what, factory, probe in _MODULES:
+    for found in _MODULES:
         try:
-            factory(xp).get_function(probe)
+            found.module(xp).get_function(found.name_expressions()[0])
         except Exception as exc:  # NVRTC's CompileException, CUDADriverError...: any failure means no kernels
             warnings.warn(
-                f"tocha: the fused CUDA {what} kernels did not compile ({type(exc).__name__}: {exc}); "
+                f"tocha: the fused CUDA {found.what} kernels did not compile ({type(exc).__name__}: {exc}); "
                 "the generic ops run instead (TOCHA_CUDA_FUSED=0 silences this)",
                 RuntimeWarning,
                 stacklevel=2,
@@ -401,4 +412,5 @@ def threshold_backward(xp: Any, grad: Any, x: Any, threshold: float) -> Any:
     return dx
 
 
-register_module("softmax/layer norm/gelu/relu", _module, name_expressions()[0])
+_KERNELS = KernelModule("softmax/layer norm/gelu/relu", SOURCE, KERNELS)
+name_expressions, _module, _kernel = _KERNELS.name_expressions, _KERNELS.module, _KERNELS.kernel

@@ -19,14 +19,13 @@ else returns None and the generic forward runs.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from ._cuda_kernels import _TYPES, _grid, _usable, register_module
+from ._cuda_kernels import KernelModule, _grid, _usable
 
 SOURCE = r"""
 template <typename T> __device__ __forceinline__ T pool_neg_inf();
@@ -120,18 +119,8 @@ KERNELS = ("max_pool2d_forward", "max_pool2d_backward")
 _BLOCK = 256
 
 
-def name_expressions() -> list[str]:
-    """Every kernel instantiation the module compiles (``max_pool2d_forward<float>`` ...)."""
-    return [f"{kernel}<{ctype}>" for kernel in KERNELS for ctype in _TYPES.values()]
-
-
-@functools.cache
-def _module(xp: Any) -> Any:
-    return xp.RawModule(code=SOURCE, options=("-std=c++14",), name_expressions=name_expressions())
-
-
-def _kernel(xp: Any, name: str, dtype: Any) -> Any:
-    return _module(xp).get_function(f"{name}<{_TYPES[np.dtype(dtype)]}>")
+_KERNELS = KernelModule("max-pool", SOURCE, KERNELS)
+name_expressions, _module, _kernel = _KERNELS.name_expressions, _KERNELS.module, _KERNELS.kernel
 
 
 def _as_2d(values: Sequence[int], fill: int) -> tuple[int, int]:
@@ -200,6 +189,3 @@ def max_pool2d_backward(xp: Any, grad: Any, indices: Any, spatial: Sequence[int]
          *_geometry(kernel, stride, padding, dilation)),
     )  # fmt: skip
     return dx
-
-
-register_module("max-pool", _module, name_expressions()[0])

@@ -314,17 +314,18 @@ def _flat_indices(xp: Any, offset: Any, spatial: Sequence[int], out: Sequence[in
                   stride: Sequence[int], padding: Sequence[int], dilation: Sequence[int]) -> Any:  # fmt: skip
     """Flat plane indices (int64) of the window offsets ``offset``."""
     geometry = tuple(map(tuple, (spatial, out, kernel, stride, padding, dilation)))
-    table, base = _index_tables(xp, getattr(offset, "device", None), geometry)
+    table, base, _ = _index_tables(xp, getattr(offset, "device", None), geometry)
     flat = xp.take(table, offset)
     flat += base
     return flat
 
 
-_INDEX_TABLES: dict[tuple[Any, ...], tuple[Any, Any]] = {}  # one pooling geometry's device tables, by geometry
+_INDEX_TABLES: dict[tuple[Any, ...], tuple[Any, Any, Any]] = {}  # one pooling geometry's device tables, by geometry
 
 
-def _index_tables(xp: Any, device: Any, geometry: tuple[tuple[int, ...], ...]) -> tuple[Any, Any]:
-    """The flat plane offset of each window tap and of each window's start, made once per geometry and device.
+def _index_tables(xp: Any, device: Any, geometry: tuple[tuple[int, ...], ...]) -> tuple[Any, Any, Any]:
+    """The flat plane offset of each window tap, of each window's start and of each window's first in-bounds
+    position (PyTorch's starting index), made once per geometry and device.
 
     A training step pools the same geometry every time: building these anew cost a host-to-device copy and a
     few launches per call (about 0.4 ms of host time per call on CuPy).
@@ -336,16 +337,19 @@ def _index_tables(xp: Any, device: Any, geometry: tuple[tuple[int, ...], ...]) -
     spatial, out, kernel, stride, padding, dilation = geometry
     nd = len(spatial)
     plane_strides = [math.prod(spatial[a + 1 :]) for a in range(nd)]
-    base = np.zeros((1,) * nd, np.int64)
+    base = first = np.zeros((1,) * nd, np.int64)
     for a in range(nd):
         start = np.arange(out[a], dtype=np.int64) * stride[a] - padding[a]
-        base = base + (start * plane_strides[a]).reshape((1,) * a + (out[a],) + (1,) * (nd - a - 1))
+        inside = np.where(start < 0, start + (-start + dilation[a] - 1) // dilation[a] * dilation[a], start)
+        shape = (1,) * a + (out[a],) + (1,) * (nd - a - 1)
+        base = base + (start * plane_strides[a]).reshape(shape)
+        first = first + (inside * plane_strides[a]).reshape(shape)
     table = np.zeros(math.prod(kernel), np.int64)
     for i, offs in enumerate(product(*(range(k) for k in kernel))):
         table[i] = sum(j * d * ps for j, d, ps in zip(offs, dilation, plane_strides, strict=True))
     if len(_INDEX_TABLES) >= 64:
         _INDEX_TABLES.clear()
-    found = _INDEX_TABLES[key] = (xp.asarray(table), xp.asarray(base))
+    found = _INDEX_TABLES[key] = (xp.asarray(table), xp.asarray(base), xp.asarray(first))
     return found
 
 
@@ -367,42 +371,19 @@ def _as_pytorch_scans(xp: Any, x: Any, values: Any, flat: Any, geometry: Sequenc
     is the lowest value (-inf, which the padding holds too) keeps that first in-bounds position, and a window
     holding NaN ends on its last NaN."""
     spatial, out, kernel, stride, padding, dilation = geometry
-    key = tuple(map(tuple, geometry))
-    device = getattr(flat, "device", None)
+    table, base, first = _index_tables(xp, getattr(flat, "device", None), tuple(map(tuple, geometry)))
     lowest = _lowest(xp, x.dtype)
     right = _right_padding(spatial, out, kernel, stride, padding, dilation)
     if any(padding) or any(right):  # only then can a padding tap come first in a window
-        flat = xp.where(values == lowest, _first_in_bounds(xp, device, key), flat)
+        flat = xp.where(values == lowest, first, flat)
     # on NumPy the NaN scan runs only when some window holds NaN (max propagates NaN: one cheap pass to know)
     if x.dtype.kind in "fcV" and values.size and (xp is not np or np.isnan(values.max())):
-        table, base = _index_tables(xp, device, key)
         xpad = _padded(xp, x, padding, right, lowest)
         last = flat
         for tap, view in enumerate(_views(xpad, out, kernel, stride, dilation)):
             last = xp.where(xp.isnan(view), base + table[tap], last)
         flat = xp.where(xp.isnan(values), last, flat)
     return flat
-
-
-def _first_in_bounds(xp: Any, device: Any, geometry: tuple[tuple[int, ...], ...]) -> Any:
-    """Each window's first in-bounds position, flat in the plane (PyTorch's starting index), once per geometry."""
-    key = ("first", xp, getattr(device, "id", device), geometry)
-    found = _INDEX_TABLES.get(key)
-    if found is not None:
-        return found[0]
-    spatial, out, _, stride, padding, dilation = geometry
-    nd = len(spatial)
-    flat = np.zeros((1,) * nd, np.int64)
-    for a in range(nd):
-        start = np.arange(out[a], dtype=np.int64) * stride[a] - padding[a]
-        behind = start < 0
-        start[behind] += (-start[behind] + dilation[a] - 1) // dilation[a] * dilation[a]
-        flat = flat + (start * math.prod(spatial[a + 1 :])).reshape((1,) * a + (out[a],) + (1,) * (nd - a - 1))
-    if len(_INDEX_TABLES) >= 64:
-        _INDEX_TABLES.clear()
-    table = xp.asarray(flat)
-    _INDEX_TABLES[key] = (table, None)
-    return table
 
 
 def _max_pool_values_forward(xp: Any, x: Any, kernel: tuple[int, ...], stride: tuple[int, ...],
