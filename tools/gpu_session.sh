@@ -6,9 +6,10 @@
 #
 #   bash tools/gpu_session.sh tests [OUT_DIR]   every gpu-marked test (op database on cuda included), ~5 min
 #   bash tools/gpu_session.sh bench [OUT_DIR]   tools/bench/bench_gpu.py --device cuda against PyTorch CUDA
-#   bash tools/gpu_session.sh all [OUT_DIR]     one short lease (~3 min on an H200): every gpu test across 14
-#       processes (pytest-xdist), then nn/optim/integration with the fused kernels off, the bench and
-#       tools/bench/profile_gpu.py --ops; each part under its own time limit, so a slow one cannot eat the rest
+#   bash tools/gpu_session.sh all [OUT_DIR]     one short lease (~4 min on an H200): NVRTC compiles of the kernel
+#       modules, the bench, tools/bench/conv_gpu.py, tools/bench/profile_gpu.py --ops, every gpu test across 14
+#       processes (pytest-xdist), then nn/optim/integration with the fused kernels off; each part under its own
+#       time limit, so a slow one cannot eat the rest
 #
 # Elsewhere use nox: `nox -s gpu` and `nox -s bench -- --device cuda` install what they need.
 set -uo pipefail
@@ -41,14 +42,22 @@ if [ "$step" = all ]; then
         echo "== tests, TOCHA_CUDA_FUSED=$fused, rc $? (124: cut at ${limit}s)"
         grep -E "^(FAILED|ERROR)|[0-9]+ (passed|failed)" "$log" | cut -c1-300 | tail -n 60
     }
-    pytest_gpu 1 150 "$out/gpu-tests.txt" packages tests-integration
-    pytest_gpu 0 35 "$out/gpu-tests-unfused.txt" packages/nn packages/optim tests-integration
+    timeout 60 python3 -m pytest -q -p no:cacheprovider -p no:benchmark -o addopts="" -k nvrtc \
+        packages/nn/tests/test_nn_cuda_*kernels.py packages/optim/tests/test_optim_cuda_kernels.py \
+        >"$out/nvrtc.txt" 2>&1
+    echo "== NVRTC compile of every kernel module, rc $?"
+    tail -n 3 "$out/nvrtc.txt"
     (cd tools/bench && timeout 60 python3 bench_gpu.py --device cuda) >"$out/bench.txt" 2>&1
     echo "== bench, rc $?"
     cat "$out/bench.txt"
+    (cd tools/bench && timeout 30 python3 conv_gpu.py) >"$out/conv.txt" 2>&1
+    echo "== convolutions, rc $?"
+    cat "$out/conv.txt"
     (cd tools/bench && timeout 30 python3 profile_gpu.py --steps 10 --ops --sort cumulative --top 40) \
         >"$out/profile.txt" 2>&1
     grep -E "^==|^--" "$out/profile.txt"
+    pytest_gpu 1 150 "$out/gpu-tests.txt" packages tests-integration
+    pytest_gpu 0 35 "$out/gpu-tests-unfused.txt" packages/nn packages/optim tests-integration
     exit 0
 fi
 

@@ -269,8 +269,9 @@ def _leading_sum_by_gemv(xp: Any, a: Any, axis: tuple[int, ...], keepdim: bool) 
     ones = _ONES.get(key)
     if ones is None or ones.size < m:
         ones = _ONES[key] = xp.ones(m if m > 4096 else 4096, dtype=a.dtype)  # (this module defines max)
-    out = xp.matmul(ones[:m], a.reshape(m, k))
-    return out.reshape((1,) * lead + a.shape[lead:] if keepdim else a.shape[lead:])
+    out = xp.empty((1,) * lead + a.shape[lead:] if keepdim else a.shape[lead:], dtype=a.dtype)
+    xp.matmul(ones[None, :m], a.reshape(m, k), out=out.reshape(1, k))  # into an array of its own: a leaf's .grad
+    return out
 
 
 def _sum_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:

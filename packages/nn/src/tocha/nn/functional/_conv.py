@@ -79,6 +79,8 @@ from tocha import Tensor
 from tocha.library import OpRecord, call, register_op
 from tocha.library import autocast_allows_mixed as allows_mixed
 
+from . import _cuda_conv_kernels
+
 __all__ = [
     "conv1d",
     "conv2d",
@@ -525,6 +527,16 @@ def _convolution_forward(
     transposed: bool,
     output_padding: _Ints,
 ) -> Any:
+    if (
+        xp is not np
+        and (
+            fused := _cuda_conv_kernels.convolution(
+                xp, x, w, b, stride, padding, dilation, groups, transposed, output_padding
+            )
+        )
+        is not None
+    ):
+        return fused
     if transposed:
         return _conv_transposed(xp, x, w, b, stride, padding, dilation, groups, output_padding)
     return _conv_direct(xp, x, w, b, stride, padding, padding, dilation, groups)
@@ -540,6 +552,12 @@ def _convolution_weight_forward(
     dilation: _Ints,
     groups: int,
 ) -> Any:
+    if (
+        xp is not np
+        and (fused := _cuda_conv_kernels.weight_gradient(xp, x, gy, weight_shape, stride, padding, dilation, groups))
+        is not None
+    ):
+        return fused
     kernel = tuple(weight_shape[2:])
     n_batch = x.shape[0]
     og = weight_shape[0] // groups

@@ -43,12 +43,12 @@ __global__ void max_pool2d_forward(const T* __restrict__ x, T* __restrict__ y, l
                                    const int stride_w, const int pad_h, const int pad_w, const int dilation_h,
                                    const int dilation_w) {
     const long long plane_size = (long long)height * width;
-    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < total;
-         i += (long long)gridDim.x * blockDim.x) {
-        const int ow = (int)(i % out_w);
-        const long long rest = i / out_w;
-        const int oh = (int)(rest % out_h);
-        const T* plane = x + (rest / out_h) * plane_size;
+    for (long long j = (long long)blockIdx.x * blockDim.x + threadIdx.x; j < total;
+         j += (long long)gridDim.x * blockDim.x) {
+        const int i = (int)j;  // total < 2**31 (the caller): 32-bit division, several times faster than 64-bit
+        const int rest = i / out_w, ow = i - rest * out_w;
+        const int plane_index = rest / out_h, oh = rest - plane_index * out_h;
+        const T* plane = x + plane_index * plane_size;
         int h0 = oh * stride_h - pad_h, w0 = ow * stride_w - pad_w;
         const int h1 = h0 + (kernel_h - 1) * dilation_h + 1 < height ? h0 + (kernel_h - 1) * dilation_h + 1 : height;
         const int w1 = w0 + (kernel_w - 1) * dilation_w + 1 < width ? w0 + (kernel_w - 1) * dilation_w + 1 : width;
@@ -66,8 +66,8 @@ __global__ void max_pool2d_forward(const T* __restrict__ x, T* __restrict__ y, l
                 }
             }
         }
-        y[i] = best;
-        if (indices != nullptr) indices[i] = arg;
+        y[j] = best;
+        if (indices != nullptr) indices[j] = arg;
     }
 }
 
@@ -92,12 +92,12 @@ __global__ void max_pool2d_backward(const T* __restrict__ grad, const long long*
                                     const int stride_h, const int stride_w, const int pad_h, const int pad_w,
                                     const int dilation_h, const int dilation_w) {
     const long long out_size = (long long)out_h * out_w;
-    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < total;
-         i += (long long)gridDim.x * blockDim.x) {
-        const int w = (int)(i % width);
-        const long long rest = i / width;
-        const int h = (int)(rest % height);
-        const long long base = (rest / height) * out_size;
+    for (long long j = (long long)blockIdx.x * blockDim.x + threadIdx.x; j < total;
+         j += (long long)gridDim.x * blockDim.x) {
+        const int i = (int)j;  // total < 2**31 (the caller)
+        const int rest = i / width, w = i - rest * width;
+        const int plane_index = rest / height, h = rest - plane_index * height;
+        const long long base = plane_index * out_size;
         const long long self = (long long)h * width + w;
         const int oh0 = pool_first_window(h, kernel_h, stride_h, pad_h, dilation_h);
         const int oh1 = pool_last_window(h, stride_h, pad_h, out_h);
@@ -110,7 +110,7 @@ __global__ void max_pool2d_backward(const T* __restrict__ grad, const long long*
                 if (indices[o] == self) total_grad += grad[o];
             }
         }
-        dx[i] = total_grad;
+        dx[j] = total_grad;
     }
 }
 """
@@ -151,7 +151,7 @@ def max_pool2d(xp: Any, x: Any, kernel: Sequence[int], stride: Sequence[int], pa
         return None
     shape = tuple(x.shape[:-nd]) + tuple(int(o) for o in out)
     total = math.prod(shape)
-    if total == 0:
+    if not 0 < total < 2**31 or x.size >= 2**31:
         return None
     height, width = _as_2d(x.shape[-nd:], 1)
     out_h, out_w = _as_2d(out, 1)
@@ -177,7 +177,7 @@ def max_pool2d_backward(xp: Any, grad: Any, indices: Any, spatial: Sequence[int]
         return None
     shape = tuple(grad.shape[:-nd]) + tuple(int(s) for s in spatial)
     total = math.prod(shape)
-    if total == 0:
+    if not 0 < total < 2**31 or grad.size >= 2**31:
         return None
     height, width = _as_2d(spatial, 1)
     out_h, out_w = _as_2d(grad.shape[-nd:], 1)

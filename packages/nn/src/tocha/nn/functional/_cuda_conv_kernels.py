@@ -1,0 +1,297 @@
+"""Fused CUDA kernels for 1-D and 2-D convolution on CuPy: the data movement around cuBLAS's GEMMs, and a direct
+kernel for convolutions with few taps per output.
+
+NOTE [ Fused convolution kernels ]
+CuPy 14 has no cuDNN, so a convolution is im2col and a GEMM (NOTE [ Convolution kernels ]). Built from CuPy ops,
+the data movement around the GEMM is most of the time: padding the input, a strided copy of a 7-D window view,
+widened rows trimmed afterwards, the product moved to ``(N, O, ...)`` by a second strided copy, the bias added by
+a third; the input gradient took im2col of the output gradient (``O * prod(K)`` rows) and a flipped copy of the
+weight. Here each of those is one launch, and the GEMM shapes are the ones cuBLAS already runs well:
+
+- forward: ``im2col2d`` writes ``(C * KH * KW, N * OH * OW)`` straight from the unpadded input (zeros outside),
+  one thread per (channel, position) writing its channel's ``KH * KW`` rows (coalesced); the weight
+  ``(O, C/G * KH * KW)`` times it per group gives ``(O, N * OH * OW)``; ``swap_leading`` moves that to
+  ``(N, O, OH * OW)`` adding the bias. When an output has at most ``_DIRECT_TAPS`` taps (``C/G * KH * KW``: a
+  first layer on 1 or 3 channels, a depthwise conv), ``conv2d_direct`` computes each output in registers and no
+  column matrix is made at all.
+- transposed convolution (also every input gradient): ``swap_leading`` moves the input to ``(C_in, N * IH * IW)``,
+  the transposed weight times it per group gives ``(C_out * KH * KW, N * IH * IW)``, and ``col2im2d`` gathers,
+  for each output element, the products its taps land on (the output cropped by the padding, the bias added):
+  no atomics, so the sums are deterministic; half the memory traffic of im2col over the gradient.
+- weight gradient: ``swap_leading`` moves the output gradient to ``(O, N * OH * OW)``; ``im2col2d`` of the input;
+  their product per group, written into the weight-shaped result.
+
+Positions and element counts are decomposed in 32-bit arithmetic (64-bit division is slow on a GPU): shapes with
+2**31 or more elements, or 3-D convolutions, take the generic path, as do float16 and non-contiguous arrays
+(``_cuda_kernels._usable``). 1-D convolutions are 2-D ones with ``H = 1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ._cuda_kernels import KernelModule, _grid, _pointer, _usable
+
+SOURCE = r"""
+// Grid-stride loops run over 64-bit counters (no overflow at the end) and decompose in 32 bits: the callers keep
+// every element count below 2**31.
+
+// x (N, C, H, W) -> cols (C * KH * KW, N * OH * OW), zeros where a tap falls in the padding. One thread per
+// (channel, position); it writes its channel's KH * KW rows.
+template <typename T>
+__global__ void im2col2d(const T* __restrict__ x, T* __restrict__ cols, const int channels, const int height,
+                         const int width, const int out_h, const int out_w, const int positions, const int kernel_h,
+                         const int kernel_w, const int stride_h, const int stride_w, const int pad_h, const int pad_w,
+                         const int dilation_h, const int dilation_w) {
+    const long long total = (long long)channels * positions;
+    for (long long j = (long long)blockIdx.x * blockDim.x + threadIdx.x; j < total;
+         j += (long long)gridDim.x * blockDim.x) {
+        const int i = (int)j;
+        const int c = i / positions, p = i - c * positions;
+        const int q = p / out_w, ow = p - q * out_w;
+        const int n = q / out_h, oh = q - n * out_h;
+        const T* plane = x + ((long long)n * channels + c) * height * width;
+        T* out = cols + (long long)c * kernel_h * kernel_w * positions + p;
+        const int h0 = oh * stride_h - pad_h, w0 = ow * stride_w - pad_w;
+        for (int kh = 0; kh < kernel_h; ++kh) {
+            const int ih = h0 + kh * dilation_h;
+            const bool row_inside = ih >= 0 && ih < height;
+            for (int kw = 0; kw < kernel_w; ++kw) {
+                const int iw = w0 + kw * dilation_w;
+                *out = row_inside && iw >= 0 && iw < width ? plane[(long long)ih * width + iw] : T(0);
+                out += positions;
+            }
+        }
+    }
+}
+
+// cols (C * KH * KW, N * IH * IW) -> y (N, C, OH, OW): each output element of a transposed convolution sums the
+// column entries its taps land on (input position i reaches output i * stride - pad + k * dilation), plus
+// bias[c] (bias may be null). One thread per output element.
+template <typename T>
+__global__ void col2im2d(const T* __restrict__ cols, const T* __restrict__ bias, T* __restrict__ y,
+                         const int channels, const int out_h, const int out_w, const int in_h, const int in_w,
+                         const int batch, const int kernel_h, const int kernel_w, const int stride_h,
+                         const int stride_w, const int pad_h, const int pad_w, const int dilation_h,
+                         const int dilation_w) {
+    const long long total = (long long)batch * channels * out_h * out_w;
+    const long long positions = (long long)batch * in_h * in_w;
+    for (long long j = (long long)blockIdx.x * blockDim.x + threadIdx.x; j < total;
+         j += (long long)gridDim.x * blockDim.x) {
+        const int i = (int)j;
+        const int q = i / out_w, ow = i - q * out_w;
+        const int r = q / out_h, oh = q - r * out_h;
+        const int n = r / channels, c = r - n * channels;
+        const T* base = cols + (long long)c * kernel_h * kernel_w * positions + (long long)n * in_h * in_w;
+        T sum = bias != nullptr ? bias[c] : T(0);
+        for (int kh = 0; kh < kernel_h; ++kh) {
+            const int th = oh + pad_h - kh * dilation_h;
+            if (th < 0) break;
+            const int ih = th / stride_h;
+            if (ih * stride_h != th || ih >= in_h) continue;
+            for (int kw = 0; kw < kernel_w; ++kw) {
+                const int tw = ow + pad_w - kw * dilation_w;
+                if (tw < 0) break;
+                const int iw = tw / stride_w;
+                if (iw * stride_w != tw || iw >= in_w) continue;
+                sum += base[(long long)(kh * kernel_w + kw) * positions + (long long)ih * in_w + iw];
+            }
+        }
+        y[i] = sum;
+    }
+}
+
+// src (A, B, L) -> dst (B, A, L), plus bias[a] where bias is not null. One thread per element.
+template <typename T>
+__global__ void swap_leading(const T* __restrict__ src, const T* __restrict__ bias, T* __restrict__ dst,
+                             const int a_size, const int b_size, const int length) {
+    const long long total = (long long)a_size * b_size * length;
+    for (long long j = (long long)blockIdx.x * blockDim.x + threadIdx.x; j < total;
+         j += (long long)gridDim.x * blockDim.x) {
+        const int i = (int)j;
+        const int q = i / length, l = i - q * length;
+        const int b = q / a_size, a = q - b * a_size;
+        const T v = src[((long long)a * b_size + b) * length + l];
+        dst[i] = bias != nullptr ? v + bias[a] : v;
+    }
+}
+
+// x (N, C, H, W), w (O, C / groups, KH, KW) -> y (N, O, OH, OW), plus bias[o] (may be null): each output summed
+// over its taps in registers. One thread per output element.
+template <typename T>
+__global__ void conv2d_direct(const T* __restrict__ x, const T* __restrict__ w, const T* __restrict__ bias,
+                              T* __restrict__ y, const int channels, const int height, const int width,
+                              const int out_channels, const int out_h, const int out_w, const int total,
+                              const int groups, const int kernel_h, const int kernel_w, const int stride_h,
+                              const int stride_w, const int pad_h, const int pad_w, const int dilation_h,
+                              const int dilation_w) {
+    const int group_in = channels / groups, group_out = out_channels / groups;
+    for (long long j = (long long)blockIdx.x * blockDim.x + threadIdx.x; j < total;
+         j += (long long)gridDim.x * blockDim.x) {
+        const int i = (int)j;
+        const int q = i / out_w, ow = i - q * out_w;
+        const int r = q / out_h, oh = q - r * out_h;
+        const int n = r / out_channels, o = r - n * out_channels;
+        const int h0 = oh * stride_h - pad_h, w0 = ow * stride_w - pad_w;
+        const T* tap = w + (long long)o * group_in * kernel_h * kernel_w;
+        const T* plane = x + ((long long)n * channels + (long long)(o / group_out) * group_in) * height * width;
+        T sum = bias != nullptr ? bias[o] : T(0);
+        for (int c = 0; c < group_in; ++c, plane += (long long)height * width) {
+            for (int kh = 0; kh < kernel_h; ++kh, tap += kernel_w) {
+                const int ih = h0 + kh * dilation_h;
+                if (ih < 0 || ih >= height) continue;
+                for (int kw = 0; kw < kernel_w; ++kw) {
+                    const int iw = w0 + kw * dilation_w;
+                    if (iw >= 0 && iw < width) sum += plane[(long long)ih * width + iw] * tap[kw];
+                }
+            }
+        }
+        y[i] = sum;
+    }
+}
+"""
+
+KERNELS = ("im2col2d", "col2im2d", "swap_leading", "conv2d_direct")
+_BLOCK = 256
+_DIRECT_TAPS = 32  # up to this many taps per output (C/G * KH * KW), the direct kernel; above, im2col + GEMM
+_LIMIT = 2**31 - 1  # element counts the kernels decompose in 32 bits
+
+_KERNELS = KernelModule("convolution", SOURCE, KERNELS)
+name_expressions, _module, _kernel = _KERNELS.name_expressions, _KERNELS.module, _KERNELS.kernel
+
+_Ints = Sequence[int]
+
+
+def _pair(values: _Ints, fill: int) -> tuple[int, int]:
+    """A 1-D convolution argument as (``fill``, value); a 2-D one as it is."""
+    return (fill, int(values[0])) if len(values) == 1 else (int(values[0]), int(values[1]))
+
+
+def _as_4d(a: Any) -> Any:
+    """``(N, C, L)`` as ``(N, C, 1, L)``; a 4-D array as it is."""
+    return a.reshape(a.shape[0], a.shape[1], 1, a.shape[2]) if a.ndim == 3 else a
+
+
+def _geometry(kernel: _Ints, stride: _Ints, padding: _Ints, dilation: _Ints) -> list[np.int32]:
+    """The kernels' ``kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w`` arguments."""
+    parts = (_pair(kernel, 1), _pair(stride, 1), _pair(padding, 0), _pair(dilation, 1))
+    return [np.int32(v) for part in parts for v in part]
+
+
+def _fits(*counts: int) -> bool:
+    return all(0 < c <= _LIMIT for c in counts)
+
+
+def _launch(xp: Any, name: str, dtype: Any, total: int, args: tuple[Any, ...]) -> None:
+    _kernel(xp, name, dtype)(_grid(total), (_BLOCK,), args)
+
+
+def _swap_leading(xp: Any, src: Any, a_size: int, b_size: int, length: int, bias: Any = None) -> Any:
+    """``src`` viewed as ``(A, B, L)`` moved to a new ``(B, A * L)`` array, plus ``bias[a]`` when given."""
+    dst = xp.empty((b_size, a_size * length), dtype=src.dtype)
+    _launch(xp, "swap_leading", src.dtype, dst.size,
+            (src, _pointer(bias), dst, np.int32(a_size), np.int32(b_size), np.int32(length)))  # fmt: skip
+    return dst
+
+
+def _im2col(xp: Any, x4: Any, kernel: _Ints, stride: _Ints, padding: _Ints, dilation: _Ints,
+            out_hw: tuple[int, int]) -> Any:  # fmt: skip
+    """im2col of ``x4`` ``(N, C, H, W)``: ``(C * KH * KW, N * OH * OW)``."""
+    n_batch, channels, height, width = x4.shape
+    positions = n_batch * out_hw[0] * out_hw[1]
+    taps = _pair(kernel, 1)
+    cols = xp.empty((channels * taps[0] * taps[1], positions), dtype=x4.dtype)
+    _launch(xp, "im2col2d", x4.dtype, channels * positions,
+            (x4, cols, np.int32(channels), np.int32(height), np.int32(width), np.int32(out_hw[0]),
+             np.int32(out_hw[1]), np.int32(positions), *_geometry(kernel, stride, padding, dilation)))  # fmt: skip
+    return cols
+
+
+def _grouped_product(xp: Any, a: Any, b: Any, groups: int, out: Any, *, transpose_a: bool = False,
+                     transpose_b: bool = False) -> None:  # fmt: skip
+    """``out[g] = a[g] @ b[g]`` over ``groups`` equal row blocks of 2-D ``a``, ``b`` and ``out`` (each operand
+    transposed first where asked: a transposed view, which cuBLAS reads in place)."""
+    a3 = a.reshape(groups, a.shape[0] // groups, a.shape[1])
+    b3 = b.reshape(groups, b.shape[0] // groups, b.shape[1])
+    o3 = out.reshape(groups, out.shape[0] // groups, out.shape[1])
+    for g in range(groups):
+        left = a3[g].T if transpose_a else a3[g]
+        right = b3[g].T if transpose_b else b3[g]
+        xp.matmul(left, right, out=o3[g])
+
+
+def convolution(xp: Any, x: Any, w: Any, b: Any, stride: _Ints, padding: _Ints, dilation: _Ints, groups: int,
+                transposed: bool, output_padding: _Ints) -> Any:  # fmt: skip
+    """A 1-D or 2-D convolution (``transposed``: its transpose) in at most three launches plus the GEMMs; None
+    where the fused path does not apply (see the module's note)."""
+    if len(stride) not in (1, 2) or x.ndim != len(stride) + 2 or not _usable(xp, x, w, b):
+        return None
+    if transposed:
+        return _transposed(xp, x, w, b, stride, padding, dilation, groups, output_padding)
+    x4, w4 = _as_4d(x), _as_4d(w)
+    n_batch, channels, height, width = x4.shape
+    out_channels, group_in, kh, kw = w4.shape
+    (sh, sw), (ph, pw), (dh, dw) = _pair(stride, 1), _pair(padding, 0), _pair(dilation, 1)
+    out_hw = ((height + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (width + 2 * pw - dw * (kw - 1) - 1) // sw + 1)
+    taps = group_in * kh * kw
+    positions = n_batch * out_hw[0] * out_hw[1]
+    if min(out_hw) <= 0 or not _fits(x.size, positions * out_channels, channels * positions):
+        return None
+    shape = (n_batch, out_channels, *out_hw[2 - len(stride) :])
+    if taps <= _DIRECT_TAPS:
+        y = xp.empty(shape, dtype=x.dtype)
+        _launch(xp, "conv2d_direct", x.dtype, y.size,
+                (x4, w4, _pointer(b), y, np.int32(channels), np.int32(height), np.int32(width),
+                 np.int32(out_channels), np.int32(out_hw[0]), np.int32(out_hw[1]), np.int32(y.size), np.int32(groups),
+                 *_geometry(w.shape[2:], stride, padding, dilation)))  # fmt: skip
+        return y
+    cols = _im2col(xp, x4, w.shape[2:], stride, padding, dilation, out_hw)  # type: ignore[arg-type]
+    product = xp.empty((out_channels, positions), dtype=x.dtype)
+    _grouped_product(xp, w4.reshape(out_channels, taps), cols, groups, product)
+    return _swap_leading(xp, product, out_channels, n_batch, out_hw[0] * out_hw[1], b).reshape(shape)
+
+
+def _transposed(xp: Any, x: Any, w: Any, b: Any, stride: _Ints, padding: _Ints, dilation: _Ints, groups: int,
+                output_padding: _Ints) -> Any:  # fmt: skip
+    x4, w4 = _as_4d(x), _as_4d(w)
+    n_batch, in_channels, in_h, in_w = x4.shape
+    group_out, kh, kw = w4.shape[1:]
+    out_channels = group_out * groups
+    (sh, sw), (ph, pw), (dh, dw) = _pair(stride, 1), _pair(padding, 0), _pair(dilation, 1)
+    oph, opw = _pair(output_padding, 0)
+    out_hw = ((in_h - 1) * sh - 2 * ph + dh * (kh - 1) + 1 + oph, (in_w - 1) * sw - 2 * pw + dw * (kw - 1) + 1 + opw)
+    positions = n_batch * in_h * in_w
+    rows = out_channels * kh * kw
+    total = n_batch * out_channels * out_hw[0] * out_hw[1]
+    if not _fits(x.size, total, rows * positions) or min(out_hw) <= 0:
+        return None
+    moved = _swap_leading(xp, x4, n_batch, in_channels, in_h * in_w)  # (C_in, N * IH * IW)
+    cols = xp.empty((rows, positions), dtype=x.dtype)
+    _grouped_product(xp, w4.reshape(in_channels, group_out * kh * kw), moved, groups, cols, transpose_a=True)
+    y = xp.empty((n_batch, out_channels, *out_hw[2 - len(stride) :]), dtype=x.dtype)
+    _launch(xp, "col2im2d", x.dtype, total,
+            (cols, _pointer(b), y, np.int32(out_channels), np.int32(out_hw[0]), np.int32(out_hw[1]), np.int32(in_h),
+             np.int32(in_w), np.int32(n_batch), *_geometry(w.shape[2:], stride, padding, dilation)))  # fmt: skip
+    return y
+
+
+def weight_gradient(xp: Any, x: Any, gy: Any, weight_shape: _Ints, stride: _Ints, padding: _Ints,
+                    dilation: _Ints, groups: int) -> Any:  # fmt: skip
+    """The weight gradient ``weight_shape`` of a 1-D or 2-D convolution of ``x`` given its output gradient ``gy``;
+    None where the fused path does not apply."""
+    if len(stride) not in (1, 2) or x.ndim != len(stride) + 2 or not _usable(xp, x, gy):
+        return None
+    x4, gy4 = _as_4d(x), _as_4d(gy)
+    n_batch, channels = x4.shape[:2]
+    out_channels, out_hw = gy4.shape[1], (int(gy4.shape[2]), int(gy4.shape[3]))
+    positions = n_batch * out_hw[0] * out_hw[1]
+    if not _fits(x.size, gy.size, channels * positions):
+        return None
+    moved = _swap_leading(xp, gy4, n_batch, out_channels, out_hw[0] * out_hw[1])  # (O, N * OH * OW)
+    cols = _im2col(xp, x4, weight_shape[2:], stride, padding, dilation, out_hw)
+    gw = xp.empty(tuple(weight_shape), dtype=x.dtype)
+    _grouped_product(xp, moved, cols, groups, gw.reshape(out_channels, -1), transpose_b=True)
+    return gw
