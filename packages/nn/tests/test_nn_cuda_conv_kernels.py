@@ -156,7 +156,7 @@ def test_results_equal_pytorchs(kernels: dict[str, Any]) -> None:
     np.testing.assert_allclose(gx, tx.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("shape", [(1, 1, 1, 1), (1, 2, 1, 33), (3, 4, 17, 1), (2, 40, 9, 9)], ids=str)
+@pytest.mark.parametrize("shape", [(1, 1, 1, 1), (1, 2, 1, 33), (3, 4, 17, 1), (3, 32, 23, 24), (2, 40, 9, 9)], ids=str)
 def test_shapes_and_launch_configuration(kernels: dict[str, Any], shape: tuple[int, ...]) -> None:
     x = _random(shape, np.float32, 14)
     w = _random((5, shape[1], 1, 1), np.float32, 15)
@@ -164,8 +164,10 @@ def test_shapes_and_launch_configuration(kernels: dict[str, Any], shape: tuple[i
     np.testing.assert_allclose(
         y, _generic(x, w, None, (1, 1), (0, 0), (1, 1), 1, False, (0, 0)), **_tolerance(np.float32)
     )
-    name = "conv2d_direct" if shape[1] <= K._DIRECT_TAPS else "swap_leading"
-    assert kernels[f"{name}<float32>"].launches == [(-(-y.size // 256), 256)]
+    if shape[1] <= K._DIRECT_TAPS:  # one thread per (sample, group, position), writing the 5 output channels
+        assert kernels["conv2d_direct<float32>"].launches == [(-(-y.size // 5 // 256), 256)]
+    else:
+        assert kernels["swap_leading<float32>"].launches == [(-(-y.size // 256), 256)]
 
 
 def test_the_kernels_decline_what_they_do_not_do(kernels: dict[str, Any]) -> None:

@@ -567,8 +567,10 @@ def test_record_stream_keeps_memory_until_stream_work_is_done():
     view.record_stream(stream)
     assert any(array is view._data for _, array in backend._in_flight)  # type: ignore[attr-defined]
     stream.synchronize()
+    tocha.cuda.synchronize()
     t.record_stream(tocha.cuda.current_stream())  # finished entries are dropped on the next record
-    assert not any(array is view._data for _, array in backend._in_flight)  # type: ignore[attr-defined]
+    left = [event.done for event, array in backend._in_flight if array is view._data]  # type: ignore[attr-defined]
+    assert left == [], f"an entry whose stream was synchronised is still held (its event done: {left})"
 
 
 @pytest.mark.gpu

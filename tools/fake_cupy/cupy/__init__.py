@@ -197,6 +197,13 @@ def _has_mask(key: Any) -> bool:
 
 
 _SIZED_BY_DATA = frozenset({"nonzero", "argwhere", "flatnonzero", "unique", "compress", "extract"})
+_SORTING = frozenset({"sort", "argsort", "lexsort", "partition", "argpartition", "msort"})
+try:
+    import ml_dtypes
+
+    _BFLOAT16: Any = numpy.dtype(ml_dtypes.bfloat16)
+except ImportError:
+    _BFLOAT16 = None
 
 
 def _take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "wrap") -> Any:
@@ -231,6 +238,8 @@ def _function(
         else:
             args = _unwrap(args, name)
         kwargs = _unwrap(kwargs, name)
+        if name in _SORTING and args and getattr(args[0], "dtype", None) == _BFLOAT16:
+            raise NotImplementedError("Sorting arrays with dtype 'bfloat16' is not supported")  # as CuPy 14
         with _quiet():
             result = fn(*args, **kwargs)
         if out is not None and isinstance(out, ndarray) and result is out._a:

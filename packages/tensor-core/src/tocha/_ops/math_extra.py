@@ -239,7 +239,9 @@ def _heaviside_forward(xp: Any, a: Any, b: Any) -> Any:
     zero = xp.zeros((), dtype=a.dtype)
     one = xp.ones((), dtype=a.dtype)
     result = xp.where(a == 0, b, xp.where(a > 0, one, zero))
-    return xp.where(xp.isnan(a), a, result).astype(a.dtype, copy=False) if a.dtype.kind == "f" else result
+    if a.dtype.kind in "fV":  # float, and bfloat16 (ml_dtypes' kind "V"): CuPy's where widens bfloat16
+        result = xp.where(xp.isnan(a), a, result)
+    return result.astype(a.dtype, copy=False)
 
 
 HEAVISIDE = register_op(

@@ -31,6 +31,7 @@ from .reduction_core import (
     widened_reference,
 )
 from .reduction_cum import running_extreme
+from .sorting import sort_keys
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
@@ -357,7 +358,7 @@ def logsumexp(input: Tensor, dim: DimArg = (), keepdim: bool = False) -> Tensor:
 def _median_dim_forward(xp: Any, a: Any, dim: int | None, keepdim: bool, ignore_nan: bool) -> Any:
     if a.ndim == 0:
         return a.copy(), xp.zeros((), np.int64)
-    order = xp.argsort(a, axis=dim, kind="stable")
+    order = xp.argsort(sort_keys(a), axis=dim, kind="stable")
     n = a.shape[dim]
     if a.dtype.kind in "fV":
         nans = xp.isnan(a).sum(axis=dim, keepdims=True)
@@ -447,8 +448,9 @@ def _mode_forward(xp: Any, a: Any, dim: int, keepdim: bool) -> Any:
         return a.copy(), xp.zeros((), np.int64)
     moved = xp.moveaxis(a, dim, -1)
     n = moved.shape[-1]
-    order = xp.argsort(moved, axis=-1, kind="stable")
-    s = xp.take_along_axis(moved, order, -1)
+    keys = sort_keys(moved)
+    order = xp.argsort(keys, axis=-1, kind="stable")
+    s = xp.take_along_axis(keys, order, -1)
     pos = xp.arange(n)
     start = xp.zeros(s.shape, dtype=bool)
     start[..., 0] = True
@@ -456,7 +458,7 @@ def _mode_forward(xp: Any, a: Any, dim: int, keepdim: bool) -> Any:
     run_start = running_extreme(xp, xp.maximum, xp.where(start, pos, 0), -1)
     run_len = pos - run_start + 1
     end = xp.argmax(run_len, axis=-1)[..., None]  # the last element of the smallest most frequent value's run
-    values = xp.take_along_axis(s, end, -1)[..., 0]
+    values = xp.take_along_axis(s, end, -1)[..., 0].astype(a.dtype, copy=False)
     # PyTorch reports the last index holding the value.
     idx = xp.take_along_axis(order, end, -1)[..., 0].astype(np.int64)
     values = xp.moveaxis(values[..., None], -1, dim)

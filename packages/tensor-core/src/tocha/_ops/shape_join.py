@@ -908,11 +908,11 @@ def diagflat(input: Tensor, offset: int = 0) -> Tensor:
 
 
 def _triu_forward(xp: Any, a: Any, k: int) -> Any:
-    return xp.triu(a, k)
+    return xp.triu(a, k).astype(a.dtype, copy=False)  # CuPy's triu returns bfloat16 as float32
 
 
 def _tril_forward(xp: Any, a: Any, k: int) -> Any:
-    return xp.tril(a, k)
+    return xp.tril(a, k).astype(a.dtype, copy=False)  # CuPy's tril returns bfloat16 as float32
 
 
 def _triu_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:

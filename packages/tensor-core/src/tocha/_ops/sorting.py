@@ -94,14 +94,14 @@ _register_return_types()
 # ------------------------------------------------------------------ sort / topk / kthvalue
 
 
-def _keys(a: Any) -> Any:
+def sort_keys(a: Any) -> Any:
     """``a`` as values NumPy orders correctly: bfloat16 (ml_dtypes, kind "V") widened exactly to float32."""
     return a.astype(np.float32) if a.dtype.kind == "V" else a
 
 
 def _stable_order(xp: Any, a: Any, dim: int, descending: bool) -> Any:
     """The stable sorting permutation of ``a`` along ``dim`` (NaN largest); see NOTE [ Sorting ]."""
-    a = _keys(a)
+    a = sort_keys(a)
     if not descending:
         return xp.argsort(a, axis=dim, kind="stable")
     n = a.shape[dim]
@@ -349,7 +349,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out
 def _groups(xp: Any, rows: Any, consecutive: bool) -> tuple[Any, Any, Any, Any]:
     """(order, group start flags in that order, ...) for ``rows`` (n, m): equal rows form a group."""
     n = rows.shape[0]
-    rows = _keys(rows)
+    rows = sort_keys(rows)
     if consecutive:
         order = xp.arange(n)
     elif rows.shape[1] == 1:
@@ -453,7 +453,7 @@ def unique_consecutive(
 
 def _searchsorted_forward(xp: Any, seq: Any, values: Any, right: bool, np_dtype: Any) -> Any:
     side = "right" if right else "left"
-    seq, values = _keys(seq), _keys(values)
+    seq, values = sort_keys(seq), sort_keys(values)
     if seq.ndim == 1:
         result = xp.searchsorted(seq, values, side=side)
         return xp.asarray(result).astype(np_dtype, copy=False)
@@ -593,8 +593,8 @@ def bucketize(
 
 def _histogram_forward(xp: Any, a: Any, edges: Any, weight: Any, density: bool) -> Any:
     bins = edges.shape[0] - 1
-    flat = _keys(a).reshape(-1)
-    edges = _keys(edges)
+    flat = sort_keys(a).reshape(-1)
+    edges = sort_keys(edges)
     keep = (flat >= edges[0]) & (flat <= edges[-1])
     x = flat[keep]
     pos = xp.searchsorted(edges, x, side="right") - 1
@@ -607,7 +607,7 @@ def _histogram_forward(xp: Any, a: Any, edges: Any, weight: Any, density: bool) 
 
 
 def _histc_forward(xp: Any, a: Any, bins: int, low: float, high: float) -> Any:
-    flat = _keys(a).reshape(-1)
+    flat = sort_keys(a).reshape(-1)
     keep = (flat >= low) & (flat <= high)
     x = flat[keep]
     pos = ((x - low) * bins / (high - low)).astype(np.int64)

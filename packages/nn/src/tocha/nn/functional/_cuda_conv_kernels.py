@@ -12,8 +12,8 @@ weight. Here each of those is one launch, and the GEMM shapes are the ones cuBLA
   one thread per (channel, position) writing its channel's ``KH * KW`` rows (coalesced); the weight
   ``(O, C/G * KH * KW)`` times it per group gives ``(O, N * OH * OW)``; ``swap_leading`` moves that to
   ``(N, O, OH * OW)`` adding the bias. When an output has at most ``_DIRECT_TAPS`` taps (``C/G * KH * KW``: a
-  first layer on 1 or 3 channels, a depthwise conv), ``conv2d_direct`` computes each output in registers and no
-  column matrix is made at all.
+  first layer on 1 or 3 channels, a depthwise conv), ``conv2d_direct`` gathers each position's taps into
+  registers once and writes every output channel of its group from them: no column matrix at all.
 - transposed convolution (also every input gradient): ``swap_leading`` moves the input to ``(C_in, N * IH * IW)``,
   the transposed weight times it per group gives ``(C_out * KH * KW, N * IH * IW)``, and ``col2im2d`` gathers,
   for each output element, the products its taps land on (the output cropped by the padding, the bias added):
@@ -119,37 +119,54 @@ __global__ void swap_leading(const T* __restrict__ src, const T* __restrict__ bi
     }
 }
 
-// x (N, C, H, W), w (O, C / groups, KH, KW) -> y (N, O, OH, OW), plus bias[o] (may be null): each output summed
-// over its taps in registers. One thread per output element.
+// x (N, C, H, W), w (O, C / groups, KH, KW) -> y (N, O, OH, OW), plus bias[o] (may be null). One thread per
+// (sample, group, output position): it gathers the position's taps (C / groups * KH * KW <= 32, the caller) into
+// registers once and writes the group's O / groups outputs there, each summed over the taps in order.
 template <typename T>
 __global__ void conv2d_direct(const T* __restrict__ x, const T* __restrict__ w, const T* __restrict__ bias,
                               T* __restrict__ y, const int channels, const int height, const int width,
-                              const int out_channels, const int out_h, const int out_w, const int total,
+                              const int out_channels, const int out_h, const int out_w, const int batch,
                               const int groups, const int kernel_h, const int kernel_w, const int stride_h,
                               const int stride_w, const int pad_h, const int pad_w, const int dilation_h,
                               const int dilation_w) {
     const int group_in = channels / groups, group_out = out_channels / groups;
+    const int taps = group_in * kernel_h * kernel_w, plane = out_h * out_w;
+    const long long total = (long long)batch * groups * plane;
     for (long long j = (long long)blockIdx.x * blockDim.x + threadIdx.x; j < total;
          j += (long long)gridDim.x * blockDim.x) {
         const int i = (int)j;
-        const int q = i / out_w, ow = i - q * out_w;
-        const int r = q / out_h, oh = q - r * out_h;
-        const int n = r / out_channels, o = r - n * out_channels;
+        const int r = i / plane, p = i - r * plane;
+        const int n = r / groups, g = r - n * groups;
+        const int oh = p / out_w, ow = p - oh * out_w;
         const int h0 = oh * stride_h - pad_h, w0 = ow * stride_w - pad_w;
-        const T* tap = w + (long long)o * group_in * kernel_h * kernel_w;
-        const T* plane = x + ((long long)n * channels + (long long)(o / group_out) * group_in) * height * width;
-        T sum = bias != nullptr ? bias[o] : T(0);
-        for (int c = 0; c < group_in; ++c, plane += (long long)height * width) {
-            for (int kh = 0; kh < kernel_h; ++kh, tap += kernel_w) {
-                const int ih = h0 + kh * dilation_h;
-                if (ih < 0 || ih >= height) continue;
-                for (int kw = 0; kw < kernel_w; ++kw) {
-                    const int iw = w0 + kw * dilation_w;
-                    if (iw >= 0 && iw < width) sum += plane[(long long)ih * width + iw] * tap[kw];
+        const T* src = x + ((long long)n * channels + (long long)g * group_in) * height * width;
+        T v[32];
+        int c = 0, kh = 0, kw = 0;
+#pragma unroll
+        for (int k = 0; k < 32; ++k) {
+            if (k < taps) {
+                const int ih = h0 + kh * dilation_h, iw = w0 + kw * dilation_w;
+                const bool inside = ih >= 0 && ih < height && iw >= 0 && iw < width;
+                v[k] = inside ? src[((long long)c * height + ih) * width + iw] : T(0);
+                if (++kw == kernel_w) {
+                    kw = 0;
+                    if (++kh == kernel_h) {
+                        kh = 0;
+                        ++c;
+                    }
                 }
             }
         }
-        y[i] = sum;
+        const T* tap = w + (long long)g * group_out * taps;
+        T* out = y + ((long long)n * out_channels + (long long)g * group_out) * plane + p;
+        for (int o = 0; o < group_out; ++o, tap += taps, out += plane) {
+            T sum = bias != nullptr ? bias[g * group_out + o] : T(0);
+#pragma unroll
+            for (int k = 0; k < 32; ++k) {
+                if (k < taps) sum += v[k] * tap[k];
+            }
+            *out = sum;
+        }
     }
 }
 """
@@ -243,9 +260,9 @@ def convolution(xp: Any, x: Any, w: Any, b: Any, stride: _Ints, padding: _Ints, 
     shape = (n_batch, out_channels, *out_hw[2 - len(stride) :])
     if taps <= _DIRECT_TAPS:
         y = xp.empty(shape, dtype=x.dtype)
-        _launch(xp, "conv2d_direct", x.dtype, y.size,
+        _launch(xp, "conv2d_direct", x.dtype, positions * groups,
                 (x4, w4, _pointer(b), y, np.int32(channels), np.int32(height), np.int32(width),
-                 np.int32(out_channels), np.int32(out_hw[0]), np.int32(out_hw[1]), np.int32(y.size), np.int32(groups),
+                 np.int32(out_channels), np.int32(out_hw[0]), np.int32(out_hw[1]), np.int32(n_batch), np.int32(groups),
                  *_geometry(w.shape[2:], stride, padding, dilation)))  # fmt: skip
         return y
     cols = _im2col(xp, x4, w.shape[2:], stride, padding, dilation, out_hw)  # type: ignore[arg-type]
