@@ -251,3 +251,15 @@ def test_saved_tensors_hooks_pack_and_unpack() -> None:
     assert packed == [(2,), (2,)]
     assert x.grad is not None
     assert x.grad.tolist() == [2.0, 4.0]
+
+
+def test_increment_version_marks_tensors_written_outside_the_ops() -> None:
+    w = tocha.ones(3, requires_grad=True)
+    b = tocha.ones(2, requires_grad=True)
+    loss = (w * w).sum() + (b * b).sum()
+    before = [tocha.library.tensor_version(t) for t in (w, b)]
+    tocha.autograd.graph.increment_version(w[1:])  # a view moves its base's counter
+    tocha.autograd.graph.increment_version([b])
+    assert [tocha.library.tensor_version(t) for t in (w, b)] == [v + 1 for v in before]
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()

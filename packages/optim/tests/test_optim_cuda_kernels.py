@@ -275,8 +275,59 @@ def test_step_takes_the_fused_kernels(
         assert a.keys() == e.keys()
         for key in a:
             np.testing.assert_allclose(a[key], e[key], **tolerance, err_msg=key)
-    launches = len(kernels[f"{kernel}<{'float32' if dtype == tocha.float32 else 'float64'}>"].launches)
+    suffix = "float32" if dtype == tocha.float32 else "float64"
+    launches = len(kernels[f"{kernel}<{suffix}>"].launches)
     assert launches == 4 * (len(SHAPES) if path == "env-single-tensor" else 1)  # one launch per group and step
+    write_backs = kernels.get(f"apply_flat_step<{suffix}>")
+    if path == "env-single-tensor":
+        assert write_backs is None  # the update wrote each parameter itself
+    else:  # the flat step or the new values written back to every parameter in one launch per step
+        assert write_backs is not None
+        assert len(write_backs.launches) == 4
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_flat_step_is_written_back_in_one_launch(kernels: dict[str, Any], dtype: Any) -> None:
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(shape).astype(dtype) for shape in [(3, 4), (1,), (70,), (2, 5, 7)]]
+    offsets = list(itertools.accumulate([0] + [a.size for a in arrays[:-1]]))
+    D = rng.standard_normal(sum(a.size for a in arrays)).astype(dtype)
+    expected = [a - D[o : o + a.size].reshape(a.shape) for a, o in zip(arrays, offsets, strict=True)]
+    targets = K.FlatStepTargets()
+    assert K.apply_flat_step(CUPY, {"fused": True}, D, arrays, offsets, targets)
+    for a, e in zip(arrays, expected, strict=True):
+        np.testing.assert_array_equal(a, e)  # the same subtraction, element by element
+    tables = targets.tables(CUPY, arrays, offsets)
+    assert tables[0].tolist() == [a.ctypes.data for a in arrays]
+    assert tables[1].tolist() == [*offsets, D.size]
+    assert targets.tables(CUPY, arrays, offsets) is tables  # made once while the storage stays
+    moved = [a.copy() for a in arrays]
+    assert targets.tables(CUPY, moved, offsets)[0].tolist() == [a.ctypes.data for a in moved]
+    assert K.apply_flat_step(CUPY, {"fused": True}, D, moved, offsets, targets, copy=True)
+    for a, o in zip(moved, offsets, strict=True):
+        np.testing.assert_array_equal(a.reshape(-1), D[o : o + a.size])
+    launches = kernels[f"apply_flat_step<{np.dtype(dtype)}>"].launches
+    assert launches == [(min(-(-D.size // K.THREADS), K._MAX_BLOCKS), K.THREADS)] * 2
+    assert not K.apply_flat_step(CUPY, {"fused": True}, D, [arrays[0].T, *arrays[1:]], offsets, targets)
+    assert not K.apply_flat_step(CUPY, {"fused": False}, D, arrays, offsets, targets)
+    assert not K.apply_flat_step(np, {"fused": True}, D, arrays, offsets, targets)
+    assert len(launches) == 2
+
+
+def test_a_fused_step_moves_the_version_counters(kernels: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(optimizer_module, "_xp", lambda t: CUPY)
+    params = [tocha.ones(3, requires_grad=True), tocha.ones(2, 2, requires_grad=True)]
+    opt = optim.Adam(params, lr=0.1, fused=True)
+    saved = (params[0] * params[0]).sum()  # saves params[0] for its backward
+    for p in params:
+        p.grad = tocha.ones_like(p)
+    versions = [tocha.library.tensor_version(p) for p in params]
+    opt.step()
+    assert [tocha.library.tensor_version(p) for p in params] == [v + 1 for v in versions]
+    assert len(kernels["apply_flat_step<float32>"].launches) == 1
+    np.testing.assert_allclose(params[1].detach().numpy(), np.full((2, 2), 0.9), rtol=1e-6)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        saved.backward()
 
 
 # ---------------------------------------------------------------- when the kernels run

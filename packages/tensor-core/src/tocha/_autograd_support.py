@@ -50,6 +50,22 @@ def tensor_version(t: Tensor) -> int:
     return root._version
 
 
+def increment_version(t: Tensor) -> None:
+    """Record an in-place write to ``t`` made outside the ops (a fused kernel writing its memory): its version
+    counter, shared with every view of its storage, moves as after an in-place op, so autograd still notices that
+    a tensor it saved has changed.
+
+    Example:
+        >>> import tocha
+        >>> x = tocha.zeros(2); before = tocha.library.tensor_version(x)
+        >>> tocha.library.increment_version(x[1:])
+        >>> tocha.library.tensor_version(x) - before
+        1
+    """
+    root = t._base if t._base is not None else t
+    root._version += 1
+
+
 def view_base(t: Tensor) -> Tensor | None:
     """The tensor whose storage ``t`` views (the root of a chain of views), or None.
 

@@ -19,6 +19,7 @@ import contextlib as _contextlib
 from ._autocast import allows_mixed as autocast_allows_mixed
 from ._autograd_support import autograd_meta as autograd_meta
 from ._autograd_support import autograd_state as autograd_state
+from ._autograd_support import increment_version as increment_version
 from ._autograd_support import is_tensor_like as is_tensor_like
 from ._autograd_support import set_autograd_meta as set_autograd_meta
 from ._autograd_support import set_history as set_history
@@ -66,6 +67,7 @@ __all__ = [
     "set_history",
     "tensor_array",
     "tensor_version",
+    "increment_version",
     "view_base",
     "Backend",
     "CpuBackend",

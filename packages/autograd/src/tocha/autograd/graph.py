@@ -29,6 +29,7 @@ __all__ = [
     "retains_grad",
     "register_tensor_hook",
     "register_post_accumulate_grad_hook",
+    "increment_version",
 ]
 
 
@@ -94,3 +95,24 @@ def register_post_accumulate_grad_hook(t: Any, hook: Callable[[Any], None]) -> R
     hooks = meta_of(t).post_accumulate_hooks
     hooks.append(hook)
     return RemovableHandle(hooks, hook)
+
+
+def increment_version(tensor: Any) -> None:
+    """Tell autograd that ``tensor`` (or each tensor of an iterable) was written in place by code it cannot see (a
+    custom kernel): its version counter moves, so a backward that saved it raises instead of using new values.
+
+    Example:
+        >>> import tocha, tocha.autograd
+        >>> w = tocha.ones(2, requires_grad=True)
+        >>> y = (w * w).sum()
+        >>> tocha.autograd.graph.increment_version(w)
+        >>> try:
+        ...     y.backward()
+        ... except RuntimeError as e:
+        ...     print("modified by an inplace operation" in str(e))
+        True
+    """
+    import tocha
+
+    for t in [tensor] if isinstance(tensor, tocha.Tensor) else tensor:
+        tocha.library.increment_version(t)

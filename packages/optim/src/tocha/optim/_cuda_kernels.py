@@ -109,9 +109,30 @@ __global__ void adagrad_update(T* __restrict__ p, const T* __restrict__ g, T* __
         p[i] = pi - step;
     }
 }
+
+// A flat update written back to every parameter k of a group in one launch: params[k][j] -= d[offsets[k] + j]
+// (a step), or params[k][j] = d[offsets[k] + j] where copy is set (new values). params holds the parameters'
+// addresses (separate allocations), offsets their starts in d (count + 1 entries).
+template <typename T>
+__global__ void apply_flat_step(const T* __restrict__ d, const unsigned long long* __restrict__ params,
+                                const long long* __restrict__ offsets, const int count, const long long n,
+                                const int copy) {
+    const long long stride = (long long)gridDim.x * blockDim.x;
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
+        int lo = 0, hi = count - 1;  // the last parameter starting at or before i
+        while (lo < hi) {
+            const int mid = (lo + hi + 1) >> 1;
+            if (offsets[mid] <= i) lo = mid;
+            else hi = mid - 1;
+        }
+        T* p = reinterpret_cast<T*>(params[lo]);
+        if (copy) p[i - offsets[lo]] = d[i];
+        else p[i - offsets[lo]] -= d[i];
+    }
+}
 """
 
-KERNELS = ("adam_update", "sgd_update", "adagrad_update")
+KERNELS = ("adam_update", "sgd_update", "adagrad_update", "apply_flat_step")
 OPTIONS = ("-std=c++14", "--fmad=false")  # no contracted multiply-adds: the xp path's rounding, op by op
 THREADS = 256
 _MAX_BLOCKS = 4096  # the grid-stride loop covers larger n
@@ -322,3 +343,49 @@ def adagrad(
             np.float64(clr),
         ),
     )
+
+
+def _address(a: Any) -> int:
+    """An array's data address: CuPy's device pointer (a NumPy array's host address on the CPU emulator)."""
+    pointer = getattr(a.data, "ptr", None)
+    return int(pointer) if pointer is not None else int(a.ctypes.data)
+
+
+class FlatStepTargets:
+    """The parameters a flat step is written back to, as the device tables :func:`apply_flat_step` reads: their
+    addresses and their starts in the flat step, made once and again only when a parameter's storage moves."""
+
+    def __init__(self) -> None:
+        self._addresses: tuple[int, ...] = ()
+        self._tables: tuple[Any, Any] | None = None
+
+    def tables(self, xp: Any, arrays: list[Any], offsets: list[int]) -> tuple[Any, Any]:
+        """``(addresses, starts)`` as device arrays (uint64 and int64; ``starts`` has a final total)."""
+        addresses = tuple(_address(a) for a in arrays)
+        if self._tables is None or addresses != self._addresses:
+            total = offsets[-1] + arrays[-1].size
+            self._tables = (xp.asarray(np.array(addresses, np.uint64)), xp.asarray(np.array([*offsets, total])))
+            self._addresses = addresses
+        return self._tables
+
+
+def apply_flat_step(xp: Any, group: dict[str, Any], D: Any, arrays: list[Any], offsets: list[int],
+                    targets: FlatStepTargets, *, copy: bool = False) -> bool:  # fmt: skip
+    """``arrays[k] -= D[offsets[k] : offsets[k] + arrays[k].size]`` (``copy``: ``=``, ``D`` holding the new
+    values) for every parameter array in one launch.
+
+    Returns False, having written nothing, where the kernels do not apply (see :func:`usable`; each parameter must
+    also be C-contiguous and of ``D``'s dtype); the caller then writes each parameter back itself.
+
+    Example:
+        >>> import numpy
+        >>> apply_flat_step(numpy, {}, numpy.ones(2), [numpy.zeros(2)], [0], FlatStepTargets())  # NumPy: no kernel
+        False
+    """
+    if not usable(xp, group, D) or not all(a.dtype == D.dtype and a.flags.c_contiguous for a in arrays):
+        return False
+    addresses, starts = targets.tables(xp, arrays, offsets)
+    _kernel(xp, "apply_flat_step", D.dtype)(
+        _grid(D.size), (THREADS,), (D, addresses, starts, np.int32(len(arrays)), np.int64(D.size), np.int32(copy))
+    )
+    return True

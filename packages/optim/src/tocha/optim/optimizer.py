@@ -22,13 +22,15 @@ import warnings
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from copy import deepcopy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 import numpy as np
 
 import tocha
 from tocha import Tensor
+
+from . import _cuda_kernels
 
 __all__ = [
     "Optimizer",
@@ -576,6 +578,7 @@ class _FlatLayout:
     param_buffer: Any
     scratch: list[Any]
     source_views: tuple[Any, list[Tensor]] | None = None
+    step_targets: _cuda_kernels.FlatStepTargets = field(default_factory=_cuda_kernels.FlatStepTargets)
 
 
 class _ElementwiseOptimizer(Optimizer):
@@ -753,9 +756,16 @@ class _ElementwiseOptimizer(Optimizer):
             delta = self._update(_Ctx(xp, group, scalars, fresh, sdt, G, layout.scratch), P, G, S)
         for name, value in scalars.items():
             layout.flats[name][...] = value
-        # one in-place op per parameter (its version counter moves), straight through the dispatcher; the
-        # tensors viewing the source (the update's scratch array, reused between steps) are built once
         source = P if delta is None else delta
+        arr = tocha.library.tensor_array
+        if _cuda_kernels.apply_flat_step(
+            xp, group, source, [arr(p) for p in params], layout.offsets, layout.step_targets, copy=delta is None
+        ):  # one launch for the whole group; the version counters move as after in-place ops
+            for p in params:
+                tocha.library.increment_version(p)
+            return True
+        # else one in-place op per parameter (its version counter moves), straight through the dispatcher; the
+        # tensors viewing the source (the update's scratch array, reused between steps) are built once
         views = layout.source_views
         dev = params[0].device
         if views is None or views[0] is not source:
