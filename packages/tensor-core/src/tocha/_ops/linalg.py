@@ -38,6 +38,7 @@ from .._autocast import allows_mixed
 from .._dispatch import OpRecord, OpTest, call, register_op
 from .._dtype import _BOOL, _INT, ALL_DTYPES, can_cast, dtype, int64
 from .._dtype import bool as bool_
+from .._gemm import gemm
 from .._tensor_base import TensorBase
 from ._common import cast_operand, common_device, result_type_of, type_name
 from ._grad_utils import reduce_to_shape
@@ -159,7 +160,7 @@ def _matmul_forward(xp: Any, a: Any, b: Any) -> Any:
     if xp is not np and a.dtype.name == "bfloat16" and max(a.ndim, b.ndim) > 2:
         # CuPy's batched matmul refuses bfloat16 ('E'); float32 products round to the same bfloat16 results
         return xp.matmul(a.astype(np.float32), b.astype(np.float32)).astype(a.dtype)
-    result = xp.matmul(a, b)
+    result = gemm(xp, a, b) if a.ndim == 2 and b.ndim == 2 else xp.matmul(a, b)
     if result.dtype is not a.dtype or not result.ndim:
         # NumPy returns a scalar for 1-D @ 1-D, and float32 for ml_dtypes' bfloat16.
         result = xp.asarray(result, dtype=a.dtype)

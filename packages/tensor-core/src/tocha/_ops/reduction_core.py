@@ -22,6 +22,7 @@ import numpy as np
 from .._dispatch import OpRecord, OpTest, call, register_op
 from .._dtype import _BOOL, _COMPLEX, _FLOAT, _INT, dtype, int64, uint8
 from .._dtype import bool as bool_
+from .._gemm import gemm
 from .._tensor_base import TensorBase, wrap
 from . import reduction_types as rt
 from ._common import cast_operand, normalize_dim, normalize_dims, type_name
@@ -270,7 +271,7 @@ def _leading_sum_by_gemv(xp: Any, a: Any, axis: tuple[int, ...], keepdim: bool) 
     if ones is None or ones.size < m:
         ones = _ONES[key] = xp.ones(m if m > 4096 else 4096, dtype=a.dtype)  # (this module defines max)
     out = xp.empty((1,) * lead + a.shape[lead:] if keepdim else a.shape[lead:], dtype=a.dtype)
-    xp.matmul(ones[None, :m], a.reshape(m, k), out=out.reshape(1, k))  # into an array of its own: a leaf's .grad
+    gemm(xp, ones[None, :m], a.reshape(m, k), out.reshape(1, k))  # into an array of its own: a leaf's .grad
     return out
 
 

@@ -33,6 +33,8 @@ from typing import Any
 
 import numpy as np
 
+from tocha.library import gemm
+
 from ._cuda_kernels import KernelModule, _grid, _pointer, _usable
 
 SOURCE = r"""
@@ -237,7 +239,7 @@ def _grouped_product(xp: Any, a: Any, b: Any, groups: int, out: Any, *, transpos
     for g in range(groups):
         left = a3[g].T if transpose_a else a3[g]
         right = b3[g].T if transpose_b else b3[g]
-        xp.matmul(left, right, out=o3[g])
+        gemm(xp, left, right, o3[g])
 
 
 def convolution(xp: Any, x: Any, w: Any, b: Any, stride: _Ints, padding: _Ints, dilation: _Ints, groups: int,

@@ -15,7 +15,7 @@ from typing import Any
 
 import tocha
 from tocha import Tensor
-from tocha.library import OpRecord, call, register_op
+from tocha.library import OpRecord, call, gemm, register_op
 from tocha.library import autocast_allows_mixed as allows_mixed
 
 __all__ = ["linear", "bilinear"]
@@ -23,11 +23,11 @@ __all__ = ["linear", "bilinear"]
 
 def _linear_forward(xp: Any, x: Any, w: Any, b: Any = None) -> Any:
     if w.ndim == 2:
-        if x.ndim == 2 or x.ndim == 1:
+        if x.ndim == 1:
             out = xp.matmul(x, w.T)
         else:
             lead = x.shape[:-1]
-            out = xp.matmul(x.reshape(-1, x.shape[-1]), w.T).reshape(*lead, w.shape[0])
+            out = gemm(xp, x.reshape(-1, x.shape[-1]), w.T).reshape(*lead, w.shape[0])
     else:
         out = xp.matmul(x, w)
     if b is not None:

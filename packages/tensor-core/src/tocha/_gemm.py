@@ -1,0 +1,87 @@
+"""Matrix products of 2-D float32/float64 device arrays through cuBLAS, called directly.
+
+NOTE [ Direct cuBLAS products ]
+``cupy.matmul`` spends 20-70 us of host time per call before cuBLAS sees it (argument checks, the gufunc machinery,
+a GemmEx set-up), against a few microseconds for the ``sgemm``/``dgemm`` binding itself; a training step makes a
+dozen such products (linear layers, convolutions, bias-gradient sums) and on the GPU is bound by host time.
+:func:`gemm` calls the binding: row-major ``C = A @ B`` is column-major ``C^T = B^T @ A^T``, and an operand with
+unit stride along either axis (C-ordered, a transposed view, or a slice of rows or columns of either) is read in
+place with the matching ``op`` and leading dimension. Other operands, other dtypes, NumPy and tools/fake_cupy go to
+``xp.matmul``. cuBLAS runs on the current stream with host scalars and the handle's default math mode (full
+float32, as CuPy's own products unless ``CUPY_TF32`` is set).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+# cuBLAS's alpha and beta, read from host memory during the call
+_ONE: dict[np.dtype[Any], np.ndarray[Any, Any]] = {np.dtype(t): np.ones(1, t) for t in (np.float32, np.float64)}
+_ZERO: dict[np.dtype[Any], np.ndarray[Any, Any]] = {np.dtype(t): np.zeros(1, t) for t in (np.float32, np.float64)}
+_INT_MAX = 2**31 - 1
+
+
+def _layout(a: Any) -> tuple[bool, int] | None:
+    """``(transposed, leading dimension)`` of a 2-D operand as cuBLAS reads it (column-major), or None.
+
+    Row-major ``(r, c)`` with row stride ``s`` is column-major ``(c, r)`` with leading dimension ``s``: not
+    transposed. Unit row stride (a transposed view) is column-major ``(r, c)``: transposed for cuBLAS.
+    """
+    item = a.itemsize
+    rows, cols = a.shape
+    s0, s1 = a.strides
+    if (s1 == item or cols == 1) and s0 % item == 0 and s0 // item >= max(cols, 1):
+        return False, s0 // item
+    if (s0 == item or rows == 1) and s1 % item == 0 and s1 // item >= max(rows, 1):
+        return True, s1 // item
+    return None
+
+
+def _direct(xp: Any, *arrays: Any) -> bool:
+    if xp is np or getattr(xp, "__version__", "").endswith("+fake"):
+        return False
+    first = arrays[0]
+    return all(a.ndim == 2 and a.dtype == first.dtype and a.dtype in _ONE for a in arrays)
+
+
+def gemm(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
+    """``a @ b`` of two 2-D arrays, written into ``out`` when given (C-contiguous, ``(m, n)``, their dtype) and
+    returned; on CuPy, float32/float64 products call cuBLAS directly (NOTE [ Direct cuBLAS products ]).
+
+    Example:
+        >>> import numpy
+        >>> import tocha.library
+        >>> tocha.library.gemm(numpy, numpy.ones((2, 3)), numpy.ones((3, 4))).tolist()[0]
+        [3.0, 3.0, 3.0, 3.0]
+    """
+    if not _direct(xp, a, b) or (out is not None and not _direct(xp, a, out)) or a.shape[1] != b.shape[0]:
+        return xp.matmul(a, b) if out is None else xp.matmul(a, b, out=out)
+    m, k = a.shape
+    n = b.shape[1]
+    if out is not None and (out.shape != (m, n) or not out.flags.c_contiguous):
+        return xp.matmul(a, b, out=out)
+    if m == 0 or n == 0 or k == 0:
+        out = xp.empty((m, n), dtype=a.dtype) if out is None else out
+        if out.size:
+            out.fill(0)
+        return out
+    layout_a, layout_b = _layout(a), _layout(b)
+    if layout_a is None or layout_b is None or max(m, n, k, layout_a[1], layout_b[1]) > _INT_MAX:
+        return xp.matmul(a, b) if out is None else xp.matmul(a, b, out=out)
+    if out is None:
+        out = xp.empty((m, n), dtype=a.dtype)
+    from cupy_backends.cuda.libs import cublas
+
+    handle = xp.cuda.device.get_cublas_handle()
+    cublas.setStream(handle, xp.cuda.get_current_stream().ptr)
+    cublas.setPointerMode(handle, cublas.CUBLAS_POINTER_MODE_HOST)
+    routine = cublas.sgemm if a.dtype == np.float32 else cublas.dgemm
+    (trans_b, ld_b), (trans_a, ld_a) = layout_b, layout_a
+    op = (cublas.CUBLAS_OP_N, cublas.CUBLAS_OP_T)
+    routine(
+        handle, op[trans_b], op[trans_a], n, m, k, _ONE[a.dtype].ctypes.data, b.data.ptr, ld_b, a.data.ptr, ld_a,
+        _ZERO[a.dtype].ctypes.data, out.data.ptr, n,
+    )  # fmt: skip
+    return out

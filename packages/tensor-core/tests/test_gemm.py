@@ -1,0 +1,174 @@
+"""``tocha.library.gemm`` (NOTE [ Direct cuBLAS products ]): products of every operand layout against NumPy.
+
+Without a GPU, a stand-in for CuPy and for its cuBLAS binding runs the column-major ``sgemm``/``dgemm`` the
+function calls on host memory, so the mapping of row-major operands (C-ordered, transposed, sliced) to cuBLAS's
+``op``, sizes and leading dimensions is checked here; the gpu-marked test runs the real binding.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+import types
+from typing import Any
+
+import numpy as np
+import pytest
+
+import tocha
+from tocha import _gemm
+
+
+class _Device:
+    """A host array posing as a CuPy array: what ``gemm`` reads of one (its address as ``data.ptr``)."""
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.a = array
+        self.shape, self.strides, self.dtype, self.ndim = array.shape, array.strides, array.dtype, array.ndim
+        self.itemsize, self.flags, self.size = array.itemsize, array.flags, array.size
+        self.data = types.SimpleNamespace(ptr=array.ctypes.data)
+
+    def fill(self, value: float) -> None:
+        self.a.fill(value)
+
+
+def _column_major(pointer: int, dtype: Any, rows: int, cols: int, ld: int) -> np.ndarray:
+    """The ``(rows, cols)`` column-major matrix with leading dimension ``ld`` at host address ``pointer``."""
+    count = ld * (cols - 1) + rows
+    buffer = (ctypes.c_char * (count * np.dtype(dtype).itemsize)).from_address(pointer)
+    flat = np.frombuffer(buffer, dtype=dtype, count=count)
+    return np.lib.stride_tricks.as_strided(flat, (rows, cols), (flat.itemsize, ld * flat.itemsize))
+
+
+def _cublas_stand_in(calls: list[tuple[Any, ...]]) -> types.ModuleType:
+    module = types.ModuleType("cupy_backends.cuda.libs.cublas")
+    module.CUBLAS_OP_N, module.CUBLAS_OP_T, module.CUBLAS_POINTER_MODE_HOST = 0, 1, 0  # type: ignore[attr-defined]
+
+    def gemm(dtype: Any) -> Any:
+        def run(handle: int, ta: int, tb: int, m: int, n: int, k: int, alpha: int, a: int, lda: int, b: int,
+                ldb: int, beta: int, c: int, ldc: int) -> None:  # fmt: skip
+            calls.append((ta, tb, m, n, k, lda, ldb, ldc))
+            left = _column_major(a, dtype, k, m, lda).T if ta else _column_major(a, dtype, m, k, lda)
+            right = _column_major(b, dtype, n, k, ldb).T if tb else _column_major(b, dtype, k, n, ldb)
+            scale = np.frombuffer((ctypes.c_char * np.dtype(dtype).itemsize).from_address(alpha), dtype=dtype)[0]
+            target = _column_major(c, dtype, m, n, ldc)
+            target[...] = scale * (left @ right)
+
+        return run
+
+    module.sgemm, module.dgemm = gemm(np.float32), gemm(np.float64)  # type: ignore[attr-defined]
+    module.setStream = lambda handle, stream: None  # type: ignore[attr-defined]
+    module.setPointerMode = lambda handle, mode: None  # type: ignore[attr-defined]
+    return module
+
+
+@pytest.fixture
+def stand_in(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[tuple[Any, ...]]]:
+    calls: list[tuple[Any, ...]] = []
+    for name in ("cupy_backends", "cupy_backends.cuda", "cupy_backends.cuda.libs"):
+        monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
+    monkeypatch.setitem(sys.modules, "cupy_backends.cuda.libs.cublas", _cublas_stand_in(calls))
+    xp = types.SimpleNamespace(
+        __version__="14.2.0",
+        empty=lambda shape, dtype: _Device(np.full(shape, np.nan, dtype)),
+        matmul=lambda a, b, out=None: pytest.fail("fell back to xp.matmul"),
+        cuda=types.SimpleNamespace(
+            device=types.SimpleNamespace(get_cublas_handle=lambda: 1),
+            get_current_stream=lambda: types.SimpleNamespace(ptr=0),
+        ),
+    )
+    return xp, calls
+
+
+def _operand(rng: Any, shape: tuple[int, int], layout: str, dtype: Any, to: Any = None) -> Any:
+    """A ``shape`` operand laid out as C-ordered, a transposed view, or a slice of rows/columns of a wider one;
+    ``to`` moves the underlying array first (to the device), so the operand's strides are the same there."""
+    r, c = shape
+    base_shape = {"c": (r, c), "t": (c, r), "c-slice": (r, c + 3), "t-slice": (c + 2, r + 4)}[layout]
+    base = rng.standard_normal(base_shape).astype(dtype)
+    if to is not None:
+        base = to(base)
+    if layout == "c":
+        return base
+    if layout == "t":
+        return base.T
+    if layout == "c-slice":
+        return base[:, 1 : c + 1]
+    return base[1 : c + 1, 2 : r + 2].T
+
+
+LAYOUTS = ["c", "t", "c-slice", "t-slice"]
+SHAPES = [(3, 4, 5), (1, 7, 2), (6, 1, 3), (5, 3, 1), (1, 1, 1), (33, 17, 65)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_every_layout_maps_to_cublas_correctly(stand_in: Any, dtype: Any, shape: tuple[int, int, int]) -> None:
+    xp, calls = stand_in
+    m, k, n = shape
+    rng = np.random.default_rng(m * 100 + k * 10 + n)
+    for layout_a in LAYOUTS:
+        for layout_b in LAYOUTS:
+            a, b = _operand(rng, (m, k), layout_a, dtype), _operand(rng, (k, n), layout_b, dtype)
+            out = _gemm.gemm(xp, _Device(a), _Device(b))
+            tolerance = 1e-5 if dtype == np.float32 else 1e-12
+            np.testing.assert_allclose(out.a, a @ b, rtol=tolerance, atol=tolerance, err_msg=f"{layout_a} @ {layout_b}")
+            assert out.a.dtype == dtype
+    assert len(calls) == len(LAYOUTS) ** 2
+
+
+def test_an_output_array_is_written_in_place(stand_in: Any) -> None:
+    xp, calls = stand_in
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((4, 3)).astype(np.float32), rng.standard_normal((3, 5)).astype(np.float32)
+    target = np.full((2, 4, 5), np.nan, np.float32)
+    out = _Device(target[1])
+    assert _gemm.gemm(xp, _Device(a), _Device(b), out) is out
+    np.testing.assert_allclose(target[1], a @ b, rtol=1e-5)
+    assert np.isnan(target[0]).all()
+    assert calls == [(0, 0, 5, 4, 3, 5, 3, 5)]  # row-major a @ b as column-major b^T-first: n, m, k; ld b, a, out
+
+
+def test_empty_products(stand_in: Any) -> None:
+    xp, calls = stand_in
+    zero_k = _gemm.gemm(xp, _Device(np.ones((2, 0), np.float32)), _Device(np.ones((0, 3), np.float32)))
+    assert zero_k.a.tolist() == [[0.0] * 3] * 2
+    assert _gemm.gemm(xp, _Device(np.ones((0, 2))), _Device(np.ones((2, 3)))).a.shape == (0, 3)
+    assert calls == []
+
+
+def test_what_cublas_cannot_read_goes_to_matmul() -> None:
+    seen: list[str] = []
+    xp = types.SimpleNamespace(__version__="14.2.0", matmul=lambda a, b, out=None: seen.append("matmul") or a @ b)
+    a = np.ones((4, 6), np.float32)
+    _gemm.gemm(xp, a[:, ::2], np.ones((3, 2), np.float32))  # no unit stride
+    _gemm.gemm(xp, np.ones((2, 2), np.float16), np.ones((2, 2), np.float16))  # float16
+    _gemm.gemm(xp, np.ones((2, 2), np.float32), np.ones((2, 2), np.float64))  # mixed dtypes
+    _gemm.gemm(xp, np.ones((2, 2, 2), np.float32), np.ones((2, 2), np.float32))  # batched
+    assert seen == ["matmul"] * 4
+    assert _gemm.gemm(np, np.eye(2), np.full((2, 2), 3.0)).tolist() == [[3.0, 3.0], [3.0, 3.0]]
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_direct_cublas_products_on_the_gpu(dtype: Any) -> None:
+    if not tocha.cuda.is_available():
+        pytest.skip("needs CUDA")
+    import cupy
+
+    if cupy.__version__.endswith("+fake"):
+        pytest.skip("the CuPy stand-in has no cuBLAS (the stand-in test above checks the mapping)")
+    rng = np.random.default_rng(1)
+    for m, k, n in SHAPES:
+        for layout_a in LAYOUTS:
+            for layout_b in LAYOUTS:
+                a = _operand(rng, (m, k), layout_a, dtype, to=cupy.asarray)
+                b = _operand(rng, (k, n), layout_b, dtype, to=cupy.asarray)
+                got = _gemm.gemm(cupy, a, b)
+                assert got.dtype == dtype
+                tolerance = 1e-4 if dtype == np.float32 else 1e-12
+                expected = cupy.asnumpy(a) @ cupy.asnumpy(b)
+                np.testing.assert_allclose(cupy.asnumpy(got), expected, rtol=tolerance, atol=tolerance)
+                out = cupy.full((m, n), cupy.nan, dtype=dtype)
+                assert _gemm.gemm(cupy, a, b, out) is out
+                np.testing.assert_allclose(cupy.asnumpy(out), expected, rtol=tolerance, atol=tolerance)
