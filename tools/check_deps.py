@@ -34,6 +34,7 @@ else:  # pragma: no cover - Python 3.10
 IMPORT_ALIASES: dict[str, tuple[str, ...]] = {
     "cupy": ("cupy", "cupy-cuda12x", "cupy-cuda13x"),
     "cupyx": ("cupy", "cupy-cuda12x", "cupy-cuda13x"),
+    "cupy_backends": ("cupy", "cupy-cuda12x", "cupy-cuda13x"),
     "yaml": ("pyyaml",),
 }
 CORE = "tocha-tensor-core"

@@ -117,3 +117,38 @@ def test_module_to_matches_torch() -> None:
         assert xp.stride() == tp.stride()
     for tb, xb in zip(tm.buffers(), xm.buffers(), strict=True):
         assert xb.stride() == tb.stride()
+
+
+@pytest.mark.parametrize(
+    ("dims", "transposed"), [(2, False), (2, True), (3, False), (3, True)], ids=["2d", "2d-t", "3d", "3d-t"]
+)
+@pytest.mark.parametrize(("input_cl", "weight_cl"), [(True, False), (False, True), (True, True), (False, False)])
+def test_convolutions_keep_pytorchs_memory_format(dims: int, transposed: bool, input_cl: bool, weight_cl: bool) -> None:
+    """A channels-last input or weight gives a channels-last output (and gradients laid out as PyTorch's)."""
+    torch = pytest.importorskip("torch")
+    fmt, torch_fmt = (CL, torch.channels_last) if dims == 2 else (tocha.channels_last_3d, torch.channels_last_3d)
+    rng = np.random.default_rng(dims)
+    x_np = rng.standard_normal((2, 4, *(5,) * dims))
+    w_np = rng.standard_normal(((4, 3) if transposed else (3, 4)) + (3,) * dims)  # 4 input channels, 3 output
+    x, w, tx, tw = tocha.from_numpy(x_np), tocha.from_numpy(w_np), torch.from_numpy(x_np), torch.from_numpy(w_np)
+    if input_cl:
+        x, tx = x.contiguous(memory_format=fmt), tx.contiguous(memory_format=torch_fmt)
+    if weight_cl:
+        w, tw = w.contiguous(memory_format=fmt), tw.contiguous(memory_format=torch_fmt)
+    for t in (x, w, tx, tw):
+        t.requires_grad_()
+    name = f"conv{'_transpose' if transposed else ''}{dims}d"
+    options: dict[str, Any] = {"stride": 2} if transposed else {"padding": 1}
+    y = getattr(tocha.nn.functional, name)(x, w, **options)
+    ty = getattr(torch.nn.functional, name)(tx, tw, **options)
+    assert y.stride() == ty.stride()
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-10, atol=1e-10)
+    gy = rng.standard_normal(tuple(ty.shape))
+    y.backward(tocha.from_numpy(gy))
+    ty.backward(torch.from_numpy(gy))
+    assert x.grad is not None
+    assert w.grad is not None
+    assert x.grad.stride() == tx.grad.stride()
+    assert w.grad.stride() == tw.grad.stride()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-10, atol=1e-10)

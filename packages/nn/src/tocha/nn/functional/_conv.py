@@ -836,7 +836,21 @@ def _conv_nd(
             _columns.keep = False
     else:
         out = _convolution(x, weight, bias, strides, pads, dilations, groups, False, (0,) * n)
-    return out if batched else out.squeeze(0)
+    return _in_format_of(out, x, weight) if batched else out.squeeze(0)
+
+
+def _is_channels_last(t: Tensor) -> bool:
+    """Whether 4-D ``t``'s strides say channels-last (and not also row-major)."""
+    return t.dim() == 4 and not t.is_contiguous() and t.is_contiguous(memory_format=tocha.channels_last)
+
+
+def _in_format_of(out: Tensor, x: Tensor, weight: Tensor) -> Tensor:
+    """A 2-D convolution's ``out`` in channels-last layout when its input or weight is, as PyTorch's CPU
+    convolutions give it (a channels-last network keeps its activations channels-last; its 3-D ones stay
+    row-major); otherwise as it is."""
+    if out.dim() == 4 and (_is_channels_last(x) or _is_channels_last(weight)):
+        return out.contiguous(memory_format=tocha.channels_last)
+    return out
 
 
 def _conv_transpose_nd(
@@ -877,7 +891,7 @@ def _conv_transpose_nd(
             f"({' x '.join(map(str, out))}). Output size is too small"
         )
     x = input if batched else input.unsqueeze(0)
-    result = _convolution(x, weight, bias, strides, pads, dilations, groups, True, out_pads)
+    result = _in_format_of(_convolution(x, weight, bias, strides, pads, dilations, groups, True, out_pads), x, weight)
     return result if batched else result.squeeze(0)
 
 
