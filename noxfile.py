@@ -148,6 +148,7 @@ def _tests(session: nox.Session, folder: str) -> None:
         _install_torch(session)
     if folder == "tensor-core":
         session.install("safetensors")  # checkpoints are checked against the reference safetensors reader
+        session.install("threadpoolctl>=3.1")  # the `threads` extra: set_num_threads resizes the BLAS pool
     if folder == "onnx-export":
         session.install("onnxruntime>=1.17")  # exported models are run and compared (the package's "test" extra)
     paths = [f"packages/{folder}/{sub}" for sub in ("tests", "src") if (PACKAGES_DIR / folder / sub).is_dir()]
@@ -175,7 +176,7 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def integration(session: nox.Session) -> None:
     """Cross-package tests in tests-integration/ (some build their own fresh venvs with uv)."""
-    _install_editable(session, [f for f in PACKAGES if f != "tocha"], PYTEST, "uv", "onnxruntime")
+    _install_editable(session, [f for f in PACKAGES if f != "tocha"], PYTEST, "uv", "onnxruntime", "threadpoolctl>=3.1")
     session.run("pytest", "tests-integration", *session.posargs)
     # tensor-core's tests and examples that need tocha-autograd (requires_grad=True, tocha.func's transforms) skip
     # in tensor-core's own venv; run them all here, with it installed.

@@ -59,6 +59,14 @@ def _cublas_stand_in(calls: list[tuple[Any, ...]]) -> types.ModuleType:
     module.sgemm, module.dgemm = gemm(np.float32), gemm(np.float64)  # type: ignore[attr-defined]
     module.setStream = lambda handle, stream: None  # type: ignore[attr-defined]
     module.setPointerMode = lambda handle, mode: None  # type: ignore[attr-defined]
+    mode = [7]  # the handle's math mode: some value tocha must restore
+    module.getMathMode = lambda handle: mode[0]  # type: ignore[attr-defined]
+
+    def set_math_mode(handle: int, value: int) -> None:
+        calls.append(("math mode", value))
+        mode[0] = value
+
+    module.setMathMode = set_math_mode  # type: ignore[attr-defined]
     return module
 
 
@@ -129,6 +137,24 @@ def test_an_output_array_is_written_in_place(stand_in: Any) -> None:
     assert calls == [(0, 0, 5, 4, 3, 5, 3, 5)]  # row-major a @ b as column-major b^T-first: n, m, k; ld b, a, out
 
 
+@pytest.mark.parametrize("precision", ["highest", "high", "medium"])
+def test_tf32_follows_the_float32_matmul_precision(stand_in: Any, precision: str) -> None:
+    xp, calls = stand_in
+    a32, a64 = np.ones((2, 3), np.float32), np.ones((2, 3))
+    before = tocha.get_float32_matmul_precision()
+    tocha.set_float32_matmul_precision(precision)
+    try:
+        _gemm.gemm(xp, _Device(a32), _Device(a32.T.copy()))
+        float32_calls = list(calls)
+        calls.clear()
+        _gemm.gemm(xp, _Device(a64), _Device(a64.T.copy()))  # float64 never uses TF32
+    finally:
+        tocha.set_float32_matmul_precision(before)
+    modes = [call[1] for call in float32_calls if call[0] == "math mode"]
+    assert modes == ([] if precision == "highest" else [3, 7])  # TF32 for the call, then the handle's own mode
+    assert not any(call[0] == "math mode" for call in calls)
+
+
 def test_empty_products(stand_in: Any) -> None:
     xp, calls = stand_in
     zero_k = _gemm.gemm(xp, _Device(np.ones((2, 0), np.float32)), _Device(np.ones((0, 3), np.float32)))
@@ -172,3 +198,27 @@ def test_direct_cublas_products_on_the_gpu(dtype: Any) -> None:
                 out = cupy.full((m, n), cupy.nan, dtype=dtype)
                 assert _gemm.gemm(cupy, a, b, out) is out
                 np.testing.assert_allclose(cupy.asnumpy(out), expected, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.gpu
+def test_tf32_products_on_the_gpu() -> None:
+    if not tocha.cuda.is_available():
+        pytest.skip("needs CUDA")
+    import cupy
+
+    if cupy.__version__.endswith("+fake"):
+        pytest.skip("the CuPy stand-in has no cuBLAS (the stand-in test above checks the math mode)")
+    from cupy_backends.cuda.libs import cublas
+
+    handle = cupy.cuda.device.get_cublas_handle()
+    mode = cublas.getMathMode(handle)
+    rng = np.random.default_rng(2)
+    a, b = rng.standard_normal((256, 512)), rng.standard_normal((512, 128))
+    before = tocha.get_float32_matmul_precision()
+    tocha.set_float32_matmul_precision("high")
+    try:
+        got = _gemm.gemm(cupy, cupy.asarray(a, np.float32), cupy.asarray(b, np.float32))
+    finally:
+        tocha.set_float32_matmul_precision(before)
+    assert cublas.getMathMode(handle) == mode
+    np.testing.assert_allclose(cupy.asnumpy(got), a @ b, rtol=0, atol=0.1)  # TF32: 10-bit mantissas, K = 512

@@ -583,3 +583,22 @@ def test_default_device_cuda():
         assert tocha.from_numpy(np.ones(2)).device.type == "cpu"
         assert (x + tocha.arange(2)).tolist() == [0.0, 1.0]
     assert tocha.zeros(2).device.type == "cpu"
+
+
+def test_set_num_threads_resizes_the_blas_pool() -> None:
+    threadpoolctl = pytest.importorskip("threadpoolctl", reason="the `threads` extra (the full tocha install has it)")
+    before = tocha.get_num_threads()
+    pools = [info for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"]
+    assert pools, "NumPy loads a BLAS library"
+    try:
+        tocha.set_num_threads(1)
+        assert tocha.get_num_threads() == 1
+        assert {info["num_threads"] for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"} == {1}
+        a = tocha.randn(64, 64)
+        np.testing.assert_allclose((a @ a).numpy(), a.numpy() @ a.numpy(), rtol=1e-5, atol=1e-5)
+    finally:
+        tocha.set_num_threads(before)
+        threadpoolctl.threadpool_limits(limits=pools)  # each library's pool as it was
+    assert [info["num_threads"] for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"] == [
+        info["num_threads"] for info in pools
+    ]

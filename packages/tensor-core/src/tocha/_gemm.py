@@ -7,8 +7,10 @@ dozen such products (linear layers, convolutions, bias-gradient sums) and on the
 :func:`gemm` calls the binding: row-major ``C = A @ B`` is column-major ``C^T = B^T @ A^T``, and an operand with
 unit stride along either axis (C-ordered, a transposed view, or a slice of rows or columns of either) is read in
 place with the matching ``op`` and leading dimension. Other operands, other dtypes, NumPy and tools/fake_cupy go to
-``xp.matmul``. cuBLAS runs on the current stream with host scalars and the handle's default math mode (full
-float32, as CuPy's own products unless ``CUPY_TF32`` is set).
+``xp.matmul``. cuBLAS runs on the current stream with host scalars, in full float32 unless
+``tocha.set_float32_matmul_precision("high" | "medium")`` (``tocha.backends.cuda.matmul.allow_tf32 = True``)
+allows TF32 tensor cores: then float32 products run in cuBLAS's TF32 math mode, the handle's own mode restored
+after each call (CuPy's batched products follow ``CUPY_TF32`` instead).
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from typing import Any
 
 import numpy as np
 
+from ._settings import get_float32_matmul_precision
+
 # cuBLAS's alpha and beta, read from host memory during the call
 _ONE: dict[np.dtype[Any], np.ndarray[Any, Any]] = {np.dtype(t): np.ones(1, t) for t in (np.float32, np.float64)}
 _ZERO: dict[np.dtype[Any], np.ndarray[Any, Any]] = {np.dtype(t): np.zeros(1, t) for t in (np.float32, np.float64)}
 _INT_MAX = 2**31 - 1
+_TF32_TENSOR_OP_MATH = 3  # cublasMath_t's CUBLAS_TF32_TENSOR_OP_MATH (cublas_api.h)
 
 
 def _layout(a: Any) -> tuple[bool, int] | None:
@@ -80,8 +85,16 @@ def gemm(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
     routine = cublas.sgemm if a.dtype == np.float32 else cublas.dgemm
     (trans_b, ld_b), (trans_a, ld_a) = layout_b, layout_a
     op = (cublas.CUBLAS_OP_N, cublas.CUBLAS_OP_T)
-    routine(
-        handle, op[trans_b], op[trans_a], n, m, k, _ONE[a.dtype].ctypes.data, b.data.ptr, ld_b, a.data.ptr, ld_a,
-        _ZERO[a.dtype].ctypes.data, out.data.ptr, n,
-    )  # fmt: skip
+    tf32 = a.dtype == np.float32 and get_float32_matmul_precision() != "highest"
+    if tf32:
+        previous = cublas.getMathMode(handle)
+        cublas.setMathMode(handle, _TF32_TENSOR_OP_MATH)
+    try:
+        routine(
+            handle, op[trans_b], op[trans_a], n, m, k, _ONE[a.dtype].ctypes.data, b.data.ptr, ld_b, a.data.ptr, ld_a,
+            _ZERO[a.dtype].ctypes.data, out.data.ptr, n,
+        )  # fmt: skip
+    finally:
+        if tf32:
+            cublas.setMathMode(handle, previous)
     return out

@@ -223,9 +223,10 @@ _matmul_precision = "highest"
 def set_float32_matmul_precision(precision: str) -> None:
     """Record how precise float32 matmuls must be: ``"highest"``, ``"high"`` or ``"medium"`` (TF32 / bfloat16).
 
-    tocha stores the value (``get_float32_matmul_precision`` reports it) but does not change its matmuls:
-    NumPy computes in full float32, and CuPy uses TF32 only when ``CUPY_TF32=1`` was set before cupy was
-    imported. An unknown string warns and changes nothing, as in PyTorch.
+    On CUDA, ``"high"`` and ``"medium"`` let 2-D float32 products (matmul, linear layers, convolutions) run on TF32
+    tensor cores (NOTE [ Direct cuBLAS products ]); batched products use TF32 only when ``CUPY_TF32=1`` was set
+    before cupy was imported, and NumPy computes in full float32. An unknown string warns and changes nothing, as
+    in PyTorch.
 
     Args:
         precision: ``"highest"``, ``"high"`` or ``"medium"``.
@@ -302,10 +303,12 @@ def get_num_threads() -> int:
 
 
 def set_num_threads(n: int, /) -> None:
-    """Record the intra-op thread count (``get_num_threads`` reports it); it does not resize NumPy's BLAS pool.
+    """Set the intra-op thread count: NumPy's BLAS (OpenBLAS, MKL, BLIS...) runs matrix products on at most ``n``
+    threads from now on, and ``get_num_threads`` reports it; tocha's other CPU kernels run in the calling thread.
 
-    NumPy's BLAS sizes its pool when it loads, from ``OMP_NUM_THREADS`` / ``OPENBLAS_NUM_THREADS`` /
-    ``MKL_NUM_THREADS``: set those before starting Python, or use ``threadpoolctl``, to change it.
+    The BLAS pool is resized through ``threadpoolctl``, which the full ``tocha`` install brings (tensor-core
+    alone: its ``threads`` extra); without it the count is only recorded, and ``OMP_NUM_THREADS`` /
+    ``OPENBLAS_NUM_THREADS`` / ``MKL_NUM_THREADS`` set before Python starts size the pool.
 
     Args:
         n: a positive thread count.
@@ -323,6 +326,11 @@ def set_num_threads(n: int, /) -> None:
     """
     global _num_threads
     _num_threads = _check_threads("set_num_threads", n)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(limits=_num_threads, user_api="blas")
 
 
 def get_num_interop_threads() -> int:

@@ -267,7 +267,7 @@ def convolution(xp: Any, x: Any, w: Any, b: Any, stride: _Ints, padding: _Ints, 
                  np.int32(out_channels), np.int32(out_hw[0]), np.int32(out_hw[1]), np.int32(n_batch), np.int32(groups),
                  *_geometry(w.shape[2:], stride, padding, dilation)))  # fmt: skip
         return y
-    cols = _im2col(xp, x4, w.shape[2:], stride, padding, dilation, out_hw)  # type: ignore[arg-type]
+    cols = _im2col(xp, x4, w.shape[2:], stride, padding, dilation, out_hw)
     product = xp.empty((out_channels, positions), dtype=x.dtype)
     _grouped_product(xp, w4.reshape(out_channels, taps), cols, groups, product)
     return _swap_leading(xp, product, out_channels, n_batch, out_hw[0] * out_hw[1], b).reshape(shape)

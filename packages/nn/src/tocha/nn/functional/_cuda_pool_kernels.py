@@ -13,8 +13,9 @@ generic path's (which follows the same scan where a first-maximum rule would dif
 outputs whose windows can hold it (a range of output rows and columns, from kernel/stride/padding/dilation) and
 whose recorded index is this element; no atomics, so the sum's order, and the result, are deterministic.
 
-Both take C-contiguous float32/float64 arrays when the fused kernels are on (``_cuda_kernels._usable``); anything
-else returns None and the generic forward runs.
+Both take C-contiguous float32/float64 arrays of fewer than 2**31 elements (positions are decomposed in 32-bit
+arithmetic: 64-bit division is several times slower on a GPU) when the fused kernels are on
+(``_cuda_kernels._usable``); anything else returns None and the generic forward runs.
 """
 
 from __future__ import annotations
