@@ -38,10 +38,12 @@ __all__ = [
 #   cuda, adds that CuPy does with atomics (``indexing_select.add_at``: scatter_add, index_add, index_put with
 #   accumulate, the backward of gathers) sum floats in an order that can change between runs; they call
 #   ``alert_not_deterministic`` and so raise (or warn) while determinism is on, as PyTorch's cuda kernels do.
-# - float32 matmul precision: stored only. CuPy picks TF32 for its own matmuls from the CUPY_TF32 environment
-#   variable, read when cupy is imported; tocha does not change cuBLAS handles behind CuPy's back.
+# - float32 matmul precision: applied to the 2-D float32 products tocha sends to cuBLAS itself (matmul, linear,
+#   convolutions: NOTE [ Direct cuBLAS products ]), which switch the handle to TF32 for the call and back; CuPy's
+#   own (batched) products pick TF32 from the CUPY_TF32 environment variable, read when cupy is imported.
 # - Threads: NumPy's BLAS pool is sized when NumPy loads (OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, MKL_NUM_THREADS);
-#   resizing it later needs threadpoolctl, which tocha does not depend on. The counts are stored and reported.
+#   set_num_threads resizes it later through threadpoolctl when installed (tensor-core's ``threads`` extra; the
+#   full ``tocha`` install has it), else only stores the count. The inter-op count is stored and reported.
 
 # ------------------------------------------------------------------ default device
 
@@ -221,7 +223,7 @@ _matmul_precision = "highest"
 
 
 def set_float32_matmul_precision(precision: str) -> None:
-    """Record how precise float32 matmuls must be: ``"highest"``, ``"high"`` or ``"medium"`` (TF32 / bfloat16).
+    """Set how precise float32 matmuls must be: ``"highest"``, ``"high"`` or ``"medium"`` (TF32 / bfloat16).
 
     On CUDA, ``"high"`` and ``"medium"`` let 2-D float32 products (matmul, linear layers, convolutions) run on TF32
     tensor cores (NOTE [ Direct cuBLAS products ]); batched products use TF32 only when ``CUPY_TF32=1`` was set

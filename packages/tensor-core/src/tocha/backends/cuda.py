@@ -2,8 +2,9 @@
 
 - ``matmul.allow_tf32`` is the same setting as ``tocha.set_float32_matmul_precision``, tied as in PyTorch: setting
   it ``True`` makes the precision ``"high"``, ``False`` makes it ``"highest"``; it reads ``True`` whenever the
-  precision is not ``"highest"``. Like that setting it is stored, not applied (CuPy chooses TF32 from
-  ``CUPY_TF32``); NOTE [ Settings tocha stores but cannot apply ].
+  precision is not ``"highest"``. It applies to the 2-D float32 products tocha hands to cuBLAS itself (matmul,
+  linear layers, convolutions); CuPy's batched products choose TF32 from ``CUPY_TF32``
+  (NOTE [ Settings tocha stores but cannot apply ]).
 - The SDP flags (``enable_flash_sdp``, ``flash_sdp_enabled``, ...) are the one state that
   ``tocha.nn.attention.sdpa_kernel`` sets and ``scaled_dot_product_attention`` reads: tocha's attention counts as
   the MATH backend and runs with MATH off only where PyTorch would have run an allowed fused kernel.
