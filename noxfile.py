@@ -3,7 +3,7 @@
 The README's two commands::
 
     python3 -m pip install nox uv && nox -s demo
-    python3 -m pip install nox uv && nox -s lint typecheck deps tests integration fakegpu
+    python3 -m pip install nox uv && nox -s lint typecheck deps tests integration fakegpu nvrtc
 
 Sessions: ``lint``, ``typecheck``, ``deps``, ``tests`` (runs ``tests-<package>`` for every folder under
 ``packages/``, each in a venv holding only that package and the siblings it declares, so an undeclared import
@@ -208,6 +208,14 @@ def fakegpu(session: nox.Session) -> None:
     every CI run; kernels, numerics and speed still need ``gpu`` on a real one.
     """
     _gpu_tests(session, "packages/tensor-core", env={"PYTHONPATH": str(ROOT / "tools" / "fake_cupy")})
+
+
+@nox.session
+def nvrtc(session: nox.Session) -> None:
+    """Every fused CUDA kernel module compiled with NVRTC for sm_90 (tools/check_nvrtc.py): no GPU needed, and a
+    module that did not compile would turn the fused kernels off on every GPU."""
+    _install_editable(session, ["tensor-core", "autograd", "nn", "optim"], "cupy-cuda12x>=14", "nvidia-cuda-nvrtc-cu12")
+    session.run("python", "tools/check_nvrtc.py")
 
 
 @nox.session
