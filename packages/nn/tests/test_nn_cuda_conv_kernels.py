@@ -30,6 +30,7 @@ def kernels(emulated: Any, cuda_emulator: Any, monkeypatch: pytest.MonkeyPatch) 
     kernel, made = cuda_emulator.stand_in(emulated)
     monkeypatch.setattr(K, "_kernel", kernel)
     monkeypatch.setattr(CK, "_compiles_for", lambda xp: True)
+    monkeypatch.setattr(K, "_BLOCK", 64)  # the emulator runs a block as OS threads: fewer of them, same results
     return made
 
 
@@ -121,6 +122,29 @@ def test_weight_gradient_agrees_with_the_generic_path(kernels: dict[str, Any], d
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("share", [7, 64, 10**6], ids=["many-shares", "some-shares", "one-share"])
+def test_direct_weight_gradient_adds_its_shares(
+    kernels: dict[str, Any], monkeypatch: pytest.MonkeyPatch, dtype: Any, share: int
+) -> None:
+    """Few-tap weight gradients (first layers, depthwise) sum shares of the positions per output channel."""
+    monkeypatch.setattr(K, "_WEIGHT_SHARE", share)
+    monkeypatch.setattr(K, "_WEIGHT_BLOCKS", 12)
+    for cin, cout, groups, kernel in [(1, 3, 1, (3, 3)), (4, 4, 4, (3, 3)), (3, 2, 1, (2, 3)), (6, 4, 2, (1, 2))]:
+        x = _random((2, cin, 9, 11), dtype, cin)
+        weight_shape = (cout, cin // groups, *kernel)
+        for stride, padding, dilation in GEOMETRY[:3]:
+            out = [(s + 2 * p - d * (k - 1) - 1) // st + 1 for s, k, st, p, d in
+                   zip((9, 11), kernel, stride, padding, dilation, strict=True)]  # fmt: skip
+            gy = _random((2, cout, *out), dtype, cout)
+            gw = K.weight_gradient(np, x, gy, weight_shape, stride, padding, dilation, groups)
+            expected = C._convolution_weight_forward(np, x, gy, weight_shape, stride, padding, dilation, groups)
+            np.testing.assert_allclose(gw, expected, **_tolerance(dtype))
+    launches = kernels[f"conv2d_weight_direct<{np.dtype(dtype)}>"].launches
+    positions = 2 * 9 * 11  # stride 1, padding 1: the most positions here
+    assert max(grid for grid, _ in launches) == 4 * max(1, min(12 // 4, positions // share))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_one_dimensional_convolutions_run_as_height_one(kernels: dict[str, Any], dtype: Any) -> None:
     for (cin, cout, groups, k), (s, p, d) in itertools.product(
         [(1, 3, 1, 3), (4, 6, 2, 5), (12, 4, 1, 3)], [(1, 0, 1), (2, 1, 1), (1, 2, 2), (3, 1, 2)]
@@ -165,9 +189,9 @@ def test_shapes_and_launch_configuration(kernels: dict[str, Any], shape: tuple[i
         y, _generic(x, w, None, (1, 1), (0, 0), (1, 1), 1, False, (0, 0)), **_tolerance(np.float32)
     )
     if shape[1] <= K._DIRECT_TAPS:  # one thread per (sample, group, position), writing the 5 output channels
-        assert kernels["conv2d_direct<float32>"].launches == [(-(-y.size // 5 // 256), 256)]
+        assert kernels["conv2d_direct<float32>"].launches == [(-(-y.size // 5 // 256), K._BLOCK)]
     else:
-        assert kernels["swap_leading<float32>"].launches == [(-(-y.size // 256), 256)]
+        assert kernels["swap_leading<float32>"].launches == [(-(-y.size // 256), K._BLOCK)]
 
 
 def test_the_kernels_decline_what_they_do_not_do(kernels: dict[str, Any]) -> None:

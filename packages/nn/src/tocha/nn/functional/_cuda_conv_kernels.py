@@ -19,7 +19,10 @@ weight. Here each of those is one launch, and the GEMM shapes are the ones cuBLA
   for each output element, the products its taps land on (the output cropped by the padding, the bias added):
   no atomics, so the sums are deterministic; half the memory traffic of im2col over the gradient.
 - weight gradient: ``swap_leading`` moves the output gradient to ``(O, N * OH * OW)``; ``im2col2d`` of the input;
-  their product per group, written into the weight-shaped result.
+  their product per group, written into the weight-shaped result. With at most ``_DIRECT_TAPS`` taps,
+  ``conv2d_weight_direct`` instead: one block per output channel and share of the positions sums, in registers, the
+  gradient times each tap of the input, and one sum adds the shares (a GEMM over 400k positions with 9 output
+  columns is what cuBLAS does worst).
 
 Positions and element counts are decomposed in 32-bit arithmetic (64-bit division is slow on a GPU): shapes with
 2**31 or more elements, or 3-D convolutions, take the generic path, as do float16 and non-contiguous arrays
@@ -28,6 +31,7 @@ Positions and element counts are decomposed in 32-bit arithmetic (64-bit divisio
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,9 +39,11 @@ import numpy as np
 
 from tocha.library import gemm
 
-from ._cuda_kernels import KernelModule, _grid, _pointer, _usable
+from ._cuda_kernels import REDUCTIONS, KernelModule, _grid, _pointer, _usable
 
-SOURCE = r"""
+SOURCE = (
+    REDUCTIONS
+    + r"""
 // Grid-stride loops run over 64-bit counters (no overflow at the end) and decompose in 32 bits: the callers keep
 // every element count below 2**31.
 
@@ -171,11 +177,67 @@ __global__ void conv2d_direct(const T* __restrict__ x, const T* __restrict__ w, 
         }
     }
 }
-"""
 
-KERNELS = ("im2col2d", "col2im2d", "swap_leading", "conv2d_direct")
+// x (N, C, H, W), gy (N, O, OH, OW) -> partial (chunks, O, taps): block (o, chunk) sums gy[n][o] at each output
+// position of its share of the N * OH * OW positions times the position's taps of x (C / groups * KH * KW <= 32,
+// the caller), each tap's sum in a register, then over the block. The chunks' partial sums are added by the caller.
+template <typename T>
+__global__ void conv2d_weight_direct(const T* __restrict__ x, const T* __restrict__ gy, T* __restrict__ partial,
+                                     const int channels, const int height, const int width, const int out_channels,
+                                     const int out_h, const int out_w, const int batch, const int groups,
+                                     const int chunks, const int kernel_h, const int kernel_w, const int stride_h,
+                                     const int stride_w, const int pad_h, const int pad_w, const int dilation_h,
+                                     const int dilation_w) {
+    __shared__ T shared[32];
+    const int o = blockIdx.x / chunks, chunk = blockIdx.x - o * chunks;
+    const int group_in = channels / groups, g = o / (out_channels / groups);
+    const int taps = group_in * kernel_h * kernel_w, plane = out_h * out_w;
+    const long long positions = (long long)batch * plane, share = (positions + chunks - 1) / chunks;
+    const long long begin = chunk * share, end = begin + share < positions ? begin + share : positions;
+    T sums[32];
+#pragma unroll
+    for (int k = 0; k < 32; ++k) sums[k] = T(0);
+    for (long long j = begin + threadIdx.x; j < end; j += blockDim.x) {
+        const int i = (int)j;  // positions < 2**31 (the caller)
+        const int n = i / plane, p = i - n * plane;
+        const int oh = p / out_w, ow = p - oh * out_w;
+        const int h0 = oh * stride_h - pad_h, w0 = ow * stride_w - pad_w;
+        const T grad = gy[((long long)n * out_channels + o) * plane + p];
+        const T* src = x + ((long long)n * channels + (long long)g * group_in) * height * width;
+        int c = 0, kh = 0, kw = 0;
+#pragma unroll
+        for (int k = 0; k < 32; ++k) {
+            if (k < taps) {
+                const int ih = h0 + kh * dilation_h, iw = w0 + kw * dilation_w;
+                if (ih >= 0 && ih < height && iw >= 0 && iw < width)
+                    sums[k] += grad * src[((long long)c * height + ih) * width + iw];
+                if (++kw == kernel_w) {
+                    kw = 0;
+                    if (++kh == kernel_h) {
+                        kh = 0;
+                        ++c;
+                    }
+                }
+            }
+        }
+    }
+    T* out = partial + ((long long)chunk * out_channels + o) * taps;
+#pragma unroll
+    for (int k = 0; k < 32; ++k) {
+        if (k < taps) {  // the same for the whole block: block_sum's barriers are reached by every thread
+            const T total = block_sum(sums[k], shared);
+            if (threadIdx.x == 0) out[k] = total;
+        }
+    }
+}
+"""
+)
+
+KERNELS = ("im2col2d", "col2im2d", "swap_leading", "conv2d_direct", "conv2d_weight_direct")
 _BLOCK = 256
-_DIRECT_TAPS = 32  # up to this many taps per output (C/G * KH * KW), the direct kernel; above, im2col + GEMM
+_DIRECT_TAPS = 32  # up to this many taps per output (C/G * KH * KW), the direct kernels; above, im2col + GEMM
+_WEIGHT_BLOCKS = 512  # the direct weight gradient's blocks (output channels x shares of the positions), about ...
+_WEIGHT_SHARE = 2048  # ... with at least this many positions each
 _LIMIT = 2**31 - 1  # element counts the kernels decompose in 32 bits
 
 _KERNELS = KernelModule("convolution", SOURCE, KERNELS)
@@ -309,8 +371,33 @@ def weight_gradient(xp: Any, x: Any, gy: Any, weight_shape: _Ints, stride: _Ints
     positions = n_batch * out_hw[0] * out_hw[1]
     if not _fits(x.size, gy.size, channels * positions):
         return None
+    taps = math.prod(weight_shape[1:])
+    if taps <= _DIRECT_TAPS:
+        return _weight_gradient_direct(xp, x4, gy4, weight_shape, stride, padding, dilation, groups)
     moved = _swap_leading(xp, gy4, n_batch, out_channels, out_hw[0] * out_hw[1])  # (O, N * OH * OW)
     cols = _im2col(xp, x4, weight_shape[2:], stride, padding, dilation, out_hw)
     gw = xp.empty(tuple(weight_shape), dtype=x.dtype)
     _grouped_product(xp, moved, cols, groups, gw.reshape(out_channels, -1), transpose_b=True)
+    return gw
+
+
+def _weight_gradient_direct(xp: Any, x4: Any, gy4: Any, weight_shape: _Ints, stride: _Ints, padding: _Ints,
+                            dilation: _Ints, groups: int) -> Any:  # fmt: skip
+    """The weight gradient of a convolution with at most ``_DIRECT_TAPS`` taps per output: one block per output
+    channel and share of the positions (``conv2d_weight_direct``), then one sum over the shares."""
+    n_batch, channels, height, width = x4.shape
+    out_channels, out_h, out_w = gy4.shape[1:]
+    positions = n_batch * out_h * out_w
+    chunks = max(1, min(_WEIGHT_BLOCKS // out_channels, positions // _WEIGHT_SHARE))
+    gw = xp.empty(tuple(weight_shape), dtype=x4.dtype)
+    partial = gw if chunks == 1 else xp.empty((chunks, gw.size), dtype=x4.dtype)
+    _kernel(xp, "conv2d_weight_direct", x4.dtype)(
+        (out_channels * chunks,),
+        (_BLOCK,),
+        (x4, gy4, partial, np.int32(channels), np.int32(height), np.int32(width), np.int32(out_channels),
+         np.int32(out_h), np.int32(out_w), np.int32(n_batch), np.int32(groups), np.int32(chunks),
+         *_geometry(weight_shape[2:], stride, padding, dilation)),
+    )  # fmt: skip
+    if chunks > 1:
+        xp.sum(partial, axis=0, out=gw.reshape(-1))
     return gw
