@@ -3,7 +3,7 @@ PyTorch's CPU convolutions, run without a GPU.
 
 The kernels' CUDA source is compiled as C++ against tools/cuda_emulator/cuda_emulator.h and driven by the module's
 own launch code (and NumPy's matmul for the GEMMs) through a stand-in for ``RawModule.get_function``, as in
-test_nn_cuda_kernels.py. Compiling for a GPU (NVRTC) and speed are checked on one. Skips without a C++20 compiler.
+test_nn_cuda_kernels.py. Compiling for a GPU is tools/check_nvrtc.py's (nox -s nvrtc), speed is checked on one. Skips without a C++20 compiler.
 """
 
 from __future__ import annotations
@@ -208,18 +208,3 @@ def test_the_kernels_decline_what_they_do_not_do(kernels: dict[str, Any]) -> Non
     )  # no output positions
     assert K.weight_gradient(np, x3, x3, (4, 3, 1, 1, 1), (1,) * 3, (0,) * 3, (1,) * 3, 1) is None
     assert kernels == {}
-
-
-def test_the_source_compiles_with_nvrtc_for_sm_90() -> None:
-    nvrtc = pytest.importorskip("cupy_backends.cuda.libs.nvrtc", reason="needs CuPy's NVRTC binding (no GPU needed)")
-    try:
-        program = nvrtc.createProgram(K.SOURCE, "tocha_nn_conv_kernels.cu", [], [])
-    except Exception as exc:  # CuPy raises its own error types when libnvrtc is missing
-        pytest.skip(f"NVRTC is not loadable: {exc}")
-    for name in K.name_expressions():
-        nvrtc.addNameExpression(program, name)
-    try:
-        nvrtc.compileProgram(program, ["-arch=compute_90", "-std=c++14"])
-    except Exception as exc:
-        raise AssertionError(f"{exc}\n{nvrtc.getProgramLog(program)}") from None
-    assert all(nvrtc.getLoweredName(program, name) for name in K.name_expressions())
