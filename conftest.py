@@ -186,13 +186,22 @@ def _stand_in(library: ctypes.CDLL) -> tuple[Callable[[Any, str, Any], EmulatedK
     return kernel, made
 
 
+def _use_stand_in(monkeypatch: pytest.MonkeyPatch, library: ctypes.CDLL, module: Any, gate: Any) -> dict[str, Any]:
+    kernel, made = _stand_in(library)
+    monkeypatch.setattr(module, "_kernel", kernel)
+    monkeypatch.setattr(gate, "_compiles_for", lambda xp: True)
+    return made
+
+
 @pytest.fixture(scope="session")
 def cuda_emulator(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     """tools/cuda_emulator for kernel tests without a GPU: ``build(name, source, flags)`` compiles CUDA source
     (with its ``extern "C"`` wrappers calling ``emulate_launch``) as C++20 and loads it; ``build_kernels(name,
     source, flags)`` does so with the wrappers of every template kernel made for it; ``stand_in(library)`` gives
-    a ``_kernel(xp, name, dtype)`` replacement running them and the dict of kernels it made; ``arguments(grid,
-    block, args)`` converts a launch's arguments as CuPy packs them. Tests skip without a C++20 compiler."""
+    a ``_kernel(xp, name, dtype)`` replacement running them and the dict of kernels it made; ``use(monkeypatch,
+    library, module, gate)`` installs that replacement as ``module._kernel``, turns the kernels on through
+    ``gate._compiles_for`` and returns the dict; ``arguments(grid, block, args)`` converts a launch's arguments as
+    CuPy packs them. Tests skip without a C++20 compiler."""
 
     def build(name: str, source: str, flags: Sequence[str] = ("-O1",)) -> ctypes.CDLL:
         return _build_for_emulator(tmp_path_factory.mktemp(name), name, source, flags)
@@ -201,6 +210,7 @@ def cuda_emulator(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
         build=build,
         build_kernels=lambda name, source, flags=("-O1",): build(name, f"{source}\n{_launch_wrappers(source)}", flags),
         stand_in=_stand_in,
+        use=_use_stand_in,
         arguments=_emulator_arguments,
     )
 

@@ -23,10 +23,7 @@ def emulated(cuda_emulator: Any) -> Any:
 
 @pytest.fixture
 def kernels(emulated: Any, cuda_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    kernel, made = cuda_emulator.stand_in(emulated)
-    monkeypatch.setattr(CE, "_kernel", kernel)
-    monkeypatch.setattr(K, "_compiles_for", lambda xp: True)
-    return made
+    return cuda_emulator.use(monkeypatch, emulated, CE, K)
 
 
 def _launches(kernels: dict[str, Any]) -> int:

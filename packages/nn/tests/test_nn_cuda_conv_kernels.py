@@ -27,11 +27,8 @@ def emulated(cuda_emulator: Any) -> Any:
 
 @pytest.fixture
 def kernels(emulated: Any, cuda_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    kernel, made = cuda_emulator.stand_in(emulated)
-    monkeypatch.setattr(K, "_kernel", kernel)
-    monkeypatch.setattr(CK, "_compiles_for", lambda xp: True)
     monkeypatch.setattr(K, "_BLOCK", 64)  # the emulator runs a block as OS threads: fewer of them, same results
-    return made
+    return cuda_emulator.use(monkeypatch, emulated, K, CK)
 
 
 DTYPES = [np.float32, np.float64]

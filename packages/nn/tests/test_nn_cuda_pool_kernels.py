@@ -30,10 +30,7 @@ def emulated(cuda_emulator: Any) -> Any:
 
 @pytest.fixture
 def kernels(emulated: Any, cuda_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    kernel, made = cuda_emulator.stand_in(emulated)
-    monkeypatch.setattr(K, "_kernel", kernel)
-    monkeypatch.setattr(CK, "_compiles_for", lambda xp: True)
-    return made
+    return cuda_emulator.use(monkeypatch, emulated, K, CK)
 
 
 DTYPES = [np.float32, np.float64]

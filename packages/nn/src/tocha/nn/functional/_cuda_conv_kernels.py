@@ -127,6 +127,31 @@ __global__ void swap_leading(const T* __restrict__ src, const T* __restrict__ bi
     }
 }
 
+// One output position's taps, v[k] for k < taps (<= 32) in the weight's (channel, row, column) order: src (the
+// position's group of input planes, each height x width) at the window from (h0, w0), zero in the padding. Fully
+// unrolled, so v stays in registers.
+template <typename T>
+__device__ __forceinline__ void gather_taps(const T* __restrict__ src, T (&v)[32], const int taps, const int height,
+                                            const int width, const int h0, const int w0, const int kernel_h,
+                                            const int kernel_w, const int dilation_h, const int dilation_w) {
+    int c = 0, kh = 0, kw = 0;
+#pragma unroll
+    for (int k = 0; k < 32; ++k) {
+        if (k < taps) {
+            const int ih = h0 + kh * dilation_h, iw = w0 + kw * dilation_w;
+            const bool inside = ih >= 0 && ih < height && iw >= 0 && iw < width;
+            v[k] = inside ? src[((long long)c * height + ih) * width + iw] : T(0);
+            if (++kw == kernel_w) {
+                kw = 0;
+                if (++kh == kernel_h) {
+                    kh = 0;
+                    ++c;
+                }
+            }
+        }
+    }
+}
+
 // x (N, C, H, W), w (O, C / groups, KH, KW) -> y (N, O, OH, OW), plus bias[o] (may be null). One thread per
 // (sample, group, output position): it gathers the position's taps (C / groups * KH * KW <= 32, the caller) into
 // registers once and writes the group's O / groups outputs there, each summed over the taps in order.
@@ -149,22 +174,7 @@ __global__ void conv2d_direct(const T* __restrict__ x, const T* __restrict__ w, 
         const int h0 = oh * stride_h - pad_h, w0 = ow * stride_w - pad_w;
         const T* src = x + ((long long)n * channels + (long long)g * group_in) * height * width;
         T v[32];
-        int c = 0, kh = 0, kw = 0;
-#pragma unroll
-        for (int k = 0; k < 32; ++k) {
-            if (k < taps) {
-                const int ih = h0 + kh * dilation_h, iw = w0 + kw * dilation_w;
-                const bool inside = ih >= 0 && ih < height && iw >= 0 && iw < width;
-                v[k] = inside ? src[((long long)c * height + ih) * width + iw] : T(0);
-                if (++kw == kernel_w) {
-                    kw = 0;
-                    if (++kh == kernel_h) {
-                        kh = 0;
-                        ++c;
-                    }
-                }
-            }
-        }
+        gather_taps(src, v, taps, height, width, h0, w0, kernel_h, kernel_w, dilation_h, dilation_w);
         const T* tap = w + (long long)g * group_out * taps;
         T* out = y + ((long long)n * out_channels + (long long)g * group_out) * plane + p;
         for (int o = 0; o < group_out; ++o, tap += taps, out += plane) {
@@ -204,21 +214,11 @@ __global__ void conv2d_weight_direct(const T* __restrict__ x, const T* __restric
         const int h0 = oh * stride_h - pad_h, w0 = ow * stride_w - pad_w;
         const T grad = gy[((long long)n * out_channels + o) * plane + p];
         const T* src = x + ((long long)n * channels + (long long)g * group_in) * height * width;
-        int c = 0, kh = 0, kw = 0;
+        T v[32];
+        gather_taps(src, v, taps, height, width, h0, w0, kernel_h, kernel_w, dilation_h, dilation_w);
 #pragma unroll
         for (int k = 0; k < 32; ++k) {
-            if (k < taps) {
-                const int ih = h0 + kh * dilation_h, iw = w0 + kw * dilation_w;
-                if (ih >= 0 && ih < height && iw >= 0 && iw < width)
-                    sums[k] += grad * src[((long long)c * height + ih) * width + iw];
-                if (++kw == kernel_w) {
-                    kw = 0;
-                    if (++kh == kernel_h) {
-                        kh = 0;
-                        ++c;
-                    }
-                }
-            }
+            if (k < taps) sums[k] += grad * v[k];
         }
     }
     T* out = partial + ((long long)chunk * out_channels + o) * taps;
