@@ -243,6 +243,19 @@ def _skip_examples_needing_autograd(items: list[pytest.Item]) -> None:
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _full_float32_convolutions_on_the_gpu(request: pytest.FixtureRequest) -> Any:
+    """gpu tests compare CUDA results with the CPU's to float32 tolerances, so the TF32 convolutions that are on by
+    default (``tocha.backends.cudnn.allow_tf32``, as in PyTorch) are off in them; a test of TF32 turns it on."""
+    if request.node.get_closest_marker("gpu") is None:
+        yield
+        return
+    import tocha.backends.cudnn
+
+    with tocha.backends.cudnn.flags(enabled=True, allow_tf32=False):
+        yield
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     _skip_examples_needing_autograd(items)
     gpu_items = [item for item in items if item.get_closest_marker("gpu")]

@@ -17,8 +17,8 @@ the workload ``NUMBER`` times, synchronises again and reads the wall clock, so b
 the host's launch overhead count. The two libraries are timed in alternation, sample by sample; medians of
 ``REPEAT`` samples after ``WARMUP`` untimed calls (which also pay for kernel compilation and cuBLAS set-up).
 The model code is written once against a library module (``lib.nn.Linear`` ...) and moved with
-``.to(device)``; PyTorch's initial weights are copied into tocha. PyTorch runs with its defaults (float32
-matmuls in full float32, no TF32), as CuPy does unless ``CUPY_TF32=1``.
+``.to(device)``; PyTorch's initial weights are copied into tocha. Both run with their defaults, which are the
+same: float32 matmuls in full float32, float32 convolutions on TF32 tensor cores (``backends.cudnn.allow_tf32``).
 
 ``--smoke`` runs every workload once with tiny shapes (no timing worth reading): a check that the code paths
 run end to end on tocha and PyTorch, on the CPU, or with ``--device cuda`` on the GPU (tools/fake_cupy stands
@@ -331,8 +331,11 @@ def main(argv: list[str] | None = None) -> int:
     ours = Backend(tocha, device)
     theirs = Backend(torch, device) if torch is not None else None
     if torch is not None and device != "cpu":
-        tf32 = torch.backends.cuda.matmul.allow_tf32
-        print(f"torch {torch.__version__} (CUDA {torch.version.cuda}), float32 matmul allow_tf32={tf32}")
+        tf32 = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+        print(
+            f"torch {torch.__version__} (CUDA {torch.version.cuda}), TF32 float32 matmul/conv: {tf32}; tocha: "
+            f"{tocha.backends.cuda.matmul.allow_tf32, tocha.backends.cudnn.allow_tf32}"
+        )
     header = ["workload", "tocha", "torch", "tocha/torch", "target"]
     runs = "one call" if args.smoke else f"median of {REPEAT} x {NUMBER}"
     print_table(

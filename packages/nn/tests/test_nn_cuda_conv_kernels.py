@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from nn_oracle import torch_or_skip
 
+import tocha.backends.cudnn
 from tocha.nn.functional import _conv as C
 from tocha.nn.functional import _cuda_conv_kernels as K
 from tocha.nn.functional import _cuda_kernels as CK
@@ -116,6 +117,28 @@ def test_weight_gradient_agrees_with_the_generic_path(kernels: dict[str, Any], d
         assert gw.flags.c_contiguous
         assert gw.flags.owndata  # AccumulateGrad keeps it as .grad without a copy
         np.testing.assert_allclose(gw, expected, err_msg=what, **_tolerance(dtype))
+
+
+@pytest.mark.parametrize("allow_tf32", [True, False])
+def test_the_products_follow_cudnns_tf32_switch(
+    kernels: dict[str, Any], monkeypatch: pytest.MonkeyPatch, allow_tf32: bool
+) -> None:
+    """Every GEMM of a convolution (forward, transposed, weight gradient) asks for TF32 exactly while
+    ``tocha.backends.cudnn.allow_tf32`` is on, as PyTorch's cuDNN convolutions use it."""
+    seen: list[Any] = []
+
+    def recording_gemm(xp: Any, a: Any, b: Any, out: Any = None, *, allow_tf32: Any = None) -> Any:
+        seen.append(allow_tf32)
+        return np.matmul(a, b, out=out)
+
+    monkeypatch.setattr(K, "gemm", recording_gemm)
+    x, w = _random((2, 4, 6, 6), np.float32, 0), _random((6, 4, 3, 3), np.float32, 1)  # 36 taps: im2col + GEMM
+    with tocha.backends.cudnn.flags(enabled=True, allow_tf32=allow_tf32):
+        y = K.convolution(np, x, w, None, (1, 1), (1, 1), (1, 1), 1, False, (0, 0))
+        K.convolution(np, y, w, None, (1, 1), (1, 1), (1, 1), 1, True, (0, 0))
+        K.weight_gradient(np, x, y, w.shape, (1, 1), (1, 1), (1, 1), 1)
+    assert seen == [allow_tf32] * 3
+    assert tocha.backends.cudnn.allow_tf32  # on again after the block: PyTorch's default
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

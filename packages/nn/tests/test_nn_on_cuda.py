@@ -868,3 +868,23 @@ def test_a_bad_value_on_cuda_surfaces_at_the_next_host_read(call: Callable[[str]
     assert out.device.type == "cuda"
     with pytest.raises(RuntimeError, match=message + r".*found by a device-side check"):
         tocha.cuda.synchronize()
+
+
+def test_float32_convolutions_use_tf32_while_cudnn_allows_it() -> None:
+    """``tocha.backends.cudnn.allow_tf32`` (on by default, as PyTorch's) puts float32 convolutions on TF32 tensor
+    cores: their results move off the full-float32 ones by TF32's rounding, and stay within it."""
+    import cupy
+
+    if cupy.__version__.endswith("+fake"):
+        pytest.skip("the CuPy stand-in has no cuBLAS (test_nn_cuda_conv_kernels checks that the switch is passed)")
+    tocha.manual_seed(0)
+    x, w = tocha.randn(8, 32, 16, 16), tocha.randn(64, 32, 3, 3)
+    expected = F.conv2d(x.double(), w.double(), padding=1)
+    results = {}
+    for allow in (False, True):
+        with tocha.backends.cudnn.flags(enabled=True, allow_tf32=allow):
+            results[allow] = F.conv2d(x.cuda(), w.cuda(), padding=1).cpu().double()
+    full, tf32 = results[False], results[True]
+    assert (full - expected).abs().max().item() < 1e-3  # float32 sums of 288 products of about 17
+    assert not tocha.equal(tf32, full)  # the same cuBLAS call in full float32 would give the same bits
+    assert (tf32 - expected).abs().max().item() < 0.5  # 10-bit mantissas: about 0.01 per output

@@ -8,7 +8,6 @@ function calls on host memory, so the mapping of row-major operands (C-ordered, 
 from __future__ import annotations
 
 import ctypes
-import sys
 import types
 from typing import Any
 
@@ -73,9 +72,8 @@ def _cublas_stand_in(calls: list[tuple[Any, ...]]) -> types.ModuleType:
 @pytest.fixture
 def stand_in(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[tuple[Any, ...]]]:
     calls: list[tuple[Any, ...]] = []
-    for name in ("cupy_backends", "cupy_backends.cuda", "cupy_backends.cuda.libs"):
-        monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
-    monkeypatch.setitem(sys.modules, "cupy_backends.cuda.libs.cublas", _cublas_stand_in(calls))
+    binding = _cublas_stand_in(calls)
+    monkeypatch.setattr(_gemm, "_cublas", lambda: binding)
     xp = types.SimpleNamespace(
         __version__="14.2.0",
         empty=lambda shape, dtype: _Device(np.full(shape, np.nan, dtype)),
@@ -153,6 +151,22 @@ def test_tf32_follows_the_float32_matmul_precision(stand_in: Any, precision: str
     modes = [call[1] for call in float32_calls if call[0] == "math mode"]
     assert modes == ([] if precision == "highest" else [3, 7])  # TF32 for the call, then the handle's own mode
     assert not any(call[0] == "math mode" for call in calls)
+
+
+@pytest.mark.parametrize("allow_tf32", [True, False])
+def test_an_explicit_tf32_choice_overrides_the_matmul_precision(stand_in: Any, allow_tf32: bool) -> None:
+    xp, calls = stand_in
+    a32 = np.ones((2, 3), np.float32)
+    before = tocha.get_float32_matmul_precision()
+    for precision in ("highest", "high"):
+        tocha.set_float32_matmul_precision(precision)
+        try:
+            _gemm.gemm(xp, _Device(a32), _Device(a32.T.copy()), allow_tf32=allow_tf32)
+        finally:
+            tocha.set_float32_matmul_precision(before)
+        modes = [call[1] for call in calls if call[0] == "math mode"]
+        assert modes == ([3, 7] if allow_tf32 else []), precision
+        calls.clear()
 
 
 def test_empty_products(stand_in: Any) -> None:

@@ -10,20 +10,24 @@ place with the matching ``op`` and leading dimension. Other operands, other dtyp
 ``xp.matmul``. cuBLAS runs on the current stream with host scalars, in full float32 unless
 ``tocha.set_float32_matmul_precision("high" | "medium")`` (``tocha.backends.cuda.matmul.allow_tf32 = True``)
 allows TF32 tensor cores: then float32 products run in cuBLAS's TF32 math mode, the handle's own mode restored
-after each call (CuPy's batched products follow ``CUPY_TF32`` instead).
+after each call (CuPy's batched products follow ``CUPY_TF32`` instead). Convolutions decide by
+``tocha.backends.cudnn.allow_tf32`` instead, which is on by default, as in PyTorch (its cuDNN convolutions run
+float32 on TF32 tensor cores unless told not to).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
 
 from ._settings import get_float32_matmul_precision
 
-# cuBLAS's alpha and beta, read from host memory during the call
+# cuBLAS's alpha and beta, read from host memory during the call: the arrays, and their addresses
 _ONE: dict[np.dtype[Any], np.ndarray[Any, Any]] = {np.dtype(t): np.ones(1, t) for t in (np.float32, np.float64)}
 _ZERO: dict[np.dtype[Any], np.ndarray[Any, Any]] = {np.dtype(t): np.zeros(1, t) for t in (np.float32, np.float64)}
+_SCALARS: dict[np.dtype[Any], tuple[int, int]] = {t: (_ONE[t].ctypes.data, _ZERO[t].ctypes.data) for t in _ONE}
 _INT_MAX = 2**31 - 1
 _TF32_TENSOR_OP_MATH = 3  # cublasMath_t's CUBLAS_TF32_TENSOR_OP_MATH (cublas_api.h)
 
@@ -44,16 +48,34 @@ def _layout(a: Any) -> tuple[bool, int] | None:
     return None
 
 
-def _direct(xp: Any, *arrays: Any) -> bool:
+def _direct(xp: Any, a: Any, b: Any, out: Any) -> bool:
     if xp is np or getattr(xp, "__version__", "").endswith("+fake"):
         return False
-    first = arrays[0]
-    return all(a.ndim == 2 and a.dtype == first.dtype and a.dtype in _ONE for a in arrays)
+    dtype = a.dtype
+    return (
+        a.ndim == 2
+        and b.ndim == 2
+        and dtype in _SCALARS
+        and b.dtype == dtype
+        and (out is None or (out.ndim == 2 and out.dtype == dtype))
+    )
 
 
-def gemm(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
+@functools.cache
+def _cublas() -> Any:
+    """CuPy's cuBLAS binding (imported on the first direct product)."""
+    from cupy_backends.cuda.libs import cublas
+
+    return cublas
+
+
+def gemm(xp: Any, a: Any, b: Any, out: Any = None, *, allow_tf32: bool | None = None) -> Any:
     """``a @ b`` of two 2-D arrays, written into ``out`` when given (C-contiguous, ``(m, n)``, their dtype) and
     returned; on CuPy, float32/float64 products call cuBLAS directly (NOTE [ Direct cuBLAS products ]).
+
+    ``allow_tf32`` says whether a float32 product on CuPy may run on TF32 tensor cores; ``None`` follows
+    ``tocha.get_float32_matmul_precision()`` (TF32 unless "highest"). Convolutions pass
+    ``tocha.backends.cudnn.allow_tf32``, as PyTorch's do.
 
     Example:
         >>> import numpy
@@ -61,7 +83,7 @@ def gemm(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
         >>> tocha.library.gemm(numpy, numpy.ones((2, 3)), numpy.ones((3, 4))).tolist()[0]
         [3.0, 3.0, 3.0, 3.0]
     """
-    if not _direct(xp, a, b) or (out is not None and not _direct(xp, a, out)) or a.shape[1] != b.shape[0]:
+    if not _direct(xp, a, b, out) or a.shape[1] != b.shape[0]:
         return xp.matmul(a, b) if out is None else xp.matmul(a, b, out=out)
     m, k = a.shape
     n = b.shape[1]
@@ -77,22 +99,22 @@ def gemm(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
         return xp.matmul(a, b) if out is None else xp.matmul(a, b, out=out)
     if out is None:
         out = xp.empty((m, n), dtype=a.dtype)
-    from cupy_backends.cuda.libs import cublas
-
+    cublas = _cublas()
     handle = xp.cuda.device.get_cublas_handle()
     cublas.setStream(handle, xp.cuda.get_current_stream().ptr)
     cublas.setPointerMode(handle, cublas.CUBLAS_POINTER_MODE_HOST)
-    routine = cublas.sgemm if a.dtype == np.float32 else cublas.dgemm
+    float32 = a.dtype == np.float32
+    routine = cublas.sgemm if float32 else cublas.dgemm
+    one, zero = _SCALARS[a.dtype]
     (trans_b, ld_b), (trans_a, ld_a) = layout_b, layout_a
     op = (cublas.CUBLAS_OP_N, cublas.CUBLAS_OP_T)
-    tf32 = a.dtype == np.float32 and get_float32_matmul_precision() != "highest"
+    tf32 = float32 and (get_float32_matmul_precision() != "highest" if allow_tf32 is None else allow_tf32)
     if tf32:
         previous = cublas.getMathMode(handle)
         cublas.setMathMode(handle, _TF32_TENSOR_OP_MATH)
     try:
         routine(
-            handle, op[trans_b], op[trans_a], n, m, k, _ONE[a.dtype].ctypes.data, b.data.ptr, ld_b, a.data.ptr, ld_a,
-            _ZERO[a.dtype].ctypes.data, out.data.ptr, n,
+            handle, op[trans_b], op[trans_a], n, m, k, one, b.data.ptr, ld_b, a.data.ptr, ld_a, zero, out.data.ptr, n,
         )  # fmt: skip
     finally:
         if tf32:

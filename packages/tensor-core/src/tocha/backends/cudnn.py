@@ -1,9 +1,11 @@
-"""``tocha.backends.cudnn``: PyTorch's cuDNN switches; tocha has no cuDNN, so they are stored and read back.
+"""``tocha.backends.cudnn``: PyTorch's cuDNN switches; tocha has no cuDNN, so most are stored and read back.
 
 ``enabled``, ``benchmark``, ``deterministic`` and ``allow_tf32`` are module attributes set by assignment and
 checked as PyTorch checks them (a non-bool raises ``RuntimeError``); :func:`flags` sets them for one block.
-Nothing in tocha reads them: CuPy picks its own convolution algorithms (tocha's convolutions are matmuls) and
-``tocha.use_deterministic_algorithms`` is the determinism switch that tocha applies.
+``allow_tf32`` (on by default, as in PyTorch) is applied: float32 convolutions on CUDA run their products on TF32
+tensor cores while it is on, and in full float32 when it is off. The others change nothing: tocha's convolutions
+are its own kernels and cuBLAS products, and ``tocha.use_deterministic_algorithms`` is the determinism switch that
+tocha applies.
 :func:`is_available` is ``False`` and :func:`version` ``None``, as in a PyTorch built without cuDNN.
 
 Example:

@@ -24,6 +24,10 @@ weight. Here each of those is one launch, and the GEMM shapes are the ones cuBLA
   gradient times each tap of the input, and one sum adds the shares (a GEMM over 400k positions with 9 output
   columns is what cuBLAS does worst).
 
+The GEMMs of float32 convolutions run on TF32 tensor cores while ``tocha.backends.cudnn.allow_tf32`` is on (the
+default, as PyTorch's cuDNN convolutions: 10-bit mantissas in the products, float32 sums); the kernels here always
+compute in the tensors' dtype.
+
 Positions and element counts are decomposed in 32-bit arithmetic (64-bit division is slow on a GPU): shapes with
 2**31 or more elements, or 3-D convolutions, take the generic path, as do float16 and non-contiguous arrays
 (``_cuda_kernels._usable``). 1-D convolutions are 2-D ones with ``H = 1``.
@@ -37,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+import tocha.backends.cudnn
 from tocha.library import gemm
 
 from ._cuda_kernels import REDUCTIONS, KernelModule, _grid, _pointer, _usable
@@ -298,10 +303,11 @@ def _grouped_product(xp: Any, a: Any, b: Any, groups: int, out: Any, *, transpos
     a3 = a.reshape(groups, a.shape[0] // groups, a.shape[1])
     b3 = b.reshape(groups, b.shape[0] // groups, b.shape[1])
     o3 = out.reshape(groups, out.shape[0] // groups, out.shape[1])
+    tf32 = tocha.backends.cudnn.allow_tf32
     for g in range(groups):
         left = a3[g].T if transpose_a else a3[g]
         right = b3[g].T if transpose_b else b3[g]
-        gemm(xp, left, right, o3[g])
+        gemm(xp, left, right, o3[g], allow_tf32=tf32)
 
 
 def convolution(xp: Any, x: Any, w: Any, b: Any, stride: _Ints, padding: _Ints, dilation: _Ints, groups: int,
