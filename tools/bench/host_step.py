@@ -1,15 +1,16 @@
 """Host cost of a training step on 'cuda', measured without a GPU: tools/fake_cupy stands in for CuPy, every
-CUDA kernel and cuBLAS call is a no-op that is counted, and the shapes are tiny, so what is timed is what a
-step costs the host CPU on a GPU machine: tocha's Python, the CuPy calls and the launches.
+CUDA kernel and cuBLAS call is a no-op that is counted, and the stand-in's own time is taken out, so what is left is
+what a step costs the host CPU on a GPU machine: tocha's Python, the CuPy calls and the launches.
 
 On the lent GPUs a CNN step is bound by this cost (docs/cuda.md), so it is the number to move between GPU runs.
 Run from the repository root::
 
     PYTHONPATH=tools/fake_cupy:tools/bench python tools/bench/host_step.py [--profile cnn]
 
-It prints, per workload of ``bench_gpu.py`` (at its ``--smoke`` sizes): tocha's own host milliseconds per step
-(median; the fake's time taken out), the kernel launches and cuBLAS calls a step makes, the CuPy calls (array
-functions, ufuncs, methods), and an estimate of the step's host time on a GPU machine from those counts.
+It prints, per workload of ``bench_gpu.py``: tocha's own host milliseconds per step (median at the ``--smoke``
+sizes, the stand-in's time taken out), the kernel launches, cuBLAS calls and CuPy calls (views, allocations, and
+the others, which launch kernels) a step makes at the GPU sizes, and an estimate of the step's host time on a GPU
+machine from those.
 The results are garbage (the kernels write nothing); only the counts and times mean something. ``--profile
 NAME`` prints cProfile's top functions by own time for one workload.
 """
@@ -35,6 +36,9 @@ if not cupy.__version__.endswith("+fake"):
 
 COUNTS: collections.Counter[str] = collections.Counter()
 CUPY_SECONDS = [0.0]  # time spent inside the fake's functions
+# Every NumPy array the fake makes, kept alive until the end of a timed step: freeing a large host array costs
+# time (munmap), which would count as tocha's where it drops its last reference; CuPy's pool frees for nothing.
+KEPT: list[Any] = []
 
 
 class _NoOpFunction:
@@ -108,6 +112,13 @@ def _count_cupy_calls() -> None:
     for name in ("data", "flags", "T", "mT", "base", "device"):  # C attributes in CuPy, Python here: time not counted
         getter = vars(cupy.ndarray)[name].fget
         setattr(cupy.ndarray, name, property(_counted(f"ndarray.{name}", getter, count=False)))
+    count_memory = cupy._count_memory
+
+    def kept(array: Any) -> None:
+        KEPT.append(array)
+        count_memory(array)
+
+    cupy._count_memory = kept
     make_function = cupy._function
     cupy._function = lambda name, fn, *a, **k: _counted(name, make_function(name, fn, *a, **k))
 
@@ -140,31 +151,57 @@ import bench_gpu  # noqa: E402  (after the stand-ins: it imports tocha)
 import tocha  # noqa: E402
 
 
-def measure(workload: bench_gpu.StepWorkload, repeat: int) -> tuple[float, collections.Counter[str]]:
-    """Median milliseconds of tocha's own host time in one step (the fake CuPy's time taken out), and what one
-    step calls."""
-    s = bench_gpu.SMOKE
+def _step(workload: bench_gpu.StepWorkload, s: bench_gpu.Sizes) -> Callable[[], Any]:
     rng = np.random.default_rng(0)
     x = rng.standard_normal(workload.shape(s)).astype(np.float32)
     y = rng.integers(0, workload.classes, size=x.shape[0]) if workload.classes else None
     step, _ = bench_gpu.step_workload(bench_gpu.Backend(tocha, "cuda"), workload, s, x, y, None)
-    for _ in range(3):
+    for _ in range(2):
         step()
+    return step
+
+
+def calls_of(workload: bench_gpu.StepWorkload) -> collections.Counter[str]:
+    """What one step at the GPU sizes calls (the sizes pick the code paths: GEMV sums, kernel shares...)."""
+    step = _step(workload, bench_gpu.FULL)
     COUNTS.clear()
     step()
-    calls = COUNTS.copy()
+    return COUNTS.copy()
+
+
+def host_ms(workload: bench_gpu.StepWorkload, repeat: int) -> float:
+    """Median milliseconds of tocha's own host time in one step, the stand-in's time taken out, at the tiny
+    ``--smoke`` sizes: at the GPU sizes the stand-in's NumPy work (tens of ms a step) leaves the CPU's caches
+    cold for tocha's code, and freeing its large arrays would count as tocha's time."""
+    step = _step(workload, bench_gpu.SMOKE)
     times = []
     for _ in range(repeat):
+        KEPT.clear()
         CUPY_SECONDS[0] = 0.0
         start = time.perf_counter()
         step()
         times.append(time.perf_counter() - start - CUPY_SECONDS[0])
-    return statistics.median(times) * 1e3, calls
+    KEPT.clear()
+    return statistics.median(times) * 1e3
 
 
-# Host microseconds per CuPy call, kernel launch and cuBLAS call on the lent H200 hosts (cProfile there, stop 18):
-# what turns the counts into an estimate of a step's host time on a GPU machine.
-CUPY_CALL_US, LAUNCH_US, GEMM_US = 12.0, 8.0, 6.0
+# Host microseconds per CuPy view (reshape, basic indexing, transpose), allocation, other CuPy call (one that
+# launches a kernel: ufuncs, reductions, copies), kernel launch and cuBLAS call on the lent H200 hosts: rough
+# figures (cProfile there, stop 18) that turn the counts into an estimate of a step's host time on a GPU machine.
+VIEW_US, ALLOC_US, CUPY_CALL_US, LAUNCH_US, GEMM_US = 1.5, 3.5, 12.0, 6.0, 4.0
+VIEWS = frozenset({"ndarray.reshape", "ndarray.__getitem__", "ndarray.transpose", "ndarray.view", "ndarray.ravel",
+                   "swapaxes", "broadcast_to", "moveaxis", "expand_dims", "squeeze"})  # fmt: skip
+ALLOCATIONS = frozenset({"empty", "empty_like"})
+
+
+def estimate_ms(host: float, calls: collections.Counter[str]) -> tuple[int, int, int, float]:
+    """(views, allocations, other CuPy calls, estimated host milliseconds of the step on a GPU machine)."""
+    views = sum(n for key, n in calls.items() if key.removeprefix("cupy ") in VIEWS and key.startswith("cupy "))
+    allocations = sum(n for key, n in calls.items() if key.removeprefix("cupy ") in ALLOCATIONS)
+    others = calls["cupy calls"] - views - allocations
+    micros = views * VIEW_US + allocations * ALLOC_US + others * CUPY_CALL_US
+    micros += calls["kernel launches"] * LAUNCH_US + calls["cuBLAS gemm"] * GEMM_US
+    return views, allocations, others, host + micros / 1e3
 
 
 def main() -> None:
@@ -178,16 +215,17 @@ def main() -> None:
         workload = bench_gpu.STEPS[chosen[args.profile]]
         profiler = cProfile.Profile()
         profiler.enable()
-        measure(workload, args.repeat)
+        host_ms(workload, args.repeat)
         profiler.disable()
         pstats.Stats(profiler).sort_stats("tottime").print_stats(35)
         return
-    print(f"{'workload':52s} {'tocha ms':>8s} {'launches':>9s} {'gemm':>5s} {'cupy calls':>11s} {'est. ms':>8s}")
+    print(f"{'workload':52s} {'tocha ms':>8s} {'launches':>8s} {'gemm':>5s} {'views':>6s} {'allocs':>6s} "
+          f"{'other cupy':>10s} {'est. ms':>8s}")  # fmt: skip
     for workload in bench_gpu.STEPS:
-        ms, calls = measure(workload, args.repeat)
-        launches, gemms, cupy_calls = calls["kernel launches"], calls["cuBLAS gemm"], calls["cupy calls"]
-        estimate = ms + (cupy_calls * CUPY_CALL_US + launches * LAUNCH_US + gemms * GEMM_US) / 1e3
-        print(f"{workload.name:52s} {ms:8.2f} {launches:9d} {gemms:5d} {cupy_calls:11d} {estimate:8.2f}")
+        ms, calls = host_ms(workload, args.repeat), calls_of(workload)
+        views, allocations, others, estimate = estimate_ms(ms, calls)
+        print(f"{workload.name:52s} {ms:8.2f} {calls['kernel launches']:8d} {calls['cuBLAS gemm']:5d} {views:6d} "
+              f"{allocations:6d} {others:10d} {estimate:8.2f}")  # fmt: skip
         if args.detail:
             for key, count in sorted(calls.items()):
                 if key.startswith(("kernel ", "cupy ")) and key not in ("kernel launches", "cupy calls"):

@@ -8,6 +8,7 @@ function calls on host memory, so the mapping of row-major operands (C-ordered, 
 from __future__ import annotations
 
 import ctypes
+import math
 import types
 from typing import Any
 
@@ -29,6 +30,21 @@ class _Device:
 
     def fill(self, value: float) -> None:
         self.a.fill(value)
+
+    def reshape(self, *shape: Any) -> _Device:
+        view = self.a.reshape(*shape)
+        assert np.shares_memory(view, self.a) or not view.size  # CuPy's reshape of a C-contiguous array is a view
+        return _Device(view)
+
+    def __getitem__(self, key: Any) -> _Device:
+        return _Device(self.a[key])
+
+
+def _host_sum(a: _Device, axis: Any = None, out: Any = None) -> _Device:
+    if out is None:
+        return _Device(a.a.sum(axis=axis))
+    a.a.sum(axis=axis, out=out.a)
+    return out
 
 
 def _column_major(pointer: int, dtype: Any, rows: int, cols: int, ld: int) -> np.ndarray:
@@ -74,9 +90,12 @@ def stand_in(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[tuple[Any, ...]
     calls: list[tuple[Any, ...]] = []
     binding = _cublas_stand_in(calls)
     monkeypatch.setattr(_gemm, "_cublas", lambda: binding)
+    monkeypatch.setattr(_gemm, "_ONES", {})
     xp = types.SimpleNamespace(
         __version__="14.2.0",
         empty=lambda shape, dtype: _Device(np.full(shape, np.nan, dtype)),
+        ones=lambda n, dtype: _Device(np.ones(n, dtype)),
+        sum=_host_sum,
         matmul=lambda a, b, out=None: pytest.fail("fell back to xp.matmul"),
         cuda=types.SimpleNamespace(
             device=types.SimpleNamespace(get_cublas_handle=lambda: 1),
@@ -167,6 +186,58 @@ def test_an_explicit_tf32_choice_overrides_the_matmul_precision(stand_in: Any, a
         modes = [call[1] for call in calls if call[0] == "math mode"]
         assert modes == ([3, 7] if allow_tf32 else []), precision
         calls.clear()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(300, 17), (2, 3), (70000, 3), (1, 40), (5, 0), (3, 16)], ids=str)
+def test_row_and_column_sums(stand_in: Any, dtype: Any, shape: tuple[int, int]) -> None:
+    """Sums by products with ones vectors, in full precision even where TF32 is allowed; the shapes where a
+    product is no gain (one row, few columns over very many rows, nothing to sum) go to ``xp.sum``."""
+    xp, calls = stand_in
+    a = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    before = tocha.get_float32_matmul_precision()
+    tocha.set_float32_matmul_precision("medium")
+    try:
+        rows = _gemm.sum_rows(xp, _Device(a))
+        row_products = len(calls)
+        target = np.full(shape[1], np.nan, dtype)
+        into = _gemm.sum_rows(xp, _Device(a), out=_Device(target))
+    finally:
+        tocha.set_float32_matmul_precision(before)
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(rows.a, a.sum(0), rtol=tolerance, atol=tolerance)
+    np.testing.assert_allclose(target, a.sum(0), rtol=tolerance, atol=tolerance)
+    assert into.a is target or np.shares_memory(into.a, target) or not target.size
+    m, k = shape
+    assert row_products == (0 if m < 2 or k == 0 or (k < 16 and m > 65536) else 1)
+    assert len(calls) == 2 * row_products
+    assert not any(call[0] == "math mode" for call in calls)  # a sum never runs on TF32
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("shape", "dims", "keepdim"), [((300, 17), (0,), False), ((8, 40, 33), (0, 1), True),
+                                                        ((2, 300, 5, 4), (0, 1), False),
+                                                        ((30, 20, 3, 6), (0, 2, 3), False),
+                                                        ((30, 20, 3, 6), (0, 2, 3), True), ((300, 20, 4), (0, 2), True),
+                                                        ((0, 3, 4), (0,), False), ((4, 0, 20), (0, 2), False)])  # fmt: skip
+def test_leading_sums_by_products(stand_in: Any, dtype: Any, shape: Any, dims: Any, keepdim: bool) -> None:
+    """``sum`` over leading dims (and trailing ones: a conv bias gradient) on CuPy, through the stand-in: at least
+    256 rows of at least 16 columns by a product, fewer by CuPy's sum."""
+    from tocha._ops import reduction_core
+
+    xp, calls = stand_in
+    a = np.random.default_rng(1).standard_normal(shape).astype(dtype)
+    got = reduction_core._leading_sum_by_gemv(xp, _Device(a), dims, keepdim)
+    if got is None:
+        assert any(n == 0 for n in shape)  # nothing to sum along a leading dim: CuPy's sum gives the zeros
+        return
+    expected = a.sum(dims, keepdims=keepdim)
+    assert got.shape == expected.shape
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(got.a, expected, rtol=tolerance, atol=tolerance)
+    lead = sum(1 for i, d in enumerate(sorted(dims)) if i == d)
+    rows, kept = math.prod(shape[:lead]), math.prod(shape[lead : len(shape) - (len(dims) - lead)])
+    assert bool(calls) == (rows >= 256 and kept >= 16)  # CuPy sums the trailing dims, a product the leading ones
 
 
 def test_empty_products(stand_in: Any) -> None:

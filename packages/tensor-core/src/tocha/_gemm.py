@@ -120,3 +120,39 @@ def gemm(xp: Any, a: Any, b: Any, out: Any = None, *, allow_tf32: bool | None = 
         if tf32:
             cublas.setMathMode(handle, previous)
     return out
+
+
+_ONES: dict[tuple[Any, ...], Any] = {}  # (id(xp), dtype, device) -> a ones vector, grown on demand; never written
+_ONES_MIN = 4096
+
+
+def _ones(xp: Any, a: Any, n: int) -> Any:
+    device = getattr(a, "device", None)
+    key = (id(xp), a.dtype, getattr(device, "id", device))
+    ones = _ONES.get(key)
+    if ones is None or ones.size < n:
+        ones = _ONES[key] = xp.ones(max(n, _ONES_MIN), dtype=a.dtype)
+    return ones
+
+
+def sum_rows(xp: Any, a: Any, out: Any = None) -> Any:
+    """The sum over the rows of 2-D ``a`` (shape ``(k,)``), written into ``out`` when given (C-contiguous,
+    ``k`` elements) and returned; on CuPy, for C-contiguous float32/float64 ``a``, as the cuBLAS product of a
+    ones vector and ``a`` in full precision (never TF32): a few microseconds of host time against a CuPy
+    reduction's 15-30, and coalesced reads where a reduction over the leading axis walks strided columns.
+
+    Example:
+        >>> import numpy
+        >>> import tocha.library
+        >>> tocha.library.sum_rows(numpy, numpy.arange(6.0).reshape(3, 2)).tolist()
+        [6.0, 9.0]
+    """
+    m, k = a.shape
+    fits = out is None or (out.dtype == a.dtype and out.size == k and out.flags.c_contiguous)
+    if not _direct(xp, a, a, None) or not fits or not a.flags.c_contiguous or m < 2 or k == 0 or (k < 16 and m > 65536):
+        if out is None:
+            return xp.sum(a, axis=0)
+        return xp.sum(a, axis=0, out=out.reshape(k))
+    target = xp.empty(k, dtype=a.dtype) if out is None else out
+    gemm(xp, _ones(xp, a, m)[None, :m], a, target.reshape(1, k), allow_tf32=False)
+    return target

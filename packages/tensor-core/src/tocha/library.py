@@ -51,6 +51,7 @@ from ._dispatch import set_gradient_layer as set_gradient_layer
 from ._forward_helpers import cached_zeros_like as cached_zeros_like
 from ._forward_helpers import promote_0d as promote_0d
 from ._gemm import gemm as gemm
+from ._gemm import sum_rows as sum_rows
 from ._kernels import generic_forward as generic_forward
 from ._kernels import register_kernel as register_kernel
 from ._shared_memory import SharedMapping as SharedMapping
@@ -92,6 +93,7 @@ __all__ = [
     "generic_forward",
     "cached_zeros_like",
     "gemm",
+    "sum_rows",
     "promote_0d",
     "registered_ops",
     "run_kernel",

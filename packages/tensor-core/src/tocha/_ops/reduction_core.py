@@ -14,6 +14,7 @@ result PyTorch gives (a 0-dim tensor) and cheaper than boxing a NumPy scalar.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,7 @@ import numpy as np
 from .._dispatch import OpRecord, OpTest, call, register_op
 from .._dtype import _BOOL, _COMPLEX, _FLOAT, _INT, dtype, int64, uint8
 from .._dtype import bool as bool_
-from .._gemm import gemm
+from .._gemm import sum_rows
 from .._tensor_base import TensorBase, wrap
 from . import reduction_types as rt
 from ._common import cast_operand, normalize_dim, normalize_dims, type_name
@@ -237,12 +238,12 @@ def _sum_forward(xp: Any, a: Any, axis: tuple[int, ...] | None, keepdim: bool, n
 
 
 _GEMV_DTYPES = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
-_ONES: dict[tuple[Any, ...], Any] = {}  # (xp, dtype, device) -> a ones vector, grown on demand; never written
 
 
 def _leading_sum_by_gemv(xp: Any, a: Any, axis: tuple[int, ...], keepdim: bool) -> Any:
-    """The sum of C-contiguous ``a`` over its leading axes as ``ones @ a.reshape(m, k)`` on CuPy, or None
-    (leading and trailing axes: the trailing ones by CuPy's row reduction first).
+    """The sum of C-contiguous ``a`` over its leading axes as ``ones @ a.reshape(m, k)`` on CuPy
+    (:func:`tocha.library.sum_rows`), or None (leading and trailing axes: the trailing ones by CuPy's row
+    reduction first).
 
     CuPy reduces an outer axis with each block walking a strided column (a bias gradient's ``(8192, 2048)``
     column sums took about 0.18 ms on an H200); cuBLAS's product reads the rows coalesced.
@@ -259,19 +260,12 @@ def _leading_sum_by_gemv(xp: Any, a: Any, axis: tuple[int, ...], keepdim: bool) 
         if summed is None:
             summed = xp.sum(inner, axis=axis[:lead])
         return summed.reshape(tuple(1 if i in axis else n for i, n in enumerate(a.shape))) if keepdim else summed
-    m = 1
-    for n in a.shape[:lead]:
-        m *= n
+    m = math.prod(a.shape[:lead])
     k = a.size // m if m else 0
     if m < 256 or k < 16:
         return None
-    device = getattr(a, "device", None)
-    key = (xp, a.dtype, getattr(device, "id", device))
-    ones = _ONES.get(key)
-    if ones is None or ones.size < m:
-        ones = _ONES[key] = xp.ones(m if m > 4096 else 4096, dtype=a.dtype)  # (this module defines max)
     out = xp.empty((1,) * lead + a.shape[lead:] if keepdim else a.shape[lead:], dtype=a.dtype)
-    gemm(xp, ones[None, :m], a.reshape(m, k), out.reshape(1, k))  # into an array of its own: a leaf's .grad
+    sum_rows(xp, a.reshape(m, k), out=out.reshape(k))  # into an array of its own: a leaf's .grad
     return out
 
 

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 import tocha.backends.cudnn
-from tocha.library import gemm
+from tocha.library import gemm, sum_rows
 
 from ._cuda_kernels import REDUCTIONS, KernelModule, _grid, _pointer, _usable
 
@@ -405,5 +405,5 @@ def _weight_gradient_direct(xp: Any, x4: Any, gy4: Any, weight_shape: _Ints, str
          *_geometry(weight_shape[2:], stride, padding, dilation)),
     )  # fmt: skip
     if chunks > 1:
-        xp.sum(partial, axis=0, out=gw.reshape(-1))
+        sum_rows(xp, partial, out=gw.reshape(-1))
     return gw
