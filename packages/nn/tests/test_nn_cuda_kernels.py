@@ -176,15 +176,18 @@ def test_fused_kernels_are_on_unless_turned_off_and_never_on_the_fake(monkeypatc
     class RealCupy:
         __version__ = "14.2.0"
 
-    monkeypatch.setattr(K, "_modules_compile", lambda xp: True)
+    monkeypatch.setattr(K, "_MODULES", [])  # nothing to compile: the gate's other conditions decide
+    K._modules_compile.cache_clear()
+    real, fake = RealCupy(), FakeCupy()
     monkeypatch.delenv("TOCHA_CUDA_FUSED", raising=False)
-    assert K._compiles_for(RealCupy())  # on by default
+    assert K._compiles_for(real)  # on by default
     monkeypatch.setenv("TOCHA_CUDA_FUSED", "0")
-    assert not K._compiles_for(RealCupy())
+    assert not K._compiles_for(real)
     monkeypatch.setenv("TOCHA_CUDA_FUSED", "1")
-    assert K._compiles_for(RealCupy())
-    assert not K._compiles_for(FakeCupy())
+    assert K._compiles_for(real)
+    assert not K._compiles_for(fake)
     assert not K._compiles_for(np)
+    K._modules_compile.cache_clear()
 
 
 def test_a_module_that_does_not_compile_turns_the_kernels_off_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -149,7 +149,9 @@ def _module(xp: Any) -> Any:
     return xp.RawModule(code=SOURCE, options=OPTIONS, name_expressions=name_expressions())
 
 
+@functools.cache
 def _kernel(xp: Any, name: str, dtype: Any) -> Any:
+    """Kernel ``name`` for ``dtype``, looked up once (CuPy's ``get_function`` builds a new ``RawKernel`` each call)."""
     return _module(xp).get_function(f"{name}<{_TYPES[np.dtype(dtype)]}>")
 
 

@@ -300,10 +300,13 @@ def _grouped_product(xp: Any, a: Any, b: Any, groups: int, out: Any, *, transpos
                      transpose_b: bool = False) -> None:  # fmt: skip
     """``out[g] = a[g] @ b[g]`` over ``groups`` equal row blocks of 2-D ``a``, ``b`` and ``out`` (each operand
     transposed first where asked: a transposed view, which cuBLAS reads in place)."""
+    tf32 = tocha.backends.cudnn.allow_tf32
+    if groups == 1:
+        gemm(xp, a.T if transpose_a else a, b.T if transpose_b else b, out, allow_tf32=tf32)
+        return
     a3 = a.reshape(groups, a.shape[0] // groups, a.shape[1])
     b3 = b.reshape(groups, b.shape[0] // groups, b.shape[1])
     o3 = out.reshape(groups, out.shape[0] // groups, out.shape[1])
-    tf32 = tocha.backends.cudnn.allow_tf32
     for g in range(groups):
         left = a3[g].T if transpose_a else a3[g]
         right = b3[g].T if transpose_b else b3[g]

@@ -240,6 +240,7 @@ class KernelModule:
     def __init__(self, what: str, source: str, kernels: Sequence[str]) -> None:
         self.what, self.source, self.kernels = what, source, tuple(kernels)
         self._compiled: dict[Any, Any] = {}
+        self._functions: dict[tuple[Any, str, Any], Any] = {}
         _MODULES.append(self)
 
     def name_expressions(self) -> list[str]:
@@ -256,20 +257,28 @@ class KernelModule:
         return found
 
     def kernel(self, xp: Any, name: str, dtype: Any) -> Any:
-        """Kernel ``name`` instantiated for ``dtype`` (float32 or float64)."""
-        return self.module(xp).get_function(f"{name}<{_TYPES[np.dtype(dtype)]}>")
+        """Kernel ``name`` instantiated for ``dtype`` (float32 or float64), looked up once: CuPy's
+        ``get_function`` builds a new ``RawKernel`` (and asks the driver for the function) on every call."""
+        key = (xp, name, dtype)
+        found = self._functions.get(key)
+        if found is None:
+            found = self._functions[key] = self.module(xp).get_function(f"{name}<{_TYPES[np.dtype(dtype)]}>")
+        return found
 
 
 def _compiles_for(xp: Any) -> bool:
     """Whether kernels run with ``xp``: fused kernels enabled, a CuPy (tools/fake_cupy refuses kernels), and
     every fused kernel module compiles there."""
-    return xp is not np and _enabled() and not getattr(xp, "__version__", "").endswith("+fake") and _modules_compile(xp)
+    return xp is not np and _enabled() and _modules_compile(xp)
 
 
 @functools.cache
 def _modules_compile(xp: Any) -> bool:
     """Whether every registered module compiles with ``xp``'s NVRTC, checked once: if one does not (an old toolkit,
-    a GPU NVRTC cannot target), a RuntimeWarning says which and why, and the generic forwards run from then on."""
+    a GPU NVRTC cannot target), a RuntimeWarning says which and why, and the generic forwards run from then on.
+    Never with tools/fake_cupy, which refuses kernels."""
+    if getattr(xp, "__version__", "").endswith("+fake"):
+        return False
     for found in _MODULES:
         try:
             found.module(xp).get_function(found.name_expressions()[0])
@@ -290,10 +299,13 @@ def _usable(xp: Any, *arrays: Any) -> bool:
     if not _compiles_for(xp):
         return False
     first = arrays[0]
-    return (
-        all(a is None or (a.dtype == first.dtype and a.dtype in _TYPES and a.flags.c_contiguous) for a in arrays)
-        and first.size > 0
-    )
+    dtype = first.dtype
+    if dtype not in _TYPES or not first.size:
+        return False
+    for a in arrays:
+        if a is not None and (a.dtype != dtype or not a.flags.c_contiguous):
+            return False
+    return True
 
 
 def _pointer(a: Any) -> Any:
