@@ -302,7 +302,7 @@ def _usable(xp: Any, *arrays: Any) -> bool:
     dtype = first.dtype
     if dtype not in _TYPES or not first.size:
         return False
-    for a in arrays:
+    for a in arrays:  # noqa: SIM110  (a loop: all() over a generator costs more, once per launch)
         if a is not None and (a.dtype != dtype or not a.flags.c_contiguous):
             return False
     return True
