@@ -71,7 +71,22 @@ def _cublas_stand_in(calls: list[tuple[Any, ...]]) -> types.ModuleType:
 
         return run
 
+    def batched(dtype: Any) -> Any:
+        def run(handle: int, ta: int, tb: int, m: int, n: int, k: int, alpha: int, a: int, lda: int, stride_a: int,
+                b: int, ldb: int, stride_b: int, beta: int, c: int, ldc: int, stride_c: int, count: int) -> None:  # fmt: skip
+            calls.append(("batched", count, m, n, k))
+            item = np.dtype(dtype).itemsize
+            single = gemm(dtype)
+            for i in range(count):
+                single(handle, ta, tb, m, n, k, alpha, a + i * stride_a * item, lda, b + i * stride_b * item, ldb, beta,
+                       c + i * stride_c * item, ldc)  # fmt: skip
+            del calls[-count:]
+
+        return run
+
     module.sgemm, module.dgemm = gemm(np.float32), gemm(np.float64)  # type: ignore[attr-defined]
+    module.sgemmStridedBatched = batched(np.float32)  # type: ignore[attr-defined]
+    module.dgemmStridedBatched = batched(np.float64)  # type: ignore[attr-defined]
     module.setStream = lambda handle, stream: None  # type: ignore[attr-defined]
     module.setPointerMode = lambda handle, mode: None  # type: ignore[attr-defined]
     mode = [7]  # the handle's math mode: some value tocha must restore
@@ -240,6 +255,28 @@ def test_leading_sums_by_products(stand_in: Any, dtype: Any, shape: Any, dims: A
     assert bool(calls) == (rows >= 256 and kept >= 16)  # CuPy sums the trailing dims, a product the leading ones
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("m", "k", "n"), [(5, 40960, 7), (3, 40963, 2), (64, 20000, 65)], ids=str)
+def test_long_inner_dimensions_are_split(stand_in: Any, dtype: Any, m: int, k: int, n: int) -> None:
+    """A small result over a long K (a conv weight gradient) runs as K slices in one batched call (plus one for
+    the rest when K does not divide), then a row sum of the slices (NOTE [ Split-K products ]); in every layout."""
+    xp, calls = stand_in
+    rng = np.random.default_rng(k)
+    slices = _gemm._k_slices(m, n, k)
+    assert slices > 1
+    for layout_a in LAYOUTS:
+        for layout_b in ("c", "t"):
+            a, b = _operand(rng, (m, k), layout_a, dtype), _operand(rng, (k, n), layout_b, dtype)
+            calls.clear()
+            out = _gemm.gemm(xp, _Device(a), _Device(b))
+            tolerance = 1e-3 if dtype == np.float32 else 1e-10
+            np.testing.assert_allclose(out.a, a.astype(np.float64) @ b, rtol=tolerance, atol=tolerance)
+            assert calls[0] == ("batched", slices, n, m, k // slices)
+            assert len(calls) == 2 + (k % slices > 0)  # the batched call, the rest, the row sum
+    assert _gemm._k_slices(64, 4096, 100352) == 1  # enough result tiles: cuBLAS's own choice
+    assert _gemm._k_slices(64, 288, 8192) == 1  # a short K
+
+
 def test_empty_products(stand_in: Any) -> None:
     xp, calls = stand_in
     zero_k = _gemm.gemm(xp, _Device(np.ones((2, 0), np.float32)), _Device(np.ones((0, 3), np.float32)))
@@ -283,6 +320,27 @@ def test_direct_cublas_products_on_the_gpu(dtype: Any) -> None:
                 out = cupy.full((m, n), cupy.nan, dtype=dtype)
                 assert _gemm.gemm(cupy, a, b, out) is out
                 np.testing.assert_allclose(cupy.asnumpy(out), expected, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_split_k_products_on_the_gpu(dtype: Any) -> None:
+    if not tocha.cuda.is_available():
+        pytest.skip("needs CUDA")
+    import cupy
+
+    if cupy.__version__.endswith("+fake"):
+        pytest.skip("the CuPy stand-in has no cuBLAS (the stand-in test above checks the slicing)")
+    rng = np.random.default_rng(3)
+    for m, k, n in [(64, 100352, 288), (3, 40963, 2)]:
+        assert _gemm._k_slices(m, n, k) > 1
+        for layout_b in ("c", "t"):
+            a = _operand(rng, (m, k), "c", dtype, to=cupy.asarray)
+            b = _operand(rng, (k, n), layout_b, dtype, to=cupy.asarray)
+            got = cupy.asnumpy(_gemm.gemm(cupy, a, b))
+            expected = cupy.asnumpy(a).astype(np.float64) @ cupy.asnumpy(b)
+            tolerance = {"rtol": 1e-4, "atol": 0.05} if dtype == np.float32 else {"rtol": 1e-10, "atol": 1e-9}
+            np.testing.assert_allclose(got, expected, **tolerance)
 
 
 @pytest.mark.gpu

@@ -12,7 +12,8 @@ place with the matching ``op`` and leading dimension. Other operands, other dtyp
 allows TF32 tensor cores: then float32 products run in cuBLAS's TF32 math mode, the handle's own mode restored
 after each call (CuPy's batched products follow ``CUPY_TF32`` instead). Convolutions decide by
 ``tocha.backends.cudnn.allow_tf32`` instead, which is on by default, as in PyTorch (its cuDNN convolutions run
-float32 on TF32 tensor cores unless told not to).
+float32 on TF32 tensor cores unless told not to). A small product over a long inner dimension runs as slices of it
+(NOTE [ Split-K products ]).
 """
 
 from __future__ import annotations
@@ -112,14 +113,67 @@ def gemm(xp: Any, a: Any, b: Any, out: Any = None, *, allow_tf32: bool | None = 
     if tf32:
         previous = cublas.getMathMode(handle)
         cublas.setMathMode(handle, _TF32_TENSOR_OP_MATH)
+    slices = _k_slices(m, n, k)
     try:
-        routine(
-            handle, op[trans_b], op[trans_a], n, m, k, one, b.data.ptr, ld_b, a.data.ptr, ld_a, zero, out.data.ptr, n,
-        )  # fmt: skip
+        if slices == 1:
+            routine(
+                handle, op[trans_b], op[trans_a], n, m, k, one, b.data.ptr, ld_b, a.data.ptr, ld_a, zero,
+                out.data.ptr, n,
+            )  # fmt: skip
+        else:
+            partial = _sliced_products(xp, cublas, handle, a, b, (layout_a, layout_b), slices)
     finally:
         if tf32:
             cublas.setMathMode(handle, previous)
+    if slices > 1:
+        sum_rows(xp, partial.reshape(partial.shape[0], m * n), out=out.reshape(m * n))
     return out
+
+
+# NOTE [ Split-K products ]
+# A product with a long inner dimension and a small result (a convolution's weight gradient: 64 x 288 summed over
+# 100k positions) gives cuBLAS a handful of output tiles, so a few of the GPU's 132 multiprocessors do all the work.
+# Such a product runs as ``slices`` products over equal shares of K in one strided-batched call, into a
+# ``(slices, m, n)`` workspace (the share left over, when K does not divide evenly, by one more call into an extra
+# slice), and a full-precision row sum of the workspace into the result.
+_SPLIT_MIN_K = 16384  # shorter inner dimensions: cuBLAS's own choice
+_SPLIT_SLICE_K = 2048  # at least this much of K per slice
+_SPLIT_TILES = 256  # 64 x 64 result tiles over all slices: about two per multiprocessor
+
+
+def _k_slices(m: int, n: int, k: int) -> int:
+    """How many shares of K the product of ``(m, k)`` and ``(k, n)`` runs as (NOTE [ Split-K products ])."""
+    if k < _SPLIT_MIN_K:
+        return 1
+    tiles = -(-m // 64) * -(-n // 64)
+    if tiles * 8 > _SPLIT_TILES:  # a quarter of the multiprocessors busy or more: left to cuBLAS
+        return 1
+    return max(1, min(k // _SPLIT_SLICE_K, _SPLIT_TILES // tiles))
+
+
+def _sliced_products(xp: Any, cublas: Any, handle: int, a: Any, b: Any, layouts: tuple[Any, Any], slices: int) -> Any:
+    """The ``slices`` products over equal shares of K (and one over the rest), stacked in a new array."""
+    m, k = a.shape
+    n = b.shape[1]
+    share, rest = divmod(k, slices)
+    item = a.itemsize
+    (trans_a, ld_a), (trans_b, ld_b) = layouts
+    step_a, step_b = share * (a.strides[1] // item), share * (b.strides[0] // item)  # one share along K, in elements
+    partial = xp.empty((slices + (rest > 0), m, n), dtype=a.dtype)
+    one, zero = _SCALARS[a.dtype]
+    op = (cublas.CUBLAS_OP_N, cublas.CUBLAS_OP_T)
+    batched = cublas.sgemmStridedBatched if a.dtype == np.float32 else cublas.dgemmStridedBatched
+    batched(
+        handle, op[trans_b], op[trans_a], n, m, share, one, b.data.ptr, ld_b, step_b, a.data.ptr, ld_a, step_a, zero,
+        partial.data.ptr, n, m * n, slices,
+    )  # fmt: skip
+    if rest:
+        routine = cublas.sgemm if a.dtype == np.float32 else cublas.dgemm
+        routine(
+            handle, op[trans_b], op[trans_a], n, m, rest, one, b.data.ptr + slices * step_b * item, ld_b,
+            a.data.ptr + slices * step_a * item, ld_a, zero, partial.data.ptr + slices * m * n * item, n,
+        )  # fmt: skip
+    return partial
 
 
 _ONES: dict[tuple[Any, ...], Any] = {}  # (id(xp), dtype, device) -> a ones vector, grown on demand; never written
