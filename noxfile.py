@@ -208,6 +208,9 @@ def fakegpu(session: nox.Session) -> None:
     every CI run; kernels, numerics and speed still need ``gpu`` on a real one.
     """
     _gpu_tests(session, "packages/tensor-core", env={"PYTHONPATH": str(ROOT / "tools" / "fake_cupy")})
+    # tools/bench/host_step.py runs on the stand-in alone: a smoke run keeps it working
+    paths = f"{ROOT / 'tools' / 'fake_cupy'}{os.pathsep}{ROOT / 'tools' / 'bench'}"
+    session.run("python", "tools/bench/host_step.py", "--repeat", "3", env={"PYTHONPATH": paths})
 
 
 @nox.session

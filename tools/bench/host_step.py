@@ -60,7 +60,7 @@ class _NoOpModule:
 
 def _cublas_call(name: str) -> Callable[..., Any]:
     def call(*_: Any) -> int:
-        if name.endswith("gemm"):
+        if "gemm" in name.lower():
             COUNTS["cuBLAS gemm"] += 1
         return 0
 
@@ -71,7 +71,16 @@ def _install_stand_ins() -> None:
     """Turn the fake into a 'real' CuPy for tocha's gates: kernels and direct cuBLAS products run (as no-ops)."""
     cupy.__version__ = "14.2.0"
     cupy.RawModule = _NoOpModule
-    names = ("sgemm", "dgemm", "setStream", "setPointerMode", "getMathMode", "setMathMode")
+    names = (
+        "sgemm",
+        "dgemm",
+        "sgemmStridedBatched",
+        "dgemmStridedBatched",
+        "setStream",
+        "setPointerMode",
+        "getMathMode",
+        "setMathMode",
+    )
     cublas = types.SimpleNamespace(**{n: _cublas_call(n) for n in names})
     cublas.CUBLAS_OP_N, cublas.CUBLAS_OP_T, cublas.CUBLAS_POINTER_MODE_HOST = 0, 1, 0
     libs = types.ModuleType("cupy_backends.cuda.libs")

@@ -165,6 +165,26 @@ def test_direct_weight_gradient_adds_its_shares(
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("share", [5, 64, 10**6], ids=["many-shares", "some-shares", "one-share"])
+def test_bias_gradient_sums_each_channel(
+    kernels: dict[str, Any], monkeypatch: pytest.MonkeyPatch, dtype: Any, share: int
+) -> None:
+    """The bias gradient of 1-D, 2-D and 3-D convolutions: every dim summed but the channels, in shares."""
+    monkeypatch.setattr(K, "_WEIGHT_SHARE", share)
+    monkeypatch.setattr(K, "_WEIGHT_BLOCKS", 16)
+    for shape in [(3, 4, 7), (2, 5, 6, 3), (2, 3, 2, 3, 4), (1, 1, 1)]:
+        gy = _random(shape, dtype, len(shape))
+        gb = K.bias_gradient(np, gy)
+        np.testing.assert_allclose(gb, gy.sum(axis=(0, *range(2, gy.ndim))), **_tolerance(dtype))
+        assert gb.shape == (shape[1],)
+        assert gb.flags.owndata  # AccumulateGrad keeps it as .grad without a copy
+    launches = kernels[f"channel_sums<{np.dtype(dtype)}>"].launches
+    most = 3 * 7  # positions per channel of the first shape
+    assert launches[0][0] == 4 * max(1, min(16 // 4, most // share))
+    assert K.bias_gradient(np, np.zeros((0, 3, 2), dtype)) is None  # nothing to sum: the generic path
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_one_dimensional_convolutions_run_as_height_one(kernels: dict[str, Any], dtype: Any) -> None:
     for (cin, cout, groups, k), (s, p, d) in itertools.product(
         [(1, 3, 1, 3), (4, 6, 2, 5), (12, 4, 1, 3)], [(1, 0, 1), (2, 1, 1), (1, 2, 2), (3, 1, 2)]

@@ -888,3 +888,24 @@ def test_float32_convolutions_use_tf32_while_cudnn_allows_it() -> None:
     assert (full - expected).abs().max().item() < 1e-3  # float32 sums of 288 products of about 17
     assert not tocha.equal(tf32, full)  # the same cuBLAS call in full float32 would give the same bits
     assert (tf32 - expected).abs().max().item() < 0.5  # 10-bit mantissas: about 0.01 per output
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_convolution_bias_gradients_on_cuda_are_differentiable(dims: int) -> None:
+    """The bias gradient runs as its own op on cuda (a fused sum); its double backward matches the CPU's."""
+    results = []
+    for device in ("cpu", "cuda"):
+        tocha.manual_seed(0)
+        x = tocha.randn(2, 3, *(5,) * dims, dtype=tocha.float64)
+        w = tocha.randn(4, 3, *(3,) * dims, dtype=tocha.float64)
+        b = tocha.randn(4, dtype=tocha.float64)
+        g = tocha.randn(2, 4, *(3,) * dims, dtype=tocha.float64)
+        x, w, b, g = (t.to(device).requires_grad_() for t in (x, w, b, g))
+        conv = (F.conv1d, F.conv2d, F.conv3d)[dims - 1]
+        y = conv(x, w, b)
+        (gb,) = tocha.autograd.grad(y, b, g, create_graph=True)
+        (gg,) = tocha.autograd.grad((gb * gb).sum(), g)
+        assert gb.device.type == gg.device.type == device
+        results.append((gb.detach().cpu(), gg.cpu()))
+    for got, expected in zip(results[1], results[0], strict=True):
+        tocha.testing.assert_close(got, expected, rtol=1e-10, atol=1e-10)

@@ -455,10 +455,12 @@ def _wrap_result(op: OpRecord, dev: device, result: Any, inputs: tuple[Any, ...]
         return tuple(wrap(r, dev) for r in result)
     if op.view:
         source = inputs[0]
+        data = source._data
+        base = result.base
         if (
             op.view is True
-            or source._data is result.base
-            or (dev._xp or xp_of(dev)).may_share_memory(result, source._data)
+            or (base is not None and (base is data or base is data.base))  # a view of the same memory owner
+            or (dev._xp or xp_of(dev)).may_share_memory(result, data)
         ):
             return wrap(result, dev, source._base if source._base is not None else source)
     if isinstance(result, np.generic):

@@ -616,7 +616,10 @@ def _convolution_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
             CONVOLUTION_BACKWARD_WEIGHT, w.device, (inp, gout), (tuple(w.shape), stride, padding, dilation, groups)
         )
     if len(need) > 2 and need[2]:
-        gb = grad.sum(dim=(0, *tuple(range(2, 2 + n))))
+        if grad.device.type == "cpu":
+            gb = grad.sum(dim=(0, *tuple(range(2, 2 + n))))
+        else:
+            gb = call(CONVOLUTION_BACKWARD_BIAS, grad.device, (grad,), ())
     return (gx, gw, gb)
 
 
@@ -658,6 +661,31 @@ CONVOLUTION_BACKWARD_WEIGHT = register_op(
         forward=_convolution_weight_forward,
         vjp=_convolution_weight_vjp,
         saves_inputs=(0, 1),
+        dtypes=(tocha.float16, tocha.float32, tocha.float64),
+    )
+)
+
+
+def _bias_gradient_forward(xp: Any, gy: Any) -> Any:
+    if xp is not np and (fused := _cuda_conv_kernels.bias_gradient(xp, gy)) is not None:
+        return fused
+    axes = (0, *range(2, gy.ndim))
+    if gy.dtype.itemsize == 2:  # float16/bfloat16 sum in float32, as tocha.sum does
+        return xp.sum(gy, axis=axes, dtype=np.float32).astype(gy.dtype)
+    return xp.sum(gy, axis=axes)
+
+
+def _bias_gradient_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
+    shape = ctx.input_shapes[0]
+    return (grad.reshape(1, shape[1], *(1,) * (len(shape) - 2)).expand(shape),)
+
+
+# A convolution's bias gradient on devices other than the CPU (the CPU's is tocha.sum): one fused launch there.
+CONVOLUTION_BACKWARD_BIAS = register_op(
+    OpRecord(
+        name="convolution_backward_bias",
+        forward=_bias_gradient_forward,
+        vjp=_bias_gradient_vjp,
         dtypes=(tocha.float16, tocha.float32, tocha.float64),
     )
 )

@@ -23,6 +23,8 @@ weight. Here each of those is one launch, and the GEMM shapes are the ones cuBLA
   ``conv2d_weight_direct`` instead: one block per output channel and share of the positions sums, in registers, the
   gradient times each tap of the input, and one sum adds the shares (a GEMM over 400k positions with 9 output
   columns is what cuBLAS does worst).
+- bias gradient: ``channel_sums`` sums each channel's share of the output gradient in a block (one launch and one
+  row sum of the shares, for CuPy's row reduction and a product over the batch).
 
 The GEMMs of float32 convolutions run on TF32 tensor cores while ``tocha.backends.cudnn.allow_tf32`` is on (the
 default, as PyTorch's cuDNN convolutions: 10-bit mantissas in the products, float32 sums); the kernels here always
@@ -235,10 +237,29 @@ __global__ void conv2d_weight_direct(const T* __restrict__ x, const T* __restric
         }
     }
 }
+
+// The bias gradient: gy (N, C, L) -> partial (chunks, C), each block the sum of one share of one channel's N * L
+// values (rows of L read coalesced).
+template <typename T>
+__global__ void channel_sums(const T* __restrict__ gy, T* __restrict__ partial, const int batch, const int channels,
+                             const int length, const int chunks) {
+    __shared__ T shared[32];
+    const int c = blockIdx.x / chunks, chunk = blockIdx.x - c * chunks;
+    const long long total = (long long)batch * length, share = (total + chunks - 1) / chunks;
+    const long long begin = chunk * share, end = begin + share < total ? begin + share : total;
+    T sum = T(0);
+    for (long long j = begin + threadIdx.x; j < end; j += blockDim.x) {
+        const int i = (int)j;  // N * L < 2**31 (the caller)
+        const int n = i / length, p = i - n * length;
+        sum += gy[((long long)n * channels + c) * length + p];
+    }
+    const T result = block_sum(sum, shared);
+    if (threadIdx.x == 0) partial[(long long)chunk * channels + c] = result;
+}
 """
 )
 
-KERNELS = ("im2col2d", "col2im2d", "swap_leading", "conv2d_direct", "conv2d_weight_direct")
+KERNELS = ("im2col2d", "col2im2d", "swap_leading", "conv2d_direct", "conv2d_weight_direct", "channel_sums")
 _BLOCK = 256
 _DIRECT_TAPS = 32  # up to this many taps per output (C/G * KH * KW), the direct kernels; above, im2col + GEMM
 _WEIGHT_BLOCKS = 512  # the direct weight gradient's blocks (output channels x shares of the positions), about ...
@@ -410,3 +431,24 @@ def _weight_gradient_direct(xp: Any, x4: Any, gy4: Any, weight_shape: _Ints, str
     if chunks > 1:
         sum_rows(xp, partial, out=gw.reshape(-1))
     return gw
+
+
+def bias_gradient(xp: Any, gy: Any) -> Any:
+    """A convolution's bias gradient, the sum of ``gy`` ``(N, C, *spatial)`` over every dim but the channels, in one
+    launch (``channel_sums``, one block per channel and share) and, with several shares, one row sum; None where the
+    fused path does not apply."""
+    if gy.ndim < 2 or not _usable(xp, gy) or not _fits(gy.size):
+        return None
+    n_batch, channels = gy.shape[0], gy.shape[1]
+    length = gy.size // (n_batch * channels)
+    total = n_batch * length
+    chunks = max(1, min(_WEIGHT_BLOCKS // channels, total // _WEIGHT_SHARE))
+    gb = xp.empty(channels, dtype=gy.dtype)
+    partial = gb if chunks == 1 else xp.empty((chunks, channels), dtype=gy.dtype)
+    _kernel(xp, "channel_sums", gy.dtype)(
+        (channels * chunks,), (_BLOCK,), (gy, partial, np.int32(n_batch), np.int32(channels), np.int32(length),
+                                          np.int32(chunks)),
+    )  # fmt: skip
+    if chunks > 1:
+        sum_rows(xp, partial, out=gb)
+    return gb

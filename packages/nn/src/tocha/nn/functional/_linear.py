@@ -58,8 +58,8 @@ def _linear_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
             gw = (grad.unsqueeze(-1) * x).reshape(-1, w.shape[0]).sum(0)
     if len(need) > 2 and need[2]:
         bias_shape = ctx.input_shapes[2]
-        if grad.dim() == 2 and len(bias_shape) == 1 and bias_shape[0] == grad.shape[1]:
-            gb = grad.sum(0)
+        if len(bias_shape) == 1 and grad.dim() >= 2 and bias_shape[0] == grad.shape[-1]:
+            gb = grad.sum(tuple(range(grad.dim() - 1)))  # an array of its own: a leaf's .grad, no copy
         else:
             gb = grad.sum_to_size(bias_shape) if grad.shape != bias_shape else grad
     return (gx, gw, gb)

@@ -408,7 +408,11 @@ def _layer_norm_backward_forward(
         gw = g2 if weight is None else g2 * weight.reshape(1, d)
         dx = _rows_input_grad(xp, gw, x2, mean, rstd, weight is not None, scratch)
     shape = x.shape[x.ndim - k :]
-    return dx.reshape(x.shape), dw.reshape(shape) if need_w else dw, db.reshape(shape) if need_b else db
+    if need_w and dw.shape != shape:  # reshaped only where needed: a view would cost the leaf's .grad a copy
+        dw = dw.reshape(shape)
+    if need_b and db.shape != shape:
+        db = db.reshape(shape)
+    return dx.reshape(x.shape), dw, db
 
 
 def _layer_norm_vjp(ctx: Any, grads: tuple[Any, ...]) -> tuple[Tensor | None, ...]:
