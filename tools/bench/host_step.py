@@ -74,6 +74,8 @@ def _install_stand_ins() -> None:
     names = (
         "sgemm",
         "dgemm",
+        "sgemmBatched",
+        "dgemmBatched",
         "sgemmStridedBatched",
         "dgemmStridedBatched",
         "setStream",

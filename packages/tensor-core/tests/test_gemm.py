@@ -84,6 +84,19 @@ def _cublas_stand_in(calls: list[tuple[Any, ...]]) -> types.ModuleType:
 
         return run
 
+    def listed(dtype: Any) -> Any:
+        def run(handle: int, ta: int, tb: int, m: int, n: int, k: int, alpha: int, a: int, lda: int, b: int,
+                ldb: int, beta: int, c: int, ldc: int, count: int) -> None:  # fmt: skip
+            calls.append(("listed", count, m, n, k))
+            single = gemm(dtype)
+            tables = [np.frombuffer((ctypes.c_char * (8 * count)).from_address(t), np.int64) for t in (a, b, c)]
+            for pa, pb, pc in zip(*tables, strict=True):
+                single(handle, ta, tb, m, n, k, alpha, int(pa), lda, int(pb), ldb, beta, int(pc), ldc)
+            del calls[-count:]
+
+        return run
+
+    module.sgemmBatched, module.dgemmBatched = listed(np.float32), listed(np.float64)  # type: ignore[attr-defined]
     module.sgemm, module.dgemm = gemm(np.float32), gemm(np.float64)  # type: ignore[attr-defined]
     module.sgemmStridedBatched = batched(np.float32)  # type: ignore[attr-defined]
     module.dgemmStridedBatched = batched(np.float64)  # type: ignore[attr-defined]
@@ -106,10 +119,12 @@ def stand_in(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[tuple[Any, ...]
     binding = _cublas_stand_in(calls)
     monkeypatch.setattr(_gemm, "_cublas", lambda: binding)
     monkeypatch.setattr(_gemm, "_ONES", {})
+    monkeypatch.setattr(_gemm, "_POINTERS", {})
     xp = types.SimpleNamespace(
         __version__="14.2.0",
         empty=lambda shape, dtype: _Device(np.full(shape, np.nan, dtype)),
         ones=lambda n, dtype: _Device(np.ones(n, dtype)),
+        asarray=lambda host: _Device(np.array(host)),
         sum=_host_sum,
         matmul=lambda a, b, out=None: pytest.fail("fell back to xp.matmul"),
         cuda=types.SimpleNamespace(
@@ -277,6 +292,72 @@ def test_long_inner_dimensions_are_split(stand_in: Any, dtype: Any, m: int, k: i
     assert _gemm._k_slices(64, 288, 8192) == 1  # a short K
 
 
+def _stack(rng: Any, batch: tuple[int, ...], shape: tuple[int, int], kind: str, dtype: Any) -> np.ndarray:
+    """A stack of ``shape`` matrices: C-ordered, transposed matrices, or heads interleaved in a wider row (as
+    attention's ``(N, L, H, D)`` viewed as ``(N, H, L, D)``), or one matrix broadcast over the batch."""
+    r, c = shape
+    if kind == "c":
+        return rng.standard_normal((*batch, r, c)).astype(dtype)
+    if kind == "t":
+        return np.swapaxes(rng.standard_normal((*batch, c, r)).astype(dtype), -1, -2)
+    if kind == "heads":  # (N, r, H, c) -> (N, H, r, c)
+        return np.moveaxis(rng.standard_normal((*batch[:-1], r, batch[-1], c)).astype(dtype), -2, -3)
+    return np.broadcast_to(rng.standard_normal((r, c)).astype(dtype), (*batch, r, c))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("batch", [(3,), (2, 4), (1, 3)], ids=str)
+def test_batched_products(stand_in: Any, dtype: Any, batch: tuple[int, ...]) -> None:
+    """Stacks of matrices: one strided-batched call where a single stride steps through each stack, a batched
+    call over a table of addresses where not (interleaved heads, partial broadcasts); results as NumPy's."""
+    xp, calls = stand_in
+    rng = np.random.default_rng(len(batch))
+    m, k, n = 5, 3, 4
+    for kind_a in ("c", "t", "heads", "broadcast"):
+        for kind_b in ("c", "t", "heads"):
+            a, b = _stack(rng, batch, (m, k), kind_a, dtype), _stack(rng, batch, (k, n), kind_b, dtype)
+            calls.clear()
+            out = _gemm.gemm_batched(xp, _Device(a), _Device(b))
+            tolerance = 1e-5 if dtype == np.float32 else 1e-12
+            np.testing.assert_allclose(out.a, np.matmul(a, b), rtol=tolerance, atol=tolerance)
+            assert out.a.shape == (*batch, m, n)
+            assert out.a.flags.c_contiguous
+            uniform = _gemm._batch_stride(a) is not None and _gemm._batch_stride(b) is not None
+            assert calls == [("batched" if uniform else "listed", math.prod(batch), n, m, k)], (kind_a, kind_b)
+    a, b = _stack(rng, batch, (m, k), "heads", dtype), _stack(rng, batch, (k, n), "c", dtype)
+    c_ordered = np.full((*batch, m, n), np.nan, dtype)
+    heads = np.moveaxis(np.full((*batch[:-1], m, batch[-1], n), np.nan, dtype), -2, -3)  # interleaved in a row
+    for target in (c_ordered, heads):
+        out = _Device(target)
+        assert _gemm.gemm_batched(xp, _Device(a), _Device(b), out) is out
+        np.testing.assert_allclose(target, np.matmul(a, b), rtol=1e-5)
+
+
+def test_batched_products_reuse_their_address_tables(stand_in: Any) -> None:
+    xp, calls = stand_in
+    a = _stack(np.random.default_rng(0), (2, 3), (4, 5), "heads", np.float32)
+    b, out = _Device(np.ones((2, 3, 5, 2), np.float32)), _Device(np.empty((2, 3, 4, 2), np.float32))
+    first = _gemm.gemm_batched(xp, _Device(a), b, out)
+    assert len(_gemm._POINTERS) == 1
+    _gemm.gemm_batched(xp, _Device(a), b, out)  # the same addresses, shapes and strides: the same table
+    assert len(_gemm._POINTERS) == 1
+    assert calls == [("listed", 6, 2, 4, 5)] * 2
+    np.testing.assert_allclose(first.a, np.matmul(a, b.a), rtol=1e-6)
+
+
+def test_batched_products_leave_the_rest_to_matmul(stand_in: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    xp, _ = stand_in
+    seen: list[str] = []
+    monkeypatch.setattr(xp, "matmul", lambda a, b, out=None: seen.append("matmul"), raising=False)
+    f32 = np.ones((2, 3, 3), np.float32)
+    _gemm.gemm_batched(xp, _Device(f32), _Device(np.ones((3, 3), np.float32)))  # batch dims differ (broadcast)
+    _gemm.gemm_batched(xp, _Device(f32.astype(np.float16)), _Device(f32.astype(np.float16)))  # float16
+    _gemm.gemm_batched(xp, _Device(f32[..., ::2]), _Device(f32[:, ::2]))  # no unit stride in a matrix
+    _gemm.gemm_batched(xp, _Device(np.ones((0, 3, 3), np.float32)), _Device(np.ones((0, 3, 3), np.float32)))
+    assert seen == ["matmul"] * 4
+    assert _gemm.gemm_batched(np, np.ones((2, 1, 2)), np.ones((2, 2, 1))).tolist() == [[[2.0]], [[2.0]]]
+
+
 def test_empty_products(stand_in: Any) -> None:
     xp, calls = stand_in
     zero_k = _gemm.gemm(xp, _Device(np.ones((2, 0), np.float32)), _Device(np.ones((0, 3), np.float32)))
@@ -341,6 +422,30 @@ def test_split_k_products_on_the_gpu(dtype: Any) -> None:
             expected = cupy.asnumpy(a).astype(np.float64) @ cupy.asnumpy(b)
             tolerance = {"rtol": 1e-4, "atol": 0.05} if dtype == np.float32 else {"rtol": 1e-10, "atol": 1e-9}
             np.testing.assert_allclose(got, expected, **tolerance)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batched_products_on_the_gpu(dtype: Any) -> None:
+    if not tocha.cuda.is_available():
+        pytest.skip("needs CUDA")
+    import cupy
+
+    if cupy.__version__.endswith("+fake"):
+        pytest.skip("the CuPy stand-in has no cuBLAS (the stand-in test above checks the mapping)")
+    rng = np.random.default_rng(4)
+    batch, (m, k, n) = (3, 4), (33, 17, 65)
+    for kind_a in ("c", "t", "heads", "broadcast"):
+        for kind_b in ("c", "t", "heads"):
+            a, b = _stack(rng, batch, (m, k), kind_a, dtype), _stack(rng, batch, (k, n), kind_b, dtype)
+            da, db = (cupy.lib.stride_tricks.as_strided(cupy.asarray(x.base if x.base is not None else x), x.shape,
+                                                        x.strides) for x in (a, b))  # fmt: skip
+            np.testing.assert_array_equal(cupy.asnumpy(da), a)  # the same layout on the device
+            got = cupy.asnumpy(_gemm.gemm_batched(cupy, da, db))
+            tolerance = 1e-4 if dtype == np.float32 else 1e-12
+            np.testing.assert_allclose(
+                got, np.matmul(a, b), rtol=tolerance, atol=tolerance, err_msg=f"{kind_a} {kind_b}"
+            )
 
 
 @pytest.mark.gpu

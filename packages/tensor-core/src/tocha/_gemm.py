@@ -19,6 +19,7 @@ float32 on TF32 tensor cores unless told not to). A small product over a long in
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import numpy as np
@@ -34,14 +35,15 @@ _TF32_TENSOR_OP_MATH = 3  # cublasMath_t's CUBLAS_TF32_TENSOR_OP_MATH (cublas_ap
 
 
 def _layout(a: Any) -> tuple[bool, int] | None:
-    """``(transposed, leading dimension)`` of a 2-D operand as cuBLAS reads it (column-major), or None.
+    """``(transposed, leading dimension)`` of a 2-D operand (of each matrix of a stack) as cuBLAS reads it
+    (column-major), or None.
 
     Row-major ``(r, c)`` with row stride ``s`` is column-major ``(c, r)`` with leading dimension ``s``: not
     transposed. Unit row stride (a transposed view) is column-major ``(r, c)``: transposed for cuBLAS.
     """
     item = a.itemsize
-    rows, cols = a.shape
-    s0, s1 = a.strides
+    rows, cols = a.shape[-2:]
+    s0, s1 = a.strides[-2:]
     if (s1 == item or cols == 1) and s0 % item == 0 and s0 // item >= max(cols, 1):
         return False, s0 // item
     if (s0 == item or rows == 1) and s1 % item == 0 and s1 // item >= max(rows, 1):
@@ -49,8 +51,13 @@ def _layout(a: Any) -> tuple[bool, int] | None:
     return None
 
 
+def _on_cuda(xp: Any) -> bool:
+    """Whether ``xp`` is CuPy (not NumPy, not tools/fake_cupy, which has no cuBLAS)."""
+    return xp is not np and not getattr(xp, "__version__", "").endswith("+fake")
+
+
 def _direct(xp: Any, a: Any, b: Any, out: Any) -> bool:
-    if xp is np or getattr(xp, "__version__", "").endswith("+fake"):
+    if not _on_cuda(xp):
         return False
     dtype = a.dtype
     return (
@@ -100,19 +107,12 @@ def gemm(xp: Any, a: Any, b: Any, out: Any = None, *, allow_tf32: bool | None = 
         return xp.matmul(a, b) if out is None else xp.matmul(a, b, out=out)
     if out is None:
         out = xp.empty((m, n), dtype=a.dtype)
-    cublas = _cublas()
-    handle = xp.cuda.device.get_cublas_handle()
-    cublas.setStream(handle, xp.cuda.get_current_stream().ptr)
-    cublas.setPointerMode(handle, cublas.CUBLAS_POINTER_MODE_HOST)
     float32 = a.dtype == np.float32
+    cublas, handle, previous = _prepare(xp, float32, allow_tf32)
     routine = cublas.sgemm if float32 else cublas.dgemm
     one, zero = _SCALARS[a.dtype]
     (trans_b, ld_b), (trans_a, ld_a) = layout_b, layout_a
     op = (cublas.CUBLAS_OP_N, cublas.CUBLAS_OP_T)
-    tf32 = float32 and (get_float32_matmul_precision() != "highest" if allow_tf32 is None else allow_tf32)
-    if tf32:
-        previous = cublas.getMathMode(handle)
-        cublas.setMathMode(handle, _TF32_TENSOR_OP_MATH)
     slices = _k_slices(m, n, k)
     try:
         if slices == 1:
@@ -123,11 +123,25 @@ def gemm(xp: Any, a: Any, b: Any, out: Any = None, *, allow_tf32: bool | None = 
         else:
             partial = _sliced_products(xp, cublas, handle, a, b, (layout_a, layout_b), slices)
     finally:
-        if tf32:
+        if previous is not None:
             cublas.setMathMode(handle, previous)
     if slices > 1:
         sum_rows(xp, partial.reshape(partial.shape[0], m * n), out=out.reshape(m * n))
     return out
+
+
+def _prepare(xp: Any, float32: bool, allow_tf32: bool | None) -> tuple[Any, int, int | None]:
+    """cuBLAS's binding and handle, set to the current stream and host scalars, in TF32 math mode where allowed:
+    ``(binding, handle, the handle's math mode to restore after the call or None)``."""
+    cublas = _cublas()
+    handle = xp.cuda.device.get_cublas_handle()
+    cublas.setStream(handle, xp.cuda.get_current_stream().ptr)
+    cublas.setPointerMode(handle, cublas.CUBLAS_POINTER_MODE_HOST)
+    if float32 and (get_float32_matmul_precision() != "highest" if allow_tf32 is None else allow_tf32):
+        previous: int | None = cublas.getMathMode(handle)
+        cublas.setMathMode(handle, _TF32_TENSOR_OP_MATH)
+        return cublas, handle, previous
+    return cublas, handle, None
 
 
 # NOTE [ Split-K products ]
@@ -210,3 +224,114 @@ def sum_rows(xp: Any, a: Any, out: Any = None) -> Any:
     target = xp.empty(k, dtype=a.dtype) if out is None else out
     gemm(xp, _ones(xp, a, m)[None, :m], a, target.reshape(1, k), allow_tf32=False)
     return target
+
+
+def _batch_stride(a: Any) -> int | None:
+    """The element stride between consecutive matrices of stack ``a`` when one stride steps through all of them
+    (its batch dims collapse), else None."""
+    stride = None
+    outer = None
+    for size, step in zip(reversed(a.shape[:-2]), reversed(a.strides[:-2]), strict=True):
+        if size == 1:
+            continue
+        if stride is None:
+            stride, outer = step, step * size
+        elif step != outer:
+            return None
+        else:
+            outer = step * size
+    if stride is None:
+        return 0
+    return stride // a.itemsize if stride % a.itemsize == 0 else None
+
+
+_POINTERS: dict[tuple[Any, ...], Any] = {}  # the device tables of matrix addresses of recent batched products
+_POINTERS_KEPT = 64
+
+
+def _pointer_table(xp: Any, arrays: tuple[Any, ...], batch: tuple[int, ...]) -> Any:
+    """A ``(len(arrays), count)`` int64 device array: each stack's matrix addresses in batch order. Built on the
+    host and copied (asynchronously) once per set of addresses, shapes and strides; a training step repeats
+    them, as CuPy's memory pool hands the same blocks back."""
+    key = tuple((a.data.ptr, a.shape, a.strides) for a in arrays)
+    found = _POINTERS.get(key)
+    if found is None:
+        index = np.indices(batch).reshape(len(batch), -1)
+        host = np.empty((len(arrays), index.shape[1]), np.int64)
+        for row, a in enumerate(arrays):
+            host[row] = a.data.ptr + np.asarray(a.strides[:-2], np.int64) @ index
+        if len(_POINTERS) >= _POINTERS_KEPT:
+            _POINTERS.pop(next(iter(_POINTERS)))
+        found = _POINTERS[key] = xp.asarray(host)
+    return found
+
+
+def gemm_batched(xp: Any, a: Any, b: Any, out: Any = None, *, allow_tf32: bool | None = None) -> Any:
+    """``a @ b`` for stacks of matrices with equal batch shapes (``(..., m, k)`` and ``(..., k, n)``), written into
+    ``out`` when given (``(..., m, n)``, its matrices row-major: any batch strides, any row stride) and returned;
+    on CuPy, float32/float64 stacks whose matrices
+    cuBLAS can read in place (each with a unit stride along one of its two dims) run as one cuBLAS call: strided
+    batched when one stride steps through each stack, else batched over a table of matrix addresses (attention's
+    heads are views into ``(N, L, 3, H, D)`` projections). Anything else is ``xp.matmul``. TF32 as :func:`gemm`.
+
+    Example:
+        >>> import numpy
+        >>> import tocha.library
+        >>> tocha.library.gemm_batched(numpy, numpy.ones((2, 2, 3)), numpy.ones((2, 3, 1))).shape
+        (2, 2, 1)
+    """
+    batch = a.shape[:-2]
+    if (
+        a.ndim < 3
+        or b.ndim != a.ndim
+        or b.shape[:-2] != batch
+        or not _on_cuda(xp)
+        or a.dtype not in _SCALARS
+        or b.dtype != a.dtype
+        or (out is not None and out.dtype != a.dtype)
+    ):
+        return xp.matmul(a, b) if out is None else xp.matmul(a, b, out=out)
+    (m, k), n = a.shape[-2:], b.shape[-1]
+    count = math.prod(batch)
+    layout_a, layout_b = _layout(a), _layout(b)
+    layout_out = (False, n) if out is None else _layout(out)
+    if (
+        b.shape[-2] != k
+        or 0 in (m, n, k, count)
+        or layout_a is None
+        or layout_b is None
+        or layout_out is None
+        or layout_out[0]  # results are written row-major
+        or (out is not None and out.shape != (*batch, m, n))
+        or max(m, n, k, count, layout_a[1], layout_b[1], layout_out[1]) > _INT_MAX
+    ):
+        return xp.matmul(a, b) if out is None else xp.matmul(a, b, out=out)
+    if out is None:
+        out = xp.empty((*batch, m, n), dtype=a.dtype)
+    float32 = a.dtype == np.float32
+    ld_out = layout_out[1]
+    stride_a, stride_b, stride_out = _batch_stride(a), _batch_stride(b), _batch_stride(out)
+    uniform = stride_a is not None and stride_b is not None and stride_out is not None
+    table = None if uniform else _pointer_table(xp, (a, b, out), batch)
+    cublas, handle, previous = _prepare(xp, float32, allow_tf32)
+    (trans_a, ld_a), (trans_b, ld_b) = layout_a, layout_b
+    op = (cublas.CUBLAS_OP_N, cublas.CUBLAS_OP_T)
+    one, zero = _SCALARS[a.dtype]
+    try:
+        if table is None:
+            strided = cublas.sgemmStridedBatched if float32 else cublas.dgemmStridedBatched
+            strided(
+                handle, op[trans_b], op[trans_a], n, m, k, one, b.data.ptr, ld_b, stride_b, a.data.ptr, ld_a, stride_a,
+                zero, out.data.ptr, ld_out, stride_out, count,
+            )  # fmt: skip
+        else:
+            listed = cublas.sgemmBatched if float32 else cublas.dgemmBatched
+            rows = table.data.ptr
+            listed(
+                handle, op[trans_b], op[trans_a], n, m, k, one, rows + 8 * count, ld_b, rows, ld_a, zero,
+                rows + 16 * count, ld_out, count,
+            )  # fmt: skip
+    finally:
+        if previous is not None:
+            cublas.setMathMode(handle, previous)
+    return out

@@ -51,6 +51,7 @@ from ._dispatch import set_gradient_layer as set_gradient_layer
 from ._forward_helpers import cached_zeros_like as cached_zeros_like
 from ._forward_helpers import promote_0d as promote_0d
 from ._gemm import gemm as gemm
+from ._gemm import gemm_batched as gemm_batched
 from ._gemm import sum_rows as sum_rows
 from ._kernels import generic_forward as generic_forward
 from ._kernels import register_kernel as register_kernel
@@ -93,6 +94,7 @@ __all__ = [
     "generic_forward",
     "cached_zeros_like",
     "gemm",
+    "gemm_batched",
     "sum_rows",
     "promote_0d",
     "registered_ops",

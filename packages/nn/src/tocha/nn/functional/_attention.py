@@ -34,7 +34,7 @@ import numpy as np
 
 import tocha
 from tocha import Tensor
-from tocha.library import OpRecord, call, register_op
+from tocha.library import OpRecord, call, gemm_batched, register_op
 
 from ..attention import _backends as _sdpa_backends
 from . import _cuda_kernels
@@ -115,7 +115,7 @@ def _fits(small: tuple[int, ...], big: tuple[int, ...]) -> bool:
 
 
 def _sdpa_forward(xp: Any, q: Any, k: Any, v: Any, mask: Any, is_causal: bool, scale: float, safe: bool) -> Any:
-    s = xp.matmul(q, xp.swapaxes(k, -1, -2))
+    s = gemm_batched(xp, q, xp.swapaxes(k, -1, -2))
     s *= s.dtype.type(scale)
     if mask is not None:
         if _fits(mask.shape, s.shape):
@@ -127,9 +127,9 @@ def _sdpa_forward(xp: Any, q: Any, k: Any, v: Any, mask: Any, is_causal: bool, s
     p = _softmax_rows(xp, s, safe)
     if _fits(v.shape[:-2], p.shape[:-2]):
         out = _out_like(xp, q, (*p.shape[:-1], v.shape[-1]))
-        xp.matmul(p, v, out=out)
+        out = gemm_batched(xp, p, v, out)
     else:
-        out = xp.matmul(p, v)
+        out = gemm_batched(xp, p, v)
     return out, p
 
 
@@ -144,9 +144,9 @@ def _reduce(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
 def _sdpa_backward_forward(
     xp: Any, g: Any, gp: Any, q: Any, k: Any, v: Any, p: Any, scale: float
 ) -> tuple[Any, Any, Any, Any]:
-    dv = xp.matmul(xp.swapaxes(p, -1, -2), g) if g is not None else xp.zeros(v.shape, dtype=v.dtype)
+    dv = gemm_batched(xp, xp.swapaxes(p, -1, -2), g) if g is not None else xp.zeros(v.shape, dtype=v.dtype)
     if g is not None:
-        dp = xp.matmul(g, xp.swapaxes(v, -1, -2))
+        dp = gemm_batched(xp, g, xp.swapaxes(v, -1, -2))
         if gp is not None:
             dp += gp
     else:
@@ -158,9 +158,9 @@ def _sdpa_backward_forward(
         dp *= p
         r = xp.multiply(p, _row_sums(xp, dp))
         dp -= r  # dS, the gradient of the scaled, masked scores (the mask's gradient)
-    dq = xp.matmul(dp, k)
+    dq = gemm_batched(xp, dp, k)
     dq *= dq.dtype.type(scale)
-    dk = xp.matmul(xp.swapaxes(dp, -1, -2), q)
+    dk = gemm_batched(xp, xp.swapaxes(dp, -1, -2), q)
     dk *= dk.dtype.type(scale)
     return _reduce(xp, dq, q.shape), _reduce(xp, dk, k.shape), _reduce(xp, dv, v.shape), dp
 

@@ -30,7 +30,7 @@ import numpy as np
 
 import tocha
 from tocha import Tensor
-from tocha.library import OpRecord, call, register_op
+from tocha.library import OpRecord, call, gemm, register_op, sum_rows
 
 from . import _cuda_kernels
 
@@ -386,6 +386,14 @@ def _layer_norm_forward(xp: Any, x: Any, weight: Any, bias: Any, k: int, eps: fl
     return xhat.reshape(x.shape), mean, rstd
 
 
+def _vector_matrix(xp: Any, column: Any, m: Any) -> Any:
+    """``column[:, 0] @ m`` for a ``(rows, 1)`` column: on CuPy a direct cuBLAS product (``cupy.matmul`` costs
+    20-70 us of host time)."""
+    if xp is np:
+        return column[:, 0] @ m
+    return gemm(xp, column.reshape(1, -1), m).reshape(m.shape[1])
+
+
 def _layer_norm_backward_forward(
     xp: Any, grad: Any, x: Any, weight: Any, mean: Any, rstd: Any, k: int, need_w: bool, need_b: bool
 ) -> tuple[Any, Any, Any]:
@@ -398,9 +406,9 @@ def _layer_norm_backward_forward(
     scratch = None
     if need_w:
         scratch = g2 * x2
-        dw = rstd[:, 0] @ scratch - (mean * rstd)[:, 0] @ g2
+        dw = _vector_matrix(xp, rstd, scratch) - _vector_matrix(xp, mean * rstd, g2)
     if need_b:
-        db = xp.ones(g2.shape[0], dtype=g2.dtype) @ g2
+        db = xp.ones(g2.shape[0], dtype=g2.dtype) @ g2 if xp is np else sum_rows(xp, g2)
     fused = _cuda_kernels.layer_norm_backward(xp, grad, x, weight, mean, rstd, d) if xp is not np else None
     if fused is not None:
         dx = fused
