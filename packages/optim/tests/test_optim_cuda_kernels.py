@@ -278,12 +278,15 @@ def test_step_takes_the_fused_kernels(
     suffix = "float32" if dtype == tocha.float32 else "float64"
     launches = len(kernels[f"{kernel}<{suffix}>"].launches)
     assert launches == 4 * (len(SHAPES) if path == "env-single-tensor" else 1)  # one launch per group and step
-    write_backs = kernels.get(f"apply_flat_step<{suffix}>")
+    flat_launches = kernels.get(f"apply_flat_step<{suffix}>")
     if path == "env-single-tensor":
-        assert write_backs is None  # the update wrote each parameter itself
-    else:  # the flat step or the new values written back to every parameter in one launch per step
-        assert write_backs is not None
-        assert len(write_backs.launches) == 4
+        assert flat_launches is None  # the update wrote each parameter itself
+    else:  # per step: the gradients gathered into the flat buffer (and the parameters, for an update that reads
+        # them) in one launch each, and the flat step or the new values written back to every parameter in one
+        assert flat_launches is not None
+        opt = getattr(optim, name)([tocha.zeros(1, requires_grad=True)], **options)
+        gathers = 1 + opt._reads_params(opt.param_groups[0])
+        assert len(flat_launches.launches) == 4 * (1 + gathers)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -300,9 +303,12 @@ def test_the_flat_step_is_written_back_in_one_launch(kernels: dict[str, Any], dt
     tables = targets.tables(CUPY, arrays, offsets)
     assert tables[0].tolist() == [a.ctypes.data for a in arrays]
     assert tables[1].tolist() == [*offsets, D.size]
-    assert targets.tables(CUPY, arrays, offsets) is tables  # made once while the storage stays
+    again = targets.tables(CUPY, arrays, offsets)
+    assert again[0] is tables[0]  # made once while the storage stays
+    assert again[1] is tables[1]
     moved = [a.copy() for a in arrays]
     assert targets.tables(CUPY, moved, offsets)[0].tolist() == [a.ctypes.data for a in moved]
+    assert targets.tables(CUPY, moved, offsets)[1] is tables[1]  # the starts are the same: not copied again
     assert K.apply_flat_step(CUPY, {"fused": True}, D, moved, offsets, targets, copy=True)
     for a, o in zip(moved, offsets, strict=True):
         np.testing.assert_array_equal(a.reshape(-1), D[o : o + a.size])
@@ -312,6 +318,21 @@ def test_the_flat_step_is_written_back_in_one_launch(kernels: dict[str, Any], dt
     assert not K.apply_flat_step(CUPY, {"fused": False}, D, arrays, offsets, targets)
     assert not K.apply_flat_step(np, {"fused": True}, D, arrays, offsets, targets)
     assert len(launches) == 2
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gradients_are_gathered_into_the_flat_buffer_in_one_launch(kernels: dict[str, Any], dtype: Any) -> None:
+    rng = np.random.default_rng(4)
+    arrays = [rng.standard_normal(shape).astype(dtype) for shape in [(3, 4), (1,), (70,), (2, 5, 7)]]
+    offsets = list(itertools.accumulate([0] + [a.size for a in arrays[:-1]]))
+    D = np.full(sum(a.size for a in arrays), np.nan, dtype)
+    assert K.gather_flat(CUPY, {"fused": True}, D, arrays, offsets, K.FlatStepTargets())
+    np.testing.assert_array_equal(D, np.concatenate([a.reshape(-1) for a in arrays]))
+    assert len(kernels[f"apply_flat_step<{np.dtype(dtype)}>"].launches) == 1
+    other = arrays[0].astype(np.float16)  # another dtype, a transposed view: the caller concatenates instead
+    assert not K.gather_flat(CUPY, {"fused": True}, D, [other, *arrays[1:]], offsets, K.FlatStepTargets())
+    assert not K.gather_flat(CUPY, {"fused": True}, D, [arrays[0].T, *arrays[1:]], offsets, K.FlatStepTargets())
+    assert not K.gather_flat(np, {"fused": True}, D, arrays, offsets, K.FlatStepTargets())
 
 
 def test_a_fused_step_moves_the_version_counters(kernels: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -324,7 +345,7 @@ def test_a_fused_step_moves_the_version_counters(kernels: dict[str, Any], monkey
     versions = [tocha.library.tensor_version(p) for p in params]
     opt.step()
     assert [tocha.library.tensor_version(p) for p in params] == [v + 1 for v in versions]
-    assert len(kernels["apply_flat_step<float32>"].launches) == 1
+    assert len(kernels["apply_flat_step<float32>"].launches) == 2  # the gradients gathered, the step written back
     np.testing.assert_allclose(params[1].detach().numpy(), np.full((2, 2), 0.9), rtol=1e-6)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         saved.backward()

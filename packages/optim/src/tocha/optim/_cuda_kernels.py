@@ -111,12 +111,13 @@ __global__ void adagrad_update(T* __restrict__ p, const T* __restrict__ g, T* __
 }
 
 // A flat update written back to every parameter k of a group in one launch: params[k][j] -= d[offsets[k] + j]
-// (a step), or params[k][j] = d[offsets[k] + j] where copy is set (new values). params holds the parameters'
-// addresses (separate allocations), offsets their starts in d (count + 1 entries).
+// (mode 0: a step), or params[k][j] = d[offsets[k] + j] (mode 1: new values); mode 2 gathers the other way,
+// d[offsets[k] + j] = params[k][j] (the gradients into the flat buffer). params holds the arrays' addresses
+// (separate allocations), offsets their starts in d (count + 1 entries).
 template <typename T>
-__global__ void apply_flat_step(const T* __restrict__ d, const unsigned long long* __restrict__ params,
+__global__ void apply_flat_step(T* __restrict__ d, const unsigned long long* __restrict__ params,
                                 const long long* __restrict__ offsets, const int count, const long long n,
-                                const int copy) {
+                                const int mode) {
     const long long stride = (long long)gridDim.x * blockDim.x;
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
         int lo = 0, hi = count - 1;  // the last parameter starting at or before i
@@ -126,7 +127,8 @@ __global__ void apply_flat_step(const T* __restrict__ d, const unsigned long lon
             else hi = mid - 1;
         }
         T* p = reinterpret_cast<T*>(params[lo]);
-        if (copy) p[i - offsets[lo]] = d[i];
+        if (mode == 2) d[i] = p[i - offsets[lo]];
+        else if (mode == 1) p[i - offsets[lo]] = d[i];
         else p[i - offsets[lo]] -= d[i];
     }
 }
@@ -354,21 +356,25 @@ def _address(a: Any) -> int:
 
 
 class FlatStepTargets:
-    """The parameters a flat step is written back to, as the device tables :func:`apply_flat_step` reads: their
-    addresses and their starts in the flat step, made once and again only when a parameter's storage moves."""
+    """The arrays a flat step is written back to (or gathered from), as the device tables
+    :func:`apply_flat_step` and :func:`gather_flat` read: their addresses and their starts in the flat buffer."""
 
     def __init__(self) -> None:
         self._addresses: tuple[int, ...] = ()
-        self._tables: tuple[Any, Any] | None = None
+        self._address_table: Any = None
+        self._starts: tuple[tuple[int, ...], Any] | None = None
 
     def tables(self, xp: Any, arrays: list[Any], offsets: list[int]) -> tuple[Any, Any]:
-        """``(addresses, starts)`` as device arrays (uint64 and int64; ``starts`` has a final total)."""
+        """``(addresses, starts)`` as device arrays (uint64 and int64; ``starts`` has a final total), each copied
+        to the device again only when it changes (a group's gradients are new arrays every step)."""
         addresses = tuple(_address(a) for a in arrays)
-        if self._tables is None or addresses != self._addresses:
-            total = offsets[-1] + arrays[-1].size
-            self._tables = (xp.asarray(np.array(addresses, np.uint64)), xp.asarray(np.array([*offsets, total])))
+        if self._address_table is None or addresses != self._addresses:
+            self._address_table = xp.asarray(np.array(addresses, np.uint64))
             self._addresses = addresses
-        return self._tables
+        starts = (*offsets, offsets[-1] + arrays[-1].size)
+        if self._starts is None or self._starts[0] != starts:
+            self._starts = (starts, xp.asarray(np.array(starts, np.int64)))
+        return self._address_table, self._starts[1]
 
 
 def apply_flat_step(xp: Any, group: dict[str, Any], D: Any, arrays: list[Any], offsets: list[int],
@@ -384,10 +390,32 @@ def apply_flat_step(xp: Any, group: dict[str, Any], D: Any, arrays: list[Any], o
         >>> apply_flat_step(numpy, {}, numpy.ones(2), [numpy.zeros(2)], [0], FlatStepTargets())  # NumPy: no kernel
         False
     """
-    if not usable(xp, group, D) or not all(a.dtype == D.dtype and a.flags.c_contiguous for a in arrays):
+    return _flat_launch(xp, group, D, arrays, offsets, targets, 1 if copy else 0)
+
+
+def gather_flat(xp: Any, group: dict[str, Any], D: Any, arrays: list[Any], offsets: list[int],
+                sources: FlatStepTargets) -> bool:  # fmt: skip
+    """``D[offsets[k] : offsets[k] + arrays[k].size] = arrays[k].ravel()`` for every array in one launch (a
+    group's gradients into its flat buffer: no per-array reshape and concatenate); False, having written nothing,
+    where the kernels do not apply (as :func:`apply_flat_step`).
+
+    Example:
+        >>> import numpy
+        >>> gather_flat(numpy, {}, numpy.empty(2), [numpy.ones(2)], [0], FlatStepTargets())  # NumPy: no kernel
+        False
+    """
+    return _flat_launch(xp, group, D, arrays, offsets, sources, 2)
+
+
+def _flat_launch(xp: Any, group: dict[str, Any], D: Any, arrays: list[Any], offsets: list[int],
+                 targets: FlatStepTargets, mode: int) -> bool:  # fmt: skip
+    if not usable(xp, group, D):
         return False
+    for a in arrays:
+        if a.dtype != D.dtype or not a.flags.c_contiguous:
+            return False
     addresses, starts = targets.tables(xp, arrays, offsets)
     _kernel(xp, "apply_flat_step", D.dtype)(
-        _grid(D.size), (THREADS,), (D, addresses, starts, np.int32(len(arrays)), np.int64(D.size), np.int32(copy))
+        _grid(D.size), (THREADS,), (D, addresses, starts, np.int32(len(arrays)), np.int64(D.size), np.int32(mode))
     )
     return True

@@ -579,6 +579,7 @@ class _FlatLayout:
     scratch: list[Any]
     source_views: tuple[Any, list[Tensor]] | None = None
     step_targets: _cuda_kernels.FlatStepTargets = field(default_factory=_cuda_kernels.FlatStepTargets)
+    grad_sources: _cuda_kernels.FlatStepTargets = field(default_factory=_cuda_kernels.FlatStepTargets)
 
 
 class _ElementwiseOptimizer(Optimizer):
@@ -748,10 +749,14 @@ class _ElementwiseOptimizer(Optimizer):
         if delta is None:
             arr = tocha.library.tensor_array
             G = layout.grad_buffer
-            xp.concatenate([arr(cast(Tensor, p.grad)).reshape(-1) for p in params], out=G, casting="same_kind")
+            grads = [arr(cast(Tensor, p.grad)) for p in params]
+            if not _cuda_kernels.gather_flat(xp, group, G, grads, layout.offsets, layout.grad_sources):
+                xp.concatenate([g.reshape(-1) for g in grads], out=G, casting="same_kind")
             if self._reads_params(group):
                 P = layout.param_buffer
-                xp.concatenate([arr(p).reshape(-1) for p in params], out=P)
+                values = [arr(p) for p in params]
+                if not _cuda_kernels.gather_flat(xp, group, P, values, layout.offsets, layout.step_targets):
+                    xp.concatenate([v.reshape(-1) for v in values], out=P)
             S = {name: layout.flats[name] for name, is_scalar, _ in spec if not is_scalar}
             delta = self._update(_Ctx(xp, group, scalars, fresh, sdt, G, layout.scratch), P, G, S)
         for name, value in scalars.items():
