@@ -340,3 +340,40 @@ def test_generate_square_subsequent_mask_matches_torch() -> None:
         nn.Transformer.generate_square_subsequent_mask(5).numpy(),
         torch.nn.Transformer.generate_square_subsequent_mask(5).numpy(),
     )
+
+
+def test_packed_self_attention_heads_split_and_merge_as_one_op_each() -> None:
+    """Self-attention's packed projection becomes the query, key and value heads through one op, and their
+    gradients go back through one (not three selects and three zero-filled copies); both differentiate twice."""
+
+    class Names(tocha.library.DispatchLayer):
+        def __init__(self) -> None:
+            self.names: list[str] = []
+
+        def handle(self, call: Any, proceed: Any) -> Any:
+            self.names.append(call.op.name)
+            return proceed(call)
+
+    mha = nn.MultiheadAttention(8, 2, batch_first=True).double()
+    x = _rand((2, 5, 8), 3, np.float64).requires_grad_()
+    with Names() as layer:
+        out, _ = mha(x, x, x, need_weights=False)
+        out.sum().backward()
+    assert layer.names.count("split_attention_heads") == 1
+    assert layer.names.count("merge_attention_heads") == 1
+    assert "select_backward" not in layer.names
+    weight = mha.in_proj_weight.detach().clone().requires_grad_()
+
+    def attend(inputs: tocha.Tensor, w: tocha.Tensor) -> tocha.Tensor:
+        seq_first = inputs.transpose(0, 1)  # one tensor as query, key and value: the packed path
+        return F.multi_head_attention_forward(
+            seq_first, seq_first, seq_first, 8, 2, w, mha.in_proj_bias, None, None, False, 0.0, mha.out_proj.weight,
+            mha.out_proj.bias, need_weights=False,
+        )[0]  # fmt: skip
+
+    x = x.detach().requires_grad_()
+    with Names() as layer:
+        attend(x, weight)
+    assert "split_attention_heads" in layer.names
+    assert tocha.autograd.gradcheck(attend, (x, weight))
+    assert tocha.autograd.gradgradcheck(attend, (x, weight))

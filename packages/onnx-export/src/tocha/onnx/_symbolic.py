@@ -609,6 +609,16 @@ def _select(ctx: SymbolicContext) -> Any:
     return ctx.op("Gather", ctx.input(0), ctx.constant(np.asarray(int(index), dtype=np.int64)), axis=int(dim))
 
 
+@_register("split_attention_heads")
+def _split_attention_heads(ctx: SymbolicContext) -> Any:
+    """nn's packed self-attention projection ``(N, L, 3 * H * D)`` as its query, key and value heads."""
+    (heads,) = ctx.params
+    width = int(ctx.input_shape(0)[-1])
+    packed = ctx.op("Reshape", ctx.input(0), ctx.ints([0, 0, 3, int(heads), width // (3 * int(heads))]))
+    moved = ctx.op("Transpose", packed, perm=[2, 0, 3, 1, 4])
+    return tuple(ctx.op("Gather", moved, ctx.constant(np.asarray(i, dtype=np.int64)), axis=0) for i in range(3))
+
+
 @_register("cat")
 def _cat(ctx: SymbolicContext) -> Any:
     (dim,) = ctx.params

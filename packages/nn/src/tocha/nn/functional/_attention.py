@@ -404,6 +404,39 @@ def _project(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     return linear(x, weight, bias).transpose(0, 1)
 
 
+def _split_heads_forward(xp: Any, qkv: Any, num_heads: int) -> tuple[Any, Any, Any]:
+    n, length, width = qkv.shape
+    heads = qkv.reshape(n, length, 3, num_heads, width // (3 * num_heads)).transpose(2, 0, 3, 1, 4)
+    return heads[0], heads[1], heads[2]
+
+
+def _split_heads_vjp(ctx: Any, grads: tuple[Any, ...]) -> tuple[Tensor]:
+    present = next(g for g in grads if g is not None)
+    gq, gk, gv = (tocha.zeros_like(present) if g is None else g for g in grads)
+    return (call(MERGE_HEADS, present.device, (gq, gk, gv), ()),)
+
+
+def _merge_heads_forward(xp: Any, gq: Any, gk: Any, gv: Any) -> Any:
+    n, heads, length, dim = gq.shape
+    merged = xp.empty((n, length, 3, heads, dim), dtype=gq.dtype)
+    for i, g in enumerate((gq, gk, gv)):
+        merged[:, :, i] = g.transpose(0, 2, 1, 3)
+    return merged.reshape(n, length, 3 * heads * dim)
+
+
+def _merge_heads_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
+    return tuple(call(SPLIT_HEADS, grad.device, (grad,), (ctx.input_shapes[0][1],)))
+
+
+# The packed in-projection (N, L, 3 * H * D) as the query, key and value heads, three (N, H, L, D) views, and
+# back: one op each way. (Unbinding a permuted view costs three selects, and their gradients three zero-filled
+# copies summed twice.) The views are internal: they only feed the attention op.
+SPLIT_HEADS = register_op(
+    OpRecord(name="split_attention_heads", forward=_split_heads_forward, vjp=_split_heads_vjp, num_outputs=3)
+)
+MERGE_HEADS = register_op(OpRecord(name="merge_attention_heads", forward=_merge_heads_forward, vjp=_merge_heads_vjp))
+
+
 def _heads(x: Tensor, num_heads: int) -> Tensor:
     """``(N, S, H * D)`` -> ``(N, H, S, D)`` (a view)."""
     return x.unflatten(-1, (num_heads, -1)).transpose(1, 2)
@@ -579,7 +612,7 @@ def multi_head_attention_forward(
             # one GEMM; with no bias_k the heads come straight out of it: (N, L, 3, H, D) -> 3 x (N, H, L, D)
             qkv = _project(query, w, b)
             if bias_k is None:
-                packed = qkv.unflatten(-1, (3, num_heads, head_dim)).permute(2, 0, 3, 1, 4).unbind(0)
+                packed = call(SPLIT_HEADS, qkv.device, (qkv,), (num_heads,))
             else:
                 qkv = qkv.unflatten(-1, (3, embed_dim))
                 q, k, v = qkv.select(-2, 0), qkv.select(-2, 1), qkv.select(-2, 2)
