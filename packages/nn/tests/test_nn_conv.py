@@ -432,3 +432,41 @@ def test_inplace_change_of_input_is_detected() -> None:
     x.add_(1.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
+
+
+@pytest.mark.parametrize(
+    ("dims", "groups", "bias", "stride", "padding"),
+    [(1, 1, True, 1, 1), (2, 1, True, 2, 1), (2, 2, False, 1, 0), (3, 1, True, 1, 1), (2, 4, True, 1, 2)],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv_backward_is_one_op_with_the_composite_gradients(
+    dims: int, groups: int, bias: bool, stride: int, padding: int, dtype: Any
+) -> None:
+    """A backward that builds no graph takes all of a convolution's gradients from one ``convolution_backward``
+    op; they equal the composite vjp's (the one a double backward runs) bit for bit."""
+
+    class Names(tocha.library.DispatchLayer):
+        def __init__(self) -> None:
+            self.names: list[str] = []
+
+        def handle(self, call: Any, proceed: Any) -> Any:
+            self.names.append(call.op.name)
+            return proceed(call)
+
+    rng = np.random.default_rng(dims * 10 + groups)
+    conv = (F.conv1d, F.conv2d, F.conv3d)[dims - 1]
+    x = tocha.tensor(rng.standard_normal((2, 4, *(6,) * dims)).astype(dtype), requires_grad=True)
+    w = tocha.tensor(rng.standard_normal((4, 4 // groups, *(3,) * dims)).astype(dtype), requires_grad=True)
+    b = tocha.tensor(rng.standard_normal(4).astype(dtype), requires_grad=True) if bias else None
+    leaves = [x, w] + ([b] if b is not None else [])
+    out = conv(x, w, b, stride=stride, padding=padding, groups=groups)
+    g = tocha.tensor(rng.standard_normal(tuple(out.shape)).astype(dtype))
+    with Names() as layer:
+        fused = tocha.autograd.grad(out, leaves, g, retain_graph=True)
+    composite = tocha.autograd.grad(out, leaves, g, create_graph=True)
+    assert layer.names == ["convolution_backward"]
+    for a, e in zip(fused, composite, strict=True):
+        assert a.shape == e.shape
+        np.testing.assert_array_equal(a.numpy(), e.detach().numpy())
+    (only_w,) = tocha.autograd.grad(conv(x, w, b, stride=stride, padding=padding, groups=groups), w, g)
+    np.testing.assert_array_equal(only_w.numpy(), fused[1].numpy())

@@ -185,6 +185,29 @@ def test_bias_gradient_sums_each_channel(
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dims", [1, 2])
+def test_the_moved_output_gradient_is_shared(kernels: dict[str, Any], dtype: Any, dims: int) -> None:
+    """The input and the weight gradient of a convolution start from one moved output gradient: the same results
+    as each moving its own, one ``swap_leading`` launch fewer."""
+    shape = (2, 12, 9) if dims == 1 else (2, 12, 5, 4)
+    kernel = (7,) if dims == 1 else (3, 3)  # 2 groups of 6 channels: 42 or 54 taps per output, im2col + GEMM
+    x, w = _random(shape, dtype, 1), _random((4, 6, *kernel), dtype, 2)
+    one, pad = (1,) * dims, tuple(k // 2 for k in kernel)
+    gy = _random((2, 4, *shape[2:]), dtype, 3)
+    moved = K.moved_gradient(np, gy)
+    assert moved.shape == (4, gy.size // 4)
+    swaps = len(kernels[f"swap_leading<{np.dtype(dtype)}>"].launches)
+    gx = K.convolution(np, gy, w, None, one, pad, one, 2, True, (0,) * dims, moved=moved)
+    gw = K.weight_gradient(np, x, gy, tuple(w.shape), one, pad, one, 2, moved=moved)
+    assert len(kernels[f"swap_leading<{np.dtype(dtype)}>"].launches) == swaps  # neither moved it again
+    np.testing.assert_allclose(gx, K.convolution(np, gy, w, None, one, pad, one, 2, True, (0,) * dims),
+                               **_tolerance(dtype))  # fmt: skip
+    np.testing.assert_allclose(gw, K.weight_gradient(np, x, gy, tuple(w.shape), one, pad, one, 2),
+                               **_tolerance(dtype))  # fmt: skip
+    assert K.moved_gradient(np, gy.astype(np.float16)) is None  # what the kernels do not do: none moved
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_one_dimensional_convolutions_run_as_height_one(kernels: dict[str, Any], dtype: Any) -> None:
     for (cin, cout, groups, k), (s, p, d) in itertools.product(
         [(1, 3, 1, 3), (4, 6, 2, 5), (12, 4, 1, 3)], [(1, 0, 1), (2, 1, 1), (1, 2, 2), (3, 1, 2)]

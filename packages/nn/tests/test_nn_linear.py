@@ -49,6 +49,35 @@ def test_linear_gradcheck_and_gradgradcheck(xs: Any, ws: Any, bs: Any) -> None:
     assert gradgradcheck(F.linear, prepared)
 
 
+@pytest.mark.parametrize(("xs", "ws", "bs"), SHAPES[:4] + SHAPES[-1:])  # a 1-D bias of the outputs, or none
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_backward_is_one_op_with_the_composite_gradients(xs: Any, ws: Any, bs: Any, dtype: Any) -> None:
+    """A backward that builds no graph takes all of linear's gradients from one ``linear_backward`` op; they equal
+    the composite vjp's (the one a double backward runs) bit for bit."""
+
+    class Names(tocha.library.DispatchLayer):
+        def __init__(self) -> None:
+            self.names: list[str] = []
+
+        def handle(self, call: Any, proceed: Any) -> Any:
+            self.names.append(call.op.name)
+            return proceed(call)
+
+    args = [_rand(xs, 0, dtype), _rand(ws, 1, dtype)] + ([] if bs is None else [_rand(bs, 2, dtype)])
+    leaves = [a.requires_grad_() for a in args]
+    out = F.linear(*leaves)
+    g = _rand(tuple(out.shape), 3, dtype)
+    with Names() as layer:
+        fused = tocha.autograd.grad(out, leaves, g, retain_graph=True)
+    composite = tocha.autograd.grad(out, leaves, g, create_graph=True)
+    assert layer.names == ["linear_backward"]
+    for a, b in zip(fused, composite, strict=True):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a.numpy(), b.detach().numpy())
+    (only_x,) = tocha.autograd.grad(F.linear(*leaves), leaves[0], g)  # one gradient asked for
+    np.testing.assert_array_equal(only_x.numpy(), fused[0].numpy())
+
+
 def test_linear_noncontiguous_input_and_weight() -> None:
     x = _rand((3, 8), 0)[:, ::2]
     w = _rand((4, 3), 1).t()

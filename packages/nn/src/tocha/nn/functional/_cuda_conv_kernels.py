@@ -335,13 +335,14 @@ def _grouped_product(xp: Any, a: Any, b: Any, groups: int, out: Any, *, transpos
 
 
 def convolution(xp: Any, x: Any, w: Any, b: Any, stride: _Ints, padding: _Ints, dilation: _Ints, groups: int,
-                transposed: bool, output_padding: _Ints) -> Any:  # fmt: skip
+                transposed: bool, output_padding: _Ints, *, moved: Any = None) -> Any:  # fmt: skip
     """A 1-D or 2-D convolution (``transposed``: its transpose) in at most three launches plus the GEMMs; None
-    where the fused path does not apply (see the module's note)."""
+    where the fused path does not apply (see the module's note). ``moved``: the transposed convolution's input
+    already as :func:`moved_gradient` gives it."""
     if len(stride) not in (1, 2) or x.ndim != len(stride) + 2 or not _usable(xp, x, w, b):
         return None
     if transposed:
-        return _transposed(xp, x, w, b, stride, padding, dilation, groups, output_padding)
+        return _transposed(xp, x, w, b, stride, padding, dilation, groups, output_padding, moved)
     x4, w4 = _as_4d(x), _as_4d(w)
     n_batch, channels, height, width = x4.shape
     out_channels, group_in, kh, kw = w4.shape
@@ -366,7 +367,7 @@ def convolution(xp: Any, x: Any, w: Any, b: Any, stride: _Ints, padding: _Ints, 
 
 
 def _transposed(xp: Any, x: Any, w: Any, b: Any, stride: _Ints, padding: _Ints, dilation: _Ints, groups: int,
-                output_padding: _Ints) -> Any:  # fmt: skip
+                output_padding: _Ints, moved: Any = None) -> Any:  # fmt: skip
     x4, w4 = _as_4d(x), _as_4d(w)
     n_batch, in_channels, in_h, in_w = x4.shape
     group_out, kh, kw = w4.shape[1:]
@@ -379,7 +380,8 @@ def _transposed(xp: Any, x: Any, w: Any, b: Any, stride: _Ints, padding: _Ints, 
     total = n_batch * out_channels * out_hw[0] * out_hw[1]
     if not _fits(x.size, total, rows * positions) or min(out_hw) <= 0:
         return None
-    moved = _swap_leading(xp, x4, n_batch, in_channels, in_h * in_w)  # (C_in, N * IH * IW)
+    if moved is None:
+        moved = _swap_leading(xp, x4, n_batch, in_channels, in_h * in_w)  # (C_in, N * IH * IW)
     cols = xp.empty((rows, positions), dtype=x.dtype)
     _grouped_product(xp, w4.reshape(in_channels, group_out * kh * kw), moved, groups, cols, transpose_a=True)
     y = xp.empty((n_batch, out_channels, *out_hw[2 - len(stride) :]), dtype=x.dtype)
@@ -389,10 +391,20 @@ def _transposed(xp: Any, x: Any, w: Any, b: Any, stride: _Ints, padding: _Ints, 
     return y
 
 
+def moved_gradient(xp: Any, gy: Any) -> Any:
+    """A 1-D or 2-D convolution's output gradient ``(N, O, *out)`` moved to ``(O, N * prod(out))``, what both its
+    input gradient and its weight gradient (over more than ``_DIRECT_TAPS`` taps) start from; None where the
+    fused path does not apply."""
+    if gy.ndim not in (3, 4) or not _usable(xp, gy) or not _fits(gy.size):
+        return None
+    gy4 = _as_4d(gy)
+    return _swap_leading(xp, gy4, gy4.shape[0], gy4.shape[1], gy4.shape[2] * gy4.shape[3])
+
+
 def weight_gradient(xp: Any, x: Any, gy: Any, weight_shape: _Ints, stride: _Ints, padding: _Ints,
-                    dilation: _Ints, groups: int) -> Any:  # fmt: skip
-    """The weight gradient ``weight_shape`` of a 1-D or 2-D convolution of ``x`` given its output gradient ``gy``;
-    None where the fused path does not apply."""
+                    dilation: _Ints, groups: int, *, moved: Any = None) -> Any:  # fmt: skip
+    """The weight gradient ``weight_shape`` of a 1-D or 2-D convolution of ``x`` given its output gradient ``gy``
+    (and ``moved``, :func:`moved_gradient` of it, when already made); None where the fused path does not apply."""
     if len(stride) not in (1, 2) or x.ndim != len(stride) + 2 or not _usable(xp, x, gy):
         return None
     x4, gy4 = _as_4d(x), _as_4d(gy)
@@ -404,7 +416,8 @@ def weight_gradient(xp: Any, x: Any, gy: Any, weight_shape: _Ints, stride: _Ints
     taps = math.prod(weight_shape[1:])
     if taps <= _DIRECT_TAPS:
         return _weight_gradient_direct(xp, x4, gy4, weight_shape, stride, padding, dilation, groups)
-    moved = _swap_leading(xp, gy4, n_batch, out_channels, out_hw[0] * out_hw[1])  # (O, N * OH * OW)
+    if moved is None:
+        moved = _swap_leading(xp, gy4, n_batch, out_channels, out_hw[0] * out_hw[1])  # (O, N * OH * OW)
     cols = _im2col(xp, x4, weight_shape[2:], stride, padding, dilation, out_hw)
     gw = xp.empty(tuple(weight_shape), dtype=x.dtype)
     _grouped_product(xp, moved, cols, groups, gw.reshape(out_channels, -1), transpose_b=True)
