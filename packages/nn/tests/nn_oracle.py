@@ -132,3 +132,28 @@ def _flat(x: Any) -> Sequence[Any]:
     if isinstance(x, (tuple, list)):
         return [y for item in x for y in _flat(item)]
     return [x]
+
+
+class OpNames(tocha.library.DispatchLayer):
+    """A dispatch layer that records the name of every op called while it is pushed (``with OpNames() as ops:``)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def handle(self, call: Any, proceed: Any) -> Any:
+        self.names.append(call.op.name)
+        return proceed(call)
+
+
+def one_op_gradients(out: Any, leaves: Sequence[Any], grad: Any, op_name: str) -> tuple[Any, ...]:
+    """The gradients of ``out`` with respect to ``leaves`` from a backward that builds no graph, checked to come
+    from the one op ``op_name`` and to equal, bit for bit, the composite vjp's (the one a double backward runs)."""
+    with OpNames() as ops:
+        fused = tocha.autograd.grad(out, list(leaves), grad, retain_graph=True)
+    composite = tocha.autograd.grad(out, list(leaves), grad, create_graph=True)
+    assert ops.names == [op_name]
+    for a, e in zip(fused, composite, strict=True):
+        assert a.dtype == e.dtype
+        assert a.shape == e.shape
+        np.testing.assert_array_equal(a.numpy(), e.detach().numpy())
+    return tuple(fused)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from nn_oracle import compare_with_torch, gradcheck_function, to_torch, torch_or_skip
+from nn_oracle import OpNames, compare_with_torch, gradcheck_function, to_torch, torch_or_skip
 
 import tocha
 import tocha.nn as nn
@@ -346,17 +346,9 @@ def test_packed_self_attention_heads_split_and_merge_as_one_op_each() -> None:
     """Self-attention's packed projection becomes the query, key and value heads through one op, and their
     gradients go back through one (not three selects and three zero-filled copies); both differentiate twice."""
 
-    class Names(tocha.library.DispatchLayer):
-        def __init__(self) -> None:
-            self.names: list[str] = []
-
-        def handle(self, call: Any, proceed: Any) -> Any:
-            self.names.append(call.op.name)
-            return proceed(call)
-
     mha = nn.MultiheadAttention(8, 2, batch_first=True).double()
     x = _rand((2, 5, 8), 3, np.float64).requires_grad_()
-    with Names() as layer:
+    with OpNames() as layer:
         out, _ = mha(x, x, x, need_weights=False)
         out.sum().backward()
     assert layer.names.count("split_attention_heads") == 1
@@ -372,7 +364,7 @@ def test_packed_self_attention_heads_split_and_merge_as_one_op_each() -> None:
         )[0]  # fmt: skip
 
     x = x.detach().requires_grad_()
-    with Names() as layer:
+    with OpNames() as layer:
         attend(x, weight)
     assert "split_attention_heads" in layer.names
     assert tocha.autograd.gradcheck(attend, (x, weight))

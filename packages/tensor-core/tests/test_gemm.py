@@ -378,15 +378,22 @@ def test_what_cublas_cannot_read_goes_to_matmul() -> None:
     assert _gemm.gemm(np, np.eye(2), np.full((2, 2), 3.0)).tolist() == [[3.0, 3.0], [3.0, 3.0]]
 
 
-@pytest.mark.gpu
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_direct_cublas_products_on_the_gpu(dtype: Any) -> None:
+def _real_cupy() -> Any:
+    """CuPy on a GPU machine; the test skips elsewhere (the CuPy stand-in has no cuBLAS: the stand-in tests above
+    check the mapping, the slicing and the math mode)."""
     if not tocha.cuda.is_available():
         pytest.skip("needs CUDA")
     import cupy
 
     if cupy.__version__.endswith("+fake"):
-        pytest.skip("the CuPy stand-in has no cuBLAS (the stand-in test above checks the mapping)")
+        pytest.skip("the CuPy stand-in has no cuBLAS (the stand-in tests above check what reaches it)")
+    return cupy
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_direct_cublas_products_on_the_gpu(dtype: Any) -> None:
+    cupy = _real_cupy()
     rng = np.random.default_rng(1)
     for m, k, n in SHAPES:
         for layout_a in LAYOUTS:
@@ -406,12 +413,7 @@ def test_direct_cublas_products_on_the_gpu(dtype: Any) -> None:
 @pytest.mark.gpu
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_split_k_products_on_the_gpu(dtype: Any) -> None:
-    if not tocha.cuda.is_available():
-        pytest.skip("needs CUDA")
-    import cupy
-
-    if cupy.__version__.endswith("+fake"):
-        pytest.skip("the CuPy stand-in has no cuBLAS (the stand-in test above checks the slicing)")
+    cupy = _real_cupy()
     rng = np.random.default_rng(3)
     for m, k, n in [(64, 100352, 288), (3, 40963, 2)]:
         assert _gemm._k_slices(m, n, k) > 1
@@ -427,12 +429,7 @@ def test_split_k_products_on_the_gpu(dtype: Any) -> None:
 @pytest.mark.gpu
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_batched_products_on_the_gpu(dtype: Any) -> None:
-    if not tocha.cuda.is_available():
-        pytest.skip("needs CUDA")
-    import cupy
-
-    if cupy.__version__.endswith("+fake"):
-        pytest.skip("the CuPy stand-in has no cuBLAS (the stand-in test above checks the mapping)")
+    cupy = _real_cupy()
     rng = np.random.default_rng(4)
     batch, (m, k, n) = (3, 4), (33, 17, 65)
     for kind_a in ("c", "t", "heads", "broadcast"):
@@ -450,12 +447,7 @@ def test_batched_products_on_the_gpu(dtype: Any) -> None:
 
 @pytest.mark.gpu
 def test_tf32_products_on_the_gpu() -> None:
-    if not tocha.cuda.is_available():
-        pytest.skip("needs CUDA")
-    import cupy
-
-    if cupy.__version__.endswith("+fake"):
-        pytest.skip("the CuPy stand-in has no cuBLAS (the stand-in test above checks the math mode)")
+    cupy = _real_cupy()
     from cupy_backends.cuda.libs import cublas
 
     handle = cupy.cuda.device.get_cublas_handle()
