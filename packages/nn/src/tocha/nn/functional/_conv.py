@@ -79,8 +79,7 @@ from tocha import Tensor
 from tocha.library import OpRecord, call, register_op
 from tocha.library import autocast_allows_mixed as allows_mixed
 
-from . import _cuda_conv_kernels
-from ._linear import with_placeholders
+from . import _cuda_conv_kernels, _one_op
 
 __all__ = [
     "conv1d",
@@ -623,30 +622,20 @@ def _convolution_backward_forward(xp: Any, grad: Any, x: Any, w: Any, stride: _I
         gw = fused if fused is not None else _convolution_weight_forward(xp, x, grad, tuple(w.shape), stride,
                                                                          padding, dilation, groups)  # fmt: skip
     if need_b:
-        gb = _bias_gradient_forward(xp, grad) if cuda else np.add.reduce(grad, axis=(0, *range(2, grad.ndim)))
-    return with_placeholders(xp, grad.dtype, (gx, gw, gb))
+        gb = _bias_gradient_forward(xp, grad)
+    return _one_op.with_placeholders(xp, grad.dtype, (gx, gw, gb))
 
 
 def _convolution_backward_vjp(ctx: Any, grads: tuple[Any, ...]) -> tuple[Tensor | None, ...]:
     raise RuntimeError("convolution_backward is not differentiable: a double backward takes the composite vjp")
 
 
-_ONE_OP_DTYPES = frozenset({tocha.float32, tocha.float64})
-
-
 def _one_op_backward(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...] | None:
-    """All of a (not transposed) convolution's gradients from one op, where the backward builds no graph and the
-    operands share float32/float64: one dispatch instead of three, and on CUDA one move of the output gradient
-    instead of two; None elsewhere."""
+    """All of a (not transposed) convolution's gradients from one op (see _one_op): one dispatch instead of three,
+    and on CUDA one move of the output gradient instead of two; None where it does not apply."""
     x, w = ctx.inputs[0], ctx.inputs[1]
     stride, padding, dilation, groups, transposed, _ = ctx.params
-    if (
-        transposed
-        or grad.dtype not in _ONE_OP_DTYPES
-        or x.dtype != grad.dtype
-        or w.dtype != grad.dtype
-        or (tocha.is_grad_enabled() and (grad.requires_grad or x.requires_grad or w.requires_grad))
-    ):
+    if transposed or not _one_op.applies(grad, x, w):
         return None
     need = ctx.needs_input_grad
     need_b = len(need) > 2 and bool(need[2])

@@ -20,6 +20,8 @@ from tocha import Tensor
 from tocha.library import OpRecord, call, gemm, register_op, sum_rows
 from tocha.library import autocast_allows_mixed as allows_mixed
 
+from . import _one_op
+
 __all__ = ["linear", "bilinear"]
 
 
@@ -50,42 +52,24 @@ def _linear_backward_forward(xp: Any, grad: Any, x: Any, w: Any, need_x: bool, n
     gb = None
     if need_b:  # an array of its own: a leaf's .grad, no copy
         gb = xp.add.reduce(grad, axis=tuple(range(grad.ndim - 1))) if xp is np else sum_rows(xp, g2)
-    return with_placeholders(xp, grad.dtype, (gx, gw, gb))
-
-
-def with_placeholders(xp: Any, dtype: Any, arrays: tuple[Any, Any, Any]) -> tuple[Any, Any, Any]:
-    """A backward op's gradients with an empty array for each one not asked for (an op's outputs are arrays)."""
-    if all(a is not None for a in arrays):
-        return arrays
-    empty = xp.empty(0, dtype=dtype)
-    gx, gw, gb = (empty if a is None else a for a in arrays)
-    return gx, gw, gb
+    return _one_op.with_placeholders(xp, grad.dtype, (gx, gw, gb))
 
 
 def _linear_backward_vjp(ctx: Any, grads: tuple[Any, ...]) -> tuple[Tensor | None, ...]:
     raise RuntimeError("linear_backward is not differentiable: a double backward takes linear's composite vjp")
 
 
-# All of linear's gradients in one op (three products, or two and a row sum) where the backward builds no graph
-# and the operands share float32/float64: the common case, one dispatch instead of four.
+# All of linear's gradients in one op (three products, or two and a row sum): see _one_op.
 LINEAR_BACKWARD = register_op(
     OpRecord(name="linear_backward", forward=_linear_backward_forward, vjp=_linear_backward_vjp, num_outputs=3)
 )
-_ONE_OP_DTYPES = frozenset({tocha.float32, tocha.float64})
 
 
 def _one_op_backward(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...] | None:
     x, w = ctx.inputs[0], ctx.inputs[1]
     need = ctx.needs_input_grad
     need_b = len(need) > 2 and bool(need[2])
-    if (
-        w.dim() != 2
-        or grad.dtype not in _ONE_OP_DTYPES
-        or x.dtype != grad.dtype
-        or w.dtype != grad.dtype
-        or (need_b and tuple(ctx.input_shapes[2]) != (w.shape[0],))
-        or (tocha.is_grad_enabled() and (grad.requires_grad or x.requires_grad or w.requires_grad))
-    ):
+    if w.dim() != 2 or (need_b and tuple(ctx.input_shapes[2]) != (w.shape[0],)) or not _one_op.applies(grad, x, w):
         return None
     gx, gw, gb = call(LINEAR_BACKWARD, grad.device, (grad, x, w), (bool(need[0]), bool(need[1]), need_b))
     return (gx if need[0] else None, gw if need[1] else None, gb if need_b else None)
