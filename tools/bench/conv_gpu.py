@@ -1,9 +1,10 @@
-"""GPU time of each convolution call in bench_gpu.py's CNN step: tocha's fused kernels, tocha's generic path and
-PyTorch (cuDNN), side by side: a diagnostic for NOTE [ Fused convolution kernels ], not a benchmark.
+"""GPU time of each convolution and max-pool call in bench_gpu.py's CNN step: tocha's fused kernels, tocha's
+generic path and PyTorch (cuDNN), side by side: a diagnostic for NOTE [ Fused convolution kernels ], not a benchmark.
 
 For each of the CNN's convolutions at batch 512 (1->32 on 28x28, 32->64 on 14x14, 3x3, padding 1), the forward,
-the input gradient (a transposed convolution) and the weight gradient, each the median of ``--repeat`` runs timed
-with CUDA events. Run on a GPU machine: ``python tools/bench/conv_gpu.py`` (from tools/bench).
+the input gradient (a transposed convolution) and the weight gradient, and for its 2x2 max pools the forward with
+indices and the backward (fused kernels only), each the median of ``--repeat`` runs timed with CUDA events. Run
+on a GPU machine: ``python tools/bench/conv_gpu.py`` (from tools/bench).
 """
 
 from __future__ import annotations
@@ -92,7 +93,46 @@ def main(argv: list[str] | None = None) -> int:
                 times[call].append(f"{_gpu_ms(fn, args.repeat):9.3f}")
         for call, row in times.items():
             print(f"{name + ', ' + call:42s} {' '.join(row)}")
+    for name, shape in POOLS:
+        x_host = rng.standard_normal(shape, dtype=np.float32)
+        rows = _pool_rows(cupy, cupy.asarray(x_host), args.repeat)
+        if rows and torch is not None and torch.cuda.is_available():
+            for call, ms in _torch_pool_rows(torch, torch.from_numpy(x_host).cuda(), args.repeat).items():
+                rows[call].append(f"{ms:9.3f}")
+        for call, row in rows.items():
+            print(f"{name + ', ' + call:42s} {' '.join(row)}")
     return 0
+
+
+POOLS = [("max pool 2x2, 32x28x28", (512, 32, 28, 28)), ("max pool 2x2, 64x14x14", (512, 64, 14, 14))]
+
+
+def _pool_rows(cupy: Any, x: Any, repeat: int) -> dict[str, list[str]]:
+    """The fused max-pool kernels' GPU ms (NOTE [ Fused max-pool kernels ]); no generic column."""
+    from tocha.nn.functional import _cuda_pool_kernels as pool
+
+    two = (2, 2)
+    result = pool.max_pool2d(cupy, x, two, two, (0, 0), (1, 1), (x.shape[2] // 2, x.shape[3] // 2))
+    if result is None:  # the fused kernels are off (TOCHA_CUDA_FUSED=0, or the CuPy stand-in)
+        return {}
+    values, indices = result
+    gy = cupy.ones_like(values)
+    calls = {
+        "forward": lambda: pool.max_pool2d(cupy, x, two, two, (0, 0), (1, 1), values.shape[2:]),
+        "backward": lambda: pool.max_pool2d_backward(cupy, gy, indices, x.shape[2:], two, two, (0, 0), (1, 1)),
+    }
+    return {call: [f"{_gpu_ms(fn, repeat):9.3f}", f"{'-':>9s}"] for call, fn in calls.items()}
+
+
+def _torch_pool_rows(torch: Any, x: Any, repeat: int) -> dict[str, float]:
+    values, indices = torch.nn.functional.max_pool2d(x, 2, return_indices=True)
+    gy = torch.ones_like(values)
+    grad = torch.ops.aten.max_pool2d_with_indices_backward
+    calls = {
+        "forward": lambda: torch.nn.functional.max_pool2d(x, 2, return_indices=True),
+        "backward": lambda: grad(gy, x, [2, 2], [2, 2], [0, 0], [1, 1], False, indices),
+    }
+    return {call: _gpu_ms(fn, repeat) for call, fn in calls.items()}
 
 
 if __name__ == "__main__":

@@ -5,6 +5,10 @@ For each workload of bench_gpu.py (issue 10's shapes), on tocha alone:
 - ``host`` — seconds to enqueue one step without waiting for the GPU (the Python and launch overhead), against
   ``step`` — one step with the device synchronised: host ≈ step means the step is bound by the host;
 - the functions with the most own time over ``--steps`` profiled steps (cProfile);
+- ``queued`` — the GPU milliseconds of a step with the host out of the way, for tocha and PyTorch: ``--steps``
+  steps queued behind a ~0.2 s spin kernel, so the GPU runs their kernels back to back (the host finishes
+  enqueueing long before the spin ends; the line says so when it did not). ``queued`` ≈ bench_gpu's step means
+  the step is bound by the GPU, ``host`` ≈ it by the host;
 - with ``--ops``, the GPU time of each op record's forward (CUDA events around it, summed by op name), against the
   step's: what is left over is the optimizer's update and the gaps the host leaves between kernels.
 
@@ -40,6 +44,67 @@ def _timed(fn: object, b: Backend, repeat: int, *, sync: bool) -> float:
         samples.append(time.perf_counter() - start)
     b.sync()
     return statistics.median(samples)
+
+
+_SPIN_CYCLES = 400_000_000  # ~0.2 s at an H100's or H200's clock
+
+
+def _spin(lib: Any) -> None:
+    """Keep the GPU busy for ``_SPIN_CYCLES`` clock cycles on the current stream."""
+    if lib.__name__ == "torch":
+        lib.cuda._sleep(_SPIN_CYCLES)
+        return
+    import cupy
+
+    kernel = cupy.RawKernel(
+        r"""extern "C" __global__ void spin(long long cycles) {
+            const long long start = clock64();
+            while (clock64() - start < cycles) {}
+        }""",
+        "spin",
+    )
+    kernel((1,), (1,), (np.int64(_SPIN_CYCLES),))
+
+
+def _queued_gpu_ms(step: object, b: Backend, steps: int) -> tuple[float, bool]:
+    """GPU milliseconds per step of ``steps`` steps queued behind a spin kernel, and whether the host finished
+    enqueueing them before the spin ended (else the figure includes host time)."""
+    b.sync()
+    _spin(b.lib)
+    begin, finish = b.lib.cuda.Event(enable_timing=True), b.lib.cuda.Event(enable_timing=True)
+    begin.record()
+    for _ in range(steps):
+        step()  # type: ignore[operator]
+    finish.record()
+    ahead = not begin.query()
+    b.sync()
+    return begin.elapsed_time(finish) / steps, ahead
+
+
+def _print_queued(w: Any, tocha_step: object, steps: int) -> None:
+    """The queued GPU time per step of tocha's ``tocha_step`` and, where PyTorch has CUDA, of PyTorch's step."""
+    figures = [("tocha", *_queued_gpu_ms(tocha_step, Backend(tocha, "cuda"), steps))]
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    if torch is not None and torch.cuda.is_available():
+        b = Backend(torch, "cuda")
+        rng = np.random.default_rng(0)
+        shape = w.shape(FULL)
+        x = rng.standard_normal(shape, dtype=np.float32)
+        y = rng.integers(0, w.classes, shape[0]) if w.classes is not None else None
+        step, _ = step_workload(b, w, FULL, x, y, None)
+        for _ in range(3):
+            step()
+        host = _timed(step, b, 10, sync=False)
+        figures.append(("torch", *_queued_gpu_ms(step, b, steps)))
+        print(f"-- torch: host enqueue {host * 1e3:.3f} ms")
+        step = None  # type: ignore[assignment]
+        b.free()
+    parts = [f"{name} {ms:.3f} ms" + ("" if ahead else " (host not ahead: includes host time)")
+             for name, ms, ahead in figures]  # fmt: skip
+    print("-- queued GPU per step: " + ", ".join(parts))
 
 
 def _print_op_times(step: object, b: Backend, steps: int) -> None:
@@ -118,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         stats = pstats.Stats(profiler, stream=out)
         stats.sort_stats(args.sort).print_stats(args.top)
         print(f"== {w.name}: step {full * 1e3:.3f} ms, host enqueue {host * 1e3:.3f} ms")
+        _print_queued(w, step, args.steps)
         print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[:20000])
         if args.ops:
             _print_op_times(step, b, args.steps)

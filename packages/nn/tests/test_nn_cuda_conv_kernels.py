@@ -146,10 +146,13 @@ def test_the_products_follow_cudnns_tf32_switch(
 def test_direct_weight_gradient_adds_its_shares(
     kernels: dict[str, Any], monkeypatch: pytest.MonkeyPatch, dtype: Any, share: int
 ) -> None:
-    """Few-tap weight gradients (first layers, depthwise) sum shares of the positions per output channel."""
+    """Few-tap weight gradients (first layers, depthwise) sum shares of the positions per tile of output channels
+    (up to 32 of a group: 40 channels are two tiles, 80 in two groups four)."""
     monkeypatch.setattr(K, "_WEIGHT_SHARE", share)
     monkeypatch.setattr(K, "_WEIGHT_BLOCKS", 12)
-    for cin, cout, groups, kernel in [(1, 3, 1, (3, 3)), (4, 4, 4, (3, 3)), (3, 2, 1, (2, 3)), (6, 4, 2, (1, 2))]:
+    layers = [(1, 3, 1, (3, 3)), (4, 4, 4, (3, 3)), (3, 2, 1, (2, 3)), (6, 4, 2, (1, 2)), (1, 40, 1, (3, 3)),
+              (2, 80, 2, (3, 3)), (2, 33, 1, (4, 4))]  # fmt: skip
+    for cin, cout, groups, kernel in layers:
         x = _random((2, cin, 9, 11), dtype, cin)
         weight_shape = (cout, cin // groups, *kernel)
         for stride, padding, dilation in GEOMETRY[:3]:
@@ -161,7 +164,8 @@ def test_direct_weight_gradient_adds_its_shares(
             np.testing.assert_allclose(gw, expected, **_tolerance(dtype))
     launches = kernels[f"conv2d_weight_direct<{np.dtype(dtype)}>"].launches
     positions = 2 * 9 * 11  # stride 1, padding 1: the most positions here
-    assert max(grid for grid, _ in launches) == 4 * max(1, min(12 // 4, positions // share))
+    tiles = (1, 4, 1, 2, 2, 4, 2)
+    assert max(grid for grid, _ in launches) == max(t * max(1, min(12 // t, positions // share)) for t in tiles)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -75,8 +75,9 @@ from typing import Any
 import numpy as np
 
 import tocha
+import tocha.backends.cudnn
 from tocha import Tensor
-from tocha.library import OpRecord, call, register_op
+from tocha.library import OpRecord, call, gemm, gemm_batched, register_op
 from tocha.library import autocast_allows_mixed as allows_mixed
 
 from . import _cuda_conv_kernels, _one_op
@@ -174,15 +175,21 @@ def _scratch(role: str, shape: _Ints, dtype: Any, zero: bool = False) -> Any:
     return a
 
 
+def _product(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
+    """``a @ b`` of 2-D arrays for a convolution: on CuPy float32 on TF32 tensor cores while
+    ``tocha.backends.cudnn.allow_tf32`` is on, as the fused path's (NOTE [ Fused convolution kernels ])."""
+    return gemm(xp, a, b, out, allow_tf32=tocha.backends.cudnn.allow_tf32)
+
+
 def _group_matmul(xp: Any, a: Any, b: Any) -> Any:
     """``a @ b`` over a leading group dim: one 2-D GEMM per group (NumPy's stacked matmul is much slower for
     a few large matrices), the stacked matmul for many small ones (depthwise convs)."""
     groups = a.shape[0]
     if groups > 16:
-        return xp.matmul(a, b)
+        return gemm_batched(xp, a, b, allow_tf32=tocha.backends.cudnn.allow_tf32)
     out = xp.empty((groups, a.shape[1], b.shape[2]), dtype=xp.result_type(a, b))
     for g in range(groups):
-        xp.matmul(a[g], b[g], out=out[g])
+        _product(xp, a[g], b[g], out[g])
     return out
 
 
@@ -432,7 +439,7 @@ def _conv_direct(
         for n in range(n_batch):
             part = slice(n * length, (n + 1) * length)
             for g in range(groups):
-                xp.matmul(w3[g], cols[g, :, part], out=y[n, g])
+                _product(xp, w3[g], cols[g, :, part], y[n, g])
         y = y.reshape((n_batch, groups, og, *out_wide))
         if out_wide == out:
             if b is not None:

@@ -20,9 +20,11 @@ weight. Here each of those is one launch, and the GEMM shapes are the ones cuBLA
   no atomics, so the sums are deterministic; half the memory traffic of im2col over the gradient.
 - weight gradient: ``swap_leading`` moves the output gradient to ``(O, N * OH * OW)``; ``im2col2d`` of the input;
   their product per group, written into the weight-shaped result. With at most ``_DIRECT_TAPS`` taps,
-  ``conv2d_weight_direct`` instead: one block per output channel and share of the positions sums, in registers, the
-  gradient times each tap of the input, and one sum adds the shares (a GEMM over 400k positions with 9 output
-  columns is what cuBLAS does worst).
+  ``conv2d_weight_direct`` instead (a GEMM over 400k positions with 9 output columns is what cuBLAS does worst):
+  one block per tile of up to 32 output channels of a group and share of the positions stages 64 positions'
+  gradients and taps at a time in shared memory and adds their products for each (channel, tap) pair in a
+  register; one sum adds the shares. Each tap is read once per tile rather than once per output channel (the
+  earlier one-channel-per-block kernel took 0.44 ms for the 1->32 layer of bench_gpu's CNN on an H100).
 - bias gradient: ``channel_sums`` sums each channel's share of the output gradient in a block (one launch and one
   row sum of the shares, for CuPy's row reduction and a product over the batch).
 
@@ -195,9 +197,15 @@ __global__ void conv2d_direct(const T* __restrict__ x, const T* __restrict__ w, 
     }
 }
 
-// x (N, C, H, W), gy (N, O, OH, OW) -> partial (chunks, O, taps): block (o, chunk) sums gy[n][o] at each output
-// position of its share of the N * OH * OW positions times the position's taps of x (C / groups * KH * KW <= 32,
-// the caller), each tap's sum in a register, then over the block. The chunks' partial sums are added by the caller.
+// x (N, C, H, W), gy (N, O, OH, OW) -> partial (chunks, O, taps), taps = C / groups * KH * KW <= 32 (the
+// caller). Block (tile, chunk) owns a tile of up to 32 output channels of one group and one share of the
+// N * OH * OW positions, and walks the share 64 positions at a time: the threads stage the tile's gradients and
+// the positions' taps of x in shared memory, then each thread adds the products over the 64 positions for its
+// (output channel, tap) pairs, in registers (a small GEMM over shared memory: each tap is read once per tile, not
+// once per output channel). The chunks' partial sums are added by the caller. blockDim.x >= 64 (the caller).
+#define WEIGHT_TILE_O 32
+#define WEIGHT_TILE_P 64
+#define WEIGHT_PAIRS 16  // (output channel, tap) pairs per thread: WEIGHT_TILE_O * 32 / 64
 template <typename T>
 __global__ void conv2d_weight_direct(const T* __restrict__ x, const T* __restrict__ gy, T* __restrict__ partial,
                                      const int channels, const int height, const int width, const int out_channels,
@@ -205,35 +213,80 @@ __global__ void conv2d_weight_direct(const T* __restrict__ x, const T* __restric
                                      const int chunks, const int kernel_h, const int kernel_w, const int stride_h,
                                      const int stride_w, const int pad_h, const int pad_w, const int dilation_h,
                                      const int dilation_w) {
-    __shared__ T shared[32];
-    const int o = blockIdx.x / chunks, chunk = blockIdx.x - o * chunks;
-    const int group_in = channels / groups, g = o / (out_channels / groups);
-    const int taps = group_in * kernel_h * kernel_w, plane = out_h * out_w;
-    const long long positions = (long long)batch * plane, share = (positions + chunks - 1) / chunks;
-    const long long begin = chunk * share, end = begin + share < positions ? begin + share : positions;
-    T sums[32];
-#pragma unroll
-    for (int k = 0; k < 32; ++k) sums[k] = T(0);
-    for (long long j = begin + threadIdx.x; j < end; j += blockDim.x) {
-        const int i = (int)j;  // positions < 2**31 (the caller)
-        const int n = i / plane, p = i - n * plane;
-        const int oh = p / out_w, ow = p - oh * out_w;
-        const int h0 = oh * stride_h - pad_h, w0 = ow * stride_w - pad_w;
-        const T grad = gy[((long long)n * out_channels + o) * plane + p];
-        const T* src = x + ((long long)n * channels + (long long)g * group_in) * height * width;
-        T v[32];
-        gather_taps(src, v, taps, height, width, h0, w0, kernel_h, kernel_w, dilation_h, dilation_w);
-#pragma unroll
-        for (int k = 0; k < 32; ++k) {
-            if (k < taps) sums[k] += grad * v[k];
-        }
+    __shared__ T grads[WEIGHT_TILE_O][WEIGHT_TILE_P + 1];  // + 1: a warp's rows fall in different banks
+    __shared__ T columns[32][WEIGHT_TILE_P + 1];
+    __shared__ long long grad_at[WEIGHT_TILE_P], x_at[WEIGHT_TILE_P];
+    __shared__ int row_at[WEIGHT_TILE_P], col_at[WEIGHT_TILE_P];
+    __shared__ int tap_offset[32], tap_row[32], tap_col[32];
+    const int group_in = channels / groups, group_out = out_channels / groups;
+    const int taps = group_in * kernel_h * kernel_w, plane = out_h * out_w, window = kernel_h * kernel_w;
+    const int tiles_per_group = (group_out + WEIGHT_TILE_O - 1) / WEIGHT_TILE_O;
+    const int tile = blockIdx.x / chunks, chunk = blockIdx.x - tile * chunks;
+    const int g = tile / tiles_per_group;
+    const int o0 = g * group_out + (tile - g * tiles_per_group) * WEIGHT_TILE_O;
+    const int count = (g + 1) * group_out - o0 < WEIGHT_TILE_O ? (g + 1) * group_out - o0 : WEIGHT_TILE_O;
+    const int pairs = count * taps;
+    const int positions = batch * plane;  // < 2**31 (the caller)
+    const int share = (positions + chunks - 1) / chunks;
+    const int begin = chunk * share, end = positions - begin < share ? positions : begin + share;
+    if (threadIdx.x < taps) {
+        const int c = threadIdx.x / window, r = threadIdx.x - c * window;
+        const int a = r / kernel_w, b = r - a * kernel_w;
+        tap_row[threadIdx.x] = a * dilation_h;
+        tap_col[threadIdx.x] = b * dilation_w;
+        tap_offset[threadIdx.x] = (c * height + a * dilation_h) * width + b * dilation_w;
     }
-    T* out = partial + ((long long)chunk * out_channels + o) * taps;
+    T sums[WEIGHT_PAIRS];
 #pragma unroll
-    for (int k = 0; k < 32; ++k) {
-        if (k < taps) {  // the same for the whole block: block_sum's barriers are reached by every thread
-            const T total = block_sum(sums[k], shared);
-            if (threadIdx.x == 0) out[k] = total;
+    for (int r = 0; r < WEIGHT_PAIRS; ++r) sums[r] = T(0);
+    for (int start = begin; start < end; start += WEIGHT_TILE_P) {
+        const int span = end - start < WEIGHT_TILE_P ? end - start : WEIGHT_TILE_P;
+        if (threadIdx.x < span) {
+            const int i = start + threadIdx.x, n = i / plane, p = i - n * plane;
+            const int oh = p / out_w, ow = p - oh * out_w;
+            const int h0 = oh * stride_h - pad_h, w0 = ow * stride_w - pad_w;
+            grad_at[threadIdx.x] = ((long long)n * out_channels + o0) * plane + p;
+            x_at[threadIdx.x] = ((long long)n * channels + (long long)g * group_in) * height * width +
+                                (long long)h0 * width + w0;  // the window's corner, maybe in the padding
+            row_at[threadIdx.x] = h0;
+            col_at[threadIdx.x] = w0;
+        }
+        __syncthreads();
+        for (int e = threadIdx.x; e < count * WEIGHT_TILE_P; e += blockDim.x) {
+            const int o = e / WEIGHT_TILE_P, q = e - o * WEIGHT_TILE_P;
+            grads[o][q] = q < span ? gy[grad_at[q] + (long long)o * plane] : T(0);
+        }
+        for (int e = threadIdx.x; e < taps * WEIGHT_TILE_P; e += blockDim.x) {
+            const int k = e / WEIGHT_TILE_P, q = e - k * WEIGHT_TILE_P;
+            T v = T(0);
+            if (q < span) {
+                const int ih = row_at[q] + tap_row[k], iw = col_at[q] + tap_col[k];
+                if (ih >= 0 && ih < height && iw >= 0 && iw < width) {
+                    v = x[x_at[q] + tap_offset[k]];
+                }
+            }
+            columns[k][q] = v;
+        }
+        __syncthreads();
+#pragma unroll
+        for (int r = 0; r < WEIGHT_PAIRS; ++r) {
+            const int pair = threadIdx.x + r * blockDim.x;
+            if (pair < pairs) {
+                const int o = pair / taps, k = pair - o * taps;
+                T sum = sums[r];
+#pragma unroll 8
+                for (int q = 0; q < WEIGHT_TILE_P; ++q) sum += grads[o][q] * columns[k][q];
+                sums[r] = sum;
+            }
+        }
+        __syncthreads();
+    }
+#pragma unroll
+    for (int r = 0; r < WEIGHT_PAIRS; ++r) {
+        const int pair = threadIdx.x + r * blockDim.x;
+        if (pair < pairs) {
+            const int o = pair / taps, k = pair - o * taps;
+            partial[((long long)chunk * out_channels + o0 + o) * taps + k] = sums[r];
         }
     }
 }
@@ -262,8 +315,9 @@ __global__ void channel_sums(const T* __restrict__ gy, T* __restrict__ partial, 
 KERNELS = ("im2col2d", "col2im2d", "swap_leading", "conv2d_direct", "conv2d_weight_direct", "channel_sums")
 _BLOCK = 256
 _DIRECT_TAPS = 32  # up to this many taps per output (C/G * KH * KW), the direct kernels; above, im2col + GEMM
-_WEIGHT_BLOCKS = 512  # the direct weight gradient's blocks (output channels x shares of the positions), about ...
-_WEIGHT_SHARE = 2048  # ... with at least this many positions each
+_WEIGHT_TILE = 32  # output channels per block of the direct weight gradient (WEIGHT_TILE_O)
+_WEIGHT_BLOCKS = 512  # the direct weight gradient's and channel sums' blocks (tiles or channels x shares), about ...
+_WEIGHT_SHARE = 1024  # ... with at least this many positions each
 _LIMIT = 2**31 - 1  # element counts the kernels decompose in 32 bits
 
 _KERNELS = KernelModule("convolution", SOURCE, KERNELS)
@@ -431,11 +485,12 @@ def _weight_gradient_direct(xp: Any, x4: Any, gy4: Any, weight_shape: _Ints, str
     n_batch, channels, height, width = x4.shape
     out_channels, out_h, out_w = gy4.shape[1:]
     positions = n_batch * out_h * out_w
-    chunks = max(1, min(_WEIGHT_BLOCKS // out_channels, positions // _WEIGHT_SHARE))
+    tiles = groups * -(-(out_channels // groups) // _WEIGHT_TILE)
+    chunks = max(1, min(_WEIGHT_BLOCKS // tiles, positions // _WEIGHT_SHARE))
     gw = xp.empty(tuple(weight_shape), dtype=x4.dtype)
     partial = gw if chunks == 1 else xp.empty((chunks, gw.size), dtype=x4.dtype)
     _kernel(xp, "conv2d_weight_direct", x4.dtype)(
-        (out_channels * chunks,),
+        (tiles * chunks,),
         (_BLOCK,),
         (x4, gy4, partial, np.int32(channels), np.int32(height), np.int32(width), np.int32(out_channels),
          np.int32(out_h), np.int32(out_w), np.int32(n_batch), np.int32(groups), np.int32(chunks),
