@@ -4,9 +4,10 @@ for the host cost of a step on the GPU (docs/cuda.md), not a benchmark.
 Each row enqueues ``--calls`` calls without waiting for the GPU (shapes small enough that the GPU keeps up, so the
 host never blocks on a full queue) and prints the median over ``--repeat`` runs of the microseconds per call:
 cuBLAS products through ``tocha.library.gemm`` and through CuPy's binding with and without the per-call set-up
-(stream, pointer mode, TF32 math mode), ``cupy.matmul``, a RawKernel launch, ``cupy.empty``, and PyTorch's
-``torch.mm``, ``torch.add`` and ``torch.empty`` beside them. Run on a GPU machine: ``python
-tools/bench/host_calls_gpu.py`` (from tools/bench).
+(stream, pointer mode, TF32 math mode), ``cupy.matmul``, a RawKernel launch, ``cupy.empty`` (also through tocha's
+peak-tracking allocation hook and through one that walks the pool's blocks on every allocation, with a thousand
+blocks alive), and PyTorch's ``torch.mm``, ``torch.add`` and ``torch.empty`` beside them. Run on a GPU machine:
+``python tools/bench/host_calls_gpu.py`` (from tools/bench).
 """
 
 from __future__ import annotations
@@ -111,8 +112,27 @@ def main(argv: list[str] | None = None) -> int:
         print("no CUDA for tocha: nothing to time")
         return 0
     print(f"host us per call, median of {args.repeat} x {args.calls} calls, {args.size}x{args.size} float32")
+    import cupy
+
+    sync = cupy.cuda.runtime.deviceSynchronize  # tocha.cuda's would install tocha's allocation hook
     for name, fn in _cupy_rows(args.size).items():
-        print(f"{name:44s} {_per_call_us(fn, args.calls, args.repeat, tocha.cuda.synchronize):8.2f}")
+        print(f"{name:44s} {_per_call_us(fn, args.calls, args.repeat, sync):8.2f}")
+    live = [cupy.empty(1024, dtype=np.float32) for _ in range(1000)]  # a model's worth of live blocks
+    pool = cupy.get_default_memory_pool()
+
+    def walking_hook(size: int) -> Any:
+        memptr = pool.malloc(size)
+        pool.used_bytes()
+        return memptr
+
+    def allocate() -> None:
+        cupy.empty((args.size, args.size), dtype=np.float32)
+
+    for name, install in (("a hook that walks the pool each time", lambda: cupy.cuda.set_allocator(walking_hook)),
+                          ("tocha's peak hook", tocha.cuda.init)):  # fmt: skip
+        install()
+        print(f"{'cupy.empty, ' + name:44s} {_per_call_us(allocate, args.calls, args.repeat, sync):8.2f}")
+    del live
     try:
         import torch
     except ImportError:

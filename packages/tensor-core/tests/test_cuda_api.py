@@ -144,8 +144,10 @@ class _FakePool:
     def __init__(self) -> None:
         self.used = 0
         self.total = 0
+        self.used_walks = 0
 
     def used_bytes(self) -> int:
+        self.used_walks += 1
         return self.used
 
     def total_bytes(self) -> int:
@@ -154,7 +156,7 @@ class _FakePool:
     def malloc(self, size: int) -> Any:
         self.used += size
         self.total = max(self.total, self.used)
-        return ("memptr", size)
+        return types.SimpleNamespace(mem=types.SimpleNamespace(size=size))  # a MemoryPointer to a block of size
 
     def free(self, size: int) -> None:
         self.used -= size
@@ -317,11 +319,41 @@ def test_fake_memory_statistics_and_peaks(fake_cupy: Any) -> None:
     assert stats["allocated_bytes.all.peak"] == 1100
     cuda.reset_peak_memory_stats()
     assert cuda.max_memory_allocated() == 200
+    malloc(1000)
+    pool.free(1000)
+    assert cuda.max_memory_allocated() == 1200  # the peak between the reset and the read
+    pool.used_walks = 0
+    malloc(50)  # 250 in use at most, under the peak: the pool's blocks are not walked
+    assert pool.used_walks == 0
+    pool.free(50)
+    cuda.reset_peak_memory_stats()  # the peak is the current use again: the next allocation passes it
+    pool.used_walks = 0
+    malloc(10)
+    assert pool.used_walks == 1
+    pool.free(10)
+    assert cuda.max_memory_allocated() == 210
     cuda.empty_cache()
     assert cuda.memory_reserved() == 200
     summary = cuda.memory_summary()
     assert "device 0" in summary
     assert "allocated memory" in summary
+
+
+def test_fake_peak_after_a_reset_on_one_device(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With one device the allocation hook holds that device's peaks: a reset must restart them in place, or
+    the peaks after it would stop moving."""
+    fake = _make_fake_cupy(count=1)
+    monkeypatch.setattr(tocha.library.get_backend("cuda"), "_cupy", fake)
+    monkeypatch.setattr(cuda, "_initialized", False)
+    monkeypatch.setattr(cuda, "_peaks", {})
+    cuda.init()
+    (malloc,) = fake._allocator
+    malloc(300)
+    fake._pool.free(300)
+    cuda.reset_peak_memory_stats()
+    malloc(100)
+    fake._pool.free(100)
+    assert cuda.max_memory_allocated() == 100
 
 
 def test_fake_streams_and_events(fake_cupy: Any) -> None:
@@ -491,6 +523,10 @@ def test_gpu_memory_statistics() -> None:
     assert cuda.memory_reserved() >= cuda.memory_allocated()
     assert cuda.max_memory_reserved() >= reserved  # the reserved peak survives the pool shrinking
     assert "allocated memory" in cuda.memory_summary()
+    cuda.reset_peak_memory_stats()
+    y = tocha.empty(2048, 1024, device="cuda")  # 8 MiB, freed before the peak is read
+    del y
+    assert cuda.max_memory_allocated() >= cuda.memory_allocated() + 8 * 2**20
 
 
 @pytest.mark.gpu

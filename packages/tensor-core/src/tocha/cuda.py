@@ -14,10 +14,15 @@ use (``init()``, which every device-touching function here runs) tocha installs 
 through ``cupy.cuda.set_allocator``, that calls the pool's ``malloc`` and then raises the device's
 peak of ``used_bytes``: one short Python call per allocation (a training step makes about a hundred;
 on one device the hook does not even ask which device is current), none per free (the peak only moves
-on allocation). The reserved total only grows inside the pool's ``malloc`` and only shrinks in
-``empty_cache``, so its peak is taken there and whenever the statistics are read (a pool emptied by
-CuPy itself after an out-of-memory error is the one case that can lose it). Peaks start at the values
-current when the hook was installed, and ``reset_peak_memory_stats`` sets them to the current values.
+on allocation). ``used_bytes`` walks every live block of the pool (microseconds with a model's
+parameters, gradients and optimizer state alive), so the hook keeps an upper bound of it instead, the
+value at the last walk plus the blocks allocated since (frees only lower it), and walks only when that
+bound passes the peak: the peak stays exact, and a training step past its first walks a few times.
+The reserved total only grows inside the pool's ``malloc`` and only shrinks in ``empty_cache``, so
+its peak is taken there and whenever the statistics are read (a pool emptied by CuPy itself after an
+out-of-memory error is the one case that can lose it). Peaks start at the values current when the hook
+was installed, and ``reset_peak_memory_stats`` sets them to the current values (in place: the hook
+holds a single device's).
 A program that installs its own CuPy allocator afterwards replaces the hook; the current values stay
 right, the allocated peak then stops moving.
 """
@@ -85,7 +90,9 @@ _NOT_AVAILABLE = "tocha: CUDA is not available (CuPy is not installed or no NVID
 
 _init_lock = threading.Lock()
 _initialized = False
-_peaks: dict[int, list[int]] = {}  # device index -> [peak used bytes, peak total bytes]
+# device index -> [peak used bytes, peak total bytes, upper bound of the used bytes now]; each list is updated in
+# place (the allocation hook holds the one of a single device)
+_peaks: dict[int, list[int]] = {}
 
 
 def _backend() -> Any:
@@ -156,7 +163,8 @@ def _install_peak_hook(cp: Any) -> None:
     get_device = cp.cuda.runtime.getDevice
     for index in range(int(cp.cuda.runtime.getDeviceCount())):
         with cp.cuda.Device(index):
-            _peaks[index] = [int(pool.used_bytes()), int(pool.total_bytes())]
+            used = int(pool.used_bytes())
+            _peaks[index] = [used, int(pool.total_bytes()), used]
 
     pool_malloc, used_bytes = pool.malloc, pool.used_bytes
     only = _peaks[0] if len(_peaks) == 1 else None  # one device: no need to ask which is current
@@ -165,9 +173,12 @@ def _install_peak_hook(cp: Any) -> None:
         memptr = pool_malloc(size)
         peaks = only if only is not None else _peaks.get(get_device())
         if peaks is not None:
-            used = used_bytes()
-            if used > peaks[0]:
-                peaks[0] = used
+            bound = peaks[2] + memptr.mem.size  # the pool's block: the request rounded up
+            if bound > peaks[0]:
+                bound = used_bytes()
+                if bound > peaks[0]:
+                    peaks[0] = bound
+            peaks[2] = bound
         return memptr
 
     cp.cuda.set_allocator(malloc)
@@ -486,8 +497,8 @@ def memory_stats(device: Any = None) -> dict[str, int]:
     if not is_available():
         return {}
     index, used, total = _pool_bytes(device)
-    peaks = _peaks.setdefault(index, [used, total])
-    peaks[0], peaks[1] = max(peaks[0], used), max(peaks[1], total)
+    peaks = _peaks.setdefault(index, [used, total, used])
+    peaks[:] = max(peaks[0], used), max(peaks[1], total), used
     return {
         "allocated_bytes.all.current": used,
         "allocated_bytes.all.peak": peaks[0],
@@ -530,7 +541,7 @@ def reset_peak_memory_stats(device: Any = None) -> None:
         AssertionError: CUDA is not available.
     """
     index, used, total = _pool_bytes(device)
-    _peaks[index] = [used, total]
+    _peaks.setdefault(index, [used, total, used])[:] = used, total, used
 
 
 def reset_max_memory_allocated(device: Any = None) -> None:
