@@ -7,7 +7,8 @@
 #   bash tools/gpu_session.sh tests [OUT_DIR]   every gpu-marked test (op database on cuda included), ~5 min
 #   bash tools/gpu_session.sh bench [OUT_DIR]   tools/bench/bench_gpu.py --device cuda against PyTorch CUDA
 #   bash tools/gpu_session.sh all [OUT_DIR]     one short lease (~4 min on an H200): NVRTC compiles of the kernel
-#       modules, the bench, tools/bench/conv_gpu.py, tools/bench/profile_gpu.py --ops, every gpu test across 14
+#       modules, the bench, tools/bench/conv_gpu.py, host_calls_gpu.py, profile_gpu.py --ops (with the queued GPU
+#       time of each step, tocha's and PyTorch's), every gpu test across 14
 #       processes (pytest-xdist), then nn/optim/integration with the fused kernels off; each part under its own
 #       time limit, so a slow one cannot eat the rest
 #
@@ -51,7 +52,10 @@ if [ "$step" = all ]; then
     (cd tools/bench && timeout 30 python3 conv_gpu.py) >"$out/conv.txt" 2>&1
     echo "== convolutions, rc $?"
     cat "$out/conv.txt"
-    (cd tools/bench && timeout 30 python3 profile_gpu.py --steps 10 --ops --sort cumulative --top 40) \
+    (cd tools/bench && timeout 30 python3 host_calls_gpu.py) >"$out/host-calls.txt" 2>&1
+    echo "== host cost per CUDA call, rc $?"
+    cat "$out/host-calls.txt"
+    (cd tools/bench && timeout 45 python3 profile_gpu.py --steps 10 --ops --sort cumulative --top 40) \
         >"$out/profile.txt" 2>&1
     grep -E "^==|^--" "$out/profile.txt"
     pytest_gpu 1 150 "$out/gpu-tests.txt" packages tests-integration

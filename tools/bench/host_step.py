@@ -197,9 +197,10 @@ def host_ms(workload: bench_gpu.StepWorkload, repeat: int) -> float:
 
 
 # Host microseconds per CuPy view (reshape, basic indexing, transpose), allocation, other CuPy call (one that
-# launches a kernel: ufuncs, reductions, copies), kernel launch and cuBLAS call on the lent H200 hosts: rough
-# figures (cProfile there, stop 18) that turn the counts into an estimate of a step's host time on a GPU machine.
-VIEW_US, ALLOC_US, CUPY_CALL_US, LAUNCH_US, GEMM_US = 1.5, 3.5, 12.0, 6.0, 4.0
+# launches a kernel: ufuncs, reductions, copies), kernel launch and cuBLAS call (the binding and its stream set-up)
+# on the faster lent H100 hosts (tools/bench/host_calls_gpu.py; views from cProfile on an H200 host): rough figures
+# that turn the counts into an estimate of a step's host time on a GPU machine; slower hosts take up to twice as long.
+VIEW_US, ALLOC_US, CUPY_CALL_US, LAUNCH_US, GEMM_US = 1.5, 1.8, 7.4, 3.5, 8.7
 VIEWS = frozenset({"ndarray.reshape", "ndarray.__getitem__", "ndarray.transpose", "ndarray.view", "ndarray.ravel",
                    "swapaxes", "broadcast_to", "moveaxis", "expand_dims", "squeeze"})  # fmt: skip
 ALLOCATIONS = frozenset({"empty", "empty_like"})

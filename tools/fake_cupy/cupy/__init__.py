@@ -667,9 +667,10 @@ class _Pool:
         return 1 if self.cached else 0
 
     def malloc(self, size: int) -> Any:
+        """A stand-in for CuPy's ``MemoryPointer``: only its block's size (``.mem.size``) is read."""
         self.cached = builtins.max(self.cached - size, 0)
         self.used += size
-        return None
+        return types.SimpleNamespace(mem=types.SimpleNamespace(size=size))
 
     def free(self, size: int) -> None:
         self.used -= size
