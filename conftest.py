@@ -243,6 +243,22 @@ def _skip_examples_needing_autograd(items: list[pytest.Item]) -> None:
             item.add_marker(skip)
 
 
+def _skip_examples_needing_nn(items: list[pytest.Item]) -> None:
+    """The examples of tensor-core's nn functions (``tocha.conv2d``..., which hand over to tocha-nn) skip where
+    tocha-nn is not installed (tensor-core's own venv)."""
+    from _pytest.doctest import DoctestItem
+
+    try:
+        if importlib.util.find_spec("tocha.nn") is not None:
+            return
+    except ModuleNotFoundError:
+        pass
+    skip = pytest.mark.skip(reason="tocha's nn functions hand over to tocha-nn, which is not installed")
+    for item in items:
+        if isinstance(item, DoctestItem) and item.name.startswith("tocha._ops.nn_functions."):
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def _full_float32_convolutions_on_the_gpu(request: pytest.FixtureRequest) -> Any:
     """gpu tests compare CUDA results with the CPU's to float32 tolerances, so the TF32 convolutions that are on by
@@ -258,6 +274,7 @@ def _full_float32_convolutions_on_the_gpu(request: pytest.FixtureRequest) -> Any
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     _skip_examples_needing_autograd(items)
+    _skip_examples_needing_nn(items)
     gpu_items = [item for item in items if item.get_closest_marker("gpu")]
     if not gpu_items or _cuda_available():
         return

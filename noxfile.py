@@ -178,9 +178,12 @@ def integration(session: nox.Session) -> None:
     """Cross-package tests in tests-integration/ (some build their own fresh venvs with uv)."""
     _install_editable(session, [f for f in PACKAGES if f != "tocha"], PYTEST, "uv", "onnxruntime", "threadpoolctl>=3.1")
     session.run("pytest", "tests-integration", *session.posargs)
-    # tensor-core's tests and examples that need tocha-autograd (requires_grad=True, tocha.func's transforms) skip
-    # in tensor-core's own venv; run them all here, with it installed.
-    session.run("pytest", "packages/tensor-core/tests", "packages/tensor-core/src/tocha/func.py", *session.posargs)
+    # tensor-core's tests and examples that need tocha-autograd (requires_grad=True, tocha.func's transforms) or
+    # tocha-nn (PyTorch's top-level nn functions, tocha.conv2d...) skip in tensor-core's own venv; run them all
+    # here, with both installed.
+    examples = ("func.py", "_ops/nn_functions.py")
+    session.run("pytest", "packages/tensor-core/tests", *(f"packages/tensor-core/src/tocha/{f}" for f in examples),
+                *session.posargs)  # fmt: skip
 
 
 def _gpu_tests(session: nox.Session, tensor_core: str, env: dict[str, str] | None = None) -> None:

@@ -81,6 +81,8 @@ from ._ops.linalg_toplevel import *  # noqa: F403
 from ._ops.linalg_toplevel import __all__ as _linalg_toplevel_all
 from ._ops.math_extra import *  # noqa: F403
 from ._ops.math_extra import __all__ as _math_extra_all
+from ._ops.nn_functions import *  # noqa: F403
+from ._ops.nn_functions import __all__ as _nn_functions_all
 from ._ops.random import *  # noqa: F403
 from ._ops.random import __all__ as _random_all
 from ._ops.random_gamma import *  # noqa: F403
@@ -225,6 +227,7 @@ __all__ = [
     *_linalg_all,
     *_linalg_toplevel_all,
     *_math_extra_all,
+    *_nn_functions_all,
     *_random_all,
     *_random_gamma_all,
     *_reduction_all,
