@@ -63,6 +63,10 @@ from ._ops.activation import *  # noqa: F403
 from ._ops.activation import __all__ as _activation_all
 from ._ops.complex_ops import *  # noqa: F403
 from ._ops.complex_ops import __all__ as _complex_ops_all
+from ._ops.control_flow import *  # noqa: F403
+from ._ops.control_flow import __all__ as _control_flow_all
+from ._ops.copies import *  # noqa: F403
+from ._ops.copies import __all__ as _copies_all
 from ._ops.creation import *  # noqa: F403
 from ._ops.creation import __all__ as _creation_all
 from ._ops.dtype_info import *  # noqa: F403
@@ -81,6 +85,8 @@ from ._ops.linalg_toplevel import *  # noqa: F403
 from ._ops.linalg_toplevel import __all__ as _linalg_toplevel_all
 from ._ops.math_extra import *  # noqa: F403
 from ._ops.math_extra import __all__ as _math_extra_all
+from ._ops.misc_toplevel import *  # noqa: F403
+from ._ops.misc_toplevel import __all__ as _misc_toplevel_all
 from ._ops.nn_functions import *  # noqa: F403
 from ._ops.nn_functions import __all__ as _nn_functions_all
 from ._ops.random import *  # noqa: F403
@@ -102,6 +108,8 @@ from ._ops.special_ops import *  # noqa: F403
 from ._ops.special_ops import __all__ as _special_ops_all
 from ._ops.spectral import *  # noqa: F403
 from ._ops.spectral import __all__ as _spectral_all
+from ._ops.strided import *  # noqa: F403
+from ._ops.strided import __all__ as _strided_all
 from ._ops.windows import *  # noqa: F403
 from ._ops.windows import __all__ as _windows_all
 from ._serialization import load as load
@@ -219,6 +227,8 @@ __all__ = [
     "uint32",
     "uint64",
     *_complex_ops_all,
+    *_control_flow_all,
+    *_copies_all,
     *_creation_all,
     *_dtype_info_all,
     *_elementwise_all,
@@ -227,6 +237,7 @@ __all__ = [
     *_linalg_all,
     *_linalg_toplevel_all,
     *_math_extra_all,
+    *_misc_toplevel_all,
     *_nn_functions_all,
     *_random_all,
     *_random_gamma_all,
@@ -240,6 +251,7 @@ __all__ = [
     *_layout_all,
     *_memory_format_all,
     *_spectral_all,
+    *_strided_all,
     *_linalg_compat_all,
     *_settings_all,
 ]

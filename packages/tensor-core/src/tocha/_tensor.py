@@ -17,6 +17,7 @@ from ._ops.linalg import LinalgMethods
 from ._ops.linalg_compat import LinalgCompatMethods
 from ._ops.linalg_functions import LinalgDecompMethods
 from ._ops.math_extra import MathExtraMethods
+from ._ops.misc_toplevel import MiscToplevelMethods
 from ._ops.random import RandomMethods
 from ._ops.reduction import ReductionMethods
 from ._ops.scatter import ScatterMethods
@@ -24,6 +25,7 @@ from ._ops.shape import ShapeMethods
 from ._ops.sorting import SortingMethods
 from ._ops.special_ops import SpecialMethods
 from ._ops.spectral import SpectralMethods
+from ._ops.strided import StridedMethods
 from ._tensor_base import TensorBase
 
 __all__ = ["Tensor"]
@@ -44,10 +46,12 @@ class Tensor(
     SpecialMethods,
     ComplexMethods,
     MathExtraMethods,
+    MiscToplevelMethods,
     ActivationMethods,
     DtypeInfoMethods,
     SpectralMethods,
     LinalgCompatMethods,
+    StridedMethods,
 ):
     """A multi-dimensional array on a device, with PyTorch's API.
 

@@ -30,6 +30,7 @@ from tocha.library import is_tensor_like, set_gradient_layer
 from . import forward_ad as forward_ad
 from . import functional as functional
 from . import graph as graph
+from ._anomaly import is_check_nan_enabled as is_anomaly_check_nan_enabled
 from ._anomaly import is_enabled as is_anomaly_enabled
 from ._anomaly import set_enabled as _set_anomaly
 from ._engine import run_backward
@@ -58,6 +59,7 @@ __all__ = [
     "is_inference_mode_enabled",
     "detect_anomaly",
     "set_detect_anomaly",
+    "is_anomaly_check_nan_enabled",
     "is_anomaly_enabled",
     "gradcheck",
     "gradgradcheck",

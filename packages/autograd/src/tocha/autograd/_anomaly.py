@@ -12,7 +12,7 @@ from tocha.library import is_tensor_like
 
 from . import _saved_hooks
 
-__all__ = ["is_enabled", "set_enabled", "check", "forward_trace"]
+__all__ = ["is_enabled", "is_check_nan_enabled", "set_enabled", "check", "forward_trace"]
 
 
 class _State(threading.local):
@@ -26,6 +26,11 @@ _state = _State()
 def is_enabled() -> bool:
     """Whether anomaly detection is on in this thread."""
     return _state.enabled
+
+
+def is_check_nan_enabled() -> bool:
+    """Whether anomaly detection, when on, checks gradients for NaN in this thread."""
+    return _state.check_nan
 
 
 def set_enabled(mode: bool, check_nan: bool = True) -> None:
