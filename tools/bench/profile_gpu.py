@@ -46,6 +46,18 @@ def _timed(fn: object, b: Backend, repeat: int, *, sync: bool) -> float:
     return statistics.median(samples)
 
 
+def _warm_step(b: Backend, w: Any, rng: np.random.Generator) -> Any:
+    """``w``'s training step on ``b``'s device at bench_gpu's sizes, run three times (kernels compiled, pools
+    warm)."""
+    shape = w.shape(FULL)
+    x = rng.standard_normal(shape, dtype=np.float32)
+    y = rng.integers(0, w.classes, shape[0]) if w.classes is not None else None
+    step, _ = step_workload(b, w, FULL, x, y, None)
+    for _ in range(3):
+        step()
+    return step
+
+
 _SPIN_CYCLES = 400_000_000  # ~0.2 s at an H100's or H200's clock
 
 
@@ -90,13 +102,7 @@ def _print_queued(w: Any, tocha_step: object, steps: int) -> None:
         torch = None
     if torch is not None and torch.cuda.is_available():
         b = Backend(torch, "cuda")
-        rng = np.random.default_rng(0)
-        shape = w.shape(FULL)
-        x = rng.standard_normal(shape, dtype=np.float32)
-        y = rng.integers(0, w.classes, shape[0]) if w.classes is not None else None
-        step, _ = step_workload(b, w, FULL, x, y, None)
-        for _ in range(3):
-            step()
+        step = _warm_step(b, w, np.random.default_rng(0))
         host = _timed(step, b, 10, sync=False)
         figures.append(("torch", *_queued_gpu_ms(step, b, steps)))
         print(f"-- torch: host enqueue {host * 1e3:.3f} ms")
@@ -164,12 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     b = Backend(tocha, "cuda")
     rng = np.random.default_rng(0)
     for w in STEPS:
-        shape = w.shape(FULL)
-        x = rng.standard_normal(shape, dtype=np.float32)
-        y = rng.integers(0, w.classes, shape[0]) if w.classes is not None else None
-        step, _ = step_workload(b, w, FULL, x, y, None)
-        for _ in range(3):
-            step()
+        step = _warm_step(b, w, rng)
         b.sync()
         host = _timed(step, b, 10, sync=False)
         full = _timed(step, b, 10, sync=True)
