@@ -18,6 +18,7 @@ from ._ops.linalg_compat import LinalgCompatMethods
 from ._ops.linalg_functions import LinalgDecompMethods
 from ._ops.math_extra import MathExtraMethods
 from ._ops.misc_toplevel import MiscToplevelMethods
+from ._ops.nn_functions import NnFunctionMethods
 from ._ops.random import RandomMethods
 from ._ops.reduction import ReductionMethods
 from ._ops.scatter import ScatterMethods
@@ -52,6 +53,7 @@ class Tensor(
     SpectralMethods,
     LinalgCompatMethods,
     StridedMethods,
+    NnFunctionMethods,
 ):
     """A multi-dimensional array on a device, with PyTorch's API.
 

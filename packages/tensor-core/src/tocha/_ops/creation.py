@@ -759,19 +759,16 @@ def _python_scalar_caster(op: str, d: dtype) -> Any:
     return cast
 
 
-def _apply_python(t: Tensor, op: str, fn: Any, other: Tensor | None) -> Tensor:
+def _apply_python(t: Tensor, op: str, fn: Any, *others: Tensor) -> Tensor:
     if t._device.type != "cpu":
         raise TypeError(f"{op} is only implemented on CPU tensors (got a tensor on {t._device})")
     if t._requires_grad:
         raise RuntimeError(f"Can't call {op}() on Variable that requires grad. Use var.detach().{op}() instead.")
     cast = _python_scalar_caster(op, t._dtype)
-    mine = t._data.tolist() if t._data.ndim == 0 else t._data.reshape(-1).tolist()
-    if other is None:
-        values = [cast(fn(v)) for v in (mine if isinstance(mine, list) else [mine])]
-    else:
-        theirs = other.expand(t._data.shape)._data
-        theirs_list = theirs.reshape(-1).tolist() if theirs.ndim else [theirs.item()]
-        values = [cast(fn(a, b)) for a, b in zip(mine if isinstance(mine, list) else [mine], theirs_list, strict=True)]
+    columns = [t._data.reshape(-1).tolist()]
+    for other in others:
+        columns.append(other.expand(t._data.shape)._data.reshape(-1).tolist())
+    values = [cast(fn(*items)) for items in zip(*columns, strict=True)]
     t._data[...] = np.asarray(values, dtype=t._data.dtype).reshape(t._data.shape)
     root = t._base if t._base is not None else t
     root._version += 1
@@ -1434,7 +1431,7 @@ class CreationMethods:
             >>> tocha.arange(4).apply_(lambda v: v * 2)
             tensor([0, 2, 4, 6])
         """
-        return _apply_python(self, "apply_", callable, None)
+        return _apply_python(self, "apply_", callable)
 
     def map_(self: Any, tensor: Tensor, callable: Any) -> Tensor:
         """Replace each element ``a`` by ``callable(a, b)``, ``b`` the matching element of ``tensor``, in place.
@@ -1455,6 +1452,29 @@ class CreationMethods:
         if tensor._dtype is not self._dtype:
             raise TypeError(f"map_: expected {self.type()} for 'other' (got {tensor.type()})")
         return _apply_python(self, "map_", callable, tensor)
+
+    def map2_(self: Any, x: Tensor, y: Tensor, callable: Any) -> Tensor:
+        """Replace each element ``a`` by ``callable(a, b, c)``, ``b`` and ``c`` the matching elements of ``x`` and
+        ``y``, in place.
+
+        ``x`` and ``y`` broadcast to this tensor's shape and must have its dtype. CPU only, as in PyTorch.
+
+        Raises:
+            TypeError: another dtype, a tensor not on the CPU, or a result that is not a number.
+            RuntimeError: ``x`` or ``y`` does not broadcast to this shape, or this tensor requires grad.
+
+        Example:
+            >>> import tocha
+            >>> tocha.ones(3).map2_(tocha.arange(3.0), tocha.full((3,), 2.0), lambda a, b, c: a + b * c)
+            tensor([1., 3., 5.])
+        """
+        for name, position, other in (("x", 1, x), ("y", 2, y)):
+            if not isinstance(other, TensorBase):
+                raise TypeError(f"map2_(): argument '{name}' (position {position}) must be Tensor, not "
+                                f"{type(other).__name__}")  # fmt: skip
+            if other._dtype is not self._dtype:
+                raise TypeError(f"map2_: expected {self.type()} for argument '{name}' (got {other.type()})")
+        return _apply_python(self, "map2_", callable, x, y)
 
     # The dtype shortcuts come last: their names (float, int, bool) shadow the builtins in the class body.
     def float(self: Any) -> Tensor:

@@ -305,6 +305,12 @@ def typename(obj: Any) -> str:
     return f"{module}.{qualname}"
 
 
+def _tensor_class() -> type:
+    from .._tensor import Tensor
+
+    return Tensor
+
+
 class DtypeInfoMethods:
     """Tensor methods asking about a tensor's dtype, shape or single value."""
 
@@ -321,6 +327,64 @@ class DtypeInfoMethods:
     def is_nonzero(self: Any) -> bool:
         """See :func:`tocha.is_nonzero`."""
         return is_nonzero(self)
+
+    def is_set_to(self: Any, tensor: Tensor) -> bool:
+        """Whether ``tensor`` is this tensor's exact alias: the same storage, storage offset, sizes and strides.
+
+        Example:
+            >>> import tocha
+            >>> x = tocha.zeros(2, 3)
+            >>> x.is_set_to(x.view(2, 3)), x.is_set_to(x.t())
+            (True, False)
+        """
+        if not isinstance(tensor, TensorBase):
+            raise TypeError(f"is_set_to(): argument 'tensor' (position 1) must be Tensor, not {type(tensor).__name__}")
+        mine = self._base if self._base is not None else self
+        theirs = tensor._base if tensor._base is not None else tensor
+        return bool(
+            mine is theirs
+            and self._device == tensor._device
+            and self.data_ptr() == tensor.data_ptr()
+            and tuple(self._data.shape) == tuple(tensor._data.shape)
+            and self.stride() == tensor.stride()
+        )
+
+    def to_dense(self: Any, dtype: DType | None = None, *, masked_grad: bool | None = None) -> Tensor:
+        """This tensor in the strided layout: itself (every tocha tensor is strided), or converted to ``dtype``.
+
+        Example:
+            >>> import tocha
+            >>> x = tocha.ones(2)
+            >>> x.to_dense() is x, x.to_dense(tocha.float64).dtype
+            (True, tocha.float64)
+        """
+        if dtype is None or dtype is self._dtype:
+            return self  # type: ignore[no-any-return]
+        return self.to(dtype)  # type: ignore[no-any-return]
+
+    def as_subclass(self: Any, cls: type) -> Tensor:
+        """An instance of ``cls`` (a subclass of ``tocha.Tensor``) sharing this tensor's data and autograd history.
+
+        Raises:
+            TypeError: ``cls`` does not inherit from ``tocha.Tensor``.
+
+        Example:
+            >>> import tocha
+            >>> class Tagged(tocha.Tensor):
+            ...     pass
+            >>> x = tocha.ones(2)
+            >>> y = x.as_subclass(Tagged)
+            >>> type(y).__name__, y.data_ptr() == x.data_ptr()
+            ('Tagged', True)
+        """
+        if not isinstance(cls, type) or not issubclass(cls, _tensor_class()):
+            raise TypeError(
+                "Creating a Tensor subclass from a class that does not inherit from Tensor is not possible. Make "
+                "sure your class inherits from Tensor."
+            )
+        alias = self.view_as(self)
+        alias.__class__ = cls
+        return alias  # type: ignore[no-any-return]
 
     def ndimension(self: Any) -> int:
         """The number of dims (another name for :meth:`dim`).

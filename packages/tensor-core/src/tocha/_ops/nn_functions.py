@@ -1122,3 +1122,17 @@ def embedding(
     f = load_nn_functional()
     result: Tensor = f.embedding(indices, weight, padding, scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
     return result
+
+
+class NnFunctionMethods:
+    """The Tensor methods PyTorch has for two of these functions."""
+
+    __slots__ = ()
+
+    def hardshrink(self: Any, lambd: float = 0.5) -> Tensor:
+        """See :func:`tocha.hardshrink`."""
+        return hardshrink(self, lambd)
+
+    def prelu(self: Any, weight: Tensor) -> Tensor:
+        """See :func:`tocha.prelu`."""
+        return prelu(self, weight)
