@@ -1,8 +1,10 @@
 // A CPU stand-in for the CUDA execution model, to run a kernel's source as C++ and check its results without a
 // GPU: each thread block runs as blockDim.x OS threads (blocks one after another), __syncthreads is a barrier
-// over the block, __shfl_xor_sync exchanges values within a warp of 32 through a buffer and barriers, and
-// __shared__ arrays are static (one block is live at a time). Only the features tocha's kernels use exist.
+// over the block, __shfl_xor_sync exchanges values within a warp of 32 through a buffer and barriers,
+// __shared__ arrays are static (one block is live at a time), atomicAdd is an atomic add, __threadfence a fence
+// and __ldcg a plain load. Only the features tocha's kernels use exist.
 #pragma once
+#include <atomic>
 #include <barrier>
 #include <cmath>
 #include <cstring>
@@ -37,6 +39,14 @@ template <typename T> T __shfl_xor_sync(unsigned, T value, int offset) {
     emulator_warp_barriers[warp]->arrive_and_wait();
     return static_cast<T>(emulator_warp_values[warp][lane ^ static_cast<unsigned>(offset)]);
 }
+
+inline void __threadfence() { std::atomic_thread_fence(std::memory_order_seq_cst); }
+
+inline unsigned int atomicAdd(unsigned int* address, unsigned int value) {
+    return std::atomic_ref<unsigned int>(*address).fetch_add(value);
+}
+
+template <typename T> T __ldcg(const T* address) { return *address; }
 
 inline float __int_as_float(int bits) {
     float f;

@@ -162,6 +162,7 @@ def test_direct_weight_gradient_adds_its_shares(
             gw = K.weight_gradient(np, x, gy, weight_shape, stride, padding, dilation, groups)
             expected = C._convolution_weight_forward(np, x, gy, weight_shape, stride, padding, dilation, groups)
             np.testing.assert_allclose(gw, expected, **_tolerance(dtype))
+    assert not CK.completion_counters(np, 8).any()  # each tile's last block left its counter at zero
     launches = kernels[f"conv2d_weight_direct<{np.dtype(dtype)}>"].launches
     positions = 2 * 9 * 11  # stride 1, padding 1: the most positions here
     tiles = (1, 4, 1, 2, 2, 4, 2)
@@ -182,6 +183,7 @@ def test_bias_gradient_sums_each_channel(
         np.testing.assert_allclose(gb, gy.sum(axis=(0, *range(2, gy.ndim))), **_tolerance(dtype))
         assert gb.shape == (shape[1],)
         assert gb.flags.owndata  # AccumulateGrad keeps it as .grad without a copy
+    assert not CK.completion_counters(np, 8).any()  # each channel's last block left its counter at zero
     launches = kernels[f"channel_sums<{np.dtype(dtype)}>"].launches
     most = 3 * 7  # positions per channel of the first shape
     assert launches[0][0] == 4 * max(1, min(16 // 4, most // share))

@@ -231,3 +231,51 @@ def test_tensor_core_records_run_the_kernels_nn_registers_on_cuda(
     cpu = tocha.library.get_op(name).forward(np, x, 1)  # the cpu path never reaches the kernels
     assert len(kernels["softmax_forward<float32>"].launches) == 1
     np.testing.assert_allclose(cpu, y, **_tolerance(np.float32))
+
+
+COLUMN_SHAPES = [(1, 1), (5, 3), (64, 10), (300, 33), (1000, 70), (130, 1)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", COLUMN_SHAPES, ids=str)
+@pytest.mark.parametrize("share", [7, 64])
+def test_column_sums_add_their_shares_in_one_launch(
+    kernels: dict[str, Any], monkeypatch: pytest.MonkeyPatch, dtype: Any, shape: tuple[int, int], share: int
+) -> None:
+    """A linear layer's bias gradient: each block sums 32 columns over a share of the rows, the last block of a
+    column tile adds the shares (NOTE [ Last-block reductions ]) and leaves its counter at zero."""
+    monkeypatch.setattr(K, "_COLUMN_SHARE", share)
+    monkeypatch.setattr(K, "_COLUMN_BLOCKS", 8)
+    a = _data(shape, dtype)
+    got = K.column_sums(np, a)
+    np.testing.assert_allclose(got, a.sum(axis=0), **_tolerance(dtype))
+    assert got.shape == (shape[1],)
+    assert got.flags.owndata  # AccumulateGrad keeps it as .grad without a copy
+    rows, cols = shape
+    tiles = -(-cols // 32)
+    chunks = max(1, min(rows // share, 8 // tiles))
+    assert kernels[f"column_sums<{np.dtype(dtype)}>"].launches == [(tiles * chunks, 256)]
+    assert not K.completion_counters(np, tiles)[:tiles].any()  # ready for the next launch
+    np.testing.assert_array_equal(K.column_sums(np, a), got)  # the shares are added in order: the same bits
+
+
+def test_column_sums_decline_what_they_do_not_do(kernels: dict[str, Any]) -> None:
+    a = _data((6, 4), np.float32)
+    assert K.column_sums(np, a[:, :3]) is None  # not C-contiguous
+    assert K.column_sums(np, a.ravel()) is None  # not 2-D
+    assert K.column_sums(np, np.zeros((0, 4), np.float32)) is None  # empty: the generic row sum
+    assert K.column_sums(np, a.astype(np.float16)) is None
+    assert kernels == {}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(5, 7), (2, 3, 40), (1, 1)], ids=str)
+def test_add_to_rows_adds_the_bias_in_place(kernels: dict[str, Any], dtype: Any, shape: tuple[int, ...]) -> None:
+    y = _data(shape, dtype)
+    b = _data(shape[-1:], dtype, seed=1)
+    expected = y + b
+    assert K.add_to_rows(np, y, b)
+    np.testing.assert_array_equal(y, expected)
+    assert not K.add_to_rows(np, y, b[:-1] if b.size > 1 else np.zeros(2, dtype))  # not a row of y
+    assert not K.add_to_rows(np, y, b.astype(np.float16))  # dtypes differ: the generic add
+    np.testing.assert_array_equal(y, expected)  # untouched by the declined calls

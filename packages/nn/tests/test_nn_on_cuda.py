@@ -909,3 +909,49 @@ def test_convolution_bias_gradients_on_cuda_are_differentiable(dims: int) -> Non
         results.append((gb.detach().cpu(), gg.cpu()))
     for got, expected in zip(results[1], results[0], strict=True):
         tocha.testing.assert_close(got, expected, rtol=1e-10, atol=1e-10)
+
+
+def test_last_block_reductions_on_several_streams() -> None:
+    """Bias and weight gradients that sum shares in one launch (NOTE [ Last-block reductions ]) give the same bits
+    every time and on every stream, and leave their completion counters at zero; each stream has its own."""
+    import cupy
+    import numpy as np
+
+    from tocha.nn.functional import _conv
+    from tocha.nn.functional import _cuda_conv_kernels as conv_kernels
+    from tocha.nn.functional import _cuda_kernels as kernels
+
+    rng = np.random.default_rng(0)
+    rows = cupy.asarray(rng.standard_normal((4096, 300)))
+    gy = cupy.asarray(rng.standard_normal((64, 16, 30, 30)))
+    x = cupy.asarray(rng.standard_normal((64, 1, 30, 30)))
+    if kernels.column_sums(cupy, rows) is None:
+        pytest.skip("the fused kernels are off (TOCHA_CUDA_FUSED=0, or the CuPy stand-in)")
+    geometry = ((1, 1), (1, 1), (1, 1), 1)
+
+    def sums() -> list[Any]:
+        return [kernels.column_sums(cupy, rows), conv_kernels.bias_gradient(cupy, gy),
+                conv_kernels.weight_gradient(cupy, x, gy, (16, 1, 3, 3), *geometry)]  # fmt: skip
+
+    first = [cupy.asnumpy(a) for a in sums()]
+    streams = [cupy.cuda.Stream(non_blocking=True) for _ in range(2)]
+    results = []
+    for stream in streams * 3:
+        with stream:
+            results.append(sums())
+    for stream in streams:
+        stream.synchronize()
+    for got in results:
+        for value, reference in zip(got, first, strict=True):
+            np.testing.assert_array_equal(cupy.asnumpy(value), reference)
+    host_rows, host_gy, host_x = (cupy.asnumpy(a) for a in (rows, gy, x))
+    np.testing.assert_allclose(first[0], host_rows.sum(axis=0), rtol=1e-12, atol=1e-10)
+    np.testing.assert_allclose(first[1], host_gy.sum(axis=(0, 2, 3)), rtol=1e-12, atol=1e-10)
+    weight = _conv._convolution_weight_forward(np, host_x, host_gy, (16, 1, 3, 3), *geometry)
+    np.testing.assert_allclose(first[2], weight, rtol=1e-12, atol=1e-10)
+    counters = []
+    for stream in streams:
+        with stream:
+            counters.append(kernels.completion_counters(cupy, 1))
+    assert counters[0] is not counters[1]
+    assert not any(bool(c.any()) for c in counters)

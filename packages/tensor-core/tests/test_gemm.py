@@ -100,7 +100,6 @@ def _cublas_stand_in(calls: list[tuple[Any, ...]]) -> types.ModuleType:
     module.sgemm, module.dgemm = gemm(np.float32), gemm(np.float64)  # type: ignore[attr-defined]
     module.sgemmStridedBatched = batched(np.float32)  # type: ignore[attr-defined]
     module.dgemmStridedBatched = batched(np.float64)  # type: ignore[attr-defined]
-    module.setStream = lambda handle, stream: None  # type: ignore[attr-defined]
     module.setPointerMode = lambda handle, mode: None  # type: ignore[attr-defined]
     mode = [7]  # the handle's math mode: some value tocha must restore
     module.getMathMode = lambda handle: mode[0]  # type: ignore[attr-defined]
@@ -127,10 +126,7 @@ def stand_in(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[tuple[Any, ...]
         asarray=lambda host: _Device(np.array(host)),
         sum=_host_sum,
         matmul=lambda a, b, out=None: pytest.fail("fell back to xp.matmul"),
-        cuda=types.SimpleNamespace(
-            device=types.SimpleNamespace(get_cublas_handle=lambda: 1),
-            get_current_stream=lambda: types.SimpleNamespace(ptr=0),
-        ),
+        cuda=types.SimpleNamespace(device=types.SimpleNamespace(get_cublas_handle=lambda: 1)),
     )
     return xp, calls
 
@@ -462,3 +458,26 @@ def test_tf32_products_on_the_gpu() -> None:
         tocha.set_float32_matmul_precision(before)
     assert cublas.getMathMode(handle) == mode
     np.testing.assert_allclose(cupy.asnumpy(got), a @ b, rtol=0, atol=0.1)  # TF32: 10-bit mantissas, K = 512
+
+
+@pytest.mark.gpu
+def test_products_run_on_the_current_stream() -> None:
+    """CuPy's bindings set the handle's stream on every call: a product made under another stream runs there."""
+    cupy = _real_cupy()
+    from cupy_backends.cuda.libs import cublas
+
+    handle = cupy.cuda.device.get_cublas_handle()
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((64, 96)), rng.standard_normal((96, 32))
+    da, db = cupy.asarray(a), cupy.asarray(b)
+    stream = cupy.cuda.Stream(non_blocking=True)
+    with stream:
+        got = _gemm.gemm(cupy, da, db)
+        assert cublas.getStream(handle) == stream.ptr
+        split = _gemm.gemm(cupy, cupy.ones((2, 40963)), cupy.ones((40963, 3)))  # split K: a batched call and a sum
+        assert cublas.getStream(handle) == stream.ptr
+    stream.synchronize()
+    np.testing.assert_allclose(cupy.asnumpy(got), a @ b, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(cupy.asnumpy(split), np.full((2, 3), 40963.0))
+    _gemm.gemm(cupy, da, db)
+    assert cublas.getStream(handle) == cupy.cuda.get_current_stream().ptr

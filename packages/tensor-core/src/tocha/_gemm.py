@@ -131,11 +131,11 @@ def gemm(xp: Any, a: Any, b: Any, out: Any = None, *, allow_tf32: bool | None = 
 
 
 def _prepare(xp: Any, float32: bool, allow_tf32: bool | None) -> tuple[Any, int, int | None]:
-    """cuBLAS's binding and handle, set to the current stream and host scalars, in TF32 math mode where allowed:
-    ``(binding, handle, the handle's math mode to restore after the call or None)``."""
+    """cuBLAS's binding and handle, set to host scalars, in TF32 math mode where allowed: ``(binding, handle, the
+    handle's math mode to restore after the call or None)``. (CuPy's product bindings set the handle's stream to
+    the current stream themselves, on every call.)"""
     cublas = _cublas()
     handle = xp.cuda.device.get_cublas_handle()
-    cublas.setStream(handle, xp.cuda.get_current_stream().ptr)
     cublas.setPointerMode(handle, cublas.CUBLAS_POINTER_MODE_HOST)
     if float32 and (get_float32_matmul_precision() != "highest" if allow_tf32 is None else allow_tf32):
         previous: int | None = cublas.getMathMode(handle)

@@ -23,10 +23,11 @@ weight. Here each of those is one launch, and the GEMM shapes are the ones cuBLA
   ``conv2d_weight_direct`` instead (a GEMM over 400k positions with 9 output columns is what cuBLAS does worst):
   one block per tile of up to 32 output channels of a group and share of the positions stages 64 positions'
   gradients and taps at a time in shared memory and adds their products for each (channel, tap) pair in a
-  register; one sum adds the shares. Each tap is read once per tile rather than once per output channel (the
-  earlier one-channel-per-block kernel took 0.44 ms for the 1->32 layer of bench_gpu's CNN on an H100).
-- bias gradient: ``channel_sums`` sums each channel's share of the output gradient in a block (one launch and one
-  row sum of the shares, for CuPy's row reduction and a product over the batch).
+  register; the tile's last block adds the shares (NOTE [ Last-block reductions ]). Each tap is read once per
+  tile rather than once per output channel (the earlier one-channel-per-block kernel took 0.44 ms for the 1->32
+  layer of bench_gpu's CNN on an H100).
+- bias gradient: ``channel_sums`` sums each channel's share of the output gradient in a block, and the channel's
+  last block adds the shares: one launch, for CuPy's row reduction and a product over the batch.
 
 The GEMMs of float32 convolutions run on TF32 tensor cores while ``tocha.backends.cudnn.allow_tf32`` is on (the
 default, as PyTorch's cuDNN convolutions: 10-bit mantissas in the products, float32 sums); the kernels here always
@@ -46,9 +47,9 @@ from typing import Any
 import numpy as np
 
 import tocha.backends.cudnn
-from tocha.library import gemm, sum_rows
+from tocha.library import gemm
 
-from ._cuda_kernels import REDUCTIONS, KernelModule, _grid, _pointer, _usable
+from ._cuda_kernels import REDUCTIONS, KernelModule, _grid, _pointer, _usable, completion_counters
 
 SOURCE = (
     REDUCTIONS
@@ -208,11 +209,11 @@ __global__ void conv2d_direct(const T* __restrict__ x, const T* __restrict__ w, 
 #define WEIGHT_PAIRS 16  // (output channel, tap) pairs per thread: WEIGHT_TILE_O * 32 / 64
 template <typename T>
 __global__ void conv2d_weight_direct(const T* __restrict__ x, const T* __restrict__ gy, T* __restrict__ partial,
-                                     const int channels, const int height, const int width, const int out_channels,
-                                     const int out_h, const int out_w, const int batch, const int groups,
-                                     const int chunks, const int kernel_h, const int kernel_w, const int stride_h,
-                                     const int stride_w, const int pad_h, const int pad_w, const int dilation_h,
-                                     const int dilation_w) {
+                                     T* __restrict__ gw, unsigned int* __restrict__ counters, const int channels,
+                                     const int height, const int width, const int out_channels, const int out_h,
+                                     const int out_w, const int batch, const int groups, const int chunks,
+                                     const int kernel_h, const int kernel_w, const int stride_h, const int stride_w,
+                                     const int pad_h, const int pad_w, const int dilation_h, const int dilation_w) {
     __shared__ T grads[WEIGHT_TILE_O][WEIGHT_TILE_P + 1];  // + 1: a warp's rows fall in different banks
     __shared__ T columns[32][WEIGHT_TILE_P + 1];
     __shared__ long long grad_at[WEIGHT_TILE_P], x_at[WEIGHT_TILE_P];
@@ -281,20 +282,25 @@ __global__ void conv2d_weight_direct(const T* __restrict__ x, const T* __restric
         }
         __syncthreads();
     }
+    T* const written = chunks == 1 ? gw : partial + (long long)chunk * out_channels * taps;
 #pragma unroll
     for (int r = 0; r < WEIGHT_PAIRS; ++r) {
         const int pair = threadIdx.x + r * blockDim.x;
-        if (pair < pairs) {
-            const int o = pair / taps, k = pair - o * taps;
-            partial[((long long)chunk * out_channels + o0 + o) * taps + k] = sums[r];
-        }
+        if (pair < pairs) written[o0 * taps + pair] = sums[r];  // (o0 + o) * taps + k for pair = o * taps + k
+    }
+    if (chunks == 1 || !last_to_arrive(counters + tile, chunks)) return;
+    for (int pair = threadIdx.x; pair < pairs; pair += blockDim.x) {
+        T sum = T(0);
+        for (int k = 0; k < chunks; ++k) sum += __ldcg(partial + (long long)k * out_channels * taps + o0 * taps + pair);
+        gw[o0 * taps + pair] = sum;
     }
 }
 
-// The bias gradient: gy (N, C, L) -> partial (chunks, C), each block the sum of one share of one channel's N * L
-// values (rows of L read coalesced).
+// The bias gradient: gy (N, C, L) -> gb (C), each block the sum of one share of one channel's N * L values (rows of
+// L read coalesced), the channel's last block adding the shares (NOTE [ Last-block reductions ]).
 template <typename T>
-__global__ void channel_sums(const T* __restrict__ gy, T* __restrict__ partial, const int batch, const int channels,
+__global__ void channel_sums(const T* __restrict__ gy, T* __restrict__ partial, T* __restrict__ gb,
+                             unsigned int* __restrict__ counters, const int batch, const int channels,
                              const int length, const int chunks) {
     __shared__ T shared[32];
     const int c = blockIdx.x / chunks, chunk = blockIdx.x - c * chunks;
@@ -307,7 +313,15 @@ __global__ void channel_sums(const T* __restrict__ gy, T* __restrict__ partial, 
         sum += gy[((long long)n * channels + c) * length + p];
     }
     const T result = block_sum(sum, shared);
-    if (threadIdx.x == 0) partial[(long long)chunk * channels + c] = result;
+    if (threadIdx.x == 0) {
+        if (chunks == 1) gb[c] = result;
+        else partial[(long long)chunk * channels + c] = result;
+    }
+    if (chunks == 1 || !last_to_arrive(counters + c, chunks)) return;
+    sum = T(0);
+    for (int k = threadIdx.x; k < chunks; k += blockDim.x) sum += __ldcg(partial + (long long)k * channels + c);
+    sum = block_sum(sum, shared);
+    if (threadIdx.x == 0) gb[c] = sum;
 }
 """
 )
@@ -480,31 +494,32 @@ def weight_gradient(xp: Any, x: Any, gy: Any, weight_shape: _Ints, stride: _Ints
 
 def _weight_gradient_direct(xp: Any, x4: Any, gy4: Any, weight_shape: _Ints, stride: _Ints, padding: _Ints,
                             dilation: _Ints, groups: int) -> Any:  # fmt: skip
-    """The weight gradient of a convolution with at most ``_DIRECT_TAPS`` taps per output: one block per output
-    channel and share of the positions (``conv2d_weight_direct``), then one sum over the shares."""
+    """The weight gradient of a convolution with at most ``_DIRECT_TAPS`` taps per output in one launch: one block
+    per tile of output channels and share of the positions (``conv2d_weight_direct``), the tile's last block adding
+    the shares."""
     n_batch, channels, height, width = x4.shape
     out_channels, out_h, out_w = gy4.shape[1:]
     positions = n_batch * out_h * out_w
     tiles = groups * -(-(out_channels // groups) // _WEIGHT_TILE)
     chunks = max(1, min(_WEIGHT_BLOCKS // tiles, positions // _WEIGHT_SHARE))
     gw = xp.empty(tuple(weight_shape), dtype=x4.dtype)
-    partial = gw if chunks == 1 else xp.empty((chunks, gw.size), dtype=x4.dtype)
+    partial, counters = gw, np.uint64(0)  # one share: the blocks write their sums into gw
+    if chunks > 1:
+        partial, counters = xp.empty((chunks, gw.size), dtype=x4.dtype), completion_counters(xp, tiles)
     _kernel(xp, "conv2d_weight_direct", x4.dtype)(
         (tiles * chunks,),
         (_BLOCK,),
-        (x4, gy4, partial, np.int32(channels), np.int32(height), np.int32(width), np.int32(out_channels),
+        (x4, gy4, partial, gw, counters, np.int32(channels), np.int32(height), np.int32(width), np.int32(out_channels),
          np.int32(out_h), np.int32(out_w), np.int32(n_batch), np.int32(groups), np.int32(chunks),
          *_geometry(weight_shape[2:], stride, padding, dilation)),
     )  # fmt: skip
-    if chunks > 1:
-        sum_rows(xp, partial, out=gw.reshape(-1))
     return gw
 
 
 def bias_gradient(xp: Any, gy: Any) -> Any:
     """A convolution's bias gradient, the sum of ``gy`` ``(N, C, *spatial)`` over every dim but the channels, in one
-    launch (``channel_sums``, one block per channel and share) and, with several shares, one row sum; None where the
-    fused path does not apply."""
+    launch (``channel_sums``, one block per channel and share, the channel's last block adding the shares); None
+    where the fused path does not apply."""
     if gy.ndim < 2 or not _usable(xp, gy) or not _fits(gy.size):
         return None
     n_batch, channels = gy.shape[0], gy.shape[1]
@@ -512,11 +527,11 @@ def bias_gradient(xp: Any, gy: Any) -> Any:
     total = n_batch * length
     chunks = max(1, min(_WEIGHT_BLOCKS // channels, total // _WEIGHT_SHARE))
     gb = xp.empty(channels, dtype=gy.dtype)
-    partial = gb if chunks == 1 else xp.empty((chunks, channels), dtype=gy.dtype)
-    _kernel(xp, "channel_sums", gy.dtype)(
-        (channels * chunks,), (_BLOCK,), (gy, partial, np.int32(n_batch), np.int32(channels), np.int32(length),
-                                          np.int32(chunks)),
-    )  # fmt: skip
+    partial, counters = gb, np.uint64(0)  # one share: the blocks write their sums into gb
     if chunks > 1:
-        sum_rows(xp, partial, out=gb)
+        partial, counters = xp.empty((chunks, channels), dtype=gy.dtype), completion_counters(xp, channels)
+    _kernel(xp, "channel_sums", gy.dtype)(
+        (channels * chunks,), (_BLOCK,), (gy, partial, gb, counters, np.int32(n_batch), np.int32(channels),
+                                          np.int32(length), np.int32(chunks)),
+    )  # fmt: skip
     return gb

@@ -73,6 +73,25 @@ template <typename T> __device__ T block_sum(T v, T* shared) {
     __syncthreads();
     return result;
 }
+
+// NOTE [ Last-block reductions ]
+// A sum split over several blocks per result (shares of a long reduction) ends in the same launch: each block
+// writes its share's partial sums, counts itself done on the result's counter, and the last block to finish adds
+// the shares in share order (deterministic) and writes the result. No second launch or cuBLAS row sum, which cost
+// the host more than the kernel (tools/bench/host_calls_gpu.py). The counters start at zero and the last block
+// resets its counter to zero, so the next launch on the stream finds them ready; launches on another stream use
+// counters of their own (completion_counters). The last block reads the partial sums through L2 (__ldcg).
+__device__ bool last_to_arrive(unsigned int* counter, const unsigned int arrivals) {
+    __shared__ bool last;
+    __threadfence();  // this block's partial sums are visible to every block before it counts itself done
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        last = atomicAdd(counter, 1u) == arrivals - 1u;
+        if (last) *counter = 0u;
+    }
+    __syncthreads();
+    return last;
+}
 """
 
 SOURCE = (
@@ -206,6 +225,45 @@ __global__ void gelu_backward(const T* __restrict__ g, const T* __restrict__ x, 
         dx[i] = g[i] * gelu_slope(x[i], tanh_);
 }
 
+// Column sums of a row-major (rows, cols) matrix, out[j] = sum over i of a[i, j] (a linear layer's bias gradient):
+// a block sums 32 adjacent columns over one share of the rows, blockDim.x / 32 rows at a time (each warp reads 32
+// adjacent values), and the last block of a column tile adds the shares (NOTE [ Last-block reductions ]).
+template <typename T>
+__global__ void column_sums(const T* __restrict__ a, T* __restrict__ partial, T* __restrict__ out,
+                            unsigned int* __restrict__ counters, const long long rows, const int cols,
+                            const int chunks) {
+    __shared__ T lanes[32][33];
+    const int tile = blockIdx.x / chunks, chunk = blockIdx.x - tile * chunks;
+    const int lane = threadIdx.x & 31, row_lane = threadIdx.x >> 5, row_lanes = blockDim.x >> 5;
+    const int col = tile * 32 + lane;
+    const long long share = (rows + chunks - 1) / chunks;
+    const long long begin = chunk * share, end = begin + share < rows ? begin + share : rows;
+    T sum = T(0);
+    if (col < cols)
+        for (long long i = begin + row_lane; i < end; i += row_lanes) sum += a[i * cols + col];
+    lanes[row_lane][lane] = sum;
+    __syncthreads();
+    if (row_lane == 0 && col < cols) {
+        T total = T(0);
+        for (int r = 0; r < row_lanes; ++r) total += lanes[r][lane];
+        if (chunks == 1) out[col] = total;
+        else partial[(long long)chunk * cols + col] = total;
+    }
+    if (chunks == 1 || !last_to_arrive(counters + tile, chunks)) return;
+    if (row_lane == 0 && col < cols) {
+        T total = T(0);
+        for (int k = 0; k < chunks; ++k) total += __ldcg(partial + (long long)k * cols + col);
+        out[col] = total;
+    }
+}
+
+// y (rows, cols) += b (cols) in place: a linear layer's bias on its fresh product.
+template <typename T>
+__global__ void add_to_rows(T* __restrict__ y, const T* __restrict__ b, const long long n, const int cols) {
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+        y[i] += b[i % cols];
+}
+
 // relu's (and threshold's) input gradient: g where x > threshold or x is NaN, else g * 0 (NaN stays NaN), one
 // pass instead of the generic compare, invert and multiply.
 template <typename T>
@@ -218,7 +276,7 @@ __global__ void threshold_backward(const T* __restrict__ g, const T* __restrict_
 )
 
 KERNELS = ("softmax_forward", "softmax_backward", "layer_norm_forward", "layer_norm_backward", "gelu_forward",
-           "gelu_backward", "threshold_backward")  # fmt: skip
+           "gelu_backward", "threshold_backward", "column_sums", "add_to_rows")  # fmt: skip
 _TYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
 _MODULES: list[KernelModule] = []  # every fused kernel module (nn's own, cross-entropy's, max pooling's)
 
@@ -422,6 +480,55 @@ def threshold_backward(xp: Any, grad: Any, x: Any, threshold: float) -> Any:
         _grid(x.size), (256,), (grad, x, dx, np.int64(x.size), np.float64(threshold))
     )
     return dx
+
+
+_COUNTERS: dict[tuple[int, int, int], Any] = {}  # (id(xp), device, stream) -> zeroed uint32 counters
+_COUNTERS_MIN = 1024
+
+
+def completion_counters(xp: Any, n: int) -> Any:
+    """At least ``n`` uint32 counters, all zero between launches, for kernels that finish a reduction in its last
+    block (NOTE [ Last-block reductions ]): one array per device and stream, made zero once and kept."""
+    if xp is np:  # tests run the kernels' source on the CPU emulator over NumPy arrays
+        key = (id(np), 0, 0)
+    else:
+        key = (id(xp), xp.cuda.runtime.getDevice(), xp.cuda.get_current_stream().ptr)
+    found = _COUNTERS.get(key)
+    if found is None or found.size < n:
+        found = _COUNTERS[key] = xp.zeros(max(n, _COUNTERS_MIN), dtype=np.uint32)
+    return found
+
+
+_INT_MAX = 2**31 - 1
+_COLUMN_SHARE = 64  # rows per share of a column sum, at least
+_COLUMN_BLOCKS = 512  # blocks (column tiles x shares) a column sum aims for
+
+
+def column_sums(xp: Any, a: Any) -> Any:
+    """The sums of the columns of a C-contiguous 2-D float32/float64 array (shape ``(cols,)``, an array of its
+    own) in one launch, or None where the fused path does not apply."""
+    if a.ndim != 2 or not _usable(xp, a) or a.shape[1] > _INT_MAX:
+        return None
+    rows, cols = a.shape
+    tiles = -(-cols // 32)
+    chunks = max(1, min(rows // _COLUMN_SHARE, _COLUMN_BLOCKS // tiles))
+    out = xp.empty(cols, dtype=a.dtype)
+    partial, counters = out, np.uint64(0)  # one share: the block writes its sums into out
+    if chunks > 1:
+        partial, counters = xp.empty((chunks, cols), dtype=a.dtype), completion_counters(xp, tiles)
+    _kernel(xp, "column_sums", a.dtype)(
+        (tiles * chunks,), (256,), (a, partial, out, counters, np.int64(rows), np.int32(cols), np.int32(chunks))
+    )
+    return out
+
+
+def add_to_rows(xp: Any, y: Any, b: Any) -> bool:
+    """Add ``b`` to every row of C-contiguous ``y`` (``b.shape == y.shape[-1:]``) in place in one launch; False
+    (nothing done) where the fused path does not apply."""
+    if y.ndim == 0 or b.shape != y.shape[-1:] or not _usable(xp, y, b) or y.shape[-1] > _INT_MAX:
+        return False
+    _kernel(xp, "add_to_rows", y.dtype)(_grid(y.size), (256,), (y, b, np.int64(y.size), np.int32(y.shape[-1])))
+    return True
 
 
 _KERNELS = KernelModule("softmax/layer norm/gelu/relu", SOURCE, KERNELS)
