@@ -13,9 +13,13 @@ Workloads and targets (tocha / PyTorch):
 - matmul 8192² float32 and bfloat16, TFLOP/s (higher is better): ≥ 0.9x PyTorch's.
 
 Timing: each sample synchronises the device (``tocha.cuda.synchronize`` / ``torch.cuda.synchronize``), runs
-the workload ``NUMBER`` times, synchronises again and reads the wall clock, so both the queued GPU work and
-the host's launch overhead count. The two libraries are timed in alternation, sample by sample; medians of
-``REPEAT`` samples after ``WARMUP`` untimed calls (which also pay for kernel compilation and cuBLAS set-up).
+the workload back to back, as a training loop does, synchronises again and reads the wall clock, so both the
+queued GPU work and the host's launch overhead count. A sample is ``NUMBER`` calls or more: as many as make
+``SAMPLE_SECONDS`` of the faster library's calls, the same count for both (a few calls of a 2 ms step would
+weigh the idle GPU after each synchronisation, and the first call after the other library ran, with the CPU's
+caches full of the other's code and data, as much as the steady state). The two libraries are timed in
+alternation, sample by sample; medians of ``REPEAT`` samples after ``WARMUP`` untimed calls (which also pay for
+kernel compilation and cuBLAS set-up).
 The model code is written once against a library module (``lib.nn.Linear`` ...) and moved with
 ``.to(device)``; PyTorch's initial weights are copied into tocha. Both run with their defaults, which are the
 same: float32 matmuls in full float32, float32 convolutions on TF32 tensor cores (``backends.cudnn.allow_tf32``).
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import math
 import statistics
 import sys
 import time
@@ -45,7 +50,8 @@ import tocha.nn
 import tocha.optim
 
 REPEAT = 15
-NUMBER = 3
+NUMBER = 3  # calls per sample, at least ...
+SAMPLE_SECONDS = 0.025  # ... and enough for this long (of the faster library's calls)
 WARMUP = 3
 
 Builder = Callable[[Any, "Sizes"], tuple[Any, Callable[[Any, Any], Any], Callable[[Any], Any]]]
@@ -199,6 +205,8 @@ def interleaved(
         for _ in range(warmup):
             fn()
         b.sync()
+    if not smoke:
+        number = max(number, math.ceil(SAMPLE_SECONDS / min(_one_call(b, fn) for b, fn in pairs)))
     for _ in range(repeat):
         for (b, fn), out in zip(pairs, samples, strict=True):
             b.sync()
@@ -208,6 +216,15 @@ def interleaved(
             b.sync()
             out.append((time.perf_counter() - start) / number)
     return statistics.median(samples[0]), statistics.median(samples[1]) if theirs is not None else None
+
+
+def _one_call(b: Backend, fn: Callable[[], Any]) -> float:
+    """Seconds of one synchronised call (at least a microsecond)."""
+    b.sync()
+    start = time.perf_counter()
+    fn()
+    b.sync()
+    return max(time.perf_counter() - start, 1e-6)
 
 
 def _same_loss(name: str, ours: Any, theirs: Any) -> None:
@@ -337,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{tocha.backends.cuda.matmul.allow_tf32, tocha.backends.cudnn.allow_tf32}"
         )
     header = ["workload", "tocha", "torch", "tocha/torch", "target"]
-    runs = "one call" if args.smoke else f"median of {REPEAT} x {NUMBER}"
+    runs = "one call" if args.smoke else f"median of {REPEAT} samples of {NUMBER}+ calls, {SAMPLE_SECONDS * 1e3:g}+ ms"
     print_table(
         f"GPU training step (forward, loss, backward, optimizer step), float32, {where}, {runs}{note}",
         header,

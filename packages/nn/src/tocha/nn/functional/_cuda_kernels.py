@@ -257,11 +257,11 @@ __global__ void column_sums(const T* __restrict__ a, T* __restrict__ partial, T*
     }
 }
 
-// y (rows, cols) += b (cols) in place: a linear layer's bias on its fresh product.
+// y (rows, cols) += b (cols) in place: a linear layer's bias on its fresh product. n < 2**31 (the caller): the
+// column comes from a 32-bit remainder (a 64-bit one costs more than the memory traffic).
 template <typename T>
-__global__ void add_to_rows(T* __restrict__ y, const T* __restrict__ b, const long long n, const int cols) {
-    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
-        y[i] += b[i % cols];
+__global__ void add_to_rows(T* __restrict__ y, const T* __restrict__ b, const int n, const int cols) {
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) y[i] += b[i % cols];
 }
 
 // relu's (and threshold's) input gradient: g where x > threshold or x is NaN, else g * 0 (NaN stays NaN), one
@@ -444,6 +444,9 @@ def layer_norm_backward(xp: Any, grad: Any, x: Any, weight: Any, mean: Any, rstd
     return dx
 
 
+_GRID_THREADS = 65535 * 4 * 256  # the most threads _grid launches (blocks of 256)
+
+
 def _grid(n: int) -> tuple[int]:
     return (min(-(-n // 256), 65535 * 4),)
 
@@ -525,9 +528,9 @@ def column_sums(xp: Any, a: Any) -> Any:
 def add_to_rows(xp: Any, y: Any, b: Any) -> bool:
     """Add ``b`` to every row of C-contiguous ``y`` (``b.shape == y.shape[-1:]``) in place in one launch; False
     (nothing done) where the fused path does not apply."""
-    if y.ndim == 0 or b.shape != y.shape[-1:] or not _usable(xp, y, b) or y.shape[-1] > _INT_MAX:
+    if y.ndim == 0 or b.shape != y.shape[-1:] or not _usable(xp, y, b) or y.size > _INT_MAX - _GRID_THREADS:
         return False
-    _kernel(xp, "add_to_rows", y.dtype)(_grid(y.size), (256,), (y, b, np.int64(y.size), np.int32(y.shape[-1])))
+    _kernel(xp, "add_to_rows", y.dtype)(_grid(y.size), (256,), (y, b, np.int32(y.size), np.int32(y.shape[-1])))
     return True
 
 
