@@ -1,5 +1,5 @@
 """Fused CUDA kernels for nn's heavy ops on CuPy: softmax, log_softmax, layer_norm and gelu, forward and backward,
-and relu's backward.
+relu's backward, and a linear layer's bias sum and bias add.
 
 NOTE [ Fused CUDA kernels ]
 On the GPU a chain of single CuPy ops costs one launch (several µs of host time) and one pass over memory per
