@@ -67,6 +67,38 @@ def test_the_queue_drains_itself_when_full(monkeypatch):
         tocha.library.device_check(xp, np.bool_(True), IndexError, "index 4 is bad")
 
 
+class _StackingModule:
+    """An array module whose flags stack: the queue reads each module's flags back in one copy."""
+
+    def __init__(self):
+        self.reads = 0
+
+    def stack(self, flags):
+        module = self
+
+        class Stacked:
+            def tolist(self):
+                module.reads += 1
+                return [bool(f) for f in flags]
+
+        return Stacked()
+
+
+def test_draining_reads_each_modules_flags_back_at_once_and_raises_the_first_failure():
+    first, second = _StackingModule(), _StackingModule()
+    for k in range(5):
+        tocha.library.device_check(first, np.bool_(k == 3), IndexError, f"first module, check {k}")
+        tocha.library.device_check(second, np.bool_(k >= 1), IndexError, f"second module, check {k}")
+    with pytest.raises(RuntimeError, match=r"^second module, check 1 \(IndexError"):  # the earliest in queue order
+        tocha.library.raise_deferred_checks()
+    assert (first.reads, second.reads) == (1, 1)
+    assert _device_checks._pending == []
+    for k in range(3):
+        tocha.library.device_check(first, np.bool_(False), IndexError, "fine")
+    tocha.library.raise_deferred_checks()
+    assert first.reads == 2
+
+
 @pytest.mark.gpu
 def test_out_of_range_indices_on_the_gpu_raise_at_the_next_host_read():
     x = tocha.arange(6.0, device="cuda")

@@ -8,7 +8,8 @@ is what PyTorch avoids with device-side asserts that surface at the next synchro
 same without device code: the op computes a 0-dim boolean array ``bad`` on the device and queues it with
 its message; the queue is read at the next host read (``.item()``, ``.cpu()``, printing, ``float(t)``,
 ``tocha.cuda.synchronize()``...), where the first failed check raises RuntimeError naming the op. The
-queue also drains itself every ``_MAX_PENDING`` checks, so it cannot grow without bound.
+queue also drains itself every ``_MAX_PENDING`` checks, so it cannot grow without bound. Draining reads all the
+flags of a device back in one copy (one array of them), not one copy per check.
 Meanwhile the op has run on the bad values (CuPy wraps out-of-range indices), as on PyTorch's GPUs.
 """
 
@@ -24,7 +25,7 @@ __all__ = ["check_index_range", "device_check", "raise_deferred_checks"]
 
 _MAX_PENDING = 256
 _lock = threading.Lock()
-_pending: list[tuple[Any, type[Exception], str | Callable[[], str]]] = []
+_pending: list[tuple[Any, Any, type[Exception], str | Callable[[], str]]] = []  # (xp, bad, error, message)
 
 
 def device_check(xp: Any, bad: Any, error: type[Exception], message: str | Callable[[], str]) -> None:
@@ -47,7 +48,7 @@ def device_check(xp: Any, bad: Any, error: type[Exception], message: str | Calla
             raise error(message() if callable(message) else message)
         return
     with _lock:
-        _pending.append((bad, error, message))
+        _pending.append((xp, bad, error, message))
         full = len(_pending) >= _MAX_PENDING
     if full:
         raise_deferred_checks()
@@ -68,13 +69,33 @@ def raise_deferred_checks() -> None:
             return
         pending = _pending[:]
         _pending.clear()
-    for bad, error, message in pending:
-        if bool(bad):
+    for (_, _, error, message), failed in zip(pending, _verdicts(pending), strict=True):
+        if failed:
             text = message() if callable(message) else message
             raise RuntimeError(
                 f"{text} ({error.__name__} found by a device-side check of an earlier op; raised at this "
                 "synchronisation, as the op's device runs ahead of the host)"
             )
+
+
+def _verdicts(pending: list[tuple[Any, Any, type[Exception], Any]]) -> list[bool]:
+    """Whether each queued check failed: the flags of each array module and device stacked and read back at once
+    (one device-to-host copy instead of one per check); flags that do not stack are read one by one."""
+    groups: dict[tuple[int, Any], list[int]] = {}
+    for i, (xp, bad, _, _) in enumerate(pending):
+        device = getattr(getattr(bad, "device", None), "id", None)  # CuPy's Device is unhashable: its id
+        groups.setdefault((id(xp), device), []).append(i)
+    verdicts = [False] * len(pending)
+    for members in groups.values():
+        xp = pending[members[0]][0]
+        flags = [pending[i][1] for i in members]
+        try:
+            values = xp.stack(flags).tolist() if len(flags) > 1 else [bool(flags[0])]
+        except Exception:  # an array module without stack, flags of mixed kinds: one read each
+            values = [bool(flag) for flag in flags]
+        for i, value in zip(members, values, strict=True):
+            verdicts[i] = bool(value)
+    return verdicts
 
 
 def check_index_range(
