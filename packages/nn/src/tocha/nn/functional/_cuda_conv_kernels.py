@@ -49,7 +49,16 @@ import numpy as np
 import tocha.backends.cudnn
 from tocha.library import gemm
 
-from ._cuda_kernels import REDUCTIONS, KernelModule, _grid, _pointer, _usable, completion_counters
+from ._cuda_kernels import (
+    REDUCTIONS,
+    KernelModule,
+    _grid,
+    _pointer,
+    _usable,
+    completion_counters,
+    int32_args,
+    launch_geometry,
+)
 
 SOURCE = (
     REDUCTIONS
@@ -350,12 +359,6 @@ def _as_4d(a: Any) -> Any:
     return a.reshape(a.shape[0], a.shape[1], 1, a.shape[2]) if a.ndim == 3 else a
 
 
-def _geometry(kernel: _Ints, stride: _Ints, padding: _Ints, dilation: _Ints) -> list[np.int32]:
-    """The kernels' ``kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w`` arguments."""
-    parts = (_pair(kernel, 1), _pair(stride, 1), _pair(padding, 0), _pair(dilation, 1))
-    return [np.int32(v) for part in parts for v in part]
-
-
 def _fits(*counts: int) -> bool:
     return all(0 < c <= _LIMIT for c in counts)
 
@@ -368,7 +371,7 @@ def _swap_leading(xp: Any, src: Any, a_size: int, b_size: int, length: int, bias
     """``src`` viewed as ``(A, B, L)`` moved to a new ``(B, A * L)`` array, plus ``bias[a]`` when given."""
     dst = xp.empty((b_size, a_size * length), dtype=src.dtype)
     _launch(xp, "swap_leading", src.dtype, dst.size,
-            (src, _pointer(bias), dst, np.int32(a_size), np.int32(b_size), np.int32(length)))  # fmt: skip
+            (src, _pointer(bias), dst, *int32_args(a_size, b_size, length)))  # fmt: skip
     return dst
 
 
@@ -380,8 +383,8 @@ def _im2col(xp: Any, x4: Any, kernel: _Ints, stride: _Ints, padding: _Ints, dila
     taps = _pair(kernel, 1)
     cols = xp.empty((channels * taps[0] * taps[1], positions), dtype=x4.dtype)
     _launch(xp, "im2col2d", x4.dtype, channels * positions,
-            (x4, cols, np.int32(channels), np.int32(height), np.int32(width), np.int32(out_hw[0]),
-             np.int32(out_hw[1]), np.int32(positions), *_geometry(kernel, stride, padding, dilation)))  # fmt: skip
+            (x4, cols, *int32_args(channels, height, width, out_hw[0], out_hw[1], positions),
+             *launch_geometry(kernel, stride, padding, dilation)))  # fmt: skip
     return cols
 
 
@@ -424,9 +427,9 @@ def convolution(xp: Any, x: Any, w: Any, b: Any, stride: _Ints, padding: _Ints, 
     if taps <= _DIRECT_TAPS:
         y = xp.empty(shape, dtype=x.dtype)
         _launch(xp, "conv2d_direct", x.dtype, positions * groups,
-                (x4, w4, _pointer(b), y, np.int32(channels), np.int32(height), np.int32(width),
-                 np.int32(out_channels), np.int32(out_hw[0]), np.int32(out_hw[1]), np.int32(n_batch), np.int32(groups),
-                 *_geometry(w.shape[2:], stride, padding, dilation)))  # fmt: skip
+                (x4, w4, _pointer(b), y,
+                 *int32_args(channels, height, width, out_channels, out_hw[0], out_hw[1], n_batch, groups),
+                 *launch_geometry(w.shape[2:], stride, padding, dilation)))  # fmt: skip
         return y
     cols = _im2col(xp, x4, w.shape[2:], stride, padding, dilation, out_hw)
     product = xp.empty((out_channels, positions), dtype=x.dtype)
@@ -454,8 +457,8 @@ def _transposed(xp: Any, x: Any, w: Any, b: Any, stride: _Ints, padding: _Ints, 
     _grouped_product(xp, w4.reshape(in_channels, group_out * kh * kw), moved, groups, cols, transpose_a=True)
     y = xp.empty((n_batch, out_channels, *out_hw[2 - len(stride) :]), dtype=x.dtype)
     _launch(xp, "col2im2d", x.dtype, total,
-            (cols, _pointer(b), y, np.int32(out_channels), np.int32(out_hw[0]), np.int32(out_hw[1]), np.int32(in_h),
-             np.int32(in_w), np.int32(n_batch), *_geometry(w.shape[2:], stride, padding, dilation)))  # fmt: skip
+            (cols, _pointer(b), y, *int32_args(out_channels, out_hw[0], out_hw[1], in_h, in_w, n_batch),
+             *launch_geometry(w.shape[2:], stride, padding, dilation)))  # fmt: skip
     return y
 
 
@@ -509,9 +512,9 @@ def _weight_gradient_direct(xp: Any, x4: Any, gy4: Any, weight_shape: _Ints, str
     _kernel(xp, "conv2d_weight_direct", x4.dtype)(
         (tiles * chunks,),
         (_BLOCK,),
-        (x4, gy4, partial, gw, counters, np.int32(channels), np.int32(height), np.int32(width), np.int32(out_channels),
-         np.int32(out_h), np.int32(out_w), np.int32(n_batch), np.int32(groups), np.int32(chunks),
-         *_geometry(weight_shape[2:], stride, padding, dilation)),
+        (x4, gy4, partial, gw, counters,
+         *int32_args(channels, height, width, out_channels, out_h, out_w, n_batch, groups, chunks),
+         *launch_geometry(weight_shape[2:], stride, padding, dilation)),
     )  # fmt: skip
     return gw
 
@@ -531,7 +534,6 @@ def bias_gradient(xp: Any, gy: Any) -> Any:
     if chunks > 1:
         partial, counters = xp.empty((chunks, channels), dtype=gy.dtype), completion_counters(xp, channels)
     _kernel(xp, "channel_sums", gy.dtype)(
-        (channels * chunks,), (_BLOCK,), (gy, partial, gb, counters, np.int32(n_batch), np.int32(channels),
-                                          np.int32(length), np.int32(chunks)),
+        (channels * chunks,), (_BLOCK,), (gy, partial, gb, counters, *int32_args(n_batch, channels, length, chunks)),
     )  # fmt: skip
     return gb

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ._cuda_kernels import KernelModule, _grid, _usable
+from ._cuda_kernels import KernelModule, _grid, _usable, int32_args, launch_geometry
 
 SOURCE = r"""
 template <typename T> __device__ __forceinline__ T pool_neg_inf();
@@ -129,13 +129,6 @@ def _as_2d(values: Sequence[int], fill: int) -> tuple[int, int]:
     return (fill, int(values[0])) if len(values) == 1 else (int(values[0]), int(values[1]))
 
 
-def _geometry(kernel: Sequence[int], stride: Sequence[int], padding: Sequence[int],
-              dilation: Sequence[int]) -> list[np.int32]:  # fmt: skip
-    """The kernels' ``kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w`` arguments."""
-    parts = (_as_2d(kernel, 1), _as_2d(stride, 1), _as_2d(padding, 0), _as_2d(dilation, 1))
-    return [np.int32(v) for part in parts for v in part]
-
-
 def _applies(nd: int, *params: Sequence[int]) -> bool:
     """Whether pooling with these per-axis parameters is 1-D or 2-D (what the kernels do)."""
     return nd in (1, 2) and all(len(p) == nd for p in params)
@@ -161,8 +154,8 @@ def max_pool2d(xp: Any, x: Any, kernel: Sequence[int], stride: Sequence[int], pa
     _kernel(xp, "max_pool2d_forward", x.dtype)(
         _grid(total),
         (_BLOCK,),
-        (x, values, np.uint64(0) if indices is None else indices, np.int64(total), np.int32(height),
-         np.int32(width), np.int32(out_h), np.int32(out_w), *_geometry(kernel, stride, padding, dilation)),
+        (x, values, np.uint64(0) if indices is None else indices, np.int64(total),
+         *int32_args(height, width, out_h, out_w), *launch_geometry(kernel, stride, padding, dilation)),
     )  # fmt: skip
     return values, indices
 
@@ -186,7 +179,7 @@ def max_pool2d_backward(xp: Any, grad: Any, indices: Any, spatial: Sequence[int]
     _kernel(xp, "max_pool2d_backward", grad.dtype)(
         _grid(total),
         (_BLOCK,),
-        (grad, indices, dx, np.int64(total), np.int32(height), np.int32(width), np.int32(out_h), np.int32(out_w),
-         *_geometry(kernel, stride, padding, dilation)),
+        (grad, indices, dx, np.int64(total), *int32_args(height, width, out_h, out_w),
+         *launch_geometry(kernel, stride, padding, dilation)),
     )  # fmt: skip
     return dx

@@ -3,8 +3,8 @@
 NOTE [ Linear kernel ]
 ``linear(x, W, b)`` is :math:`x W^T + b` over any leading dims of ``x``. The forward flattens the leading
 dims into one (a view for contiguous ``x``) so BLAS sees one GEMM; ``W.T`` is a transposed view, which
-BLAS reads with its transpose flag (no copy). The bias is added in place into the fresh product (on CUDA by one
-kernel launch, ``add_to_rows``, cheaper on the host than CuPy's broadcasting add).
+BLAS reads with its transpose flag (no copy). The bias is added in place into the fresh product (on CUDA, for
+large products, by one kernel launch, ``add_to_rows``, which takes less GPU time than CuPy's broadcasting add).
 The vjp, with tocha ops so double backward works, is :math:`\\bar{x} = \\bar{y} W`,
 :math:`\\bar{W} = \\bar{y}_{2d}^T x_{2d}` (the leading dims summed by the GEMM itself) and
 :math:`\\bar{b} = \\sum \\bar{y}` over the leading dims.

@@ -123,6 +123,7 @@ def _pool_out_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -
     return out
 
 
+@functools.lru_cache(maxsize=256)  # a pure function of hashable arguments, called on every pooling call
 def _pool_shape(
     op: str,
     shape: tuple[int, ...],
