@@ -283,3 +283,34 @@ def test_add_to_rows_adds_the_bias_in_place(
     assert not K.add_to_rows(np, y, b[:-1] if b.size > 1 else np.zeros(2, dtype))  # not a row of y
     assert not K.add_to_rows(np, y, b.astype(np.float16))  # dtypes differ: the generic add
     np.testing.assert_array_equal(y, expected)  # untouched by the declined calls
+
+
+def test_completion_counters_are_kept_per_stream_for_a_bounded_number_of_streams(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Stream:
+        def __init__(self, ptr: int) -> None:
+            self.ptr = ptr
+
+    current = [Stream(0)]
+    module = types.SimpleNamespace(
+        zeros=np.zeros,
+        cuda=types.SimpleNamespace(
+            runtime=types.SimpleNamespace(getDevice=lambda: 0), get_current_stream=lambda: current[0]
+        ),
+    )
+    monkeypatch.setattr(K, "_COUNTERS", {})
+    monkeypatch.setattr(K, "_COUNTER_SETS", 3)
+    first = K.completion_counters(module, 10)
+    assert first.dtype == np.uint32
+    assert first.size == K._COUNTERS_MIN
+    assert not first.any()
+    assert K.completion_counters(module, 10) is first  # kept for the stream
+    assert K.completion_counters(module, 5000).size == 5000  # grown when a launch needs more
+    sets = []
+    for ptr in (1, 2, 3):
+        current[0] = Stream(ptr)
+        sets.append(K.completion_counters(module, 1))
+    assert len(K._COUNTERS) == 3  # stream 0's set went first
+    current[0] = Stream(3)
+    assert K.completion_counters(module, 1) is sets[-1]

@@ -519,17 +519,21 @@ def threshold_backward(xp: Any, grad: Any, x: Any, threshold: float) -> Any:
 
 _COUNTERS: dict[tuple[int, int, int], Any] = {}  # (id(xp), device, stream) -> zeroed uint32 counters
 _COUNTERS_MIN = 1024
+_COUNTER_SETS = 64  # the most streams that keep a set; the oldest set goes (a program making a stream per step)
 
 
 def completion_counters(xp: Any, n: int) -> Any:
     """At least ``n`` uint32 counters, all zero between launches, for kernels that finish a reduction in its last
-    block (NOTE [ Last-block reductions ]): one array per device and stream, made zero once and kept."""
+    block (NOTE [ Last-block reductions ]): one array per device and stream, made zero once and kept. (A dropped
+    set's memory returns to CuPy's pool for its own stream, after the launches queued there that use it.)"""
     if xp is np:  # tests run the kernels' source on the CPU emulator over NumPy arrays
         key = (id(np), 0, 0)
     else:
         key = (id(xp), xp.cuda.runtime.getDevice(), xp.cuda.get_current_stream().ptr)
     found = _COUNTERS.get(key)
     if found is None or found.size < n:
+        if found is None and len(_COUNTERS) >= _COUNTER_SETS:
+            del _COUNTERS[next(iter(_COUNTERS))]
         found = _COUNTERS[key] = xp.zeros(max(n, _COUNTERS_MIN), dtype=np.uint32)
     return found
 
