@@ -264,7 +264,9 @@ def _skip_examples_needing_nn(items: list[pytest.Item]) -> None:
     except ModuleNotFoundError:
         pass
     for item in items:
-        if isinstance(item, DoctestItem) and item.name.startswith("tocha._ops.nn_functions."):
+        if isinstance(item, DoctestItem) and item.name.startswith(
+            ("tocha._ops.nn_functions.", "tocha._ops.nn_natives.")
+        ):
             _skip_example(item, "tocha's nn functions hand over to tocha-nn, which is not installed")
 
 

@@ -77,6 +77,8 @@ from ._ops.function_forms import *  # noqa: F403
 from ._ops.function_forms import __all__ as _function_forms_all
 from ._ops.indexing import *  # noqa: F403
 from ._ops.indexing import __all__ as _indexing_all
+from ._ops.legacy_toplevel import *  # noqa: F403
+from ._ops.legacy_toplevel import __all__ as _legacy_toplevel_all
 from ._ops.linalg import *  # noqa: F403
 from ._ops.linalg import __all__ as _linalg_all
 from ._ops.linalg_compat import *  # noqa: F403
@@ -89,6 +91,8 @@ from ._ops.misc_toplevel import *  # noqa: F403
 from ._ops.misc_toplevel import __all__ as _misc_toplevel_all
 from ._ops.nn_functions import *  # noqa: F403
 from ._ops.nn_functions import __all__ as _nn_functions_all
+from ._ops.nn_natives import *  # noqa: F403
+from ._ops.nn_natives import __all__ as _nn_natives_all
 from ._ops.random import *  # noqa: F403
 from ._ops.random import __all__ as _random_all
 from ._ops.random_gamma import *  # noqa: F403
@@ -96,6 +100,8 @@ from ._ops.random_gamma import __all__ as _random_gamma_all
 from ._ops.random_gamma import _sample_dirichlet as _sample_dirichlet
 from ._ops.random_gamma import _standard_gamma as _standard_gamma
 from ._ops.random_gamma import _standard_gamma_grad as _standard_gamma_grad
+from ._ops.recurrent import *  # noqa: F403
+from ._ops.recurrent import __all__ as _recurrent_all
 from ._ops.reduction import *  # noqa: F403
 from ._ops.reduction import __all__ as _reduction_all
 from ._ops.scatter import *  # noqa: F403
@@ -235,12 +241,15 @@ __all__ = [
     *_function_forms_all,
     *_indexing_all,
     *_linalg_all,
+    *_legacy_toplevel_all,
     *_linalg_toplevel_all,
     *_math_extra_all,
     *_misc_toplevel_all,
     *_nn_functions_all,
+    *_nn_natives_all,
     *_random_all,
     *_random_gamma_all,
+    *_recurrent_all,
     *_reduction_all,
     *_shape_all,
     *_scatter_all,

@@ -340,7 +340,15 @@ def ops_missing_test_metadata() -> list[str]:
 
 
 # modules whose public functions are composites or hand-overs, never an op record's own function
-_COMPOSITE_MODULES = frozenset({"tocha._ops.nn_functions", "tocha._ops.misc_toplevel"})
+_COMPOSITE_MODULES = frozenset(
+    {
+        "tocha._ops.nn_functions",
+        "tocha._ops.nn_natives",
+        "tocha._ops.recurrent",
+        "tocha._ops.misc_toplevel",
+        "tocha._ops.legacy_toplevel",
+    }
+)
 
 
 # ------------------------------------------------------------------ forward check
