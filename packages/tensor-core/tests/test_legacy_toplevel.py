@@ -593,6 +593,7 @@ def test_autocast_cache_and_nesting_match_pytorch(autocast_state):
     assert tocha.clear_autocast_cache() is None
 
 
+@pytest.mark.autograd
 def test_clear_autocast_cache_drops_cached_casts(autocast_state):
     w = tocha.ones(3, 3, requires_grad=True)
     with tocha.autocast("cpu"):
@@ -1050,6 +1051,7 @@ def test_from_file_matches_pytorch(tmp_path, dtype, size):
     assert got.device.type == "cpu"
 
 
+@pytest.mark.autograd
 def test_from_file_defaults_and_sizes(tmp_path):
     path = _write(tmp_path / "data.bin", np.arange(10, dtype=np.float32))
     t = tocha.from_file(path, size=3)

@@ -185,6 +185,7 @@ def test_reduced_precision_statistics_dtypes_as_in_pytorch(torch: Any, dtype: st
         np.testing.assert_allclose(ours[0].float().numpy(), theirs[0].float().numpy(), rtol=2e-2, atol=2e-2)
 
 
+@pytest.mark.autograd
 def test_statistics_are_not_differentiable(torch: Any) -> None:
     x = tocha.randn(4, 3, 5, dtype=tocha.float64, requires_grad=True)
     for out, *stats in (
@@ -428,6 +429,7 @@ def test_embedding_renorm_of_a_view_and_of_float32(torch: Any) -> None:
     _assert_matches(ours, theirs, np.float32)
 
 
+@pytest.mark.autograd
 def test_embedding_renorm_of_a_weight_requiring_grad(torch: Any) -> None:
     w = tocha.randn(5, 3, requires_grad=True)
     with pytest.raises(RuntimeError, match="leaf Variable"):
