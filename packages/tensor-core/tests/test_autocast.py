@@ -377,3 +377,23 @@ def test_no_warning_from_a_plain_region() -> None:
         warnings.simplefilter("error")
         with tocha.autocast("cpu"):
             pass
+
+
+@pytest.mark.parametrize("device_type", ["cpu", "cuda", "cuda:0", "ipu", "xpu", "hpu", "mps", "xla", "mtia", "maia"])
+def test_default_autocast_dtypes_are_pytorchs(device_type):
+    torch = pytest.importorskip("torch")
+    assert str(tocha.get_autocast_dtype(device_type)) == str(torch.get_autocast_dtype(device_type)).replace(
+        "torch", "tocha"
+    )
+    assert tocha.is_autocast_enabled(device_type) is False
+
+
+@pytest.mark.parametrize("device_type", ["foo", "CPU", ""])
+def test_unknown_device_types_raise_pytorchs_error(device_type):
+    torch = pytest.importorskip("torch")
+    for name, args in (("get_autocast_dtype", ()), ("is_autocast_enabled", ()), ("set_autocast_enabled", (True,))):
+        with pytest.raises(RuntimeError) as theirs:
+            getattr(torch, name)(device_type, *args)
+        with pytest.raises(RuntimeError) as ours:
+            getattr(tocha, name)(device_type, *args)
+        assert str(ours.value) == str(theirs.value)

@@ -390,3 +390,19 @@ def test_torch_errors_match() -> None:
             make(tocha)
     assert torch.zeros(2, 3).is_contiguous(memory_format=torch.channels_last) is False
     assert tocha.zeros(2, 3).is_contiguous(memory_format=CL) is False
+
+
+def test_clone_of_an_expanded_tensor_takes_row_major_order_around_the_broadcast_dimension():
+    """PyTorch orders a stride-0 dimension as row-major order does (NumPy's order='K' would put it innermost)."""
+    cases = [
+        (lambda lib: lib.ones(3).expand(2, 3), (3, 1)),
+        (lambda lib: lib.ones(3, 1).expand(3, 4), (4, 1)),
+        (lambda lib: lib.ones(2, 1, 3).expand(2, 4, 3).permute(2, 0, 1), (4, 12, 1)),
+        (lambda lib: lib.ones(()).expand(2, 2), (2, 1)),
+    ]
+    for make, strides in cases:
+        t = make(tocha)
+        copy = t.clone()
+        assert copy.stride() == strides
+        assert tocha.equal(copy, t)
+        assert tocha.empty_like(t).stride() == strides

@@ -654,6 +654,12 @@ def test_constant_pad_nd_matches_pytorch(shape, dtype, pad, value, layout):
     np.testing.assert_array_equal(_np(x), before)
 
 
+def test_constant_pad_nd_of_bfloat16():
+    got = tocha.constant_pad_nd(tocha.ones(2, dtype=tocha.bfloat16), (1, 1), 2.5)
+    assert got.dtype == tocha.bfloat16
+    assert got.tolist() == [2.5, 1.0, 1.0, 2.5]
+
+
 def test_constant_pad_nd_tensor_value_and_keyword():
     got = tocha.constant_pad_nd(tocha.zeros(1, 2), pad=(1, 1), value=tocha.tensor(2.0))
     assert got.tolist() == [[2.0, 0.0, 0.0, 2.0]]
@@ -667,6 +673,7 @@ PAD_ERRORS = [
     lambda m: m.constant_pad_nd(m.ones(2, 3), (1, 1), 1j),
     lambda m: m.constant_pad_nd(m.ones(2, dtype=m.int8), (1, 1), 1000),
     lambda m: m.constant_pad_nd(m.ones(2, dtype=m.int64), (1, 1), float("inf")),
+    lambda m: m.constant_pad_nd(m.ones(2, dtype=m.bfloat16), (1, 1), 1e39),
     lambda m: m.constant_pad_nd(m.ones(2), (1, 1), out=m.empty(0)),
     lambda m: m.constant_pad_nd([1.0], (1, 1)),
 ]

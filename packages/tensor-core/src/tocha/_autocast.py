@@ -134,7 +134,26 @@ _CUDA_POLICY: dict[str, int] = {
 }
 
 _POLICIES: dict[str, dict[str, int]] = {"cpu": _CPU_POLICY, "cuda": _CUDA_POLICY}
-_DEFAULT_DTYPE: dict[str, dtype] = {"cpu": bfloat16, "cuda": float16}
+# PyTorch's device types, and the low-precision dtype autocast defaults to on those it has one for
+_DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia", "xla",
+                 "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")  # fmt: skip
+_DEFAULT_DTYPE: dict[str, dtype] = {"cpu": bfloat16, "cuda": float16, "ipu": float16, "xpu": float16, "hpu": bfloat16,
+                                    "mps": float16, "xla": bfloat16, "mtia": float16, "maia": bfloat16,
+                                    "privateuseone": float16}  # fmt: skip
+
+
+def _device_type(device_type: str) -> str:
+    """The device type a ``device_type`` string names (``"cuda:0"`` names cuda); PyTorch's error for others."""
+    name = device_type.split(":", 1)[0] if isinstance(device_type, str) else ""
+    if device_type == "":
+        raise RuntimeError("Device string must not be empty")
+    if name not in _DEVICE_TYPES:
+        raise RuntimeError(
+            f"Expected one of {', '.join(_DEVICE_TYPES)} device type at start of device string: {device_type}"
+        )
+    return name
+
+
 _ELIGIBLE = frozenset((float16, bfloat16, float32))
 _WIDTH = {float16: 0, bfloat16: 0, float32: 1}
 
@@ -164,12 +183,19 @@ def is_autocast_enabled(device_type: str = "cuda") -> bool:
         ...     tocha.is_autocast_enabled("cpu"), tocha.is_autocast_enabled("cuda")
         (True, False)
     """
-    return _state.enabled.get(device_type, False)
+    return _state.enabled.get(_device_type(device_type), False)
 
 
 def set_autocast_enabled(device_type: str, enabled: bool) -> None:
-    """Turn autocast on or off for ``device_type`` in this thread (ops are cast only inside a region)."""
-    _state.enabled[device_type] = bool(enabled)
+    """Turn autocast on or off for ``device_type`` in this thread (ops are cast only inside a region).
+
+    Example:
+        >>> import tocha
+        >>> tocha.set_autocast_enabled("cpu", False)
+        >>> tocha.is_autocast_enabled("cpu")
+        False
+    """
+    _state.enabled[_device_type(device_type)] = bool(enabled)
 
 
 def get_autocast_dtype(device_type: str) -> dtype:
@@ -180,10 +206,14 @@ def get_autocast_dtype(device_type: str) -> dtype:
         >>> tocha.get_autocast_dtype("cpu"), tocha.get_autocast_dtype("cuda")
         (tocha.bfloat16, tocha.float16)
     """
-    found = _state.dtype.get(device_type)
+    name = _device_type(device_type)
+    found = _state.dtype.get(name)
     if found is not None:
         return found
-    return _DEFAULT_DTYPE.get(device_type, bfloat16)
+    default = _DEFAULT_DTYPE.get(name)
+    if default is None:
+        raise RuntimeError(f"get_autocast_dtype(): autocast has no dtype for device type '{name}'")
+    return default
 
 
 def allows_mixed(op: str, device_type: str, *dtypes: dtype) -> bool:

@@ -1012,6 +1012,15 @@ def to_dtype(t: Tensor, d: dtype, *, copy: bool = False) -> Tensor:
 
 
 def _clone_forward(xp: Any, a: Any, order: tuple[int, ...] | None = None) -> Any:
+    if order is None and not a.flags.c_contiguous and 0 in a.strides:
+        # NumPy's order='K' puts a broadcast (stride-0) dimension innermost; PyTorch's order keeps row-major
+        # order around it (an expanded tensor clones to contiguous strides)
+        sizes = tuple(a.shape)
+        if any(stride == 0 and size > 1 for stride, size in zip(a.strides, sizes, strict=True)):
+            found, _ = _dim_order(sizes, tuple(s // a.itemsize for s in a.strides))
+            if found == tuple(range(a.ndim)):
+                return a.copy(order="C")
+            order = found
     return copy_ordered(xp, a, order)
 
 

@@ -32,6 +32,7 @@ from ._common import result_type_of, type_name
 from .copies import _CPP_NAMES
 from .creation import _finish as _requires_grad
 from .creation import empty, empty_strided, full, linspace, resolve_device, zeros
+from .dtype_info import finfo
 from .elementwise_base import copy_to_out
 from .linalg_decomp import LINALG_DTYPES, eye_like, pivots_to_perm
 from .linalg_functions import householder_product
@@ -833,7 +834,7 @@ def _pad_value(value: Any, d: dtype) -> Any:
             raise overflow
         return int(value)
     value = float(value)
-    if math.isfinite(value) and abs(value) > float(np.finfo(d.numpy_dtype).max):
+    if math.isfinite(value) and abs(value) > float(finfo(d).max):  # tocha's finfo: bfloat16 too
         raise overflow
     return value
 
