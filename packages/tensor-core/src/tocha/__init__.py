@@ -77,6 +77,10 @@ from ._ops.function_forms import *  # noqa: F403
 from ._ops.function_forms import __all__ as _function_forms_all
 from ._ops.indexing import *  # noqa: F403
 from ._ops.indexing import __all__ as _indexing_all
+from ._ops.legacy_autocast import *  # noqa: F403
+from ._ops.legacy_autocast import __all__ as _legacy_autocast_all
+from ._ops.legacy_linalg import *  # noqa: F403
+from ._ops.legacy_linalg import __all__ as _legacy_linalg_all
 from ._ops.legacy_toplevel import *  # noqa: F403
 from ._ops.legacy_toplevel import __all__ as _legacy_toplevel_all
 from ._ops.linalg import *  # noqa: F403
@@ -241,6 +245,8 @@ __all__ = [
     *_function_forms_all,
     *_indexing_all,
     *_linalg_all,
+    *_legacy_autocast_all,
+    *_legacy_linalg_all,
     *_legacy_toplevel_all,
     *_linalg_toplevel_all,
     *_math_extra_all,

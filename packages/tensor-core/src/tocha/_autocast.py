@@ -42,6 +42,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from . import _backend
 from ._dispatch import DispatchLayer, OpCall, Proceed, _layers, pop_layer, push_layer
 from ._dtype import bfloat16, dtype, float16, float32
 from ._tensor_base import TensorBase
@@ -143,11 +144,12 @@ _DEFAULT_DTYPE: dict[str, dtype] = {"cpu": bfloat16, "cuda": float16, "ipu": flo
 
 
 def _device_type(device_type: str) -> str:
-    """The device type a ``device_type`` string names (``"cuda:0"`` names cuda); PyTorch's error for others."""
+    """The device type a ``device_type`` string names (``"cuda:0"`` names cuda): one of PyTorch's or a plugin
+    backend's; PyTorch's error for others."""
     name = device_type.split(":", 1)[0] if isinstance(device_type, str) else ""
     if device_type == "":
         raise RuntimeError("Device string must not be empty")
-    if name not in _DEVICE_TYPES:
+    if name not in _DEVICE_TYPES and name not in _backend._backends:
         raise RuntimeError(
             f"Expected one of {', '.join(_DEVICE_TYPES)} device type at start of device string: {device_type}"
         )

@@ -346,6 +346,8 @@ _COMPOSITE_MODULES = frozenset(
         "tocha._ops.nn_natives",
         "tocha._ops.recurrent",
         "tocha._ops.misc_toplevel",
+        "tocha._ops.legacy_autocast",
+        "tocha._ops.legacy_linalg",
         "tocha._ops.legacy_toplevel",
     }
 )
