@@ -1,5 +1,6 @@
-"""PyTorch's legacy top-level names: removed and deprecated linear algebra, svd/pca_lowrank, the per-device autocast
-switches, the sym_* helpers, set_default_tensor_type & co., segment_reduce and from_file.
+"""PyTorch's legacy top-level names (tocha._ops.legacy_linalg, legacy_autocast, legacy_toplevel): removed and
+deprecated linear algebra, svd/pca_lowrank, the per-device autocast switches, the sym_* helpers,
+set_default_tensor_type & co., segment_reduce and from_file.
 
 PyTorch comparisons (``torch = pytest.importorskip("torch")``) check values, dtypes, error types and texts;
 gradient checks are marked ``autograd``; ``gpu`` tests compare CUDA with the CPU.
@@ -1133,11 +1134,13 @@ def test_from_file_refuses_other_devices(tmp_path):
 # ------------------------------------------------------------------ the namespace
 
 
-def test_names_are_public_and_sorted():
-    from tocha._ops import legacy_toplevel
+@pytest.mark.parametrize("module", ["legacy_linalg", "legacy_autocast", "legacy_toplevel"])
+def test_names_are_public_and_sorted(module):
+    import importlib
 
-    assert legacy_toplevel.__all__ == sorted(legacy_toplevel.__all__)
-    for name in legacy_toplevel.__all__:
-        assert getattr(tocha, name) is getattr(legacy_toplevel, name)
+    found = importlib.import_module(f"tocha._ops.{module}")
+    assert found.__all__ == sorted(found.__all__)
+    for name in found.__all__:
+        assert getattr(tocha, name) is getattr(found, name)
         assert getattr(tocha, name).__module__ == "tocha"
         assert getattr(tocha, name).__doc__
