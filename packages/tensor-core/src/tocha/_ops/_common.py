@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
@@ -49,6 +49,38 @@ __all__ = [
 
 Number = bool | int | float | complex
 _SCALAR_TYPES = (bool, int, float, complex)
+
+
+@overload
+def tensor_arg(
+    op: str, value: Any, name: str = ..., position: int | None = ..., *, optional: Literal[False] = ...
+) -> Tensor: ...
+
+
+@overload
+def tensor_arg(
+    op: str, value: Any, name: str = ..., position: int | None = ..., *, optional: bool
+) -> Tensor | None: ...
+
+
+def tensor_arg(
+    op: str, value: Any, name: str = "input", position: int | None = 1, *, optional: bool = False
+) -> Tensor | None:
+    """``value``, checked to be a tensor (or None, when ``optional``): PyTorch's argument-parser TypeError naming the
+    op, the argument and its position (``position=None``: no position) otherwise.
+
+    Example:
+        >>> import tocha
+        >>> from tocha._ops._common import tensor_arg
+        >>> tensor_arg("abs", [1.0])
+        Traceback (most recent call last):
+        ...
+        TypeError: abs(): argument 'input' (position 1) must be Tensor, not list
+    """
+    if isinstance(value, TensorBase) or (optional and value is None):
+        return value  # type: ignore[return-value]
+    where = f"argument '{name}'" if position is None else f"argument '{name}' (position {position})"
+    raise TypeError(f"{op}(): {where} must be Tensor, not {type(value).__name__}")
 
 
 def is_tensor(x: object) -> bool:

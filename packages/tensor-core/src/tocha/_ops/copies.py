@@ -24,7 +24,7 @@ import numpy as np
 from .._dtype import dtype as dtype_
 from .._memory_format import contiguous_format
 from .._tensor_base import TensorBase
-from ._common import normalize_dim
+from ._common import normalize_dim, tensor_arg
 from .complex_ops import view_as_complex, view_as_real
 from .elementwise_base import copy_to_out
 from .shape import diagonal, permute, select, squeeze, t, transpose, unsqueeze
@@ -72,12 +72,6 @@ _CPP_NAMES = {
     "complex64": "c10::complex<float>",
     "complex128": "c10::complex<double>",
 }
-
-
-def _tensor(op: str, x: Any) -> Tensor:
-    if not isinstance(x, TensorBase):
-        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
-    return x  # type: ignore[return-value]
 
 
 def _ints(op: str, name: str, position: int, value: Any) -> list[int]:
@@ -145,7 +139,7 @@ def alias_copy(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         (tensor([[1, 3],
                 [2, 4]]), (2, 1))
     """
-    return _finish(_fresh(_tensor("alias_copy", input)), out)
+    return _finish(_fresh(tensor_arg("alias_copy", input)), out)
 
 
 def detach_copy(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -159,7 +153,7 @@ def detach_copy(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> x
         tensor([0., 0.])
     """
-    return _finish(_fresh(_tensor("detach_copy", input).detach()), out)  # type: ignore[attr-defined]
+    return _finish(_fresh(tensor_arg("detach_copy", input).detach()), out)  # type: ignore[attr-defined]
 
 
 def diagonal_copy(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1, *, out: Tensor | None = None) -> Tensor:
@@ -170,7 +164,7 @@ def diagonal_copy(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1, 
         >>> tocha.diagonal_copy(tocha.arange(9).reshape(3, 3), 1)
         tensor([1, 5])
     """
-    return _finish(_fresh(diagonal(_tensor("diagonal_copy", input), offset, dim1, dim2)), out)
+    return _finish(_fresh(diagonal(tensor_arg("diagonal_copy", input), offset, dim1, dim2)), out)
 
 
 def expand_copy(input: Tensor, size: Sequence[int], *, implicit: bool = False, out: Tensor | None = None) -> Tensor:
@@ -184,7 +178,7 @@ def expand_copy(input: Tensor, size: Sequence[int], *, implicit: bool = False, o
         tensor([[1, 1, 1],
                 [2, 2, 2]])
     """
-    x = _tensor("expand_copy", input)
+    x = tensor_arg("expand_copy", input)
     return _finish(_fresh(x.expand(_ints("expand_copy", "size", 2, size))), out)  # type: ignore[attr-defined]
 
 
@@ -196,7 +190,7 @@ def permute_copy(input: Tensor, dims: Sequence[int], *, out: Tensor | None = Non
         >>> tocha.permute_copy(tocha.zeros(2, 3, 4), (2, 0, 1)).stride()
         (6, 3, 1)
     """
-    x = _tensor("permute_copy", input)
+    x = tensor_arg("permute_copy", input)
     return _finish(_fresh(permute(x, _ints("permute_copy", "dims", 2, dims))), out)
 
 
@@ -208,7 +202,7 @@ def select_copy(input: Tensor, dim: int, index: int, *, out: Tensor | None = Non
         >>> tocha.select_copy(tocha.arange(6).reshape(2, 3), 1, -1)
         tensor([2, 5])
     """
-    return _finish(_fresh(select(_tensor("select_copy", input), dim, index)), out)
+    return _finish(_fresh(select(tensor_arg("select_copy", input), dim, index)), out)
 
 
 def slice_copy(
@@ -229,7 +223,7 @@ def slice_copy(
         >>> tocha.slice_copy(tocha.arange(10), 0, 1, None, 3)
         tensor([1, 4, 7])
     """
-    x = _tensor("slice_copy", input)
+    x = tensor_arg("slice_copy", input)
     d = normalize_dim("slice_copy", dim, x._data.ndim)
     if step <= 0:
         raise RuntimeError("slice step must be positive")
@@ -245,7 +239,7 @@ def squeeze_copy(input: Tensor, dim: int | Sequence[int] | None = None, *, out: 
         >>> tocha.squeeze_copy(tocha.zeros(1, 2, 1), 0).shape
         tocha.Size([2, 1])
     """
-    return _finish(_fresh(squeeze(_tensor("squeeze_copy", input), dim)), out)
+    return _finish(_fresh(squeeze(tensor_arg("squeeze_copy", input), dim)), out)
 
 
 def t_copy(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -257,7 +251,7 @@ def t_copy(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> y.shape, y.stride()
         (tocha.Size([3, 2]), (2, 1))
     """
-    return _finish(_fresh(t(_tensor("t_copy", input))), out)
+    return _finish(_fresh(t(tensor_arg("t_copy", input))), out)
 
 
 def transpose_copy(input: Tensor, dim0: int, dim1: int, *, out: Tensor | None = None) -> Tensor:
@@ -268,7 +262,7 @@ def transpose_copy(input: Tensor, dim0: int, dim1: int, *, out: Tensor | None = 
         >>> tocha.transpose_copy(tocha.zeros(2, 3, 4), 0, 2).stride()
         (6, 2, 1)
     """
-    return _finish(_fresh(transpose(_tensor("transpose_copy", input), dim0, dim1)), out)
+    return _finish(_fresh(transpose(tensor_arg("transpose_copy", input), dim0, dim1)), out)
 
 
 def unfold_copy(input: Tensor, dimension: int, size: int, step: int, *, out: Tensor | None = None) -> Tensor:
@@ -280,7 +274,7 @@ def unfold_copy(input: Tensor, dimension: int, size: int, step: int, *, out: Ten
         tensor([[0, 1],
                 [2, 3]])
     """
-    x = _tensor("unfold_copy", input)
+    x = tensor_arg("unfold_copy", input)
     return _finish(_fresh(x.unfold(dimension, size, step)), out)  # type: ignore[attr-defined]
 
 
@@ -292,7 +286,7 @@ def unsqueeze_copy(input: Tensor, dim: int, *, out: Tensor | None = None) -> Ten
         >>> tocha.unsqueeze_copy(tocha.zeros(2, 3), 1).stride()
         (3, 3, 1)
     """
-    return _finish(_fresh(unsqueeze(_tensor("unsqueeze_copy", input), dim)), out)
+    return _finish(_fresh(unsqueeze(tensor_arg("unsqueeze_copy", input), dim)), out)
 
 
 def view_copy(
@@ -310,7 +304,7 @@ def view_copy(
         >>> tocha.view_copy(tocha.tensor([1.0]), tocha.int32)
         tensor([1065353216], dtype=tocha.int32)
     """
-    x = _tensor("view_copy", input)
+    x = tensor_arg("view_copy", input)
     if isinstance(size, dtype_):
         size, dtype = None, size
     if (size is None) == (dtype is None):
@@ -332,7 +326,7 @@ def view_as_real_copy(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> tocha.view_as_real_copy(tocha.tensor([1 + 2j]))
         tensor([[1., 2.]])
     """
-    return _finish(_fresh(view_as_real(_tensor("view_as_real_copy", input))), out)
+    return _finish(_fresh(view_as_real(tensor_arg("view_as_real_copy", input))), out)
 
 
 def view_as_complex_copy(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -343,7 +337,7 @@ def view_as_complex_copy(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> tocha.view_as_complex_copy(tocha.tensor([[1.0, 2.0]]))
         tensor([1.+2.j])
     """
-    return _finish(_fresh(view_as_complex(_tensor("view_as_complex_copy", input))), out)
+    return _finish(_fresh(view_as_complex(tensor_arg("view_as_complex_copy", input))), out)
 
 
 # ------------------------------------------------------------------ several results
@@ -357,7 +351,7 @@ def split_copy(input: Tensor, split_size: int, dim: int = 0, *, out: Sequence[Te
         >>> tocha.split_copy(tocha.arange(5), 2)
         (tensor([0, 1]), tensor([2, 3]), tensor([4]))
     """
-    x = _tensor("split_copy", input)
+    x = tensor_arg("split_copy", input)
     if isinstance(split_size, (bool, TensorBase)) or not isinstance(split_size, (int, np.integer)):
         raise TypeError(
             f"split_copy(): argument 'split_size' (position 2) must be int, not {type(split_size).__name__}"
@@ -376,7 +370,7 @@ def split_with_sizes_copy(
         >>> tocha.split_with_sizes_copy(tocha.arange(5), [1, 4])
         (tensor([0]), tensor([1, 2, 3, 4]))
     """
-    x = _tensor("split_with_sizes_copy", input)
+    x = tensor_arg("split_with_sizes_copy", input)
     sizes = _ints("split_with_sizes_copy", "split_sizes", 2, split_sizes)
     pieces = tuple(_fresh(p) for p in split_with_sizes(x, sizes, dim))
     return _finish_list("split_with_sizes_copy", "split_with_sizes_copy_out", pieces, out, exact=False)
@@ -390,7 +384,7 @@ def unbind_copy(input: Tensor, dim: int = 0, *, out: Sequence[Tensor] | None = N
         >>> tocha.unbind_copy(tocha.arange(4).reshape(2, 2), 1)
         (tensor([0, 2]), tensor([1, 3]))
     """
-    pieces = tuple(_fresh(p) for p in unbind(_tensor("unbind_copy", input), dim))
+    pieces = tuple(_fresh(p) for p in unbind(tensor_arg("unbind_copy", input), dim))
     return _finish_list("unbind_copy", "unbind_copy_int_out", pieces, out, exact=True)
 
 

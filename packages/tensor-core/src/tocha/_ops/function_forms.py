@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .._tensor_base import TensorBase
+from ._common import tensor_arg
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
@@ -80,12 +80,6 @@ __all__ = [
 ]
 
 
-def _tensor(name: str, input: Any) -> Tensor:
-    if not isinstance(input, TensorBase):
-        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
-    return input  # type: ignore[return-value]
-
-
 def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
     """A copy of ``input`` with its own memory (recorded by autograd): ``input.clone()``.
 
@@ -95,7 +89,7 @@ def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
         >>> a, b
         (tensor([0., 0.]), tensor([1., 0.]))
     """
-    return _tensor("clone", input).clone(memory_format=memory_format)
+    return tensor_arg("clone", input).clone(memory_format=memory_format)
 
 
 def detach(input: Tensor) -> Tensor:
@@ -107,7 +101,7 @@ def detach(input: Tensor) -> Tensor:
         >>> y = tocha.detach(x); y.requires_grad, y.data_ptr() == x.data_ptr()
         (False, True)
     """
-    return _tensor("detach", input).detach()
+    return tensor_arg("detach", input).detach()
 
 
 def fill(input: Tensor, value: Any) -> Tensor:
@@ -120,7 +114,7 @@ def fill(input: Tensor, value: Any) -> Tensor:
         >>> tocha.fill(tocha.zeros(2, dtype=tocha.int64), 2.5)
         tensor([2, 2])
     """
-    return _tensor("fill", input).clone().fill_(value)
+    return tensor_arg("fill", input).clone().fill_(value)
 
 
 def abs_(input: Tensor) -> Tensor:
@@ -131,7 +125,7 @@ def abs_(input: Tensor) -> Tensor:
         >>> tocha.abs_(tocha.tensor([-1.5, 1.5]))
         tensor([1.5000, 1.5000])
     """
-    return _tensor("abs_", input).abs_()
+    return tensor_arg("abs_", input).abs_()
 
 
 def acos_(input: Tensor) -> Tensor:
@@ -142,7 +136,7 @@ def acos_(input: Tensor) -> Tensor:
         >>> tocha.acos_(tocha.tensor([0.5]))
         tensor([1.0472])
     """
-    return _tensor("acos_", input).acos_()
+    return tensor_arg("acos_", input).acos_()
 
 
 def acosh_(input: Tensor) -> Tensor:
@@ -153,7 +147,7 @@ def acosh_(input: Tensor) -> Tensor:
         >>> tocha.acosh_(tocha.tensor([2.0]))
         tensor([1.3170])
     """
-    return _tensor("acosh_", input).acosh_()
+    return tensor_arg("acosh_", input).acosh_()
 
 
 def addmv_(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
@@ -164,7 +158,7 @@ def addmv_(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any
         >>> tocha.addmv_(tocha.zeros(2), tocha.eye(2), tocha.tensor([1.0, 2.0]))
         tensor([1., 2.])
     """
-    return _tensor("addmv_", input).addmv_(mat, vec, beta=beta, alpha=alpha)
+    return tensor_arg("addmv_", input).addmv_(mat, vec, beta=beta, alpha=alpha)
 
 
 def arccos_(input: Tensor) -> Tensor:
@@ -175,7 +169,7 @@ def arccos_(input: Tensor) -> Tensor:
         >>> tocha.arccos_(tocha.tensor([0.5]))
         tensor([1.0472])
     """
-    return _tensor("arccos_", input).arccos_()
+    return tensor_arg("arccos_", input).arccos_()
 
 
 def arccosh_(input: Tensor) -> Tensor:
@@ -186,7 +180,7 @@ def arccosh_(input: Tensor) -> Tensor:
         >>> tocha.arccosh_(tocha.tensor([2.0]))
         tensor([1.3170])
     """
-    return _tensor("arccosh_", input).arccosh_()
+    return tensor_arg("arccosh_", input).arccosh_()
 
 
 def arcsin_(input: Tensor) -> Tensor:
@@ -197,7 +191,7 @@ def arcsin_(input: Tensor) -> Tensor:
         >>> tocha.arcsin_(tocha.tensor([0.5]))
         tensor([0.5236])
     """
-    return _tensor("arcsin_", input).arcsin_()
+    return tensor_arg("arcsin_", input).arcsin_()
 
 
 def arcsinh_(input: Tensor) -> Tensor:
@@ -208,7 +202,7 @@ def arcsinh_(input: Tensor) -> Tensor:
         >>> tocha.arcsinh_(tocha.tensor([0.5]))
         tensor([0.4812])
     """
-    return _tensor("arcsinh_", input).arcsinh_()
+    return tensor_arg("arcsinh_", input).arcsinh_()
 
 
 def arctan_(input: Tensor) -> Tensor:
@@ -219,7 +213,7 @@ def arctan_(input: Tensor) -> Tensor:
         >>> tocha.arctan_(tocha.tensor([0.5]))
         tensor([0.4636])
     """
-    return _tensor("arctan_", input).arctan_()
+    return tensor_arg("arctan_", input).arctan_()
 
 
 def arctanh_(input: Tensor) -> Tensor:
@@ -230,7 +224,7 @@ def arctanh_(input: Tensor) -> Tensor:
         >>> tocha.arctanh_(tocha.tensor([0.5]))
         tensor([0.5493])
     """
-    return _tensor("arctanh_", input).arctanh_()
+    return tensor_arg("arctanh_", input).arctanh_()
 
 
 def asin_(input: Tensor) -> Tensor:
@@ -241,7 +235,7 @@ def asin_(input: Tensor) -> Tensor:
         >>> tocha.asin_(tocha.tensor([0.5]))
         tensor([0.5236])
     """
-    return _tensor("asin_", input).asin_()
+    return tensor_arg("asin_", input).asin_()
 
 
 def asinh_(input: Tensor) -> Tensor:
@@ -252,7 +246,7 @@ def asinh_(input: Tensor) -> Tensor:
         >>> tocha.asinh_(tocha.tensor([0.5]))
         tensor([0.4812])
     """
-    return _tensor("asinh_", input).asinh_()
+    return tensor_arg("asinh_", input).asinh_()
 
 
 def atan_(input: Tensor) -> Tensor:
@@ -263,7 +257,7 @@ def atan_(input: Tensor) -> Tensor:
         >>> tocha.atan_(tocha.tensor([0.5]))
         tensor([0.4636])
     """
-    return _tensor("atan_", input).atan_()
+    return tensor_arg("atan_", input).atan_()
 
 
 def atanh_(input: Tensor) -> Tensor:
@@ -274,7 +268,7 @@ def atanh_(input: Tensor) -> Tensor:
         >>> tocha.atanh_(tocha.tensor([0.5]))
         tensor([0.5493])
     """
-    return _tensor("atanh_", input).atanh_()
+    return tensor_arg("atanh_", input).atanh_()
 
 
 def ceil_(input: Tensor) -> Tensor:
@@ -285,7 +279,7 @@ def ceil_(input: Tensor) -> Tensor:
         >>> tocha.ceil_(tocha.tensor([-1.5, 1.5]))
         tensor([-1.,  2.])
     """
-    return _tensor("ceil_", input).ceil_()
+    return tensor_arg("ceil_", input).ceil_()
 
 
 def clamp_(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
@@ -296,7 +290,7 @@ def clamp_(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
         >>> tocha.clamp_(tocha.tensor([-1.0, 0.5, 2.0]), min=0.0, max=1.0)
         tensor([0.0000, 0.5000, 1.0000])
     """
-    return _tensor("clamp_", input).clamp_(min, max)
+    return tensor_arg("clamp_", input).clamp_(min, max)
 
 
 def clip_(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
@@ -307,7 +301,7 @@ def clip_(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
         >>> tocha.clip_(tocha.tensor([-1.0, 0.5, 2.0]), 0.0, 1.0)
         tensor([0.0000, 0.5000, 1.0000])
     """
-    return _tensor("clip_", input).clip_(min, max)
+    return tensor_arg("clip_", input).clip_(min, max)
 
 
 def conj_physical_(input: Tensor) -> Tensor:
@@ -318,7 +312,7 @@ def conj_physical_(input: Tensor) -> Tensor:
         >>> tocha.conj_physical_(tocha.tensor([1 + 2j]))
         tensor([1.-2.j])
     """
-    return _tensor("conj_physical_", input).conj_physical_()
+    return tensor_arg("conj_physical_", input).conj_physical_()
 
 
 def cos_(input: Tensor) -> Tensor:
@@ -329,7 +323,7 @@ def cos_(input: Tensor) -> Tensor:
         >>> tocha.cos_(tocha.tensor([0.5]))
         tensor([0.8776])
     """
-    return _tensor("cos_", input).cos_()
+    return tensor_arg("cos_", input).cos_()
 
 
 def cosh_(input: Tensor) -> Tensor:
@@ -340,7 +334,7 @@ def cosh_(input: Tensor) -> Tensor:
         >>> tocha.cosh_(tocha.tensor([0.5]))
         tensor([1.1276])
     """
-    return _tensor("cosh_", input).cosh_()
+    return tensor_arg("cosh_", input).cosh_()
 
 
 def detach_(input: Tensor) -> Tensor:
@@ -352,7 +346,7 @@ def detach_(input: Tensor) -> Tensor:
         >>> tocha.detach_(x) is x
         True
     """
-    return _tensor("detach_", input).detach_()
+    return tensor_arg("detach_", input).detach_()
 
 
 def erf_(input: Tensor) -> Tensor:
@@ -363,7 +357,7 @@ def erf_(input: Tensor) -> Tensor:
         >>> tocha.erf_(tocha.tensor([0.5]))
         tensor([0.5205])
     """
-    return _tensor("erf_", input).erf_()
+    return tensor_arg("erf_", input).erf_()
 
 
 def erfc_(input: Tensor) -> Tensor:
@@ -374,7 +368,7 @@ def erfc_(input: Tensor) -> Tensor:
         >>> tocha.erfc_(tocha.tensor([0.5]))
         tensor([0.4795])
     """
-    return _tensor("erfc_", input).erfc_()
+    return tensor_arg("erfc_", input).erfc_()
 
 
 def exp2_(input: Tensor) -> Tensor:
@@ -385,7 +379,7 @@ def exp2_(input: Tensor) -> Tensor:
         >>> tocha.exp2_(tocha.tensor([0.5]))
         tensor([1.4142])
     """
-    return _tensor("exp2_", input).exp2_()
+    return tensor_arg("exp2_", input).exp2_()
 
 
 def exp_(input: Tensor) -> Tensor:
@@ -396,7 +390,7 @@ def exp_(input: Tensor) -> Tensor:
         >>> tocha.exp_(tocha.tensor([0.5]))
         tensor([1.6487])
     """
-    return _tensor("exp_", input).exp_()
+    return tensor_arg("exp_", input).exp_()
 
 
 def expm1_(input: Tensor) -> Tensor:
@@ -407,7 +401,7 @@ def expm1_(input: Tensor) -> Tensor:
         >>> tocha.expm1_(tocha.tensor([0.5]))
         tensor([0.6487])
     """
-    return _tensor("expm1_", input).expm1_()
+    return tensor_arg("expm1_", input).expm1_()
 
 
 def fill_(input: Tensor, value: Any) -> Tensor:
@@ -418,7 +412,7 @@ def fill_(input: Tensor, value: Any) -> Tensor:
         >>> tocha.fill_(tocha.zeros(2), 3.0)
         tensor([3., 3.])
     """
-    return _tensor("fill_", input).fill_(value)
+    return tensor_arg("fill_", input).fill_(value)
 
 
 def fix_(input: Tensor) -> Tensor:
@@ -429,7 +423,7 @@ def fix_(input: Tensor) -> Tensor:
         >>> tocha.fix_(tocha.tensor([-1.5, 1.5]))
         tensor([-1.,  1.])
     """
-    return _tensor("fix_", input).fix_()
+    return tensor_arg("fix_", input).fix_()
 
 
 def floor_(input: Tensor) -> Tensor:
@@ -440,7 +434,7 @@ def floor_(input: Tensor) -> Tensor:
         >>> tocha.floor_(tocha.tensor([-1.5, 1.5]))
         tensor([-2.,  1.])
     """
-    return _tensor("floor_", input).floor_()
+    return tensor_arg("floor_", input).floor_()
 
 
 def frac_(input: Tensor) -> Tensor:
@@ -451,7 +445,7 @@ def frac_(input: Tensor) -> Tensor:
         >>> tocha.frac_(tocha.tensor([-1.5, 1.5]))
         tensor([-0.5000,  0.5000])
     """
-    return _tensor("frac_", input).frac_()
+    return tensor_arg("frac_", input).frac_()
 
 
 def gcd_(input: Tensor, other: Any) -> Tensor:
@@ -462,7 +456,7 @@ def gcd_(input: Tensor, other: Any) -> Tensor:
         >>> tocha.gcd_(tocha.tensor([4, 6]), tocha.tensor([6, 4]))
         tensor([2, 2])
     """
-    return _tensor("gcd_", input).gcd_(other)
+    return tensor_arg("gcd_", input).gcd_(other)
 
 
 def i0_(input: Tensor) -> Tensor:
@@ -473,7 +467,7 @@ def i0_(input: Tensor) -> Tensor:
         >>> tocha.i0_(tocha.tensor([0.5]))
         tensor([1.0635])
     """
-    return _tensor("i0_", input).i0_()
+    return tensor_arg("i0_", input).i0_()
 
 
 def index_put_(input: Tensor, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:
@@ -484,7 +478,7 @@ def index_put_(input: Tensor, indices: Any, values: Tensor, accumulate: bool = F
         >>> tocha.index_put_(tocha.zeros(3), (tocha.tensor([0, 2]),), tocha.tensor([1.0, 2.0]))
         tensor([1., 0., 2.])
     """
-    return _tensor("index_put_", input).index_put_(indices, values, accumulate)
+    return tensor_arg("index_put_", input).index_put_(indices, values, accumulate)
 
 
 def lcm_(input: Tensor, other: Any) -> Tensor:
@@ -495,7 +489,7 @@ def lcm_(input: Tensor, other: Any) -> Tensor:
         >>> tocha.lcm_(tocha.tensor([4, 6]), tocha.tensor([6, 4]))
         tensor([12, 12])
     """
-    return _tensor("lcm_", input).lcm_(other)
+    return tensor_arg("lcm_", input).lcm_(other)
 
 
 def ldexp_(input: Tensor, other: Any) -> Tensor:
@@ -506,7 +500,7 @@ def ldexp_(input: Tensor, other: Any) -> Tensor:
         >>> tocha.ldexp_(tocha.tensor([1.0, 3.0]), tocha.tensor([3, -1]))
         tensor([8.0000, 1.5000])
     """
-    return _tensor("ldexp_", input).ldexp_(other)
+    return tensor_arg("ldexp_", input).ldexp_(other)
 
 
 def log10_(input: Tensor) -> Tensor:
@@ -517,7 +511,7 @@ def log10_(input: Tensor) -> Tensor:
         >>> tocha.log10_(tocha.tensor([0.5]))
         tensor([-0.3010])
     """
-    return _tensor("log10_", input).log10_()
+    return tensor_arg("log10_", input).log10_()
 
 
 def log1p_(input: Tensor) -> Tensor:
@@ -528,7 +522,7 @@ def log1p_(input: Tensor) -> Tensor:
         >>> tocha.log1p_(tocha.tensor([0.5]))
         tensor([0.4055])
     """
-    return _tensor("log1p_", input).log1p_()
+    return tensor_arg("log1p_", input).log1p_()
 
 
 def log2_(input: Tensor) -> Tensor:
@@ -539,7 +533,7 @@ def log2_(input: Tensor) -> Tensor:
         >>> tocha.log2_(tocha.tensor([0.5]))
         tensor([-1.])
     """
-    return _tensor("log2_", input).log2_()
+    return tensor_arg("log2_", input).log2_()
 
 
 def log_(input: Tensor) -> Tensor:
@@ -550,7 +544,7 @@ def log_(input: Tensor) -> Tensor:
         >>> tocha.log_(tocha.tensor([0.5]))
         tensor([-0.6931])
     """
-    return _tensor("log_", input).log_()
+    return tensor_arg("log_", input).log_()
 
 
 def logit_(input: Tensor, eps: float | None = None) -> Tensor:
@@ -561,7 +555,7 @@ def logit_(input: Tensor, eps: float | None = None) -> Tensor:
         >>> tocha.logit_(tocha.tensor([0.25, 0.5]))
         tensor([-1.0986,  0.0000])
     """
-    return _tensor("logit_", input).logit_(eps)
+    return tensor_arg("logit_", input).logit_(eps)
 
 
 def nan_to_num_(input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
@@ -572,7 +566,7 @@ def nan_to_num_(input: Tensor, nan: float = 0.0, posinf: float | None = None, ne
         >>> tocha.nan_to_num_(tocha.tensor([float("nan"), 1.0]))
         tensor([0., 1.])
     """
-    return _tensor("nan_to_num_", input).nan_to_num_(nan, posinf, neginf)
+    return tensor_arg("nan_to_num_", input).nan_to_num_(nan, posinf, neginf)
 
 
 def neg_(input: Tensor) -> Tensor:
@@ -583,7 +577,7 @@ def neg_(input: Tensor) -> Tensor:
         >>> tocha.neg_(tocha.tensor([-1.5, 1.5]))
         tensor([ 1.5000, -1.5000])
     """
-    return _tensor("neg_", input).neg_()
+    return tensor_arg("neg_", input).neg_()
 
 
 def negative_(input: Tensor) -> Tensor:
@@ -594,7 +588,7 @@ def negative_(input: Tensor) -> Tensor:
         >>> tocha.negative_(tocha.tensor([-1.5, 1.5]))
         tensor([ 1.5000, -1.5000])
     """
-    return _tensor("negative_", input).negative_()
+    return tensor_arg("negative_", input).negative_()
 
 
 def reciprocal_(input: Tensor) -> Tensor:
@@ -605,7 +599,7 @@ def reciprocal_(input: Tensor) -> Tensor:
         >>> tocha.reciprocal_(tocha.tensor([0.5, 4.0]))
         tensor([2.0000, 0.2500])
     """
-    return _tensor("reciprocal_", input).reciprocal_()
+    return tensor_arg("reciprocal_", input).reciprocal_()
 
 
 def round_(input: Tensor, *, decimals: int = 0) -> Tensor:
@@ -616,7 +610,7 @@ def round_(input: Tensor, *, decimals: int = 0) -> Tensor:
         >>> tocha.round_(tocha.tensor([1.26, -2.5]), decimals=1)
         tensor([ 1.3000, -2.5000])
     """
-    return _tensor("round_", input).round_(decimals=decimals)
+    return tensor_arg("round_", input).round_(decimals=decimals)
 
 
 def rsqrt_(input: Tensor) -> Tensor:
@@ -627,7 +621,7 @@ def rsqrt_(input: Tensor) -> Tensor:
         >>> tocha.rsqrt_(tocha.tensor([0.25, 4.0]))
         tensor([2.0000, 0.5000])
     """
-    return _tensor("rsqrt_", input).rsqrt_()
+    return tensor_arg("rsqrt_", input).rsqrt_()
 
 
 def sigmoid_(input: Tensor) -> Tensor:
@@ -638,7 +632,7 @@ def sigmoid_(input: Tensor) -> Tensor:
         >>> tocha.sigmoid_(tocha.tensor([0.5]))
         tensor([0.6225])
     """
-    return _tensor("sigmoid_", input).sigmoid_()
+    return tensor_arg("sigmoid_", input).sigmoid_()
 
 
 def sin_(input: Tensor) -> Tensor:
@@ -649,7 +643,7 @@ def sin_(input: Tensor) -> Tensor:
         >>> tocha.sin_(tocha.tensor([0.5]))
         tensor([0.4794])
     """
-    return _tensor("sin_", input).sin_()
+    return tensor_arg("sin_", input).sin_()
 
 
 def sinc_(input: Tensor) -> Tensor:
@@ -660,7 +654,7 @@ def sinc_(input: Tensor) -> Tensor:
         >>> tocha.sinc_(tocha.tensor([0.5]))
         tensor([0.6366])
     """
-    return _tensor("sinc_", input).sinc_()
+    return tensor_arg("sinc_", input).sinc_()
 
 
 def sinh_(input: Tensor) -> Tensor:
@@ -671,7 +665,7 @@ def sinh_(input: Tensor) -> Tensor:
         >>> tocha.sinh_(tocha.tensor([0.5]))
         tensor([0.5211])
     """
-    return _tensor("sinh_", input).sinh_()
+    return tensor_arg("sinh_", input).sinh_()
 
 
 def sqrt_(input: Tensor) -> Tensor:
@@ -682,7 +676,7 @@ def sqrt_(input: Tensor) -> Tensor:
         >>> tocha.sqrt_(tocha.tensor([0.25, 4.0]))
         tensor([0.5000, 2.0000])
     """
-    return _tensor("sqrt_", input).sqrt_()
+    return tensor_arg("sqrt_", input).sqrt_()
 
 
 def square_(input: Tensor) -> Tensor:
@@ -693,7 +687,7 @@ def square_(input: Tensor) -> Tensor:
         >>> tocha.square_(tocha.tensor([-1.5, 1.5]))
         tensor([2.2500, 2.2500])
     """
-    return _tensor("square_", input).square_()
+    return tensor_arg("square_", input).square_()
 
 
 def tan_(input: Tensor) -> Tensor:
@@ -704,7 +698,7 @@ def tan_(input: Tensor) -> Tensor:
         >>> tocha.tan_(tocha.tensor([0.5]))
         tensor([0.5463])
     """
-    return _tensor("tan_", input).tan_()
+    return tensor_arg("tan_", input).tan_()
 
 
 def tanh_(input: Tensor) -> Tensor:
@@ -715,7 +709,7 @@ def tanh_(input: Tensor) -> Tensor:
         >>> tocha.tanh_(tocha.tensor([0.5]))
         tensor([0.4621])
     """
-    return _tensor("tanh_", input).tanh_()
+    return tensor_arg("tanh_", input).tanh_()
 
 
 def trunc_(input: Tensor) -> Tensor:
@@ -726,7 +720,7 @@ def trunc_(input: Tensor) -> Tensor:
         >>> tocha.trunc_(tocha.tensor([-1.5, 1.5]))
         tensor([-1.,  1.])
     """
-    return _tensor("trunc_", input).trunc_()
+    return tensor_arg("trunc_", input).trunc_()
 
 
 def xlogy_(input: Tensor, other: Any) -> Tensor:
@@ -737,7 +731,7 @@ def xlogy_(input: Tensor, other: Any) -> Tensor:
         >>> tocha.xlogy_(tocha.tensor([0.0, 2.0]), tocha.tensor([5.0, 3.0]))
         tensor([0.0000, 2.1972])
     """
-    return _tensor("xlogy_", input).xlogy_(other)
+    return tensor_arg("xlogy_", input).xlogy_(other)
 
 
 def zero_(input: Tensor) -> Tensor:
@@ -748,4 +742,4 @@ def zero_(input: Tensor) -> Tensor:
         >>> tocha.zero_(tocha.ones(2))
         tensor([0., 0.])
     """
-    return _tensor("zero_", input).zero_()
+    return tensor_arg("zero_", input).zero_()

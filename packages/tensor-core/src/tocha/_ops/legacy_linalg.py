@@ -21,8 +21,7 @@ import numpy as np
 
 from .._dtype import bfloat16, float16, float32
 from .._memory_format import contiguous_format
-from .._tensor_base import TensorBase
-from ._common import broadcast_shape, type_name
+from ._common import broadcast_shape, tensor_arg, type_name
 from .elementwise_base import copy_to_out
 from .linalg_decomp import LINALG_DTYPES
 from .linalg_functions import _repr, matrix_norm, solve_triangular, vector_norm
@@ -44,13 +43,6 @@ __all__ = [
 ]
 
 _REMOVED = "This function was deprecated since version 1.9 and is now removed."
-
-
-def _tensor_arg(op: str, x: Any, name: str, position: int | None = None) -> Tensor:
-    if isinstance(x, TensorBase):
-        return x  # type: ignore[return-value]
-    where = f"argument '{name}'" if position is None else f"argument '{name}' (position {position})"
-    raise TypeError(f"{op}(): {where} must be Tensor, not {type(x).__name__}")
 
 
 def _bool_arg(op: str, x: Any, name: str) -> bool:
@@ -206,8 +198,8 @@ def triangular_solve(
                 [2.]])
     """
     op = "triangular_solve"
-    b = _tensor_arg(op, b, "input", 1)
-    A = _tensor_arg(op, A, "A", 2)
+    b = tensor_arg(op, b, "input", 1)
+    A = tensor_arg(op, A, "A", 2)
     upper = _bool_arg(op, upper, "upper")
     transpose = _bool_arg(op, transpose, "transpose")
     unitriangular = _bool_arg(op, unitriangular, "unitriangular")
@@ -278,7 +270,7 @@ def frobenius_norm(
         ...     tocha.frobenius_norm(tocha.tensor([[3.0, 0.0], [0.0, 4.0]]), (0, 1))
         tensor(5.)
     """
-    input = _tensor_arg("frobenius_norm", input, "input", 1)
+    input = tensor_arg("frobenius_norm", input, "input", 1)
     warnings.warn(
         "at::frobenius_norm is deprecated and it is just left for JIT compatibility. It will be removed in a "
         "future release. Please use `linalg.vector_norm(A, 2., dim, keepdim)` instead",
@@ -317,7 +309,7 @@ def nuclear_norm(
         ...     tocha.nuclear_norm(tocha.tensor([[3.0, 0.0], [0.0, -4.0]]))
         tensor(7.)
     """
-    input = _tensor_arg("nuclear_norm", input, "input", 1)
+    input = tensor_arg("nuclear_norm", input, "input", 1)
     warnings.warn(
         "at::nuclear_norm is deprecated and it is just left for JIT compatibility. It will be removed in a future "
         "release. Please use `linalg.matrix_norm(A, 'nuc', dim, keepdim)` instead",
@@ -404,7 +396,7 @@ def svd_lowrank(
         >>> tocha.allclose(U @ tocha.diag(S) @ V.mT, A)
         True
     """
-    A = _tensor_arg("svd_lowrank", A, "A", 1)
+    A = tensor_arg("svd_lowrank", A, "A", 1)
     return _svd_lowrank(A, q, niter, M)
 
 
@@ -433,7 +425,7 @@ def pca_lowrank(A: Tensor, q: int | None = None, center: bool = True, niter: int
         >>> tocha.allclose(U @ tocha.diag(S) @ V.mT, centred)
         True
     """
-    A = _tensor_arg("pca_lowrank", A, "A", 1)
+    A = tensor_arg("pca_lowrank", A, "A", 1)
     m, n = A.shape[-2:]
     if q is None:
         q = min(6, m, n)

@@ -27,7 +27,7 @@ from .._device import CPU, device
 from .._dtype import bfloat16, dtype, float16, float32, float64
 from .._layout import check_layout
 from .._tensor_base import normalize_dim, wrap
-from ._common import type_name
+from ._common import tensor_arg, type_name
 from .misc_toplevel import _C_TYPE
 
 if TYPE_CHECKING:
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from .._layout import layout as layout_
     from .._tensor import Tensor
 
-from .legacy_linalg import _tensor_arg
 
 __all__ = [
     "from_file",
@@ -380,12 +379,12 @@ def segment_reduce(
     import tocha
 
     op = "segment_reduce"
-    data = _tensor_arg(op, data, "data", 1)
+    data = tensor_arg(op, data, "data", 1)
     if not isinstance(reduce, str):
         raise TypeError(f"{op}(): argument 'reduce' (position 2) must be str, not {type(reduce).__name__}")
     for name, given in (("lengths", lengths), ("indices", indices), ("offsets", offsets)):
         if given is not None:
-            _tensor_arg(op, given, name)
+            tensor_arg(op, given, name, None)
     if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
         raise TypeError(f"{op}(): argument 'axis' must be int, not {type(axis).__name__}")
     if initial is not None and not isinstance(initial, (int, float, complex, np.number)):

@@ -28,7 +28,7 @@ from .._layout import layout as layout_
 from .._memory_format import contiguous_format, suggest_format
 from .._tensor_base import TensorBase, load_autograd, wrap
 from . import reduction_types
-from ._common import result_type_of, type_name
+from ._common import result_type_of, tensor_arg, type_name
 from .copies import _CPP_NAMES
 from .creation import _finish as _requires_grad
 from .creation import empty, empty_strided, full, linspace, resolve_device, zeros
@@ -61,12 +61,6 @@ __all__ = [
 ]
 
 _irange = builtins.range  # this module's ``range`` is tocha.range
-
-
-def _tensor(op: str, x: Any, name: str = "input", position: int = 1) -> Tensor:
-    if not isinstance(x, TensorBase):
-        raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not {type(x).__name__}")
-    return x  # type: ignore[return-value]
 
 
 def _int_list(op: str, name: str, position: int, value: Any) -> list[int]:
@@ -356,7 +350,7 @@ def histogramdd(
         tensor([[0., 1.],
                 [2., 1.]])
     """
-    x = _tensor("histogramdd", input)
+    x = tensor_arg("histogramdd", input)
     nd = x._data.ndim
     if nd == 0:
         raise IndexError("Dimension specified as -1 but tensor has no dimensions")
@@ -385,7 +379,7 @@ def histogramdd(
             f"got {len(range)}"
         )
     if weight is not None:
-        w = _tensor("histogramdd", weight, "weight", 4)
+        w = tensor_arg("histogramdd", weight, "weight", 4)
         if tuple(w.shape) != tuple(x.shape[:-1]):
             raise RuntimeError(
                 "torch.histogramdd: if weight tensor is provided it should have the same shape as the input tensor "
@@ -519,8 +513,8 @@ def lu_unpack(
         tensor([[1., 2.],
                 [3., 4.]])
     """
-    lu = _tensor("lu_unpack", LU_data, "LU_data")
-    pivots = _tensor("lu_unpack", LU_pivots, "LU_pivots", 2)
+    lu = tensor_arg("lu_unpack", LU_data, "LU_data")
+    pivots = tensor_arg("lu_unpack", LU_pivots, "LU_pivots", 2)
     if lu._data.ndim < 2:
         raise RuntimeError(
             f"torch.lu_unpack: Expected tensor with 2 or more dimensions. Got size: {list(lu.shape)} instead"
@@ -632,7 +626,7 @@ def geqrf(input: Tensor, *, out: Any = None) -> geqrf_result:
         >>> tau
         tensor([1.6000, 0.0000])
     """
-    x = _tensor("geqrf", input)
+    x = tensor_arg("geqrf", input)
     if x._data.ndim < 2:
         raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
     _lapack_dtype("geqrf", "geqrf_cpu", x)
@@ -657,8 +651,8 @@ def orgqr(input: Tensor, input2: Tensor, *, out: Tensor | None = None) -> Tensor
         tensor([[-0.6000, -0.8000],
                 [-0.8000,  0.6000]])
     """
-    x = _tensor("orgqr", input)
-    tau = _tensor("orgqr", input2, "input2", 2)
+    x = tensor_arg("orgqr", input)
+    tau = tensor_arg("orgqr", input2, "input2", 2)
     op = "torch.linalg.householder_product"
     if x._data.ndim < 2:
         raise RuntimeError(f"{op}: input must have at least 2 dimensions.")
@@ -713,9 +707,9 @@ def ormqr(
         tensor([[-5.0000, -2.2000],
                 [ 0.0000,  0.4000]])
     """
-    x = _tensor("ormqr", input)
-    tau = _tensor("ormqr", input2, "input2", 2)
-    c = _tensor("ormqr", input3, "input3", 3)
+    x = tensor_arg("ormqr", input)
+    tau = tensor_arg("ormqr", input2, "input2", 2)
+    c = tensor_arg("ormqr", input3, "input3", 3)
     op = "torch.ormqr"
     if x._data.ndim < 2:
         raise RuntimeError(f"{op}: input must have at least 2 dimensions.")
@@ -793,7 +787,7 @@ def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     """
     from .elementwise_arith import sub
 
-    x = _tensor("rsub", input)
+    x = tensor_arg("rsub", input)
     if isinstance(alpha, complex) and not result_type_of(x, other).is_complex:
         raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
     return sub(other, x, alpha=alpha)
@@ -857,7 +851,7 @@ def constant_pad_nd(input: Tensor, pad: Sequence[int], value: Any = 0) -> Tensor
     """
     from .shape_join import cat
 
-    x = _tensor("constant_pad_nd", input)
+    x = tensor_arg("constant_pad_nd", input)
     pads = _int_list("constant_pad_nd", "pad", 2, pad)
     nd = x._data.ndim
     if len(pads) % 2:
@@ -906,7 +900,7 @@ def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1, out: Tenso
     from .indexing_select import nonzero
     from .shape_join import cat
 
-    x = _tensor("nonzero_static", input)
+    x = tensor_arg("nonzero_static", input)
     if isinstance(size, (bool, float)) or not hasattr(size, "__index__"):
         raise TypeError(f"nonzero_static(): argument 'size' must be int, not {type(size).__name__}")
     if isinstance(fill_value, (bool, float)) or not hasattr(fill_value, "__index__"):
@@ -958,7 +952,7 @@ def get_device(input: Tensor) -> int:
         >>> tocha.get_device(tocha.ones(2))
         -1
     """
-    return _tensor("get_device", input).get_device()
+    return tensor_arg("get_device", input).get_device()
 
 
 def to_dlpack(tensor: Tensor) -> Any:

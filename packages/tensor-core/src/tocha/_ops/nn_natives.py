@@ -37,7 +37,7 @@ from .._dtype import bfloat16, dtype, float16, float32, int32, int64
 from .._dtype import bool as bool_
 from .._grad_mode import no_grad
 from .._tensor_base import TensorBase
-from ._common import type_name
+from ._common import tensor_arg, type_name
 from .creation import empty, linspace, ones, zeros
 from .linalg_functions import vector_norm
 from .nn_functions import load_nn_functional
@@ -62,13 +62,6 @@ __all__ = [
 ]
 
 _HALF = (float16, bfloat16)
-
-
-def _tensor(op: str, name: str, position: int, value: Any, *, optional: bool = False) -> None:
-    if optional and value is None:
-        return
-    if not isinstance(value, TensorBase):
-        raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not {type(value).__name__}")
 
 
 def _int_list(op: str, name: str, position: int, value: Any) -> list[int]:
@@ -154,9 +147,9 @@ def convolution(
         tensor([[[1., 2., 2., 2., 1.]]])
     """
     op = "convolution"
-    _tensor(op, "input", 1, input)
-    _tensor(op, "weight", 2, weight)
-    _tensor(op, "bias", 3, bias, optional=True)
+    tensor_arg(op, input, "input", 1)
+    tensor_arg(op, weight, "weight", 2)
+    tensor_arg(op, bias, "bias", 3, optional=True)
     lists = [
         _int_list(op, name, position, value)
         for name, position, value in (("stride", 4, stride), ("padding", 5, padding), ("dilation", 6, dilation))
@@ -279,10 +272,10 @@ def native_layer_norm(
         (tensor([[-1.,  1.]]), tensor([[2.]]), tensor([[1.]]))
     """
     op = "native_layer_norm"
-    _tensor(op, "input", 1, input)
+    tensor_arg(op, input, "input", 1)
     shape = _int_list(op, "normalized_shape", 2, normalized_shape)
-    _tensor(op, "weight", 3, weight, optional=True)
-    _tensor(op, "bias", 4, bias, optional=True)
+    tensor_arg(op, weight, "weight", 3, optional=True)
+    tensor_arg(op, bias, "bias", 4, optional=True)
     eps = _float(op, "eps", 5, eps)
     if not shape:
         raise RuntimeError(
@@ -341,11 +334,11 @@ def native_batch_norm(
                 [ 1.]]), tensor([2.]), tensor([1.]))
     """
     op = "native_batch_norm"
-    _tensor(op, "input", 1, input)
+    tensor_arg(op, input, "input", 1)
     for position, (name, value) in enumerate(
         (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)), 2
     ):
-        _tensor(op, name, position, value, optional=True)
+        tensor_arg(op, value, name, position, optional=True)
     _bool(op, "training", 6, training)
     momentum = _float(op, "momentum", 7, momentum)
     eps = _float(op, "eps", 8, eps)
@@ -418,9 +411,9 @@ def native_group_norm(
         (tensor([-1.,  1., -1.,  1.]), tensor([[2., 7.]]), tensor([[1.0000, 0.5000]]))
     """
     op = "native_group_norm"
-    _tensor(op, "input", 1, input)
-    _tensor(op, "weight", 2, weight, optional=True)
-    _tensor(op, "bias", 3, bias, optional=True)
+    tensor_arg(op, input, "input", 1)
+    tensor_arg(op, weight, "weight", 2, optional=True)
+    tensor_arg(op, bias, "bias", 3, optional=True)
     for position, (name, value) in enumerate((("N", N), ("C", C), ("HxW", HxW), ("group", group)), 4):
         _int(op, name, position, value)
     eps = _float(op, "eps", 8, eps)
@@ -474,7 +467,7 @@ def native_dropout(input: Tensor, p: float, train: bool | None) -> tuple[Tensor,
         >>> tocha.native_dropout(tocha.ones(2), 0.5, False)
         (tensor([1., 1.]), tensor([True, True]))
     """
-    _tensor("native_dropout", "input", 1, input)
+    tensor_arg("native_dropout", input, "input", 1)
     p = _float("native_dropout", "p", 2, p)
     if train is not None and not train:
         return input.clone(), ones(input.shape, dtype=bool_, device=input.device)
@@ -523,7 +516,7 @@ def native_norm(
         >>> tocha.native_norm(tocha.tensor([[3.0, 4.0], [1.0, 0.0]]), 1, [1], False, None)
         tensor([7., 1.])
     """
-    _tensor("native_norm", "input", 1, input)
+    tensor_arg("native_norm", input, "input", 1)
     if dim is not None and keepdim is None:
         raise TypeError("native_norm(): the overload with 'dim' takes 'keepdim' and 'dtype' too (all five arguments)")
     if not input.is_floating_point() and not input.is_complex():
@@ -545,8 +538,8 @@ def _grid_sampler(
     op: str, input: Tensor, grid: Tensor, interpolation_mode: int, padding_mode: int, align_corners: bool, rank: int
 ) -> Tensor:
     """ATen's grid sampler checks (``rank`` 0: either, by the input's dims), then ``F.grid_sample``."""
-    _tensor(op, "input", 1, input)
-    _tensor(op, "grid", 2, grid)
+    tensor_arg(op, input, "input", 1)
+    tensor_arg(op, grid, "grid", 2)
     _int(op, "interpolation_mode", 3, interpolation_mode)
     _int(op, "padding_mode", 4, padding_mode)
     _bool(op, "align_corners", 5, align_corners)
@@ -669,7 +662,7 @@ def affine_grid_generator(theta: Tensor, size: Sequence[int], align_corners: boo
                   [ 0.5000,  0.0000]]]])
     """
     op = "affine_grid_generator"
-    _tensor(op, "theta", 1, theta)
+    tensor_arg(op, theta, "theta", 1)
     shape = _int_list(op, "size", 2, size)
     _bool(op, "align_corners", 3, align_corners)
     if len(shape) not in (4, 5):
@@ -731,8 +724,8 @@ def embedding_renorm_(input: Tensor, indices: Tensor, max_norm: float, norm_type
                 [0.3000, 0.4000]])
     """
     op = "embedding_renorm_"
-    _tensor(op, "input", 1, input)
-    _tensor(op, "indices", 2, indices)
+    tensor_arg(op, input, "input", 1)
+    tensor_arg(op, indices, "indices", 2)
     max_norm = _float(op, "max_norm", 3, max_norm)
     norm_type = _float(op, "norm_type", 4, norm_type)
     if input.dim() != 2:

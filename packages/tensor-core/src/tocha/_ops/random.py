@@ -42,7 +42,7 @@ from .._layout import check_layout
 from .._layout import layout as layout_
 from .._philox import STATE_BYTES, PhiloxGenerator
 from .._tensor_base import TensorBase, wrap
-from ._common import broadcast_shape, result_type_of, type_name
+from ._common import broadcast_shape, result_type_of, tensor_arg, type_name
 from .creation import CLONE, _finish, like_order, resolve_device, size_args, to_device
 
 if TYPE_CHECKING:
@@ -661,12 +661,6 @@ def _as_float(op: str, name: str, value: Any) -> float:
     return float(value)
 
 
-def _tensor(op: str, x: Any) -> Tensor:
-    if not isinstance(x, TensorBase):
-        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
-    return x  # type: ignore[return-value]
-
-
 # ------------------------------------------------------------------ sampling functions
 
 
@@ -803,7 +797,7 @@ def randperm(
 
 
 def _like(op: str, input: Any, d: dtype | None, dev: DeviceLike | None) -> tuple[tuple[int, ...], dtype, device_type]:
-    t = _tensor(op, input)
+    t = tensor_arg(op, input)
     return tuple(t._data.shape), d or t._dtype, t._device if dev is None else resolve_device(dev)
 
 
@@ -953,7 +947,7 @@ def bernoulli(input: Tensor, p: Any = None, *, generator: Generator | None = Non
         >>> tocha.bernoulli(tocha.tensor([0.0, 1.0, 1.0]))
         tensor([0., 1., 1.])
     """
-    t = _tensor("bernoulli", input)
+    t = tensor_arg("bernoulli", input)
     if p is not None:
         from .creation import empty_like
 
@@ -975,7 +969,7 @@ def multinomial(
         >>> tocha.multinomial(tocha.tensor([0.0, 1.0, 0.0]), 2, replacement=True)
         tensor([1, 1])
     """
-    t = _tensor("multinomial", input)
+    t = tensor_arg("multinomial", input)
     k = _as_int("multinomial", "num_samples", num_samples)
     if t._dtype.category != _FLOAT:
         raise RuntimeError(
@@ -1006,7 +1000,7 @@ def poisson(input: Tensor, generator: Generator | None = None) -> Tensor:
         >>> tocha.poisson(tocha.zeros(3))
         tensor([0., 0., 0.])
     """
-    t = _tensor("poisson", input)
+    t = tensor_arg("poisson", input)
     _real_floating("poisson", t._dtype)
     gen = _generator("poisson", generator, t._device)
     return call(POISSON, t._device, (t,), (gen,))  # type: ignore[no-any-return]

@@ -51,9 +51,8 @@ import numpy as np
 
 from .._dispatch import OpRecord, OpTest, VjpContext, call, register_op
 from .._dtype import _FLOAT, dtype
-from .._tensor_base import TensorBase
 from . import elementwise_special as _es
-from ._common import broadcast_shape, common_device, type_name
+from ._common import broadcast_shape, common_device, tensor_arg, type_name
 from .creation import to_device
 from .random import _RANDOM_SKIPS, Generator, _bits, _generator, _no_samples, _not_implemented
 
@@ -251,12 +250,6 @@ BINOMIAL = _gamma_record("binomial", _binomial_forward, _not_differentiable("bin
 # ------------------------------------------------------------------ functions
 
 
-def _tensor_arg(op: str, name: str, position: int, x: Any) -> Tensor:
-    if not isinstance(x, TensorBase):
-        raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not {type(x).__name__}")
-    return x  # type: ignore[return-value]
-
-
 def _real_floating(op: str, d: dtype) -> None:
     if d.category != _FLOAT:
         raise _not_implemented(op, d)
@@ -280,7 +273,7 @@ def _standard_gamma(input: Tensor, generator: Generator | None = None) -> Tensor
         >>> x.dtype, abs(x.mean().item() - 2.0) < 0.2
         (tocha.float32, True)
     """
-    t = _tensor_arg("_standard_gamma", "input", 1, input)
+    t = tensor_arg("_standard_gamma", input, "input", 1)
     _real_floating("_standard_gamma", t._dtype)
     gen = _generator("_standard_gamma", generator, t._device)
     return call(STANDARD_GAMMA, t._device, (t,), (gen,))  # type: ignore[no-any-return]
@@ -297,8 +290,8 @@ def _standard_gamma_grad(input: Tensor, output: Tensor) -> Tensor:
         >>> tocha._standard_gamma_grad(tocha.tensor([1.0]), tocha.tensor([1.0]))
         tensor([1.1736])
     """
-    a = _tensor_arg("_standard_gamma_grad", "self", 1, input)
-    x = _tensor_arg("_standard_gamma_grad", "output", 2, output)
+    a = tensor_arg("_standard_gamma_grad", input, "self", 1)
+    x = tensor_arg("_standard_gamma_grad", output, "output", 2)
     _real_floating("_standard_gamma_grad", a._dtype)
     _same_dtype("_standard_gamma_grad", a._dtype, x._dtype)
     broadcast_shape("_standard_gamma_grad", tuple(a._data.shape), tuple(x._data.shape))
@@ -317,7 +310,7 @@ def _sample_dirichlet(input: Tensor, generator: Generator | None = None) -> Tens
         >>> x.shape, bool(((x.sum(-1) - 1).abs() < 1e-12).all())
         (tocha.Size([4, 3]), True)
     """
-    t = _tensor_arg("_sample_dirichlet", "input", 1, input)
+    t = tensor_arg("_sample_dirichlet", input, "input", 1)
     _real_floating("_sample_dirichlet", t._dtype)
     gen = _generator("_sample_dirichlet", generator, t._device)
     return call(SAMPLE_DIRICHLET, t._device, (t,), (gen,))  # type: ignore[no-any-return]
@@ -334,8 +327,8 @@ def binomial(count: Tensor, prob: Tensor, generator: Generator | None = None) ->
         >>> tocha.binomial(tocha.tensor([5.0, 5.0, 0.0]), tocha.tensor([0.0, 1.0, 0.5]))
         tensor([0., 5., 0.])
     """
-    c = _tensor_arg("binomial", "count", 1, count)
-    p = _tensor_arg("binomial", "prob", 2, prob)
+    c = tensor_arg("binomial", count, "count", 1)
+    p = tensor_arg("binomial", prob, "prob", 2)
     for name, t in (("count", c), ("prob", p)):
         if t._dtype.category != _FLOAT:
             raise ValueError(f"binomial only supports floating-point dtypes for {name}, got: {type_name(t._dtype)}")

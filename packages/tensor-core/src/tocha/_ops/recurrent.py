@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .._grad_mode import no_grad
 from .._tensor_base import TensorBase
-from ._common import type_name
+from ._common import tensor_arg, type_name
 from .creation import empty
 from .shape_join import cat, stack
 
@@ -49,20 +49,13 @@ __all__ = [
 ]
 
 
-def _tensor(op: str, name: str, position: int, value: Any, *, optional: bool = False) -> None:
-    if optional and value is None:
-        return
-    if not isinstance(value, TensorBase):
-        raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not {type(value).__name__}")
-
-
 def _tensors(op: str, name: str, position: int, value: Any) -> list[Tensor]:
     if isinstance(value, TensorBase) or not isinstance(value, (list, tuple)):
         raise TypeError(
             f"{op}(): argument '{name}' (position {position}) must be tuple of Tensors, not {type(value).__name__}"
         )
     for v in value:
-        _tensor(op, name, position, v)
+        tensor_arg(op, v, name, position)
     return list(value)
 
 
@@ -149,11 +142,11 @@ def _check_hidden(input: Tensor, hx: Tensor, hidden_size: int, index: int) -> No
 
 
 def _cell_args(op: str, input: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None) -> None:
-    _tensor(op, "input", 1, input)
-    _tensor(op, "w_ih", 3, w_ih)
-    _tensor(op, "w_hh", 4, w_hh)
-    _tensor(op, "b_ih", 5, b_ih, optional=True)
-    _tensor(op, "b_hh", 6, b_hh, optional=True)
+    tensor_arg(op, input, "input", 1)
+    tensor_arg(op, w_ih, "w_ih", 3)
+    tensor_arg(op, w_hh, "w_hh", 4)
+    tensor_arg(op, b_ih, "b_ih", 5, optional=True)
+    tensor_arg(op, b_hh, "b_hh", 6, optional=True)
 
 
 def lstm_cell(
@@ -220,7 +213,7 @@ def gru_cell(
         tensor([[0.1149]])
     """
     op = "gru_cell"
-    _tensor(op, "hx", 2, hx)
+    tensor_arg(op, hx, "hx", 2)
     _cell_args(op, input, w_ih, w_hh, b_ih, b_hh)
     _check_input(input, w_ih)
     _check_hidden(input, hx, _size(w_hh, 1), 0)
@@ -231,7 +224,7 @@ def gru_cell(
 def _rnn_cell(
     op: str, input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None
 ) -> Tensor:
-    _tensor(op, "hx", 2, hx)
+    tensor_arg(op, hx, "hx", 2)
     _cell_args(op, input, w_ih, w_hh, b_ih, b_hh)
     _check_weights(w_ih, w_hh, 1)
     _check_input(input, w_ih)
@@ -338,7 +331,7 @@ def _layers(
 ) -> tuple[Tensor, list[Tensor]]:
     """The stacked layers of ``torch.lstm``/``gru``/``rnn_*``: ``(output, [h_n(, c_n)])``."""
     mode = op
-    _tensor(op, "input", 1, input)
+    tensor_arg(op, input, "input", 1)
     if mode == "lstm":
         states = _tensors(op, "hx", 2, hx)
     else:
