@@ -44,8 +44,6 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 import tocha.backends.cudnn
 from tocha.library import gemm
 
@@ -55,9 +53,9 @@ from ._cuda_kernels import (
     _grid,
     _pointer,
     _usable,
-    completion_counters,
     int32_args,
     launch_geometry,
+    share_buffers,
 )
 
 SOURCE = (
@@ -506,9 +504,7 @@ def _weight_gradient_direct(xp: Any, x4: Any, gy4: Any, weight_shape: _Ints, str
     tiles = groups * -(-(out_channels // groups) // _WEIGHT_TILE)
     chunks = max(1, min(_WEIGHT_BLOCKS // tiles, positions // _WEIGHT_SHARE))
     gw = xp.empty(tuple(weight_shape), dtype=x4.dtype)
-    partial, counters = gw, np.uint64(0)  # one share: the blocks write their sums into gw
-    if chunks > 1:
-        partial, counters = xp.empty((chunks, gw.size), dtype=x4.dtype), completion_counters(xp, tiles)
+    partial, counters = share_buffers(xp, gw, chunks, tiles)
     _kernel(xp, "conv2d_weight_direct", x4.dtype)(
         (tiles * chunks,),
         (_BLOCK,),
@@ -530,9 +526,7 @@ def bias_gradient(xp: Any, gy: Any) -> Any:
     total = n_batch * length
     chunks = max(1, min(_WEIGHT_BLOCKS // channels, total // _WEIGHT_SHARE))
     gb = xp.empty(channels, dtype=gy.dtype)
-    partial, counters = gb, np.uint64(0)  # one share: the blocks write their sums into gb
-    if chunks > 1:
-        partial, counters = xp.empty((chunks, channels), dtype=gy.dtype), completion_counters(xp, channels)
+    partial, counters = share_buffers(xp, gb, chunks, channels)
     _kernel(xp, "channel_sums", gy.dtype)(
         (channels * chunks,), (_BLOCK,), (gy, partial, gb, counters, *int32_args(n_batch, channels, length, chunks)),
     )  # fmt: skip

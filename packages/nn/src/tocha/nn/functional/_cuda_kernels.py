@@ -538,6 +538,15 @@ def completion_counters(xp: Any, n: int) -> Any:
     return found
 
 
+def share_buffers(xp: Any, out: Any, chunks: int, results: int) -> tuple[Any, Any]:
+    """``(partial, counters)`` of a last-block reduction into ``out`` over ``chunks`` shares of ``results`` counted
+    results (NOTE [ Last-block reductions ]): with one share, ``out`` itself and a null pointer; else a new
+    ``(chunks, out.size)`` buffer and the stream's completion counters."""
+    if chunks == 1:
+        return out, np.uint64(0)
+    return xp.empty((chunks, out.size), dtype=out.dtype), completion_counters(xp, results)
+
+
 _INT_MAX = 2**31 - 1
 _COLUMN_SHARE = 64  # rows per share of a column sum, at least
 _COLUMN_BLOCKS = 512  # blocks (column tiles x shares) a column sum aims for
@@ -552,9 +561,7 @@ def column_sums(xp: Any, a: Any) -> Any:
     tiles = -(-cols // 32)
     chunks = max(1, min(rows // _COLUMN_SHARE, _COLUMN_BLOCKS // tiles))
     out = xp.empty(cols, dtype=a.dtype)
-    partial, counters = out, np.uint64(0)  # one share: the block writes its sums into out
-    if chunks > 1:
-        partial, counters = xp.empty((chunks, cols), dtype=a.dtype), completion_counters(xp, tiles)
+    partial, counters = share_buffers(xp, out, chunks, tiles)
     _kernel(xp, "column_sums", a.dtype)(
         (tiles * chunks,), (256,), (a, partial, out, counters, np.int64(rows), np.int32(cols), np.int32(chunks))
     )
