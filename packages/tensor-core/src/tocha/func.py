@@ -6,16 +6,18 @@ into its derivatives; :func:`functional_call` and :func:`stack_module_state` run
 parameters. Transforms compose: ``vmap(grad(loss), in_dims=(None, 0, 0))(params, x, y)`` gives per-sample
 gradients.
 
-What this module is not: a batching compiler. :func:`vmap` runs the function once per batch entry and stacks
-the results (NOTE [ Function transforms ]).
+:func:`vmap` runs the function once on the whole batch, through batching rules for the ops it calls, and
+falls back to one call per batch entry where the batched run cannot go (NOTE [ Batched vmap ] in
+tocha._vmap).
 
 NOTE [ Function transforms ]
 tocha has no batched-tensor or functorch-level machinery; the transforms are written on the public
 dispatcher and on tocha-autograd's public API (loaded with ``load_autograd(required=True)``):
 
-- ``vmap`` slices each batched argument with ``select`` (a view), calls the function once per entry and
-  ``stack``s the outputs. It is correct for any function (the result equals the explicit loop) and gradients
-  flow through it, but it does not fuse the batch: its cost is the loop's. ``randomness='error'`` pushes a
+- ``vmap`` first runs the function batched (NOTE [ Batched vmap ] in tocha._vmap). Where that cannot go, it
+  slices each batched argument with ``select`` (a view), calls the function once per entry and ``stack``s
+  the outputs: the loop, correct for any function (the result equals the explicit loop's), and the
+  reference the batched run equals. Gradients flow through both. ``randomness='error'`` pushes a
   dispatch layer that refuses random ops (ops whose params carry a ``Generator``); ``'same'`` rewinds the
   default generators before each entry; ``'different'`` lets the loop draw. ``out_dims=None`` for an output
   accepts it when every entry returned the same object or equal values (a loop cannot see which outputs were
@@ -51,13 +53,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from . import _tensor_base
+from . import _tensor_base, _vmap
 from ._dispatch import DispatchLayer, OpCall, pop_layer, push_layer
 from ._grad_mode import enable_grad, is_grad_enabled
 from ._ops.creation import eye, zeros
 from ._ops.random import Generator, get_rng_state, set_rng_state
 from ._ops.shape_join import stack
 from ._tensor import Tensor
+from ._vmap import UnbatchableError as _Unbatchable
 
 __all__ = [
     "vmap",
@@ -257,10 +260,13 @@ def vmap(
 ) -> Callable[..., Any]:
     """Map ``func`` over a dimension of its inputs: ``vmap(f)(x)[i] == f(x[i])``.
 
-    The returned function slices every batched argument along its ``in_dims`` dimension, calls ``func`` once
-    per batch entry and stacks the outputs along ``out_dims``. This is correct for any function made of tocha
-    ops (the result is the explicit loop's) and differentiable, but it does not fuse the batch into bigger ops:
-    it costs what the loop costs (NOTE [ Function transforms ]).
+    The returned function runs ``func`` once on the whole batch: inside, each batched argument looks like one
+    entry (its ``shape`` lacks the mapped dimension) and every op runs on the whole batch through its batching
+    rule, so ``vmap(grad(loss))`` gives per-sample gradients from one backward pass. What the batched run
+    cannot do (reading values with ``item()``/``bool()``, printing, random ops under ``'different'`` or
+    ``'same'``) makes vmap call ``func`` once per batch entry instead and stack the outputs along
+    ``out_dims``, as the explicit loop would (NOTE [ Batched vmap ] in tocha._vmap). An output that does not
+    depend on the batch comes back expanded over it (a view), as PyTorch's does.
 
     Args:
         func: a function of tensors (and other values) returning tensors, or tuples / lists / dicts of them.
@@ -271,7 +277,7 @@ def vmap(
             the batch; returned once) or a tuple nested like the outputs.
         randomness: ``'error'`` (a random op inside raises), ``'different'`` (each entry draws its own values)
             or ``'same'`` (every entry gets the same draws).
-        chunk_size: accepted for PyTorch compatibility (None or a positive int); a loop needs no chunking.
+        chunk_size: accepted for PyTorch compatibility (None or a positive int); the batch runs in one chunk.
 
     Returns:
         The batched version of ``func``.
@@ -361,6 +367,12 @@ def _vmap_call(
             f"vmap({name}, ..., out_dims={out_dims}): `out_dims` must be an int, None or a python collection of "
             "ints representing where in the outputs the vmapped dimension should appear."
         )
+    if size > 0:
+        try:
+            return _vmap_batched(func, name, leaves, dims, spec, size, out_dims, randomness, kwargs)
+        except _Unbatchable:
+            if not _vmap.LOOP_FALLBACK:
+                raise
     entries: list[Any] = []
     with _Randomness(randomness) as rng:
         for b in range(size):
@@ -377,6 +389,64 @@ def _vmap_call(
     if size == 0:
         return _empty_outputs(name, probe, out_dims)
     return _stack_outputs(name, entries, out_dims)
+
+
+def _vmap_batched(
+    func: Callable[..., Any],
+    name: str,
+    leaves: list[Any],
+    dims: list[Any],
+    spec: _TreeSpec,
+    size: int,
+    out_dims: Any,
+    randomness: str,
+    kwargs: dict[str, Any],
+) -> Any:
+    """``func`` run once on the whole batch (NOTE [ Batched vmap ] in tocha._vmap); UnbatchableError where only the
+    per-entry loop can run it."""
+    level = len(_vmap.active_layers())
+    entry = [
+        leaf if d is None else _vmap.batched(leaf.movedim(d, 0), level) for leaf, d in zip(leaves, dims, strict=True)
+    ]
+    inputs = [leaf for leaf in leaves if isinstance(leaf, Tensor)]
+    versions = [_root(t)._version for t in inputs]
+    try:
+        with _Randomness(randomness), _vmap.BatchingLayer(level, size, randomness):
+            output = func(*_unflatten(spec, entry), **kwargs)
+        flat, out_spec = _flatten(output)
+        results = [
+            _unbatch(leaf, d, level, size)
+            for leaf, d in zip(flat, _out_dims_for(name, out_dims, out_spec), strict=True)
+        ]
+    except Exception as exc:
+        if any(_root(t)._version != v for t, v in zip(inputs, versions, strict=True)):
+            raise RuntimeError(
+                f"vmap({name}): `{name}` wrote into one of its inputs in place, then did something that only "
+                f"running it once per batch entry can do ({exc}); running it per entry now would write twice. "
+                "Move the in-place write after that, or out of the function."
+            ) from exc
+        raise _Unbatchable(str(exc)) from exc
+    return _unflatten(out_spec, results)
+
+
+def _root(t: Tensor) -> Tensor:
+    return t._base if t._base is not None else t
+
+
+def _unbatch(leaf: Any, d: Any, level: int, size: int) -> Any:
+    """One output of the batched run as vmap returns it: the batch dimension moved to ``d``."""
+    if isinstance(leaf, _vmap.BatchedTensor) and leaf._level == level:
+        if d is None:
+            raise _Unbatchable("a batched output with out_dims=None")
+        return leaf._value.movedim(0, d)
+    if d is None:
+        return leaf
+    if not isinstance(leaf, Tensor):
+        raise _Unbatchable("a non-tensor output")
+    one = leaf.unsqueeze(d)
+    shape = list(one.shape)
+    shape[d % one.dim()] = size
+    return one.expand(shape)
 
 
 def _drop(shape: Sequence[int], d: int) -> tuple[int, ...]:
@@ -653,6 +723,9 @@ def grad_and_value(func: Callable[..., Any], argnums: Any = 0, has_aux: bool = F
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         nums = _normalize_argnums(argnums, len(args))
+        layers = _vmap.active_layers()
+        if layers:
+            return _batched_grad_and_value(func, nums, has_aux, isinstance(argnums, int), layers, args, kwargs)
         level = _Level()
         with enable_grad():
             new_args, wrt = _prepare_args(level, args, nums)
@@ -682,6 +755,81 @@ def grad_and_value(func: Callable[..., Any], argnums: Any = 0, has_aux: bool = F
         return result, value
 
     return wrapper
+
+
+def _batched_grad_and_value(
+    func: Callable[..., Any],
+    nums: tuple[int, ...],
+    has_aux: bool,
+    single: bool,
+    layers: list[_vmap.BatchingLayer],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Any:
+    """``grad_and_value`` inside a batched vmap: every entry's gradient from one backward pass.
+
+    The leaves hold the whole batch (an unbatched argument is expanded over it); entries never mix, so the
+    gradient of the batched output's sum is every entry's gradient (NOTE [ Batched vmap ] in tocha._vmap).
+    Nested vmaps, arguments requiring grad outside and forward-mode tangents are left to the loop.
+    """
+    if len(layers) != 1:
+        raise _Unbatchable("grad inside nested vmaps")
+    layer = layers[0]
+    level = _Level()
+    new_args = list(args)
+    wrt: list[Any] = []
+    for a in nums:
+        leaves, spec = _flatten(args[a])
+        handed: list[Any] = []
+        tensors: list[Any] = []
+        for x in leaves:
+            if not isinstance(x, Tensor):
+                raise ValueError(f"Thing passed to transform API must be Tensor, got {type(x)}")
+            if isinstance(x, _vmap.BatchedTensor):
+                if x._level != layer.level:
+                    raise _Unbatchable("grad of a tensor batched at another level")
+                value = x._value
+            else:
+                value = x.unsqueeze(0).expand(layer.size, *x.shape)
+            if (level.outer_grad and value.requires_grad) or _tangent_of(value) is not None:
+                raise _Unbatchable("grad of a tensor requiring grad outside, or with a tangent")
+            leaf = value.detach().requires_grad_()
+            level.own.append(leaf)
+            level.own_ids.add(id(leaf))
+            tensors.append(leaf)
+            handed.append(_vmap.batched(leaf, layer.level))
+        wrt.append((spec, tensors))
+        new_args[a] = _unflatten(spec, handed)
+    with enable_grad():
+        output, aux = _split_aux(func(*new_args, **kwargs), has_aux, "grad_and_value(f)(*args)")
+        aux_leaves = _check_aux(aux) if has_aux else []
+        if not isinstance(output, Tensor):
+            raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got {type(output)}")
+        if output.dim() != 0:
+            raise RuntimeError(
+                "grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got tensor with "
+                f"{output.dim()} dims. Maybe you wanted to use the vjp or jacrev APIs instead?"
+            )
+        if output.is_complex():
+            raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {output.dtype}")
+        if not (isinstance(output, _vmap.BatchedTensor) and output._level == layer.level):
+            raise _Unbatchable("grad of an output that does not depend on the batch")
+        value = output._value
+        flat_wrt = [t for _, tensors in wrt for t in tensors]
+        grads = level.grads([value], flat_wrt, [value.detach().new_ones(value.shape)], level.needs_graph([value]))
+
+    def lifted(t: Any) -> Any:
+        if isinstance(t, _vmap.BatchedTensor):
+            if t._level != layer.level:
+                raise _Unbatchable("an aux output batched at another level")
+            return _vmap.batched(level.lift(t._value), layer.level)
+        return level.lift(t)
+
+    result = _regroup(wrt, [_vmap.batched(level.lift(g), layer.level) for g in grads], single)
+    if has_aux:
+        _, aux_spec = _flatten(aux)
+        return result, (lifted(output), _unflatten(aux_spec, [lifted(t) for t in aux_leaves]))
+    return result, lifted(output)
 
 
 def grad(func: Callable[..., Any], argnums: Any = 0, has_aux: bool = False) -> Callable[..., Any]:
@@ -996,6 +1144,9 @@ def jacrev(
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         nums = _normalize_argnums(argnums, len(args))
+        layers = _vmap.active_layers()
+        if layers:
+            return _batched_grad_and_value(func, nums, has_aux, isinstance(argnums, int), layers, args, kwargs)
         level = _Level()
         prefix = "vjp(f, *primals)"
         with enable_grad():

@@ -60,6 +60,10 @@ from ._shared_memory import get_shared_memory_allocator as get_shared_memory_all
 from ._shared_memory import set_shared_memory_allocator as set_shared_memory_allocator
 from ._shared_memory import shared_mapping_of as shared_mapping_of
 from ._tensor_base import wrap as wrap_array
+from ._vmap import batching_rule_of as batching_rule_of
+from ._vmap import loop as per_entry_batching_rule
+from ._vmap import register_batching_rule as register_batching_rule
+from ._vmap_rules import pointwise as pointwise_batching_rule
 
 __all__ = [
     "autograd_meta",
@@ -76,6 +80,10 @@ __all__ = [
     "CpuBackend",
     "CudaBackend",
     "DispatchLayer",
+    "batching_rule_of",
+    "per_entry_batching_rule",
+    "pointwise_batching_rule",
+    "register_batching_rule",
     "OpCall",
     "OpRecord",
     "OpTest",

@@ -123,6 +123,7 @@ from ._attention import (
 from ._attention import (
     scaled_dot_product_attention as scaled_dot_product_attention,
 )
+from ._batching import install as _install_batching_rules
 from ._conv import (
     channel_shuffle as channel_shuffle,
 )
@@ -390,6 +391,8 @@ from ._vision import (
 from ._vision import (
     upsample_nearest as upsample_nearest,
 )
+
+_install_batching_rules()  # vmap's rules for tocha-nn's ops
 
 __all__ = [
     "relu",

@@ -1,0 +1,104 @@
+"""tocha-nn's batching rules (linear, activations, class-index losses): batched vmap against the per-entry loop
+and against torch.func."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import tocha
+import tocha.nn as nn
+import tocha.nn.functional as F
+from tocha import _vmap
+from tocha.func import functional_call, grad, stack_module_state, vmap
+from tocha.testing import assert_close
+
+
+@pytest.fixture(autouse=True)
+def batched_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """vmap raises instead of falling back to the per-entry loop: everything here must run batched."""
+    monkeypatch.setattr(_vmap, "LOOP_FALLBACK", False)
+
+
+def _t(*shape: int, seed: int = 0) -> tocha.Tensor:
+    return tocha.from_numpy(np.random.default_rng(seed).standard_normal(shape))
+
+
+def _loop(func: Any, *args: tocha.Tensor) -> tocha.Tensor:
+    return tocha.stack([func(*(a[b] for a in args)) for b in range(args[0].shape[0])])
+
+
+@pytest.mark.parametrize("name", ["relu", "gelu", "silu", "elu", "leaky_relu", "softplus", "hardtanh", "mish"])
+def test_activations_batch(name: str) -> None:
+    f = getattr(F, name)
+    xs = _t(4, 3, 5)
+    assert_close(vmap(f)(xs), _loop(f, xs), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("entry_shape", [(3,), (2, 3)])
+def test_linear_with_shared_and_per_entry_weights(entry_shape: tuple[int, ...]) -> None:
+    xs, w, b = _t(5, *entry_shape), _t(4, 3, seed=1), _t(4, seed=2)
+    assert_close(vmap(F.linear, in_dims=(0, None, None))(xs, w, b), _loop(lambda x: F.linear(x, w, b), xs))
+    ws, bs = _t(5, 4, 3, seed=3), _t(5, 4, seed=4)
+    assert_close(vmap(F.linear)(xs, ws, bs), _loop(F.linear, xs, ws, bs), rtol=1e-12, atol=1e-12)
+    assert_close(vmap(F.linear, in_dims=(None, 0))(xs[0], ws), _loop(lambda w: F.linear(xs[0], w), ws))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("entry_shape", [(), (3,)])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_class_index_losses_per_entry(reduction: str, entry_shape: tuple[int, ...], weighted: bool) -> None:
+    logits = _t(6, *entry_shape, 4)
+    target = tocha.from_numpy(np.random.default_rng(1).integers(0, 4, (6, *entry_shape)))
+    target[1] = -100  # an ignored entry (or row): 'mean' over no weight is NaN, as PyTorch's
+    weight = _t(4, seed=2).abs() + 0.5 if weighted else None
+
+    def ce(x: tocha.Tensor, t: tocha.Tensor) -> tocha.Tensor:
+        return F.cross_entropy(x, t, weight=weight, reduction=reduction)
+
+    def nll(x: tocha.Tensor, t: tocha.Tensor) -> tocha.Tensor:
+        return F.nll_loss(x.log_softmax(-1), t, weight=weight, reduction=reduction)
+
+    for f in (ce, nll):
+        assert_close(vmap(f)(logits, target), _loop(f, logits, target), rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
+def test_per_sample_gradients_of_a_model_match_torch_func() -> None:
+    torch = pytest.importorskip("torch")
+    tocha.manual_seed(0)
+    model = nn.Sequential(nn.Linear(5, 8), nn.Tanh(), nn.Linear(8, 3)).double()
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    x = _t(7, 5, seed=1)
+    y = tocha.from_numpy(np.random.default_rng(2).integers(0, 3, 7))
+
+    def loss(p: dict[str, tocha.Tensor], x: tocha.Tensor, y: tocha.Tensor) -> tocha.Tensor:
+        return F.cross_entropy(functional_call(model, p, (x.unsqueeze(0),)), y.unsqueeze(0))
+
+    ours = vmap(grad(loss), in_dims=(None, 0, 0))(params, x, y)
+    reference = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3)).double()
+    tparams = {k: torch.from_numpy(v.numpy().copy()) for k, v in params.items()}
+
+    def tloss(p: Any, x: Any, y: Any) -> Any:
+        return torch.nn.functional.cross_entropy(torch.func.functional_call(reference, p, (x.unsqueeze(0),)), y[None])
+
+    theirs = torch.func.vmap(torch.func.grad(tloss), in_dims=(None, 0, 0))(
+        tparams, torch.from_numpy(x.numpy()), torch.from_numpy(y.numpy())
+    )
+    for name, g in ours.items():
+        assert g.shape == (7, *params[name].shape)
+        np.testing.assert_allclose(g.numpy(), theirs[name].numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_an_ensemble_runs_as_batched_products() -> None:
+    tocha.manual_seed(0)
+    models = [nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)).double() for _ in range(5)]
+    params, buffers = stack_module_state(models)
+    x = _t(6, 3)
+
+    def run(p: dict[str, tocha.Tensor], b: dict[str, tocha.Tensor]) -> tocha.Tensor:
+        return functional_call(models[0], (p, b), (x,))
+
+    out = vmap(run)(params, buffers)
+    assert_close(out, tocha.stack([m(x) for m in models]).detach(), rtol=1e-12, atol=1e-12)

@@ -1,0 +1,269 @@
+"""The batching rules of tensor-core's ops (NOTE [ Batched vmap ] in tocha._vmap).
+
+A rule gets the op call with batched operands replaced by their values (batch dimension first) and a flag
+per operand. Rules rewrite the call for the values, one entry's dims shifted past the batch dimension, and
+fall back to the per-op loop (:func:`tocha._vmap.loop`) for what they do not batch.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+from ._dispatch import OpCall
+from ._tensor import Tensor
+from ._vmap import BatchingRule, Proceed, UnbatchableError, loop, register_batching_rule
+from ._vmap import registered_rule as batching_rule_of_registered
+
+__all__ = ["pointwise", "install"]
+
+
+def _rank(x: Any, flag: Any) -> int:
+    """One entry's number of dimensions of operand ``x``."""
+    return int(x.dim()) - (1 if flag is True else 0)
+
+
+def _pad(x: Tensor, rank: int) -> Tensor:
+    """Batched value ``x`` with ones inserted after the batch dimension up to one entry's ``rank``."""
+    missing = rank - (x.dim() - 1)
+    if missing <= 0:
+        return x
+    shape = tuple(x.shape)
+    return x.reshape(shape[:1] + (1,) * missing + shape[1:])
+
+
+def _with(call: OpCall, inputs: tuple[Any, ...] | None = None, params: tuple[Any, ...] | None = None) -> OpCall:
+    return OpCall(
+        call.op,
+        call.device,
+        call.inputs if inputs is None else inputs,
+        call.params if params is None else params,
+        call.out,
+    )
+
+
+def pointwise(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+    """The rule of elementwise ops (broadcasting operands, params that name no dimension).
+
+    Batched operands get ones after their batch dimension so that one entry's broadcasting holds.
+
+    Example:
+        >>> import tocha
+        >>> tocha.func.vmap(tocha.add, in_dims=(0, None))(tocha.ones(2, 3), tocha.arange(3.0))
+        tensor([[1., 2., 3.],
+                [1., 2., 3.]])
+    """
+    if any(type(f) is tuple for f in batched):
+        return loop(call, batched, size, proceed)
+    tensors = [(x, f) for x, f in zip(call.inputs, batched, strict=True) if isinstance(x, Tensor)]
+    ranks = [_rank(x, f) for x, f in tensors]
+    if call.out is not None:
+        ranks.append(int(call.out.dim()) - 1)
+    rank = max(ranks)
+    if (
+        rank > 0
+        and any(f and r == 0 for (_, f), r in zip(tensors, ranks, strict=False))
+        and len({x.dtype for x, _ in tensors}) > 1
+    ):  # a batched 0-dim operand turns dimensioned: PyTorch's promotion would treat it differently
+        return loop(call, batched, size, proceed)
+    inputs = tuple(_pad(x, rank) if f is True else x for x, f in zip(call.inputs, batched, strict=True))
+    return proceed(_with(call, inputs))
+
+
+def _single(call: OpCall, batched: tuple[Any, ...]) -> Tensor | None:
+    """The op's one operand when it is batched and the call is out-of-place; None otherwise."""
+    if len(call.inputs) != 1 or batched[0] is not True or call.out is not None:
+        return None
+    x: Tensor = call.inputs[0]
+    return x
+
+
+def reduce_over(index: int) -> BatchingRule:
+    """The rule of a reduction whose param ``index`` is a tuple of dims or None (all of them)."""
+
+    def rule(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+        x = _single(call, batched)
+        if x is None or x.dim() == 1:  # a 0-dim entry: PyTorch's special cases stay the loop's
+            return loop(call, batched, size, proceed)
+        n = x.dim() - 1
+        params = list(call.params)
+        axis = params[index]
+        params[index] = tuple(range(1, n + 1)) if axis is None else tuple(int(d) % n + 1 for d in axis)
+        return proceed(_with(call, params=tuple(params)))
+
+    return rule
+
+
+def along(*indices: int, extra: int = 0) -> BatchingRule:
+    """The rule of an op whose params ``indices`` are single dims of its one operand.
+
+    ``extra`` widens the range of a dim (1 for ``unsqueeze``, whose dim may name the new last position).
+    """
+
+    def rule(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+        x = _single(call, batched)
+        n = -1 if x is None else x.dim() - 1 + extra
+        params = list(call.params)
+        if x is None or n <= 0 or any(params[i] is None for i in indices):
+            if call.op.view:
+                raise UnbatchableError(f"vmap: {call.op.name} of this form has no batching rule")
+            return loop(call, batched, size, proceed)
+        for i in indices:
+            params[i] = int(params[i]) % n + 1
+        return proceed(_with(call, params=tuple(params)))
+
+    return rule
+
+
+def dims_tuple(index: int) -> BatchingRule:
+    """The rule of an op whose param ``index`` is a tuple of dims (``flip``, ``squeeze``, ``permute``)."""
+
+    def rule(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+        x = _single(call, batched)
+        params = list(call.params)
+        if x is None or x.dim() == 1 or params[index] is None:
+            if call.op.view:
+                raise UnbatchableError(f"vmap: {call.op.name} of this form has no batching rule")
+            return loop(call, batched, size, proceed)
+        n = x.dim() - 1
+        shifted = tuple(int(d) % n + 1 for d in params[index])
+        params[index] = (0, *shifted) if call.op.name == "permute" else shifted
+        return proceed(_with(call, params=tuple(params)))
+
+    return rule
+
+
+def _same_call(min_rank: int) -> BatchingRule:
+    """The rule of an op that works on the trailing ``min_rank`` dims only (``tril``, ``contiguous``)."""
+
+    def rule(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+        x = _single(call, batched)
+        if x is None or x.dim() - 1 < min_rank:
+            if call.op.view:
+                raise UnbatchableError(f"vmap: {call.op.name} of this form has no batching rule")
+            return loop(call, batched, size, proceed)
+        return proceed(call)
+
+    return rule
+
+
+def _new_shape(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+    """``reshape`` / ``view`` / ``expand``: the batch size in front of one entry's target shape."""
+    x = _single(call, batched)
+    if x is None:
+        raise UnbatchableError(f"vmap: {call.op.name} of this form has no batching rule")
+    (shape,) = call.params
+    if call.op.name == "expand":
+        x = _pad(x, len(shape))
+    return proceed(OpCall(call.op, call.device, (x,), ((size, *shape),)))
+
+
+_BASIC_KEYS = (slice, type(None), type(Ellipsis))
+
+
+def _getitem(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+    """Basic indexing (ints, slices, None, ...): the whole batch kept in front."""
+    x = _single(call, batched)
+    (key,) = call.params
+    if x is None or not all(
+        isinstance(k, _BASIC_KEYS) or (isinstance(k, numbers.Integral) and not isinstance(k, bool)) for k in key
+    ):
+        raise UnbatchableError("vmap: indexing with tensors or booleans has no batching rule")
+    return proceed(OpCall(call.op, call.device, (x,), ((slice(None), *key),)))
+
+
+def _join(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+    """``cat`` and ``stack``: unbatched tensors expanded over the batch, the dim shifted past it."""
+    if len(call.inputs) != 1 or type(batched[0]) is not tuple or call.out is not None:
+        return loop(call, batched, size, proceed)
+    items, flags = call.inputs[0], batched[0]
+    ranks = {_rank(x, f) for x, f in zip(items, flags, strict=True)}
+    if len(ranks) != 1 or 0 in ranks:
+        return loop(call, batched, size, proceed)
+    joined = [x if f else x.unsqueeze(0).expand(size, *x.shape) for x, f in zip(items, flags, strict=True)]
+    (dim,) = call.params
+    return proceed(OpCall(call.op, call.device, (type(items)(joined),), (int(dim) + 1,)))
+
+
+def _matmul(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+    """``matmul`` with one entry's 1-D operands made matrices, so that the batch dimension broadcasts."""
+    if len(call.inputs) != 2 or call.out is not None:
+        return loop(call, batched, size, proceed)
+    (a, b), (fa, fb) = call.inputs, batched
+    ra, rb = _rank(a, fa), _rank(b, fb)
+    if ra == 0 or rb == 0:
+        return loop(call, batched, size, proceed)
+    drop: tuple[int, ...] = ()
+    if ra == 1:
+        a, ra, drop = a.unsqueeze(-2), 2, (-2,)
+    if rb == 1:
+        b, rb, drop = b.unsqueeze(-1), 2, (*drop, -1)
+    rank = max(ra, rb)
+    a = _pad(a, rank) if fa else a
+    b = _pad(b, rank) if fb else b
+    result = proceed(OpCall(call.op, call.device, (a, b), call.params))
+    for d in sorted(drop):  # -2 before -1: each squeeze leaves the other's position
+        result = result.squeeze(d)
+    return result
+
+
+def install() -> None:
+    """Register tensor-core's batching rules (once, on vmap's first batched run: every op is registered by then)."""
+    from ._dispatch import registered_ops
+
+    ops = registered_ops()
+
+    def family(name: str) -> str | None:
+        test = ops[name].test
+        samples = None if test is None else test.samples
+        return samples if isinstance(samples, str) else None
+
+    rules: dict[str, BatchingRule] = dict.fromkeys(
+        (name for name in ops if family(name) in ("unary", "binary") and name not in _NOT_POINTWISE), pointwise
+    )
+    rules.update(dict.fromkeys(_POINTWISE, pointwise))
+    rules.update(_RULES)
+    for name, rule in rules.items():
+        if batching_rule_of_registered(name) is None:  # a plugin's own rule for a tensor-core op wins
+            register_batching_rule(name, rule)
+
+
+_NOT_POINTWISE = frozenset({"nonzero"})
+_POINTWISE = (
+    "where",
+    "clamp",
+    "lerp",
+    "addcmul",
+    "addcdiv",
+    "masked_fill",
+    "copy_",
+    "to_dtype",
+    "relu",
+    "polygamma",
+    "zeta",
+    "xlogy",
+    "complex",
+)
+_RULES: dict[str, Callable[..., Any]] = {
+    **{name: reduce_over(0) for name in ("sum", "mean", "nansum", "nanmean", "amax", "amin", "all", "any")},
+    **{name: reduce_over(0) for name in ("prod", "logsumexp", "count_nonzero", "std", "var")},
+    **{name: along(0) for name in ("softmax", "log_softmax", "cumsum", "cumprod", "logcumsumexp", "cummax")},
+    **{name: along(0) for name in ("max", "min", "sort", "select", "narrow", "unfold")},
+    "topk": along(1),
+    "diagonal": along(1, 2),
+    "unsqueeze": along(0, extra=1),
+    "flip": dims_tuple(0),
+    "squeeze": dims_tuple(0),
+    "permute": dims_tuple(0),
+    "tril": _same_call(2),
+    "triu": _same_call(2),
+    "contiguous": _same_call(0),
+    "reshape": _new_shape,
+    "view": _new_shape,
+    "expand": _new_shape,
+    "getitem": _getitem,
+    "cat": _join,
+    "stack": _join,
+    "matmul": _matmul,
+}

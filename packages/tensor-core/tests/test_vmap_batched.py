@@ -1,0 +1,237 @@
+"""vmap's batched run (NOTE [ Batched vmap ] in tocha._vmap): every op against the per-entry loop, the forms that
+must batch without falling back, the fallback's semantics, and the batching-rule registry."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import tocha
+from tocha import _vmap
+from tocha.func import vmap
+from tocha.library import OpRecord, call, register_batching_rule, register_op
+from tocha.testing import SampleInput, assert_close, op_db
+
+F64 = tocha.float64
+OPS = [info for info in op_db() if F64 in info.dtypes]
+# as_strided reads the storage its input views: one entry's select() view and a clone differ by design
+NOT_LOOP_EQUAL = {"as_strided": "as_strided addresses the storage under a view, which batching changes"}
+
+
+def _t(*shape: int, seed: int = 0) -> tocha.Tensor:
+    return tocha.from_numpy(np.random.default_rng(seed).standard_normal(shape))
+
+
+@pytest.fixture
+def batched_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """vmap raises instead of falling back to the loop: the function must run batched."""
+    monkeypatch.setattr(_vmap, "LOOP_FALLBACK", False)
+
+
+def _as_tuple(result: Any) -> Any:
+    return tuple(result) if isinstance(result, tuple) else result
+
+
+@pytest.mark.parametrize("info", OPS, ids=[info.name for info in OPS])
+def test_every_op_under_vmap_equals_the_per_entry_results(info: Any) -> None:
+    if info.name in NOT_LOOP_EQUAL:
+        pytest.skip(NOT_LOOP_EQUAL[info.name])
+    ran = 0
+    for sample in info.sample_inputs("cpu", F64):
+        x = sample.input
+        if not isinstance(x, tocha.Tensor) or not x.is_floating_point():
+            continue
+        batch = tocha.stack([x * c for c in (1.0, 0.5, -0.75)])
+
+        def one(entry: tocha.Tensor, sample: SampleInput = sample) -> Any:
+            return _as_tuple(info.run(SampleInput(entry, sample.args, sample.kwargs, params=sample.params)))
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                tocha.manual_seed(0)  # random ops: the loop vmap falls back to draws as these calls do
+                entries = [one(batch[b].clone()) for b in range(3)]
+            except Exception:
+                continue
+            expected = (
+                tuple(tocha.stack(r) for r in zip(*entries, strict=True))
+                if isinstance(entries[0], tuple)
+                else tocha.stack(entries)
+            )
+            tocha.manual_seed(0)
+            actual = vmap(one, randomness="different")(batch)
+        assert_close(actual, expected, equal_nan=True, msg=lambda m, s=sample: f"{info.name} sample {s.name}: {m}")
+        ran += 1
+    if not ran:
+        pytest.skip("no floating sample that one entry runs")
+
+
+BATCHED_FORMS: list[tuple[str, Callable[..., Any], tuple[int, ...]]] = [
+    ("elementwise broadcast", lambda x: (x * _t(4, 1, seed=1) + 1.0).sin(), (4, 5)),
+    ("reductions", lambda x: x.sum() + x.mean(0).amax() + x.std(dim=1).sum() + x.logsumexp(-1).prod(), (3, 5)),
+    ("views", lambda x: x.t().reshape(-1)[2:].view(2, -1).unsqueeze(0).squeeze(0).flip(0), (3, 4)),
+    ("indexing", lambda x: x[1:, 0] * x[..., None, -1].sum() + x[-1].select(0, 2), (3, 4)),
+    ("permute and movedim", lambda x: x.permute(2, 0, 1).movedim(0, -1).contiguous().diagonal(), (3, 3, 2)),
+    ("matmul forms", lambda x: (x @ x) @ x[0] + x[:, 0] @ x + _t(2, 3, 3, seed=2) @ x[0], (3, 3)),
+    ("softmax", lambda x: tocha.softmax(x @ x.T / 2.0, dim=-1) @ x + x.log_softmax(0), (4, 3)),
+    ("join", lambda x: tocha.stack([x, x.exp()], 1).flatten() + tocha.cat([x, _t(3, seed=3)]).sum(), (3,)),
+    ("in-place on a copy", lambda x: x.clone().mul_(2).add_(_t(3, seed=4)).clamp_(-1.0, 1.0), (3,)),
+    ("scans and sorts", lambda x: x.cumsum(0) + x.sort(descending=True).values + x.topk(2).values.sum(), (5,)),
+    ("triangles", lambda x: x.tril() - x.triu(1).T + x.expand(2, 3, 3).sum(0), (3, 3)),
+    ("dtype", lambda x: x.to(tocha.float32).double() * tocha.where(x > 0, x, 0.0), (3,)),
+]
+
+
+@pytest.mark.parametrize(("name", "func", "shape"), BATCHED_FORMS, ids=[f[0] for f in BATCHED_FORMS])
+def test_common_forms_run_batched_and_equal_the_loop(batched_only: None, name: str, func: Any, shape: Any) -> None:
+    xs = _t(4, *shape)
+    expected = tocha.stack([func(xs[b].clone()) for b in range(4)])
+    assert_close(vmap(func)(xs), expected, rtol=1e-12, atol=1e-12)
+    assert_close(vmap(func, in_dims=-1, out_dims=-1)(xs.movedim(0, -1)), expected.movedim(0, -1))
+
+
+def test_forms_match_torch_func_vmap(batched_only: None) -> None:
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(5).standard_normal((6, 4, 8))
+    ours = vmap(lambda q: tocha.softmax(q @ q.transpose(0, 1), dim=-1) @ q)(tocha.tensor(x))
+    theirs = torch.func.vmap(lambda q: torch.softmax(q @ q.transpose(0, 1), dim=-1) @ q)(torch.tensor(x))
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+def test_nested_vmap_runs_batched_at_both_levels(batched_only: None) -> None:
+    a, b = _t(4, 5, 3), _t(3, 2, seed=1)
+    inner = vmap(lambda r, m: (r @ m).sum(), in_dims=(0, None))
+    result = vmap(inner, in_dims=(0, None))(a, b)
+    assert_close(result, (a @ b).sum(-1), rtol=1e-12, atol=1e-12)
+
+
+def test_inside_the_function_a_batched_argument_looks_like_one_entry(batched_only: None) -> None:
+    seen: list[Any] = []
+
+    def f(x: tocha.Tensor) -> tocha.Tensor:
+        seen.append((tuple(x.shape), x.dim(), len(x), x.numel(), x.dtype))
+        return x
+
+    vmap(f, in_dims=1)(_t(3, 7, 2))
+    assert seen == [((3, 2), 2, 3, 6, F64)]
+
+
+def test_an_output_independent_of_the_batch_comes_back_expanded(batched_only: None) -> None:
+    c = tocha.arange(3.0)
+    out = vmap(lambda x: c * 2, out_dims=1)(_t(4, 2))
+    assert out.shape == (3, 4)
+    assert out.stride() == (1, 0)
+    assert_close(out, (c * 2).unsqueeze(1).expand(3, 4))
+
+
+def test_a_zero_dim_entry_keeps_pytorchs_promotion(batched_only: None) -> None:
+    xs = _t(3)  # float64 entries of shape (): a 0-dim operand does not widen a dimensioned float32 one
+    out = vmap(lambda s: s * tocha.ones(2, dtype=tocha.float32))(xs)
+    assert out.dtype == tocha.float32
+    assert_close(out, (xs.unsqueeze(1) * tocha.ones(2)).float())
+
+
+def test_reading_values_falls_back_to_the_loop() -> None:
+    xs = _t(4, 3)
+    out = vmap(lambda v: v * float(v.sum()) if bool(v[0] > 0) else -v)(xs)
+    expected = [v * v.sum() if v[0] > 0 else -v for v in xs.numpy()]
+    np.testing.assert_allclose(out.numpy(), np.stack(expected), rtol=1e-12)
+
+
+def test_reading_values_raises_in_the_batched_run(batched_only: None) -> None:
+    with pytest.raises(_vmap.UnbatchableError, match="batched tensor"):
+        vmap(lambda v: v * v.sum().item())(_t(2, 3))
+
+
+def test_an_input_written_before_a_fallback_raises_instead_of_being_written_twice() -> None:
+    xs = _t(4, 3)
+    before = xs.clone()
+    with pytest.raises(RuntimeError, match=r"wrote into one of its inputs in place.*would write twice"):
+        vmap(lambda v: v.add_(1.0) * float(v.sum()))(xs)
+    assert_close(xs, before + 1.0)  # written once, by the batched run
+
+
+def test_random_ops_under_different_draw_per_entry() -> None:
+    tocha.manual_seed(0)
+    out = vmap(lambda x: x + tocha.rand(3), randomness="different")(tocha.zeros(4, 3, dtype=tocha.float32))
+    assert len({tuple(row) for row in out.tolist()}) == 4
+
+
+def test_a_batched_tensor_that_escapes_its_vmap_raises() -> None:
+    kept: list[tocha.Tensor] = []
+
+    def f(x: tocha.Tensor) -> tocha.Tensor:
+        kept.append(x * 2)
+        return x
+
+    vmap(f)(_t(2, 3))
+    with pytest.raises(RuntimeError, match="batched tensor"):
+        kept[0] + 1
+
+
+def test_a_registered_rule_is_used() -> None:
+    op = register_op(OpRecord(name="test_vmap_twice", forward=lambda xp, a: a * 2), replace=True)
+    seen: list[tuple[Any, ...]] = []
+
+    def rule(c: Any, batched: tuple[Any, ...], size: int, proceed: Any) -> Any:
+        seen.append((batched, size, tuple(c.inputs[0].shape)))
+        return proceed(c)
+
+    register_batching_rule("test_vmap_twice", rule)
+    out = vmap(lambda x: call(op, x.device, (x,), ()))(_t(5, 2))
+    assert seen == [((True,), 5, (5, 2))]
+    assert_close(out, _t(5, 2) * 2)
+
+
+def test_register_batching_rule_checks_its_arguments() -> None:
+    with pytest.raises(TypeError, match="expected a callable rule"):
+        register_batching_rule("add", None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="expected an op name"):
+        register_batching_rule(3, lambda *a: None)  # type: ignore[arg-type]
+
+
+@pytest.mark.autograd
+def test_per_sample_gradients_come_from_one_batched_backward(batched_only: None) -> None:
+    from tocha.func import grad
+
+    w = _t(3, 2, seed=1)
+
+    def loss(w: tocha.Tensor, x: tocha.Tensor, y: tocha.Tensor) -> tocha.Tensor:
+        return ((x @ w).tanh() - y).pow(2).sum()
+
+    xs, ys = _t(6, 3, seed=2), _t(6, 2, seed=3)
+    per_sample = vmap(grad(loss), in_dims=(None, 0, 0))(w, xs, ys)
+    expected = tocha.stack([grad(loss)(w, xs[b], ys[b]) for b in range(6)])
+    assert per_sample.shape == (6, 3, 2)
+    assert_close(per_sample, expected, rtol=1e-12, atol=1e-12)
+    by_input = vmap(grad(loss, argnums=1))(w.expand(6, 3, 2), xs, ys)
+    assert_close(by_input, tocha.stack([grad(loss, argnums=1)(w, xs[b], ys[b]) for b in range(6)]))
+
+
+@pytest.mark.autograd
+def test_gradients_flow_through_a_batched_vmap_to_closed_over_parameters(batched_only: None) -> None:
+    w = _t(3, seed=1).requires_grad_()
+    xs = _t(5, 3, seed=2)
+    vmap(lambda x: (x * w).sin().sum())(xs).sum().backward()
+    assert w.grad is not None
+    assert_close(w.grad, (xs * (xs * w.detach()).cos()).sum(0), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.gpu
+@pytest.mark.autograd
+def test_vmap_runs_batched_on_cuda_with_the_cpus_results(batched_only: None) -> None:
+    from tocha.func import grad
+
+    w, xs = _t(3, 2, seed=1), _t(6, 3, seed=2)
+
+    def loss(w: tocha.Tensor, x: tocha.Tensor) -> tocha.Tensor:
+        return tocha.softmax(x @ w, dim=0).log().sum() + (x[None] @ w).tanh().sum()
+
+    on_cpu = vmap(grad(loss), in_dims=(None, 0))(w, xs)
+    on_cuda = vmap(grad(loss), in_dims=(None, 0))(w.cuda(), xs.cuda())
+    assert on_cuda.device.type == "cuda"
+    assert_close(on_cuda.cpu(), on_cpu, rtol=1e-10, atol=1e-12)

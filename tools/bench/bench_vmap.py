@@ -1,0 +1,96 @@
+"""``tocha.func.vmap``: per-sample gradients and a batched function, on tocha and (when importable) PyTorch.
+
+No issue names a target; the table shows what the batched run (NOTE [ Batched vmap ] in tocha._vmap) buys over
+the per-entry loop it falls back to, and how far it is from ``torch.func.vmap``:
+
+* per-sample gradients: ``vmap(grad(loss), in_dims=(None, 0, 0))`` of a 64-128-10 MLP (tanh, cross-entropy,
+  float32) over batches of 64 and 256 samples;
+* attention scores: ``vmap(lambda q: softmax(q @ q.T / 8) @ q)`` over 256 entries of 32 x 16.
+
+The "loop" row runs the same function once per entry in Python (what vmap did before it batched).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from common import compare, format_seconds, median_seconds, optional_torch, print_table
+
+import tocha
+import tocha.nn.functional as tocha_functional
+from tocha.func import grad as tocha_grad
+from tocha.func import vmap as tocha_vmap
+
+IN, HIDDEN, OUT = 64, 128, 10
+REPEAT = 7
+
+
+def _arrays(batch: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(0)
+    return {
+        "w1": rng.standard_normal((HIDDEN, IN), dtype=np.float32) / 8,
+        "b1": np.zeros(HIDDEN, np.float32),
+        "w2": rng.standard_normal((OUT, HIDDEN), dtype=np.float32) / 11,
+        "b2": np.zeros(OUT, np.float32),
+        "x": rng.standard_normal((batch, IN), dtype=np.float32),
+        "y": rng.integers(0, OUT, batch),
+    }
+
+
+def per_sample_grads(lib: Any, batch: int, *, loop: bool = False) -> Callable[[], Any]:
+    a = {k: lib.from_numpy(v) for k, v in _arrays(batch).items()}
+    params = (a["w1"], a["b1"], a["w2"], a["b2"])
+    if lib is tocha:
+        functional, grad, vmap = tocha_functional, tocha_grad, tocha_vmap
+    else:
+        functional, grad, vmap = lib.nn.functional, lib.func.grad, lib.func.vmap
+
+    def loss(p: Any, x: Any, y: Any) -> Any:
+        w1, b1, w2, b2 = p
+        h = functional.linear(x, w1, b1).tanh()
+        return functional.cross_entropy(functional.linear(h, w2, b2), y)
+
+    if loop:
+        return lambda: [grad(loss)(params, a["x"][i], a["y"][i]) for i in range(batch)]
+    batched = vmap(grad(loss), in_dims=(None, 0, 0))
+    return lambda: batched(params, a["x"], a["y"])
+
+
+def attention(lib: Any, *, loop: bool = False) -> Callable[[], Any]:
+    q = lib.from_numpy(np.random.default_rng(1).standard_normal((256, 32, 16), dtype=np.float32))
+
+    def scores(r: Any) -> Any:
+        return lib.softmax(r @ r.T / 8.0, dim=-1) @ r
+
+    if loop:
+        return lambda: [scores(q[i]) for i in range(q.shape[0])]
+    vmap = tocha_vmap if lib is tocha else lib.func.vmap
+    batched = vmap(scores)
+    return lambda: batched(q)
+
+
+def main() -> None:
+    torch = optional_torch()
+    note = "" if torch else " (PyTorch not installed)"
+    rows = []
+    for batch in (64, 256):
+        rows.append(
+            compare(f"per-sample grads, batch {batch}", per_sample_grads(tocha, batch),
+                    per_sample_grads(torch, batch) if torch else None, repeat=REPEAT)
+        )  # fmt: skip
+        looped = median_seconds(per_sample_grads(tocha, batch, loop=True), repeat=3)
+        rows.append([f"  tocha loop, batch {batch}", format_seconds(looped), "-", "-"])
+    rows.append(compare("attention, 256 x (32, 16)", attention(tocha), attention(torch) if torch else None))
+    looped = median_seconds(attention(tocha, loop=True), repeat=3)
+    rows.append(["  tocha loop, attention", format_seconds(looped), "-", "-"])
+    print_table(
+        f"vmap, float32 (median of {REPEAT}){note}; the loop rows: the same function once per entry in Python",
+        ["workload", "tocha", "torch", "tocha/torch"],
+        rows,
+    )
+
+
+if __name__ == "__main__":
+    main()
