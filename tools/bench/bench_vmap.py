@@ -5,6 +5,8 @@ the per-entry loop it falls back to, and how far it is from ``torch.func.vmap``:
 
 * per-sample gradients: ``vmap(grad(loss), in_dims=(None, 0, 0))`` of a 64-128-10 MLP (tanh, cross-entropy,
   float32) over batches of 64 and 256 samples;
+* per-sample gradients of a small CNN (conv 1->8 3x3, ReLU, max-pool 2, linear 1352->10) over 64 MNIST-sized
+  images: the DP-SGD workload, a grouped convolution per layer;
 * attention scores: ``vmap(lambda q: softmax(q @ q.T / 8) @ q)`` over 256 entries of 32 x 16.
 
 The "loop" row runs the same function once per entry in Python (what vmap did before it batched).
@@ -58,6 +60,31 @@ def per_sample_grads(lib: Any, batch: int, *, loop: bool = False) -> Callable[[]
     return lambda: batched(params, a["x"], a["y"])
 
 
+def cnn_per_sample_grads(lib: Any, *, loop: bool = False) -> Callable[[], Any]:
+    rng = np.random.default_rng(2)
+    w = lib.from_numpy(rng.standard_normal((8, 1, 3, 3), dtype=np.float32) / 3)
+    b = lib.from_numpy(np.zeros(8, np.float32))
+    v = lib.from_numpy(rng.standard_normal((10, 8 * 13 * 13), dtype=np.float32) / 37)
+    c = lib.from_numpy(np.zeros(10, np.float32))
+    x = lib.from_numpy(rng.standard_normal((64, 1, 28, 28), dtype=np.float32))
+    y = lib.from_numpy(rng.integers(0, 10, 64))
+    if lib is tocha:
+        functional, grad, vmap = tocha_functional, tocha_grad, tocha_vmap
+    else:
+        functional, grad, vmap = lib.nn.functional, lib.func.grad, lib.func.vmap
+
+    def loss(p: Any, x: Any, y: Any) -> Any:
+        w, b, v, c = p
+        h = functional.max_pool2d(functional.relu(functional.conv2d(x.unsqueeze(0), w, b)), 2)
+        return functional.cross_entropy(functional.linear(h.flatten(1), v, c), y.unsqueeze(0))
+
+    params = (w, b, v, c)
+    if loop:
+        return lambda: [grad(loss)(params, x[i], y[i]) for i in range(64)]
+    batched = vmap(grad(loss), in_dims=(None, 0, 0))
+    return lambda: batched(params, x, y)
+
+
 def attention(lib: Any, *, loop: bool = False) -> Callable[[], Any]:
     q = lib.from_numpy(np.random.default_rng(1).standard_normal((256, 32, 16), dtype=np.float32))
 
@@ -82,6 +109,10 @@ def main() -> None:
         )  # fmt: skip
         looped = median_seconds(per_sample_grads(tocha, batch, loop=True), repeat=3)
         rows.append([f"  tocha loop, batch {batch}", format_seconds(looped), "-", "-"])
+    rows.append(compare("CNN per-sample grads, 64 x 28x28", cnn_per_sample_grads(tocha),
+                        cnn_per_sample_grads(torch) if torch else None, repeat=REPEAT))  # fmt: skip
+    looped = median_seconds(cnn_per_sample_grads(tocha, loop=True), repeat=3)
+    rows.append(["  tocha loop, CNN", format_seconds(looped), "-", "-"])
     rows.append(compare("attention, 256 x (32, 16)", attention(tocha), attention(torch) if torch else None))
     looped = median_seconds(attention(tocha, loop=True), repeat=3)
     rows.append(["  tocha loop, attention", format_seconds(looped), "-", "-"])

@@ -102,3 +102,88 @@ def test_an_ensemble_runs_as_batched_products() -> None:
 
     out = vmap(run)(params, buffers)
     assert_close(out, tocha.stack([m(x) for m in models]).detach(), rtol=1e-12, atol=1e-12)
+
+
+def test_a_transformer_layer_runs_batched() -> None:
+    tocha.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(16, 2, 32, dropout=0.0, batch_first=True).double().eval()
+    xs = _t(4, 2, 5, 16)
+    assert_close(vmap(layer)(xs), _loop(layer, xs).detach(), rtol=1e-10, atol=1e-12)
+    mask = tocha.triu(tocha.full((5, 5), float("-inf"), dtype=tocha.float64), 1)
+    f = lambda x: F.scaled_dot_product_attention(x, x, x, attn_mask=mask)
+    assert_close(vmap(f)(xs), _loop(f, xs), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("unbatched_form", [False, True])
+def test_convolutions_and_pools_fold_the_batch_into_the_samples(unbatched_form: bool) -> None:
+    xs = _t(3, 2, 6, 6) if unbatched_form else _t(3, 2, 2, 6, 6)
+    w, b = _t(4, 2, 3, 3, seed=1), _t(4, seed=2)
+    for f in (
+        lambda x: F.conv2d(x, w, b, padding=1, stride=2),
+        lambda x: F.conv_transpose2d(x, w.transpose(0, 1), None, stride=2),
+        lambda x: F.max_pool2d(x, 2),
+        lambda x: F.max_pool2d(x, 3, stride=2, padding=1, return_indices=True)[1].double(),
+        lambda x: F.avg_pool2d(x, 2, ceil_mode=True),
+        lambda x: F.adaptive_avg_pool2d(x, 3) + F.adaptive_max_pool2d(x, 2).sum(),
+        lambda x: F.pad(x, (1, 2, 0, 1), value=0.5),
+    ):
+        assert_close(vmap(f)(xs), _loop(f, xs), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("unbatched_form", [False, True])
+def test_a_convolution_with_per_entry_weights_is_one_grouped_convolution(unbatched_form: bool) -> None:
+    xs = _t(3, 4, 5, 5) if unbatched_form else _t(3, 2, 4, 5, 5)
+    ws, bs = _t(3, 6, 2, 3, 3, seed=1), _t(3, 6, seed=2)
+    f = lambda x, w, b: F.conv2d(x, w, b, padding=1, groups=2)
+    assert_close(vmap(f)(xs, ws, bs), _loop(f, xs, ws, bs), rtol=1e-12, atol=1e-12)
+    g = lambda w: F.conv2d(xs[0], w, groups=2)
+    assert_close(vmap(g)(ws), _loop(g, ws), rtol=1e-12, atol=1e-12)
+
+
+def test_row_norms_batch() -> None:
+    xs, w, b = _t(4, 3, 5), _t(5, seed=1), _t(5, seed=2)
+    for f in (
+        lambda x: F.layer_norm(x, (5,), w, b),
+        lambda x: F.rms_norm(x, (3, 5)),
+        lambda x: F.layer_norm(x, (3, 5)),
+    ):
+        assert_close(vmap(f)(xs), _loop(f, xs), rtol=1e-12, atol=1e-12)
+
+
+def test_per_sample_gradients_of_a_cnn_match_torch_func() -> None:
+    torch = pytest.importorskip("torch")
+    tocha.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 3, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(27, 4)).double()
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    x = _t(5, 1, 8, 8)
+    y = tocha.from_numpy(np.random.default_rng(2).integers(0, 4, 5))
+
+    def loss(p: dict[str, tocha.Tensor], x: tocha.Tensor, y: tocha.Tensor) -> tocha.Tensor:
+        return F.cross_entropy(functional_call(model, p, (x.unsqueeze(0),)), y.unsqueeze(0))
+
+    ours = vmap(grad(loss), in_dims=(None, 0, 0))(params, x, y)
+    reference = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 3, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(27, 4)
+    ).double()
+    tparams = {k: torch.from_numpy(v.numpy().copy()) for k, v in params.items()}
+
+    def tloss(p: Any, x: Any, y: Any) -> Any:
+        return torch.nn.functional.cross_entropy(torch.func.functional_call(reference, p, (x.unsqueeze(0),)), y[None])
+
+    theirs = torch.func.vmap(torch.func.grad(tloss), in_dims=(None, 0, 0))(
+        tparams, torch.from_numpy(x.numpy()), torch.from_numpy(y.numpy())
+    )
+    for name, g in ours.items():
+        np.testing.assert_allclose(g.numpy(), theirs[name].numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_batch_norm_in_eval_mode_batches_and_in_training_runs_per_entry() -> None:
+    tocha.manual_seed(0)
+    bn = nn.BatchNorm1d(3).double()
+    bn.running_mean.copy_(_t(3, seed=1))
+    bn.running_var.copy_(_t(3, seed=2).abs() + 0.5)
+    xs = _t(4, 2, 3, 5)
+    bn.eval()
+    assert_close(vmap(bn)(xs), _loop(bn, xs).detach(), rtol=1e-12, atol=1e-12)
+    f = lambda x: F.batch_norm(x, None, None, training=True)
+    assert_close(vmap(f)(xs), _loop(f, xs), rtol=1e-12, atol=1e-12)

@@ -36,25 +36,32 @@ def _as_tuple(result: Any) -> Any:
     return tuple(result) if isinstance(result, tuple) else result
 
 
+def _floating(x: Any) -> bool:
+    return isinstance(x, tocha.Tensor) and x.is_floating_point()
+
+
 @pytest.mark.parametrize("info", OPS, ids=[info.name for info in OPS])
-def test_every_op_under_vmap_equals_the_per_entry_results(info: Any) -> None:
+@pytest.mark.parametrize("operands", ["input", "every floating operand"])
+def test_every_op_under_vmap_equals_the_per_entry_results(info: Any, operands: str) -> None:
     if info.name in NOT_LOOP_EQUAL:
         pytest.skip(NOT_LOOP_EQUAL[info.name])
     ran = 0
     for sample in info.sample_inputs("cpu", F64):
-        x = sample.input
-        if not isinstance(x, tocha.Tensor) or not x.is_floating_point():
+        if not _floating(sample.input):
             continue
-        batch = tocha.stack([x * c for c in (1.0, 0.5, -0.75)])
+        both = (sample.input, *sample.args)
+        mapped = [k == 0 or (operands != "input" and _floating(a)) for k, a in enumerate(both)]
+        batches = [tocha.stack([a * c for c in (1.0, 0.5, -0.75)]) if m else a for a, m in zip(both, mapped)]
 
-        def one(entry: tocha.Tensor, sample: SampleInput = sample) -> Any:
-            return _as_tuple(info.run(SampleInput(entry, sample.args, sample.kwargs, params=sample.params)))
+        def one(*entry: Any, sample: SampleInput = sample) -> Any:
+            result = info.run(SampleInput(entry[0], entry[1:], sample.kwargs, params=sample.params))
+            return _as_tuple(result)
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
                 tocha.manual_seed(0)  # random ops: the loop vmap falls back to draws as these calls do
-                entries = [one(batch[b].clone()) for b in range(3)]
+                entries = [one(*(a[b].clone() if m else a for a, m in zip(batches, mapped))) for b in range(3)]
             except Exception:
                 continue
             expected = (
@@ -63,7 +70,8 @@ def test_every_op_under_vmap_equals_the_per_entry_results(info: Any) -> None:
                 else tocha.stack(entries)
             )
             tocha.manual_seed(0)
-            actual = vmap(one, randomness="different")(batch)
+            in_dims = tuple(0 if m else None for m in mapped)
+            actual = vmap(one, in_dims=in_dims, randomness="different")(*batches)
         assert_close(actual, expected, equal_nan=True, msg=lambda m, s=sample: f"{info.name} sample {s.name}: {m}")
         ran += 1
     if not ran:

@@ -208,6 +208,34 @@ def _matmul(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed)
     return result
 
 
+def _argmax(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+    """``argmax`` / ``argmin``: along a dim shifted past the batch; over all of one entry as its flat index."""
+    x = _single(call, batched)
+    dim, keepdim, largest = call.params
+    if x is None or x.dim() == 1 or (dim is None and keepdim):
+        return loop(call, batched, size, proceed)
+    if dim is None:
+        return proceed(OpCall(call.op, call.device, (x.reshape(size, -1),), (1, False, largest)))
+    return proceed(_with(call, params=(int(dim) % (x.dim() - 1) + 1, keepdim, largest)))
+
+
+def _outer(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+    """``outer`` of two vectors: a broadcast product of a column and a row."""
+    (a, b), (fa, fb) = call.inputs, batched
+    if call.out is not None or _rank(a, fa) != 1 or _rank(b, fb) != 1:
+        return loop(call, batched, size, proceed)
+    return a.unsqueeze(-1) * b.unsqueeze(-2)
+
+
+def _repeat(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+    """``repeat``: one entry padded to the repeats' length, the batch dimension repeated once."""
+    x = _single(call, batched)
+    (repeats,) = call.params
+    if x is None or len(repeats) < x.dim() - 1:
+        return loop(call, batched, size, proceed)
+    return proceed(OpCall(call.op, call.device, (_pad(x, len(repeats)),), ((1, *repeats),)))
+
+
 def install() -> None:
     """Register tensor-core's batching rules (once, on vmap's first batched run: every op is registered by then)."""
     from ._dispatch import registered_ops
@@ -251,6 +279,10 @@ _RULES: dict[str, Callable[..., Any]] = {
     **{name: along(0) for name in ("softmax", "log_softmax", "cumsum", "cumprod", "logcumsumexp", "cummax")},
     **{name: along(0) for name in ("max", "min", "sort", "select", "narrow", "unfold")},
     "topk": along(1),
+    "norm": reduce_over(1),
+    "argmax": _argmax,
+    "outer": _outer,
+    "repeat": _repeat,
     "diagonal": along(1, 2),
     "unsqueeze": along(0, extra=1),
     "flip": dims_tuple(0),
