@@ -243,3 +243,55 @@ def test_vmap_runs_batched_on_cuda_with_the_cpus_results(batched_only: None) -> 
     on_cuda = vmap(grad(loss), in_dims=(None, 0))(w.cuda(), xs.cuda())
     assert on_cuda.device.type == "cuda"
     assert_close(on_cuda.cpu(), on_cpu, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.autograd
+def test_a_vjp_function_runs_batched_over_cotangents(batched_only: None) -> None:
+    from tocha.func import jacrev, vjp
+
+    x = _t(5, seed=1)
+
+    def f(v: tocha.Tensor) -> tocha.Tensor:
+        return (v.sin() * v.sum()).exp()
+
+    _, vjp_fn = vjp(f, x)
+    (rows,) = vmap(vjp_fn)(tocha.eye(5, dtype=F64))
+    assert_close(rows, jacrev(f)(x), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.autograd
+def test_jacrev_takes_every_row_from_one_batched_backward(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tocha import func
+    from tocha.func import jacrev
+
+    def f(v: tocha.Tensor) -> tuple[tocha.Tensor, tocha.Tensor]:
+        return (v.sin() * v.sum()).reshape(2, 3), v.prod()
+
+    x = _t(6, seed=2)
+    ran: list[bool] = []
+    batched_rows = func._batched_vjp_rows
+
+    def spy(*args: Any) -> Any:
+        rows = batched_rows(*args)
+        ran.append(rows is not None)
+        return rows
+
+    monkeypatch.setattr(func, "_batched_vjp_rows", spy)
+    batched = jacrev(f)(x)
+    assert ran == [True, True]
+    monkeypatch.setattr(func, "_batched_vjp_rows", lambda *args: None)  # the per-element loop
+    looped = jacrev(f)(x)
+    assert batched[0].shape == (2, 3, 6)
+    assert_close(batched, looped, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.autograd
+def test_jacrev_inside_vmap_equals_the_loop() -> None:
+    from tocha.func import jacrev
+
+    xs = _t(4, 3, seed=3)
+
+    def f(v: tocha.Tensor) -> tocha.Tensor:
+        return v.sin() * v.sum()
+
+    assert_close(vmap(jacrev(f))(xs), tocha.stack([jacrev(f)(xs[b]) for b in range(4)]), rtol=1e-12, atol=1e-12)

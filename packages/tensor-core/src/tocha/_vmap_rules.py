@@ -236,6 +236,25 @@ def _repeat(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed)
     return proceed(OpCall(call.op, call.device, (_pad(x, len(repeats)),), ((1, *repeats),)))
 
 
+def _reduction_expand(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+    """A reduction's gradient broadcast back to its input's shape (``sum``'s vjp): dims shifted past the batch."""
+    x = _single(call, batched)
+    if x is None:
+        raise UnbatchableError("vmap: _reduction_expand of this form has no batching rule")
+    axis, keepdim, shape = call.params
+    n = len(shape)
+    axis = tuple(range(1, n + 1)) if axis is None else tuple(int(d) % max(n, 1) + 1 for d in axis)
+    return proceed(OpCall(call.op, call.device, (x,), (axis, keepdim, (size, *shape))))
+
+
+def _entry_dim0(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+    """``_reduction_squeeze0`` / ``_reduction_unsqueeze0``: one entry's first dim is the value's second."""
+    x = _single(call, batched)
+    if x is None:
+        raise UnbatchableError(f"vmap: {call.op.name} of this form has no batching rule")
+    return x.squeeze(1) if call.op.name == "_reduction_squeeze0" else x.unsqueeze(1)
+
+
 def install() -> None:
     """Register tensor-core's batching rules (once, on vmap's first batched run: every op is registered by then)."""
     from ._dispatch import registered_ops
@@ -279,6 +298,9 @@ _RULES: dict[str, Callable[..., Any]] = {
     **{name: along(0) for name in ("softmax", "log_softmax", "cumsum", "cumprod", "logcumsumexp", "cummax")},
     **{name: along(0) for name in ("max", "min", "sort", "select", "narrow", "unfold")},
     "topk": along(1),
+    "_reduction_expand": _reduction_expand,
+    "_reduction_squeeze0": _entry_dim0,
+    "_reduction_unsqueeze0": _entry_dim0,
     "norm": reduce_over(1),
     "argmax": _argmax,
     "outer": _outer,

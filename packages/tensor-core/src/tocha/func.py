@@ -1110,6 +1110,20 @@ def _jacobian_rows(rows: list[Any], out_shape: Sequence[int], in_shape: Sequence
     return stack(rows).reshape(shape)
 
 
+def _batched_vjp_rows(level: _Level, output: Tensor, wrt: list[Any], basis: Tensor, create_graph: bool) -> Any:
+    """Every row of ``output``'s Jacobian for each of ``wrt`` from one backward pass over a batch of cotangents
+    (``basis``, one row per output element); None where that pass cannot run batched (the caller loops)."""
+
+    def one(cotangent: Tensor) -> tuple[Any, ...]:
+        return tuple(level.grads([output], wrt, [cotangent.reshape(output.shape)], create_graph))
+
+    _, spec = _flatten((basis,))
+    try:
+        return _vmap_batched(one, "jacrev", [basis], [0], spec, basis.shape[0], 0, "error", {})
+    except _Unbatchable:
+        return None
+
+
 def jacrev(
     func: Callable[..., Any],
     argnums: Any = 0,
@@ -1122,7 +1136,8 @@ def jacrev(
 
     For an output ``y`` and an input ``x`` the Jacobian has shape ``y.shape + x.shape``; pytrees of outputs
     and inputs give pytrees of Jacobians (outputs outermost; a tuple over ``argnums`` when it is a tuple).
-    One backward pass runs per output element.
+    One backward pass runs per output, over a batch of all its cotangents at once (vmap's batched run),
+    or per output element where that cannot run batched.
 
     Args:
         func: a function of tensors returning floating point or complex tensors (or pytrees of them).
@@ -1144,9 +1159,6 @@ def jacrev(
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         nums = _normalize_argnums(argnums, len(args))
-        layers = _vmap.active_layers()
-        if layers:
-            return _batched_grad_and_value(func, nums, has_aux, isinstance(argnums, int), layers, args, kwargs)
         level = _Level()
         prefix = "vjp(f, *primals)"
         with enable_grad():
@@ -1167,16 +1179,21 @@ def jacrev(
             for o in out_leaves:
                 n = o.numel()
                 basis: Any = eye(n, dtype=o.dtype, device=o.device) if n and o.requires_grad else None
+                batched = None if basis is None else _batched_vjp_rows(level, o, flat_wrt, basis, create_graph)
                 rows: list[list[Any]] = [[] for _ in flat_wrt]
-                for k in range(n if basis is not None else 0):
+                for k in range(n if basis is not None and batched is None else 0):
                     grads = level.grads([o], flat_wrt, [basis[k].reshape(o.shape)], create_graph)
                     for row, g in zip(rows, grads, strict=True):
                         row.append(g)
                 jacs = [
-                    level.lift(_jacobian_rows(r, o.shape, x.shape, x))
+                    level.lift(
+                        batched[i].reshape((*o.shape, *x.shape))
+                        if batched is not None
+                        else _jacobian_rows(rows[i], o.shape, x.shape, x)
+                    )
                     if basis is not None
                     else zeros((*o.shape, *x.shape), dtype=x.dtype, device=x.device)
-                    for r, x in zip(rows, flat_wrt, strict=True)
+                    for i, x in enumerate(flat_wrt)
                 ]
                 per_output.append(_regroup(wrt, jacs, isinstance(argnums, int)))
         result = _unflatten(out_spec, per_output)
