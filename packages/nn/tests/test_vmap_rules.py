@@ -187,3 +187,29 @@ def test_batch_norm_in_eval_mode_batches_and_in_training_runs_per_entry() -> Non
     assert_close(vmap(bn)(xs), _loop(bn, xs).detach(), rtol=1e-12, atol=1e-12)
     f = lambda x: F.batch_norm(x, None, None, training=True)
     assert_close(vmap(f)(xs), _loop(f, xs), rtol=1e-12, atol=1e-12)
+
+
+def test_embedding_lookups_and_their_per_sample_gradients_batch() -> None:
+    table = _t(10, 4)
+    ids = tocha.from_numpy(np.random.default_rng(1).integers(0, 10, (5, 3)))
+    assert_close(vmap(F.embedding, in_dims=(0, None))(ids, table), _loop(lambda i: F.embedding(i, table), ids))
+
+    def loss(w: tocha.Tensor, i: tocha.Tensor) -> tocha.Tensor:
+        return F.embedding(i, w).tanh().sum()
+
+    per_sample = vmap(grad(loss), in_dims=(None, 0))(table, ids)
+    assert_close(per_sample, tocha.stack([grad(loss)(table, ids[b]) for b in range(5)]), rtol=1e-12, atol=1e-12)
+
+
+def test_one_hot_batches_with_a_class_count_and_runs_per_entry_without(monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = tocha.tensor([[0, 2], [1, 1], [3, 0]])
+    assert_close(vmap(lambda i: F.one_hot(i, 5))(ids), _loop(lambda i: F.one_hot(i, 5), ids))
+    monkeypatch.setattr(_vmap, "LOOP_FALLBACK", True)  # the count read from each entry's values: the loop
+    assert_close(vmap(lambda i: F.one_hot(i[:1] * 0 + 2))(ids), _loop(lambda i: F.one_hot(i[:1] * 0 + 2), ids))
+
+
+def test_an_index_out_of_range_in_one_entry_raises_the_loops_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_vmap, "LOOP_FALLBACK", True)
+    ids = tocha.tensor([[0, 2], [1, 10]])
+    with pytest.raises(IndexError, match="index out of range in self"):
+        vmap(F.embedding, in_dims=(0, None))(ids, _t(10, 4))

@@ -295,3 +295,19 @@ def test_jacrev_inside_vmap_equals_the_loop() -> None:
         return v.sin() * v.sum()
 
     assert_close(vmap(jacrev(f))(xs), tocha.stack([jacrev(f)(xs[b]) for b in range(4)]), rtol=1e-12, atol=1e-12)
+
+
+def test_gather_batches_either_operand(batched_only: None) -> None:
+    xs = _t(4, 3, 5)
+    index = tocha.tensor([[0, 4], [2, 2], [1, 3]])
+    indices = tocha.stack([index, index.flip(0), 4 - index, index])
+    f = lambda x, i: x.gather(1, i)
+    assert_close(vmap(f)(xs, indices), tocha.stack([f(xs[b], indices[b]) for b in range(4)]))
+    assert_close(vmap(f, in_dims=(0, None))(xs, index), tocha.stack([f(xs[b], index) for b in range(4)]))
+    assert_close(vmap(f, in_dims=(None, 0))(xs[0], indices), tocha.stack([f(xs[0], indices[b]) for b in range(4)]))
+
+
+def test_an_index_out_of_range_in_one_entry_raises_as_the_loop_does() -> None:
+    indices = tocha.tensor([[[0, 1]], [[1, 7]]])
+    with pytest.raises(RuntimeError, match="index 7 is out of bounds for dimension 1 with size 5"):
+        vmap(lambda x, i: x.gather(1, i))(_t(2, 1, 5), indices)

@@ -72,6 +72,8 @@ class TensorBase:
 
     # NumPy defers binary operators to the tensor (ndarray + tensor gives a tensor), as with PyTorch.
     __array_priority__ = 1000
+    # the whole batch behind a tensor batched by vmap (tocha._vmap.BatchedTensor); None for every other tensor
+    _batched_value: Any = None
 
     _data: Any
     _dtype: dtype
@@ -848,6 +850,22 @@ def wrap(data: Any, dev: device, base: Tensor | None = None) -> Tensor:
     if base is not None and base._inference:
         t._inference = True
     return t  # type: ignore[no-any-return]
+
+
+def values_to_check(t: TensorBase) -> Any:
+    """The array a host-side check of ``t``'s values (index bounds...) reads.
+
+    For a tensor batched by ``vmap`` (NOTE [ Batched vmap ] in tocha._vmap) that is every entry's values: a
+    check that holds for all of them holds for each. Only for checks: a computation on it would mix entries.
+
+    Example:
+        >>> import tocha
+        >>> tocha.library.values_to_check(tocha.tensor([1, 2]))
+        array([1, 2])
+    """
+    while t._batched_value is not None:
+        t = t._batched_value
+    return t._data
 
 
 def copy_fields(target: TensorBase, source: TensorBase) -> None:

@@ -233,6 +233,10 @@ class BatchedTensor(Tensor):
     def _autograd_meta(self, value: Any) -> None:
         raise _escaped("the autograd history")
 
+    @property
+    def _batched_value(self) -> Tensor:  # type: ignore[override]
+        return self._value
+
     def detach(self) -> Tensor:
         """This entry's values cut from autograd history (the batch's value detached)."""
         return batched(self._value.detach(), self._level)

@@ -255,6 +255,18 @@ def _entry_dim0(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proc
     return x.squeeze(1) if call.op.name == "_reduction_squeeze0" else x.unsqueeze(1)
 
 
+def _gather(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+    """``gather``: input and index both over the batch (an unbatched one expanded), the dim shifted past it."""
+    (a, index), (fa, fi) = call.inputs, batched
+    rank = _rank(a, fa)
+    if call.out is not None or rank == 0:
+        return loop(call, batched, size, proceed)
+    a = a if fa else a.unsqueeze(0).expand(size, *a.shape)
+    index = index if fi else index.unsqueeze(0).expand(size, *index.shape)
+    (dim,) = call.params
+    return proceed(OpCall(call.op, call.device, (a, index), (int(dim) % rank + 1,)))
+
+
 def install() -> None:
     """Register tensor-core's batching rules (once, on vmap's first batched run: every op is registered by then)."""
     from ._dispatch import registered_ops
@@ -304,6 +316,7 @@ _RULES: dict[str, Callable[..., Any]] = {
     "norm": reduce_over(1),
     "argmax": _argmax,
     "outer": _outer,
+    "gather": _gather,
     "repeat": _repeat,
     "diagonal": along(1, 2),
     "unsqueeze": along(0, extra=1),

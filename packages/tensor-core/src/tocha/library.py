@@ -59,6 +59,7 @@ from ._shared_memory import SharedMapping as SharedMapping
 from ._shared_memory import get_shared_memory_allocator as get_shared_memory_allocator
 from ._shared_memory import set_shared_memory_allocator as set_shared_memory_allocator
 from ._shared_memory import shared_mapping_of as shared_mapping_of
+from ._tensor_base import values_to_check as values_to_check
 from ._tensor_base import wrap as wrap_array
 from ._vmap import batching_rule_of as batching_rule_of
 from ._vmap import loop as per_entry_batching_rule
@@ -114,6 +115,7 @@ __all__ = [
     "set_shared_memory_allocator",
     "shared_mapping_of",
     "wrap_array",
+    "values_to_check",
 ]
 
 for _name in __all__:

@@ -14,7 +14,7 @@ from .. import _settings
 from .._backend import xp_of
 from .._device_checks import check_index_range
 from .._dispatch import OpRecord, OpTest, call, call_inplace, register_op
-from .._tensor_base import TensorBase, wrap
+from .._tensor_base import TensorBase, values_to_check, wrap
 from . import indexing_samples as samples
 from ._common import broadcast_shape, cast_operand, normalize_dim, prepare_scalar, type_name
 from ._grad_utils import reduce_to_shape
@@ -255,7 +255,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
         raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
     index = _on_device(index, input)
     size = input._data.shape[d] if ndim else 1
-    data = index._data
+    data = values_to_check(index)
     if data.size and not isinstance(data, np.ndarray):
         check_index_range(
             xp_of(index._device), data, 0, size, RuntimeError,

@@ -29,7 +29,7 @@ import numpy as np
 from .._backend import xp_of
 from .._device_checks import check_index_range
 from .._dispatch import OpRecord, OpTest, call, call_inplace, register_op
-from .._tensor_base import TensorBase, wrap
+from .._tensor_base import TensorBase, values_to_check, wrap
 from . import scatter_samples as samples
 from ._common import broadcast_shape, normalize_dim, prepare_scalar, type_name
 from ._dtypes import HALF_NUMPY, NO_BOOL, REAL_NO_BOOL
@@ -792,7 +792,7 @@ def _index_arg(op: str, index: Any, input: Tensor) -> Tensor:
 
 
 def _check_bounds(index: Tensor, size: int, dim: int, error: type[Exception] = RuntimeError, op: str = "") -> None:
-    data = index._data
+    data = values_to_check(index)
     if data.size == 0:
         return
     if not isinstance(data, np.ndarray):

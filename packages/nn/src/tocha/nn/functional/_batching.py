@@ -239,6 +239,13 @@ def padding(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed)
     return proceed(call)
 
 
+def embedding(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+    """``embedding`` of batched indices in a shared table: one lookup, the batch dimension kept in front."""
+    if call.out is not None or batched[0] is True or batched[1] is not True:
+        return per_entry_batching_rule(call, batched, size, proceed)
+    return proceed(call)
+
+
 def install() -> None:
     """Register tocha-nn's batching rules."""
     for name in _POINTWISE:
@@ -256,3 +263,4 @@ def install() -> None:
         register_batching_rule(name, attention_heads)
     register_batching_rule("constant_pad_nd", padding)
     register_batching_rule("batch_norm", batch_norm)
+    register_batching_rule("embedding", embedding)

@@ -157,7 +157,7 @@ def _normalize_padding_idx(padding_idx: int | None, num_weights: int) -> int | N
 
 
 def _check_range(input: Tensor, num_weights: int) -> None:
-    array = tensor_array(input)
+    array = tocha.library.values_to_check(input)
     if array.size and input.device.type != "cpu":
         xp = tocha.library.get_backend(input.device.type).xp
         tocha.library.device_check(
@@ -397,11 +397,13 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """
     if tensor.dtype != tocha.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    array = tensor_array(tensor)
     if num_classes == -1:
+        array = tensor_array(tensor)  # the classes are read from the values (one vmap entry's, never a batch's)
         if array.size == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
         num_classes = int(array.max()) + 1
+    else:
+        array = tocha.library.values_to_check(tensor)
     if array.size and tensor.device.type != "cpu":  # checked on the device, read at the next host read
         xp = tocha.library.get_backend(tensor.device.type).xp
         tocha.library.device_check(xp, (array < 0).any(), RuntimeError, "Class values must be non-negative.")
