@@ -3,6 +3,7 @@ must batch without falling back, the fallback's semantics, and the batching-rule
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -311,3 +312,42 @@ def test_an_index_out_of_range_in_one_entry_raises_as_the_loop_does() -> None:
     indices = tocha.tensor([[[0, 1]], [[1, 7]]])
     with pytest.raises(RuntimeError, match="index 7 is out of bounds for dimension 1 with size 5"):
         vmap(lambda x, i: x.gather(1, i))(_t(2, 1, 5), indices)
+
+
+INDEXINGS: list[Callable[..., Any]] = [
+    lambda x, a, b: x[a],
+    lambda x, a, b: x[:, a],
+    lambda x, a, b: x[a, :, b],
+    lambda x, a, b: x[:, a, b],
+    lambda x, a, b: x[a, b],
+    lambda x, a, b: x[..., a],
+    lambda x, a, b: x[a, 1:3, b],
+    lambda x, a, b: x[1, a],
+]
+
+
+@pytest.mark.parametrize("key", range(len(INDEXINGS)))
+def test_advanced_indexing_batches_values_indices_or_both(batched_only: None, key: int) -> None:
+    f = INDEXINGS[key]
+    xs = _t(3, 4, 5, 6)
+    i2, i1, i0 = tocha.tensor([[0, 3], [2, 1]]), tocha.tensor([1, 4, 0]), tocha.tensor(2)
+    batched_indices = {id(i2): tocha.stack([i2, i2.flip(0), 3 - i2]), id(i1): tocha.stack([i1, 4 - i1, i1.flip(0)])}
+    batched_indices[id(i0)] = tocha.tensor([0, 3, 1])  # one int per entry: PyTorch's basic indexing with it
+    checked = 0
+    for a, b in itertools.product((i2, i1, i0), repeat=2):
+        for map_x, map_a, map_b in itertools.product((False, True), repeat=3):
+            if not (map_x or map_a or map_b):
+                continue
+            args = (
+                xs if map_x else xs[0],
+                batched_indices[id(a)] if map_a else a,
+                batched_indices[id(b)] if map_b else b,
+            )
+            dims = tuple(0 if m else None for m in (map_x, map_a, map_b))
+            try:
+                expected = tocha.stack([f(*(v[e] if d == 0 else v for v, d in zip(args, dims))) for e in range(3)])
+            except IndexError:  # out of range for one entry: not a case to vmap
+                continue
+            assert_close(vmap(f, in_dims=dims)(*args), expected)
+            checked += 1
+    assert checked >= 28  # the forms whose index shapes broadcast

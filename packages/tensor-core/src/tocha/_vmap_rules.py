@@ -267,6 +267,46 @@ def _gather(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed)
     return proceed(OpCall(call.op, call.device, (a, index), (int(dim) % rank + 1,)))
 
 
+def _index(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+    """Advanced indexing with integer tensors (``x[idx]``, ``x[:, i, j]``), on batched values or indices.
+
+    Unbatched indices: a full slice over the batch dimension goes first. Batched ones: the batch dimension is
+    indexed by ``arange(B)`` too, which joins the advanced group; NumPy's placement of that group (in place
+    when the indices are adjacent, first otherwise) is then undone where one entry's would differ.
+    """
+    (a, indices), (fa, flags) = call.inputs, batched
+    tensors = [t for t in indices if t is not None]
+    if call.out is not None or not tensors or any(t.dtype.name == "bool" for t in tensors):
+        return loop(call, batched, size, proceed)
+    from ._ops.creation import arange
+
+    scalars = [k for k, (t, f) in enumerate(zip(indices, flags, strict=True)) if f is True and t.dim() == 1]
+    if scalars:  # an int per entry: PyTorch selects with it first (basic indexing), then indexes with the rest
+        a = a if fa else a.unsqueeze(0).expand(size, *a.shape)
+        picks = [indices[k] if k in scalars else None for k in range(len(indices))]
+        selected = proceed(OpCall(call.op, call.device, (a, [arange(size, device=call.device), *picks]), ()))
+        rest = [t for k, t in enumerate(indices) if k not in scalars]
+        rest_flags = tuple(f for k, f in enumerate(flags) if k not in scalars)
+        if all(t is None for t in rest):
+            return selected
+        return _index(OpCall(call.op, call.device, (selected, rest), ()), (True, rest_flags), size, proceed)
+    positions = [k for k, t in enumerate(indices) if t is not None]
+    adjacent = positions[-1] - positions[0] + 1 == len(positions)
+    rank = max(_rank(t, f) for t, f in zip(indices, flags, strict=True) if t is not None)
+    if not any(flags):
+        result = proceed(OpCall(call.op, call.device, (a, [None, *indices]), call.params))
+        return result if adjacent else result.movedim(rank, 0)
+    a = a if fa else a.unsqueeze(0).expand(size, *a.shape)
+    key = [None if t is None else _pad(t, rank) if f else t for t, f in zip(indices, flags, strict=True)]
+    entries = arange(size, device=call.device).reshape(size, *((1,) * rank))
+    result = proceed(OpCall(call.op, call.device, (a, [entries, *key]), call.params))
+    first = positions[0]
+    if adjacent and first:  # one entry's group sits after its first ``first`` dims: move it back there
+        order = [0, *range(1 + rank, 1 + rank + first), *range(1, 1 + rank), *range(1 + rank + first, result.dim())]
+        return result.permute(order)
+    return result
+
+
 def install() -> None:
     """Register tensor-core's batching rules (once, on vmap's first batched run: every op is registered by then)."""
     from ._dispatch import registered_ops
@@ -317,6 +357,7 @@ _RULES: dict[str, Callable[..., Any]] = {
     "argmax": _argmax,
     "outer": _outer,
     "gather": _gather,
+    "index": _index,
     "repeat": _repeat,
     "diagonal": along(1, 2),
     "unsqueeze": along(0, extra=1),

@@ -36,7 +36,7 @@ import numpy as np
 from .._backend import xp_of
 from .._device import CPU
 from .._device_checks import check_index_range
-from .._tensor_base import TensorBase, wrap
+from .._tensor_base import TensorBase, values_to_check, wrap
 from ._common import broadcast_shape
 
 if TYPE_CHECKING:
@@ -183,7 +183,12 @@ def parse_key(t: TensorBase, key: Any) -> ParsedKey:
         elif type(item) is bool:
             kinds.append(4)
             values.append(item)
-        elif isinstance(item, TensorBase) and item._data.ndim == 0 and item._dtype.name in ("int64", "int32"):
+        elif (
+            isinstance(item, TensorBase)
+            and item._data.ndim == 0
+            and item._dtype.name in ("int64", "int32")
+            and item._batched_value is None  # under vmap each entry's int differs: an advanced index (0-dim)
+        ):
             kinds.append(0)
             values.append(int(item.item()))
             consumed += 1
@@ -324,13 +329,14 @@ def check_advanced(
             dim += data.ndim
             continue
         size = view_shape[dim]
-        if data.size and not isinstance(data, np.ndarray):
-            check_index_range(_xp_of_array(index), data, -size, size, IndexError, _out_of_bounds(ordinal, size))
-        elif data.size:
-            low = int(data.min())
-            high = int(data.max())
+        values = values_to_check(index)  # every entry's under vmap: data.shape stays one entry's
+        if values.size and not isinstance(values, np.ndarray):
+            check_index_range(_xp_of_array(index), values, -size, size, IndexError, _out_of_bounds(ordinal, size))
+        elif values.size:
+            low = int(values.min())
+            high = int(values.max())
             if low < -size or high >= size:
-                flat = data.reshape(-1)
+                flat = values.reshape(-1)
                 bad = flat[(flat < -size) | (flat >= size)][0]
                 raise IndexError(f"index {int(bad)} is out of bounds for dimension {ordinal} with size {size}")
         shapes.append(tuple(data.shape))
