@@ -351,3 +351,30 @@ def test_advanced_indexing_batches_values_indices_or_both(batched_only: None, ke
             assert_close(vmap(f, in_dims=dims)(*args), expected)
             checked += 1
     assert checked >= 28  # the forms whose index shapes broadcast
+
+
+@pytest.mark.autograd
+def test_jacfwd_takes_every_column_from_one_batched_forward(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tocha import func
+    from tocha.func import jacfwd
+
+    def f(v: tocha.Tensor, w: tocha.Tensor) -> tuple[tuple[tocha.Tensor, tocha.Tensor], tocha.Tensor]:
+        return ((v.sin() * w.sum()).reshape(2, 2), (v @ w).exp()), v.cos()
+
+    v, w = _t(4, seed=4), _t(4, seed=5)
+    ran: list[bool] = []
+    batched_columns = func._batched_columns
+
+    def spy(*args: Any) -> Any:
+        block = batched_columns(*args)
+        ran.append(block is not None)
+        return block
+
+    monkeypatch.setattr(func, "_batched_columns", spy)
+    batched, aux = jacfwd(f, argnums=(0, 1), has_aux=True)(v, w)
+    assert ran == [True, True]
+    monkeypatch.setattr(func, "_batched_columns", lambda *args: None)  # one forward pass per element
+    looped, looped_aux = jacfwd(f, argnums=(0, 1), has_aux=True)(v, w)
+    assert batched[0][0].shape == (2, 2, 4)
+    assert_close(batched, looped, rtol=1e-12, atol=1e-12)
+    assert_close(aux, looped_aux)

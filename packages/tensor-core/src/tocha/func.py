@@ -1204,12 +1204,22 @@ def jacrev(
     return wrapper
 
 
+def _batched_columns(one: Callable[[Tensor], tuple[Any, ...]], basis: Tensor, randomness: str) -> Any:
+    """``one(tangent)`` for every row of ``basis`` in one batched run (vmap's); None where it cannot run batched."""
+    _, spec = _flatten((basis,))
+    try:
+        return _vmap_batched(one, "jacfwd", [basis], [0], spec, basis.shape[0], 0, randomness, {})
+    except _Unbatchable:
+        return None
+
+
 def jacfwd(
     func: Callable[..., Any], argnums: Any = 0, has_aux: bool = False, *, randomness: str = "error"
 ) -> Callable[..., Any]:
     """A function computing the Jacobian of ``func`` with respect to ``argnums`` by forward mode.
 
-    Shapes and structure as :func:`jacrev`; one forward pass (with a one-hot tangent) runs per input element.
+    Shapes and structure as :func:`jacrev`. One forward pass runs per input, over a batch of all its one-hot
+    tangents at once (vmap's batched run), or per input element where that cannot run batched.
 
     Args:
         func: a function of tensors returning tensors (or pytrees of them).
@@ -1243,14 +1253,44 @@ def jacfwd(
             groups.append((spec, leaves))
         flat = [(g, j) for g, (_, leaves) in enumerate(groups) for j in range(len(leaves))]
         columns: list[list[list[Any]]] = []  # [input][output] -> tangents, one per input element
+        blocks: list[bool] = []  # per input: its columns came as one batched block
         first: tuple[list[Any], _TreeSpec, Any] | None = None
+        # First every input's columns from one batched forward pass (vmap of the jvp, each in its own dual
+        # level, entered inside the vmap so that the tangents' ops meet its batching layer)...
+        batched_blocks: list[Any] = []
+        for g, j in flat:
+            x = groups[g][1][j]
+            n = x.numel()
+
+            seen: list[Any] = []
+
+            def one(tangent: Tensor, g: int = g, j: int = j, x: Any = x, seen: list[Any] = seen) -> tuple[Any, ...]:
+                with fwad.dual_level():
+                    new_args = list(args)
+                    leaves = list(groups[g][1])
+                    leaves[j] = fwad.make_dual(x, tangent.reshape(x.shape))
+                    new_args[nums[g]] = _unflatten(groups[g][0], leaves)
+                    output, aux = _split_aux(func(*new_args, **kwargs), has_aux, prefix)
+                    out_primals, out_tangents, out_spec = _unpack_outputs(fwad, output, prefix)
+                    aux_leaves = [fwad.unpack_dual(t).primal for t in _check_aux(aux)] if has_aux else []
+                seen.append((out_primals, out_spec, (aux, aux_leaves)))
+                return tuple(out_tangents)
+
+            block = _batched_columns(one, eye(n, dtype=x.dtype, device=x.device), randomness) if n else None
+            batched_blocks.append(block)
+            if block is not None and first is None:
+                first = seen[-1]
+        # ... then, per element, the inputs that could not run batched.
         with _Randomness(randomness) as rng, fwad.dual_level():
-            for g, j in flat:
+            for (g, j), batched in zip(flat, batched_blocks, strict=True):
                 x = groups[g][1][j]
                 n = x.numel()
-                basis = eye(n, dtype=x.dtype, device=x.device) if n else None
+                basis = eye(n, dtype=x.dtype, device=x.device) if n and batched is None else None
                 per_output: list[list[Any]] = []
-                for k in range(n):
+                if batched is not None:
+                    per_output = [[t.movedim(0, -1)] for t in batched]
+                blocks.append(batched is not None)
+                for k in range(n if batched is None else 0):
                     assert basis is not None
                     rng.before_entry()
                     new_args = list(args)
@@ -1278,12 +1318,12 @@ def jacfwd(
         per_out = []
         for m, o in enumerate(out_primals):
             jacs = []
-            for col, x in zip(columns, inputs, strict=True):
+            for col, block, x in zip(columns, blocks, inputs, strict=True):
                 shape = (*o.shape, *x.shape)
                 if not col:
                     jacs.append(zeros(shape, dtype=o.dtype, device=o.device))
-                else:
-                    stacked = stack(col[m], dim=-1)  # o.shape + (x.numel(),)
+                else:  # o.shape + (x.numel(),): one batched block of columns, or one column per element
+                    stacked = col[m][0] if block else stack(col[m], dim=-1)
                     jacs.append(stacked.reshape(shape))
             per_out.append(_regroup([(spec, leaves) for spec, leaves in groups], jacs, isinstance(argnums, int)))
         result = _unflatten(out_spec, per_out)
