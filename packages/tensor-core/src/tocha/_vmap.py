@@ -241,6 +241,10 @@ class BatchedTensor(Tensor):
         """This entry's values cut from autograd history (the batch's value detached)."""
         return batched(self._value.detach(), self._level)
 
+    def numpy(self, *, force: bool = False) -> Any:
+        """Refused: one entry's values are not an array of their own (the batched run falls back to the loop)."""
+        raise _escaped("numpy()")
+
     def __repr__(self) -> str:
         raise _escaped("printing")
 
