@@ -126,6 +126,7 @@ from ._serialization import load as load
 from ._serialization import save as save
 from ._settings import *  # noqa: F403
 from ._settings import __all__ as _settings_all
+from ._storage import UntypedStorage as UntypedStorage
 from ._tensor import Tensor as Tensor
 from ._tensor_base import Size as Size
 from .compiler import compile as compile
@@ -173,6 +174,7 @@ else:  # tensor-core's own lazy modules (imported on first access, NOTE [ Lazy s
 __all__ = [
     "Size",
     "Tensor",
+    "UntypedStorage",
     "load",
     "save",
     "bfloat16",

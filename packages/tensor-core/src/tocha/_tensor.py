@@ -27,6 +27,7 @@ from ._ops.sorting import SortingMethods
 from ._ops.special_ops import SpecialMethods
 from ._ops.spectral import SpectralMethods
 from ._ops.strided import StridedMethods
+from ._storage import StorageMethods
 from ._tensor_base import TensorBase
 
 __all__ = ["Tensor"]
@@ -54,6 +55,7 @@ class Tensor(
     LinalgCompatMethods,
     StridedMethods,
     NnFunctionMethods,
+    StorageMethods,
 ):
     """A multi-dimensional array on a device, with PyTorch's API.
 
