@@ -628,3 +628,23 @@ def test_against_torch_matmul_vjp() -> None:
         ga, gb = run_vjp("matmul", [a, b], (), grad)
         np.testing.assert_allclose(ga.numpy(), ta.grad.numpy(), rtol=1e-10)
         np.testing.assert_allclose(gb.numpy(), tb.grad.numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("shape_a", "shape_b", "expand_b"),
+    [
+        ((256, 1, 64), (64, 128), True),  # a weight shared by every entry, expanded (vmap's per-sample products)
+        ((6, 2, 3), (3, 4), False),  # a batch against one matrix
+        ((4, 5, 1), (4, 1, 3), False),  # outer products: a contraction of length 1
+        ((2, 3, 4, 1), (3, 1, 5), False),
+        ((3, 2, 1), (1, 0), False),
+    ],
+)
+def test_batched_products_numpy_runs_slowly_keep_matmuls_values(shape_a: Any, shape_b: Any, expand_b: bool) -> None:
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal(shape_a), rng.standard_normal(shape_b)
+    tb = tocha.from_numpy(b)
+    if expand_b:
+        tb = tb.expand(shape_a[0], *shape_b)
+    result = tocha.from_numpy(a) @ tb
+    np.testing.assert_allclose(result.numpy(), np.matmul(a, np.broadcast_to(b, tb.shape)), rtol=1e-12, atol=1e-12)

@@ -160,11 +160,36 @@ def _matmul_forward(xp: Any, a: Any, b: Any) -> Any:
     if xp is not np and a.dtype.name == "bfloat16" and max(a.ndim, b.ndim) > 2:
         # CuPy's batched matmul refuses bfloat16 ('E'); float32 products round to the same bfloat16 results
         return xp.matmul(a.astype(np.float32), b.astype(np.float32)).astype(a.dtype)
-    result = gemm(xp, a, b) if a.ndim == 2 and b.ndim == 2 else xp.matmul(a, b)
+    if a.ndim == 2 and b.ndim == 2:
+        result = gemm(xp, a, b)
+    elif xp is np and (folded := _batched_matmul_on_numpy(a, b)) is not None:
+        result = folded
+    else:
+        result = xp.matmul(a, b)
     if result.dtype is not a.dtype or not result.ndim:
         # NumPy returns a scalar for 1-D @ 1-D, and float32 for ml_dtypes' bfloat16.
         result = xp.asarray(result, dtype=a.dtype)
     return result
+
+
+def _batched_matmul_on_numpy(a: Any, b: Any) -> Any:
+    """Two batched products NumPy's matmul runs slowly, made fast; None for the others.
+
+    NumPy multiplies the matrices of a batch one at a time. A contraction of length 1 (the batch of outer
+    products a gradient of a batched product is) is a broadcast multiply instead, the same values (one
+    product per element); a right operand whose batch dims are broadcast (a weight shared by every entry,
+    expanded: vmap's per-sample gradients) is one product of the left's rows with its single matrix.
+    """
+    if a.ndim < 2 or b.ndim < 2 or a.size == 0 or b.size == 0:
+        return None
+    if a.shape[-1] == 1 and b.shape[-2] == 1:
+        return np.multiply(a, b)
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    if a.shape[:-2] != batch or any(s != 0 for s in b.strides[:-2]):
+        return None
+    single = b[(0,) * (b.ndim - 2)]
+    rows = a.reshape(-1, a.shape[-1])
+    return (rows @ single).reshape(*batch, a.shape[-2], b.shape[-1])
 
 
 def _matmul_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
