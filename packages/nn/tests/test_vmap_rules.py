@@ -213,3 +213,25 @@ def test_an_index_out_of_range_in_one_entry_raises_the_loops_error(monkeypatch: 
     ids = tocha.tensor([[0, 2], [1, 10]])
     with pytest.raises(IndexError, match="index out of range in self"):
         vmap(F.embedding, in_dims=(0, None))(ids, _t(10, 4))
+
+
+def test_per_sample_gradients_of_parameters_requiring_grad_keep_their_graph() -> None:
+    tocha.manual_seed(0)
+    model = nn.Linear(3, 2).double()
+    params = dict(model.named_parameters())  # not detached: the per-sample gradients keep a graph to them
+    x = _t(5, 3)
+    y = tocha.from_numpy(np.random.default_rng(1).integers(0, 2, 5))
+
+    def loss(p: dict[str, tocha.Tensor], x: tocha.Tensor, y: tocha.Tensor) -> tocha.Tensor:
+        return F.cross_entropy(functional_call(model, p, (x[None],)), y[None])
+
+    per_sample = vmap(grad(loss), in_dims=(None, 0, 0))(params, x, y)
+    looped = {k: tocha.stack([grad(loss)(params, x[b], y[b])[k] for b in range(5)]) for k in params}
+    for k in params:
+        assert per_sample[k].requires_grad
+        assert_close(per_sample[k], looped[k], rtol=1e-12, atol=1e-12)
+    sum((g**2).sum() for g in per_sample.values()).backward()  # a gradient penalty
+    batched_grad = model.weight.grad.clone()
+    model.zero_grad()
+    sum((g**2).sum() for g in looped.values()).backward()
+    assert_close(batched_grad, model.weight.grad, rtol=1e-12, atol=1e-12)

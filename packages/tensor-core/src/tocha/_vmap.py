@@ -370,7 +370,17 @@ def _entry(x: Any, flag: Any, b: int) -> Any:
 def loop(call: OpCall, flags: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
     """The per-op loop: ``call`` (values, batch dimension first) once per entry; the results stacked.
 
-    A rule falls back to it for the cases it does not batch.
+    A rule falls back to it for the cases it does not batch; registered as an op's rule, the op runs per
+    entry without leaving vmap's batched run (``tocha.library.per_entry_batching_rule``).
+
+    Example:
+        >>> import tocha
+        >>> from tocha.library import OpRecord, call, per_entry_batching_rule, register_batching_rule, register_op
+        >>> first = register_op(OpRecord(name="doc_first", forward=lambda xp, a: a[:1] * 1), replace=True)
+        >>> register_batching_rule("doc_first", per_entry_batching_rule)
+        >>> tocha.func.vmap(lambda x: call(first, x.device, (x,), ()))(tocha.arange(6.0).view(2, 3))
+        tensor([[0.],
+                [3.]])
     """
     from ._ops.shape_join import stack
 

@@ -770,7 +770,8 @@ def _batched_grad_and_value(
 
     The leaves hold the whole batch (an unbatched argument is expanded over it); entries never mix, so the
     gradient of the batched output's sum is every entry's gradient (NOTE [ Batched vmap ] in tocha._vmap).
-    Nested vmaps, arguments requiring grad outside and forward-mode tangents are left to the loop.
+    An argument requiring grad outside is differentiated through an alias, so that its graph stays whole (a
+    gradient penalty's backward reaches it). Nested vmaps and forward-mode tangents are left to the loop.
     """
     if len(layers) != 1:
         raise _Unbatchable("grad inside nested vmaps")
@@ -791,11 +792,14 @@ def _batched_grad_and_value(
                 value = x._value
             else:
                 value = x.unsqueeze(0).expand(layer.size, *x.shape)
-            if (level.outer_grad and value.requires_grad) or _tangent_of(value) is not None:
-                raise _Unbatchable("grad of a tensor requiring grad outside, or with a tangent")
-            leaf = value.detach().requires_grad_()
-            level.own.append(leaf)
-            level.own_ids.add(id(leaf))
+            if _tangent_of(value) is not None:
+                raise _Unbatchable("grad of a tensor with a forward-mode tangent")
+            if level.outer_grad and value.requires_grad:
+                leaf = value.view_as(value)  # an alias, as _Level.enter's: the caller's graph sees through it
+            else:
+                leaf = value.detach().requires_grad_()
+                level.own.append(leaf)
+                level.own_ids.add(id(leaf))
             tensors.append(leaf)
             handed.append(_vmap.batched(leaf, layer.level))
         wrt.append((spec, tensors))
