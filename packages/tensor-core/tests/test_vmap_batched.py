@@ -378,3 +378,74 @@ def test_jacfwd_takes_every_column_from_one_batched_forward(monkeypatch: pytest.
     assert batched[0][0].shape == (2, 2, 4)
     assert_close(batched, looped, rtol=1e-12, atol=1e-12)
     assert_close(aux, looped_aux)
+
+
+@pytest.mark.parametrize(
+    ("equation", "shapes"),
+    [
+        ("ij,jk->ik", ((2, 3), (3, 4))),
+        ("ii->i", ((3, 3),)),
+        ("...ij,...jk", ((2, 2, 3), (3, 4))),
+        ("bi,bi->b", ((2, 3), (2, 3))),
+        ("i,j->ij", ((3,), (4,))),
+        ("ijk->", ((2, 3, 4),)),
+    ],
+)
+def test_einsum_batches_any_operand(batched_only: None, equation: str, shapes: Any) -> None:
+    operands = [_t(3, *shape, seed=k) for k, shape in enumerate(shapes)]
+    for mapped in itertools.product((0, None), repeat=len(operands)):
+        if all(m is None for m in mapped):
+            continue
+        args = [t if m == 0 else t[0] for t, m in zip(operands, mapped)]
+
+        def f(*xs: tocha.Tensor) -> tocha.Tensor:
+            return tocha.einsum(equation, *xs)
+
+        expected = tocha.stack([f(*(a[e] if m == 0 else a for a, m in zip(args, mapped))) for e in range(3)])
+        assert_close(vmap(f, in_dims=mapped)(*args), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_chunks_bound_the_entries_run_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tocha import func
+
+    sizes: list[int] = []
+    batched_run = func._vmap_batched
+
+    def spy(*args: Any) -> Any:
+        sizes.append(args[5])
+        return batched_run(*args)
+
+    monkeypatch.setattr(func, "_vmap_batched", spy)
+    xs, c = _t(10, 3), _t(3, seed=1)
+
+    def f(x: tocha.Tensor) -> tuple[tocha.Tensor, tocha.Tensor]:
+        return x.sin() * c, c
+
+    chunked = vmap(f, out_dims=(1, None), chunk_size=4)(xs)
+    assert sizes == [4, 4, 2]
+    whole = vmap(f, out_dims=(1, None))(xs)
+    assert_close(chunked[0], whole[0])
+    assert chunked[1] is c
+
+
+@pytest.mark.autograd
+def test_jacrev_chunks_its_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tocha import func
+    from tocha.func import jacrev
+
+    sizes: list[int] = []
+    batched_run = func._vmap_batched
+
+    def spy(*args: Any) -> Any:
+        sizes.append(args[5])
+        return batched_run(*args)
+
+    x = _t(7, seed=6)
+
+    def f(v: tocha.Tensor) -> tocha.Tensor:
+        return v.sin() * v.sum()
+
+    whole = jacrev(f)(x)
+    monkeypatch.setattr(func, "_vmap_batched", spy)
+    assert_close(jacrev(f, chunk_size=3)(x), whole, rtol=1e-12, atol=1e-12)
+    assert sizes == [3, 3, 1]

@@ -307,6 +307,22 @@ def _index(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) 
     return result
 
 
+def _einsum(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+    """``einsum`` (its canonical equation: one letter per dim, output explicit): a fresh letter for the batch,
+    on the batched operands and first in the output."""
+    import string
+
+    equation, optimize = call.params
+    if call.out is not None or any(type(f) is tuple for f in batched):
+        return loop(call, batched, size, proceed)
+    free = next((c for c in string.ascii_letters if c not in equation), None)
+    if free is None:  # every letter taken (52 dims): the per-entry loop
+        return loop(call, batched, size, proceed)
+    lhs, rhs = equation.split("->")
+    terms = [free + term if f else term for term, f in zip(lhs.split(","), batched, strict=True)]
+    return proceed(_with(call, params=(",".join(terms) + "->" + free + rhs, optimize)))
+
+
 def install() -> None:
     """Register tensor-core's batching rules (once, on vmap's first batched run: every op is registered by then)."""
     from ._dispatch import registered_ops
@@ -358,6 +374,7 @@ _RULES: dict[str, Callable[..., Any]] = {
     "outer": _outer,
     "gather": _gather,
     "index": _index,
+    "einsum": _einsum,
     "repeat": _repeat,
     "diagonal": along(1, 2),
     "unsqueeze": along(0, extra=1),

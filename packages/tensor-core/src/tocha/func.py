@@ -277,7 +277,8 @@ def vmap(
             the batch; returned once) or a tuple nested like the outputs.
         randomness: ``'error'`` (a random op inside raises), ``'different'`` (each entry draws its own values)
             or ``'same'`` (every entry gets the same draws).
-        chunk_size: accepted for PyTorch compatibility (None or a positive int); the batch runs in one chunk.
+        chunk_size: how many entries run at once (None: all of them): the batch runs in chunks of that size,
+            whose outputs are concatenated, to bound the memory the intermediates take.
 
     Returns:
         The batched version of ``func``.
@@ -303,7 +304,7 @@ def vmap(
             raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
 
     def batched(*args: Any, **kwargs: Any) -> Any:
-        return _vmap_call(func, in_dims, out_dims, randomness, args, kwargs)
+        return _vmap_call(func, in_dims, out_dims, randomness, args, kwargs, chunk_size)
 
     with contextlib.suppress(AttributeError, TypeError):  # exotic callables keep the wrapper's own name
         functools.update_wrapper(batched, func)
@@ -317,6 +318,7 @@ def _vmap_call(
     randomness: str,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
+    chunk_size: int | None = None,
 ) -> Any:
     name = _func_name(func)
     if not (isinstance(in_dims, int) or type(in_dims) is tuple):
@@ -367,6 +369,55 @@ def _vmap_call(
             f"vmap({name}, ..., out_dims={out_dims}): `out_dims` must be an int, None or a python collection of "
             "ints representing where in the outputs the vmapped dimension should appear."
         )
+    if chunk_size is not None and size > chunk_size and randomness != "same":  # 'same': one draw for all chunks
+        return _in_chunks(func, name, leaves, dims, spec, size, out_dims, randomness, kwargs, chunk_size)
+    return _run(func, name, leaves, dims, spec, size, out_dims, randomness, kwargs)
+
+
+def _in_chunks(
+    func: Callable[..., Any],
+    name: str,
+    leaves: list[Any],
+    dims: list[Any],
+    spec: _TreeSpec,
+    size: int,
+    out_dims: Any,
+    randomness: str,
+    kwargs: dict[str, Any],
+    chunk_size: int,
+) -> Any:
+    """vmap over ``chunk_size`` entries at a time (at most that many entries' intermediates alive at once)."""
+    parts = []
+    for start in range(0, size, chunk_size):
+        n = min(chunk_size, size - start)
+        chunk = [leaf if d is None else leaf.narrow(d, start, n) for leaf, d in zip(leaves, dims, strict=True)]
+        parts.append(_flatten(_run(func, name, chunk, dims, spec, n, out_dims, randomness, kwargs)))
+    out_spec = parts[0][1]
+    joined = []
+    for k, d in enumerate(_out_dims_for(name, out_dims, out_spec)):
+        values = [flat[k] for flat, _ in parts]
+        joined.append(values[0] if d is None else _cat(values, d))
+    return _unflatten(out_spec, joined)
+
+
+def _cat(values: list[Any], dim: int) -> Any:
+    from ._ops.shape_join import cat
+
+    return cat(values, dim)
+
+
+def _run(
+    func: Callable[..., Any],
+    name: str,
+    leaves: list[Any],
+    dims: list[Any],
+    spec: _TreeSpec,
+    size: int,
+    out_dims: Any,
+    randomness: str,
+    kwargs: dict[str, Any],
+) -> Any:
+    """``func`` over ``size`` entries: batched, or once per entry where that cannot run."""
     if size > 0:
         try:
             return _vmap_batched(func, name, leaves, dims, spec, size, out_dims, randomness, kwargs)
@@ -1114,18 +1165,27 @@ def _jacobian_rows(rows: list[Any], out_shape: Sequence[int], in_shape: Sequence
     return stack(rows).reshape(shape)
 
 
-def _batched_vjp_rows(level: _Level, output: Tensor, wrt: list[Any], basis: Tensor, create_graph: bool) -> Any:
+def _batched_vjp_rows(
+    level: _Level, output: Tensor, wrt: list[Any], basis: Tensor, create_graph: bool, chunk_size: int | None = None
+) -> Any:
     """Every row of ``output``'s Jacobian for each of ``wrt`` from one backward pass over a batch of cotangents
-    (``basis``, one row per output element); None where that pass cannot run batched (the caller loops)."""
+    (``basis``, one row per output element; ``chunk_size`` rows per pass when given); None where that pass
+    cannot run batched (the caller loops)."""
 
     def one(cotangent: Tensor) -> tuple[Any, ...]:
         return tuple(level.grads([output], wrt, [cotangent.reshape(output.shape)], create_graph))
 
     _, spec = _flatten((basis,))
+    n = basis.shape[0]
+    step = n if chunk_size is None else chunk_size
+    parts = []
     try:
-        return _vmap_batched(one, "jacrev", [basis], [0], spec, basis.shape[0], 0, "error", {})
+        for start in range(0, n, step):
+            rows = basis[start : start + step]
+            parts.append(_vmap_batched(one, "jacrev", [rows], [0], spec, rows.shape[0], 0, "error", {}))
     except _Unbatchable:
         return None
+    return parts[0] if len(parts) == 1 else tuple(_cat([p[i] for p in parts], 0) for i in range(len(parts[0])))
 
 
 def jacrev(
@@ -1147,7 +1207,7 @@ def jacrev(
         func: a function of tensors returning floating point or complex tensors (or pytrees of them).
         argnums: an int or a tuple of ints: the positional arguments to differentiate.
         has_aux: ``func`` returns ``(output, aux)``; the transformed function returns ``(jacobian, aux)``.
-        chunk_size: accepted for PyTorch compatibility (None or a positive int).
+        chunk_size: how many rows of the Jacobian one backward pass computes (None: all of an output's).
 
     Needs tocha-autograd.
 
@@ -1183,7 +1243,9 @@ def jacrev(
             for o in out_leaves:
                 n = o.numel()
                 basis: Any = eye(n, dtype=o.dtype, device=o.device) if n and o.requires_grad else None
-                batched = None if basis is None else _batched_vjp_rows(level, o, flat_wrt, basis, create_graph)
+                batched = (
+                    None if basis is None else _batched_vjp_rows(level, o, flat_wrt, basis, create_graph, chunk_size)
+                )
                 rows: list[list[Any]] = [[] for _ in flat_wrt]
                 for k in range(n if basis is not None and batched is None else 0):
                     grads = level.grads([o], flat_wrt, [basis[k].reshape(o.shape)], create_graph)
