@@ -569,3 +569,23 @@ def test_lu_solve_shape_errors() -> None:
         tocha.linalg.lu_solve(LU, pivots, tocha.zeros(2, 4, dtype=tocha.float64), left=False)
     with pytest.raises(RuntimeError, match=r"linalg\.lu_solve: The input tensor B must have at least 2 dimensions"):
         tocha.linalg.lu_solve(LU, pivots, tocha.zeros(3, dtype=tocha.float64))
+
+
+@pytest.mark.parametrize("upper", [False, True])
+@pytest.mark.parametrize("left", [True, False])
+def test_solve_triangular_with_a_zero_pivot_gives_pytorchs_infs_and_nans(upper: bool, left: bool) -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    for n in range(1, 6):
+        a = rng.standard_normal((2, n, n))
+        a = np.triu(a) if upper else np.tril(a)
+        a[1, n // 2, n // 2] = 0.0  # the second matrix is singular: LU's pivoting would return huge finite values
+        b = rng.standard_normal((2, n, 3) if left else (2, 3, n))
+        b[:, ..., 0] = 0.0  # 0 / 0 as well as x / 0
+        ours = tocha.linalg.solve_triangular(tocha.tensor(a), tocha.tensor(b), upper=upper, left=left).numpy()
+        theirs = torch.linalg.solve_triangular(torch.tensor(a), torch.tensor(b), upper=upper, left=left).numpy()
+        np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs))
+        np.testing.assert_array_equal(np.isposinf(ours), np.isposinf(theirs))
+        np.testing.assert_array_equal(np.isneginf(ours), np.isneginf(theirs))
+        finite = np.isfinite(theirs)
+        np.testing.assert_allclose(ours[finite], theirs[finite], rtol=1e-9, atol=1e-12)

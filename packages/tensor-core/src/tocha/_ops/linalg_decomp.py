@@ -533,14 +533,29 @@ def _solve_triangular_forward(xp: Any, a: Any, b: Any, upper: bool, unitriangula
     t, b, _ = _broadcast_batches(xp, _triangle(xp, a, upper, unitriangular), b)
     if not (t.size and b.size):
         return xp.zeros(b.shape, dtype=a.dtype)
+    if xp is np and not xp.diagonal(t, 0, -2, -1).all():
+        # An exactly zero diagonal: LU's pivoting may not even notice (it returns huge finite values); the
+        # substitution LAPACK's trtrs runs divides by it, giving PyTorch's infs and NaNs.
+        with np.errstate(all="ignore"):
+            return _substitute(xp, t, b, upper).astype(a.dtype, copy=False)
     try:
         return xp.linalg.solve(t, b).astype(a.dtype, copy=False)
-    except Exception:  # an exactly zero diagonal: LAPACK's trtrs divides by it, giving inf/nan, as PyTorch
-        with np.errstate(all="ignore"):
-            diag = xp.diagonal(t, 0, -2, -1)
-            safe = t + xp.eye(t.shape[-1], dtype=t.dtype) * (diag == 0)[..., None, :]
-            result = xp.linalg.solve(safe, b)
-            return xp.where((diag == 0).any(axis=-1)[..., None, None], xp.nan, result).astype(a.dtype, copy=False)
+    except Exception:  # a singular system on a device: NaN, where no host check ran
+        diag = xp.diagonal(t, 0, -2, -1)
+        safe = t + xp.eye(t.shape[-1], dtype=t.dtype) * (diag == 0)[..., None, :]
+        result = xp.linalg.solve(safe, b)
+        return xp.where((diag == 0).any(axis=-1)[..., None, None], xp.nan, result).astype(a.dtype, copy=False)
+
+
+def _substitute(xp: Any, t: Any, b: Any, upper: bool) -> Any:
+    """``t^-1 b`` for triangular ``t`` by row substitution (batched), dividing by zero pivots as LAPACK does."""
+    n = t.shape[-1]
+    x = xp.zeros(b.shape, dtype=xp.result_type(t, b))
+    for i in range(n - 1, -1, -1) if upper else range(n):
+        known = slice(i + 1, n) if upper else slice(0, i)
+        partial = (t[..., i : i + 1, known] @ x[..., known, :])[..., 0, :]
+        x[..., i, :] = (b[..., i, :] - partial) / t[..., i, i][..., None]
+    return x
 
 
 def _solve_triangular_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
