@@ -315,12 +315,29 @@ class BatchingLayer(DispatchLayer):
     def owns(self, x: Any) -> bool:
         return x.__class__ is BatchedTensor and x._level == self.level
 
+    def _touches(self, call: OpCall) -> bool:
+        """Whether any operand (or the target) of ``call`` is batched at this level."""
+        level = self.level
+        for x in call.inputs:
+            if x.__class__ is BatchedTensor:
+                if x._level == level:
+                    return True
+            elif type(x) is list or type(x) is tuple:
+                if any(t.__class__ is BatchedTensor and t._level == level for t in x):
+                    return True
+        out = call.out
+        return out is not None and out.__class__ is BatchedTensor and out._level == level
+
     def wrap(self, value: Any) -> Any:
         if isinstance(value, tuple):
             return tuple(batched(v, self.level) for v in value)
         return batched(value, self.level)
 
     def handle(self, call: OpCall, proceed: Proceed) -> Any:
+        if not self._touches(call):  # the common call in a backward pass: nothing of this level in it
+            if self.randomness != "error" and _has_generator(call.params):
+                raise UnbatchableError(f"vmap: random op {call.op.name} with randomness={self.randomness!r}")
+            return proceed(call)
         flags: list[Any] = []
         values: list[Any] = []
         any_batched = False
