@@ -322,9 +322,10 @@ class BatchingLayer(DispatchLayer):
             if x.__class__ is BatchedTensor:
                 if x._level == level:
                     return True
-            elif type(x) is list or type(x) is tuple:
-                if any(t.__class__ is BatchedTensor and t._level == level for t in x):
-                    return True
+            elif (type(x) is list or type(x) is tuple) and any(
+                t.__class__ is BatchedTensor and t._level == level for t in x
+            ):
+                return True
         out = call.out
         return out is not None and out.__class__ is BatchedTensor and out._level == level
 
