@@ -412,7 +412,7 @@ def test_chunks_bound_the_entries_run_at_once(monkeypatch: pytest.MonkeyPatch) -
     batched_run = func._vmap_batched
 
     def spy(*args: Any) -> Any:
-        sizes.append(args[5])
+        sizes.append(args[3])  # (mapped, leaves, dims, size)
         return batched_run(*args)
 
     monkeypatch.setattr(func, "_vmap_batched", spy)
@@ -437,7 +437,7 @@ def test_jacrev_chunks_its_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     batched_run = func._vmap_batched
 
     def spy(*args: Any) -> Any:
-        sizes.append(args[5])
+        sizes.append(args[3])  # (mapped, leaves, dims, size)
         return batched_run(*args)
 
     x = _t(7, seed=6)

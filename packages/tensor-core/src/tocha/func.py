@@ -51,6 +51,7 @@ import contextlib
 import functools
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from . import _tensor_base, _vmap
@@ -369,32 +370,37 @@ def _vmap_call(
             f"vmap({name}, ..., out_dims={out_dims}): `out_dims` must be an int, None or a python collection of "
             "ints representing where in the outputs the vmapped dimension should appear."
         )
+    mapped = _Mapped(func, name, spec, out_dims, randomness, kwargs)
     if chunk_size is not None and size > chunk_size and randomness != "same":  # 'same': one draw for all chunks
-        return _in_chunks(func, name, leaves, dims, spec, size, out_dims, randomness, kwargs, chunk_size)
-    return _run(func, name, leaves, dims, spec, size, out_dims, randomness, kwargs)
+        return _in_chunks(mapped, leaves, dims, size, chunk_size)
+    return _run(mapped, leaves, dims, size)
 
 
-def _in_chunks(
-    func: Callable[..., Any],
-    name: str,
-    leaves: list[Any],
-    dims: list[Any],
-    spec: _TreeSpec,
-    size: int,
-    out_dims: Any,
-    randomness: str,
-    kwargs: dict[str, Any],
-    chunk_size: int,
-) -> Any:
+@dataclass(frozen=True)
+class _Mapped:
+    """One vmapped call: the function and what stays the same over its chunks and entries."""
+
+    func: Callable[..., Any]
+    name: str
+    spec: _TreeSpec  # the structure of the arguments
+    out_dims: Any
+    randomness: str
+    kwargs: dict[str, Any]
+
+    def call(self, leaves: Sequence[Any]) -> Any:
+        return self.func(*_unflatten(self.spec, leaves), **self.kwargs)
+
+
+def _in_chunks(mapped: _Mapped, leaves: list[Any], dims: list[Any], size: int, chunk_size: int) -> Any:
     """vmap over ``chunk_size`` entries at a time (at most that many entries' intermediates alive at once)."""
     parts = []
     for start in range(0, size, chunk_size):
         n = min(chunk_size, size - start)
         chunk = [leaf if d is None else leaf.narrow(d, start, n) for leaf, d in zip(leaves, dims, strict=True)]
-        parts.append(_flatten(_run(func, name, chunk, dims, spec, n, out_dims, randomness, kwargs)))
+        parts.append(_flatten(_run(mapped, chunk, dims, n)))
     out_spec = parts[0][1]
     joined = []
-    for k, d in enumerate(_out_dims_for(name, out_dims, out_spec)):
+    for k, d in enumerate(_out_dims_for(mapped.name, mapped.out_dims, out_spec)):
         values = [flat[k] for flat, _ in parts]
         joined.append(values[0] if d is None else _cat(values, d))
     return _unflatten(out_spec, joined)
@@ -406,55 +412,37 @@ def _cat(values: list[Any], dim: int) -> Any:
     return cat(values, dim)
 
 
-def _run(
-    func: Callable[..., Any],
-    name: str,
-    leaves: list[Any],
-    dims: list[Any],
-    spec: _TreeSpec,
-    size: int,
-    out_dims: Any,
-    randomness: str,
-    kwargs: dict[str, Any],
-) -> Any:
-    """``func`` over ``size`` entries: batched, or once per entry where that cannot run."""
+def _run(mapped: _Mapped, leaves: list[Any], dims: list[Any], size: int) -> Any:
+    """The mapped function over ``size`` entries: batched, or once per entry where that cannot run."""
     if size > 0:
         try:
-            return _vmap_batched(func, name, leaves, dims, spec, size, out_dims, randomness, kwargs)
+            return _vmap_batched(mapped, leaves, dims, size)
         except _Unbatchable:
             if not _vmap.LOOP_FALLBACK:
                 raise
     entries: list[Any] = []
-    with _Randomness(randomness) as rng:
+    with _Randomness(mapped.randomness) as rng:
         for b in range(size):
             rng.before_entry()
-            entry = [leaf if d is None else leaf.select(d, b) for leaf, d in zip(leaves, dims, strict=True)]
-            entries.append(func(*_unflatten(spec, entry), **kwargs))
+            entries.append(
+                mapped.call([leaf if d is None else leaf.select(d, b) for leaf, d in zip(leaves, dims, strict=True)])
+            )
         if size == 0:  # run once on zeros to learn the outputs' structure, shapes and dtypes
             rng.before_entry()
-            entry = [
-                leaf if d is None else zeros(_drop(leaf.shape, d), dtype=leaf.dtype, device=leaf.device)
-                for leaf, d in zip(leaves, dims, strict=True)
-            ]
-            probe = func(*_unflatten(spec, entry), **kwargs)
+            probe = mapped.call(
+                [
+                    leaf if d is None else zeros(_drop(leaf.shape, d), dtype=leaf.dtype, device=leaf.device)
+                    for leaf, d in zip(leaves, dims, strict=True)
+                ]
+            )
     if size == 0:
-        return _empty_outputs(name, probe, out_dims)
-    return _stack_outputs(name, entries, out_dims)
+        return _empty_outputs(mapped.name, probe, mapped.out_dims)
+    return _stack_outputs(mapped.name, entries, mapped.out_dims)
 
 
-def _vmap_batched(
-    func: Callable[..., Any],
-    name: str,
-    leaves: list[Any],
-    dims: list[Any],
-    spec: _TreeSpec,
-    size: int,
-    out_dims: Any,
-    randomness: str,
-    kwargs: dict[str, Any],
-) -> Any:
-    """``func`` run once on the whole batch (NOTE [ Batched vmap ] in tocha._vmap); UnbatchableError where only the
-    per-entry loop can run it."""
+def _vmap_batched(mapped: _Mapped, leaves: list[Any], dims: list[Any], size: int) -> Any:
+    """The mapped function run once on the whole batch (NOTE [ Batched vmap ] in tocha._vmap); UnbatchableError
+    where only the per-entry loop can run it."""
     level = len(_vmap.active_layers())
     entry = [
         leaf if d is None else _vmap.batched(leaf.movedim(d, 0), level) for leaf, d in zip(leaves, dims, strict=True)
@@ -462,15 +450,14 @@ def _vmap_batched(
     inputs = [leaf for leaf in leaves if isinstance(leaf, Tensor)]
     versions = [_root(t)._version for t in inputs]
     try:
-        with _Randomness(randomness), _vmap.BatchingLayer(level, size, randomness):
-            output = func(*_unflatten(spec, entry), **kwargs)
+        with _Randomness(mapped.randomness), _vmap.BatchingLayer(level, size, mapped.randomness):
+            output = mapped.call(entry)
         flat, out_spec = _flatten(output)
-        results = [
-            _unbatch(leaf, d, level, size)
-            for leaf, d in zip(flat, _out_dims_for(name, out_dims, out_spec), strict=True)
-        ]
+        out_dims = _out_dims_for(mapped.name, mapped.out_dims, out_spec)
+        results = [_unbatch(leaf, d, level, size) for leaf, d in zip(flat, out_dims, strict=True)]
     except Exception as exc:
         if any(_root(t)._version != v for t, v in zip(inputs, versions, strict=True)):
+            name = mapped.name
             raise RuntimeError(
                 f"vmap({name}): `{name}` wrote into one of its inputs in place, then did something that only "
                 f"running it once per batch entry can do ({exc}); running it per entry now would write twice. "
@@ -1182,7 +1169,7 @@ def _batched_vjp_rows(
     try:
         for start in range(0, n, step):
             rows = basis[start : start + step]
-            parts.append(_vmap_batched(one, "jacrev", [rows], [0], spec, rows.shape[0], 0, "error", {}))
+            parts.append(_vmap_batched(_Mapped(one, "jacrev", spec, 0, "error", {}), [rows], [0], rows.shape[0]))
     except _Unbatchable:
         return None
     return parts[0] if len(parts) == 1 else tuple(_cat([p[i] for p in parts], 0) for i in range(len(parts[0])))
@@ -1274,7 +1261,7 @@ def _batched_columns(one: Callable[[Tensor], tuple[Any, ...]], basis: Tensor, ra
     """``one(tangent)`` for every row of ``basis`` in one batched run (vmap's); None where it cannot run batched."""
     _, spec = _flatten((basis,))
     try:
-        return _vmap_batched(one, "jacfwd", [basis], [0], spec, basis.shape[0], 0, randomness, {})
+        return _vmap_batched(_Mapped(one, "jacfwd", spec, 0, randomness, {}), [basis], [0], basis.shape[0])
     except _Unbatchable:
         return None
 
