@@ -449,3 +449,43 @@ def test_jacrev_chunks_its_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(func, "_vmap_batched", spy)
     assert_close(jacrev(f, chunk_size=3)(x), whole, rtol=1e-12, atol=1e-12)
     assert sizes == [3, 3, 1]
+
+
+@pytest.mark.autograd
+def test_vjp_inside_vmap_runs_batched(batched_only: None) -> None:
+    from tocha.func import vjp
+
+    xs, cs = _t(5, 3, seed=7), _t(5, 3, seed=8)
+
+    def f(x: tocha.Tensor) -> tuple[tocha.Tensor, tocha.Tensor]:
+        return x.sin() * x.sum(), x.exp()
+
+    def per_entry(x: tocha.Tensor, c: tocha.Tensor) -> tuple[tocha.Tensor, tocha.Tensor]:
+        out, vjp_fn = vjp(f, x)
+        (g,) = vjp_fn((c, c * 2.0))
+        return g, out[0]
+
+    batched = vmap(per_entry)(xs, cs)
+    looped = [per_entry(xs[b], cs[b]) for b in range(5)]
+    assert_close(batched[0], tocha.stack([r[0] for r in looped]), rtol=1e-12, atol=1e-12)
+    assert_close(batched[1], tocha.stack([r[1] for r in looped]), rtol=1e-12, atol=1e-12)
+    shared = vmap(lambda x: vjp(f, x)[1]((tocha.ones(3, dtype=F64), tocha.zeros(3, dtype=F64)))[0])(xs)
+    assert_close(
+        shared, tocha.stack([vjp(f, x)[1]((tocha.ones(3, dtype=F64), tocha.zeros(3, dtype=F64)))[0] for x in xs])
+    )
+
+
+@pytest.mark.autograd
+def test_a_vjp_function_made_inside_vmap_refuses_to_run_outside() -> None:
+    from tocha.func import vjp
+
+    kept: list[Any] = []
+
+    def f(x: tocha.Tensor) -> tocha.Tensor:
+        out, vjp_fn = vjp(lambda t: t * 2.0, x)
+        kept.append(vjp_fn)
+        return out
+
+    vmap(f)(_t(2, 3))
+    with pytest.raises(RuntimeError, match="can only be called inside that vmap"):
+        kept[0](tocha.ones(3, dtype=F64))

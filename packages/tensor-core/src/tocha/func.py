@@ -811,37 +811,9 @@ def _batched_grad_and_value(
     An argument requiring grad outside is differentiated through an alias, so that its graph stays whole (a
     gradient penalty's backward reaches it). Nested vmaps and forward-mode tangents are left to the loop.
     """
-    if len(layers) != 1:
-        raise _Unbatchable("grad inside nested vmaps")
-    layer = layers[0]
+    layer = _single_layer(layers, "grad")
     level = _Level()
-    new_args = list(args)
-    wrt: list[Any] = []
-    for a in nums:
-        leaves, spec = _flatten(args[a])
-        handed: list[Any] = []
-        tensors: list[Any] = []
-        for x in leaves:
-            if not isinstance(x, Tensor):
-                raise ValueError(f"Thing passed to transform API must be Tensor, got {type(x)}")
-            if isinstance(x, _vmap.BatchedTensor):
-                if x._level != layer.level:
-                    raise _Unbatchable("grad of a tensor batched at another level")
-                value = x._value
-            else:
-                value = x.unsqueeze(0).expand(layer.size, *x.shape)
-            if _tangent_of(value) is not None:
-                raise _Unbatchable("grad of a tensor with a forward-mode tangent")
-            if level.outer_grad and value.requires_grad:
-                leaf = value.view_as(value)  # an alias, as _Level.enter's: the caller's graph sees through it
-            else:
-                leaf = value.detach().requires_grad_()
-                level.own.append(leaf)
-                level.own_ids.add(id(leaf))
-            tensors.append(leaf)
-            handed.append(_vmap.batched(leaf, layer.level))
-        wrt.append((spec, tensors))
-        new_args[a] = _unflatten(spec, handed)
+    new_args, wrt = _prepare_batched_args(level, layer, args, nums)
     with enable_grad():
         output, aux = _split_aux(func(*new_args, **kwargs), has_aux, "grad_and_value(f)(*args)")
         aux_leaves = _check_aux(aux) if has_aux else []
@@ -861,17 +833,76 @@ def _batched_grad_and_value(
         grads = level.grads([value], flat_wrt, [value.detach().new_ones(value.shape)], level.needs_graph([value]))
 
     def lifted(t: Any) -> Any:
-        if isinstance(t, _vmap.BatchedTensor):
-            if t._level != layer.level:
-                raise _Unbatchable("an aux output batched at another level")
-            return _vmap.batched(level.lift(t._value), layer.level)
-        return level.lift(t)
+        return _lift_batched(level, layer, t)
 
     result = _regroup(wrt, [_vmap.batched(level.lift(g), layer.level) for g in grads], single)
     if has_aux:
         _, aux_spec = _flatten(aux)
         return result, (lifted(output), _unflatten(aux_spec, [lifted(t) for t in aux_leaves]))
     return result, lifted(output)
+
+
+def _single_layer(layers: list[_vmap.BatchingLayer], transform: str) -> _vmap.BatchingLayer:
+    if len(layers) != 1:
+        raise _Unbatchable(f"{transform} inside nested vmaps")
+    return layers[0]
+
+
+def _prepare_batched_args(
+    level: _Level, layer: _vmap.BatchingLayer, args: tuple[Any, ...], argnums: tuple[int, ...]
+) -> tuple[list[Any], list[Any]]:
+    """:func:`_prepare_args` inside a batched vmap: the tensors to differentiate hold the whole batch.
+
+    A batched argument's value becomes a fresh leaf, an unbatched one is expanded over the batch first, and
+    one requiring grad outside gets an alias instead, so that the caller's graph stays whole; the function
+    gets them as batched tensors. Returns (new args, per-argnum wrt lists), the leaves batch-first.
+    """
+    new_args = list(args)
+    wrt: list[Any] = []
+    for a in argnums:
+        leaves, spec = _flatten(args[a])
+        handed: list[Any] = []
+        tensors: list[Any] = []
+        for x in leaves:
+            if not isinstance(x, Tensor):
+                raise ValueError(f"Thing passed to transform API must be Tensor, got {type(x)}")
+            if isinstance(x, _vmap.BatchedTensor):
+                if x._level != layer.level:
+                    raise _Unbatchable("a transform of a tensor batched at another level")
+                value = x._value
+            else:
+                value = x.unsqueeze(0).expand(layer.size, *x.shape)
+            if _tangent_of(value) is not None:
+                raise _Unbatchable("a transform of a tensor with a forward-mode tangent")
+            if level.outer_grad and value.requires_grad:
+                leaf = value.view_as(value)  # an alias, as _Level.enter's: the caller's graph sees through it
+            else:
+                leaf = value.detach().requires_grad_()
+                level.own.append(leaf)
+                level.own_ids.add(id(leaf))
+            tensors.append(leaf)
+            handed.append(_vmap.batched(leaf, layer.level))
+        wrt.append((spec, tensors))
+        new_args[a] = _unflatten(spec, handed)
+    return new_args, wrt
+
+
+def _batch_value(t: Any, layer: _vmap.BatchingLayer) -> Any:
+    """Tensor ``t`` inside a batched vmap as the whole batch, batch-first (expanded when unbatched)."""
+    if isinstance(t, _vmap.BatchedTensor):
+        if t._level != layer.level:
+            raise _Unbatchable("a tensor batched at another level")
+        return t._value
+    return t.unsqueeze(0).expand(layer.size, *t.shape)
+
+
+def _lift_batched(level: _Level, layer: _vmap.BatchingLayer, t: Any) -> Any:
+    """A transform's result inside a batched vmap: lifted as :meth:`_Level.lift` does, batched again."""
+    if isinstance(t, _vmap.BatchedTensor):
+        if t._level != layer.level:
+            raise _Unbatchable("an output batched at another level")
+        return _vmap.batched(level.lift(t._value), layer.level)
+    return level.lift(t)
 
 
 def grad(func: Callable[..., Any], argnums: Any = 0, has_aux: bool = False) -> Callable[..., Any]:
@@ -939,6 +970,9 @@ def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple
         >>> vjp_fn(tocha.ones(2))
         (tensor([2., 4.]),)
     """
+    layers = _vmap.active_layers()
+    if layers:
+        return _batched_vjp(func, primals, has_aux, _single_layer(layers, "vjp"))
     level = _Level()
     with enable_grad():
         new_args, wrt = _prepare_args(level, primals, tuple(range(len(primals))))
@@ -970,6 +1004,50 @@ def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple
     if has_aux:
         _, aux_spec = _flatten(aux)
         return result, vjp_fn, _unflatten(aux_spec, [level.lift(t) for t in aux_leaves])
+    return result, vjp_fn
+
+
+def _batched_vjp(
+    func: Callable[..., Any], primals: tuple[Any, ...], has_aux: bool, layer: _vmap.BatchingLayer
+) -> tuple[Any, ...]:
+    """``vjp`` inside a batched vmap: the leaves hold the whole batch, and the vjp function takes every
+    entry's cotangents at once (NOTE [ Batched vmap ] in tocha._vmap)."""
+    level = _Level()
+    prefix = "vjp(f, *primals)"
+    with enable_grad():
+        new_args, wrt = _prepare_batched_args(level, layer, primals, tuple(range(len(primals))))
+        output, aux = _split_aux(func(*new_args), has_aux, prefix)
+        aux_leaves = _check_aux(aux) if has_aux else []
+        out_leaves, out_spec = _flatten(output)
+        _check_outputs_tensors(out_leaves, prefix)
+        values = [_batch_value(o, layer) for o in out_leaves]
+    flat_wrt = [t for _, tensors in wrt for t in tensors]
+    forward_graph = level.needs_graph(values)
+
+    def vjp_fn(cotangents: Any, retain_graph: bool = True, create_graph: bool | None = None) -> tuple[Any, ...]:
+        if layer not in _vmap.active_layers():
+            raise RuntimeError("vjp_fn: a vjp made inside vmap can only be called inside that vmap")
+        cot_leaves, cot_spec = _flatten(cotangents)
+        if cot_spec != out_spec:
+            raise RuntimeError(
+                "Expected pytree structure of cotangents to be the same as pytree structure of outputs to the "
+                f"function. cotangents: {cot_spec}, primal output: {out_spec}"
+            )
+        for c in cot_leaves:
+            if not isinstance(c, Tensor):
+                raise RuntimeError(f"Expected tensors, got unsupported type {type(c)}")
+        cot_values = [_batch_value(c, layer) for c in cot_leaves]
+        graph = forward_graph or (
+            level.outer_grad and any(c.requires_grad or _tangent_of(c) is not None for c in cot_values)
+        )
+        with enable_grad():
+            grads = level.grads(values, flat_wrt, cot_values, bool(graph or create_graph))
+        return tuple(_regroup(wrt, [_vmap.batched(level.lift(g), layer.level) for g in grads], False))
+
+    result = _unflatten(out_spec, [_lift_batched(level, layer, t) for t in out_leaves])
+    if has_aux:
+        _, aux_spec = _flatten(aux)
+        return result, vjp_fn, _unflatten(aux_spec, [_lift_batched(level, layer, t) for t in aux_leaves])
     return result, vjp_fn
 
 
