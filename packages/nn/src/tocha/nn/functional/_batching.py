@@ -65,11 +65,8 @@ def linear(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) 
     fx, fw, fb = (*batched, False)[:3]
     if call.out is not None or x.dim() - (1 if fx else 0) < 1:
         return per_entry_batching_rule(call, batched, size, proceed)
-    if not fw and not fb:
-        if fx:
-            return proceed(call)
-        x = _over_batch(x, False, size)
-        return proceed(OpCall(call.op, call.device, (x, w, b), call.params))
+    if not fw and not fb:  # only the input is batched: one product of all its rows
+        return proceed(call)
     if w.dim() - (1 if fw else 0) != 2:
         return per_entry_batching_rule(call, batched, size, proceed)
     x = _over_batch(x, fx, size)
@@ -114,7 +111,7 @@ def class_index_loss(call: OpCall, batched: tuple[Any, ...], size: int, proceed:
     return loss
 
 
-def _folded(x: Tensor, rank: int, size: int) -> tuple[Tensor, bool]:
+def _folded(x: Tensor, rank: int) -> tuple[Tensor, bool]:
     """Batched value ``x`` of an op taking ``(N, C, *spatial)`` or unbatched ``(C, *spatial)``: the batch folded
     into N (``(B * N, C, ...)``, True) or made N (``(B, C, ...)``, False), for one entry's ``rank``."""
     if x.dim() - 1 == rank:
@@ -141,7 +138,7 @@ def convolution(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proc
         return per_entry_batching_rule(call, batched, size, proceed)
     if not fw and not fb:
         x = _over_batch(x, fx, size)
-        x, folded = _folded(x, rank, size)
+        x, folded = _folded(x, rank)
         return _unfolded(proceed(OpCall(call.op, call.device, (x, w, b), call.params)), folded, size)
     if transposed:
         return per_entry_batching_rule(call, batched, size, proceed)
@@ -170,7 +167,7 @@ def pooling(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed)
     rank = len(call.params[0]) + 2
     if call.out is not None or not fx or x.dim() - 1 not in (rank - 1, rank):
         return per_entry_batching_rule(call, batched, size, proceed)
-    x, folded = _folded(x, rank, size)
+    x, folded = _folded(x, rank)
     result = proceed(OpCall(call.op, call.device, (x,), call.params))
     if isinstance(result, tuple):
         return tuple(_unfolded(r, folded, size) for r in result)
