@@ -648,6 +648,10 @@ class _Level:
             todo.extend(n for n, _ in node.next_functions if n is not None)
         return False
 
+    def graph_for(self, cotangents: Sequence[Any]) -> bool:
+        """Whether a backward pass with these cotangents must build a graph (they require grad outside)."""
+        return self.outer_grad and any(c.requires_grad or _tangent_of(c) is not None for c in cotangents)
+
     def needs_graph(self, tensors: Sequence[Any]) -> bool:
         if not self.outer_grad:
             return False
@@ -984,18 +988,8 @@ def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple
     forward_graph = level.needs_graph(out_leaves)
 
     def vjp_fn(cotangents: Any, retain_graph: bool = True, create_graph: bool | None = None) -> tuple[Any, ...]:
-        cot_leaves, cot_spec = _flatten(cotangents)
-        if cot_spec != out_spec:
-            raise RuntimeError(
-                "Expected pytree structure of cotangents to be the same as pytree structure of outputs to the "
-                f"function. cotangents: {cot_spec}, primal output: {out_spec}"
-            )
-        for c in cot_leaves:
-            if not isinstance(c, Tensor):
-                raise RuntimeError(f"Expected tensors, got unsupported type {type(c)}")
-        graph = forward_graph or (
-            level.outer_grad and any(c.requires_grad or _tangent_of(c) is not None for c in cot_leaves)
-        )
+        cot_leaves = _cotangent_leaves(cotangents, out_spec)
+        graph = forward_graph or level.graph_for(cot_leaves)
         with enable_grad():
             grads = level.grads(out_leaves, flat_wrt, cot_leaves, bool(graph or create_graph))
         return tuple(_regroup(wrt, [level.lift(g) for g in grads], False))
@@ -1027,19 +1021,8 @@ def _batched_vjp(
     def vjp_fn(cotangents: Any, retain_graph: bool = True, create_graph: bool | None = None) -> tuple[Any, ...]:
         if layer not in _vmap.active_layers():
             raise RuntimeError("vjp_fn: a vjp made inside vmap can only be called inside that vmap")
-        cot_leaves, cot_spec = _flatten(cotangents)
-        if cot_spec != out_spec:
-            raise RuntimeError(
-                "Expected pytree structure of cotangents to be the same as pytree structure of outputs to the "
-                f"function. cotangents: {cot_spec}, primal output: {out_spec}"
-            )
-        for c in cot_leaves:
-            if not isinstance(c, Tensor):
-                raise RuntimeError(f"Expected tensors, got unsupported type {type(c)}")
-        cot_values = [_batch_value(c, layer) for c in cot_leaves]
-        graph = forward_graph or (
-            level.outer_grad and any(c.requires_grad or _tangent_of(c) is not None for c in cot_values)
-        )
+        cot_values = [_batch_value(c, layer) for c in _cotangent_leaves(cotangents, out_spec)]
+        graph = forward_graph or level.graph_for(cot_values)
         with enable_grad():
             grads = level.grads(values, flat_wrt, cot_values, bool(graph or create_graph))
         return tuple(_regroup(wrt, [_vmap.batched(level.lift(g), layer.level) for g in grads], False))
@@ -1049,6 +1032,20 @@ def _batched_vjp(
         _, aux_spec = _flatten(aux)
         return result, vjp_fn, _unflatten(aux_spec, [_lift_batched(level, layer, t) for t in aux_leaves])
     return result, vjp_fn
+
+
+def _cotangent_leaves(cotangents: Any, out_spec: _TreeSpec) -> list[Any]:
+    """A vjp function's cotangents as tensors, checked against the outputs' structure."""
+    leaves, spec = _flatten(cotangents)
+    if spec != out_spec:
+        raise RuntimeError(
+            "Expected pytree structure of cotangents to be the same as pytree structure of outputs to the "
+            f"function. cotangents: {spec}, primal output: {out_spec}"
+        )
+    for c in leaves:
+        if not isinstance(c, Tensor):
+            raise RuntimeError(f"Expected tensors, got unsupported type {type(c)}")
+    return leaves
 
 
 def _check_jvp_inputs(primals: Any, tangents: Any) -> tuple[list[Any], list[Any], _TreeSpec]:
