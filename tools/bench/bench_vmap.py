@@ -4,7 +4,8 @@ No issue names a target; the table shows what the batched run (NOTE [ Batched vm
 the per-entry loop it falls back to, and how far it is from ``torch.func.vmap``:
 
 * per-sample gradients: ``vmap(grad(loss), in_dims=(None, 0, 0))`` of a 64-128-10 MLP (tanh, cross-entropy,
-  float32) over batches of 64 and 256 samples;
+  float32) over batches of 64 and 256 samples, and of the same MLP with dropout after the hidden layer under
+  ``randomness='different'`` (each sample its own mask) over 64;
 * per-sample gradients of a small CNN (conv 1->8 3x3, ReLU, max-pool 2, linear 1352->10) over 64 MNIST-sized
   images: the DP-SGD workload, a grouped convolution per layer;
 * attention scores: ``vmap(lambda q: softmax(q @ q.T / 8) @ q)`` over 256 entries of 32 x 16.
@@ -41,7 +42,7 @@ def _arrays(batch: int) -> dict[str, np.ndarray]:
     }
 
 
-def per_sample_grads(lib: Any, batch: int, *, loop: bool = False) -> Callable[[], Any]:
+def per_sample_grads(lib: Any, batch: int, *, loop: bool = False, dropout: bool = False) -> Callable[[], Any]:
     a = {k: lib.from_numpy(v) for k, v in _arrays(batch).items()}
     params = (a["w1"], a["b1"], a["w2"], a["b2"])
     if lib is tocha:
@@ -52,11 +53,13 @@ def per_sample_grads(lib: Any, batch: int, *, loop: bool = False) -> Callable[[]
     def loss(p: Any, x: Any, y: Any) -> Any:
         w1, b1, w2, b2 = p
         h = functional.linear(x, w1, b1).tanh()
+        if dropout:
+            h = functional.dropout(h, 0.5)
         return functional.cross_entropy(functional.linear(h, w2, b2), y)
 
     if loop:
         return lambda: [grad(loss)(params, a["x"][i], a["y"][i]) for i in range(batch)]
-    batched = vmap(grad(loss), in_dims=(None, 0, 0))
+    batched = vmap(grad(loss), in_dims=(None, 0, 0), randomness="different" if dropout else "error")
     return lambda: batched(params, a["x"], a["y"])
 
 
@@ -109,6 +112,12 @@ def main() -> None:
         )  # fmt: skip
         looped = median_seconds(per_sample_grads(tocha, batch, loop=True), repeat=3)
         rows.append([f"  tocha loop, batch {batch}", format_seconds(looped), "-", "-"])
+    rows.append(
+        compare("per-sample grads with dropout, batch 64", per_sample_grads(tocha, 64, dropout=True),
+                per_sample_grads(torch, 64, dropout=True) if torch else None, repeat=REPEAT)
+    )  # fmt: skip
+    looped = median_seconds(per_sample_grads(tocha, 64, loop=True, dropout=True), repeat=3)
+    rows.append(["  tocha loop, with dropout", format_seconds(looped), "-", "-"])
     rows.append(compare("CNN per-sample grads, 64 x 28x28", cnn_per_sample_grads(tocha),
                         cnn_per_sample_grads(torch) if torch else None, repeat=REPEAT))  # fmt: skip
     looped = median_seconds(cnn_per_sample_grads(tocha, loop=True), repeat=3)

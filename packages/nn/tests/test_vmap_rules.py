@@ -232,3 +232,70 @@ def test_per_sample_gradients_of_parameters_requiring_grad_keep_their_graph() ->
     model.zero_grad()
     sum((g**2).sum() for g in looped.values()).backward()
     assert_close(batched_grad, model.weight.grad, rtol=1e-12, atol=1e-12)
+
+
+def _dropout_model() -> nn.Module:
+    tocha.manual_seed(0)
+    return nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Dropout(0.4), nn.Linear(16, 3)).double().train()
+
+
+def _dropout_loss(model: nn.Module) -> Any:
+    def loss(p: dict[str, tocha.Tensor], x: tocha.Tensor, y: tocha.Tensor) -> tocha.Tensor:
+        return F.cross_entropy(functional_call(model, p, (x[None],)), y[None])
+
+    return loss
+
+
+def test_per_sample_gradients_through_dropout_under_same_equal_the_rewinding_loop() -> None:
+    model = _dropout_model()
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    x, y = _t(5, 6), tocha.from_numpy(np.random.default_rng(1).integers(0, 3, 5))
+    loss = _dropout_loss(model)
+    looped = []
+    for b in range(5):
+        tocha.manual_seed(7)
+        looped.append(grad(loss)(params, x[b], y[b]))
+    tocha.manual_seed(7)
+    per_sample = vmap(grad(loss), in_dims=(None, 0, 0), randomness="same")(params, x, y)
+    for k in params:
+        assert_close(per_sample[k], tocha.stack([g[k] for g in looped]), rtol=1e-12, atol=1e-12)
+
+
+def test_per_sample_gradients_through_dropout_under_different_use_each_entrys_mask() -> None:
+    """The masks the forward draws are the ones the gradients see: the last layer's per-sample weight gradient
+    is (softmax - one_hot) times that entry's dropped-out hidden activations."""
+    model = _dropout_model()
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    x, y = _t(6, 6), tocha.from_numpy(np.random.default_rng(1).integers(0, 3, 6))
+    hidden_net = model[:3]
+
+    def hidden(p: dict[str, tocha.Tensor], x: tocha.Tensor) -> tocha.Tensor:
+        return functional_call(hidden_net, {k: v for k, v in p.items() if not k.startswith("3.")}, (x[None],))
+
+    tocha.manual_seed(3)
+    h = vmap(hidden, in_dims=(None, 0), randomness="different")(params, x)[:, 0]
+    tocha.manual_seed(3)
+    per_sample = vmap(grad(_dropout_loss(model)), in_dims=(None, 0, 0), randomness="different")(params, x, y)
+    logits = h @ params["3.weight"].T + params["3.bias"]
+    delta = logits.softmax(-1) - F.one_hot(y, 3).double()
+    assert_close(per_sample["3.weight"], delta[:, :, None] * h[:, None, :], rtol=1e-12, atol=1e-12)
+    assert len({tuple((row == 0).tolist()) for row in h}) == 6  # each entry its own mask
+
+
+@pytest.mark.parametrize("form", ["dropout1d", "dropout2d", "alpha_dropout", "feature_alpha_dropout"])
+def test_channel_and_alpha_dropout_run_batched(form: str) -> None:
+    f = getattr(F, form)
+    shape = (3, 4, 50) if form == "dropout1d" else (3, 4, 5, 50)
+    x = tocha.ones(8, *shape, dtype=tocha.float64)
+    tocha.manual_seed(0)
+    out = vmap(lambda a: f(a, 0.5, training=True), randomness="different")(x)
+    assert out.shape == x.shape
+    looped = [f(x[0], 0.5, training=True) for _ in range(2)]
+    assert set(out.unique().tolist()) == set(tocha.cat([v.reshape(-1) for v in looped]).unique().tolist())
+    assert len({tuple(o.reshape(-1).tolist()) for o in out}) == 8
+    if form in ("dropout1d", "dropout2d", "feature_alpha_dropout"):  # one draw per channel
+        per_channel = out.flatten(3)
+        assert tocha.equal(per_channel, per_channel[..., :1].expand_as(per_channel))
+    tocha.manual_seed(0)
+    same = vmap(lambda a: f(a, 0.5, training=True), randomness="same")(x)
+    assert tocha.equal(same, same[:1].expand_as(same))

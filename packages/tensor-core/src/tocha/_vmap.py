@@ -14,8 +14,8 @@ Whatever the batched run cannot do raises :class:`UnbatchableError` inside it, a
 once per entry (the loop of NOTE [ Function transforms ] in tocha.func), whose result is the reference
 the batched run must equal. That covers reading values on the host (``item()``, ``tolist()``, ``bool(x)``,
 printing), a tensor-core fast path that reads a batched tensor's array directly (``_data`` is a
-shape-only stand-in: its shape, ndim, dtype and size are one entry's, anything else raises), random ops
-under ``randomness='different'``/``'same'``, per-entry results of different shapes, in-place writes of
+shape-only stand-in: its shape, ndim, dtype and size are one entry's, anything else raises), the random
+draws NOTE [ Randomness under vmap ] leaves to the loop, per-entry results of different shapes, in-place writes of
 batched values into unbatched tensors, ``backward()`` and the autograd API called on batched tensors
 inside ``f`` (``tocha.func.grad`` and ``grad_and_value`` are batched themselves), and nested vmaps whose
 batched tensors meet a transform. Any other exception in the batched run also falls back to the loop,
@@ -29,6 +29,24 @@ gradient of the batched output's sum is every entry's gradient at once.
 
 Nested vmaps nest levels: a BatchedTensor's value may itself be batched at an outer level, and the
 rules' ops on it pass through the outer layer.
+
+NOTE [ Randomness under vmap ]
+A random op is one whose params carry a ``Generator``. Under ``randomness='error'`` it raises (a dispatch
+layer of tocha.func refuses it). Under ``'different'`` each entry draws its own values: a random op with a
+batched operand runs its rule on the whole batch (an in-place sampler such as ``bernoulli_`` fills every
+entry of a batched target; ``bernoulli``, ``poisson`` and ``normal`` draw per element of the batched value;
+``multinomial`` samples each entry's rows), and one without (``randn(3)``, ``randperm(5)``) draws once per
+entry, the draws stacked into a batched result. Under ``'same'`` an op without batched operands draws once
+(every entry sees that draw), and an in-place sampler on a batched target fills entry 0 and copies it to the
+others. The ``*_like`` factories of a batched tensor are batched (``empty_like(x)`` is one entry's tensor
+per entry, as in PyTorch), so ``dropout``'s noise, ``empty_like(x).bernoulli_(q)``, is drawn as above.
+
+Under ``'same'`` the batched run equals the per-entry loop (which rewinds the generators before each entry)
+draw for draw. Under ``'different'`` the draws are as independent as the loop's, but come in another order,
+so the values differ from the loop's. What neither covers falls back to the loop: an in-place sampler
+filling an unbatched tensor under ``'different'`` (its entries would differ), and random ops with batched
+operands other than the target under ``'same'``. The generators are restored before such a fallback, so
+the loop draws what it would have drawn had the batched run not been tried.
 """
 
 from __future__ import annotations
@@ -49,6 +67,8 @@ __all__ = [
     "batching_rule_of",
     "active_layers",
     "loop",
+    "unwrap_batched",
+    "wrap_batched",
 ]
 
 Proceed = Callable[[OpCall], Any]
@@ -270,6 +290,54 @@ def batched(value: Tensor, level: int) -> BatchedTensor:
     return t  # type: ignore[no-any-return]
 
 
+def unwrap_batched(t: Any) -> tuple[Tensor, int] | None:
+    """For a tensor a vmapped function holds that carries the batch: the batch (batch dimension first) and its
+    vmap level; None for any other tensor.
+
+    The extension interface for code that works on whole batches below the batching layer (tocha-autograd's
+    gradients inside vmap). The level counts from 0 for the outermost running vmap.
+
+    Example:
+        >>> import tocha
+        >>> from tocha.library import unwrap_batched
+        >>> tocha.func.vmap(lambda x: unwrap_batched(x)[0].sum(0).expand_as(x))(tocha.ones(3, 2))
+        tensor([[3., 3.],
+                [3., 3.],
+                [3., 3.]])
+        >>> unwrap_batched(tocha.ones(2)) is None
+        True
+    """
+    if t.__class__ is BatchedTensor:
+        return t._value, t._level
+    return None
+
+
+def wrap_batched(value: Tensor, level: int) -> Tensor:
+    """``value`` (a whole batch, batch dimension first) as a tensor of the running vmap of level ``level``.
+
+    The inverse of :func:`unwrap_batched`. Raises RuntimeError when no vmap of that level runs, or when
+    ``value``'s first dimension is not that vmap's batch size.
+
+    Example:
+        >>> import tocha
+        >>> from tocha.library import unwrap_batched, wrap_batched
+        >>> def f(x):
+        ...     value, level = unwrap_batched(x)
+        ...     return x + wrap_batched(value.cumsum(0), level)
+        >>> tocha.func.vmap(f)(tocha.ones(3))
+        tensor([2., 3., 4.])
+    """
+    layer = next((la for la in _active.layers if la.level == level), None)
+    if layer is None:
+        raise RuntimeError(f"wrap_batched(): no vmap of level {level} is running")
+    if not isinstance(value, Tensor) or value.dim() == 0 or value.shape[0] != layer.size:
+        shape = list(value.shape) if isinstance(value, Tensor) else type(value).__name__
+        raise RuntimeError(
+            f"wrap_batched(): expected a tensor whose first dimension is the batch size {layer.size}, got {shape}"
+        )
+    return batched(value, level)
+
+
 def _numpy_dtype(value: Tensor) -> Any:
     return value.dtype.numpy_dtype  # type: ignore[attr-defined]
 
@@ -337,7 +405,7 @@ class BatchingLayer(DispatchLayer):
     def handle(self, call: OpCall, proceed: Proceed) -> Any:
         if not self._touches(call):  # the common call in a backward pass: nothing of this level in it
             if self.randomness != "error" and _has_generator(call.params):
-                raise UnbatchableError(f"vmap: random op {call.op.name} with randomness={self.randomness!r}")
+                return self._draw_unbatched(call, proceed)
             return proceed(call)
         flags: list[Any] = []
         values: list[Any] = []
@@ -357,16 +425,16 @@ class BatchingLayer(DispatchLayer):
         out_batched = out is not None and self.owns(out)
         if not any_batched and not out_batched:
             if self.randomness != "error" and _has_generator(call.params):
-                raise UnbatchableError(f"vmap: random op {call.op.name} with randomness={self.randomness!r}")
+                return self._draw_unbatched(call, proceed)
             return proceed(call)
         if out is not None and not out_batched:
             raise UnbatchableError(f"vmap: {call.op.name} writes batched values into an unbatched tensor")
-        if self.randomness != "error" and _has_generator(call.params):
-            raise UnbatchableError(f"vmap: random op {call.op.name} with randomness={self.randomness!r}")
         target = out._value if out_batched else None  # type: ignore[union-attr]
         inner_call = OpCall(call.op, call.device, tuple(values), call.params, target)
         rule = _RULES.get(call.op.name)
-        if rule is not None:
+        if self.randomness != "error" and _has_generator(call.params):
+            result = self._draw_batched(inner_call, tuple(flags), rule, proceed)
+        elif rule is not None:
             result = rule(inner_call, tuple(flags), self.size, proceed)
         elif call.op.view:
             raise UnbatchableError(f"vmap: view op {call.op.name} has no batching rule")
@@ -375,6 +443,32 @@ class BatchingLayer(DispatchLayer):
         if out is not None:
             return out
         return self.wrap(result)
+
+    def _draw_unbatched(self, call: OpCall, proceed: Proceed) -> Any:
+        """A random op none of whose operands is batched (NOTE [ Randomness under vmap ])."""
+        if self.randomness == "same":
+            return proceed(call)
+        if call.out is not None:
+            raise UnbatchableError(
+                f"vmap: {call.op.name} fills an unbatched tensor with values that differ per entry "
+                "(randomness='different')"
+            )
+        return self.wrap(loop(call, (False,) * len(call.inputs), self.size, proceed))  # one draw per entry
+
+    def _draw_batched(self, call: OpCall, flags: tuple[Any, ...], rule: BatchingRule | None, proceed: Proceed) -> Any:
+        """A random op with batched operands, ``call`` holding their values (NOTE [ Randomness under vmap ])."""
+        if self.randomness == "different":
+            return loop(call, flags, self.size, proceed) if rule is None else rule(call, flags, self.size, proceed)
+        target = call.out
+        if target is None or any(f is not False for f in flags[1:]):
+            raise UnbatchableError(
+                f"vmap: {call.op.name} with batched operands under randomness='same' (one draw for every entry)"
+            )
+        first = target.select(0, 0)
+        proceed(OpCall(call.op, call.device, (first, *call.inputs[1:]), call.params, first))
+        if self.size > 1:
+            target.narrow(0, 1, self.size - 1).copy_(first)
+        return target
 
 
 def _entry(x: Any, flag: Any, b: int) -> Any:

@@ -323,6 +323,18 @@ def _einsum(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed)
     return proceed(_with(call, params=(",".join(terms) + "->" + free + rhs, optimize)))
 
 
+def _normal(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+    """``normal`` with batched means or deviations: every entry's shape drawn (its params name the shape)."""
+    shape, *rest = call.params
+    inputs = tuple(_pad(x, len(shape)) if f is True else x for x, f in zip(call.inputs, batched, strict=True))
+    return proceed(_with(call, inputs, ((size, *shape), *rest)))
+
+
+def _leading_dims(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+    """An op whose forward maps over any leading dimensions of its one operand (``multinomial``)."""
+    return proceed(call) if _single(call, batched) is not None else loop(call, batched, size, proceed)
+
+
 def install() -> None:
     """Register tensor-core's batching rules (once, on vmap's first batched run: every op is registered by then)."""
     from ._dispatch import registered_ops
@@ -391,4 +403,9 @@ _RULES: dict[str, Callable[..., Any]] = {
     "cat": _join,
     "stack": _join,
     "matmul": _matmul,
+    # random ops: these rules run under randomness='different', each entry drawing its own values
+    **{name: pointwise for name in ("bernoulli", "poisson", "uniform_", "normal_", "random_", "bernoulli_")},
+    **{name: pointwise for name in ("exponential_", "geometric_", "log_normal_", "cauchy_")},
+    "normal": _normal,
+    "multinomial": _leading_dims,
 }

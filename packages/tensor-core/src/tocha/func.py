@@ -18,8 +18,9 @@ dispatcher and on tocha-autograd's public API (loaded with ``load_autograd(requi
   slices each batched argument with ``select`` (a view), calls the function once per entry and ``stack``s
   the outputs: the loop, correct for any function (the result equals the explicit loop's), and the
   reference the batched run equals. Gradients flow through both. ``randomness='error'`` pushes a
-  dispatch layer that refuses random ops (ops whose params carry a ``Generator``); ``'same'`` rewinds the
-  default generators before each entry; ``'different'`` lets the loop draw. ``out_dims=None`` for an output
+  dispatch layer that refuses random ops (ops whose params carry a ``Generator``); in the loop ``'same'``
+  rewinds the default generators before each entry and ``'different'`` lets each entry draw (the batched
+  run: NOTE [ Randomness under vmap ] in tocha._vmap). ``out_dims=None`` for an output
   accepts it when every entry returned the same object or equal values (a loop cannot see which outputs were
   batched).
 - The reverse-mode transforms differentiate with respect to fresh leaves: an argument that does not require
@@ -34,7 +35,8 @@ dispatcher and on tocha-autograd's public API (loaded with ``load_autograd(requi
 - ``jvp`` and ``jacfwd`` use ``tocha.autograd.forward_ad``; its levels do not nest, so forward mode inside
   forward mode (``jacfwd(jacfwd(f))``, ``jvp`` of a ``jvp``) runs the inner transform by reverse mode (NOTE
   [ Nested forward transforms ]). ``hessian`` is ``jacfwd(jacrev(f))`` (forward over reverse).
-  ``jacrev`` runs one backward per output element and ``jacfwd`` one forward per input element.
+  ``jacrev`` takes each output's rows from one backward pass over a batch of cotangents and ``jacfwd`` each
+  input's columns from one forward pass over a batch of tangents, each falling back to one pass per element.
 
 Example (``grad`` needs tocha-autograd):
     >>> import tocha
@@ -237,12 +239,16 @@ class _Randomness:
 
     def before_entry(self) -> None:
         if self.states is not None:
-            cpu, devices = self.states
-            set_rng_state(cpu)
-            if devices is not None:
-                from . import cuda
+            _restore_rng_states(self.states)
 
-                cuda.set_rng_state_all(devices)
+
+def _restore_rng_states(states: tuple[Any, Any]) -> None:
+    cpu, devices = states
+    set_rng_state(cpu)
+    if devices is not None:
+        from . import cuda
+
+        cuda.set_rng_state_all(devices)
 
 
 def _rng_states() -> tuple[Any, Any]:
@@ -263,9 +269,10 @@ def vmap(
 
     The returned function runs ``func`` once on the whole batch: inside, each batched argument looks like one
     entry (its ``shape`` lacks the mapped dimension) and every op runs on the whole batch through its batching
-    rule, so ``vmap(grad(loss))`` gives per-sample gradients from one backward pass. What the batched run
-    cannot do (reading values with ``item()``/``bool()``, printing, random ops under ``'different'`` or
-    ``'same'``) makes vmap call ``func`` once per batch entry instead and stack the outputs along
+    rule, so ``vmap(grad(loss))`` gives per-sample gradients from one backward pass; random ops draw per
+    entry or once as ``randomness`` says (NOTE [ Randomness under vmap ]). What the batched run cannot do
+    (reading values with ``item()``/``bool()``, printing) makes vmap call ``func`` once per batch entry
+    instead and stack the outputs along
     ``out_dims``, as the explicit loop would (NOTE [ Batched vmap ] in tocha._vmap). An output that does not
     depend on the batch comes back expanded over it (a view), as PyTorch's does.
 
@@ -415,11 +422,14 @@ def _cat(values: list[Any], dim: int) -> Any:
 def _run(mapped: _Mapped, leaves: list[Any], dims: list[Any], size: int) -> Any:
     """The mapped function over ``size`` entries: batched, or once per entry where that cannot run."""
     if size > 0:
+        states = None if mapped.randomness == "error" else _rng_states()
         try:
             return _vmap_batched(mapped, leaves, dims, size)
         except _Unbatchable:
             if not _vmap.LOOP_FALLBACK:
                 raise
+            if states is not None:  # the loop draws what it would have drawn without the batched attempt
+                _restore_rng_states(states)
     entries: list[Any] = []
     with _Randomness(mapped.randomness) as rng:
         for b in range(size):
@@ -630,6 +640,8 @@ class _Level:
         """Whether ``t``'s graph reaches a tensor requiring grad other than this level's own leaves."""
         if not isinstance(t, Tensor) or not t.requires_grad:
             return False
+        while t._batched_value is not None:  # inside vmap: the graph was recorded on the whole batch
+            t = t._batched_value
         root = t.grad_fn
         if root is None:
             return id(t) not in self.own_ids

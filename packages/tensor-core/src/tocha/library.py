@@ -64,6 +64,8 @@ from ._tensor_base import wrap as wrap_array
 from ._vmap import batching_rule_of as batching_rule_of
 from ._vmap import loop as per_entry_batching_rule
 from ._vmap import register_batching_rule as register_batching_rule
+from ._vmap import unwrap_batched as unwrap_batched
+from ._vmap import wrap_batched as wrap_batched
 from ._vmap_rules import pointwise as pointwise_batching_rule
 
 __all__ = [
@@ -85,6 +87,8 @@ __all__ = [
     "per_entry_batching_rule",
     "pointwise_batching_rule",
     "register_batching_rule",
+    "unwrap_batched",
+    "wrap_batched",
     "OpCall",
     "OpRecord",
     "OpTest",

@@ -33,6 +33,7 @@ from . import graph as graph
 from ._anomaly import is_check_nan_enabled as is_anomaly_check_nan_enabled
 from ._anomaly import is_enabled as is_anomaly_enabled
 from ._anomaly import set_enabled as _set_anomaly
+from ._batched import grad_of_batches, grads_batched, innermost_batch
 from ._engine import run_backward
 from ._record import record, record_direct
 from .checkpoint import checkpoint as checkpoint
@@ -123,15 +124,21 @@ def grad(
 ) -> tuple[Any, ...]:
     """The gradients of ``outputs`` with respect to ``inputs``, returned rather than accumulated.
 
+    With ``is_grads_batched=True`` the first dimension of every ``grad_outputs`` tensor is a batch of cotangents,
+    and the result holds one vector-Jacobian product per entry of it, computed by ``tocha.func.vmap`` over the
+    backward pass (one batched pass where every op on the way has a batching rule); the graph is kept.
+
     Example:
         >>> import tocha
         >>> x = tocha.tensor([3.0], requires_grad=True)
         >>> (g,) = tocha.autograd.grad((x ** 3).sum(), x, create_graph=True)
         >>> g, tocha.autograd.grad(g.sum(), x)[0]
         (tensor([27.], grad_fn=<MulBackward0>), tensor([18.]))
+        >>> y = x.expand(2) * tocha.tensor([2.0, 5.0])
+        >>> tocha.autograd.grad(y, x, tocha.eye(2), is_grads_batched=True)
+        (tensor([[2.],
+                [5.]]),)
     """
-    if is_grads_batched:
-        raise NotImplementedError("grad(): is_grads_batched=True is not supported yet")
     outs = _as_tuple(outputs)
     wanted = _as_tuple(inputs)
     if not wanted:
@@ -150,14 +157,20 @@ def grad(
         allow_unused = materialize_grads
     if materialize_grads and allow_unused is False:
         raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True")
-    result = run_backward(
-        outs,
-        grads,
-        retain_graph=create_graph if retain_graph is None else retain_graph,
-        create_graph=create_graph,
-        inputs=wanted,
-        accumulate=False,
-    )
+    batch = innermost_batch((*outs, *wanted))
+    if is_grads_batched:
+        result = grads_batched(grad, outs, wanted, grads, create_graph)
+    elif batch is not None:  # inside vmap, of tensors holding its batch: NOTE [ Gradients of batched tensors ]
+        result = grad_of_batches(grad, batch[0], outs, wanted, grads, retain_graph, create_graph)
+    else:
+        result = run_backward(
+            outs,
+            grads,
+            retain_graph=create_graph if retain_graph is None else retain_graph,
+            create_graph=create_graph,
+            inputs=wanted,
+            accumulate=False,
+        )
     for k, g in enumerate(result):
         if g is None:
             if materialize_grads:

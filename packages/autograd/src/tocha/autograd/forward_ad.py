@@ -14,7 +14,9 @@ the layers below, so reverse-mode recording still happens), then computes the ou
   tangent per input (None for an input without one; a list for a list input);
 - otherwise with the double-vjp trick on that single op: the vjp ``u -> J^T u`` is linear in ``u``, so
   ``J t = d/du <J^T u, t>``; the layer runs the op's vjp on a zero ``u`` that requires grad and differentiates
-  ``<J^T u, t>`` with respect to ``u`` through the engine. This works for every op with a vjp.
+  ``<J^T u, t>`` with respect to ``u`` through the engine. This works for every op with a vjp. Under vmap with
+  batched tangents (jacfwd's columns) ``u`` holds the batch too, so that one backward pass gives every entry's
+  ``J t`` (NOTE [ Gradients of batched tensors ] in ``_batched.py``).
 
   Complex values: a complex tensor is read as the real vector of its real and imaginary parts, and ``J`` is the
   real Jacobian of the op on those vectors (holomorphic or not, it is what finite differences along real and
@@ -39,7 +41,9 @@ from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import tocha
-from tocha.library import DispatchLayer, OpCall, VjpContext, is_tensor_like
+from tocha.library import DispatchLayer, OpCall, VjpContext, is_tensor_like, unwrap_batched, wrap_batched
+
+from ._batched import innermost_batch
 
 __all__ = ["dual_level", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual", "UnpackedDualTensor"]
 
@@ -195,10 +199,11 @@ def _double_vjp(call: OpCall, ctx: VjpContext, result: Any, tangents: list[Any])
     multi = op.num_outputs != 1
     outputs = tuple(result) if multi else (result,)
     allowed = op.differentiable_outputs
+    batch = innermost_batch(_flat(tangents))
     us: list[Any] = []
     for k, r in enumerate(outputs):
         usable = is_tensor_like(r) and _has_tangent_dtype(r) and (allowed is None or k in allowed)
-        us.append(tocha.zeros_like(r, requires_grad=True) if usable else None)
+        us.append(_cotangent_seed(r, batch) if usable else None)
     from . import grad as autograd_grad
 
     wanted = [u for u in us if u is not None]
@@ -221,6 +226,20 @@ def _double_vjp(call: OpCall, ctx: VjpContext, result: Any, tangents: list[Any])
     it = iter(found)
     out = [None if u is None else _or_zeros(next(it), u) for u in us]
     return tuple(out) if multi else out[0]
+
+
+def _cotangent_seed(result: Any, batch: tuple[int, int] | None) -> Any:
+    """The zero ``u`` to differentiate at, shaped like ``result``; under vmap, holding the batch the tangents hold,
+    so that one backward pass gives every entry's ``J t`` (NOTE [ Gradients of batched tensors ])."""
+    u = tocha.zeros_like(result, requires_grad=True)
+    if batch is None:
+        return u
+    level, size = batch
+    unwrapped = unwrap_batched(u)
+    if unwrapped is not None and unwrapped[1] == level:
+        return u
+    seed = tocha.zeros((size, *result.shape), dtype=result.dtype, device=result.device, requires_grad=True)
+    return wrap_batched(seed, level)
 
 
 def _real_dot(g: Any, t: Any) -> Any:

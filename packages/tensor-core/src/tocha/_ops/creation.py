@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+import functools
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 
@@ -505,6 +506,34 @@ def like_order(op: str, t: Tensor, fmt: memory_format | None) -> tuple[int, ...]
     return format_order(check_memory_format(op, fmt), t._data.ndim)
 
 
+_Factory = TypeVar("_Factory", bound=Callable[..., Any])
+
+
+def per_vmap_entry(factory: _Factory) -> _Factory:
+    """``factory(input, ...)`` (a ``*_like`` factory) that, for a tensor batched by vmap, makes one per entry.
+
+    Inside a vmapped function ``zeros_like(x)`` of a batched ``x`` is batched as ``x`` is (the factory runs on
+    its whole batch), as PyTorch's is, so that in-place writes of batched values into it stay batched.
+
+    Example:
+        >>> import tocha
+        >>> tocha.func.vmap(lambda x: tocha.zeros_like(x).add_(x))(tocha.ones(2, 3)).shape
+        tocha.Size([2, 3])
+    """
+
+    @functools.wraps(factory)
+    def made(input: Any, *args: Any, **kwargs: Any) -> Any:
+        value = getattr(input, "_batched_value", None)
+        if value is None:
+            return factory(input, *args, **kwargs)
+        from .._vmap import batched
+
+        return batched(made(value, *args, **kwargs), input._level)
+
+    return cast(_Factory, made)
+
+
+@per_vmap_entry
 def zeros_like(
     input: Tensor,
     *,
@@ -527,6 +556,7 @@ def zeros_like(
     return _filled("zeros_like", shape, 0, d, dev, requires_grad, like_order("zeros_like", input, memory_format))
 
 
+@per_vmap_entry
 def ones_like(
     input: Tensor,
     *,
@@ -549,6 +579,7 @@ def ones_like(
     return _filled("ones_like", shape, 1, d, dev, requires_grad, like_order("ones_like", input, memory_format))
 
 
+@per_vmap_entry
 def full_like(
     input: Tensor,
     fill_value: Any,
@@ -573,6 +604,7 @@ def full_like(
     return _filled("full_like", shape, value, d, dev, requires_grad, like_order("full_like", input, memory_format))
 
 
+@per_vmap_entry
 def empty_like(
     input: Tensor,
     *,

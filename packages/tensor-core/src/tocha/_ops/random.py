@@ -801,6 +801,19 @@ def _like(op: str, input: Any, d: dtype | None, dev: DeviceLike | None) -> tuple
     return tuple(t._data.shape), d or t._dtype, t._device if dev is None else resolve_device(dev)
 
 
+def _is_vmap_batched(input: Any) -> bool:
+    return getattr(input, "_batched_value", None) is not None
+
+
+def _draw_like_batched(input: Tensor, d: dtype | None, dev: Any, fmt: Any, requires_grad: bool, fill: Any) -> Tensor:
+    """A ``*_like`` draw for a tensor batched by vmap: ``fill`` (an in-place sampler) on a batched ``empty_like``,
+    which the batching layer draws per entry or once for all (NOTE [ Randomness under vmap ] in tocha._vmap)."""
+    from .creation import empty_like
+
+    result: Tensor = fill(empty_like(input, dtype=d, device=dev, memory_format=fmt))
+    return result.requires_grad_() if requires_grad else result
+
+
 def _in_format(op: str, input: Tensor, fmt: Any, result: Tensor, requires_grad: bool) -> Tensor:
     """``result`` laid out as ``*_like(input, memory_format=fmt)`` asks (NOTE [ Memory formats ])."""
     order = like_order(op, input, fmt)
@@ -828,6 +841,10 @@ def rand_like(
     """
     if layout is not None:
         check_layout("rand_like", layout)
+    if _is_vmap_batched(input):
+        return _draw_like_batched(
+            input, dtype, device, memory_format, requires_grad, lambda t: t.uniform_(generator=generator)
+        )
     shape, d, dev = _like("rand_like", input, dtype, device)
     result = rand(shape, generator=generator, dtype=d, device=dev)
     return _in_format("rand_like", input, memory_format, result, requires_grad)
@@ -852,6 +869,10 @@ def randn_like(
     """
     if layout is not None:
         check_layout("randn_like", layout)
+    if _is_vmap_batched(input):
+        return _draw_like_batched(
+            input, dtype, device, memory_format, requires_grad, lambda t: t.normal_(generator=generator)
+        )
     shape, d, dev = _like("randn_like", input, dtype, device)
     result = randn(shape, generator=generator, dtype=d, device=dev)
     return _in_format("randn_like", input, memory_format, result, requires_grad)
@@ -882,6 +903,10 @@ def randint_like(
         check_layout("randint_like", layout)
     if high is None:
         low, high = 0, low
+    if _is_vmap_batched(input):
+        return _draw_like_batched(
+            input, dtype, device, memory_format, requires_grad, lambda t: t.random_(low, high, generator=generator)
+        )
     shape, d, dev = _like("randint_like", input, dtype, device)
     result = randint(low, high, shape, generator=generator, dtype=d, device=dev)
     return _in_format("randint_like", input, memory_format, result, requires_grad)

@@ -40,8 +40,10 @@ def _noise(input: Tensor, feature: bool, p: float) -> Tensor:
     if feature:
         if input.dim() < 2:
             raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
-        shape = (input.shape[0], input.shape[1]) + (1,) * (input.dim() - 2)
-        noise = tocha.empty(shape, dtype=input.dtype, device=input.device)
+        template = input  # (N, C, 1, ..., 1): a view, so that under vmap the noise is batched as the input is
+        for dim in range(2, input.dim()):
+            template = template.narrow(dim, 0, 1)
+        noise = tocha.empty_like(template, memory_format=tocha.contiguous_format)
     else:
         noise = tocha.empty_like(input)
     return noise.bernoulli_(1.0 - p)
