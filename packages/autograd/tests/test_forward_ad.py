@@ -209,3 +209,26 @@ def test_complex_fallback() -> None:
         d = fwAD.make_dual(z, t)
         np.testing.assert_allclose(fwAD.unpack_dual(d * d).tangent.numpy(), 2 * (z * t).numpy())  # a jvp rule
         np.testing.assert_allclose(fwAD.unpack_dual(d.cumsum(0)).tangent.numpy(), [1j, 2 + 1j])  # double vjp
+
+
+def test_cumprod_through_zeros_has_tangents_and_second_derivatives() -> None:
+    """Its gradient on inputs holding zeros is made of differentiable ops: forward mode and double backward
+    see it (they got zeros from the single op it was before)."""
+    torch = pytest.importorskip("torch")
+    x = tocha.tensor([[1.5, 0.0, 2.0, -1.0], [0.5, 3.0, 0.0, 0.0], [2.0, -0.5, 1.0, 4.0]], dtype=F64)
+    t = tocha.tensor([[1.0, 0.5, -1.0, 2.0], [0.3, -0.2, 1.5, 0.7], [-1.0, 2.0, 0.5, 0.25]], dtype=F64)
+    f = lambda d: d.cumprod(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        _, expected = torch.func.jvp(
+            lambda d: d.cumprod(1), (torch.from_numpy(x.numpy()),), (torch.from_numpy(t.numpy()),)
+        )
+    np.testing.assert_allclose(_forward_tangent(f, x, t), expected.numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(_forward_tangent(f, x, t), _finite_difference(f, x, t), rtol=1e-6, atol=1e-8)
+    leaf, tleaf = x.clone().requires_grad_(), torch.from_numpy(x.numpy().copy()).requires_grad_()
+    (g,) = tocha.autograd.grad((leaf.cumprod(1) * t).sum(), leaf, create_graph=True)
+    (tg,) = torch.autograd.grad((tleaf.cumprod(1) * torch.from_numpy(t.numpy())).sum(), tleaf, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), tg.detach().numpy(), rtol=1e-12, atol=1e-14)
+    (gg,) = tocha.autograd.grad((g * g).sum(), leaf)
+    (tgg,) = torch.autograd.grad((tg * tg).sum(), tleaf)
+    np.testing.assert_allclose(gg.numpy(), tgg.numpy(), rtol=1e-12, atol=1e-14)

@@ -323,6 +323,105 @@ def _einsum(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed)
     return proceed(_with(call, params=(",".join(terms) + "->" + free + rhs, optimize)))
 
 
+def _spread(x: Any, flag: Any, size: int) -> Any:
+    """Operand ``x`` with the batch dimension in front: its value when batched, else expanded over the batch."""
+    return x if flag is True or not isinstance(x, Tensor) else x.unsqueeze(0).expand(size, *x.shape)
+
+
+def shared_dims(*dims: int, shape: int | None = None, min_rank: int = 1) -> BatchingRule:
+    """The rule of an op whose tensor operands all index one entry's dims the same way (mostly backward ops).
+
+    Unbatched operands are expanded over the batch, the params ``dims`` (single dims of an entry of rank
+    ``len(params[shape])``, else of the first operand's) are shifted past it, and the param ``shape`` (the
+    shape of one entry's result) gets the batch size in front. Entries of rank below ``min_rank`` and dims of
+    None (all dims) run per entry.
+    """
+
+    def rule(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+        params = list(call.params)
+        rank = len(params[shape]) if shape is not None else _rank(call.inputs[0], batched[0])
+        if (
+            call.out is not None
+            or rank < min_rank
+            or any(type(f) is tuple for f in batched)
+            or any(params[i] is None for i in dims)
+        ):
+            return loop(call, batched, size, proceed)
+        for i in dims:
+            params[i] = int(params[i]) % rank + 1
+        if shape is not None:
+            params[shape] = (size, *params[shape])
+        inputs = tuple(_spread(x, f, size) for x, f in zip(call.inputs, batched, strict=True))
+        return proceed(_with(call, inputs, tuple(params)))
+
+    return rule
+
+
+def _getitem_backward(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+    """The gradient of basic indexing: written into a zero batch through the key behind a full slice."""
+    shape, key = call.params
+    if not all(isinstance(k, (*_BASIC_KEYS, numbers.Integral)) and not isinstance(k, bool) for k in key):
+        return loop(call, batched, size, proceed)
+    return proceed(_with(call, params=((size, *shape), (slice(None), *key))))
+
+
+def _take_backward(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+    """The gradient of ``take`` (flat indices): every entry's indices moved to its own block of a flat batch."""
+    (g, index), (fg, fi) = call.inputs, batched
+    (shape,) = call.params
+    numel = 1
+    for n in shape:
+        numel *= n
+    if call.out is not None or numel == 0 or _rank(g, fg) == 0:
+        return loop(call, batched, size, proceed)
+    from ._ops.creation import arange
+
+    index = _spread(index, fi, size)
+    offsets = arange(size, device=call.device).mul_(numel).reshape(size, *((1,) * (index.dim() - 1)))
+    flat = proceed(_with(call, (_spread(g, fg, size), index.remainder(numel) + offsets), ((size * numel,),)))
+    return flat.reshape(size, *shape)
+
+
+def _index_backward(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+    """The gradient of advanced indexing: the batched forward's key (see ``_index``) and its layout undone."""
+    (g, indices), (fg, flags) = call.inputs, batched
+    (shape,) = call.params
+    tensors = [t for t in indices if t is not None]
+    if (
+        call.out is not None
+        or not tensors
+        or any(t.dtype.name == "bool" for t in tensors)
+        or any(f is True and t.dim() == 1 for t, f in zip(indices, flags, strict=True))
+    ):
+        return loop(call, batched, size, proceed)
+    from ._ops.creation import arange
+
+    positions = [k for k, t in enumerate(indices) if t is not None]
+    adjacent = positions[-1] - positions[0] + 1 == len(positions)
+    rank = max(_rank(t, f) for t, f in zip(indices, flags, strict=True) if t is not None)
+    g = _spread(g, fg, size)
+    if not any(flags):
+        g = g if adjacent else g.movedim(0, rank)
+        return proceed(OpCall(call.op, call.device, (g, [None, *indices]), ((size, *shape),)))
+    first = positions[0]
+    if adjacent and first:  # the batched forward moved the group back behind one entry's first dims
+        g = g.movedim(tuple(range(1 + first, 1 + first + rank)), tuple(range(1, 1 + rank)))
+    key = [None if t is None else _pad(t, rank) if f else t for t, f in zip(indices, flags, strict=True)]
+    entries = arange(size, device=call.device).reshape(size, *((1,) * rank))
+    return proceed(OpCall(call.op, call.device, (g, [entries, *key]), ((size, *shape),)))
+
+
+def _prod_others(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
+    """The product of the other elements (``prod``'s gradient): along a shifted axis, or over each whole entry."""
+    (axis,) = call.params
+    x = _single(call, batched)
+    if x is None or x.dim() == 1:
+        return loop(call, batched, size, proceed)
+    if axis is None:
+        return proceed(OpCall(call.op, call.device, (x.reshape(size, -1),), (1,))).reshape(x.shape)
+    return proceed(_with(call, params=(int(axis) % (x.dim() - 1) + 1,)))
+
+
 def _normal(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
     """``normal`` with batched means or deviations: every entry's shape drawn (its params name the shape)."""
     shape, *rest = call.params
@@ -403,6 +502,22 @@ _RULES: dict[str, Callable[..., Any]] = {
     "cat": _join,
     "stack": _join,
     "matmul": _matmul,
+    # backward ops (they meet batched cotangents in jacrev, jacfwd, hessian and is_grads_batched)
+    "softmax_backward": shared_dims(0),
+    "log_softmax_backward": shared_dims(0),
+    "_reduction_reverse_cumsum": shared_dims(0),
+    "_reduction_take": shared_dims(0),
+    "_reduction_put": shared_dims(0, shape=2, min_rank=0),
+    "_reduction_prod_others": _prod_others,
+    "select_backward": shared_dims(1, shape=0),
+    "slice_backward": shared_dims(1, shape=0),
+    "diagonal_backward": shared_dims(2, 3, shape=0),
+    "unfold_backward": shared_dims(1, shape=0),
+    "gather_backward": shared_dims(0, shape=1),
+    "sin_backward": shared_dims(min_rank=0),  # its forward writes into cos(input): operands of one shape
+    "getitem_backward": _getitem_backward,
+    "take_backward": _take_backward,
+    "index_backward": _index_backward,
     # random ops: these rules run under randomness='different', each entry drawing its own values
     **{name: pointwise for name in ("bernoulli", "poisson", "uniform_", "normal_", "random_", "bernoulli_")},
     **{name: pointwise for name in ("exponential_", "geometric_", "log_normal_", "cauchy_")},

@@ -75,26 +75,25 @@ def _cumprod_forward(xp: Any, a: Any, dim: int, np_dtype: Any) -> Any:
     return xp.cumprod(a, axis=dim, dtype=np_dtype)
 
 
-def _cumprod_zeros_forward(xp: Any, g: Any, x: Any, result: Any, dim: int) -> Any:
-    # d result_j / d x_k for inputs holding zeros; see _cumprod_vjp.
-    g, x, result = (xp.moveaxis(t, dim, -1) for t in (g, x, result))
-    n = x.shape[-1]
-    pos = xp.arange(n)
+def _cumprod_grad_through_zeros(g: Tensor, x: Tensor, result: Tensor, dim: int) -> Tensor:
+    """``d result / d x`` applied to ``g`` for inputs holding zeros, in differentiable ops (double backward and
+    forward mode go through it). Along ``dim``, with ``z`` the first zero: ``x_k`` for ``k < z`` gets
+    ``sum_j g_j result_j / x_k``, ``x_z`` gets ``result_{z-1} sum_{j >= z} g_j prod_{z < i <= j} x_i``, the rest 0."""
+    from .creation import arange, ones_like
+    from .elementwise_math import where
+    from .scatter import gather
+
+    n = x.shape[dim]
+    pos = arange(n, device=x.device).reshape([n if d == dim else 1 for d in range(x.dim())])
     is_zero = x == 0
-    z = xp.where(is_zero.any(axis=-1), xp.argmax(is_zero, axis=-1), n)[..., None]
-    safe_x = xp.where(pos < z, x, 1)
-    before = xp.flip(xp.cumsum(xp.flip(g * result, -1), axis=-1), -1) / safe_x
-    out = xp.where(pos < z, before, 0)
-    prev = xp.where(z > 0, xp.take_along_axis(result, xp.maximum(z - 1, 0), -1), 1)
-    tail = xp.cumprod(xp.where(pos <= z, 1, x), axis=-1)
-    at_zero = prev[..., 0] * xp.sum(xp.where(pos >= z, g * tail, 0), axis=-1)
-    out = xp.where(pos == z, at_zero[..., None], out)
-    return xp.moveaxis(out.astype(x.dtype, copy=False), -1, dim)
-
-
-CUMPROD_ZEROS_GRAD = register_op(
-    OpRecord(name="_reduction_cumprod_zeros_grad", forward=_cumprod_zeros_forward, fp_errors=True)
-)
+    first_zero = is_zero.long().argmax(dim, keepdim=True)
+    z = where(is_zero.any(dim, keepdim=True), first_zero, n)
+    ones = ones_like(x)
+    before = reverse_cumsum(g * result, dim) / where(pos < z, x, ones)
+    prev = where(z > 0, gather(result, dim, (z - 1).clamp(min=0)), ones.narrow(dim, 0, 1))
+    tail = where(pos <= z, ones, x).cumprod(dim)
+    at_zero = prev * where(pos >= z, g * tail, ones * 0).sum(dim, keepdim=True)
+    return where(pos == z, at_zero, where(pos < z, before, ones * 0))
 
 
 def _cumprod_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
@@ -107,8 +106,7 @@ def _cumprod_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
     if bool(_xp(x).all(x._data != 0)):
         out = reverse_cumsum(g * conj_of(result), dim) / conj_of(as_dtype(x, g._dtype))  # type: ignore[operator]
     else:
-        xg = as_dtype(x, g._dtype)
-        out = call(CUMPROD_ZEROS_GRAD, x._device, (g, conj_of(xg), conj_of(result)), (dim,))
+        out = _cumprod_grad_through_zeros(g, conj_of(as_dtype(x, g._dtype)), conj_of(result), dim)
     return (as_dtype(out, ctx.input_dtypes[0]),)
 
 
