@@ -232,3 +232,20 @@ def test_cumprod_through_zeros_has_tangents_and_second_derivatives() -> None:
     (gg,) = tocha.autograd.grad((g * g).sum(), leaf)
     (tgg,) = torch.autograd.grad((tg * tg).sum(), tleaf)
     np.testing.assert_allclose(gg.numpy(), tgg.numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("dim", [None, 1])
+def test_prod_through_zeros_has_second_derivatives_and_tangents(dim: int | None) -> None:
+    torch = pytest.importorskip("torch")
+    x = tocha.tensor([[1.5, 0.0, 2.0, -1.0], [0.5, 3.0, 0.7, 0.2], [2.0, -0.5, 1.0, 4.0]], dtype=F64)
+    t = tocha.tensor([[1.0, 0.5, -1.0, 2.0], [0.3, -0.2, 1.5, 0.7], [-1.0, 2.0, 0.5, 0.25]], dtype=F64)
+    ours, theirs = [], []
+    for lib, out in ((tocha, ours), (torch, theirs)):
+        leaf = lib.from_numpy(x.numpy().copy()).requires_grad_()
+        y = leaf.prod() if dim is None else leaf.prod(dim)
+        (g,) = lib.autograd.grad((y * y).sum(), leaf, create_graph=True)
+        out += [g.detach().numpy(), lib.autograd.grad((g * g).sum(), leaf)[0].numpy()]
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    f = (lambda d: d.prod()) if dim is None else (lambda d: d.prod(1))
+    np.testing.assert_allclose(_forward_tangent(f, x, t), _finite_difference(f, x, t), rtol=1e-6, atol=1e-8)

@@ -411,17 +411,6 @@ def _index_backward(call: OpCall, batched: tuple[Any, ...], size: int, proceed: 
     return proceed(OpCall(call.op, call.device, (g, [entries, *key]), ((size, *shape),)))
 
 
-def _prod_others(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
-    """The product of the other elements (``prod``'s gradient): along a shifted axis, or over each whole entry."""
-    (axis,) = call.params
-    x = _single(call, batched)
-    if x is None or x.dim() == 1:
-        return loop(call, batched, size, proceed)
-    if axis is None:
-        return proceed(OpCall(call.op, call.device, (x.reshape(size, -1),), (1,))).reshape(x.shape)
-    return proceed(_with(call, params=(int(axis) % (x.dim() - 1) + 1,)))
-
-
 def _normal(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
     """``normal`` with batched means or deviations: every entry's shape drawn (its params name the shape)."""
     shape, *rest = call.params
@@ -508,7 +497,6 @@ _RULES: dict[str, Callable[..., Any]] = {
     "_reduction_reverse_cumsum": shared_dims(0),
     "_reduction_take": shared_dims(0),
     "_reduction_put": shared_dims(0, shape=2, min_rank=0),
-    "_reduction_prod_others": _prod_others,
     "select_backward": shared_dims(1, shape=0),
     "slice_backward": shared_dims(1, shape=0),
     "diagonal_backward": shared_dims(2, 3, shape=0),

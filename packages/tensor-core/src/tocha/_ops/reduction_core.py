@@ -338,20 +338,19 @@ def _prod_forward(xp: Any, a: Any, axis: tuple[int, ...] | None, keepdim: bool, 
     return xp.asarray(xp.prod(a, axis=axis, dtype=np_dtype, keepdims=keepdim))
 
 
-def _prod_others_forward(xp: Any, a: Any, axis: int | None) -> Any:
-    # The product of all other elements along axis (flattened when None): exclusive cumprods from both ends.
-    flat = a.reshape(-1) if axis is None else a
+def _prod_of_others(x: Tensor, axis: int | None) -> Tensor:
+    """The product of all other elements along ``axis`` (over all of ``x`` when None), from exclusive products
+    on both sides: differentiable ops, so that double backward and forward mode see through prod's gradient."""
+    from .creation import ones_like
+    from .shape_join import cat
+
+    flat = x.reshape(-1) if axis is None else x
     ax = 0 if axis is None else axis
-    ones = xp.ones_like(xp.take(flat, xp.arange(1), axis=ax))
-    left = xp.cumprod(xp.concatenate([ones, flat], axis=ax), axis=ax)
     n = flat.shape[ax]
-    left = xp.take(left, xp.arange(n), axis=ax)
-    rev = xp.flip(flat, axis=ax)
-    right = xp.flip(xp.take(xp.cumprod(xp.concatenate([ones, rev], axis=ax), axis=ax), xp.arange(n), axis=ax), axis=ax)
-    return (left * right).reshape(a.shape)
-
-
-PROD_OTHERS = register_op(OpRecord(name="_reduction_prod_others", forward=_prod_others_forward))
+    ones = ones_like(flat.narrow(ax, 0, 1))
+    left = cat([ones, flat.narrow(ax, 0, n - 1)], ax).cumprod(ax)
+    right = cat([flat.narrow(ax, 1, n - 1), ones], ax).flip(ax).cumprod(ax).flip(ax)
+    return (left * right).reshape(x.shape)
 
 
 def conj_of(t: Tensor) -> Tensor:
@@ -370,7 +369,7 @@ def _prod_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
     if bool(xp.all(x._data != 0)):
         result = expand_back(ctx.result, axis, keepdim, shape)
         return (as_dtype(g * conj_of(result / x), ctx.input_dtypes[0]),)  # type: ignore[operator]
-    others = call(PROD_OTHERS, x._device, (x,), (None if axis is None else axis[0],))
+    others = _prod_of_others(x, None if axis is None else axis[0])
     return (as_dtype(g * conj_of(others), ctx.input_dtypes[0]),)
 
 
