@@ -650,6 +650,7 @@ class _Pool:
     def __init__(self) -> None:
         self.used = 0
         self.cached = 0
+        self.limit = 0  # bytes; 0: no limit (``set_limit``)
 
     def used_bytes(self) -> int:
         return self.used
@@ -666,8 +667,19 @@ class _Pool:
     def n_free_blocks(self) -> int:
         return 1 if self.cached else 0
 
+    def set_limit(self, size: int | None = None, fraction: float | None = None) -> None:
+        total = 80 * 2**30  # the fake device's memory (``runtime.getDeviceProperties``)
+        self.limit = int(fraction * total) if fraction is not None else int(size or 0)
+
+    def get_limit(self) -> int:
+        return self.limit
+
     def malloc(self, size: int) -> Any:
         """A stand-in for CuPy's ``MemoryPointer``: only its block's size (``.mem.size``) is read."""
+        if self.limit and self.used + size > self.limit:
+            from .cuda import memory
+
+            raise memory.OutOfMemoryError(size, self.used, self.limit)
         self.cached = builtins.max(self.cached - size, 0)
         self.used += size
         return types.SimpleNamespace(mem=types.SimpleNamespace(size=size))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 import types
 from typing import Any
@@ -85,6 +86,14 @@ Stream.null = Stream(null=True)
 _current: list[Stream] = [Stream.null]
 
 
+class ExternalStream(Stream):
+    """A stream made elsewhere, known by its handle."""
+
+    def __init__(self, ptr: int, device_id: int = -1) -> None:
+        super().__init__()
+        self.ptr = ptr
+
+
 def get_current_stream(device_id: int = -1) -> Stream:
     return _current[-1]
 
@@ -126,3 +135,38 @@ def set_allocator(allocator: Any = None) -> None:
 
 def get_allocator() -> Any:
     return _allocators[-1] if _allocators else _memory_pool.malloc
+
+
+class _Nvtx(types.ModuleType):
+    """``cupy.cuda.nvtx``: records the ranges and marks (``events``) instead of sending them to a profiler."""
+
+    def __init__(self) -> None:
+        super().__init__("cupy.cuda.nvtx")
+        self.events: list[tuple[str, str]] = []
+
+    def RangePush(self, message: str, id_color: int = -1, argb_color: int | None = None) -> None:
+        self.events.append(("push", message))
+
+    def RangePop(self) -> None:
+        self.events.append(("pop", ""))
+
+    def Mark(self, message: str, id_color: int = -1, argb_color: int | None = None) -> None:
+        self.events.append(("mark", message))
+
+
+nvtx = _Nvtx()
+sys.modules["cupy.cuda.nvtx"] = nvtx
+
+
+class _OutOfMemoryError(MemoryError):
+    """``cupy.cuda.memory.OutOfMemoryError``: CuPy's message, and the request in ``_size``."""
+
+    def __init__(self, size: int, total: int, limit: int = 0) -> None:
+        self._size, self._total, self._limit = size, total, limit
+        limit_text = "" if not limit else f", limit set to: {limit:,} bytes"
+        super().__init__(f"Out of memory allocating {size:,} bytes (allocated so far: {total:,} bytes{limit_text}).")
+
+
+memory = types.ModuleType("cupy.cuda.memory")
+memory.OutOfMemoryError = _OutOfMemoryError  # type: ignore[attr-defined]
+sys.modules["cupy.cuda.memory"] = memory

@@ -57,6 +57,7 @@ from ._grad_mode import set_grad_enabled as set_grad_enabled
 from ._layout import *  # noqa: F403
 from ._layout import __all__ as _layout_all
 from ._layout import _mkldnn as _mkldnn
+from ._memory_errors import OutOfMemoryError as OutOfMemoryError
 from ._memory_format import *  # noqa: F403
 from ._memory_format import __all__ as _memory_format_all
 from ._ops.activation import *  # noqa: F403
@@ -129,6 +130,7 @@ from ._settings import __all__ as _settings_all
 from ._storage import UntypedStorage as UntypedStorage
 from ._tensor import Tensor as Tensor
 from ._tensor_base import Size as Size
+from .amp import GradScaler as GradScaler
 from .compiler import compile as compile
 
 half = _dtype.float16
@@ -158,7 +160,7 @@ from . import func as func
 from ._dlpack import from_dlpack as from_dlpack
 from .func import vmap as vmap
 
-for _cls in (device, dtype, Size):
+for _cls in (device, dtype, Size, OutOfMemoryError):
     _cls.__module__ = "tocha"
 del _cls
 
@@ -172,6 +174,8 @@ else:  # tensor-core's own lazy modules (imported on first access, NOTE [ Lazy s
     from . import mps as mps
 
 __all__ = [
+    "GradScaler",
+    "OutOfMemoryError",
     "Size",
     "Tensor",
     "UntypedStorage",

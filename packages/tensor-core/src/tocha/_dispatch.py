@@ -65,6 +65,7 @@ from . import _tensor_base
 from ._backend import xp_of
 from ._device import device
 from ._dtype import _FROM_NUMPY, ALL_DTYPES, LIMITED_UNSIGNED_DTYPES, dtype, from_numpy_dtype, uint8
+from ._memory_errors import OutOfMemoryError, out_of_memory
 from ._tensor_base import TensorBase, wrap
 
 if TYPE_CHECKING:
@@ -591,74 +592,79 @@ def call(op: OpRecord, dev: device, inputs: tuple[Any, ...], params: tuple[Any, 
         >>> tocha.library.call(add, tocha.device("cpu"), (tocha.ones(2), 3.0), ())
         tensor([4., 4.])
     """
-    if _layers and _state.visible_layers != 0:
-        return _through_layers(OpCall(op, dev, inputs, params))
-    xp = dev._xp or xp_of(dev)
-    n = len(inputs)
-    if n == 2:
-        x, y = inputs
-        xt = isinstance(x, TensorBase)
-        yt = isinstance(y, TensorBase)
-        if (
-            _gradient_layer
-            and ((xt and x._requires_grad) or (yt and y._requires_grad) or (not (xt or yt) and _wants_grad(inputs)))
-            and _state.grad_enabled  # last: a thread-local read, skipped when nothing requires grad
-        ):
-            if _gradient_layer[0] is _gradient_direct[0]:
-                return _gradient_direct[1](op, dev, inputs, params)
-            return _gradient_layer[0](OpCall(op, dev, inputs, params), run_kernel)
-        a = x._data if xt else _unwrap(x)
-        if yt:
-            b = y._data
-        elif y.__class__ is float:
-            b = _cached_scalar(a, y) if op.forward in _scalar_forwards else y  # NOTE [ Scalar operands ]
+    try:
+        if _layers and _state.visible_layers != 0:
+            return _through_layers(OpCall(op, dev, inputs, params))
+        xp = dev._xp or xp_of(dev)
+        n = len(inputs)
+        if n == 2:
+            x, y = inputs
+            xt = isinstance(x, TensorBase)
+            yt = isinstance(y, TensorBase)
+            if (
+                _gradient_layer
+                and ((xt and x._requires_grad) or (yt and y._requires_grad) or (not (xt or yt) and _wants_grad(inputs)))
+                and _state.grad_enabled  # last: a thread-local read, skipped when nothing requires grad
+            ):
+                if _gradient_layer[0] is _gradient_direct[0]:
+                    return _gradient_direct[1](op, dev, inputs, params)
+                return _gradient_layer[0](OpCall(op, dev, inputs, params), run_kernel)
+            a = x._data if xt else _unwrap(x)
+            if yt:
+                b = y._data
+            elif y.__class__ is float:
+                b = _cached_scalar(a, y) if op.forward in _scalar_forwards else y  # NOTE [ Scalar operands ]
+            else:
+                b = _unwrap(y)
+            if op.fp_errors and xp is np:
+                run = _state.quiet_run  # quiet_call, inlined
+                result = run(op.forward, xp, a, b, *params) if params else run(op.forward, xp, a, b)
+            else:
+                result = op.forward(xp, a, b, *params) if params else op.forward(xp, a, b)
+        elif n == 1:
+            x = inputs[0]
+            xt = isinstance(x, TensorBase)
+            if _gradient_layer and (x._requires_grad if xt else _wants_grad(inputs)) and _state.grad_enabled:
+                if _gradient_layer[0] is _gradient_direct[0]:
+                    return _gradient_direct[1](op, dev, inputs, params)
+                return _gradient_layer[0](OpCall(op, dev, inputs, params), run_kernel)
+            a = x._data if xt else _unwrap(x)
+            if op.fp_errors and xp is np:
+                run = _state.quiet_run  # quiet_call, inlined
+                result = run(op.forward, xp, a, *params) if params else run(op.forward, xp, a)
+            else:
+                result = op.forward(xp, a, *params) if params else op.forward(xp, a)
         else:
-            b = _unwrap(y)
-        if op.fp_errors and xp is np:
-            run = _state.quiet_run  # quiet_call, inlined
-            result = run(op.forward, xp, a, b, *params) if params else run(op.forward, xp, a, b)
-        else:
-            result = op.forward(xp, a, b, *params) if params else op.forward(xp, a, b)
-    elif n == 1:
-        x = inputs[0]
-        xt = isinstance(x, TensorBase)
-        if _gradient_layer and (x._requires_grad if xt else _wants_grad(inputs)) and _state.grad_enabled:
-            if _gradient_layer[0] is _gradient_direct[0]:
-                return _gradient_direct[1](op, dev, inputs, params)
-            return _gradient_layer[0](OpCall(op, dev, inputs, params), run_kernel)
-        a = x._data if xt else _unwrap(x)
-        if op.fp_errors and xp is np:
-            run = _state.quiet_run  # quiet_call, inlined
-            result = run(op.forward, xp, a, *params) if params else run(op.forward, xp, a)
-        else:
-            result = op.forward(xp, a, *params) if params else op.forward(xp, a)
-    else:
-        if _gradient_layer and _wants_grad(inputs):
-            if _gradient_layer[0] is _gradient_direct[0]:
-                return _gradient_direct[1](op, dev, inputs, params)
-            return _gradient_layer[0](OpCall(op, dev, inputs, params), run_kernel)
-        arrays = [_unwrap(x) for x in inputs]
-        if op.fp_errors and xp is np:
-            result = quiet_call(op.forward, xp, *arrays, *params)
-        else:
-            result = op.forward(xp, *arrays, *params)
-    if op.num_outputs != 1 or op.view:
-        return _wrap_result(op, dev, result, inputs)
-    if result.__class__ is not _ndarray and isinstance(result, np.generic):
-        result = np.asarray(result)  # NumPy ufuncs return scalars for 0-dim operands
-    # wrap(result, dev), inlined: this is the small-op hot path.
-    t = _new(_tensor_base._tensor_class)
-    t._data = result
-    found = _FROM_NUMPY.get(result.dtype)
-    t._dtype = found if found is not None else from_numpy_dtype(result.dtype)
-    t._device = dev
-    t._base = None
-    t._version = 0
-    t._requires_grad = False
-    t._grad = None
-    t._grad_fn = None
-    t._autograd_meta = None
-    return t
+            if _gradient_layer and _wants_grad(inputs):
+                if _gradient_layer[0] is _gradient_direct[0]:
+                    return _gradient_direct[1](op, dev, inputs, params)
+                return _gradient_layer[0](OpCall(op, dev, inputs, params), run_kernel)
+            arrays = [_unwrap(x) for x in inputs]
+            if op.fp_errors and xp is np:
+                result = quiet_call(op.forward, xp, *arrays, *params)
+            else:
+                result = op.forward(xp, *arrays, *params)
+        if op.num_outputs != 1 or op.view:
+            return _wrap_result(op, dev, result, inputs)
+        if result.__class__ is not _ndarray and isinstance(result, np.generic):
+            result = np.asarray(result)  # NumPy ufuncs return scalars for 0-dim operands
+        # wrap(result, dev), inlined: this is the small-op hot path.
+        t = _new(_tensor_base._tensor_class)
+        t._data = result
+        found = _FROM_NUMPY.get(result.dtype)
+        t._dtype = found if found is not None else from_numpy_dtype(result.dtype)
+        t._device = dev
+        t._base = None
+        t._version = 0
+        t._requires_grad = False
+        t._grad = None
+        t._grad_fn = None
+        t._autograd_meta = None
+        return t
+    except OutOfMemoryError:  # an inner call's, which named its op
+        raise
+    except MemoryError as error:  # NOTE [ Out of memory ] in tocha._memory_errors
+        raise out_of_memory(op.name, dev, inputs, error) from error
 
 
 def call_inplace(op: OpRecord, dev: device, out: Tensor, inputs: tuple[Any, ...], params: tuple[Any, ...]) -> Tensor:
@@ -671,11 +677,16 @@ def call_inplace(op: OpRecord, dev: device, out: Tensor, inputs: tuple[Any, ...]
         >>> t
         tensor([5., 5.])
     """
-    if (_layers and _state.visible_layers != 0) or (
-        # the target counts too: overwriting a tensor that requires grad changes its history (copy_, fill_)
-        _gradient_layer and (_wants_grad(inputs) or (out._requires_grad and _state.grad_enabled))
-    ):
-        return _through_layers(OpCall(op, dev, inputs, params, out))  # type: ignore[no-any-return]
-    xp = dev._xp or xp_of(dev)
-    arrays = [x._data if isinstance(x, TensorBase) else _unwrap(x) for x in inputs]
-    return _write_inplace(op, xp, out, arrays, params)  # type: ignore[no-any-return]
+    try:
+        if (_layers and _state.visible_layers != 0) or (
+            # the target counts too: overwriting a tensor that requires grad changes its history (copy_, fill_)
+            _gradient_layer and (_wants_grad(inputs) or (out._requires_grad and _state.grad_enabled))
+        ):
+            return _through_layers(OpCall(op, dev, inputs, params, out))  # type: ignore[no-any-return]
+        xp = dev._xp or xp_of(dev)
+        arrays = [x._data if isinstance(x, TensorBase) else _unwrap(x) for x in inputs]
+        return _write_inplace(op, xp, out, arrays, params)  # type: ignore[no-any-return]
+    except OutOfMemoryError:  # an inner call's, which named its op
+        raise
+    except MemoryError as error:  # NOTE [ Out of memory ] in tocha._memory_errors
+        raise out_of_memory(op.name, dev, inputs, error) from error

@@ -13,8 +13,9 @@ duck-typed: anything with ``param_groups`` (a list of dicts holding ``"params"``
 
 from __future__ import annotations
 
+import functools
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import Enum
 from typing import Any
 
@@ -23,7 +24,15 @@ from ._autocast import get_autocast_dtype as get_autocast_dtype
 from ._autocast import is_autocast_enabled as is_autocast_enabled
 from ._tensor_base import TensorBase
 
-__all__ = ["autocast", "GradScaler", "is_autocast_available", "get_autocast_dtype", "is_autocast_enabled"]
+__all__ = [
+    "autocast",
+    "GradScaler",
+    "custom_bwd",
+    "custom_fwd",
+    "is_autocast_available",
+    "get_autocast_dtype",
+    "is_autocast_enabled",
+]
 
 
 def is_autocast_available(device_type: str) -> bool:
@@ -415,3 +424,101 @@ class GradScaler:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+
+
+# ------------------------------------------------------------------ custom autograd Functions under autocast
+
+
+def _cast_floating(value: Any, device_type: str, target: Any) -> Any:
+    """``value`` with its floating tensors on ``device_type`` (float64 excepted) cast to ``target``; containers
+    (lists, tuples, dicts) rebuilt around their cast items, anything else as it is."""
+    if isinstance(value, TensorBase):
+        eligible = value.is_floating_point() and value.device.type == device_type and value.dtype.itemsize < 8
+        return value.to(target) if eligible else value  # type: ignore[attr-defined]
+    if isinstance(value, (str, bytes)):
+        return value
+    if isinstance(value, dict):
+        return {k: _cast_floating(v, device_type, target) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        items = [_cast_floating(v, device_type, target) for v in value]
+        return type(value)(items) if not hasattr(value, "_fields") else type(value)(*items)
+    return value
+
+
+def custom_fwd(
+    fwd: Callable[..., Any] | None = None, *, device_type: str, cast_inputs: Any = None
+) -> Callable[..., Any]:
+    """Decorate the ``forward`` of a custom ``tocha.autograd.Function`` for autocast regions.
+
+    The autocast state ``forward`` runs under is kept on its ``ctx`` for :func:`custom_bwd`. With
+    ``cast_inputs`` (a dtype), inside an autocast region of ``device_type`` the floating tensors among the
+    arguments (float64 excepted) are cast to it and ``forward`` runs with autocast off; outside a region
+    it is a no-op.
+
+    Example:
+        >>> import tocha
+        >>> class Square(tocha.autograd.Function):
+        ...     @staticmethod
+        ...     @tocha.amp.custom_fwd(device_type="cpu", cast_inputs=tocha.float32)
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x * x
+        ...     @staticmethod
+        ...     @tocha.amp.custom_bwd(device_type="cpu")
+        ...     def backward(ctx, grad):
+        ...         (x,) = ctx.saved_tensors
+        ...         return 2 * x * grad
+        >>> with tocha.autocast("cpu"):
+        ...     Square.apply(tocha.ones(2, dtype=tocha.bfloat16)).dtype
+        tocha.float32
+    """
+    if not isinstance(device_type, str):
+        raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
+    if fwd is None:
+        return functools.partial(custom_fwd, device_type=device_type, cast_inputs=cast_inputs)
+    forward = fwd
+
+    @functools.wraps(forward)
+    def decorated(*args: Any, **kwargs: Any) -> Any:
+        ctx = args[0]
+        ctx._dtype = get_autocast_dtype(device_type)
+        in_region = is_autocast_enabled(device_type)
+        if cast_inputs is None:
+            ctx._fwd_used_autocast = in_region
+            return forward(*args, **kwargs)
+        ctx._fwd_used_autocast = False
+        if not in_region:
+            return forward(*args, **kwargs)
+        with autocast(device_type, enabled=False):
+            return forward(
+                *_cast_floating(args, device_type, cast_inputs), **_cast_floating(kwargs, device_type, cast_inputs)
+            )
+
+    return decorated
+
+
+def custom_bwd(bwd: Callable[..., Any] | None = None, *, device_type: str) -> Callable[..., Any]:
+    """Decorate the ``backward`` of a custom Function whose ``forward`` has :func:`custom_fwd`: it runs under the
+    autocast state ``forward`` ran under (example at :func:`custom_fwd`).
+
+    Example:
+        >>> import tocha
+        >>> double = tocha.amp.custom_bwd(lambda ctx, g: 2 * g, device_type="cpu")
+        >>> class Ctx:
+        ...     _fwd_used_autocast, _dtype = False, tocha.bfloat16
+        >>> double(Ctx(), tocha.ones(1))
+        tensor([2.])
+    """
+    if not isinstance(device_type, str):
+        raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
+    if bwd is None:
+        return functools.partial(custom_bwd, device_type=device_type)
+    backward = bwd
+
+    @functools.wraps(backward)
+    def decorated(*args: Any, **kwargs: Any) -> Any:
+        ctx = args[0]
+        with autocast(device_type, enabled=ctx._fwd_used_autocast, dtype=ctx._dtype):
+            return backward(*args, **kwargs)
+
+    return decorated

@@ -29,23 +29,24 @@ right, the allocated peak then stops moving.
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import _sync_debug
-from ._backend import get_backend
-from ._device import device as _device_cls
-from ._device_checks import raise_deferred_checks
+from .. import _sync_debug
+from .._backend import get_backend
+from .._device import device as _device_cls
+from .._device_checks import raise_deferred_checks
+from .._memory_errors import OutOfMemoryError as OutOfMemoryError
 
 if TYPE_CHECKING:
-    from ._tensor import Tensor
+    from .._tensor import Tensor
 
 __all__ = [
+    "OutOfMemoryError",
     "is_available",
     "device_count",
     "current_device",
@@ -61,6 +62,15 @@ __all__ = [
     "current_stream",
     "default_stream",
     "stream",
+    "StreamContext",
+    "ExternalStream",
+    "set_stream",
+    "is_current_stream_capturing",
+    "is_bf16_supported",
+    "is_tf32_supported",
+    "get_arch_list",
+    "get_gencode_flags",
+    "can_device_access_peer",
     "memory_allocated",
     "max_memory_allocated",
     "memory_reserved",
@@ -84,6 +94,16 @@ __all__ = [
     "init",
     "set_sync_debug_mode",
     "get_sync_debug_mode",
+    "amp",
+    "memory",
+    "nvtx",
+    "memory_stats_as_nested_dict",
+    "reset_accumulated_memory_stats",
+    "memory_cached",
+    "max_memory_cached",
+    "reset_max_memory_cached",
+    "set_per_process_memory_fraction",
+    "get_per_process_memory_fraction",
 ]
 
 _NOT_AVAILABLE = "tocha: CUDA is not available (CuPy is not installed or no NVIDIA GPU/driver was found)"
@@ -312,6 +332,70 @@ def get_device_capability(device: Any = None) -> tuple[int, int]:
     return props.major, props.minor
 
 
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    """Whether the current device computes in bfloat16: natively from compute capability 8.0 (Ampere), and with
+    ``including_emulation`` on any device (CuPy's kernels widen it to float32). False without CUDA.
+
+    Example:
+        >>> import tocha
+        >>> isinstance(tocha.cuda.is_bf16_supported(), bool)
+        True
+    """
+    if not is_available():
+        return False
+    return including_emulation or get_device_capability() >= (8, 0)
+
+
+def is_tf32_supported() -> bool:
+    """Whether the current device has TF32 tensor cores (compute capability 8.0 and up); False without CUDA.
+
+    Example:
+        >>> import tocha
+        >>> isinstance(tocha.cuda.is_tf32_supported(), bool)
+        True
+    """
+    return is_available() and get_device_capability() >= (8, 0)
+
+
+def get_arch_list() -> list[str]:
+    """The architectures tocha's kernels are built for: those of the visible devices (``['sm_90']`` on an H100),
+    as CuPy compiles its kernels for the device they run on; empty without CUDA.
+
+    Example:
+        >>> import tocha
+        >>> isinstance(tocha.cuda.get_arch_list(), list)
+        True
+    """
+    if not is_available():
+        return []
+    archs = {"sm_{}{}".format(*get_device_capability(index)) for index in range(device_count())}
+    return sorted(archs)
+
+
+def get_gencode_flags() -> str:
+    """:func:`get_arch_list` as nvcc ``-gencode`` flags; empty without CUDA.
+
+    Example:
+        >>> import tocha
+        >>> isinstance(tocha.cuda.get_gencode_flags(), str)
+        True
+    """
+    return " ".join(f"-gencode compute=compute_{arch[3:]},code={arch}" for arch in get_arch_list())
+
+
+def can_device_access_peer(device: Any, peer_device: Any) -> bool:
+    """Whether ``device`` can read ``peer_device``'s memory directly (peer to peer).
+
+    Raises:
+        AssertionError: CUDA is not available, or an index is out of range.
+    """
+    cp = _cupy()
+    index, peer = _index(device, "can_device_access_peer"), _index(peer_device, "can_device_access_peer")
+    if not (0 <= index < device_count() and 0 <= peer < device_count()):
+        raise AssertionError("Invalid device id")
+    return index != peer and bool(cp.cuda.runtime.deviceCanAccessPeer(index, peer))
+
+
 def synchronize(device: Any = None) -> None:
     """Wait for all queued work on a CUDA device (the current one by default).
 
@@ -456,20 +540,89 @@ def default_stream(device: Any = None) -> Stream:
     return Stream(_index(device, "default_stream"), _wrap=cp.cuda.Stream.null)
 
 
-@contextlib.contextmanager
-def stream(stream: Stream | None) -> Iterator[None]:
-    """Context manager queueing the block's CUDA work on ``stream`` (None: no change).
+class ExternalStream(Stream):
+    """A CUDA stream made elsewhere (another library's ``cudaStream_t``), wrapped for tocha.
+
+    Args:
+        stream_ptr: the raw ``cudaStream_t`` handle; the stream must outlive this object.
+        device: the device the stream belongs to (the current one by default).
+    """
+
+    def __init__(self, stream_ptr: int, device: Any = None) -> None:
+        if not is_available():
+            raise RuntimeError(f"tocha.cuda.ExternalStream requires CUDA support: {_NOT_AVAILABLE}")
+        cp = _cupy()
+        index = _index(device, "ExternalStream")
+        with cp.cuda.Device(index):
+            super().__init__(index, _wrap=cp.cuda.ExternalStream(int(stream_ptr)))
+
+
+def set_stream(stream: Stream | None) -> None:
+    """Make ``stream`` the current stream of its device for this thread (None: no change).
+
+    Example:
+        >>> import tocha
+        >>> tocha.cuda.set_stream(None)
+    """
+    if stream is None:
+        return
+    with device(stream.device):
+        stream._stream.use()
+
+
+class StreamContext:
+    """Context manager queueing the block's CUDA work on ``stream`` (None: no change); ``tocha.cuda.stream``.
+
+    The stream becomes current on its device for the block; the streams current before are restored after,
+    also when the block raises.
+
+    Example:
+        >>> import tocha
+        >>> with tocha.cuda.StreamContext(None):
+        ...     pass
+    """
+
+    def __init__(self, stream: Stream | None) -> None:
+        self.stream = stream
+        self._previous: list[Stream] = []
+
+    def __enter__(self) -> None:
+        target = self.stream
+        if target is None:
+            return
+        here = current_stream()
+        self._previous.append(here)
+        if here.device != target.device:
+            self._previous.append(current_stream(target.device))
+        set_stream(target)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.stream is None:
+            return
+        while self._previous:
+            set_stream(self._previous.pop())
+
+
+def stream(stream: Stream | None) -> StreamContext:
+    """Context manager queueing the block's CUDA work on ``stream`` (None: no change): :class:`StreamContext`.
 
     Example:
         >>> import tocha
         >>> with tocha.cuda.stream(None):
         ...     pass
     """
-    if stream is None:
-        yield
-        return
-    with device(stream.device), stream._stream:
-        yield
+    return StreamContext(stream)
+
+
+def is_current_stream_capturing() -> bool:
+    """Whether the current stream is capturing a CUDA graph: never in tocha, which does not capture graphs.
+
+    Example:
+        >>> import tocha
+        >>> tocha.cuda.is_current_stream_capturing()
+        False
+    """
+    return False
 
 
 # ------------------------------------------------------------------ memory
@@ -602,7 +755,7 @@ def memory_summary(device: Any = None, abbreviated: bool = False) -> str:
 
 
 def _generator(index: int) -> Any:
-    from ._ops.random import _default_for
+    from .._ops.random import _default_for
 
     return _default_for(_device_cls("cuda", index))
 
@@ -737,3 +890,16 @@ def get_sync_debug_mode() -> int:
         0
     """
     return _sync_debug.get_mode()
+
+
+# Submodules, as PyTorch's: the deprecated ``tocha.cuda.amp`` spellings, NVTX ranges, the allocator's limits.
+from . import amp as amp  # noqa: E402
+from . import memory as memory  # noqa: E402
+from . import nvtx as nvtx  # noqa: E402
+from .memory import get_per_process_memory_fraction as get_per_process_memory_fraction  # noqa: E402
+from .memory import max_memory_cached as max_memory_cached  # noqa: E402
+from .memory import memory_cached as memory_cached  # noqa: E402
+from .memory import memory_stats_as_nested_dict as memory_stats_as_nested_dict  # noqa: E402
+from .memory import reset_accumulated_memory_stats as reset_accumulated_memory_stats  # noqa: E402
+from .memory import reset_max_memory_cached as reset_max_memory_cached  # noqa: E402
+from .memory import set_per_process_memory_fraction as set_per_process_memory_fraction  # noqa: E402
