@@ -48,7 +48,7 @@ _POINTWISE = (
 
 def _over_batch(x: Tensor, flag: bool, size: int) -> Tensor:
     """``x`` with the batch dimension in front: its value when batched, else expanded over the batch."""
-    return x if flag else x.unsqueeze(0).expand(size, *x.shape)
+    return x if flag else x.expand(size, *x.shape)
 
 
 def linear(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
@@ -261,3 +261,6 @@ def install() -> None:
     register_batching_rule("constant_pad_nd", padding)
     register_batching_rule("batch_norm", batch_norm)
     register_batching_rule("embedding", embedding)
+    from . import _batching_backward
+
+    _batching_backward.install()
