@@ -8,7 +8,10 @@ the per-entry loop it falls back to, and how far it is from ``torch.func.vmap``:
   ``randomness='different'`` (each sample its own mask) over 64;
 * per-sample gradients of a small CNN (conv 1->8 3x3, ReLU, max-pool 2, linear 1352->10) over 64 MNIST-sized
   images: the DP-SGD workload, a grouped convolution per layer;
-* attention scores: ``vmap(lambda q: softmax(q @ q.T / 8) @ q)`` over 256 entries of 32 x 16.
+* attention scores: ``vmap(lambda q: softmax(q @ q.T / 8) @ q)`` over 256 entries of 32 x 16;
+* Jacobians of ``softmax(W2 tanh(W1 x))`` (64 -> 128 -> 10, float64): ``jacfwd`` (one batched forward over 64
+  tangents, the tangents of linear and softmax through their double vjps), ``jacrev`` and ``hessian`` (of the
+  first output: jacfwd over jacrev).
 
 The "loop" row runs the same function once per entry in Python (what vmap did before it batched).
 """
@@ -101,6 +104,46 @@ def attention(lib: Any, *, loop: bool = False) -> Callable[[], Any]:
     return lambda: batched(q)
 
 
+def _jacobian_workload(lib: Any, transform: str, *, loop: bool = False) -> Callable[[], Any]:
+    rng = np.random.default_rng(3)
+    w1 = lib.from_numpy(rng.standard_normal((HIDDEN, IN)) / 8)
+    w2 = lib.from_numpy(rng.standard_normal((OUT, HIDDEN)) / 11)
+    x = lib.from_numpy(np.linspace(-1.0, 1.0, IN))
+    functional = tocha_functional if lib is tocha else lib.nn.functional
+    func = tocha.func if lib is tocha else lib.func
+
+    def net(v: Any) -> Any:
+        return functional.linear(functional.linear(v, w1).tanh(), w2).softmax(-1)
+
+    if transform == "hessian":
+        made = func.hessian(lambda v: net(v)[0])
+    else:
+        made = getattr(func, transform)(net)
+    if not loop:
+        return lambda: made(x)
+
+    def per_element() -> Any:  # tocha's per-element fallback: one forward (backward) pass per column (row)
+        saved = tocha.func._batched_columns, tocha.func._batched_vjp_rows
+        tocha.func._batched_columns = tocha.func._batched_vjp_rows = lambda *args: None  # type: ignore[assignment]
+        try:
+            return made(x)
+        finally:
+            tocha.func._batched_columns, tocha.func._batched_vjp_rows = saved
+
+    return per_element
+
+
+def _quiet(workload: Callable[[], Any]) -> Callable[[], Any]:
+    import warnings
+
+    def run() -> Any:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # torch.func's forward mode warns about torch.jit
+            return workload()
+
+    return run
+
+
 def main() -> None:
     torch = optional_torch()
     note = "" if torch else " (PyTorch not installed)"
@@ -125,8 +168,13 @@ def main() -> None:
     rows.append(compare("attention, 256 x (32, 16)", attention(tocha), attention(torch) if torch else None))
     looped = median_seconds(attention(tocha, loop=True), repeat=3)
     rows.append(["  tocha loop, attention", format_seconds(looped), "-", "-"])
+    for transform in ("jacfwd", "jacrev", "hessian"):
+        theirs = _quiet(_jacobian_workload(torch, transform)) if torch else None
+        rows.append(compare(f"{transform} of an MLP, 64 inputs", _jacobian_workload(tocha, transform), theirs))
+        looped = median_seconds(_jacobian_workload(tocha, transform, loop=True), repeat=3)
+        rows.append([f"  tocha per element, {transform}", format_seconds(looped), "-", "-"])
     print_table(
-        f"vmap, float32 (median of {REPEAT}){note}; the loop rows: the same function once per entry in Python",
+        f"vmap and the Jacobians (median of {REPEAT}){note}; the loop rows: once per entry (element) in Python",
         ["workload", "tocha", "torch", "tocha/torch"],
         rows,
     )

@@ -667,6 +667,58 @@ def call(op: OpRecord, dev: device, inputs: tuple[Any, ...], params: tuple[Any, 
         raise out_of_memory(op.name, dev, inputs, error) from error
 
 
+# NOTE [ Writing into overlapping memory ]
+# An in-place op whose target has several elements at one memory location (a stride 0 over a dim of size > 1:
+# ``x.expand(2, 3).add_(1)``) raises, as PyTorch's element-wise kernels do, rather than write each location
+# several times. As in PyTorch, filling with a number (``fill_``, ``zero_``, ``x[i] = 3.0``), indexed writes
+# (``x[idx] = v``: allowed, ``index_put_``/``masked_fill_``/``index_fill_`` with PyTorch's deprecation warning) are
+# let through; ``copy_`` (which ``fill_`` and ``zero_`` use too) checks in ``copy_into``, which knows whether it
+# copies a tensor. (PyTorch also lets ``tril_``/``triu_`` through, with results that depend on its write order;
+# tocha raises there. Overlaps without a stride 0, from ``as_strided``, are not detected, as in PyTorch, but
+# tocha's writes act as if the operands did not overlap, where PyTorch's depend on the order of its writes.)
+_OVERLAP_WARNS = {
+    "index_put": ("index_put_", "tensor[indices] = tensor"),
+    "masked_fill": ("masked_fill_", "tensor[mask] = scalar"),
+    "index_fill": ("index_fill_", "tensor[mask] = scalar"),
+}
+_OVERLAP_ALLOWED = frozenset({"setitem", "copy_"})
+
+
+def check_no_internal_overlap(name: str, out: Any) -> None:
+    """Raise PyTorch's RuntimeError when ``out`` (an in-place op's target) has several elements at one memory
+    location (NOTE [ Writing into overlapping memory ]); ``name``: the op, for the message."""
+    data = out._data
+    if 0 not in data.strides or not any(
+        stride == 0 and n > 1 for stride, n in zip(data.strides, data.shape, strict=True)
+    ):
+        return
+    raise RuntimeError(
+        "unsupported operation: more than one element of the written-to tensor refers to a single memory location. "
+        f"Please clone() the tensor before performing the operation. ({name.rstrip('_')}_ into a tensor of shape "
+        f"{list(data.shape)} and strides {[st // data.itemsize for st in data.strides]})"
+    )
+
+
+def _check_overlapping_target(op: OpRecord, out: Any) -> None:
+    name = op.name
+    if name in _OVERLAP_ALLOWED:
+        return
+    if name not in _OVERLAP_WARNS:
+        check_no_internal_overlap(name, out)
+        return
+    data = out._data
+    if any(stride == 0 and n > 1 for stride, n in zip(data.strides, data.shape, strict=True)):
+        import warnings
+
+        method, example = _OVERLAP_WARNS[name]
+        warnings.warn(
+            f"Use of {method} on expanded tensors is deprecated. Please clone() the tensor before performing this "
+            f"operation. This also applies to advanced indexing e.g. {example}",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
 def call_inplace(op: OpRecord, dev: device, out: Tensor, inputs: tuple[Any, ...], params: tuple[Any, ...]) -> Tensor:
     """Run ``op`` and write its result into ``out`` (an in-place op); returns ``out``.
 
@@ -677,6 +729,8 @@ def call_inplace(op: OpRecord, dev: device, out: Tensor, inputs: tuple[Any, ...]
         >>> t
         tensor([5., 5.])
     """
+    if 0 in out._data.strides:  # a stride 0 may make several elements share memory (an expanded tensor)
+        _check_overlapping_target(op, out)
     try:
         if (_layers and _state.visible_layers != 0) or (
             # the target counts too: overwriting a tensor that requires grad changes its history (copy_, fill_)

@@ -1589,10 +1589,13 @@ COPY = register_op(OpRecord(name="copy_", forward=_copy_forward, vjp=_copy_vjp, 
 
 def copy_into(target: Tensor, src: Any) -> Tensor:
     """``target.copy_(src)``: broadcast ``src`` into ``target``'s memory, converting dtype and device."""
+    from .._dispatch import check_no_internal_overlap
     from ._common import broadcast_shape
 
     if not isinstance(src, TensorBase):
         src = tensor(src, dtype=target._dtype)
+    else:  # a number fills even an expanded tensor, as PyTorch's fill_ (NOTE [ Writing into overlapping memory ])
+        check_no_internal_overlap("copy_", target)
     shape = broadcast_shape("copy_", tuple(target._data.shape), tuple(src._data.shape))
     if shape != tuple(target._data.shape):
         raise RuntimeError(
