@@ -84,6 +84,8 @@ from ._ops.legacy_linalg import *  # noqa: F403
 from ._ops.legacy_linalg import __all__ as _legacy_linalg_all
 from ._ops.legacy_toplevel import *  # noqa: F403
 from ._ops.legacy_toplevel import __all__ as _legacy_toplevel_all
+from ._ops.legacy_types import *  # noqa: F403
+from ._ops.legacy_types import __all__ as _legacy_types_all
 from ._ops.linalg import *  # noqa: F403
 from ._ops.linalg import __all__ as _linalg_all
 from ._ops.linalg_compat import *  # noqa: F403
@@ -254,6 +256,7 @@ __all__ = [
     *_legacy_autocast_all,
     *_legacy_linalg_all,
     *_legacy_toplevel_all,
+    *_legacy_types_all,
     *_linalg_toplevel_all,
     *_math_extra_all,
     *_misc_toplevel_all,

@@ -1183,10 +1183,16 @@ class CreationMethods:
 
         return is_pinned(self)
 
-    def type(self: Any, dtype: dtype | str | None = None) -> Any:
-        """The type name (``'tocha.FloatTensor'``) or, with ``dtype``, a converted tensor."""
-        from .. import _dtype as dtypes
+    def type(self: Any, dtype: Any = None) -> Any:
+        """The type name (``'tocha.FloatTensor'``) or, with ``dtype`` (a dtype, a legacy tensor type such as
+        ``tocha.cuda.FloatTensor``, or its name, ``'torch.LongTensor'``), a converted tensor.
 
+        Example:
+            >>> import tocha
+            >>> x = tocha.ones(2)
+            >>> x.type(), x.type(tocha.LongTensor).dtype, x.type("torch.ByteTensor").dtype
+            ('tocha.FloatTensor', tocha.int64, tocha.uint8)
+        """
         if dtype is None:
             names = {
                 "float32": "Float",
@@ -1207,20 +1213,16 @@ class CreationMethods:
             }
             prefix = "tocha." if self._device.type == "cpu" else f"tocha.{self._device.type}."
             return f"{prefix}{names[self._dtype.name]}Tensor"
-        if isinstance(dtype, str):
-            found = {
-                v: k
-                for k, v in {
-                    "float32": "FloatTensor",
-                    "float64": "DoubleTensor",
-                    "int64": "LongTensor",
-                    "int32": "IntTensor",
-                    "bool": "BoolTensor",
-                }.items()
-            }.get(dtype.split(".")[-1])
-            if found is None:
-                raise ValueError(f"invalid type: '{dtype}'")
-            dtype = getattr(dtypes, found)
+        from .legacy_types import from_type_name, tensortype
+
+        target = from_type_name(dtype) if isinstance(dtype, str) else dtype
+        if isinstance(dtype, str) and target is None:
+            raise ValueError(f"invalid type: '{dtype}'")
+        if isinstance(target, tensortype):  # NOTE [ Legacy tensor types ]: a dtype and a device type
+            if isinstance(self, target):
+                return self
+            return self.to(device="cuda" if target.is_cuda else "cpu", dtype=target.dtype)
+        dtype = target
         return to_dtype(self, dtype)  # type: ignore[arg-type]
 
     def type_as(self: Any, other: Tensor) -> Tensor:

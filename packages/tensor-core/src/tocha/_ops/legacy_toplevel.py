@@ -180,14 +180,14 @@ _TENSOR_TYPE_MODULES = {
 _set_by_tensor_type: list[device | None] = [None]  # the default device set_default_tensor_type last chose
 
 
-def set_default_tensor_type(t: str, /) -> None:
+def set_default_tensor_type(t: Any, /) -> None:
     """Make the floating tensor type ``t`` (``"torch.DoubleTensor"``...) the default: deprecated.
 
     Sets the default dtype (float32, float64, float16 or bfloat16 for ``FloatTensor``, ``DoubleTensor``,
     ``HalfTensor``, ``BFloat16Tensor``); a ``torch.cuda.*`` / ``tocha.cuda.*`` type also makes ``cuda`` the
     default device (a TypeError when CUDA is not available), and a CPU type afterwards makes it ``cpu`` again.
-    ``tocha.`` and ``torch.`` spellings are both accepted; tocha has no tensor type classes. PyTorch deprecates
-    it (and so it warns): use :func:`tocha.set_default_dtype` and :func:`tocha.set_default_device`.
+    ``tocha.`` and ``torch.`` spellings are both accepted, and the types themselves (``tocha.DoubleTensor``).
+    PyTorch deprecates it (and so it warns): use :func:`tocha.set_default_dtype` and :func:`tocha.set_default_device`.
 
     Raises:
         TypeError: an integer, sparse or unknown type, or a CUDA type without CUDA.
@@ -210,6 +210,10 @@ def set_default_tensor_type(t: str, /) -> None:
         UserWarning,
         stacklevel=2,
     )
+    from .legacy_types import tensortype
+
+    if isinstance(t, tensortype):  # NOTE [ Legacy tensor types ]
+        t = f"{t.__module__}.{t.__name__}"
     if not isinstance(t, str):
         raise TypeError(invalid)
     if not t:

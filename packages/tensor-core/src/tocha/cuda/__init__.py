@@ -104,6 +104,16 @@ __all__ = [
     "reset_max_memory_cached",
     "set_per_process_memory_fraction",
     "get_per_process_memory_fraction",
+    "FloatTensor",
+    "DoubleTensor",
+    "HalfTensor",
+    "BFloat16Tensor",
+    "ByteTensor",
+    "CharTensor",
+    "ShortTensor",
+    "IntTensor",
+    "LongTensor",
+    "BoolTensor",
 ]
 
 _NOT_AVAILABLE = "tocha: CUDA is not available (CuPy is not installed or no NVIDIA GPU/driver was found)"
@@ -893,6 +903,7 @@ def get_sync_debug_mode() -> int:
 
 
 # Submodules, as PyTorch's: the deprecated ``tocha.cuda.amp`` spellings, NVTX ranges, the allocator's limits.
+from .._ops.legacy_types import CUDA_TYPES as _CUDA_TYPES  # noqa: E402
 from . import amp as amp  # noqa: E402
 from . import memory as memory  # noqa: E402
 from . import nvtx as nvtx  # noqa: E402
@@ -903,3 +914,15 @@ from .memory import memory_stats_as_nested_dict as memory_stats_as_nested_dict  
 from .memory import reset_accumulated_memory_stats as reset_accumulated_memory_stats  # noqa: E402
 from .memory import reset_max_memory_cached as reset_max_memory_cached  # noqa: E402
 from .memory import set_per_process_memory_fraction as set_per_process_memory_fraction  # noqa: E402
+
+# The legacy CUDA tensor types (NOTE [ Legacy tensor types ] in tocha._ops.legacy_types).
+FloatTensor = _CUDA_TYPES["FloatTensor"]
+DoubleTensor = _CUDA_TYPES["DoubleTensor"]
+HalfTensor = _CUDA_TYPES["HalfTensor"]
+BFloat16Tensor = _CUDA_TYPES["BFloat16Tensor"]
+ByteTensor = _CUDA_TYPES["ByteTensor"]
+CharTensor = _CUDA_TYPES["CharTensor"]
+ShortTensor = _CUDA_TYPES["ShortTensor"]
+IntTensor = _CUDA_TYPES["IntTensor"]
+LongTensor = _CUDA_TYPES["LongTensor"]
+BoolTensor = _CUDA_TYPES["BoolTensor"]
