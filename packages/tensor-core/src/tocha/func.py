@@ -888,7 +888,7 @@ def _prepare_batched_args(
                 value = x._value
             else:
                 value = x.unsqueeze(0).expand(layer.size, *x.shape)
-            if _tangent_of(value) is not None:
+            if _tangent_of(x) is not None or _tangent_of(value) is not None:
                 raise _Unbatchable("a transform of a tensor with a forward-mode tangent")
             if level.outer_grad and value.requires_grad:
                 leaf = value.view_as(value)  # an alias, as _Level.enter's: the caller's graph sees through it
@@ -1262,6 +1262,78 @@ def _batched_vjp_rows(
     return parts[0] if len(parts) == 1 else tuple(_cat([p[i] for p in parts], 0) for i in range(len(parts[0])))
 
 
+def _try_prepare_batched(
+    level: _Level, layers: list[_vmap.BatchingLayer], args: tuple[Any, ...], nums: tuple[int, ...]
+) -> tuple[list[Any], list[Any]] | None:
+    """:func:`_prepare_batched_args` for a transform inside one batched vmap; None where the transform must run as
+    it does outside vmap (nested vmaps, forward-mode tangents: jacfwd's columns over a jacrev)."""
+    if len(layers) != 1:
+        return None
+    try:
+        with enable_grad():
+            return _prepare_batched_args(level, layers[0], args, nums)
+    except _Unbatchable:
+        return None
+
+
+def _batched_jacrev(
+    func: Callable[..., Any],
+    level: _Level,
+    layer: _vmap.BatchingLayer,
+    prepared: tuple[list[Any], list[Any]],
+    has_aux: bool,
+    single: bool,
+    chunk_size: int | None,
+    kwargs: dict[str, Any],
+) -> Any:
+    """``jacrev`` inside a batched vmap: every entry's Jacobian rows from backward passes over the whole batch.
+
+    The leaves hold the batch (:func:`_prepare_batched_args`); row ``k`` of every entry's Jacobian is the
+    gradient of the batched output with cotangent ``e_k`` in each entry (entries never mix), and all rows come
+    from one backward pass over a batch of those cotangents (:func:`_batched_vjp_rows`).
+    """
+    new_args, wrt = prepared
+    prefix = "vjp(f, *primals)"
+    with enable_grad():
+        output, aux = _split_aux(func(*new_args, **kwargs), has_aux, prefix)
+        aux_leaves = _check_aux(aux) if has_aux else []
+        out_leaves, out_spec = _flatten(output)
+        _check_outputs_tensors(out_leaves, prefix)
+        for o in out_leaves:
+            if not (o.is_floating_point() or o.is_complex()):
+                raise RuntimeError(
+                    f"vjp(f, ...): All outputs of f must be floating-point or complex Tensors, got Tensor with dtype "
+                    f"{o.dtype}"
+                )
+        values = [_batch_value(o, layer) for o in out_leaves]
+        create_graph = level.needs_graph(values)
+        flat_wrt = [t for _, tensors in wrt for t in tensors]
+        size = layer.size
+        per_output = []
+        for o, value in zip(out_leaves, values, strict=True):
+            n = o.numel()
+            rows = None
+            if n and value.requires_grad:
+                basis = eye(n, dtype=o.dtype, device=o.device).reshape(n, 1, *o.shape).expand(n, size, *o.shape)
+                rows = _batched_vjp_rows(level, value, flat_wrt, basis, create_graph, chunk_size)
+                if rows is None:
+                    raise _Unbatchable("jacrev: a backward pass over the batch of cotangents")
+            jacs = [
+                _vmap.batched(
+                    level.lift(rows[i].movedim(0, 1).reshape(size, *o.shape, *x.shape[1:]))
+                    if rows is not None
+                    else zeros((size, *o.shape, *x.shape[1:]), dtype=x.dtype, device=x.device),
+                    layer.level,
+                )
+                for i, x in enumerate(flat_wrt)
+            ]
+            per_output.append(_regroup(wrt, jacs, single))
+    result = _unflatten(out_spec, per_output)
+    if has_aux:
+        return result, _unflatten(_flatten(aux)[1], [_lift_batched(level, layer, t) for t in aux_leaves])
+    return result
+
+
 def jacrev(
     func: Callable[..., Any],
     argnums: Any = 0,
@@ -1299,6 +1371,12 @@ def jacrev(
         nums = _normalize_argnums(argnums, len(args))
         level = _Level()
         prefix = "vjp(f, *primals)"
+        layers = _vmap.active_layers()
+        if layers:
+            prepared = _try_prepare_batched(level, layers, args, nums)
+            if prepared is not None:
+                single = isinstance(argnums, int)
+                return _batched_jacrev(func, level, layers[0], prepared, has_aux, single, chunk_size, kwargs)
         with enable_grad():
             new_args, wrt = _prepare_args(level, args, nums)
             output, aux = _split_aux(func(*new_args, **kwargs), has_aux, prefix)
