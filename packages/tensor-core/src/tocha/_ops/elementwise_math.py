@@ -1208,10 +1208,12 @@ def _logit_forward(xp: Any, a: Any, eps: float | None) -> Any:
 def _logit_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
     (x,) = ctx.inputs
     (eps,) = ctx.params
-    local = grad / (x * (1 - x))
-    if eps is None:
-        return (local,)
-    return (where((x < eps) | (x > 1 - eps), 0.0, local),)
+    if eps is None:  # as PyTorch's: no derivative outside [0, 1], where the logit itself is NaN
+        outside = (x < 0) | (x > 1)
+        return (grad / (x * (1 - x)) * where(outside, math.nan, 1.0),)
+    clamped = (x < eps) | (x > 1 - eps)
+    inside = where(clamped, 0.5, x)  # the masked entries' own derivative stays finite (forward mode, double backward)
+    return (where(clamped, 0.0, grad / (inside * (1 - inside))),)
 
 
 LOGIT = register_op(
@@ -1831,11 +1833,24 @@ def _xlogy_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
     # d/da a log(b) = log(b), zeroed where a = 0 and b <= 0 (where the op is defined as 0), as PyTorch
     if ctx.needs_input_grad[0]:
         other: Tensor = b if isinstance(b, TensorBase) else _as_0dim(b, grad.dtype, grad.device)  # type: ignore[assignment]
-        grad_a = grad * where((a == 0) & (other <= 0), 0.0, log(other))
+        grad_a = where((a == 0) & (other <= 0), 0.0, xlogy(grad, other))  # 0 where grad is 0, even for log(b) NaN
     else:
         grad_a = None
     grad_b = grad * a / b if len(ctx.needs_input_grad) > 1 and ctx.needs_input_grad[1] else None
     return broadcast_vjp(ctx, grad_a, grad_b)
+
+
+def _xlogy_jvp(ctx: Any, tangent_a: Tensor | None, tangent_b: Tensor | None) -> Any:
+    # Its own rule: the vjp's derivative at the zero cotangent the double-vjp trick differentiates at is masked
+    a, b = ctx.inputs
+    other: Tensor = b if isinstance(b, TensorBase) else _as_0dim(b, ctx.result.dtype, ctx.result.device)  # type: ignore[assignment]
+    result = None
+    if tangent_a is not None:
+        result = where((a == 0) & (other <= 0), 0.0, xlogy(tangent_a, other))
+    if tangent_b is not None:
+        term = tangent_b * a / other
+        result = term if result is None else result + term
+    return result
 
 
 XLOGY = register_op(
@@ -1844,6 +1859,7 @@ XLOGY = register_op(
         forward=_xlogy_forward,
         fp_errors=True,
         vjp=_xlogy_vjp,
+        jvp=_xlogy_jvp,
         saves_inputs=(0, 1),
         dtypes=FLOATING,
         test=OpTest(

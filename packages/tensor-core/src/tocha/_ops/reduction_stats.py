@@ -248,11 +248,12 @@ def _norm_vjp(ctx: Any, grad: Any) -> tuple[Tensor | None]:
 
     result = ctx.result if keepdim else ctx.result.reshape(kept_shape(shape, axis))
     zero = result == 0
+    nonzero = where(zero, 1.0, result)  # masked entries' own derivatives stay finite (forward mode, double backward)
     if p == 2:
-        return (x * where(zero, 0.0, g / result),)
+        return (x * where(zero, 0.0, g / nonzero),)
     # general p: sgn(x) |x|^(p-1) / norm^(p-1), and 0 where x or the norm is 0
-    magnitude = where(x == 0, 0.0, x.abs() ** (p - 1))
-    return (sgn(x) * magnitude * where(zero, 0.0, g / result ** (p - 1)),)
+    magnitude = where(x == 0, 0.0, where(x == 0, 1.0, x).abs() ** (p - 1))
+    return (sgn(x) * magnitude * where(zero, 0.0, g / nonzero ** (p - 1)),)
 
 
 NORM = register_op(

@@ -1,0 +1,60 @@
+"""Derivatives at the edges of ops' domains (zeros, poles, outside the domain): the infs and NaNs of jacrev and
+jacfwd where PyTorch's are, and the finite values equal."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import tocha
+
+POINTS = np.array([0.0, 1.0, -0.5, 1.5, 2.0])
+
+FUNCTIONS: dict[str, Callable[[Any, Any], Any]] = {
+    "log": lambda lib, x: x.log(),
+    "log2": lambda lib, x: x.log2(),
+    "sqrt": lambda lib, x: x.sqrt(),
+    "rsqrt": lambda lib, x: x.rsqrt(),
+    "reciprocal": lambda lib, x: x.reciprocal(),
+    "lgamma": lambda lib, x: x.lgamma(),
+    "digamma": lambda lib, x: x.digamma(),
+    "acosh": lambda lib, x: x.acosh(),
+    "atanh": lambda lib, x: x.atanh(),
+    "logit": lambda lib, x: lib.logit(x),
+    "logit with eps": lambda lib, x: lib.logit(x, 0.1),
+    "logit with eps 0": lambda lib, x: lib.logit(x, 0.0),
+    "pow 0.5": lambda lib, x: x**0.5,
+    "pow of a tensor exponent": lambda lib, x: x ** (x * 0 + 2.5),
+    "xlogy": lambda lib, x: lib.xlogy(x, x),
+    "entr": lambda lib, x: lib.special.entr(x),
+    "prod through a zero": lambda lib, x: x.prod().reshape(1) * x,
+    "cumprod through a zero": lambda lib, x: x.cumprod(0),
+    "norm at zero": lambda lib, x: (x * 0).norm().reshape(1) + x,
+}
+
+
+def _both(lib: Any, f: Callable[[Any, Any], Any]) -> tuple[np.ndarray, np.ndarray]:
+    x = lib.from_numpy(POINTS.copy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return (
+            lib.func.jacrev(lambda v: f(lib, v))(x).detach().numpy(),
+            lib.func.jacfwd(lambda v: f(lib, v))(x).detach().numpy(),
+        )
+
+
+@pytest.mark.parametrize("name", list(FUNCTIONS))
+def test_jacobians_at_singular_points_match_torch(name: str) -> None:
+    torch = pytest.importorskip("torch")
+    ours, theirs = _both(tocha, FUNCTIONS[name]), _both(torch, FUNCTIONS[name])
+    for mode, a, b in zip(("jacrev", "jacfwd"), ours, theirs, strict=True):
+        np.testing.assert_array_equal(np.isnan(a), np.isnan(b), err_msg=f"{name} {mode}: NaN positions")
+        np.testing.assert_array_equal(np.isposinf(a), np.isposinf(b), err_msg=f"{name} {mode}: +inf positions")
+        np.testing.assert_array_equal(np.isneginf(a), np.isneginf(b), err_msg=f"{name} {mode}: -inf positions")
+        finite = np.isfinite(a)
+        rtol = 1e-8 if name == "digamma" else 1e-12  # PyTorch's trigamma is good to ~5e-10 (pi^2/6 at 1)
+        np.testing.assert_allclose(a[finite], b[finite], rtol=rtol, atol=1e-14, err_msg=f"{name} {mode}")
