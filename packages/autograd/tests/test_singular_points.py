@@ -58,3 +58,12 @@ def test_jacobians_at_singular_points_match_torch(name: str) -> None:
         finite = np.isfinite(a)
         rtol = 1e-8 if name == "digamma" else 1e-12  # PyTorch's trigamma is good to ~5e-10 (pi^2/6 at 1)
         np.testing.assert_allclose(a[finite], b[finite], rtol=rtol, atol=1e-14, err_msg=f"{name} {mode}")
+
+
+def test_sinc_derivative_near_zero_keeps_its_digits() -> None:
+    """(cos(pi x) - sinc(x)) / x cancels near 0 (PyTorch's gives -2.1e-8 at 1e-8 for -3.29e-8): a series there."""
+    x = tocha.tensor([1e-8, -1e-5, 1e-3, 0.0], dtype=tocha.float64)
+    slope = np.diag(tocha.func.jacrev(tocha.sinc)(x).numpy())
+    v = x.numpy() * np.pi
+    exact = np.pi * (-v / 3 + v**3 / 30 - v**5 / 840)  # the series of d/dx sinc(x), ample at these |x|
+    np.testing.assert_allclose(slope, exact, rtol=1e-14, atol=0)
