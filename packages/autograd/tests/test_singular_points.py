@@ -67,3 +67,47 @@ def test_sinc_derivative_near_zero_keeps_its_digits() -> None:
     v = x.numpy() * np.pi
     exact = np.pi * (-v / 3 + v**3 / 30 - v**5 / 840)  # the series of d/dx sinc(x), ample at these |x|
     np.testing.assert_allclose(slope, exact, rtol=1e-14, atol=0)
+
+
+_GRID = [0.0, 1.0, -1.0, -0.5, 2.0]
+A = np.array([a for a in _GRID for _ in _GRID])
+B = np.array([b for _ in _GRID for b in _GRID])
+
+BINARY: dict[str, Callable[[Any, Any, Any], Any]] = {
+    "atan2": lambda lib, a, b: lib.atan2(a, b),
+    "fmax": lambda lib, a, b: lib.fmax(a, b),
+    "fmin": lambda lib, a, b: lib.fmin(a, b),
+    "maximum": lambda lib, a, b: lib.maximum(a, b),
+    "clamp below": lambda lib, a, b: lib.clamp(a, min=b),
+    "clamp above": lambda lib, a, b: lib.clamp(a, max=b),
+    "clamp between": lambda lib, a, b: lib.clamp(a, min=b, max=b + 0.5),
+    "nextafter": lambda lib, a, b: lib.nextafter(a, b),
+    "div": lambda lib, a, b: a / b,
+    "fmod": lambda lib, a, b: lib.fmod(a, b),
+    "remainder": lambda lib, a, b: lib.remainder(a, b),
+    "pow": lambda lib, a, b: a**b,
+    "xlogy": lambda lib, a, b: lib.xlogy(a, b),
+}
+
+
+def _binary_jacobians(lib: Any, f: Callable[[Any, Any, Any], Any]) -> list[np.ndarray]:
+    a, b = lib.from_numpy(A.copy()), lib.from_numpy(B.copy())
+    g = lambda x, y: f(lib, x, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # jacfwd one argument at a time: with both, PyTorch pairs each tangent with a zero one for the other
+        # argument, whose 0 * inf terms turn infinite partial derivatives into NaN
+        found = [*lib.func.jacrev(g, argnums=(0, 1))(a, b), lib.func.jacfwd(g, argnums=0)(a, b)]
+        found.append(lib.func.jacfwd(g, argnums=1)(a, b))
+    return [np.diag(j.detach().numpy()) for j in found]
+
+
+@pytest.mark.parametrize("name", list(BINARY))
+def test_binary_jacobians_at_singular_points_and_ties_match_torch(name: str) -> None:
+    torch = pytest.importorskip("torch")
+    ours, theirs = _binary_jacobians(tocha, BINARY[name]), _binary_jacobians(torch, BINARY[name])
+    for mode, a, b in zip(("jacrev a", "jacrev b", "jacfwd a", "jacfwd b"), ours, theirs, strict=True):
+        np.testing.assert_array_equal(np.isnan(a), np.isnan(b), err_msg=f"{name} {mode}: NaN positions")
+        finite = np.isfinite(a) & np.isfinite(b)
+        np.testing.assert_array_equal(a[~finite & ~np.isnan(a)], b[~finite & ~np.isnan(b)], err_msg=f"{name} {mode}")
+        np.testing.assert_allclose(a[finite], b[finite], rtol=1e-12, atol=1e-14, err_msg=f"{name} {mode}")

@@ -9,6 +9,7 @@ complex inputs (``grad * conj(f'(z))``). Special functions are in
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
@@ -1663,8 +1664,16 @@ def _atan2_forward(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
 
 def _atan2_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
     a, b = ctx.inputs
-    scale = grad / (a * a + b * b)
+    squares = a * a + b * b
+    origin = squares == 0  # PyTorch's gradient at (0, 0) is 0, not 0/0
+    scale = where(origin, 0.0, grad / where(origin, 1.0, squares))
     return broadcast_vjp(ctx, scale * b, -scale * a)
+
+
+def _atan2_jvp(ctx: Any, tangent_a: Tensor | None, tangent_b: Tensor | None) -> Any:
+    a, b = ctx.inputs  # PyTorch's: 0/0 at (0, 0), where the vjp gives 0
+    numerator = (ctx.result * 0 if tangent_a is None else tangent_a * b) - (0 if tangent_b is None else tangent_b * a)
+    return numerator / (a * a + b * b)
 
 
 ATAN2 = register_op(
@@ -1673,6 +1682,7 @@ ATAN2 = register_op(
         forward=_atan2_forward,
         fp_errors=True,
         vjp=_atan2_vjp,
+        jvp=_atan2_jvp,
         saves_inputs=(0, 1),
         supports_out=True,
         dtypes=FLOATING,
@@ -1906,12 +1916,39 @@ def _extremum_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
     return broadcast_vjp(ctx, grad * hit_a / share, grad * hit_b / share)
 
 
-def _extremum_record(name: str, np_name: str) -> OpRecord:
+def _nan_skipping_extremum(
+    to_input: Callable[[Any, Any], Any], forward_to_input: Callable[[Any, Any], Any]
+) -> tuple[Any, Any]:
+    """fmax/fmin's vjp and jvp, as PyTorch's: the input gets the whole gradient where ``to_input(a, b)`` (``a >= b``
+    for fmax, ``a <= b`` for fmin: ties go to the input) or ``b`` is NaN, the other operand elsewhere; forward mode
+    takes the input's tangent where ``forward_to_input(a, b)`` (``a > b`` for fmax, ``a <= b`` for fmin) or ``b``
+    is NaN."""
+
+    def vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
+        a, b = ctx.inputs
+        picked = to_input(a, b) | b.isnan()
+        return broadcast_vjp(ctx, where(picked, grad, 0.0), where(picked, 0.0, grad))
+
+    def jvp(ctx: Any, tangent_a: Tensor | None, tangent_b: Tensor | None) -> Any:
+        a, b = ctx.inputs
+        picked = forward_to_input(a, b) | b.isnan()
+        zero = ctx.result * 0
+        return where(picked, zero if tangent_a is None else tangent_a, zero if tangent_b is None else tangent_b)
+
+    return vjp, jvp
+
+
+_FMAX_VJP, _FMAX_JVP = _nan_skipping_extremum(lambda a, b: a >= b, lambda a, b: a > b)
+_FMIN_VJP, _FMIN_JVP = _nan_skipping_extremum(lambda a, b: a <= b, lambda a, b: a <= b)
+
+
+def _extremum_record(name: str, np_name: str, vjp: Any = _extremum_vjp, jvp: Any = None) -> OpRecord:
     return register_op(
         OpRecord(
             name=name,
             forward=_extremum_forward(np_name),
-            vjp=_extremum_vjp,
+            vjp=vjp,
+            jvp=jvp,
             saves_inputs=(0, 1),
             saves_result=True,
             supports_out=True,
@@ -1923,8 +1960,8 @@ def _extremum_record(name: str, np_name: str) -> OpRecord:
 
 MAXIMUM = _extremum_record("maximum", "maximum")
 MINIMUM = _extremum_record("minimum", "minimum")
-FMAX = _extremum_record("fmax", "fmax")
-FMIN = _extremum_record("fmin", "fmin")
+FMAX = _extremum_record("fmax", "fmax", _FMAX_VJP, _FMAX_JVP)
+FMIN = _extremum_record("fmin", "fmin", _FMIN_VJP, _FMIN_JVP)
 
 
 def _require_tensors(op: OpRecord, input: Any, other: Any) -> None:
@@ -2055,11 +2092,30 @@ def _clamp_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
     return broadcast_vjp(ctx, keep, grad_low, grad_high)
 
 
+def _clamp_jvp(ctx: Any, tangent_x: Tensor | None, tangent_low: Tensor | None, tangent_high: Tensor | None) -> Any:
+    # PyTorch's: a value at a bound takes the bound's tangent (its vjp gives that gradient to the input instead)
+    x, low, high = ctx.inputs
+    zero = ctx.result * 0
+    low = low if low is None or isinstance(low, TensorBase) else zero + low  # number bounds as tensors
+    high = high if high is None or isinstance(high, TensorBase) else zero + high
+    tx = zero if tangent_x is None else tangent_x
+    tl = zero if tangent_low is None else tangent_low
+    th = zero if tangent_high is None else tangent_high
+    if low is not None and high is not None:
+        return where(low > high, th, where(x < low, tl, where(x > high, th, tx)))
+    if low is not None:
+        return where(x > low, tx, tl)
+    if high is not None:
+        return where(x < high, tx, th)
+    return tx
+
+
 CLAMP = register_op(
     OpRecord(
         name="clamp",
         forward=_clamp_forward,
         vjp=_clamp_vjp,
+        jvp=_clamp_jvp,
         saves_inputs=(0, 1, 2),
         dtypes=REAL_NO_BOOL,
         test=OpTest(samples=clamp_samples, reference=_clamp_reference, torch_name="clamp"),

@@ -151,10 +151,26 @@ def _nextafter_forward(xp: Any, a: Any, b: Any) -> Any:
 
 
 _TENSORS_ONLY = {"scalar": "PyTorch takes tensors only here"}
+
+
+def _nextafter_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
+    # PyTorch's: the step is a constant, so the input's gradient passes (but where input == other), other's is 0
+    a, b = ctx.inputs
+    return broadcast_vjp(ctx, grad * (a != b), grad * 0)
+
+
+def _nextafter_jvp(ctx: Any, tangent_a: Tensor | None, tangent_b: Tensor | None) -> Any:
+    a, b = ctx.inputs
+    return ctx.result * 0 if tangent_a is None else tangent_a * (a != b)
+
+
 NEXTAFTER = register_op(
     OpRecord(
         name="nextafter",
         forward=_nextafter_forward,
+        vjp=_nextafter_vjp,
+        jvp=_nextafter_jvp,
+        saves_inputs=(0, 1),
         dtypes=tuple(d for d in FLOATING if d.itemsize >= 4),
         test=OpTest(
             samples="binary", reference=np.nextafter, torch_name="nextafter", atol=0.0, rtol=0.0, skips=_TENSORS_ONLY
