@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 import tocha
-import tocha.nn.functional as F
 from tocha import _vmap
 from tocha.autograd import grad
 from tocha.func import grad as func_grad
@@ -28,8 +27,9 @@ def _t(*shape: int, seed: int = 0) -> tocha.Tensor:
     return tocha.from_numpy(np.random.default_rng(seed).standard_normal(shape))
 
 
-def _mlp(x: Any, w1: Any, w2: Any, functional: Any) -> Any:
-    return functional.linear(functional.linear(x, w1).tanh(), w2).softmax(-1)
+def _mlp(x: Any, w1: Any, w2: Any) -> Any:
+    """A two-layer perceptron in ops tocha and PyTorch share (tocha-autograd's tests use tensor-core only)."""
+    return ((x @ w1.T).tanh() @ w2.T).softmax(-1)
 
 
 def test_is_grads_batched_matches_torch(batched_only: None) -> None:
@@ -37,15 +37,15 @@ def test_is_grads_batched_matches_torch(batched_only: None) -> None:
     w1, w2, x = _t(6, 4, seed=1), _t(3, 6, seed=2), _t(4, seed=3)
     cot = _t(5, 3, seed=4)
 
-    def both(lib: Any, functional: Any, convert: Any) -> Any:
+    def both(lib: Any, convert: Any) -> Any:
         a, b, v = (convert(t).requires_grad_() for t in (w1, w2, x))
-        y = _mlp(v, a, b, functional)
+        y = _mlp(v, a, b)
         first = lib.autograd.grad(y, (v, a), convert(cot), is_grads_batched=True, create_graph=True)
         second = lib.autograd.grad(first[0].sum(), b)  # through the batched vector-Jacobian products
         return [t.detach().numpy() for t in (*first, *second)]
 
-    ours = both(tocha, F, lambda t: t.clone())
-    theirs = both(torch, torch.nn.functional, lambda t: torch.from_numpy(t.numpy().copy()))
+    ours = both(tocha, lambda t: t.clone())
+    theirs = both(torch, lambda t: torch.from_numpy(t.numpy().copy()))
     for a, b in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
 
@@ -108,10 +108,10 @@ def test_jacfwd_of_ops_without_jvp_rules_runs_batched_and_matches_torch(batched_
     w1, w2, x = _t(6, 4, seed=1), _t(3, 6, seed=2), _t(4, seed=3)
 
     def ours(v: tocha.Tensor) -> tocha.Tensor:
-        return _mlp(v, w1, w2, F)[1:] * v[0].sin()  # linear, softmax, select: tangents through their vjps
+        return _mlp(v, w1, w2)[1:] * v[0].sin()  # matmul, softmax, select: tangents through their vjps
 
     def theirs(v: Any) -> Any:
-        return _mlp(v, *(torch.from_numpy(t.numpy()) for t in (w1, w2)), torch.nn.functional)[1:] * v[0].sin()
+        return _mlp(v, *(torch.from_numpy(t.numpy()) for t in (w1, w2)))[1:] * v[0].sin()
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # torch.func's forward mode warns about torch.jit
@@ -136,17 +136,17 @@ def test_hessian_runs_batched_and_matches_torch(batched_only: None) -> None:
 def test_jacrev_inside_vmap_runs_batched_and_matches_torch(batched_only: None) -> None:
     torch = pytest.importorskip("torch")
     w1, w2, xs = _t(6, 4, seed=1), _t(3, 6, seed=2), _t(5, 4, seed=3)
-    per_sample = vmap(jacrev(lambda x: _mlp(x, w1, w2, F)))(xs)
+    per_sample = vmap(jacrev(lambda x: _mlp(x, w1, w2)))(xs)
     tw1, tw2, txs = (torch.from_numpy(t.numpy()) for t in (w1, w2, xs))
-    expected = torch.func.vmap(torch.func.jacrev(lambda x: _mlp(x, tw1, tw2, torch.nn.functional)))(txs)
+    expected = torch.func.vmap(torch.func.jacrev(lambda x: _mlp(x, tw1, tw2)))(txs)
     np.testing.assert_allclose(per_sample.numpy(), expected.numpy(), rtol=1e-12, atol=1e-14)
-    both, aux = vmap(
-        jacrev(lambda x, w: (_mlp(x, w, w2, F), x.sum()), argnums=(0, 1), has_aux=True), in_dims=(0, None)
-    )(xs, w1)
+    both, aux = vmap(jacrev(lambda x, w: (_mlp(x, w, w2), x.sum()), argnums=(0, 1), has_aux=True), in_dims=(0, None))(
+        xs, w1
+    )
     assert both[0].shape == (5, 3, 4)
     assert both[1].shape == (5, 3, 6, 4)
     assert_close(aux, xs.sum(1))
-    rows = vmap(jacrev(lambda x: _mlp(x, w1, w2, F), chunk_size=2))(xs)
+    rows = vmap(jacrev(lambda x: _mlp(x, w1, w2), chunk_size=2))(xs)
     assert_close(rows, per_sample, rtol=1e-12, atol=1e-14)
 
 

@@ -455,21 +455,13 @@ def custom_fwd(
     arguments (float64 excepted) are cast to it and ``forward`` runs with autocast off; outside a region
     it is a no-op.
 
-    Example:
+    Example (as a Function's ``forward(ctx, ...)``; here with a stand-in ``ctx``):
         >>> import tocha
-        >>> class Square(tocha.autograd.Function):
-        ...     @staticmethod
-        ...     @tocha.amp.custom_fwd(device_type="cpu", cast_inputs=tocha.float32)
-        ...     def forward(ctx, x):
-        ...         ctx.save_for_backward(x)
-        ...         return x * x
-        ...     @staticmethod
-        ...     @tocha.amp.custom_bwd(device_type="cpu")
-        ...     def backward(ctx, grad):
-        ...         (x,) = ctx.saved_tensors
-        ...         return 2 * x * grad
+        >>> class Ctx:
+        ...     pass
+        >>> square = tocha.amp.custom_fwd(lambda ctx, x: x * x, device_type="cpu", cast_inputs=tocha.float32)
         >>> with tocha.autocast("cpu"):
-        ...     Square.apply(tocha.ones(2, dtype=tocha.bfloat16)).dtype
+        ...     square(Ctx(), tocha.ones(2, dtype=tocha.bfloat16)).dtype
         tocha.float32
     """
     if not isinstance(device_type, str):

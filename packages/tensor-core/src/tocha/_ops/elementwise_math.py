@@ -2094,10 +2094,10 @@ def _clamp_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
 
 def _clamp_jvp(ctx: Any, tangent_x: Tensor | None, tangent_low: Tensor | None, tangent_high: Tensor | None) -> Any:
     # PyTorch's: a value at a bound takes the bound's tangent (its vjp gives that gradient to the input instead)
-    x, low, high = ctx.inputs
+    x, low_bound, high_bound = ctx.inputs
     zero = ctx.result * 0
-    low = low if low is None or isinstance(low, TensorBase) else zero + low  # number bounds as tensors
-    high = high if high is None or isinstance(high, TensorBase) else zero + high
+    low: Any = low_bound if low_bound is None or isinstance(low_bound, TensorBase) else zero + low_bound
+    high: Any = high_bound if high_bound is None or isinstance(high_bound, TensorBase) else zero + high_bound
     tx = zero if tangent_x is None else tangent_x
     tl = zero if tangent_low is None else tangent_low
     th = zero if tangent_high is None else tangent_high
