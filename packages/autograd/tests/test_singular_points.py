@@ -3,6 +3,7 @@ jacfwd where PyTorch's are, and the finite values equal."""
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -111,3 +112,53 @@ def test_binary_jacobians_at_singular_points_and_ties_match_torch(name: str) -> 
         finite = np.isfinite(a) & np.isfinite(b)
         np.testing.assert_array_equal(a[~finite & ~np.isnan(a)], b[~finite & ~np.isnan(b)], err_msg=f"{name} {mode}")
         np.testing.assert_allclose(a[finite], b[finite], rtol=1e-12, atol=1e-14, err_msg=f"{name} {mode}")
+
+
+ROWS = np.array([[1.0, 3.0, 3.0, -2.0], [0.0, 0.0, 0.0, 0.0], [5.0, 5.0, 5.0, 5.0]])
+REDUCTIONS: dict[str, Callable[[Any, Any], Any]] = {
+    "std of a constant row": lambda lib, x: x.std(1),
+    "amax with ties": lambda lib, x: x.amax(1),
+    "max with ties": lambda lib, x: x.max(1).values,
+    "median with ties": lambda lib, x: x.median(1).values,
+    "norms at a zero row": lambda lib, x: x.norm(dim=1) + x.norm(p=3, dim=1) + x.norm(p=float("inf"), dim=1),
+    "logcumsumexp through -inf": lambda lib, x: lib.where(x < 0.5, -math.inf, x).logcumsumexp(1),
+    "logsumexp and softmax": lambda lib, x: x.logsumexp(1).unsqueeze(1) * x.softmax(1),
+    "cummax with ties": lambda lib, x: x.cummax(1).values,
+}
+
+
+@pytest.mark.parametrize("name", list(REDUCTIONS))
+def test_reductions_at_ties_and_degenerate_rows_match_torch(name: str) -> None:
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (tocha, torch):
+        x = lib.from_numpy(ROWS.copy())
+        f = lambda v, lib=lib: REDUCTIONS[name](lib, v)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            results.append([lib.func.jacrev(f)(x).detach().numpy(), lib.func.jacfwd(f)(x).detach().numpy()])
+    for mode, a, b in zip(("jacrev", "jacfwd"), *results, strict=True):
+        np.testing.assert_array_equal(np.isnan(a), np.isnan(b), err_msg=f"{name} {mode}: NaN positions")
+        np.testing.assert_allclose(np.nan_to_num(a), np.nan_to_num(b), rtol=1e-10, atol=1e-12, err_msg=f"{name} {mode}")
+
+
+@pytest.mark.parametrize(("low", "high"), [(0.0, 1.0), (1.0, 0.0), (0.5, 0.5), (None, 1.0), (0.0, None)])
+@pytest.mark.parametrize("tensor_bounds", [False, True])
+def test_clamp_gradients_at_ties_nans_and_crossed_bounds_match_torch(
+    low: float | None, high: float | None, tensor_bounds: bool
+) -> None:
+    torch = pytest.importorskip("torch")
+    found = []
+    for lib in (tocha, torch):
+        x = lib.tensor([math.nan, -1.0, 0.0, 0.5, 1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        bounds = [
+            None if b is None else lib.full((6,), b, dtype=lib.float64, requires_grad=True) if tensor_bounds else b
+            for b in (low, high)
+        ]
+        y = lib.clamp(x, *bounds)
+        inputs = [t for t in (x, *bounds) if isinstance(t, lib.Tensor)]
+        cotangent = lib.tensor([1.0, 2.0, 3.0, math.nan, 5.0, 6.0], dtype=lib.float64)
+        grads = lib.autograd.grad(y, inputs, cotangent, allow_unused=True)
+        found.append([y.detach().numpy(), *(g.numpy() for g in grads)])
+    for ours, theirs in zip(*found, strict=True):
+        np.testing.assert_array_equal(ours, theirs)

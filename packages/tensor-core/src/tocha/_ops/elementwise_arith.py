@@ -297,7 +297,9 @@ def _div_floor_forward(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
 
 
 def _zero_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
-    zeros = grad * 0
+    from .creation import zeros_like
+
+    zeros = zeros_like(grad)  # not grad * 0, which keeps NaNs
     return broadcast_vjp(ctx, zeros, zeros)[: len(ctx.input_shapes)]
 
 

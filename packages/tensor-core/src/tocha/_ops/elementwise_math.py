@@ -97,8 +97,15 @@ def _np_digamma(a: Any) -> Any:
     return _special.digamma(np, np.asarray(a))
 
 
+def _zeros_as(grad: Tensor) -> Tensor:
+    """Zeros like ``grad`` (not ``grad * 0``, which keeps its NaNs and infs as NaN)."""
+    from .creation import zeros_like
+
+    return zeros_like(grad)
+
+
 def _zero_grad(ctx: Any, grad: Tensor) -> tuple[Tensor, ...]:
-    zeros = grad * 0
+    zeros = _zeros_as(grad)
     return tuple(zeros if shape is not None else None for shape in ctx.input_shapes)  # type: ignore[misc]
 
 
@@ -2071,25 +2078,27 @@ def _clamp_filled(a: Any, low: Any, high: Any) -> Any:
 
 
 def _clamp_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
+    """As PyTorch's: the input's gradient passes where ``low <= x <= high`` (ties included; a NaN input gets 0), a
+    tensor bound's where the input was clamped to it (``low`` only while ``low < high``; ``high`` also wherever
+    ``high < low``, where the result is ``high``)."""
     x, low, high = ctx.inputs
-    zero = grad * 0
-    if high is None:
-        above = None
-    elif low is None:
-        above = x > high
+    zero = _zeros_as(grad)  # masked entries get 0 even where grad is NaN, as PyTorch's
+    if low is not None and high is not None:
+        keep = (x >= low) & (x <= high)
+        to_low = (x < low) & (low < high) if isinstance(low, TensorBase) else None
+        to_high = (x > high) | (high < low) if isinstance(high, TensorBase) else None
+    elif low is not None:
+        keep, to_low, to_high = x >= low, x < low if isinstance(low, TensorBase) else None, None
+    elif high is not None:
+        keep, to_low, to_high = x <= high, None, x > high if isinstance(high, TensorBase) else None
     else:
-        above = (x.maximum(low) if isinstance(low, TensorBase) else x.clamp(min=low)) > high
-    below = x < low if low is not None else None
-    if above is not None and below is not None:
-        below = below & ~above
-    keep = grad
-    if above is not None:
-        keep = where(above, zero, keep)
-    if below is not None:
-        keep = where(below, zero, keep)
-    grad_low = where(below, grad, zero) if isinstance(low, TensorBase) and below is not None else None
-    grad_high = where(above, grad, zero) if isinstance(high, TensorBase) and above is not None else None
-    return broadcast_vjp(ctx, keep, grad_low, grad_high)
+        return broadcast_vjp(ctx, grad, None, None)
+    return broadcast_vjp(
+        ctx,
+        where(keep, grad, zero),
+        None if to_low is None else where(to_low, grad, zero),
+        None if to_high is None else where(to_high, grad, zero),
+    )
 
 
 def _clamp_jvp(ctx: Any, tangent_x: Tensor | None, tangent_low: Tensor | None, tangent_high: Tensor | None) -> Any:
@@ -2212,7 +2221,7 @@ def _where_forward(xp: Any, condition: Any, a: Any, b: Any) -> Any:
 
 def _where_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
     (condition, _, _) = ctx.inputs
-    zero = grad * 0
+    zero = _zeros_as(grad)  # the branch not taken gets 0 even where grad is NaN, as PyTorch's
     return (None, *broadcast_vjp(ctx, None, where(condition, grad, zero), where(condition, zero, grad))[1:])
 
 

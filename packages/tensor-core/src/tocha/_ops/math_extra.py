@@ -156,7 +156,9 @@ _TENSORS_ONLY = {"scalar": "PyTorch takes tensors only here"}
 def _nextafter_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
     # PyTorch's: the step is a constant, so the input's gradient passes (but where input == other), other's is 0
     a, b = ctx.inputs
-    return broadcast_vjp(ctx, grad * (a != b), grad * 0)
+    from .creation import zeros_like
+
+    return broadcast_vjp(ctx, grad * (a != b), zeros_like(grad))
 
 
 def _nextafter_jvp(ctx: Any, tangent_a: Tensor | None, tangent_b: Tensor | None) -> Any:

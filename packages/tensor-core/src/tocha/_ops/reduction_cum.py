@@ -260,9 +260,20 @@ def _logcumsumexp_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
     return (conj_of((x - c).exp()) * reverse_cumsum(g * conj_of((c - ctx.result).exp()), dim),)  # type: ignore[attr-defined]
 
 
+def _logcumsumexp_jvp(ctx: Any, tangent: Tensor) -> Tensor:
+    """``sum_{j <= i} exp(x_j - r_i) t_j``, as PyTorch's: weights ``exp(x - max)``, so that a ``-inf`` entry
+    weighs 0 (the double vjp would give it 0 * inf)."""
+    dim = ctx.params[0]
+    x = ctx.inputs[0]
+    if x._data.ndim == 0 or x._data.size == 0:
+        return tangent
+    weights = (x - constant(x, _xp(x).max(x._data, axis=dim, keepdims=True))).exp()  # type: ignore[attr-defined]
+    return (weights * tangent).cumsum(dim) / (weights.cumsum(dim) + 1e-13)  # type: ignore[no-any-return]
+
+
 LOGCUMSUMEXP = register_op(
     OpRecord(name="logcumsumexp", forward=_logcumsumexp_forward, fp_errors=True, vjp=_logcumsumexp_vjp,
-             saves_inputs=(0,), saves_result=True, dtypes=FLOATING_COMPLEX,
+             jvp=_logcumsumexp_jvp, saves_inputs=(0,), saves_result=True, dtypes=FLOATING_COMPLEX,
              test=OpTest(samples="scan", torch_name="logcumsumexp"))
 )  # fmt: skip
 

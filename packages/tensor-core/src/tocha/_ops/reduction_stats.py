@@ -76,7 +76,11 @@ def _var_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
 
 
 def _std_vjp(ctx: Any, grad: Any) -> tuple[Tensor]:
-    return (_var_grad(ctx, first_grad(grad) / (ctx.result * 2.0)),)
+    from .elementwise import where
+
+    zero = ctx.result == 0  # PyTorch's gradient of a zero deviation is 0 (not 0/0)
+    doubled = where(zero, 1.0, ctx.result * 2.0)
+    return (_var_grad(ctx, where(zero, 0.0, first_grad(grad) / doubled)),)
 
 
 def _ddof_reference(fn: Any) -> Any:
