@@ -63,7 +63,8 @@ def _dim_samples(device: Any, d: dtype) -> list[Any]:
 
 
 def _threshold_backward_forward(xp: Any, grad: Any, x: Any, threshold: float) -> Any:
-    return xp.multiply(grad, ~(x <= threshold))  # NaN inputs pass the gradient, as in PyTorch
+    # NaN inputs pass the gradient, and masked entries are 0 even for a NaN gradient, as in PyTorch
+    return xp.where(x <= threshold, grad.dtype.type(0), grad)
 
 
 def _threshold_backward_vjp(ctx: Any, gg: Tensor) -> tuple[Tensor | None, None]:

@@ -257,7 +257,9 @@ def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
 
 
 def _hardtanh_backward_forward(xp: Any, grad: Any, x: Any, min_val: float, max_val: float) -> Any:
-    return xp.multiply(grad, ~((x <= min_val) | (x >= max_val)))  # NaN inputs pass the gradient
+    # Clipped entries and NaN inputs get 0, also for a NaN gradient: PyTorch's vectorised kernel (its scalar tail,
+    # for the last few elements, lets NaN inputs pass)
+    return xp.where((x > min_val) & (x < max_val), grad, grad.dtype.type(0))
 
 
 def _hardtanh_backward_vjp(ctx: Any, gg: Tensor) -> tuple[Tensor | None, None]:
@@ -512,7 +514,7 @@ def _elu_kernel(xp: Any, x: Any, alpha: float, scale: float, input_scale: float,
 def _elu_backward_forward(xp: Any, grad: Any, x: Any, alpha: float, scale: float, input_scale: float) -> Any:
     slope = xp.exp(xp.minimum(x, 0) * input_scale)
     slope *= alpha * input_scale
-    negative = x <= 0  # NaN takes the x > 0 branch, as in PyTorch
+    negative = x <= 0  # NaN takes the x > 0 branch's slope times 0 * NaN: NaN, as PyTorch's vectorised kernel
     slope *= negative
     slope += ~negative
     if scale != 1.0:
@@ -875,7 +877,7 @@ def _hardsigmoid_forward(xp: Any, x: Any, out: Any = None) -> Any:
 
 def _hardsigmoid_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
     x = ctx.inputs[0]
-    return (grad * ((x > -3) & (x < 3)) / 6,)
+    return (tocha.where((x > -3) & (x < 3), grad / 6, 0.0),)  # 0 outside, even for a NaN grad, as PyTorch's
 
 
 HARDSIGMOID = register_op(
@@ -911,8 +913,8 @@ def _hardswish_forward(xp: Any, x: Any, out: Any = None) -> Any:
 
 def _hardswish_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
     x = ctx.inputs[0]
-    slope = tocha.where(x <= -3, 0.0, tocha.where(x < 3, x / 3 + 0.5, 1.0))  # PyTorch's choice at the kinks
-    return (grad * slope,)
+    slope = tocha.where(x >= 3, 1.0, x / 3 + 0.5)  # PyTorch's choice at the kinks; NaN for a NaN input
+    return (tocha.where(x <= -3, 0.0, grad * slope),)  # 0 below -3, even for a NaN grad, as PyTorch's
 
 
 HARDSWISH = register_op(
@@ -1052,7 +1054,7 @@ def _softshrink_forward(xp: Any, x: Any, lambd: float) -> Any:
 
 
 def _shrink_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
-    return (grad * (ctx.inputs[0].abs() > ctx.params[0]),)
+    return (tocha.where(ctx.inputs[0].abs() > ctx.params[0], grad, 0.0),)  # 0 where shrunk, even for a NaN grad
 
 
 SOFTSHRINK = register_op(

@@ -264,13 +264,13 @@ __global__ void add_to_rows(T* __restrict__ y, const T* __restrict__ b, const in
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) y[i] += b[i % cols];
 }
 
-// relu's (and threshold's) input gradient: g where x > threshold or x is NaN, else g * 0 (NaN stays NaN), one
-// pass instead of the generic compare, invert and multiply.
+// relu's (and threshold's) input gradient: g where x > threshold or x is NaN, else 0 (also for a NaN g, as
+// PyTorch's), one pass instead of the generic compare and select.
 template <typename T>
 __global__ void threshold_backward(const T* __restrict__ g, const T* __restrict__ x, T* __restrict__ dx,
                                    const long long n, const double threshold) {
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
-        dx[i] = x[i] <= (T)threshold ? g[i] * T(0) : g[i];  // compared in T, as NumPy compares a Python float
+        dx[i] = x[i] <= (T)threshold ? T(0) : g[i];  // compared in T, as NumPy compares a Python float
 }
 """
 )
