@@ -1262,6 +1262,17 @@ def _batched_vjp_rows(
     return parts[0] if len(parts) == 1 else tuple(_cat([p[i] for p in parts], 0) for i in range(len(parts[0])))
 
 
+def _check_differentiable_outputs(leaves: Sequence[Any], prefix: str) -> None:
+    """jacrev's outputs: tensors, of floating point or complex dtypes."""
+    _check_outputs_tensors(leaves, prefix)
+    for o in leaves:
+        if not (o.is_floating_point() or o.is_complex()):
+            raise RuntimeError(
+                f"vjp(f, ...): All outputs of f must be floating-point or complex Tensors, got Tensor with dtype "
+                f"{o.dtype}"
+            )
+
+
 def _try_prepare_batched(
     level: _Level, layers: list[_vmap.BatchingLayer], args: tuple[Any, ...], nums: tuple[int, ...]
 ) -> tuple[list[Any], list[Any]] | None:
@@ -1298,13 +1309,7 @@ def _batched_jacrev(
         output, aux = _split_aux(func(*new_args, **kwargs), has_aux, prefix)
         aux_leaves = _check_aux(aux) if has_aux else []
         out_leaves, out_spec = _flatten(output)
-        _check_outputs_tensors(out_leaves, prefix)
-        for o in out_leaves:
-            if not (o.is_floating_point() or o.is_complex()):
-                raise RuntimeError(
-                    f"vjp(f, ...): All outputs of f must be floating-point or complex Tensors, got Tensor with dtype "
-                    f"{o.dtype}"
-                )
+        _check_differentiable_outputs(out_leaves, prefix)
         values = [_batch_value(o, layer) for o in out_leaves]
         create_graph = level.needs_graph(values)
         flat_wrt = [t for _, tensors in wrt for t in tensors]
@@ -1382,13 +1387,7 @@ def jacrev(
             output, aux = _split_aux(func(*new_args, **kwargs), has_aux, prefix)
             aux_leaves = _check_aux(aux) if has_aux else []
             out_leaves, out_spec = _flatten(output)
-            _check_outputs_tensors(out_leaves, prefix)
-            for o in out_leaves:
-                if not (o.is_floating_point() or o.is_complex()):
-                    raise RuntimeError(
-                        f"vjp(f, ...): All outputs of f must be floating-point or complex Tensors, got Tensor "
-                        f"with dtype {o.dtype}"
-                    )
+            _check_differentiable_outputs(out_leaves, prefix)
             create_graph = level.needs_graph(out_leaves)
             flat_wrt = [t for _, tensors in wrt for t in tensors]
             per_output = []

@@ -199,20 +199,26 @@ def batch_norm(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proce
     return (_unfolded(y, True, size), *(s.unsqueeze(0).expand(size, *s.shape) for s in stats))
 
 
+def at_one_rank(operands: tuple[Any, ...], batched: tuple[Any, ...], size: int) -> list[Tensor | None]:
+    """Tensor operands (None kept) over the batch, each with ones after the batch dimension up to the largest
+    entry rank, so that attention's leading dims broadcast as one entry's do."""
+    rank = max(t.dim() - (1 if f else 0) for t, f in zip(operands, batched, strict=True) if t is not None)
+    aligned: list[Tensor | None] = []
+    for t, f in zip(operands, batched, strict=True):
+        if t is None:
+            aligned.append(None)
+            continue
+        t = _over_batch(t, f, size)
+        missing = rank - (t.dim() - 1)
+        aligned.append(t.reshape(size, *((1,) * missing), *t.shape[1:]) if missing else t)
+    return aligned
+
+
 def attention(call: OpCall, batched: tuple[Any, ...], size: int, proceed: Proceed) -> Any:
     """``scaled_dot_product_attention``: every operand over the batch, of one rank; leading dims are batches."""
     if call.out is not None:
         return per_entry_batching_rule(call, batched, size, proceed)
-    tensors = [(t, f) for t, f in zip(call.inputs, batched, strict=True) if t is not None]
-    rank = max(t.dim() - (1 if f else 0) for t, f in tensors)
-    inputs: list[Tensor | None] = []
-    for t, f in zip(call.inputs, batched, strict=True):
-        if t is None:
-            inputs.append(None)
-            continue
-        t = _over_batch(t, f, size)
-        missing = rank - (t.dim() - 1)
-        inputs.append(t.reshape(size, *((1,) * missing), *t.shape[1:]) if missing else t)
+    inputs = at_one_rank(call.inputs, batched, size)
     return proceed(OpCall(call.op, call.device, tuple(inputs), call.params))
 
 

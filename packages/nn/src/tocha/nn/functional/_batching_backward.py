@@ -16,7 +16,7 @@ import tocha
 from tocha import Tensor
 from tocha.library import OpCall, per_entry_batching_rule, register_batching_rule
 
-from ._batching import Proceed, _fold, _over_batch
+from ._batching import Proceed, _fold, _over_batch, at_one_rank
 
 
 def _placeholder(like: Tensor, size: int) -> Tensor:
@@ -291,15 +291,7 @@ def attention_backward(call: OpCall, batched: tuple[Any, ...], size: int, procee
     """
     if call.out is not None:
         return per_entry_batching_rule(call, batched, size, proceed)
-    present = [(t, f) for t, f in zip(call.inputs, batched, strict=True) if t is not None]
-    rank = max(t.dim() - (1 if f else 0) for t, f in present)
-    inputs: list[Tensor | None] = []
-    for t, f in zip(call.inputs, batched, strict=True):
-        if t is None:
-            inputs.append(None)
-            continue
-        t = _over_batch(t, f, size)
-        inputs.append(t.reshape(size, *((1,) * (rank - t.dim() + 1)), *t.shape[1:]))
+    inputs = at_one_rank(call.inputs, batched, size)
     dq, dk, dv, ds = proceed(OpCall(call.op, call.device, tuple(inputs), call.params))
     shapes = (_entry_shape(t, f) for t, f in zip(call.inputs[2:5], batched[2:5], strict=True))
     dq, dk, dv = (d.reshape(size, *s) for d, s in zip((dq, dk, dv), shapes, strict=True))
