@@ -162,3 +162,20 @@ def test_clamp_gradients_at_ties_nans_and_crossed_bounds_match_torch(
         found.append([y.detach().numpy(), *(g.numpy() for g in grads)])
     for ours, theirs in zip(*found, strict=True):
         np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize(
+    "matrix",
+    [np.eye(3), np.diag([2.0, 2.0, 1.0]), np.array([[0.0, 1.0], [-1.0, 0.0]]), np.zeros((2, 3)), np.ones((3, 2))],
+    ids=["identity", "repeated", "rotation", "zero", "rank one"],
+)
+def test_pinv_gradients_where_singular_values_repeat_match_torch(matrix: np.ndarray) -> None:
+    """pinv's derivative is Golub and Pereyra's, not the SVD's (which divides by differences of singular values:
+    NaN gradients for an identity or an orthogonal matrix before)."""
+    torch = pytest.importorskip("torch")
+    ours = tocha.func.jacrev(tocha.linalg.pinv)(tocha.from_numpy(matrix.copy())).numpy()
+    theirs = torch.func.jacrev(torch.linalg.pinv)(torch.from_numpy(matrix.copy())).numpy()
+    assert not np.isnan(ours).any()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+    x = tocha.from_numpy(matrix.copy() + 0.1 * np.arange(matrix.size).reshape(matrix.shape)).requires_grad_()
+    assert tocha.autograd.gradgradcheck(tocha.linalg.pinv, (x,))

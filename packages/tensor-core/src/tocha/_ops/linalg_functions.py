@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from .._backend import xp_of
-from .._dispatch import call
+from .._dispatch import OpRecord, call, register_op
 from .._dtype import dtype
 from .._tensor_base import TensorBase, wrap
 from ._common import type_name
@@ -716,6 +716,45 @@ def _tolerances(op: str, s_max: Tensor, d: dtype, size: int, atol: Any, rtol: An
     return scaled.clamp(min=float(atol))  # type: ignore[attr-defined,no-any-return]
 
 
+def _pinv_forward(xp: Any, a: Any, atol: float | None, rtol: float | None, hermitian: bool) -> Any:
+    """The pseudo-inverse from the SVD (``eigh``'s lower triangle when ``hermitian``), values at most
+    ``max(atol, rtol * largest)`` dropped (PyTorch's defaults: ``rtol = eps * max(m, n)`` when both are None)."""
+    m, n = a.shape[-2:]
+    if atol is None and rtol is None:
+        rtol = float(np.finfo(a.dtype).eps) * max(m, n)
+    rtol, atol = rtol or 0.0, atol or 0.0
+    if a.size == 0:
+        return xp.zeros((*a.shape[:-2], n, m), dtype=a.dtype)
+    if hermitian:
+        values, left = xp.linalg.eigh(a)
+        right = xp.conj(left).swapaxes(-1, -2)
+    else:
+        left, values, vh = xp.linalg.svd(a, full_matrices=False)
+        left, right = xp.conj(vh).swapaxes(-1, -2), xp.conj(left).swapaxes(-1, -2)
+    magnitude = xp.abs(values)
+    keep = magnitude > xp.maximum(magnitude.max(axis=-1, keepdims=True) * rtol, atol)
+    inverted = xp.where(keep, 1 / xp.where(keep, values, 1), 0).astype(a.dtype, copy=False)
+    return xp.matmul(left * inverted[..., None, :], right).astype(a.dtype, copy=False)
+
+
+def _pinv_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
+    """Golub and Pereyra's derivative of the pseudo-inverse ``X`` of ``A``, which needs no SVD derivative (that one
+    divides by differences of singular values: NaN for an identity or any repeated value):
+    ``-X^H G X^H + (I - A X) G^H X X^H + X^H X G^H (I - X A)``."""
+    a = ctx.inputs[0]
+    x = ctx.result
+    xh, gh = _mh(x), _mh(grad)
+    first = -(xh @ grad @ xh)
+    second = (gh - a @ (x @ gh)) @ (x @ xh)
+    third = (xh @ x) @ (gh - (gh @ x) @ a)
+    return (first + second + third,)
+
+
+PINV = register_op(
+    OpRecord(name="linalg_pinv", forward=_pinv_forward, vjp=_pinv_vjp, saves_inputs=(0,), saves_result=True)
+)
+
+
 def pinv(
     A: Tensor,
     *,
@@ -740,6 +779,10 @@ def pinv(
     a = as_tensor("linalg.pinv", A)
     check_matrix("linalg.pinv", a)
     check_float("linalg.pinv", a)
+    if not isinstance(atol, TensorBase) and not isinstance(rtol, TensorBase):
+        bounds = (None if atol is None else float(atol), None if rtol is None else float(rtol))
+        return _out(call(PINV, a._device, (a,), (*bounds, bool(hermitian))), out)
+    # tensor tolerances: composed from the SVD (its derivative divides by differences of singular values)
     size = max(a.shape[-2], a.shape[-1])
     if hermitian:
         w, v = call(EIGH, a._device, (a,), ("L",))
