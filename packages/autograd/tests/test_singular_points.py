@@ -179,3 +179,28 @@ def test_pinv_gradients_where_singular_values_repeat_match_torch(matrix: np.ndar
     np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
     x = tocha.from_numpy(matrix.copy() + 0.1 * np.arange(matrix.size).reshape(matrix.shape)).requires_grad_()
     assert tocha.autograd.gradgradcheck(tocha.linalg.pinv, (x,))
+
+
+@pytest.mark.parametrize(
+    "matrix",
+    [np.ones((2, 2)), np.diag([1.0, 0.0, 2.0]), np.array([[1.0, 2, 3], [2, 4, 6], [1, 0, 1]]), np.zeros((3, 3))],
+    ids=["rank one", "a zero pivot", "dependent rows", "zero"],
+)
+def test_det_gradient_of_a_singular_matrix_is_its_cofactor_matrix(matrix: np.ndarray) -> None:
+    """The adjugate from the SVD where det is 0 (an error from inv before). PyTorch 2.13 gives zeros there, which
+    finite differences contradict: det(ones(2, 2) + eps E_00) = eps."""
+    x = tocha.from_numpy(matrix.copy()).requires_grad_()
+    (g,) = tocha.autograd.grad(tocha.linalg.det(x), x)
+    n = matrix.shape[0]
+    cofactors = np.array(
+        [
+            [(-1) ** (i + j) * np.linalg.det(np.delete(np.delete(matrix, i, 0), j, 1)) for j in range(n)]
+            for i in range(n)
+        ]
+    )
+    np.testing.assert_allclose(g.numpy(), cofactors, rtol=1e-12, atol=1e-12)
+    eps = 1e-7
+    for i, j in np.ndindex(matrix.shape):
+        bumped = matrix.copy()
+        bumped[i, j] += eps
+        assert abs((np.linalg.det(bumped) - np.linalg.det(matrix)) / eps - g.numpy()[i, j]) < 1e-5

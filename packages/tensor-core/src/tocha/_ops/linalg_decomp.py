@@ -346,10 +346,26 @@ def _det_forward(xp: Any, a: Any) -> Any:
 
 
 def _det_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None]:
+    """``grad * adj(A)^H``: ``conj(det) A^-H`` for an invertible ``A``; from the SVD where a determinant is 0
+    (found on the host, so on the CPU only: on a GPU a singular matrix still gets inv's infs and NaNs)."""
     a = ctx.inputs[0]
     det = ctx.result
+    if xp_of(det._device) is np and a._data.shape[-1] > 0 and bool(np.any(det._data == 0)):
+        return (grad.unsqueeze(-1).unsqueeze(-1) * _mh(_adjugate(a)),)
     scale = (grad * det.conj()).unsqueeze(-1).unsqueeze(-1)  # type: ignore[attr-defined]
     return (scale * _mh(inv_(a)),)
+
+
+def _adjugate(a: Tensor) -> Tensor:
+    """``adj(A) = det(U) det(V^H) V diag(prod of the other singular values) U^H`` for ``A = U S V^H``: defined for
+    singular matrices too (PyTorch's det gradient there)."""
+    from .reduction_core import _prod_of_others
+
+    u, s, vh = call(SVD, a._device, (a,), (False,))
+    rotation = call(DET, a._device, (u,), ()) * call(DET, a._device, (vh,), ())
+    others = _prod_of_others(s, -1).to(a.dtype)
+    adjugate: Tensor = (_mh(vh) * others.unsqueeze(-2)) @ _mh(u)
+    return adjugate * rotation.unsqueeze(-1).unsqueeze(-1)  # type: ignore[no-any-return]
 
 
 DET = register_op(
