@@ -204,3 +204,16 @@ def test_det_gradient_of_a_singular_matrix_is_its_cofactor_matrix(matrix: np.nda
         bumped = matrix.copy()
         bumped[i, j] += eps
         assert abs((np.linalg.det(bumped) - np.linalg.det(matrix)) / eps - g.numpy()[i, j]) < 1e-5
+
+
+def test_slogdet_gradient_of_a_singular_matrix_is_infinite_as_pytorchs() -> None:
+    torch = pytest.importorskip("torch")
+    found = []
+    for lib in (tocha, torch):
+        x = lib.from_numpy(np.ones((2, 2))).requires_grad_()
+        found.append(lib.autograd.grad(lib.linalg.slogdet(x)[1], x)[0].numpy())
+    np.testing.assert_array_equal(found[0], found[1])  # [[inf, -inf], [-inf, inf]]: adj(A)^T / det
+    x = tocha.from_numpy(np.diag([1.0, 0.0, 2.0])).requires_grad_()
+    (g,) = tocha.autograd.grad(tocha.logdet(x), x)
+    assert g[1, 1].item() == math.inf
+    assert np.isnan(g.numpy()[0]).all()

@@ -406,6 +406,12 @@ def _slogdet_vjp(ctx: Any, grad: Any) -> tuple[Tensor | None]:
         if g_logabs is None:
             return (None,)
         g = g_logabs
+    logabs = ctx.result[1]
+    if xp_of(logabs._device) is np and a._data.shape[-1] > 0 and bool(np.isneginf(logabs._data).any()):
+        # a singular matrix: A^-H = adj(A)^H / conj(det), infinite (inv would raise), as PyTorch's
+        det = call(DET, a._device, (a,), ())
+        inverse_h = _mh(_adjugate(a)) / det.conj().unsqueeze(-1).unsqueeze(-1)  # type: ignore[attr-defined]
+        return (g.unsqueeze(-1).unsqueeze(-1) * inverse_h,)  # type: ignore[attr-defined]
     return (g.unsqueeze(-1).unsqueeze(-1) * _mh(inv_(a)),)  # type: ignore[attr-defined]
 
 
