@@ -55,6 +55,7 @@ from ._gemm import gemm_batched as gemm_batched
 from ._gemm import sum_rows as sum_rows
 from ._kernels import generic_forward as generic_forward
 from ._kernels import register_kernel as register_kernel
+from ._ops.activation import masked_gradient as masked_gradient
 from ._shared_memory import SharedMapping as SharedMapping
 from ._shared_memory import get_shared_memory_allocator as get_shared_memory_allocator
 from ._shared_memory import set_shared_memory_allocator as set_shared_memory_allocator
@@ -107,6 +108,7 @@ __all__ = [
     "generic_forward",
     "cached_zeros_like",
     "gemm",
+    "masked_gradient",
     "gemm_batched",
     "sum_rows",
     "promote_0d",

@@ -62,9 +62,27 @@ def _dim_samples(device: Any, d: dtype) -> list[Any]:
 # ------------------------------------------------------------------ relu
 
 
+def masked_gradient(xp: Any, grad: Any, masked: Any) -> Any:
+    """``grad`` with 0 where ``masked``, also where ``grad`` is NaN (PyTorch's; not ``grad * 0``). On NumPy a
+    multiply, the masked NaNs zeroed only when there are any: NumPy's ``where`` is ten times slower.
+
+    Example:
+        >>> import numpy as np
+        >>> from tocha.library import masked_gradient
+        >>> masked_gradient(np, np.array([np.nan, 2.0, 3.0]), np.array([True, True, False]))
+        array([0., 0., 3.])
+    """
+    if xp is not np:
+        return xp.where(masked, grad.dtype.type(0), grad)
+    result = xp.multiply(grad, ~masked)
+    if np.isnan(grad).any():
+        result[masked] = 0
+    return result
+
+
 def _threshold_backward_forward(xp: Any, grad: Any, x: Any, threshold: float) -> Any:
     # NaN inputs pass the gradient, and masked entries are 0 even for a NaN gradient, as in PyTorch
-    return xp.where(x <= threshold, grad.dtype.type(0), grad)
+    return masked_gradient(xp, grad, x <= threshold)
 
 
 def _threshold_backward_vjp(ctx: Any, gg: Tensor) -> tuple[Tensor | None, None]:

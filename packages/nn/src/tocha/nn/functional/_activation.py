@@ -37,6 +37,7 @@ from tocha.library import (
     call,
     call_inplace,
     get_op,
+    masked_gradient,
     promote_0d,
     register_kernel,
     register_op,
@@ -259,7 +260,7 @@ def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
 def _hardtanh_backward_forward(xp: Any, grad: Any, x: Any, min_val: float, max_val: float) -> Any:
     # Clipped entries and NaN inputs get 0, also for a NaN gradient: PyTorch's vectorised kernel (its scalar tail,
     # for the last few elements, lets NaN inputs pass)
-    return xp.where((x > min_val) & (x < max_val), grad, grad.dtype.type(0))
+    return masked_gradient(xp, grad, ~((x > min_val) & (x < max_val)))
 
 
 def _hardtanh_backward_vjp(ctx: Any, gg: Tensor) -> tuple[Tensor | None, None]:
@@ -877,7 +878,7 @@ def _hardsigmoid_forward(xp: Any, x: Any, out: Any = None) -> Any:
 
 def _hardsigmoid_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
     x = ctx.inputs[0]
-    return (tocha.where((x > -3) & (x < 3), grad / 6, 0.0),)  # 0 outside, even for a NaN grad, as PyTorch's
+    return (grad * ((x > -3) & (x < 3)) / 6,)
 
 
 HARDSIGMOID = register_op(
@@ -913,8 +914,8 @@ def _hardswish_forward(xp: Any, x: Any, out: Any = None) -> Any:
 
 def _hardswish_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
     x = ctx.inputs[0]
-    slope = tocha.where(x >= 3, 1.0, x / 3 + 0.5)  # PyTorch's choice at the kinks; NaN for a NaN input
-    return (tocha.where(x <= -3, 0.0, grad * slope),)  # 0 below -3, even for a NaN grad, as PyTorch's
+    slope = tocha.where(x <= -3, 0.0, tocha.where(x >= 3, 1.0, x / 3 + 0.5))  # PyTorch's at the kinks; NaN for NaN
+    return (grad * slope,)
 
 
 HARDSWISH = register_op(
@@ -1054,7 +1055,7 @@ def _softshrink_forward(xp: Any, x: Any, lambd: float) -> Any:
 
 
 def _shrink_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
-    return (tocha.where(ctx.inputs[0].abs() > ctx.params[0], grad, 0.0),)  # 0 where shrunk, even for a NaN grad
+    return (grad * (ctx.inputs[0].abs() > ctx.params[0]),)
 
 
 SOFTSHRINK = register_op(
