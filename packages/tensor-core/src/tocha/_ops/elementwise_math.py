@@ -1679,7 +1679,8 @@ def _atan2_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
 
 def _atan2_jvp(ctx: Any, tangent_a: Tensor | None, tangent_b: Tensor | None) -> Any:
     a, b = ctx.inputs  # PyTorch's: 0/0 at (0, 0), where the vjp gives 0
-    numerator = (ctx.result * 0 if tangent_a is None else tangent_a * b) - (0 if tangent_b is None else tangent_b * a)
+    along_a = _zeros_as(ctx.result) if tangent_a is None else tangent_a * b
+    numerator = along_a - (0 if tangent_b is None else tangent_b * a)
     return numerator / (a * a + b * b)
 
 
@@ -1939,7 +1940,7 @@ def _nan_skipping_extremum(
     def jvp(ctx: Any, tangent_a: Tensor | None, tangent_b: Tensor | None) -> Any:
         a, b = ctx.inputs
         picked = forward_to_input(a, b) | b.isnan()
-        zero = ctx.result * 0
+        zero = _zeros_as(ctx.result)
         return where(picked, zero if tangent_a is None else tangent_a, zero if tangent_b is None else tangent_b)
 
     return vjp, jvp
@@ -2104,7 +2105,7 @@ def _clamp_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
 def _clamp_jvp(ctx: Any, tangent_x: Tensor | None, tangent_low: Tensor | None, tangent_high: Tensor | None) -> Any:
     # PyTorch's: a value at a bound takes the bound's tangent (its vjp gives that gradient to the input instead)
     x, low_bound, high_bound = ctx.inputs
-    zero = ctx.result * 0
+    zero = _zeros_as(ctx.result)
     low: Any = low_bound if low_bound is None or isinstance(low_bound, TensorBase) else zero + low_bound
     high: Any = high_bound if high_bound is None or isinstance(high_bound, TensorBase) else zero + high_bound
     tx = zero if tangent_x is None else tangent_x

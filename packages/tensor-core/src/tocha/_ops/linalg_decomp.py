@@ -350,10 +350,16 @@ def _det_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None]:
     (found on the host, so on the CPU only: on a GPU a singular matrix still gets inv's infs and NaNs)."""
     a = ctx.inputs[0]
     det = ctx.result
-    if xp_of(det._device) is np and a._data.shape[-1] > 0 and bool(np.any(det._data == 0)):
+    if _singular_on_host(a, lambda: det._data == 0):
         return (grad.unsqueeze(-1).unsqueeze(-1) * _mh(_adjugate(a)),)
     scale = (grad * det.conj()).unsqueeze(-1).unsqueeze(-1)  # type: ignore[attr-defined]
     return (scale * _mh(inv_(a)),)
+
+
+def _singular_on_host(a: Tensor, singular: Any) -> bool:
+    """Whether any of ``a``'s matrices is singular (``singular()``: the mask, asked on the CPU only: on a GPU the
+    question would wait for the device, and inv's infs and NaNs stand)."""
+    return xp_of(a._device) is np and a._data.shape[-1] > 0 and bool(np.any(singular()))
 
 
 def _adjugate(a: Tensor) -> Tensor:
@@ -407,7 +413,7 @@ def _slogdet_vjp(ctx: Any, grad: Any) -> tuple[Tensor | None]:
             return (None,)
         g = g_logabs
     logabs = ctx.result[1]
-    if xp_of(logabs._device) is np and a._data.shape[-1] > 0 and bool(np.isneginf(logabs._data).any()):
+    if _singular_on_host(a, lambda: np.isneginf(logabs._data)):
         # a singular matrix: A^-H = adj(A)^H / conj(det), infinite (inv would raise), as PyTorch's
         det = call(DET, a._device, (a,), ())
         inverse_h = _mh(_adjugate(a)) / det.conj().unsqueeze(-1).unsqueeze(-1)  # type: ignore[attr-defined]

@@ -163,7 +163,9 @@ def _nextafter_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
 
 def _nextafter_jvp(ctx: Any, tangent_a: Tensor | None, tangent_b: Tensor | None) -> Any:
     a, b = ctx.inputs
-    return ctx.result * 0 if tangent_a is None else tangent_a * (a != b)
+    from .creation import zeros_like
+
+    return zeros_like(ctx.result) if tangent_a is None else tangent_a * (a != b)
 
 
 NEXTAFTER = register_op(
