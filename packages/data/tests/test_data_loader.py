@@ -285,7 +285,12 @@ def test_keyboard_interrupt_leaves_no_orphan_processes(tmp_path: Any) -> None:
     assert process.stdout is not None
     pids = [int(p) for p in process.stdout.readline().split()]
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
+    try:
+        _, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _, stderr = process.communicate()
+        pytest.fail(f"the interrupted loader did not exit within 60 s; its stderr:\n{stderr.decode()}")
     assert b"KeyboardInterrupt" in stderr
     deadline = time.monotonic() + 10
     alive = pids
@@ -293,6 +298,37 @@ def test_keyboard_interrupt_leaves_no_orphan_processes(tmp_path: Any) -> None:
         alive = [pid for pid in pids if _exists(pid)]
         time.sleep(0.1)
     assert alive == []
+
+
+def test_queue_feeder_wakes_past_a_notify_cut_short_by_ctrl_c(tmp_path: Any) -> None:
+    # NOTE [ Ctrl-C inside Queue.put ]: recreate what a KeyboardInterrupt raised inside Condition.notify, just
+    # after it released the feeder's waiter, leaves behind; the process must still put, get and exit.
+    script = tmp_path / "stale_waiter.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import multiprocessing, time
+            from tocha.data._queues import make_queue
+
+            queue = make_queue(multiprocessing.get_context("spawn"))
+            queue.put("first")
+            assert queue.get(timeout=30) == "first"
+            deadline = time.monotonic() + 30
+            while not queue._notempty._waiters and time.monotonic() < deadline:
+                time.sleep(0.01)
+            with queue._notempty:
+                queue._notempty._waiters[0].release()  # notify's first step, without its second
+            while len(queue._notempty._waiters) < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert len(queue._notempty._waiters) == 2, "the feeder did not wait again behind the stale waiter"
+            queue.put("second")
+            print(queue.get(timeout=30), flush=True)
+            """
+        )
+    )
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().strip() == "second"
 
 
 def _exists(pid: int) -> bool:

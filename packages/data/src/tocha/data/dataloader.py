@@ -16,7 +16,7 @@ from typing import Any
 import tocha
 import tocha.multiprocessing as tocha_mp
 
-from . import _slots, _worker
+from . import _queues, _slots, _worker
 from .collate import default_collate, default_convert
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
@@ -305,13 +305,13 @@ class _MultiProcessIter(_BaseIter):
         self._shutdown = True
         self._owner_pid = os.getpid()  # a forked worker inherits this object and must never shut it down
         context = loader.multiprocessing_context or tocha_mp.get_context()
-        self._result_queue = context.Queue()
+        self._result_queue = _queues.make_queue(context)
         self._done_event = context.Event()
         self._index_queues: list[Any] = []
         self._workers: list[Any] = []
         base_seed = _base_seed(loader)
         for worker_id in range(self._num_workers):
-            index_queue = context.Queue()
+            index_queue = _queues.make_queue(context)
             worker = context.Process(
                 target=_worker.worker_loop,
                 args=(
