@@ -878,7 +878,8 @@ def _hardsigmoid_forward(xp: Any, x: Any, out: Any = None) -> Any:
 
 def _hardsigmoid_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
     x = ctx.inputs[0]
-    return (grad * ((x > -3) & (x < 3)) / 6,)
+    # 0 outside (-3, 3) and for NaN inputs, also for a NaN gradient, as PyTorch's vectorised kernel
+    return (tocha.where((x > -3) & (x < 3), grad / 6, 0.0),)
 
 
 HARDSIGMOID = register_op(
@@ -914,8 +915,8 @@ def _hardswish_forward(xp: Any, x: Any, out: Any = None) -> Any:
 
 def _hardswish_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
     x = ctx.inputs[0]
-    slope = tocha.where(x <= -3, 0.0, tocha.where(x >= 3, 1.0, x / 3 + 0.5))  # PyTorch's at the kinks; NaN for NaN
-    return (grad * slope,)
+    slope = tocha.where(x >= 3, 1.0, x / 3 + 0.5)  # PyTorch's at the kinks; NaN for NaN
+    return (tocha.where(x <= -3, 0.0, grad * slope),)  # 0 there even for a NaN gradient
 
 
 HARDSWISH = register_op(
@@ -1055,7 +1056,8 @@ def _softshrink_forward(xp: Any, x: Any, lambd: float) -> Any:
 
 
 def _shrink_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
-    return (grad * (ctx.inputs[0].abs() > ctx.params[0]),)
+    # 0 inside [-lambd, lambd] and for NaN inputs, also for a NaN gradient, as PyTorch's vectorised kernel
+    return (tocha.where(ctx.inputs[0].abs() > ctx.params[0], grad, 0.0),)
 
 
 SOFTSHRINK = register_op(
