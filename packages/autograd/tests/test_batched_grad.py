@@ -54,13 +54,26 @@ def test_is_grads_batched_with_several_outputs_and_unused_inputs() -> None:
     x, unused = _t(3, seed=1).requires_grad_(), _t(2, seed=2).requires_grad_()
     y, s = x * x, (x * 3).sum()
     batches = (tocha.eye(3, dtype=tocha.float64), tocha.tensor([1.0, 2.0, 0.0], dtype=tocha.float64))
-    gx, gu = grad((y, s), (x, unused), batches, is_grads_batched=True, allow_unused=True)
+    gx, gu = grad((y, s), (x, unused), batches, is_grads_batched=True, allow_unused=True, retain_graph=True)
     assert_close(gx, tocha.diag(2 * x.detach()) + 3 * batches[1][:, None])
     assert gu is None
     gx, gu = grad((y, s), (x, unused), batches, is_grads_batched=True, materialize_grads=True)
     assert tocha.equal(gu, tocha.zeros(2, dtype=tocha.float64))  # PyTorch's materialized zeros are unbatched
     assert gx.shape == (3, 3)
     assert not gx.requires_grad
+
+
+def test_is_grads_batched_frees_the_graph_unless_retained() -> None:
+    x = tocha.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp() * 2
+    (g,) = grad(y, x, tocha.eye(2), is_grads_batched=True)
+    assert_close(g, tocha.diag(x.detach().exp() * 2))
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        grad(y.sum(), x)
+    for kwargs in ({"retain_graph": True}, {"create_graph": True}):
+        y = x.exp() * 2
+        grad(y, x, tocha.eye(2), is_grads_batched=True, **kwargs)
+        assert_close(grad(y.sum(), x)[0], x.detach().exp() * 2)
 
 
 def test_is_grads_batched_errors() -> None:

@@ -34,7 +34,7 @@ from ._anomaly import is_check_nan_enabled as is_anomaly_check_nan_enabled
 from ._anomaly import is_enabled as is_anomaly_enabled
 from ._anomaly import set_enabled as _set_anomaly
 from ._batched import grad_of_batches, grads_batched, innermost_batch
-from ._engine import run_backward
+from ._engine import release_graph, run_backward
 from ._record import record, record_direct
 from .checkpoint import checkpoint as checkpoint
 from .function import Function as Function
@@ -126,7 +126,7 @@ def grad(
 
     With ``is_grads_batched=True`` the first dimension of every ``grad_outputs`` tensor is a batch of cotangents,
     and the result holds one vector-Jacobian product per entry of it, computed by ``tocha.func.vmap`` over the
-    backward pass (one batched pass where every op on the way has a batching rule); the graph is kept.
+    backward pass (one batched pass where every op on the way has a batching rule).
 
     Example:
         >>> import tocha
@@ -160,6 +160,8 @@ def grad(
     batch = innermost_batch((*outs, *wanted))
     if is_grads_batched:
         result = grads_batched(grad, outs, wanted, grads, create_graph)
+        if not (create_graph if retain_graph is None else retain_graph):
+            release_graph(outs, wanted)
     elif batch is not None:  # inside vmap, of tensors holding its batch: NOTE [ Gradients of batched tensors ]
         result = grad_of_batches(grad, batch[0], outs, wanted, grads, retain_graph, create_graph)
     else:

@@ -101,7 +101,7 @@ def grads_batched(
 ) -> list[Any]:
     """``grad(..., is_grads_batched=True)``: one vector-Jacobian product per entry of the cotangents' first dimension.
 
-    The graph is kept (a batch the backward pass cannot run batched is run once per entry).
+    The graph is kept (a batch the backward pass cannot run batched is run once per entry): the caller frees it.
     """
     for k, (o, g) in enumerate(zip(outputs, grad_outputs, strict=True)):
         if g is None:

@@ -19,7 +19,7 @@ from tocha.library import is_tensor_like
 from . import _anomaly
 from ._node import Node, edge_of
 
-__all__ = ["run_backward"]
+__all__ = ["release_graph", "run_backward"]
 
 
 def _check_outputs(outputs: Sequence[Any], grad_outputs: Sequence[Any], create_graph: bool) -> list[Any]:
@@ -248,3 +248,10 @@ def _apply(node: Node, grads: list[Any], create_graph: bool) -> Sequence[Any]:
     if _anomaly.is_enabled():
         _anomaly.check(node, in_grads)
     return in_grads
+
+
+def release_graph(outputs: Sequence[Any], inputs: Sequence[Any]) -> None:
+    """Free what the nodes between ``outputs`` and ``inputs`` saved, as a backward pass without retain_graph would."""
+    roots = [edge_of(out)[0] for out in outputs]
+    for node in _needed_nodes(roots, {edge_of(t)[0] for t in inputs}):
+        node.release()
