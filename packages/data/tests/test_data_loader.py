@@ -260,7 +260,8 @@ def test_keyboard_interrupt_leaves_no_orphan_processes(tmp_path: Any) -> None:
     script.write_text(
         textwrap.dedent(
             """
-            import os, sys, time
+            import os, signal, sys, time
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # a shell's background job inherits it ignored
             sys.path.insert(0, sys.argv[1])
             from data_workers import Range
             from tocha.data import DataLoader
