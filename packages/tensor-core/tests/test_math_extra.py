@@ -37,6 +37,11 @@ def test_copysign_nextafter_ldexp_float_power() -> None:
     assert tocha.nextafter(one, one * 2).item() == float(np.nextafter(np.float32(1), np.float32(2)))
     assert tocha.ldexp(tocha.tensor([1.0, 3.0]), tocha.tensor([3, -1])).tolist() == [8.0, 1.5]
     assert tocha.ldexp(tocha.tensor([1, 2]), tocha.tensor([1, 1])).dtype is tocha.float32
+    # a half-precision input stays half, its power of two computed (and overflowing) there, as PyTorch's
+    half = tocha.ldexp(tocha.tensor([1.0, 2.0], dtype=tocha.float16), tocha.tensor([100, 3]))
+    assert half.dtype is tocha.float16
+    assert half.tolist() == [float("inf"), 16.0]
+    assert tocha.ldexp(tocha.tensor([1, 2]), tocha.tensor([1.0], dtype=tocha.bfloat16)).dtype is tocha.bfloat16
     fp = tocha.float_power(tocha.tensor([2, 3]), 2)
     assert fp.dtype is tocha.float64
     assert fp.tolist() == [4.0, 9.0]

@@ -487,10 +487,11 @@ def ldexp(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
 
     x = as_tensor_arg("ldexp", input)
     e = as_tensor_arg("ldexp", other)
-    scale = exp2(e if e._dtype.category >= _FLOAT else e.to(get_default_dtype()))  # type: ignore[attr-defined]
-    result = mul(x, scale)
-    if result._dtype.category < _FLOAT:
-        result = result.to(get_default_dtype())  # type: ignore[attr-defined]
+    # PyTorch's dtype: the operands' (integers give the default float dtype), the power of two computed in it
+    kind = result_type_of(x, e)
+    if kind.category < _FLOAT:
+        kind = get_default_dtype()
+    result = mul(x, exp2(e.to(kind)))  # type: ignore[attr-defined]
     return result if out is None else copy_to_out(result, out)
 
 

@@ -3,7 +3,8 @@
 NOTE [ nn functions on tocha ]
 PyTorch exposes many ``nn`` functions at the top level with their ATen signatures, which differ from
 ``torch.nn.functional``'s: ``dropout(input, p, train)`` with ``p`` and ``train`` required, losses taking an int
-``reduction`` (0 ``'none'``, 1 ``'mean'``, 2 ``'sum'``; any other value gives the unreduced loss), norms taking
+``reduction`` (0 ``'none'``, 1 ``'mean'``, 2 ``'sum'``; any other value gives the unreduced loss; left out, it is
+0: PyTorch's top-level losses return the unreduced loss by default, unlike ``torch.nn.functional``'s), norms taking
 their running statistics after ``weight`` and ``bias`` and a ``cudnn_enabled`` flag (accepted and ignored),
 ``embedding(weight, indices, padding_idx=-1)`` with the weight first and a negative ``padding_idx`` meaning
 none. These functions take those signatures and hand over to ``tocha.nn.functional``, which tocha-nn ships:
@@ -858,7 +859,7 @@ def binary_cross_entropy_with_logits(
     target: Tensor,
     weight: Tensor | None = None,
     pos_weight: Tensor | None = None,
-    reduction: int = 1,
+    reduction: int = 0,
 ) -> Tensor:
     r"""Binary cross entropy of ``sigmoid(input)`` against ``target``, computed stably:
     :math:`\ell = -w\,[p_w\, t \log\sigma(x) + (1 - t) \log(1 - \sigma(x))]`.
@@ -877,7 +878,7 @@ def binary_cross_entropy_with_logits(
 
 
 def cosine_embedding_loss(
-    input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, reduction: int = 1
+    input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, reduction: int = 0
 ) -> Tensor:
     r""":math:`1 - \cos(x_1, x_2)` where ``target`` is 1, :math:`\max(0, \cos(x_1, x_2) - \text{margin})` where
     it is -1; ``reduction``: 0 none, 1 mean, 2 sum.
@@ -892,7 +893,7 @@ def cosine_embedding_loss(
     return result
 
 
-def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, reduction: int = 1) -> Tensor:
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, reduction: int = 0) -> Tensor:
     r""":math:`x` where ``target`` is 1, :math:`\max(0, \text{margin} - x)` where it is -1; ``reduction``: 0
     none, 1 mean, 2 sum.
 
@@ -906,7 +907,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, red
     return result
 
 
-def kl_div(input: Tensor, target: Tensor, reduction: int = 1, *, log_target: bool = False) -> Tensor:
+def kl_div(input: Tensor, target: Tensor, reduction: int = 0, *, log_target: bool = False) -> Tensor:
     r"""Pointwise Kullback-Leibler divergence :math:`t (\log t - x)` of log-probabilities ``input`` from
     ``target`` (log-probabilities too if ``log_target``).
 
@@ -916,7 +917,7 @@ def kl_div(input: Tensor, target: Tensor, reduction: int = 1, *, log_target: boo
     Example:
         >>> import tocha
         >>> tocha.kl_div(tocha.tensor([0.0, 0.0]), tocha.tensor([1.0, 1.0]))
-        tensor(0.)
+        tensor([0., 0.])
     """
     r = _reduction("kl_div", reduction)
     f = load_nn_functional()
@@ -928,7 +929,7 @@ def kl_div(input: Tensor, target: Tensor, reduction: int = 1, *, log_target: boo
 
 
 def margin_ranking_loss(
-    input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, reduction: int = 1
+    input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, reduction: int = 0
 ) -> Tensor:
     r""":math:`\max(0, -t (x_1 - x_2) + \text{margin})`; ``reduction``: 0 none, 1 mean, 2 sum.
 
@@ -965,7 +966,7 @@ def triplet_margin_loss(
     p: float = 2.0,
     eps: float = 1e-6,
     swap: bool = False,
-    reduction: int = 1,
+    reduction: int = 0,
 ) -> Tensor:
     r""":math:`\max(d(a, p) - d(a, n) + \text{margin}, 0)` with the ``p``-norm pairwise distance ``d``
     (``swap``: the smaller of ``d(a, n)`` and ``d(p, n)``); ``reduction``: 0 none, 1 mean, 2 sum.
@@ -988,7 +989,7 @@ def ctc_loss(
     input_lengths: Tensor | Sequence[int],
     target_lengths: Tensor | Sequence[int],
     blank: int = 0,
-    reduction: int = 1,
+    reduction: int = 0,
     zero_infinity: bool = False,
 ) -> Tensor:
     """Connectionist temporal classification loss of ``log_probs`` ``(T, N, C)`` (or ``(T, C)``) against
