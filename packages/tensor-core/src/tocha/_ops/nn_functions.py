@@ -886,7 +886,7 @@ def cosine_embedding_loss(
     Example:
         >>> import tocha
         >>> tocha.cosine_embedding_loss(tocha.tensor([[1.0, 0.0]]), tocha.tensor([[0.0, 1.0]]), tocha.tensor([1]))
-        tensor(1.)
+        tensor([1.])
     """
     r = _reduction("cosine_embedding_loss", reduction)
     result: Tensor = load_nn_functional().cosine_embedding_loss(input1, input2, target, margin, reduction=r)
@@ -936,7 +936,7 @@ def margin_ranking_loss(
     Example:
         >>> import tocha
         >>> tocha.margin_ranking_loss(tocha.tensor([1.0]), tocha.tensor([2.0]), tocha.tensor([1.0]))
-        tensor(1.)
+        tensor([1.])
     """
     r = _reduction("margin_ranking_loss", reduction)
     result: Tensor = load_nn_functional().margin_ranking_loss(input1, input2, target, margin, reduction=r)
@@ -975,7 +975,7 @@ def triplet_margin_loss(
         >>> import tocha
         >>> a = tocha.tensor([[0.0, 0.0]])
         >>> tocha.triplet_margin_loss(a, a, tocha.tensor([[3.0, 4.0]]), margin=6.0, eps=0.0)
-        tensor(1.)
+        tensor([1.])
     """
     r = _reduction("triplet_margin_loss", reduction)
     f = load_nn_functional()
