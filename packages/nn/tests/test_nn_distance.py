@@ -30,6 +30,19 @@ def test_cosine_similarity_numpy() -> None:
     np.testing.assert_allclose(tiny.numpy(), [0.1], rtol=1e-6)
 
 
+def test_cosine_similarity_promotes_its_operands_and_rejects_a_non_floating_common_dtype() -> None:
+    ints = tocha.tensor([[3, 4], [1, 0]])
+    floats = tocha.tensor([[3.0, 4.0], [0.0, 1.0]])
+    mixed = F.cosine_similarity(ints, floats)
+    assert mixed.dtype is tocha.float32
+    np.testing.assert_allclose(mixed.numpy(), [1.0, 0.0], atol=1e-7)
+    assert F.cosine_similarity(floats.half(), floats.double()).dtype is tocha.float64
+    with pytest.raises(RuntimeError, match="expected common dtype to be floating point, yet common dtype is Long"):
+        F.cosine_similarity(ints, ints)
+    with pytest.raises(RuntimeError, match="yet common dtype is ComplexFloat"):
+        F.cosine_similarity(floats, floats * 1j)
+
+
 def test_pairwise_distance_numpy() -> None:
     a, b = _rand((4, 5), 0), _rand((4, 5), 1)
     for p in (1.0, 2.0, 3.0):

@@ -55,6 +55,7 @@ from ._gemm import gemm_batched as gemm_batched
 from ._gemm import sum_rows as sum_rows
 from ._kernels import generic_forward as generic_forward
 from ._kernels import register_kernel as register_kernel
+from ._ops._common import type_name as scalar_type_name
 from ._ops.activation import masked_gradient as masked_gradient
 from ._shared_memory import SharedMapping as SharedMapping
 from ._shared_memory import get_shared_memory_allocator as get_shared_memory_allocator
@@ -109,6 +110,7 @@ __all__ = [
     "cached_zeros_like",
     "gemm",
     "masked_gradient",
+    "scalar_type_name",
     "gemm_batched",
     "sum_rows",
     "promote_0d",

@@ -160,7 +160,14 @@ def result_type_of(*operands: Any) -> dtype:
 
 
 def type_name(d: dtype) -> str:
-    """PyTorch's scalar-type name of ``d`` (``Float``, ``Long``...), as its error messages print it."""
+    """PyTorch's scalar-type name of ``d`` (``Float``, ``Long``...), as its error messages print it.
+
+    Example:
+        >>> import tocha
+        >>> from tocha.library import scalar_type_name
+        >>> scalar_type_name(tocha.int64), scalar_type_name(tocha.complex64)
+        ('Long', 'ComplexFloat')
+    """
     return _TYPE_NAMES[d.name]
 
 

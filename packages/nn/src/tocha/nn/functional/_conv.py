@@ -77,7 +77,7 @@ import numpy as np
 import tocha
 import tocha.backends.cudnn
 from tocha import Tensor
-from tocha.library import OpRecord, call, gemm, gemm_batched, register_op
+from tocha.library import OpRecord, call, gemm, gemm_batched, register_op, scalar_type_name
 from tocha.library import autocast_allows_mixed as allows_mixed
 
 from . import _cuda_conv_kernels, _one_op
@@ -792,12 +792,8 @@ def _expand(value: Any, n: int, name: str) -> _Ints:
     return values
 
 
-_C_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long"}
-
-
 def _type_name(t: Tensor) -> str:
-    name = str(t.dtype).rsplit(".", 1)[-1]
-    return _C_NAMES.get(name, name)
+    return scalar_type_name(t.dtype)
 
 
 def _size(shape: Sequence[int]) -> str:

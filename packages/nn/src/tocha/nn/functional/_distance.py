@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import tocha
 from tocha import Tensor
+from tocha.library import scalar_type_name
 
 __all__ = ["cosine_similarity", "pairwise_distance", "pdist", "normalize"]
 
@@ -22,7 +23,13 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
         >>> F.cosine_similarity(tocha.tensor([[1.0, 0.0], [0.0, 2.0]]), tocha.tensor([[2.0, 0.0], [1.0, 0.0]]))
         tensor([1., 0.])
     """
-    a, b = tocha.broadcast_tensors(x1, x2)
+    common = tocha.result_type(x1, x2)
+    if not common.is_floating_point:
+        raise RuntimeError(
+            f"cosine_similarity: expected common dtype to be floating point, yet common dtype is "
+            f"{scalar_type_name(common)} (x1 {x1.dtype}, x2 {x2.dtype})"
+        )
+    a, b = tocha.broadcast_tensors(x1.to(common), x2.to(common))
     na = a.norm(2, dim, keepdim=True).clamp_min(eps)
     nb = b.norm(2, dim, keepdim=True).clamp_min(eps)
     result: Tensor = ((a / na) * (b / nb)).sum(dim)

@@ -35,7 +35,7 @@ import numpy as np
 
 import tocha
 from tocha import Tensor
-from tocha.library import OpRecord, VjpContext, call, register_op
+from tocha.library import OpRecord, VjpContext, call, register_op, scalar_type_name
 
 from . import _cuda_ce_kernels, _cuda_kernels
 from ._activation import log_softmax, softmax
@@ -388,19 +388,7 @@ _TARGET_DTYPES = (tocha.int64, tocha.uint8)
 
 
 def _type_name(d: Any) -> str:
-    names = {
-        tocha.float16: "Half",
-        tocha.bfloat16: "BFloat16",
-        tocha.float32: "Float",
-        tocha.float64: "Double",
-        tocha.int8: "Char",
-        tocha.int16: "Short",
-        tocha.int32: "Int",
-        tocha.int64: "Long",
-        tocha.uint8: "Byte",
-        tocha.bool: "Bool",
-    }
-    return names.get(d, str(d))
+    return scalar_type_name(d) if isinstance(d, tocha.dtype) else str(d)
 
 
 def _check_nll(input: Tensor, target: Tensor, weight: Tensor | None) -> None:

@@ -42,7 +42,7 @@ import numpy as np
 
 import tocha
 from tocha import Tensor
-from tocha.library import OpRecord, call, register_op
+from tocha.library import OpRecord, call, register_op, scalar_type_name
 
 from . import _cuda_pool_kernels
 
@@ -170,9 +170,7 @@ def _pool_shape(
 
 def _float_only(input: Tensor, op: str) -> None:
     if not input.is_floating_point():
-        name = str(input.dtype).rsplit(".", 1)[-1]
-        pretty = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-        raise RuntimeError(f"\"{op}\" not implemented for '{pretty.get(name, name)}'")
+        raise RuntimeError(f"\"{op}\" not implemented for '{scalar_type_name(input.dtype)}'")
 
 
 # ------------------------------------------------------------------ window views

@@ -24,7 +24,7 @@ import numpy as np
 
 import tocha
 from tocha import Tensor
-from tocha.library import OpRecord, call, register_op, tensor_array
+from tocha.library import OpRecord, call, register_op, scalar_type_name, tensor_array
 
 __all__ = ["embedding", "embedding_bag", "one_hot"]
 
@@ -130,17 +130,7 @@ def _check_indices(input: Tensor, what: str) -> None:
 
 
 def _type_name(dtype: tocha.dtype) -> str:
-    names = {
-        tocha.float32: "Float",
-        tocha.float64: "Double",
-        tocha.float16: "Half",
-        tocha.bfloat16: "BFloat16",
-        tocha.bool: "Bool",
-        tocha.uint8: "Byte",
-        tocha.int8: "Char",
-        tocha.int16: "Short",
-    }
-    return "tocha." + names.get(dtype, str(dtype).split(".")[-1])
+    return "tocha." + scalar_type_name(dtype)
 
 
 def _normalize_padding_idx(padding_idx: int | None, num_weights: int) -> int | None:
