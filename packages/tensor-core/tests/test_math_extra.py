@@ -35,6 +35,16 @@ def test_copysign_nextafter_ldexp_float_power() -> None:
     np.testing.assert_array_equal(tocha.nextafter(t(a), t(b)).numpy(), np.nextafter(a, b))
     one = tocha.ones(1)
     assert tocha.nextafter(one, one * 2).item() == float(np.nextafter(np.float32(1), np.float32(2)))
+    # the 16-bit floats step their own bit patterns (NumPy has no bfloat16 loop), values PyTorch's
+    start = [1.0, 0.0, -1.0, -0.0, 3.0, float("inf"), 1.0]
+    toward = [2.0, -1.0, 5.0, 0.0, 3.0, 0.0, float("nan")]
+    half = tocha.nextafter(tocha.tensor(start, dtype=tocha.float16), tocha.tensor(toward, dtype=tocha.float16))
+    assert half.tolist()[:6] == [1.0009765625, -5.960464477539063e-08, -0.99951171875, 0.0, 3.0, 65504.0]
+    bf16 = tocha.nextafter(tocha.tensor(start, dtype=tocha.bfloat16), tocha.tensor(toward, dtype=tocha.bfloat16))
+    assert bf16.tolist()[:6] == [1.0078125, -9.183549615799121e-41, -0.99609375, 0.0, 3.0, 3.3895313892515355e38]
+    for stepped in (half, bf16):
+        assert math.isnan(stepped[6].item())
+        assert math.copysign(1.0, stepped[3].item()) == 1.0  # (-0.0, 0.0) gives 0.0, as IEEE's nextafter
     assert tocha.ldexp(tocha.tensor([1.0, 3.0]), tocha.tensor([3, -1])).tolist() == [8.0, 1.5]
     assert tocha.ldexp(tocha.tensor([1, 2]), tocha.tensor([1, 1])).dtype is tocha.float32
     # a half-precision input stays half, its power of two computed (and overflowing) there, as PyTorch's
