@@ -215,6 +215,8 @@ def test_histc_histogram_bincount_values():
     assert weighted.bin_edges.tolist() == [0.0, 1.0, 2.0]
     assert repr(weighted).startswith("tocha.return_types.histogram(")
     assert tocha.histogram(tocha.tensor([1.0, 1.0]), bins=2).bin_edges.tolist() == [0.5, 1.0, 1.5]
+    assert tocha.histogram(x).hist.shape == (100,)  # PyTorch's default bins
+    assert x.histogram().bin_edges.shape == (101,)
     assert tocha.bincount(tocha.tensor([1, 1, 3])).tolist() == [0, 2, 0, 1]
     assert tocha.tensor([1, 1, 3]).bincount(minlength=6).tolist() == [0, 2, 0, 1, 0, 0]
     weights32 = tocha.bincount(tocha.tensor([1, 1, 3]), tocha.tensor([0.5, 1.0, 2.0]))

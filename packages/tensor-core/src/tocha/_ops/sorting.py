@@ -675,7 +675,7 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0, *, out
 
 def histogram(
     input: Tensor,
-    bins: Any,
+    bins: Any = 100,
     *,
     range: tuple[float, float] | None = None,
     weight: Tensor | None = None,
@@ -833,7 +833,7 @@ class SortingMethods:
         """See :func:`tocha.histc`."""
         return histc(self, bins, min, max)
 
-    def histogram(self: Any, bins: Any, *, range: Any = None, weight: Any = None, density: bool = False) -> Any:
+    def histogram(self: Any, bins: Any = 100, *, range: Any = None, weight: Any = None, density: bool = False) -> Any:
         """See :func:`tocha.histogram`."""
         return histogram(self, bins, range=range, weight=weight, density=density)
 
