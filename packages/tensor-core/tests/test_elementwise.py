@@ -500,6 +500,22 @@ def test_inplace_cannot_cast_to_integer(fn: Any) -> None:
         fn(t(np.array([1, 2])))
 
 
+@pytest.mark.parametrize("method", ["add_", "sub_", "mul_", "bitwise_xor_", "remainder_", "floor_divide_", "fmod_"])
+@pytest.mark.parametrize("other_dtype", [np.int8, np.int16, np.int64])
+def test_inplace_into_unsigned_from_signed_wraps_as_pytorch(method: str, other_dtype: Any) -> None:
+    # NumPy refuses to cast a signed result into uint8 ('same_kind'); PyTorch wraps it
+    x, other = np.array([3, 1, 2, 200], dtype=np.uint8), np.array([1, 2, 1, 100], dtype=other_dtype)
+    ours = t(x.copy())
+    assert getattr(ours, method)(t(other)) is ours
+    wide = getattr(np, {"add_": "add", "sub_": "subtract", "mul_": "multiply", "bitwise_xor_": "bitwise_xor",
+                        "remainder_": "remainder", "floor_divide_": "floor_divide", "fmod_": "fmod"}[method])  # fmt: skip
+    assert ours.dtype is tocha.uint8
+    assert ours.tolist() == wide(x.astype(np.int64), other.astype(np.int64)).astype(np.uint8).tolist()
+    view = t(x.copy())
+    view[1:].sub_(t(np.array([-1, 300, 1])))  # a strided target
+    assert view.tolist() == [3, 2, 214, 199]
+
+
 def test_inplace_cannot_broadcast_the_target() -> None:
     with pytest.raises(RuntimeError, match=r"output with shape \[2\] doesn't match the broadcast shape \[2, 2\]"):
         t(np.array([1.0, 2.0])).add_(t(np.ones((2, 2))))

@@ -547,13 +547,18 @@ def _write_inplace(op: OpRecord, xp: Any, out: TensorBase, arrays: list[Any], pa
 
 def _write(op: OpRecord, xp: Any, target: Any, arrays: list[Any], params: tuple[Any, ...]) -> None:
     if op.supports_out:
-        op.forward(xp, *arrays, *params, out=target)
+        try:
+            op.forward(xp, *arrays, *params, out=target)
+            return
+        except TypeError:
+            # a ufunc refusing to cast its result into ``out`` (int64 into uint8 is not NumPy's 'same_kind'),
+            # which PyTorch's in-place ops do, wrapping: the caller checked that PyTorch allows the cast
+            pass
+    result = op.forward(xp, *arrays, *params)
+    if target.shape != result.shape:
+        target[...] = result  # broadcasting rules were checked by the caller
     else:
-        result = op.forward(xp, *arrays, *params)
-        if target.shape != result.shape:
-            target[...] = result  # broadcasting rules were checked by the caller
-        else:
-            xp.copyto(target, result, casting="unsafe")
+        xp.copyto(target, result, casting="unsafe")
 
 
 def _proceed_gradient(call: OpCall) -> Any:
