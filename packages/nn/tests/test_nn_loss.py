@@ -659,6 +659,10 @@ def test_errors_match_torch_messages() -> None:
         RuntimeError, "huber_loss does not support non-positive values for delta.", lambda: F.huber_loss(x, x, delta=0)
     )
     _raises(RuntimeError, "all elements of input should be between 0 and 1", lambda: F.binary_cross_entropy(x * 2, x))
+    _raises(RuntimeError, "all elements of target should be between 0 and 1", lambda: F.binary_cross_entropy(x, x * 2))
+    nan = tocha.full_like(x, float("nan"))
+    _raises(RuntimeError, "all elements of input should be between 0 and 1", lambda: F.binary_cross_entropy(nan, x))
+    _raises(RuntimeError, "all elements of target should be between 0 and 1", lambda: F.binary_cross_entropy(x, nan))
     _raises(
         ValueError,
         "Using a target size (tocha.Size([4])) that is different to the input size (tocha.Size([3])) is deprecated. "

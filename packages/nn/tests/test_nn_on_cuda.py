@@ -844,6 +844,10 @@ BAD_VALUES: dict[str, tuple[Callable[[str], Any], str]] = {
         lambda d: F.binary_cross_entropy(_t(d, [0.5, 1.5]), _t(d, [0.0, 1.0])),
         "all elements of input should be between 0 and 1",
     ),
+    "binary_cross_entropy-target": (
+        lambda d: F.binary_cross_entropy(_t(d, [0.5, 0.5]), _t(d, [0.0, float("nan")])),
+        "all elements of target should be between 0 and 1",
+    ),
     "gaussian_nll_loss-var": (
         lambda d: F.gaussian_nll_loss(_t(d, [0.0, 0.0]), _t(d, [0.0, 0.0]), _t(d, [1.0, -1.0])),
         "var has negative entry/entries",

@@ -800,8 +800,11 @@ def binary_cross_entropy(
             f"Using a target size ({_size(target)}) that is different to the input size ({_size(input)}) is "
             "deprecated. Please ensure they have the same size."
         )
-    if input.numel():
-        _value_check(((input < 0) | (input > 1)).any(), RuntimeError, "all elements of input should be between 0 and 1")
+    if input.numel():  # NaN fails these checks too, as PyTorch's
+        outside = ~((input >= 0) & (input <= 1))
+        _value_check(outside.any(), RuntimeError, "all elements of input should be between 0 and 1")
+        outside = ~((target >= 0) & (target <= 1))
+        _value_check(outside.any(), RuntimeError, "all elements of target should be between 0 and 1")
     log_p = input.log().clamp_min(-100.0)
     log_q = (1 - input).log().clamp_min(-100.0)
     loss = -(target * log_p + (1 - target) * log_q)
