@@ -15,12 +15,13 @@ Example:
 
 from __future__ import annotations
 
-from . import functional, init, modules, utils
+from . import functional, grad, init, modules, utils
 from .modules import *  # noqa: F403
 from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 
 __all__ = [
     "functional",
+    "grad",
     "init",
     "utils",
     "Parameter",

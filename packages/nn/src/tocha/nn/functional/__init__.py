@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+from .. import grad as grad  # torch.nn.functional.grad is torch.nn.grad
 from ._activation import (
     celu as celu,
 )
