@@ -132,6 +132,8 @@ from ._settings import __all__ as _settings_all
 from ._storage import UntypedStorage as UntypedStorage
 from ._tensor import Tensor as Tensor
 from ._tensor_base import Size as Size
+from ._typed_storage import *  # noqa: F403
+from ._typed_storage import __all__ as _typed_storage_all
 from .amp import GradScaler as GradScaler
 from .compiler import compile as compile
 
@@ -257,6 +259,7 @@ __all__ = [
     *_legacy_linalg_all,
     *_legacy_toplevel_all,
     *_legacy_types_all,
+    *(name for name in _typed_storage_all if name != "TypedStorageMethods"),
     *_linalg_toplevel_all,
     *_math_extra_all,
     *_misc_toplevel_all,

@@ -22,6 +22,7 @@ import numpy as np
 
 from ._backend import xp_of
 from ._device import CPU, device
+from ._dtype import _TYPE_NAMES
 from ._tensor_base import TensorBase, wrap
 
 __all__ = ["StorageMethods", "UntypedStorage", "storage_bytes"]
@@ -338,12 +339,25 @@ class StorageMethods:
                 _rebind(self, source._data, source._base if source._base is not None else source)
                 return self
             source = StorageMethods.untyped_storage(source)
+        from ._typed_storage import TypedStorage
+
+        if isinstance(source, TypedStorage):
+            if source.dtype is not self._dtype:
+                raise RuntimeError(
+                    f"Expected a Storage of type {_c_type(self._dtype)} or an UntypedStorage, but got type "
+                    f"{type_name(source.dtype)} for argument 1 'storage'"
+                )
+            source = source.untyped()
         if not isinstance(source, UntypedStorage):
             raise TypeError(f"set_(): argument 'source' must be Tensor or Storage, not {type(source).__name__}")
         _check_device(self, source._device)
         root = source._root()
         _rebind(self, _view_of_storage(source, self._dtype, int(storage_offset), size, stride, xp), root)
         return self
+
+
+def type_name(d: Any) -> str:
+    return _TYPE_NAMES[d.name]
 
 
 def _c_type(d: Any) -> str:

@@ -29,6 +29,7 @@ from ._ops.spectral import SpectralMethods
 from ._ops.strided import StridedMethods
 from ._storage import StorageMethods
 from ._tensor_base import TensorBase
+from ._typed_storage import TypedStorageMethods
 
 __all__ = ["Tensor"]
 
@@ -56,6 +57,7 @@ class Tensor(
     StridedMethods,
     NnFunctionMethods,
     StorageMethods,
+    TypedStorageMethods,
 ):
     """A multi-dimensional array on a device, with PyTorch's API.
 
