@@ -28,7 +28,9 @@ def test_storage_warns_as_pytorch_and_shares_the_tensor_memory() -> None:
     assert s[-3] == 42.0
     s.fill_(7)
     assert x.tolist() == [[7.0, 7.0, 7.0]]
-    assert repr(tocha.tensor([1, 2]).storage()) == " 1\n 2\n[tocha.TypedStorage(dtype=tocha.int64, device=cpu) of size 2]"
+    assert (
+        repr(tocha.tensor([1, 2]).storage()) == " 1\n 2\n[tocha.TypedStorage(dtype=tocha.int64, device=cpu) of size 2]"
+    )
 
 
 def test_storage_matches_pytorch() -> None:
