@@ -66,7 +66,7 @@ def test_typed_storage_constructors_and_legacy_types() -> None:
     assert not isinstance(tocha.ones(2).storage(), tocha.DoubleStorage)
     assert not isinstance(floats, tocha.DoubleStorage)
     assert tocha.ones(2, dtype=tocha.int8).storage_type() is tocha.CharStorage
-    with pytest.raises(RuntimeError, match="the dtype is tocha.float32, got dtype=tocha.float64"):
+    with pytest.raises(RuntimeError, match=r"the dtype is tocha\.float32, got dtype=tocha\.float64"):
         tocha.FloatStorage(2, dtype=tocha.float64)
     with pytest.raises(TypeError, match="expected a size"):
         tocha.TypedStorage("3")
@@ -84,7 +84,7 @@ def test_typed_storage_conversions_copies_and_errors() -> None:
     clone = s.clone()
     clone[0] = 9.0
     assert s[0] == 1.5
-    with pytest.raises(RuntimeError, match="slices are only supported in UntypedStorage.__getitem__"):
+    with pytest.raises(RuntimeError, match=r"slices are only supported in UntypedStorage\.__getitem__"):
         s[0:1]
     with pytest.raises(IndexError, match="index 2 out of range for storage of size 2"):
         s[2]
