@@ -22,6 +22,7 @@ from .._forward_helpers import cached_zeros_like, promote_0d
 from .._tensor_base import TensorBase
 from ._common import cast_operand, normalize_dim, type_name
 from ._dtypes import FLOATING, REAL_NO_BOOL
+from ._rows import row_extreme, row_sum
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
@@ -174,6 +175,22 @@ def _widened(a: Any) -> Any:
     return a if a.dtype.itemsize >= 4 else a.astype(np.float32)
 
 
+def _max_along(xp: Any, x: Any, dim: int) -> Any:
+    if xp is np and dim in (-1, x.ndim - 1):
+        found = row_extreme(x, True, largest=True)  # NOTE [ Short rows on NumPy ]
+        if found is not None:
+            return found
+    return x.max(axis=dim, keepdims=True)
+
+
+def _sum_along(xp: Any, x: Any, dim: int) -> Any:
+    if xp is np and dim in (-1, x.ndim - 1):
+        found = row_sum(x, True)  # NOTE [ Short rows on NumPy ]
+        if found is not None:
+            return found
+    return x.sum(axis=dim, keepdims=True)
+
+
 def _softmax_forward(xp: Any, x: Any, dim: int) -> Any:
     if x.dtype.itemsize < 4:
         return _softmax_forward(xp, _widened(x), dim).astype(x.dtype)
@@ -181,9 +198,9 @@ def _softmax_forward(xp: Any, x: Any, dim: int) -> Any:
         return xp.exp(x - x)
     if x.size == 0:
         return xp.empty_like(x)
-    result = x - x.max(axis=dim, keepdims=True)
+    result = x - _max_along(xp, x, dim)
     xp.exp(result, out=result)
-    result /= result.sum(axis=dim, keepdims=True)
+    result /= _sum_along(xp, result, dim)
     return result
 
 
@@ -194,8 +211,8 @@ def _log_softmax_forward(xp: Any, x: Any, dim: int) -> Any:
         return x - x
     if x.size == 0:
         return xp.empty_like(x)
-    shifted = x - x.max(axis=dim, keepdims=True)
-    total = xp.exp(shifted).sum(axis=dim, keepdims=True)
+    shifted = x - _max_along(xp, x, dim)
+    total = _sum_along(xp, xp.exp(shifted), dim)
     shifted -= xp.log(total, out=total)
     return shifted
 
@@ -204,7 +221,7 @@ def _softmax_backward_forward(xp: Any, grad: Any, y: Any, dim: int) -> Any:
     if y.ndim == 0:
         return grad - grad
     gy = grad * y
-    gy -= y * gy.sum(axis=dim, keepdims=True)
+    gy -= y * _sum_along(xp, gy, dim)
     return gy
 
 
@@ -234,7 +251,7 @@ def _log_softmax_backward_forward(xp: Any, grad: Any, y: Any, dim: int) -> Any:
     if y.ndim == 0:
         return grad - grad
     p = xp.exp(y)
-    p *= grad.sum(axis=dim, keepdims=True)
+    p *= _sum_along(xp, grad, dim)
     return xp.subtract(grad, p, out=p)
 
 

@@ -28,6 +28,7 @@ from .._tensor_base import TensorBase, wrap
 from . import reduction_types as rt
 from ._common import cast_operand, normalize_dim, normalize_dims, type_name
 from ._dtypes import FLOATING, FLOATING_COMPLEX, HALF_NUMPY, REAL, REAL_NO_BOOL
+from ._rows import row_extreme, row_sum
 from .indexing_select import add_at
 
 if TYPE_CHECKING:
@@ -229,6 +230,10 @@ def _sum_forward(xp: Any, a: Any, axis: tuple[int, ...] | None, keepdim: bool, n
     if xp is _np:
         if axis is None and not keepdim:
             return _add_reduce(a, None, np_dtype, _empty((), np_dtype))
+        if axis is not None and len(axis) == 1 and axis[0] == a.ndim - 1 and a.dtype == np_dtype:
+            summed = row_sum(a, keepdim)
+            if summed is not None:
+                return summed
         return _add_reduce(a, axis, np_dtype, None, keepdim)
     if axis and a.dtype == np_dtype and np_dtype in _GEMV_DTYPES and a.flags.c_contiguous:
         summed = _leading_sum_by_gemv(xp, a, axis, keepdim)
@@ -551,10 +556,18 @@ def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype:
 
 
 def _amax_forward(xp: Any, a: Any, axis: tuple[int, ...] | None, keepdim: bool) -> Any:
+    if xp is _np and axis is not None and len(axis) == 1 and axis[0] == a.ndim - 1:
+        reduced = row_extreme(a, keepdim, largest=True)
+        if reduced is not None:
+            return reduced
     return xp.asarray(xp.max(a, axis=axis, keepdims=keepdim))
 
 
 def _amin_forward(xp: Any, a: Any, axis: tuple[int, ...] | None, keepdim: bool) -> Any:
+    if xp is _np and axis is not None and len(axis) == 1 and axis[0] == a.ndim - 1:
+        reduced = row_extreme(a, keepdim, largest=False)
+        if reduced is not None:
+            return reduced
     return xp.asarray(xp.min(a, axis=axis, keepdims=keepdim))
 
 
