@@ -13,6 +13,7 @@ from .._tensor_base import TensorBase
 from . import reduction_types as rt
 from ._common import normalize_dim, type_name
 from ._dtypes import FLOATING_COMPLEX, REAL, REAL_NO_BOOL
+from ._rows import row_extreme, row_sum
 from .reduction_core import (
     DimArg,
     _xp,
@@ -303,9 +304,16 @@ def _logsumexp_forward(xp: Any, a: Any, axis: tuple[int, ...] | None, keepdim: b
     if work.size == 0:
         return xp.full(_shape(a.shape, axis, keepdim), -xp.inf, a.dtype)
     # A complex input shifts by its largest real part, so the result's imaginary part is the principal one (PyTorch).
-    m = xp.max(work.real if work.dtype.kind == "c" else work, axis=axis, keepdims=True)
+    rows = xp is np and work.dtype.kind == "f" and axis is not None and axis == (a.ndim - 1,)
+    m = row_extreme(work, True, largest=True) if rows else None  # NOTE [ Short rows on NumPy ]
+    if m is None:
+        m = xp.max(work.real if work.dtype.kind == "c" else work, axis=axis, keepdims=True)
     m = xp.where(xp.isfinite(m), m, 0)
-    r = xp.log(xp.sum(xp.exp(work - m), axis=axis, keepdims=True)) + m
+    shifted = xp.exp(work - m)
+    total = row_sum(shifted, True) if rows else None
+    if total is None:
+        total = xp.sum(shifted, axis=axis, keepdims=True)
+    r = xp.log(total) + m
     if not keepdim:
         r = r.reshape(_shape(a.shape, axis, False))
     return r.astype(a.dtype, copy=False)
