@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -157,6 +158,27 @@ def result_type_of(*operands: Any) -> dtype:
     if found is None:
         raise TypeError("result_type(): expected at least one tensor or number")
     return found
+
+
+def int_argument(op: str, name: str, position: int, value: Any) -> int:
+    """``value`` as an int, or PyTorch's TypeError for an argument that must be one (floats and bools are not;
+    NumPy integers and integer 0-dim tensors are).
+
+    Example:
+        >>> from tocha._ops._common import int_argument
+        >>> int_argument("topk", "k", 1, 2)
+        2
+        >>> int_argument("topk", "k", 1, 2.0)
+        Traceback (most recent call last):
+            ...
+        TypeError: topk(): argument 'k' (position 1) must be int, not float
+    """
+    if not isinstance(value, bool):
+        try:
+            return operator.index(value)
+        except TypeError:
+            pass
+    raise TypeError(f"{op}(): argument '{name}' (position {position}) must be int, not {type(value).__name__}")
 
 
 def type_name(d: dtype) -> str:

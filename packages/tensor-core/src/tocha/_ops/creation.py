@@ -41,7 +41,7 @@ from .._memory_format import (
 )
 from .._tensor_base import Size, TensorBase, _dim_order, wrap
 from . import creation_samples as _samples
-from ._common import TO_DTYPE, scalar_or_tensor, type_name
+from ._common import TO_DTYPE, int_argument, scalar_or_tensor, type_name
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
@@ -929,7 +929,8 @@ def linspace(
     """
     if layout is not None:
         check_layout("linspace", layout)
-    if not isinstance(steps, (int, np.integer)) or steps < 0:
+    steps = int_argument("linspace", "steps", 3, steps)
+    if steps < 0:
         raise RuntimeError(f"linspace(): number of steps must be non-negative, got {steps}")
     d = dtype or get_default_dtype()
     start, end = _number("linspace", "start", start), _number("linspace", "end", end)
@@ -956,7 +957,8 @@ def logspace(
     """
     if layout is not None:
         check_layout("logspace", layout)
-    if not isinstance(steps, (int, np.integer)) or steps < 0:
+    steps = int_argument("logspace", "steps", 3, steps)
+    if steps < 0:
         raise RuntimeError(f"logspace(): number of steps must be non-negative, got {steps}")
     d = dtype or get_default_dtype()
     start, end = _number("logspace", "start", start), _number("logspace", "end", end)

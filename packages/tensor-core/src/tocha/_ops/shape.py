@@ -25,7 +25,7 @@ from .._memory_format import (
     preserve_format,
 )
 from .._tensor_base import TensorBase
-from ._common import broadcast_shape, normalize_dim, type_name
+from ._common import broadcast_shape, int_argument, normalize_dim, type_name
 from ._grad_utils import reduce_to_shape
 from .creation import CLONE
 from .shape_samples import op_test
@@ -682,7 +682,8 @@ def narrow(input: Tensor, dim: int, start: int | Tensor, length: int) -> Tensor:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = normalize_dim("narrow", dim, len(shape))
     size = shape[d]
-    begin = int(start)
+    begin = int_argument("narrow", "start", 2, start)
+    length = int_argument("narrow", "length", 3, length)
     if length < 0:
         raise RuntimeError("narrow(): length must be non-negative.")
     if not -size <= begin <= size:

@@ -26,7 +26,7 @@ from .._dispatch import OpRecord, OpTest, call, register_op
 from .._dtype import _COMPLEX, _FLOAT, _INT
 from .._tensor_base import TensorBase
 from . import sorting_samples as samples
-from ._common import cast_operand, common_device, normalize_dim, result_type_of, type_name
+from ._common import cast_operand, common_device, int_argument, normalize_dim, result_type_of, type_name
 from ._dtypes import FLOATING, INTEGRAL, REAL, REAL_NO_BOOL
 from .reduction_core import first_grad, put_along, select_vjp
 
@@ -313,7 +313,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     ndim = input._data.ndim
     d = normalize_dim("topk", dim, ndim)
     size = input._data.shape[d] if ndim else 1
-    k = int(k)
+    k = int_argument("topk", "k", 1, k)
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
     values, indices = call(TOPK, input._device, (input,), (k, d, bool(largest), bool(sorted)))
@@ -336,7 +336,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out
     ndim = input._data.ndim
     d = normalize_dim("kthvalue", dim, ndim)
     size = input._data.shape[d] if ndim else 1
-    k = int(k)
+    k = int_argument("kthvalue", "k", 1, k)
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     values, indices = call(KTHVALUE, input._device, (input,), (d, bool(keepdim), k))
