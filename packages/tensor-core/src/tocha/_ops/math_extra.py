@@ -289,7 +289,7 @@ HEAVISIDE = register_op(
     OpRecord(
         name="heaviside",
         forward=_heaviside_forward,
-        dtypes=REAL_NO_BOOL,
+        dtypes=REAL,
         test=OpTest(
             samples="binary",
             reference=lambda a, b: np.where(a == 0, b, (a > 0).astype(a.dtype)).astype(np.result_type(a, b)),
