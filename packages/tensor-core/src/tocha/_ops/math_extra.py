@@ -29,7 +29,7 @@ from ._common import (
     to_tensor_list,
     type_name,
 )
-from ._dtypes import FLOATING, INTEGRAL, REAL, REAL_NO_BOOL
+from ._dtypes import FLOATING, INTEGRAL, REAL
 from .elementwise_base import (
     as_tensor_arg,
     binary_inplace,
