@@ -506,3 +506,21 @@ def test_put_along_accumulates_duplicates_through_add_at() -> None:
     g2 = tocha.tensor([[1.0], [2.0]])
     got = put_along(g2, tocha.tensor([[1], [0]]), 1, True, (2, 3))
     assert got.tolist() == [[0.0, 1.0, 0.0], [2.0, 0.0, 0.0]]
+
+
+def test_mode_over_a_dim_of_an_empty_tensor_that_is_not_empty() -> None:
+    # the reduced dim has entries, another dim has none: an empty result, as PyTorch's (not an error)
+    m = tocha.mode(tocha.zeros(3, 1, 0), 1)
+    assert m.values.shape == (3, 0)
+    assert (m.indices.shape, m.indices.dtype) == ((3, 0), tocha.int64)
+    assert tocha.mode(tocha.zeros(0, 3), 1, keepdim=True).values.shape == (0, 1)
+    with pytest.raises(IndexError, match="mode\\(\\): Expected reduction dim 1 to have non-zero size"):
+        tocha.mode(tocha.zeros(3, 0), 1)
+
+
+def test_median_of_bool_is_not_implemented_as_in_pytorch() -> None:
+    flags = tocha.tensor([True, False, True])
+    with pytest.raises(NotImplementedError, match="\"median_cpu\" not implemented for 'Bool'"):
+        flags.median()
+    with pytest.raises(NotImplementedError, match="\"median_out\" not implemented for 'Bool'"):
+        tocha.nanmedian(flags, 0)

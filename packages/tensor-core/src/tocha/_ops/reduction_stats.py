@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._dispatch import OpRecord, OpTest, call, register_op
-from .._dtype import _COMPLEX, _FLOAT, dtype, float32, float64, get_default_dtype
+from .._dtype import _BOOL, _COMPLEX, _FLOAT, dtype, float32, float64, get_default_dtype, int64
 from .._tensor_base import TensorBase
 from . import reduction_types as rt
 from ._common import normalize_dim, type_name
@@ -417,6 +417,9 @@ MEDIAN_ALL = register_op(
 
 def _median(name: str, input: Tensor, dim: int | None, keepdim: bool) -> Any:
     _no_complex(name, input)
+    if input._dtype.category == _BOOL:
+        kernel = "median_cpu" if dim is None else "median_out"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
     ignore_nan = name == "nanmedian"
     if dim is None:
         return call(MEDIAN_ALL, input._device, (input,), (ignore_nan,))
@@ -501,8 +504,12 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> rt.mode:
     _no_complex("mode", input)
     ndim = input._data.ndim
     d = normalize_dim("mode", dim, ndim)
-    if input._data.size == 0 or (ndim and input._data.shape[d] == 0):
+    if ndim and input._data.shape[d] == 0:
         raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
+    if input._data.size == 0:  # another dim is empty: so is the result, as PyTorch's
+        shape = tuple(1 if i == d else n for i, n in enumerate(input.shape) if keepdim or i != d)
+        values = input.new_empty(shape)
+        return rt.mode(values, values.new_empty(shape, dtype=int64))
     values, indices = call(MODE, input._device, (input,), (d, bool(keepdim)))
     return rt.mode(values, indices)
 
