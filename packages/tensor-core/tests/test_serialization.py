@@ -226,7 +226,7 @@ def test_corrupted_headers_raise_runtime_error() -> None:
     with pytest.raises(RuntimeError, match="unknown dtype"):
         tocha.load(io.BytesIO(struct.pack("<Q", len(text)) + text + bytes(data[8 + size :])))
     garbage = bytearray(os.urandom(4096))
-    garbage[0] = 0x01  # not 0x80 or "PK": those are reported as PyTorch/pickle checkpoints (tested elsewhere)
+    garbage[0] = 0x01  # not 0x80 or "PK": those are pickles or PyTorch archives (tested elsewhere)
     with pytest.raises(RuntimeError, match="not a valid tocha checkpoint"):
         tocha.load(io.BytesIO(bytes(garbage)))
 
@@ -252,12 +252,16 @@ def test_a_malicious_pickle_is_refused_and_never_run(tmp_path: Path) -> None:
     assert marker.exists()
 
 
-def test_a_pytorch_checkpoint_is_refused(tmp_path: Path) -> None:
+def test_a_pytorch_archive_loads_but_an_exploit_inside_one_is_refused_and_never_run(tmp_path: Path) -> None:
     torch = pytest.importorskip("torch")
     path = tmp_path / "model.pt"
     torch.save({"w": torch.ones(2)}, path)
-    with pytest.raises(RuntimeError, match="PyTorch/pickle checkpoint"):
+    assert tocha.load(path)["w"].tolist() == [1.0, 1.0]  # NOTE [ Reading PyTorch checkpoints ]
+    marker = tmp_path / "pwned"
+    torch.save({"w": torch.ones(2), "payload": _Exploit(marker)}, path)
+    with pytest.raises(RuntimeError, match=r"the pickle names __builtin__\.getattr, which is not one of"):
         tocha.load(path)
+    assert not marker.exists()
 
 
 def test_map_location_forms() -> None:

@@ -41,6 +41,7 @@ from . import _dtype
 from ._backend import copy_to_host, get_backend
 from ._device import CPU, device
 from ._tensor_base import Size, TensorBase, wrap
+from ._torch_format import is_torch_archive, load_torch_archive
 
 __all__ = ["save", "load"]
 
@@ -366,18 +367,21 @@ class _Reader:
                 shape=tuple(shape),
                 strides=tuple(strides),
             )
-        target = _target_device(node.get("device", "cpu"), self.map_location)
-        if callable(target):
-            result = target(wrap(array, CPU), node.get("device", "cpu"))
-        else:
-            result = (
-                wrap(array, CPU)
-                if target is CPU
-                else wrap(get_backend(target.type).from_host(array, target.index), target)
-            )
-        if node.get("requires_grad"):
-            result.requires_grad_(True)
-        return result
+        return _place(array, node.get("device", "cpu"), self.map_location, bool(node.get("requires_grad")))
+
+
+def _place(array: np.ndarray[Any, Any], saved: str, map_location: MapLocation, requires_grad: bool) -> Any:
+    """The tensor over host ``array``, saved from device ``saved``, where ``map_location`` puts it."""
+    target = _target_device(saved, map_location)
+    if callable(target):
+        result = target(wrap(array, CPU), saved)
+    else:
+        result = (
+            wrap(array, CPU) if target is CPU else wrap(get_backend(target.type).from_host(array, target.index), target)
+        )
+    if requires_grad:
+        result.requires_grad_(True)
+    return result
 
 
 def _aligned_view(base: np.ndarray[Any, Any], offset: int, numpy_dtype: np.dtype[Any]) -> np.ndarray[Any, Any]:
@@ -408,8 +412,9 @@ def _parse_header(data: bytes, source: str) -> tuple[dict[str, Any], int]:
     # A header length of 128 + 256k also starts with 0x80; a safetensors header then opens with "{" at byte 8.
     if data[:4] == b"PK\x03\x04" or (data[:1] == b"\x80" and data[8:9] != b"{"):
         raise RuntimeError(
-            f"tocha.load: {source} looks like a PyTorch/pickle checkpoint. tocha never unpickles (pickle can run "
-            "arbitrary code); load it with PyTorch and save its tensors with safetensors or tocha.save"
+            f"tocha.load: {source} looks like a pickle, not a tocha checkpoint or a torch.save archive (PyTorch 1.6 "
+            "and later), which tocha reads. tocha never unpickles (pickle can run arbitrary code); load it with "
+            "PyTorch and save it again with torch.save, safetensors or tocha.save"
         )
     if len(data) < 8:
         raise fail(f"the file holds {len(data)} bytes, fewer than the 8-byte header length (empty or truncated)")
@@ -443,12 +448,15 @@ def _target_device(saved: str, map_location: MapLocation) -> Any:
 
 
 def load(f: FileLike, map_location: MapLocation = None, *, weights_only: bool = True, mmap: bool | None = None) -> Any:
-    """Load an object saved with :func:`save` (or any ``.safetensors`` file); never runs code from the file.
+    """Load an object saved with :func:`save`, any ``.safetensors`` file, or a ``torch.save`` archive of tensors
+    and containers (NOTE [ Reading PyTorch checkpoints ]); never runs code from the file.
 
     ``map_location`` moves tensors: a device (``"cpu"``), a dict mapping saved device names to new ones, or a
     callable ``(tensor, saved_device_name) -> tensor``. Without it, tensors return to the device they were
-    saved from. A plain safetensors file loads as a dict of tensors. ``weights_only`` and ``mmap`` are
-    accepted for PyTorch compatibility: loading is always weights-only.
+    saved from. A plain safetensors file loads as a dict of tensors. A PyTorch archive loads as
+    ``torch.load(weights_only=True)`` would load it, with tocha tensors (parameters as leaf tensors that require
+    grad); anything else its pickle names is refused, never imported. ``weights_only`` and ``mmap`` are accepted
+    for PyTorch compatibility: loading is always weights-only.
 
     Example:
         >>> import io, tocha
@@ -471,6 +479,8 @@ def load(f: FileLike, map_location: MapLocation = None, *, weights_only: bool = 
         data = bytes(data)
     else:
         raise TypeError(f"tocha.load: f must be a path or a readable binary file, got {type(f).__name__}")
+    if is_torch_archive(data):  # NOTE [ Reading PyTorch checkpoints ]
+        return load_torch_archive(data, source, lambda array, saved, grad: _place(array, saved, map_location, grad))
     reader = _Reader(data, source, map_location)
     metadata = reader.header.get("__metadata__") or {}
     if not isinstance(metadata, dict):

@@ -1,0 +1,356 @@
+"""Reading PyTorch's checkpoints (``torch.save``'s zip archives) without unpickling them.
+
+NOTE [ Reading PyTorch checkpoints ]
+``torch.save`` writes a zip archive: ``<name>/data.pkl``, a pickle of the saved object whose tensors refer to
+storages by key, and ``<name>/data/<key>``, each storage's raw bytes. Unpickling runs whatever callables the
+pickle names, so tocha never unpickles (ARCHITECTURE.md §3: checkpoints never execute code on load). Instead
+this module reads the pickle's opcodes (``pickletools.genops`` only parses them) and interprets the few a
+checkpoint of tensors and containers uses, on its own stack: strings, numbers, tuples, lists, dicts, memo
+references. The globals the pickle names are looked up in a fixed table of tocha's own constructors —
+``collections.OrderedDict``, ``torch._utils._rebuild_tensor_v2`` and ``_rebuild_parameter``, the storage
+types, ``torch.device``, the dtypes, ``torch.Size``, NumPy scalars — and nothing is ever imported or called
+by name. Any other global or opcode stops the load with an error naming it. This is the same line PyTorch's
+``torch.load(weights_only=True)`` draws, without pickle's machinery underneath.
+
+Tensors become views of their storage's array, so tensors that shared a storage in PyTorch share memory
+here too. Parameters load as leaf tensors that require grad. ``BUILD`` states (a state dict's ``_metadata``)
+are dropped.
+"""
+
+from __future__ import annotations
+
+import collections
+import io
+import pickletools
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import _dtype
+from ._device import device
+from ._tensor_base import Size, TensorBase
+
+__all__ = ["is_torch_archive", "load_torch_archive"]
+
+Place = Callable[[np.ndarray[Any, Any], str, bool], TensorBase]
+
+_STORAGE_DTYPES: dict[str, _dtype.dtype] = {
+    "FloatStorage": _dtype.float32,
+    "DoubleStorage": _dtype.float64,
+    "HalfStorage": _dtype.float16,
+    "BFloat16Storage": _dtype.bfloat16,
+    "LongStorage": _dtype.int64,
+    "IntStorage": _dtype.int32,
+    "ShortStorage": _dtype.int16,
+    "CharStorage": _dtype.int8,
+    "ByteStorage": _dtype.uint8,
+    "BoolStorage": _dtype.bool,
+    "ComplexFloatStorage": _dtype.complex64,
+    "ComplexDoubleStorage": _dtype.complex128,
+}
+_DTYPES: dict[str, _dtype.dtype] = {d.name: d for d in _dtype.ALL_DTYPES}
+_DTYPES.update({"float": _dtype.float32, "double": _dtype.float64, "half": _dtype.float16, "long": _dtype.int64})
+_DTYPES.update({"int": _dtype.int32, "short": _dtype.int16, "cfloat": _dtype.complex64, "cdouble": _dtype.complex128})
+
+
+def is_torch_archive(data: bytes) -> bool:
+    """Whether ``data`` is a zip archive holding a ``data.pkl`` (what ``torch.save`` writes).
+
+    Example:
+        >>> is_torch_archive(b"not a zip")
+        False
+    """
+    if data[:4] != b"PK\x03\x04":
+        return False
+    try:
+        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except zipfile.BadZipFile:
+        return False
+    return any(name.endswith("/data.pkl") for name in names)
+
+
+class _StorageRef:
+    """A storage the pickle names by key: its dtype, key, saved device and element count."""
+
+    __slots__ = ("dtype", "key", "location", "numel")
+
+    def __init__(self, dtype: _dtype.dtype, key: str, location: str, numel: int) -> None:
+        self.dtype, self.key, self.location, self.numel = dtype, key, location, numel
+
+
+class _StorageType:
+    __slots__ = ("dtype",)
+
+    def __init__(self, dtype: _dtype.dtype) -> None:
+        self.dtype = dtype
+
+
+class _Mark:
+    """The stack marker MARK pushes."""
+
+
+_MARK = _Mark()
+
+
+class _Archive:
+    def __init__(self, data: bytes, source: str, place: Place) -> None:
+        self.source = source
+        self.place = place
+        self.zip = zipfile.ZipFile(io.BytesIO(data))
+        pickles = [name for name in self.zip.namelist() if name.endswith("/data.pkl")]
+        if len(pickles) != 1:
+            raise self.fail(f"expected one data.pkl in the archive, found {len(pickles)}")
+        self.prefix = pickles[0][: -len("data.pkl")]
+        order = self._member("byteorder", required=False)
+        self.swap = order is not None and order.strip() == b"big"
+        self.storages: dict[str, np.ndarray[Any, Any]] = {}
+
+    def fail(self, problem: str) -> RuntimeError:
+        return RuntimeError(f"tocha.load: {self.source} is a PyTorch checkpoint tocha cannot read: {problem}")
+
+    def _member(self, name: str, required: bool = True) -> bytes | None:
+        try:
+            return self.zip.read(self.prefix + name)
+        except KeyError:
+            if required:
+                raise self.fail(f"the archive has no {self.prefix + name}") from None
+            return None
+
+    def storage(self, ref: _StorageRef) -> np.ndarray[Any, Any]:
+        array = self.storages.get(ref.key)
+        if array is None:
+            raw = self._member(f"data/{ref.key}")
+            assert raw is not None
+            itemsize = ref.dtype.itemsize
+            if len(raw) < ref.numel * itemsize:
+                raise self.fail(f"storage {ref.key} holds {len(raw)} bytes, fewer than {ref.numel} x {itemsize}")
+            array = np.frombuffer(raw, dtype=ref.dtype.numpy_dtype, count=ref.numel).copy()
+            if self.swap:
+                array = array.byteswap()
+            self.storages[ref.key] = array
+        return array
+
+    # ------------------------------------------------------------ the constructors a checkpoint may name
+
+    def rebuild_tensor(
+        self, ref: Any, offset: Any, size: Any, stride: Any, requires_grad: Any = False, *_hooks: Any
+    ) -> TensorBase:
+        if not isinstance(ref, _StorageRef):
+            raise self.fail(f"_rebuild_tensor_v2 got {type(ref).__name__} where a storage belongs")
+        shape, strides = tuple(int(n) for n in size), tuple(int(s) for s in stride)
+        storage = self.storage(ref)
+        if len(shape) != len(strides) or any(n < 0 for n in shape) or any(s < 0 for s in strides):
+            raise self.fail(f"a tensor of size {list(shape)} and stride {list(strides)}")
+        offset = int(offset)
+        if 0 not in shape:
+            last = offset + sum((n - 1) * s for n, s in zip(shape, strides, strict=True))
+            if offset < 0 or last >= storage.size:
+                raise self.fail(
+                    f"a tensor of size {list(shape)}, stride {list(strides)} at offset {offset} reaches outside "
+                    f"its storage of {storage.size} elements"
+                )
+        itemsize = storage.itemsize
+        start = storage[min(offset, storage.size) :]
+        view = np.lib.stride_tricks.as_strided(start, shape=shape, strides=tuple(s * itemsize for s in strides))
+        return self.place(view, ref.location, bool(requires_grad))
+
+    def rebuild_parameter(self, data: Any, requires_grad: Any = True, *_rest: Any) -> Any:
+        if not isinstance(data, TensorBase):
+            raise self.fail(f"_rebuild_parameter got {type(data).__name__} where a tensor belongs")
+        if bool(requires_grad) and not data.requires_grad:
+            data.requires_grad_(True)  # type: ignore[attr-defined]
+        return data
+
+    def rebuild_from_type(self, function: Any, new_type: Any, args: Any, state: Any) -> Any:
+        if new_type not in ("Tensor", "Parameter") or not callable(function):
+            raise self.fail(f"a tensor of type {new_type!r}")
+        result = function(*args)
+        return self.rebuild_parameter(result) if new_type == "Parameter" else result
+
+    def global_(self, module: str, name: str) -> Any:
+        found = self._globals().get((module, name))
+        if found is not None:
+            return found
+        if module == "torch" and name in _STORAGE_DTYPES:
+            return _StorageType(_STORAGE_DTYPES[name])
+        if module == "torch" and name in _DTYPES:
+            return _DTYPES[name]
+        raise self.fail(
+            f"the pickle names {module}.{name}, which is not one of the tensors, storages and containers a "
+            "checkpoint of weights holds (tocha never imports or calls what a checkpoint names)"
+        )
+
+    def _globals(self) -> dict[tuple[str, str], Any]:
+        return {
+            ("collections", "OrderedDict"): collections.OrderedDict,
+            ("torch._utils", "_rebuild_tensor_v2"): self.rebuild_tensor,
+            ("torch._utils", "_rebuild_tensor"): self.rebuild_tensor,
+            ("torch._utils", "_rebuild_parameter"): self.rebuild_parameter,
+            ("torch._utils", "_rebuild_parameter_with_state"): self.rebuild_parameter,
+            ("torch._tensor", "_rebuild_from_type_v2"): self.rebuild_from_type,
+            ("torch", "Tensor"): "Tensor",
+            ("torch.nn.parameter", "Parameter"): "Parameter",
+            ("torch", "device"): device,
+            ("torch", "Size"): lambda dims=(): Size(int(n) for n in dims),
+            ("builtins", "set"): set,
+            ("builtins", "frozenset"): frozenset,
+            ("builtins", "complex"): complex,
+            ("builtins", "slice"): slice,
+            ("numpy", "dtype"): _numpy_dtype,
+            ("_codecs", "encode"): _encode,  # protocol 2's spelling of bytes (a NumPy scalar's payload)
+            ("numpy.core.multiarray", "scalar"): _numpy_scalar,
+            ("numpy._core.multiarray", "scalar"): _numpy_scalar,
+        }
+
+    # ------------------------------------------------------------ the pickle's opcodes
+
+    def persistent(self, pid: Any) -> _StorageRef:
+        if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
+            raise self.fail(f"an unknown persistent id {pid!r}")
+        _, kind, key, location, numel = pid
+        if not isinstance(kind, _StorageType):
+            raise self.fail(f"a storage of type {kind!r}")
+        return _StorageRef(kind.dtype, str(key), str(location), int(numel))
+
+    def unpickle(self) -> Any:
+        data = self._member("data.pkl")
+        assert data is not None
+        stack: list[Any] = []
+        marks: list[int] = []
+        memo: dict[Any, Any] = {}
+
+        def since_mark() -> list[Any]:
+            start = marks.pop()
+            items = stack[start:]
+            del stack[start:]
+            return items
+
+        try:
+            for opcode, arg, _ in pickletools.genops(data):
+                code = opcode.name
+                if code in _PUSH_ARGUMENT:
+                    stack.append(arg)
+                elif code in _CONSTANTS:
+                    stack.append(_CONSTANTS[code])
+                elif code in ("PROTO", "FRAME"):
+                    continue
+                elif code == "STOP":
+                    return stack.pop()
+                elif code == "MARK":
+                    marks.append(len(stack))
+                elif code == "EMPTY_DICT":
+                    stack.append({})
+                elif code == "EMPTY_LIST":
+                    stack.append([])
+                elif code == "EMPTY_SET":
+                    stack.append(set())
+                elif code in ("TUPLE", "LIST", "FROZENSET"):
+                    items = since_mark()
+                    stack.append(
+                        tuple(items) if code == "TUPLE" else list(items) if code == "LIST" else frozenset(items)
+                    )
+                elif code in ("TUPLE1", "TUPLE2", "TUPLE3"):
+                    n = int(code[-1])
+                    items = stack[-n:]
+                    del stack[-n:]
+                    stack.append(tuple(items))
+                elif code == "DICT":
+                    items = since_mark()
+                    stack.append(dict(zip(items[::2], items[1::2], strict=True)))
+                elif code == "APPEND":
+                    value = stack.pop()
+                    stack[-1].append(value)
+                elif code == "APPENDS":
+                    items = since_mark()
+                    stack[-1].extend(items)
+                elif code == "ADDITEMS":
+                    items = since_mark()
+                    stack[-1].update(items)
+                elif code == "SETITEM":
+                    value = stack.pop()
+                    key = stack.pop()
+                    stack[-1][key] = value
+                elif code == "SETITEMS":
+                    items = since_mark()
+                    for key, value in zip(items[::2], items[1::2], strict=True):
+                        stack[-1][key] = value
+                elif code in ("BINPUT", "LONG_BINPUT", "PUT"):
+                    memo[arg] = stack[-1]
+                elif code == "MEMOIZE":
+                    memo[len(memo)] = stack[-1]
+                elif code in ("BINGET", "LONG_BINGET", "GET"):
+                    stack.append(memo[arg])
+                elif code == "GLOBAL":
+                    module, name = str(arg).split(" ", 1)
+                    stack.append(self.global_(module, name))
+                elif code == "STACK_GLOBAL":
+                    name = stack.pop()
+                    module = stack.pop()
+                    stack.append(self.global_(str(module), str(name)))
+                elif code in ("BINPERSID", "PERSID"):
+                    stack.append(self.persistent(stack.pop() if code == "BINPERSID" else arg))
+                elif code == "REDUCE":
+                    args = stack.pop()
+                    function = stack.pop()
+                    if not callable(function):
+                        raise self.fail(f"the pickle calls {function!r}, which is not a constructor")
+                    stack.append(function(*args))
+                elif code == "BUILD":
+                    stack.pop()  # an object's state: a state dict's _metadata, dropped
+                elif code == "POP":
+                    stack.pop()
+                elif code == "POP_MARK":
+                    since_mark()
+                elif code == "DUP":
+                    stack.append(stack[-1])
+                else:
+                    raise self.fail(f"the pickle uses opcode {code}, which a checkpoint of weights does not")
+        except (IndexError, KeyError, ValueError, TypeError) as error:
+            raise self.fail(f"a malformed pickle ({type(error).__name__}: {error})") from None
+        raise self.fail("the pickle ends without STOP")
+
+
+def _numpy_dtype(name: Any, *_flags: Any) -> np.dtype[Any]:
+    kind = np.dtype(str(name))
+    if kind.kind not in "biufc":
+        raise RuntimeError(f"tocha.load: a NumPy dtype {name!r} that is not a number")
+    return kind
+
+
+def _encode(text: Any, encoding: Any = "utf-8") -> bytes:
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1", "utf-8", "utf8"):
+        raise RuntimeError(f"tocha.load: a malformed bytes value ({type(text).__name__} in {encoding!r})")
+    return text.encode(encoding)
+
+
+def _numpy_scalar(kind: Any, raw: Any = b"") -> Any:
+    if not isinstance(kind, np.dtype) or not isinstance(raw, (bytes, bytearray, str)):
+        raise RuntimeError("tocha.load: a malformed NumPy scalar")
+    payload = raw.encode("latin-1") if isinstance(raw, str) else bytes(raw)
+    return np.frombuffer(payload, dtype=kind, count=1)[0]
+
+
+_PUSH_ARGUMENT = frozenset({
+    "BININT", "BININT1", "BININT2", "INT", "LONG", "LONG1", "LONG4", "BINFLOAT", "FLOAT",
+    "BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8", "UNICODE", "STRING", "BINSTRING", "SHORT_BINSTRING",
+    "BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8",
+})  # fmt: skip
+_FROM_MARK: dict[str, Callable[[list[Any]], Any]] = {"TUPLE": tuple, "LIST": list, "FROZENSET": frozenset}
+_CONSTANTS: dict[str, Any] = {"NONE": None, "NEWTRUE": True, "NEWFALSE": False, "EMPTY_TUPLE": ()}
+
+
+def load_torch_archive(data: bytes, source: str, place: Place) -> Any:
+    """The object a ``torch.save`` archive holds (NOTE [ Reading PyTorch checkpoints ]); ``place(array,
+    saved_device, requires_grad)`` makes each tensor (map_location).
+
+    Example:
+        >>> import io, zipfile
+        >>> buffer = io.BytesIO()
+        >>> with zipfile.ZipFile(buffer, "w") as archive:
+        ...     archive.writestr("ck/data.pkl", b"\\x80\\x02}q\\x00X\\x05\\x00\\x00\\x00epochq\\x01K\\x03s.")
+        >>> load_torch_archive(buffer.getvalue(), "a buffer", lambda *args: None)
+        {'epoch': 3}
+    """
+    return _Archive(data, source, place).unpickle()

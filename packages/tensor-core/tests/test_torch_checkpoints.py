@@ -1,0 +1,173 @@
+"""tocha.load reads torch.save's archives without unpickling them (NOTE [ Reading PyTorch checkpoints ])."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import tocha
+
+# ------------------------------------------------------------------ archives written by hand (no PyTorch needed)
+
+
+def _text(value: str) -> bytes:
+    raw = value.encode()
+    return b"X" + struct.pack("<I", len(raw)) + raw
+
+
+def _global(module: str, name: str) -> bytes:
+    return b"c" + module.encode() + b"\n" + name.encode() + b"\n"
+
+
+def _tensor(key: str, location: str, numel: int, offset: int, size: tuple[int, ...], stride: tuple[int, ...]) -> bytes:
+    persistent = b"(" + _text("storage") + _global("torch", "FloatStorage") + _text(key) + _text(location)
+    persistent += b"J" + struct.pack("<i", numel) + b"tQ"
+    shape = b"(" + b"".join(b"J" + struct.pack("<i", n) for n in size) + b"t"
+    steps = b"(" + b"".join(b"J" + struct.pack("<i", s) for s in stride) + b"t"
+    hooks = _global("collections", "OrderedDict") + b")R"
+    arguments = b"(" + persistent + b"J" + struct.pack("<i", offset) + shape + steps + b"\x89" + hooks + b"t"
+    return _global("torch._utils", "_rebuild_tensor_v2") + arguments + b"R"
+
+
+def _archive(pickle_body: bytes, storages: dict[str, np.ndarray[Any, Any]]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("ck/data.pkl", b"\x80\x02" + pickle_body + b".")
+        archive.writestr("ck/byteorder", b"little")
+        for key, values in storages.items():
+            archive.writestr(f"ck/data/{key}", values.astype("<f4").tobytes())
+    return buffer.getvalue()
+
+
+def test_a_hand_written_archive_loads_with_shared_storage_and_containers() -> None:
+    storage = np.arange(6, dtype=np.float32)
+    body = b"}(" + _text("w") + _tensor("0", "cpu", 6, 0, (2, 3), (3, 1))
+    body += _text("wt") + _tensor("0", "cpu", 6, 0, (3, 2), (1, 3))  # a transposed view of the same storage
+    body += _text("step") + b"K\x07" + _text("pair") + b"K\x01G" + struct.pack(">d", 0.5) + b"\x86u"
+    loaded = tocha.load(io.BytesIO(_archive(body, {"0": storage})))
+    assert list(loaded) == ["w", "wt", "step", "pair"]
+    assert loaded["w"].tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    assert loaded["wt"].stride() == (1, 3)
+    assert (loaded["step"], loaded["pair"]) == (7, (1, 0.5))
+    loaded["w"][0, 1] = 10.0  # views of one storage share memory, as in PyTorch
+    assert loaded["wt"][1, 0].item() == 10.0
+
+
+def test_map_location_places_tensors_saved_on_a_gpu() -> None:
+    data = _archive(b"}(" + _text("x") + _tensor("0", "cuda:0", 2, 0, (2,), (1,)) + b"u", {"0": np.ones(2)})
+    assert tocha.load(io.BytesIO(data), map_location="cpu")["x"].device == tocha.device("cpu")
+    if not tocha.cuda.is_available():
+        with pytest.raises(RuntimeError, match=r"use tocha\.load with map_location='cpu'"):
+            tocha.load(io.BytesIO(data))
+
+
+def test_code_a_pickle_names_is_never_imported_or_run(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    evil = b"}(" + _text("x") + _global("os", "system") + b"(" + _text(f"touch {marker}") + b"tRu"
+    with pytest.raises(RuntimeError, match=r"the pickle names os\.system, which is not one of the tensors"):
+        tocha.load(io.BytesIO(_archive(evil, {})))
+    assert not marker.exists()
+    builtin = b"}(" + _text("x") + _global("builtins", "eval") + b"(" + _text("1 + 1") + b"tRu"
+    with pytest.raises(RuntimeError, match=r"builtins\.eval"):
+        tocha.load(io.BytesIO(_archive(builtin, {})))
+
+
+def test_malformed_archives_fail_with_the_reason() -> None:
+    outside = b"}(" + _text("x") + _tensor("0", "cpu", 2, 1, (4,), (1,)) + b"u"
+    with pytest.raises(RuntimeError, match="reaches outside its storage of 2 elements"):
+        tocha.load(io.BytesIO(_archive(outside, {"0": np.ones(2)})))
+    missing = b"}(" + _text("x") + _tensor("7", "cpu", 2, 0, (2,), (1,)) + b"u"
+    with pytest.raises(RuntimeError, match="the archive has no ck/data/7"):
+        tocha.load(io.BytesIO(_archive(missing, {})))
+    with pytest.raises(RuntimeError, match="the pickle uses opcode INST"):
+        tocha.load(io.BytesIO(_archive(b"(ios\nsystem\n", {})))
+    with pytest.raises(RuntimeError, match="looks like a pickle"):
+        tocha.load(io.BytesIO(b"\x80\x02}q\x00."))
+
+
+# ------------------------------------------------------------------ archives PyTorch wrote
+
+
+def _assert_same(ours: Any, theirs: Any, torch: Any, path: str = "") -> None:
+    if isinstance(theirs, torch.Tensor):
+        assert isinstance(ours, tocha.Tensor), path
+        assert (tuple(ours.shape), ours.stride()) == (tuple(theirs.shape), theirs.stride()), path
+        assert str(ours.dtype).removeprefix("tocha.") == str(theirs.dtype).removeprefix("torch."), path
+        assert ours.requires_grad == theirs.requires_grad, path
+        widen = ours.dtype is tocha.bfloat16  # NumPy compares bfloat16 through float32
+        np.testing.assert_array_equal(
+            (ours.float() if widen else ours).detach().numpy(),
+            (theirs.float() if widen else theirs).detach().numpy(),
+            err_msg=path,
+        )
+    elif isinstance(theirs, dict):
+        assert type(ours) is type(theirs), path
+        assert list(ours) == list(theirs), path
+        for key in theirs:
+            _assert_same(ours[key], theirs[key], torch, f"{path}/{key}")
+    elif isinstance(theirs, (list, tuple)) and not isinstance(theirs, torch.Size):
+        assert type(ours) is type(theirs), path
+        assert len(ours) == len(theirs), path
+        for k, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+            _assert_same(a, b, torch, f"{path}/{k}")
+    elif isinstance(theirs, (torch.device, torch.dtype, torch.Size)):
+        assert str(ours).replace("tocha", "torch") == str(theirs), path
+    else:
+        assert ours == theirs, path
+        assert type(ours) is type(theirs), path
+
+
+def test_checkpoints_pytorch_wrote_load_as_pytorch_loads_them(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 2, 3),
+        torch.nn.BatchNorm2d(2),
+        torch.nn.Flatten(),
+        torch.nn.LazyLinear(4),
+        torch.nn.LSTM(4, 3),
+    )
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    output, _ = model(torch.randn(5, 1, 6, 6))
+    output.sum().backward()
+    optimizer.step()
+    grid = torch.arange(12.0).reshape(3, 4)
+    saved = {
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "epoch": 3,
+        "metrics": [0.25, {"best": 1.5}],
+        "views": (grid, grid.t(), grid[1:, ::2]),
+        "dtypes": [torch.ones(2, dtype=d) for d in (torch.float16, torch.bfloat16, torch.int8, torch.bool)],
+        "complex": torch.tensor([1 + 2j]),
+        "parameter": torch.nn.Parameter(torch.ones(2)),
+        "size": torch.Size([2, 3]),
+        "where": torch.device("cpu"),
+        "kind": torch.float64,
+        "numpy": np.float64(2.5),
+    }
+    path = tmp_path / "checkpoint.pt"
+    torch.save(saved, path)
+    ours = tocha.load(path)
+    theirs = torch.load(path, weights_only=False)
+    _assert_same(ours, theirs, torch)
+    assert ours["views"][1].data_ptr() == ours["views"][0].data_ptr()  # one storage, as saved
+
+
+def test_a_pytorch_state_dict_loads_into_the_same_tocha_modules(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(1)
+    theirs = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.LayerNorm(8), torch.nn.Linear(8, 2))
+    torch.save(theirs.state_dict(), tmp_path / "model.pt")
+    ours = tocha.nn.Sequential(tocha.nn.Linear(4, 8), tocha.nn.ReLU(), tocha.nn.LayerNorm(8), tocha.nn.Linear(8, 2))
+    ours.load_state_dict(tocha.load(tmp_path / "model.pt", weights_only=True))
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    np.testing.assert_allclose(
+        ours(tocha.from_numpy(x)).detach().numpy(), theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-5
+    )
