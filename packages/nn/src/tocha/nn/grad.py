@@ -6,7 +6,6 @@ autograd; ``conv2d_weight(input, weight_size, grad_output)`` is the weight's. Bo
 
 Example:
     >>> import tocha
-    >>> import tocha.nn.functional as F
     >>> x, w = tocha.ones(1, 1, 3, 3), tocha.ones(1, 1, 2, 2)
     >>> g = tocha.ones(1, 1, 2, 2)
     >>> tocha.nn.grad.conv2d_input(x.shape, w, g)
