@@ -179,7 +179,8 @@ class _Archive:
             return _DTYPES[name]
         raise self.fail(
             f"the pickle names {module}.{name}, which is not one of the tensors, storages and containers a "
-            "checkpoint of weights holds (tocha never imports or calls what a checkpoint names)"
+            "checkpoint of weights holds (tocha never imports or calls what a checkpoint names; for a whole "
+            "module or optimizer, save its state_dict() with PyTorch instead)"
         )
 
     def _globals(self) -> dict[tuple[str, str], Any]:
