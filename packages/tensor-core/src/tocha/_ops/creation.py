@@ -158,6 +158,36 @@ def _infer_dtype(data: Any) -> dtype | None:
     }[category]
 
 
+def _is_foreign_array(data: Any) -> bool:
+    """Whether ``data`` is another library's array or tensor (PyTorch's, CuPy's, JAX's...)."""
+    return any(hasattr(data, name) for name in ("__dlpack__", "__array__", "__array_interface__"))
+
+
+def _foreign_host_array(op: str, data: Any) -> np.ndarray[Any, Any]:
+    """A host copy of another library's array or tensor: through DLPack (which knows bfloat16 and device
+    memory), else ``__array__``."""
+    if not _is_foreign_array(data):
+        raise TypeError(f"{op}(): invalid data type '{type(data).__name__}'")
+    if getattr(data, "requires_grad", False) and callable(getattr(data, "detach", None)):
+        data = data.detach()  # PyTorch's tensors refuse to export their values while they require grad
+    if hasattr(data, "__dlpack__"):
+        from .._dlpack import from_dlpack
+
+        try:
+            shared = from_dlpack(data)
+        except (BufferError, TypeError, RuntimeError):
+            pass
+        else:
+            return np.array(copy_to_host(shared.device.type, shared._data))
+    try:
+        return np.array(data)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise TypeError(
+            f"{op}(): could not read the values of a {type(data).__name__} on the host ({error}); for data on a "
+            "GPU use tocha.from_dlpack"
+        ) from None
+
+
 def _host_array(op: str, data: Any, dtype_: dtype | None) -> np.ndarray[Any, Any]:
     if isinstance(data, TensorBase):
         host = np.asarray(data.detach().cpu()._data)  # type: ignore[attr-defined]
@@ -171,7 +201,7 @@ def _host_array(op: str, data: Any, dtype_: dtype | None) -> np.ndarray[Any, Any
     elif isinstance(data, np.generic):
         return _host_array(op, np.asarray(data), dtype_)  # a NumPy scalar keeps its dtype, as a 0-dim array
     elif not isinstance(data, (bool, int, float, complex)):
-        raise TypeError(f"{op}(): invalid data type '{type(data).__name__}'")
+        return _host_array(op, _foreign_host_array(op, data), dtype_)
     inferred = _infer_dtype(data)
     target = dtype_ or inferred
     try:
@@ -261,6 +291,15 @@ def as_tensor(data: Any, dtype: dtype | None = None, device: DeviceLike | None =
         from_numpy_dtype(data.dtype)
         t = wrap(data, CPU)
         return t if dtype is None else t.to(dtype)  # type: ignore[attr-defined]
+    if hasattr(data, "__dlpack__") and not getattr(data, "requires_grad", False):
+        from .._dlpack import from_dlpack
+
+        try:
+            shared = from_dlpack(data)  # another library's tensor: its memory, where it lives
+        except (BufferError, TypeError, RuntimeError):
+            pass
+        else:
+            return shared.to(device=dev, dtype=dtype)  # type: ignore[attr-defined,no-any-return]
     return tensor(data, dtype=dtype, device=dev)
 
 
