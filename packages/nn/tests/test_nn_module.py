@@ -895,3 +895,17 @@ def test_setstate_fills_missing_hook_dicts() -> None:
 def test_missing_forward() -> None:
     with pytest.raises(NotImplementedError, match=r'Module \[Module\] is missing the required "forward" function'):
         nn.Module()(1)
+
+
+def test_a_pytorch_state_dict_file_loads_into_the_same_tocha_modules(tmp_path: Any) -> None:
+    # tocha.load reads torch.save's archive (NOTE [ Reading PyTorch checkpoints ]); the modules then compute alike
+    torch = torch_or_skip()
+    torch.manual_seed(1)
+    theirs = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.LayerNorm(8), torch.nn.Linear(8, 2))
+    torch.save(theirs.state_dict(), tmp_path / "model.pt")
+    ours = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.LayerNorm(8), nn.Linear(8, 2))
+    ours.load_state_dict(tocha.load(tmp_path / "model.pt", weights_only=True))
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    np.testing.assert_allclose(
+        ours(tocha.from_numpy(x)).detach().numpy(), theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-5
+    )

@@ -74,6 +74,7 @@ def test_short_row_paths_leave_other_layouts_to_numpy() -> None:
     np.testing.assert_allclose(strided.sum(-1).numpy(), np.sum(strided.numpy(), axis=-1))
 
 
+@pytest.mark.autograd
 @pytest.mark.parametrize("shape", [(128, 32), (4, 16, 7)])
 def test_softmax_and_its_gradients_over_short_rows(shape: Any) -> None:
     x = np.random.default_rng(1).standard_normal(shape)
