@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import pickle
 import struct
 import zipfile
 from pathlib import Path
@@ -91,6 +92,44 @@ def test_malformed_archives_fail_with_the_reason() -> None:
         tocha.load(io.BytesIO(b"\x80\x02}q\x00."))
 
 
+def _legacy_file(body: bytes, storages: dict[str, np.ndarray[Any, Any]]) -> bytes:
+    # PyTorch before 1.6: magic number, protocol, system info, the object, its storage keys, then the storages
+    header = pickle.dumps(0x1950A86A20F9469CFC6C, protocol=2) + pickle.dumps(1001, protocol=2)
+    header += pickle.dumps({"protocol_version": 1001, "little_endian": True}, protocol=2)
+    data = b"".join(struct.pack("<q", v.size) + v.astype("<f4").tobytes() for v in storages.values())
+    return header + b"\x80\x02" + body + b"." + pickle.dumps(list(storages), protocol=2) + data
+
+
+def _legacy_tensor(key: str, numel: int, view: tuple[int, int] | None, size: tuple[int, ...]) -> bytes:
+    # the zip format's 5-tuple storage id gains a sixth entry: None, or a storage view's (key, offset, size)
+    tensor = _tensor(key, "cpu", numel, 0, size, tuple(1 for _ in size))
+    ending = struct.pack("<i", numel) + b"tQ"
+    return tensor.replace(ending, struct.pack("<i", numel) + _sixth(view) + b"tQ", 1)
+
+
+def _sixth(view: tuple[int, int] | None) -> bytes:
+    if view is None:
+        return b"N"
+    return b"(" + _text("v0") + b"J" + struct.pack("<i", view[0]) + b"J" + struct.pack("<i", view[1]) + b"t"
+
+
+def test_pytorch_legacy_files_load_with_their_storage_views() -> None:
+    storage = np.arange(6, dtype=np.float32)
+    body = b"}(" + _text("all") + _legacy_tensor("0", 6, None, (6,))
+    body += _text("tail") + _legacy_tensor("0", 6, (2, 3), (3,)) + b"u"  # a storage view: elements 2..4
+    loaded = tocha.load(io.BytesIO(_legacy_file(body, {"0": storage})))
+    assert loaded["all"].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    assert loaded["tail"].tolist() == [2.0, 3.0, 4.0]
+    loaded["all"][3] = 30.0
+    assert loaded["tail"][1].item() == 30.0
+    truncated = _legacy_file(body, {"0": storage})[:-8]
+    with pytest.raises(RuntimeError, match="storage 0 claims 6 elements but the file ends first"):
+        tocha.load(io.BytesIO(truncated))
+    evil = b"}(" + _text("x") + _global("os", "system") + b"(" + _text("true") + b"tRu"
+    with pytest.raises(RuntimeError, match=r"the pickle names os\.system"):
+        tocha.load(io.BytesIO(_legacy_file(evil, {})))
+
+
 # ------------------------------------------------------------------ archives PyTorch wrote
 
 
@@ -124,7 +163,8 @@ def _assert_same(ours: Any, theirs: Any, torch: Any, path: str = "") -> None:
 
 
 @pytest.mark.autograd  # the parameter loads as a tensor that requires grad
-def test_checkpoints_pytorch_wrote_load_as_pytorch_loads_them(tmp_path: Path) -> None:
+@pytest.mark.parametrize("zip_format", [True, False], ids=["zip", "legacy"])
+def test_checkpoints_pytorch_wrote_load_as_pytorch_loads_them(tmp_path: Path, zip_format: bool) -> None:
     torch = pytest.importorskip("torch")
     torch.manual_seed(0)
     model = torch.nn.Sequential(
@@ -154,7 +194,7 @@ def test_checkpoints_pytorch_wrote_load_as_pytorch_loads_them(tmp_path: Path) ->
         "numpy": np.float64(2.5),
     }
     path = tmp_path / "checkpoint.pt"
-    torch.save(saved, path)
+    torch.save(saved, path, _use_new_zipfile_serialization=zip_format)
     ours = tocha.load(path)
     theirs = torch.load(path, weights_only=False)
     _assert_same(ours, theirs, torch)

@@ -41,7 +41,7 @@ from . import _dtype
 from ._backend import copy_to_host, get_backend
 from ._device import CPU, device
 from ._tensor_base import Size, TensorBase, wrap
-from ._torch_format import is_torch_archive, load_torch_archive
+from ._torch_format import is_legacy_torch_file, is_torch_archive, load_torch_archive
 
 __all__ = ["save", "load"]
 
@@ -412,9 +412,9 @@ def _parse_header(data: bytes, source: str) -> tuple[dict[str, Any], int]:
     # A header length of 128 + 256k also starts with 0x80; a safetensors header then opens with "{" at byte 8.
     if data[:4] == b"PK\x03\x04" or (data[:1] == b"\x80" and data[8:9] != b"{"):
         raise RuntimeError(
-            f"tocha.load: {source} looks like a pickle, not a tocha checkpoint or a torch.save archive (PyTorch 1.6 "
-            "and later), which tocha reads. tocha never unpickles (pickle can run arbitrary code); load it with "
-            "PyTorch and save it again with torch.save, safetensors or tocha.save"
+            f"tocha.load: {source} looks like a pickle, not a tocha checkpoint or a torch.save file, which tocha "
+            "reads. tocha never unpickles (pickle can run arbitrary code); load it with PyTorch and save it again "
+            "with torch.save, safetensors or tocha.save"
         )
     if len(data) < 8:
         raise fail(f"the file holds {len(data)} bytes, fewer than the 8-byte header length (empty or truncated)")
@@ -448,15 +448,15 @@ def _target_device(saved: str, map_location: MapLocation) -> Any:
 
 
 def load(f: FileLike, map_location: MapLocation = None, *, weights_only: bool = True, mmap: bool | None = None) -> Any:
-    """Load an object saved with :func:`save`, any ``.safetensors`` file, or a ``torch.save`` archive of tensors
-    and containers (NOTE [ Reading PyTorch checkpoints ]); never runs code from the file.
+    """Load an object saved with :func:`save`, any ``.safetensors`` file, or a ``torch.save`` file of tensors and
+    containers (NOTE [ Reading PyTorch checkpoints ]); never runs code from the file.
 
     ``map_location`` moves tensors: a device (``"cpu"``), a dict mapping saved device names to new ones, or a
     callable ``(tensor, saved_device_name) -> tensor``. Without it, tensors return to the device they were
-    saved from. A plain safetensors file loads as a dict of tensors. A PyTorch archive loads as
-    ``torch.load(weights_only=True)`` would load it, with tocha tensors (parameters as leaf tensors that require
-    grad); anything else its pickle names is refused, never imported. ``weights_only`` and ``mmap`` are accepted
-    for PyTorch compatibility: loading is always weights-only.
+    saved from. A plain safetensors file loads as a dict of tensors. A PyTorch file (a zip archive, or the format
+    before PyTorch 1.6) loads as ``torch.load(weights_only=True)`` would load it, with tocha tensors (parameters
+    as leaf tensors that require grad); anything else its pickle names is refused, never imported.
+    ``weights_only`` and ``mmap`` are accepted for PyTorch compatibility: loading is always weights-only.
 
     Example:
         >>> import io, tocha
@@ -479,7 +479,7 @@ def load(f: FileLike, map_location: MapLocation = None, *, weights_only: bool = 
         data = bytes(data)
     else:
         raise TypeError(f"tocha.load: f must be a path or a readable binary file, got {type(f).__name__}")
-    if is_torch_archive(data):  # NOTE [ Reading PyTorch checkpoints ]
+    if is_torch_archive(data) or is_legacy_torch_file(data):  # NOTE [ Reading PyTorch checkpoints ]
         return load_torch_archive(data, source, lambda array, saved, grad: _place(array, saved, map_location, grad))
     reader = _Reader(data, source, map_location)
     metadata = reader.header.get("__metadata__") or {}

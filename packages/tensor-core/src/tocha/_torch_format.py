@@ -1,8 +1,10 @@
-"""Reading PyTorch's checkpoints (``torch.save``'s zip archives) without unpickling them.
+"""Reading PyTorch's checkpoints (``torch.save``'s files) without unpickling them.
 
 NOTE [ Reading PyTorch checkpoints ]
 ``torch.save`` writes a zip archive: ``<name>/data.pkl``, a pickle of the saved object whose tensors refer to
-storages by key, and ``<name>/data/<key>``, each storage's raw bytes. Unpickling runs whatever callables the
+storages by key, and ``<name>/data/<key>``, each storage's raw bytes. Before PyTorch 1.6 it wrote pickles in a
+row instead (a magic number, the protocol, system information, the object, its storage keys), then each storage
+as an element count and its bytes; storages there may be views into others. Unpickling runs whatever callables the
 pickle names, so tocha never unpickles (ARCHITECTURE.md §3: checkpoints never execute code on load). Instead
 this module reads the pickle's opcodes (``pickletools.genops`` only parses them) and interprets the few a
 checkpoint of tensors and containers uses, on its own stack: strings, numbers, tuples, lists, dicts, memo
@@ -32,7 +34,7 @@ from . import _dtype
 from ._device import device
 from ._tensor_base import Size, TensorBase
 
-__all__ = ["is_torch_archive", "load_torch_archive"]
+__all__ = ["is_legacy_torch_file", "is_torch_archive", "load_torch_archive"]
 
 Place = Callable[[np.ndarray[Any, Any], str, bool], TensorBase]
 
@@ -71,13 +73,24 @@ def is_torch_archive(data: bytes) -> bool:
     return any(name.endswith("/data.pkl") for name in names)
 
 
+def is_legacy_torch_file(data: bytes) -> bool:
+    """Whether ``data`` starts with the magic number of PyTorch's format before 1.6.
+
+    Example:
+        >>> is_legacy_torch_file(b"\\x80\\x02}q\\x00.")
+        False
+    """
+    return data[:1] == b"\x80" and data[2:4] == b"\x8a\x0a" and data[4:14] == _LEGACY_MAGIC.to_bytes(10, "little")
+
+
 class _StorageRef:
-    """A storage the pickle names by key: its dtype, key, saved device and element count."""
+    """A storage the pickle names by key: its dtype, key, saved device and element count (and, for a legacy
+    file's storage view, where in its root storage it starts)."""
 
-    __slots__ = ("dtype", "key", "location", "numel")
+    __slots__ = ("dtype", "key", "location", "numel", "offset")
 
-    def __init__(self, dtype: _dtype.dtype, key: str, location: str, numel: int) -> None:
-        self.dtype, self.key, self.location, self.numel = dtype, key, location, numel
+    def __init__(self, dtype: _dtype.dtype, key: str, location: str, numel: int, offset: int = 0) -> None:
+        self.dtype, self.key, self.location, self.numel, self.offset = dtype, key, location, numel, offset
 
 
 class _StorageType:
@@ -94,43 +107,20 @@ class _Mark:
 _MARK = _Mark()
 
 
-class _Archive:
-    def __init__(self, data: bytes, source: str, place: Place) -> None:
+class _Unpickler:
+    """The pickle interpreter and the constructors a checkpoint may name; subclasses find the storages."""
+
+    def __init__(self, source: str, place: Place) -> None:
         self.source = source
         self.place = place
-        self.zip = zipfile.ZipFile(io.BytesIO(data))
-        pickles = [name for name in self.zip.namelist() if name.endswith("/data.pkl")]
-        if len(pickles) != 1:
-            raise self.fail(f"expected one data.pkl in the archive, found {len(pickles)}")
-        self.prefix = pickles[0][: -len("data.pkl")]
-        order = self._member("byteorder", required=False)
-        self.swap = order is not None and order.strip() == b"big"
-        self.storages: dict[str, np.ndarray[Any, Any]] = {}
+        self.collecting = False  # a first pass that only records the storages the pickle names
+        self.named: dict[str, _dtype.dtype] = {}
 
     def fail(self, problem: str) -> RuntimeError:
         return RuntimeError(f"tocha.load: {self.source} is a PyTorch checkpoint tocha cannot read: {problem}")
 
-    def _member(self, name: str, required: bool = True) -> bytes | None:
-        try:
-            return self.zip.read(self.prefix + name)
-        except KeyError:
-            if required:
-                raise self.fail(f"the archive has no {self.prefix + name}") from None
-            return None
-
     def storage(self, ref: _StorageRef) -> np.ndarray[Any, Any]:
-        array = self.storages.get(ref.key)
-        if array is None:
-            raw = self._member(f"data/{ref.key}")
-            assert raw is not None
-            itemsize = ref.dtype.itemsize
-            if len(raw) < ref.numel * itemsize:
-                raise self.fail(f"storage {ref.key} holds {len(raw)} bytes, fewer than {ref.numel} x {itemsize}")
-            array = np.frombuffer(raw, dtype=ref.dtype.numpy_dtype, count=ref.numel).copy()
-            if self.swap:
-                array = array.byteswap()
-            self.storages[ref.key] = array
-        return array
+        raise NotImplementedError
 
     # ------------------------------------------------------------ the constructors a checkpoint may name
 
@@ -139,6 +129,8 @@ class _Archive:
     ) -> TensorBase:
         if not isinstance(ref, _StorageRef):
             raise self.fail(f"_rebuild_tensor_v2 got {type(ref).__name__} where a storage belongs")
+        if self.collecting:
+            return None  # type: ignore[return-value]
         shape, strides = tuple(int(n) for n in size), tuple(int(s) for s in stride)
         storage = self.storage(ref)
         if len(shape) != len(strides) or any(n < 0 for n in shape) or any(s < 0 for s in strides):
@@ -157,6 +149,8 @@ class _Archive:
         return self.place(view, ref.location, bool(requires_grad))
 
     def rebuild_parameter(self, data: Any, requires_grad: Any = True, *_rest: Any) -> Any:
+        if self.collecting:
+            return None
         if not isinstance(data, TensorBase):
             raise self.fail(f"_rebuild_parameter got {type(data).__name__} where a tensor belongs")
         if bool(requires_grad) and not data.requires_grad:
@@ -208,16 +202,22 @@ class _Archive:
     # ------------------------------------------------------------ the pickle's opcodes
 
     def persistent(self, pid: Any) -> _StorageRef:
-        if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
+        # ('storage', type, key, location, numel), and in legacy files a sixth entry: None, or a storage view's
+        # (view key, offset, size) within the storage ``key``
+        if not (isinstance(pid, tuple) and len(pid) in (5, 6) and pid[0] == "storage"):
             raise self.fail(f"an unknown persistent id {pid!r}")
-        _, kind, key, location, numel = pid
+        _, kind, key, location, numel = pid[:5]
         if not isinstance(kind, _StorageType):
             raise self.fail(f"a storage of type {kind!r}")
+        self.named[str(key)] = kind.dtype
+        view = pid[5] if len(pid) == 6 else None
+        if view is not None:
+            _, offset, size = view
+            return _StorageRef(kind.dtype, str(key), str(location), int(size), int(offset))
         return _StorageRef(kind.dtype, str(key), str(location), int(numel))
 
-    def unpickle(self) -> Any:
-        data = self._member("data.pkl")
-        assert data is not None
+    def unpickle(self, data: bytes, start: int = 0) -> tuple[Any, int]:
+        """The value of the pickle that starts at ``data[start]``, and where the next byte after it lies."""
         stack: list[Any] = []
         marks: list[int] = []
         memo: dict[Any, Any] = {}
@@ -229,7 +229,9 @@ class _Archive:
             return items
 
         try:
-            for opcode, arg, _ in pickletools.genops(data):
+            stream = io.BytesIO(data)  # shares data's buffer; genops reports positions from its start
+            stream.seek(start)
+            for opcode, arg, position in pickletools.genops(stream):
                 code = opcode.name
                 if code in _PUSH_ARGUMENT:
                     stack.append(arg)
@@ -238,7 +240,7 @@ class _Archive:
                 elif code in ("PROTO", "FRAME"):
                     continue
                 elif code == "STOP":
-                    return stack.pop()
+                    return stack.pop(), int(position or 0) + 1
                 elif code == "MARK":
                     marks.append(len(stack))
                 elif code == "EMPTY_DICT":
@@ -313,6 +315,97 @@ class _Archive:
         raise self.fail("the pickle ends without STOP")
 
 
+class _Archive(_Unpickler):
+    def __init__(self, data: bytes, source: str, place: Place) -> None:
+        super().__init__(source, place)
+        self.zip = zipfile.ZipFile(io.BytesIO(data))
+        pickles = [name for name in self.zip.namelist() if name.endswith("/data.pkl")]
+        if len(pickles) != 1:
+            raise self.fail(f"expected one data.pkl in the archive, found {len(pickles)}")
+        self.prefix = pickles[0][: -len("data.pkl")]
+        order = self._member("byteorder", required=False)
+        self.swap = order is not None and order.strip() == b"big"
+        self.storages: dict[str, np.ndarray[Any, Any]] = {}
+
+    def _member(self, name: str, required: bool = True) -> bytes | None:
+        try:
+            return self.zip.read(self.prefix + name)
+        except KeyError:
+            if required:
+                raise self.fail(f"the archive has no {self.prefix + name}") from None
+            return None
+
+    def storage(self, ref: _StorageRef) -> np.ndarray[Any, Any]:
+        array = self.storages.get(ref.key)
+        if array is None:
+            raw = self._member(f"data/{ref.key}")
+            assert raw is not None
+            itemsize = ref.dtype.itemsize
+            if len(raw) < ref.numel * itemsize:
+                raise self.fail(f"storage {ref.key} holds {len(raw)} bytes, fewer than {ref.numel} x {itemsize}")
+            array = np.frombuffer(raw, dtype=ref.dtype.numpy_dtype, count=ref.numel).copy()
+            if self.swap:
+                array = array.byteswap()
+            self.storages[ref.key] = array
+        return array
+
+    def load(self) -> Any:
+        data = self._member("data.pkl")
+        assert data is not None
+        return self.unpickle(data)[0]
+
+
+class _LegacyFile(_Unpickler):
+    """PyTorch's format before 1.6: pickles in a row (magic number, protocol, system info, the object, the sorted
+    storage keys), then each storage as an 8-byte little-endian element count and its bytes."""
+
+    def __init__(self, data: bytes, source: str, place: Place) -> None:
+        super().__init__(source, place)
+        self.data = data
+        self.storages: dict[str, np.ndarray[Any, Any]] = {}
+
+    def storage(self, ref: _StorageRef) -> np.ndarray[Any, Any]:
+        root = self.storages.get(ref.key)
+        if root is None:
+            raise self.fail(f"the pickle names storage {ref.key}, which the file does not hold")
+        if ref.offset + ref.numel > root.size:
+            raise self.fail(f"a view of storage {ref.key} reaches past its {root.size} elements")
+        return root[ref.offset : ref.offset + ref.numel] if ref.offset or ref.numel != root.size else root
+
+    def load(self) -> Any:
+        position = 0
+        header = []
+        for _ in range(3):  # the magic number, the protocol version and the system info: plain values
+            value, position = self.unpickle(self.data, position)
+            header.append(value)
+        if header[1] != _LEGACY_PROTOCOL or not isinstance(header[2], dict):
+            raise self.fail(f"an unknown legacy protocol {header[1]!r}")
+        swap = not header[2].get("little_endian", True)
+        body = position
+        self.collecting = True
+        _, position = self.unpickle(self.data, body)
+        self.collecting = False
+        keys, position = self.unpickle(self.data, position)
+        if not isinstance(keys, list):
+            raise self.fail("the storage keys are not a list")
+        for key in keys:
+            kind = self.named.get(str(key))
+            if kind is None:
+                raise self.fail(f"storage {key} is stored but never named")
+            count = int.from_bytes(self.data[position : position + 8], "little")
+            start, end = position + 8, position + 8 + count * kind.itemsize
+            if end > len(self.data):
+                raise self.fail(f"storage {key} claims {count} elements but the file ends first (truncated?)")
+            array = np.frombuffer(self.data, dtype=kind.numpy_dtype, count=count, offset=start).copy()
+            self.storages[str(key)] = array.byteswap() if swap else array
+            position = end
+        return self.unpickle(self.data, body)[0]
+
+
+_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
+_LEGACY_PROTOCOL = 1001
+
+
 def _numpy_dtype(name: Any, *_flags: Any) -> np.dtype[Any]:
     kind = np.dtype(str(name))
     if kind.kind not in "biufc":
@@ -354,4 +447,6 @@ def load_torch_archive(data: bytes, source: str, place: Place) -> Any:
         >>> load_torch_archive(buffer.getvalue(), "a buffer", lambda *args: None)
         {'epoch': 3}
     """
-    return _Archive(data, source, place).unpickle()
+    if data[:4] == b"PK\x03\x04":
+        return _Archive(data, source, place).load()
+    return _LegacyFile(data, source, place).load()
