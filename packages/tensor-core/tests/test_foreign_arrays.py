@@ -63,3 +63,23 @@ def test_pytorch_tensors_convert_as_pytorch_converts_them() -> None:
     assert tocha.tensor(leaf).tolist() == [1.0, 1.0]
     assert not tocha.as_tensor(leaf).requires_grad
     assert tocha.tensor(torch.tensor(True)).dtype is tocha.bool
+
+
+def test_tensor_of_a_tensor_is_a_contiguous_detached_copy_where_the_tensor_lives() -> None:
+    source = tocha.arange(6.0).reshape(2, 3)
+    copied = tocha.tensor(source.t(), dtype=tocha.float64)
+    assert (copied.dtype, copied.is_contiguous(), copied.tolist()) == (tocha.float64, True, source.t().tolist())
+    copied[0, 0] = 9.0
+    assert source[0, 0].item() == 0.0
+    assert tocha.tensor(source).device == source.device
+
+
+@pytest.mark.gpu
+def test_tensor_of_a_cuda_tensor_stays_on_its_device() -> None:
+    if not tocha.cuda.is_available():
+        pytest.skip("needs CUDA")
+    source = tocha.arange(4.0, device="cuda")
+    copied = tocha.tensor(source)  # PyTorch's rule: the data's device when none is given (this used to fail)
+    assert copied.device == source.device
+    assert copied.data_ptr() != source.data_ptr()
+    assert tocha.tensor(source, device="cpu").tolist() == [0.0, 1.0, 2.0, 3.0]

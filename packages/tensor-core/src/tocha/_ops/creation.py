@@ -258,11 +258,11 @@ def tensor(
         >>> tocha.tensor([1.5, 2]).dtype
         tocha.float32
     """
+    if isinstance(data, TensorBase):
+        return _copy_of_tensor(data, dtype, device, requires_grad, pin_memory)
     host = _host_array("tensor", data, dtype)
-    if isinstance(data, (np.ndarray, TensorBase)) and host is data:
+    if isinstance(data, np.ndarray) and host is data:
         host = host.copy()
-    elif isinstance(data, TensorBase):
-        host = host.copy() if np.shares_memory(host, data._data) else host
     dev = resolve_device(device)
     if not host.flags.c_contiguous:
         host = host.copy()
@@ -271,6 +271,19 @@ def tensor(
 
         return _finish(pin(wrap(host, CPU)) if dev is CPU else call(UPLOAD, dev, (), (host,)), requires_grad)
     return _finish(call(UPLOAD, dev, (), (host,)), requires_grad)
+
+
+def _copy_of_tensor(
+    data: TensorBase, dtype_: dtype | None, device: DeviceLike | None, requires_grad: bool, pin_memory: bool
+) -> Tensor:
+    """``tensor(t)``: a detached, contiguous copy of ``t``, on ``t``'s device unless ``device`` or a default device
+    names another (PyTorch's rule), copied there directly rather than through the host."""
+    target = data._device if device is None and _DEFAULT_DEVICE.current is None else resolve_device(device)
+    moved = data.detach().to(device=target, dtype=dtype_ or data._dtype)  # type: ignore[attr-defined]
+    copy: Tensor = moved.clone(memory_format=contiguous_format)
+    if pin_memory:
+        copy = copy.pin_memory()  # type: ignore[attr-defined]
+    return _finish(copy, requires_grad)
 
 
 def as_tensor(data: Any, dtype: dtype | None = None, device: DeviceLike | None = None) -> Tensor:
