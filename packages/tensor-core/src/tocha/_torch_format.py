@@ -100,13 +100,6 @@ class _StorageType:
         self.dtype = dtype
 
 
-class _Mark:
-    """The stack marker MARK pushes."""
-
-
-_MARK = _Mark()
-
-
 class _Unpickler:
     """The pickle interpreter and the constructors a checkpoint may name; subclasses find the storages."""
 
@@ -343,9 +336,7 @@ class _Archive(_Unpickler):
             itemsize = ref.dtype.itemsize
             if len(raw) < ref.numel * itemsize:
                 raise self.fail(f"storage {ref.key} holds {len(raw)} bytes, fewer than {ref.numel} x {itemsize}")
-            array = np.frombuffer(raw, dtype=ref.dtype.numpy_dtype, count=ref.numel).copy()
-            if self.swap:
-                array = array.byteswap()
+            array = _storage_array(raw, ref.dtype, ref.numel, 0, self.swap)
             self.storages[ref.key] = array
         return array
 
@@ -396,10 +387,15 @@ class _LegacyFile(_Unpickler):
             start, end = position + 8, position + 8 + count * kind.itemsize
             if end > len(self.data):
                 raise self.fail(f"storage {key} claims {count} elements but the file ends first (truncated?)")
-            array = np.frombuffer(self.data, dtype=kind.numpy_dtype, count=count, offset=start).copy()
-            self.storages[str(key)] = array.byteswap() if swap else array
+            self.storages[str(key)] = _storage_array(self.data, kind, count, start, swap)
             position = end
         return self.unpickle(self.data, body)[0]
+
+
+def _storage_array(raw: bytes, kind: _dtype.dtype, count: int, offset: int, swap: bool) -> np.ndarray[Any, Any]:
+    """``count`` elements of ``kind`` from ``raw[offset:]``, copied (writable) and in the host's byte order."""
+    array: np.ndarray[Any, Any] = np.frombuffer(raw, dtype=kind.numpy_dtype, count=count, offset=offset).copy()
+    return array.byteswap() if swap else array
 
 
 _LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
