@@ -77,6 +77,36 @@ def test_inplace_on_non_leaf() -> None:
     _compare(fn, [72.0, 144.0, 216.0])
 
 
+@pytest.mark.parametrize(
+    ("overwrite", "expected"), [("zero_", [0.0, 0.0]), ("fill_", [3.0, 3.0]), ("copy_", [1.0, 4.0])]
+)
+def test_a_non_differentiable_inplace_write_keeps_requires_grad(overwrite: str, expected: list[float]) -> None:
+    # PyTorch: the overwritten tensor still requires grad, and its old history receives zeros
+    def fn(m: Any) -> Any:
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        if overwrite == "copy_":
+            y.copy_(m.tensor([1.0, 4.0]))
+        else:
+            getattr(y, overwrite)(*(() if overwrite == "zero_" else (3.0,)))
+        assert y.requires_grad
+        assert y.grad_fn is not None
+        (y * x).sum().backward()
+        return x.grad
+
+    _compare(fn, expected)
+
+
+def test_a_non_differentiable_inplace_write_sends_zeros_to_the_old_history() -> None:
+    x = tocha.tensor([1.0, 2.0], requires_grad=True)
+    y = x.clone()
+    y.zero_()
+    ((y + 1) ** 2).sum().backward()
+    assert x.grad is not None
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
+    assert y.grad_fn.next_functions[0][0].name() == "CloneBackward0"
+
+
 def test_inplace_on_a_view_rewrites_the_base_history() -> None:
     def fn(m: Any) -> Any:
         x = m.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)

@@ -79,3 +79,12 @@ def test_the_refused_write_leaves_the_tensor_unchanged() -> None:
     with pytest.raises(RuntimeError, match=r"\(add_ into a tensor of shape \[4, 3\] and strides \[0, 1\]\)"):
         x.expand(4, 3).add_(1)
     assert x.tolist() == [0.0, 1.0, 2.0]
+
+
+def test_an_empty_tensor_never_overlaps() -> None:
+    # NumPy gives an empty copy the strides (0, 0, 0); nothing is written, so nothing can collide
+    x = tocha.ones(0, 3, 3).clone()
+    for write in (lambda t: t.fill_(2.0), lambda t: t.zero_(), lambda t: t.add_(1), lambda t: t.copy_(tocha.eye(3))):
+        assert write(x).shape == (0, 3, 3)
+    with pytest.raises(RuntimeError, match=MESSAGE):
+        tocha.ones(3).expand(2, 3).add_(1)

@@ -224,3 +224,44 @@ def test_eig(checks: Any, dt: str) -> None:
 
     _check(checks, fn, x)
     _check(checks, tocha.linalg.eigvals, x)
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_gradient_of_a_complex_input_matches_pytorch(upper: bool) -> None:
+    # The gradient keeps the imaginary part of its diagonal, as PyTorch's (gradcheck cannot tell: it only
+    # probes Hermitian perturbations through the symmetrising wrapper)
+    pytest.importorskip("tocha.autograd")
+    torch = pytest.importorskip("torch")
+    a = _pd(_random((2, 3, 3), "complex128")).numpy()
+    w = _random((2, 3, 3), "complex128", seed=1).numpy()
+    ours = tocha.from_numpy(a.copy()).requires_grad_()
+    (tocha.linalg.cholesky(ours, upper=upper) * tocha.from_numpy(w)).real.sum().backward()
+    theirs = torch.from_numpy(a.copy()).requires_grad_()
+    (torch.linalg.cholesky(theirs, upper=upper) * torch.from_numpy(w)).real.sum().backward()
+    assert ours.grad is not None
+    assert np.abs(np.diagonal(ours.grad.numpy(), axis1=-2, axis2=-1).imag).max() > 1e-3
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_matrix_power_zero_and_vector_norm_zero_gradients() -> None:
+    # As PyTorch: A^0 is an identity that still requires grad (zero gradient); the 0-"norm" counts nonzeros
+    # and gives no gradient at all
+    pytest.importorskip("tocha.autograd")
+    a = _leaf(_random((2, 3, 3), "float64"))
+    power = tocha.linalg.matrix_power(a, 0)
+    np.testing.assert_array_equal(power.detach().numpy(), np.broadcast_to(np.eye(3), (2, 3, 3)))
+    assert power.requires_grad
+    power.sum().backward()
+    assert a.grad is not None
+    np.testing.assert_array_equal(a.grad.numpy(), np.zeros((2, 3, 3)))
+    assert tocha.linalg.matrix_power(_leaf(_random((0, 3, 3), "float64")), 0).shape == (0, 3, 3)
+    x = _leaf(_random((4,), "float64"))
+    (tocha.linalg.vector_norm(x, 0) + (x * x).sum() * 0).backward()
+    assert x.grad is not None
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros(4))  # only the second term reached x
+    y = _leaf(_random((4,), "float64"))
+    norm = tocha.linalg.vector_norm(y, 0)
+    assert norm.item() == 4.0
+    assert norm.requires_grad
+    norm.backward()
+    assert y.grad is None

@@ -693,8 +693,10 @@ def check_no_internal_overlap(name: str, out: Any) -> None:
     """Raise PyTorch's RuntimeError when ``out`` (an in-place op's target) has several elements at one memory
     location (NOTE [ Writing into overlapping memory ]); ``name``: the op, for the message."""
     data = out._data
-    if 0 not in data.strides or not any(
-        stride == 0 and n > 1 for stride, n in zip(data.strides, data.shape, strict=True)
+    if (
+        0 not in data.strides
+        or data.size == 0
+        or not any(stride == 0 and n > 1 for stride, n in zip(data.strides, data.shape, strict=True))
     ):
         return
     raise RuntimeError(

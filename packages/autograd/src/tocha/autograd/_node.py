@@ -231,6 +231,27 @@ def op_node_class(op: OpRecord) -> type[OpNode]:
     return found
 
 
+class OverwriteNode(Node):
+    """The node of a tensor that a non-differentiable in-place op overwrote (``y.zero_()``, ``y.fill_(1)``).
+
+    As in PyTorch, the tensor keeps requiring grad; its old history receives zeros, since none of its old
+    values survive. Named after the op (``ZeroBackward0``).
+    """
+
+    __slots__ = ("_op_name",)
+
+    def __init__(self, op_name: str, edge: tuple[Node | None, int]) -> None:
+        super().__init__((edge,), 1)
+        self._op_name = op_name
+
+    def name(self) -> str:
+        return _backward_name(self._op_name)
+
+    def apply(self, grad_outputs: list[Any], create_graph: bool) -> Sequence[Any]:
+        grad = grad_outputs[0]
+        return [None if grad is None else tocha.zeros_like(grad)]
+
+
 class SavedTensor:
     """One tensor a vjp needs, with its storage version at save time. See NOTE [ Saved tensors ].
 

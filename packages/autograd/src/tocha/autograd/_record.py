@@ -42,7 +42,18 @@ from tocha.library import (
 )
 
 from . import _anomaly, _saved_hooks
-from ._node import Node, OpNode, SavedTensor, _sequence, attach, differentiable_dtype, edge_of, meta_of, op_node_class
+from ._node import (
+    Node,
+    OpNode,
+    OverwriteNode,
+    SavedTensor,
+    _sequence,
+    attach,
+    differentiable_dtype,
+    edge_of,
+    meta_of,
+    op_node_class,
+)
 from ._views import rebase_view
 
 __all__ = ["record", "record_direct"]
@@ -452,8 +463,12 @@ def _run_untracked(call: OpCall, run_kernel: Callable[[OpCall], Any]) -> Any:
         _check_inplace_target(out)
         if view_base(out) is not None:  # the base's history must learn that these elements were overwritten
             return rebase_view(call, run_kernel, record)
+        edge = edge_of(out)
         result = run_kernel(call)
-        set_history(out, None, False)  # overwritten by a non-differentiable op: no gradient flows back
+        if differentiable_dtype(out):  # overwritten by a non-differentiable op: zeros flow back, as in PyTorch
+            attach(out, OverwriteNode(call.op.name, edge), 0)
+        else:
+            set_history(out, None, False)
         return result
     return run_kernel(call)
 

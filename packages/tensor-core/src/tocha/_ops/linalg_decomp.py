@@ -704,12 +704,12 @@ def _cholesky_vjp(ctx: Any, grad: Any) -> tuple[Tensor | None]:
 
     low = ctx.result[0]
     g = grad[0]
-    phi = tril(_mh(low) @ g)
-    phi = phi - _diag_embed(_diagonal(phi)) * 0.5
-    # L^{-H} phi L^{-1}
-    s = solve_triangular_(_mh(low), phi, upper=True)
-    s = _mh(solve_triangular_(_mh(low), _mh(s), upper=True))
-    return ((s + _mh(s)) * 0.5,)
+    # L^{-H} P L^{-1} with P = (T + tril(T, -1)^H) / 2, T = tril(L^H g), as PyTorch: Hermitian off the
+    # diagonal, whose imaginary part (complex A) is kept
+    t = tril(_mh(low) @ g)
+    p = (t + _mh(tril(t, -1))) * 0.5
+    s = solve_triangular_(_mh(low), p, upper=True)
+    return (_mh(solve_triangular_(_mh(low), _mh(s), upper=True)),)
 
 
 def _pd_samples(device: Any, d: dtype) -> Any:

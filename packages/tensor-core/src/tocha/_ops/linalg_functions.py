@@ -904,7 +904,8 @@ def matrix_power(A: Tensor, n: int, *, out: Tensor | None = None) -> Tensor:
         raise TypeError(f"linalg.matrix_power(): argument 'n' must be int, not {type(n).__name__}")
     n = int(n)
     if n == 0:
-        return _out(eye_like(a).expand(a.shape).clone(), out)  # type: ignore[attr-defined]
+        # written over a copy of A, as PyTorch: the identity still requires grad when A does (zero gradient)
+        return _out(a.clone().copy_(eye_like(a).expand(a.shape)), out)  # type: ignore[attr-defined]
     if n < 0:
         check_float("linalg.inv", a)
         a = run_inv("linalg.inv", a, True)[0]

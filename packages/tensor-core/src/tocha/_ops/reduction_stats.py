@@ -242,8 +242,8 @@ def _norm_vjp(ctx: Any, grad: Any) -> tuple[Tensor | None]:
     norm = ctx.result._data if keepdim else ctx.result._data.reshape(kept_shape(shape, axis))
     from .elementwise import sgn, where
 
-    if p == 0:
-        return (g * 0.0,)
+    if p == 0:  # piecewise constant: PyTorch gives no gradient at all (``x.grad`` stays None)
+        return (None,)
     if p == 1:  # sgn is recorded: for complex x its derivative is not zero (double backward)
         return (g * sgn(x),)
     if p in (math.inf, -math.inf):
