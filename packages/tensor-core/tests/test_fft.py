@@ -96,7 +96,10 @@ def test_freq_and_shift() -> None:
     np.testing.assert_allclose(F.rfftfreq(6).numpy(), np.fft.rfftfreq(6), rtol=1e-6)
     assert F.fftfreq(4).dtype is tocha.float32
     assert F.fftfreq(4, dtype=tocha.float64).dtype is tocha.float64
-    assert F.rfftfreq(0).shape == (0,)
+    assert F.fftfreq(0).shape == (0,)
+    assert np.isnan(F.rfftfreq(0).numpy()).tolist() == [True]  # PyTorch: n // 2 + 1 entries of 0 / 0
+    with pytest.raises(RuntimeError, match=r"Trying to create tensor with negative dimension -1: \[-1\]"):
+        F.fftfreq(-1)
     with pytest.raises(RuntimeError, match="fftfreq requires a floating point or complex dtype"):
         F.fftfreq(4, dtype=tocha.int64)
     a = np.arange(12).reshape(3, 4)
@@ -131,6 +134,10 @@ def test_errors() -> None:
         F.fft(tocha.ones(4), n=0)
     with pytest.raises(RuntimeError, match=r"Invalid number of data points \(0\) specified"):
         F.irfft(tocha.ones(1, dtype=tocha.complex64))
+    for name in ("fft", "ifft", "rfft", "irfft", "hfft", "ihfft"):  # -1 means "keep" only in s
+        with pytest.raises(RuntimeError, match=r"Invalid number of data points \(-1\) specified"):
+            getattr(F, name)(tocha.ones(4), n=-1)
+    assert F.fftn(tocha.ones(4, 4), s=(-1, 3)).shape == (4, 3)
     with pytest.raises(RuntimeError, match="rfft expects a real input tensor, but got ComplexFloat"):
         F.rfft(tocha.ones(4, dtype=tocha.complex64))
     with pytest.raises(RuntimeError, match="ihfft expects a real input tensor"):

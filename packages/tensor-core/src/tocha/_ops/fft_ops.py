@@ -360,7 +360,8 @@ def _c2r(name: str, input: Any, s: Any, dim: Any, norm: str | None) -> Tensor:
 
 
 def _n_to_s(n: int | None) -> tuple[int] | None:
-    return None if n is None else (n,)
+    """A one-dimensional transform's ``n`` as ``s`` (where -1 would mean "keep", ``n`` has no such value)."""
+    return None if n is None else (_check_points(int(n)),)
 
 
 # ------------------------------------------------------------------ public functions (tocha.fft)
@@ -660,8 +661,14 @@ def fftfreq(
         tensor([ 0.0000,  0.2500, -0.5000, -0.2500])
     """
     target = _freq_dtype("fftfreq", dtype)
+    _check_length(n)
     values = np.fft.fftfreq(n, d) if n > 0 else np.zeros(0)
     return _freq_tensor(values, target, device, requires_grad)
+
+
+def _check_length(size: int) -> None:
+    if size < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {size}: [{size}]")
 
 
 def rfftfreq(
@@ -675,7 +682,8 @@ def rfftfreq(
         tensor([0.0000, 0.2500, 0.5000])
     """
     target = _freq_dtype("rfftfreq", dtype)
-    values = np.fft.rfftfreq(n, d) if n > 0 else np.zeros(0)
+    _check_length(n // 2 + 1)
+    values = np.fft.rfftfreq(n, d) if n > 0 else np.full(n // 2 + 1, np.nan)  # PyTorch: n = 0 gives [nan]
     return _freq_tensor(values, target, device, requires_grad)
 
 
