@@ -325,6 +325,99 @@ def test_incomplete_gamma_values_and_edges() -> None:
     assert S.gammainc(tocha.ones(2), tocha.ones(2, dtype=tocha.float64)).dtype is tocha.float64
 
 
+def _poisson_upper(n: int, x: float) -> float:
+    """Q(n, x) for an integer n: P(Poisson(x) < n) = Σₖ₌₀ⁿ⁻¹ e⁻ˣ xᵏ/k!, summed exactly rounded in log space."""
+    return math.fsum(math.exp(k * math.log(x) - x - math.lgamma(k + 1)) for k in range(n))
+
+
+def _poisson_lower(n: int, x: float) -> float:
+    """P(n, x) = P(Poisson(x) >= n), summed over the terms that matter."""
+    top = n + int(x - n + 60 * math.sqrt(x)) + 60
+    return math.fsum(math.exp(k * math.log(x) - x - math.lgamma(k + 1)) for k in range(n, top))
+
+
+def _exponential_integral(x: float) -> float:
+    """E1(x) = -C - ln x - Σₖ (-x)ᵏ/(k k!) for 0 < x <= 1 (C: Euler's constant)."""
+    return -0.5772156649015329 - math.log(x) - math.fsum((-x) ** k / (k * math.factorial(k)) for k in range(1, 30))
+
+
+def test_incomplete_gamma_for_a_tiny_shape() -> None:
+    # Q(a, x) = a E1(x) + O(a²): computed as 1 - P it cancelled to -2e-14
+    x = [0.5, 1.0, 1e-300, 1e-3]
+    for a in (1e-300, 1e-30, 1e-12):
+        expected = np.array([a * _exponential_integral(v) for v in x])
+        # (the reference drops O((a ln x)²): 3e-10 of it at a = 1e-12, x = 1e-300)
+        np.testing.assert_allclose(S.gammaincc(t([a] * 4), t(x)).numpy(), expected, rtol=1e-9)
+        np.testing.assert_allclose(S.gammainc(t([a] * 4), t(x)).numpy(), 1 - expected, rtol=1e-15)
+    # the series also serves moderate shapes with small x: against the Poisson sum
+    np.testing.assert_allclose(S.gammaincc(t([1.0, 2.0]), t([0.3, 1.05])).numpy(),
+                               [_poisson_upper(1, 0.3), _poisson_upper(2, 1.05)], rtol=1e-14)  # fmt: skip
+
+
+def test_incomplete_gamma_for_a_large_shape() -> None:
+    # Temme's expansion from a = 1e4: the sums it replaces stopped 6e-5 short at a = 1e6
+    n = np.array([10_000, 20_000, 80_000, 80_000, 250_000, 250_000])
+    x = n + np.array([0.0, 3.0, -5.0, 0.1, 8.0, -1.0]) * np.sqrt(n)
+    upper = S.gammaincc(t(n.astype(float)), t(x)).numpy()
+    lower = S.gammainc(t(n.astype(float)), t(x)).numpy()
+    # the references' terms carry ~1e-11 each
+    np.testing.assert_allclose(upper, [_poisson_upper(int(k), v) for k, v in zip(n, x, strict=True)], rtol=1e-9)
+    np.testing.assert_allclose(lower, [_poisson_lower(int(k), v) for k, v in zip(n, x, strict=True)], rtol=1e-9)
+    # far beyond what the sums could reach: the normal limit P(a, a + z√a) → Φ(z)
+    huge = S.gammainc(t([1e12, 1e12]), t([1e12, 1e12 + 2e6])).numpy()
+    np.testing.assert_allclose(huge, [0.5, 0.5 * math.erfc(-2 / math.sqrt(2))], rtol=1e-5)
+
+
+def test_temme_coefficients_are_the_exact_series() -> None:
+    """Re-derive the Taylor coefficients of c0(η), c1(η) (special_ops._TEMME_C0/_C1) in exact arithmetic."""
+    from fractions import Fraction
+
+    from tocha._ops import special_ops
+
+    order = len(special_ops._TEMME_C0)
+    n = order + 4
+
+    def mul(p: list[Fraction], q: list[Fraction]) -> list[Fraction]:
+        return [sum((p[i] * q[k - i] for i in range(k + 1)), Fraction(0)) for k in range(n)]
+
+    def inverse(p: list[Fraction]) -> list[Fraction]:
+        result = [1 / p[0]]
+        for k in range(1, n):
+            result.append(-sum((p[i] * result[k - i] for i in range(1, k + 1)), Fraction(0)) / p[0])
+        return result
+
+    # h(μ)² = 2(μ - ln(1 + μ))/μ² = Σ 2(-μ)ᵏ/(k + 2); η = μ h(μ)
+    h2 = [Fraction(2 * (-1) ** k, k + 2) for k in range(n)]
+    h = [Fraction(1)]
+    for k in range(1, n):
+        h.append((h2[k] - sum((h[i] * h[k - i] for i in range(1, k)), Fraction(0))) / 2)
+    # reversion: μ(η) = η / h(μ(η)), one more exact coefficient per pass
+    eta = [Fraction(0), Fraction(1)] + [Fraction(0)] * (n - 2)
+    mu = list(eta)
+    for _ in range(n):
+        composed = [Fraction(0)] * n
+        power = [Fraction(1)] + [Fraction(0)] * (n - 1)
+        for c in h:
+            composed = [a + c * b for a, b in zip(composed, power, strict=True)]
+            power = mul(power, mu)
+        mu = mul(eta, inverse(composed))
+    r = inverse([*mu[1:], Fraction(0)])  # η/μ
+    c0 = r[1 : order + 1]  # (r - 1)/η
+    r2 = mul(r, r)
+    numerator = [-c for c in mul(r2, r)]  # (1 - r³) - η r² - η² r/12, divisible by η³
+    numerator[0] += 1
+    for k in range(1, n):
+        numerator[k] -= r2[k - 1]
+    for k in range(2, n):
+        numerator[k] -= r[k - 2] / 12
+    assert numerator[:3] == [0, 0, 0]
+    c1 = numerator[3 : order + 3]
+    assert c0[:4] == [Fraction(-1, 3), Fraction(1, 12), Fraction(-2, 135), Fraction(1, 864)]  # DLMF 8.12.11
+    assert c1[:2] == [Fraction(-1, 540), Fraction(-1, 288)]
+    np.testing.assert_allclose(special_ops._TEMME_C0[::-1], [float(c) for c in c0], rtol=1e-15)
+    np.testing.assert_allclose(special_ops._TEMME_C1[::-1], [float(c) for c in c1], rtol=1e-15)
+
+
 def test_incomplete_gamma_matches_pytorch() -> None:
     torch = pytest.importorskip("torch")
     a, x = RNG.uniform(0.05, 60.0, 400), RNG.uniform(0.0, 80.0, 400)
