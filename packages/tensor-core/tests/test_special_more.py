@@ -111,6 +111,7 @@ def test_polynomial_infinities_and_nan():
         got = _np(getattr(ts, name)(x, 5))
         assert np.isnan(got[2]), name
         assert _np(getattr(ts, name)(x, 0)).tolist() == [1.0, 1.0, 1.0], name
+        assert _np(getattr(ts, name)(x, -1)).tolist() == [0.0, 0.0, 0.0], name  # PyTorch: 0 even at nan
 
 
 def test_polynomial_degree_tensor_is_vectorised():
@@ -215,6 +216,9 @@ def test_bessel_edges():
     }
     for name, values in expected.items():
         np.testing.assert_allclose(_np(getattr(ts, name)(x)), values, rtol=1e-15, err_msg=name)
+    # Ai decays to 0 at large finite x (its ζ = 2x^1.5/3 overflowed to inf past 1e205, giving nan)
+    assert _np(ts.airy_ai(_t64([105.0, 110.0, 1e205, 1e300]))).tolist() == [ts.airy_ai(_t64([105.0])).item(), 0, 0, 0]
+    assert ts.airy_ai(_t64([105.0])).item() > 0
 
 
 _AI0 = 0.35502805388781724
