@@ -138,7 +138,17 @@ def test_trilinear_and_linear_gradcheck() -> None:
             ValueError,
             "recompute_scale_factor is not meaningful",
         ),
-        (lambda x: F.interpolate(x, size=3, mode="bilinear", antialias=True), NotImplementedError, "antialias=True"),
+        (lambda x: F.interpolate(x, size=3, mode="lanczos"), ValueError, "Lanczos mode requires antialias=True"),
+        (
+            lambda x: F.interpolate(x, size=3, mode="lanczos", antialias=True, align_corners=True),
+            ValueError,
+            "Lanczos mode does not support align_corners=True",
+        ),
+        (
+            lambda x: F.interpolate(x.int(), size=3, mode="bilinear", antialias=True),
+            RuntimeError,
+            "\"upsample_bilinear2d_aa\" not implemented for 'int32'",
+        ),
         (
             lambda x: F.interpolate(x, size=3, mode="nearest", antialias=True),
             ValueError,
@@ -194,3 +204,83 @@ def test_upsample_modules_match_torch() -> None:
             warnings.simplefilter("ignore")
             compare_with_torch(ours, theirs, x, atol=1e-5)
     assert repr(nn.Upsample(size=3, mode="bilinear")) == repr(torch.nn.Upsample(size=3, mode="bilinear"))
+
+
+# ------------------------------------------------------------------ antialias
+
+AA_SIZES = [
+    dict(size=(3, 4)),
+    dict(size=(13, 20)),
+    dict(size=(6, 9)),
+    dict(scale_factor=0.37),
+    dict(scale_factor=(0.5, 1.3)),
+    dict(scale_factor=0.37, recompute_scale_factor=True),
+    dict(size=(5, 7), align_corners=True),
+]
+
+
+def test_antialiased_bilinear_halving_taps_by_hand() -> None:
+    # 8 -> 4 pixels, scale 2: the triangle stretched to radius 2, sampled at offsets ±0.25, ±0.75 from the centre
+    # 2i + 1: taps (1, 3, 3, 1)/8 inside; at the first output the window is clipped to pixels 0..2, taps
+    # (3, 3, 1) renormalised to /7
+    impulses = tocha.eye(8, dtype=tocha.float64).reshape(8, 1, 1, 8)  # one image per input pixel
+    columns = F.interpolate(impulses, size=(1, 4), mode="bilinear", antialias=True).reshape(8, 4).numpy()
+    np.testing.assert_allclose(columns[:, 1], [0, 1 / 8, 3 / 8, 3 / 8, 1 / 8, 0, 0, 0], rtol=1e-14, atol=1e-16)
+    np.testing.assert_allclose(columns[:, 0], [3 / 7, 3 / 7, 1 / 7, 0, 0, 0, 0, 0], rtol=1e-14, atol=1e-16)
+    # a constant image stays constant for every filter (the taps are normalised)
+    for mode in ("bilinear", "bicubic", "lanczos"):
+        flat = F.interpolate(
+            tocha.full((1, 2, 9, 7), 3.5, dtype=tocha.float64), size=(4, 11), mode=mode, antialias=True
+        )
+        np.testing.assert_allclose(flat.numpy(), 3.5, rtol=1e-14)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "lanczos"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_antialias_matches_torch(mode: str, dtype: Any) -> None:
+    torch = torch_or_skip()
+    for kwargs in AA_SIZES:
+        if mode == "lanczos" and kwargs.get("align_corners"):
+            continue
+        x = _rand(2, 3, 9, 11, dtype=dtype)
+        ours = F.interpolate(x, mode=mode, antialias=True, **kwargs)
+        theirs = torch.nn.functional.interpolate(to_torch(x), mode=mode, antialias=True, **kwargs)
+        tol = 1e-5 if dtype == np.float32 else 1e-12
+        assert_close_to_torch(ours, theirs, atol=tol, rtol=tol, what=str(kwargs))
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "lanczos"])
+def test_antialias_on_uint8_matches_torch_exactly(mode: str) -> None:
+    # Pillow's fixed-point arithmetic, which PyTorch reproduces: not a float resize rounded at the end
+    torch = torch_or_skip()
+    for kwargs in AA_SIZES[:6]:
+        x = tocha.from_numpy(RNG.integers(0, 256, (2, 3, 17, 12)).astype(np.uint8))
+        ours = F.interpolate(x, mode=mode, antialias=True, **kwargs)
+        theirs = torch.nn.functional.interpolate(to_torch(x), mode=mode, antialias=True, **kwargs)
+        assert ours.dtype == tocha.uint8
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=str(kwargs))
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "lanczos"])
+def test_antialias_gradients(mode: str) -> None:
+    x = _rand(1, 2, 7, 6, dtype=np.float64).requires_grad_()
+    gradcheck_function(lambda t: F.interpolate(t, size=(3, 4), mode=mode, antialias=True), x)
+    gradcheck_function(lambda t: F.interpolate(t, size=(9, 10), mode=mode, antialias=True), x)
+    assert gradgradcheck(lambda t: F.interpolate(t, size=(3, 8), mode=mode, antialias=True), (x,))
+    torch = torch_or_skip()
+    y = _rand(2, 3, 9, 11, dtype=np.float64).requires_grad_()
+    cotangent = _rand(2, 3, 4, 5, dtype=np.float64)
+    F.interpolate(y, size=(4, 5), mode=mode, antialias=True).backward(cotangent)
+    theirs = to_torch(y, requires_grad=True)
+    torch.nn.functional.interpolate(theirs, size=(4, 5), mode=mode, antialias=True).backward(to_torch(cotangent))
+    assert y.grad is not None
+    np.testing.assert_allclose(y.grad.numpy(), theirs.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_antialias_keeps_channels_last() -> None:
+    x = _rand(2, 3, 10, 12).contiguous(memory_format=tocha.channels_last)
+    result = F.interpolate(x, size=(5, 6), mode="bilinear", antialias=True)
+    assert result.is_contiguous(memory_format=tocha.channels_last)
+    np.testing.assert_allclose(
+        result.numpy(), F.interpolate(x.contiguous(), size=(5, 6), mode="bilinear", antialias=True).numpy()
+    )

@@ -29,6 +29,7 @@ from tocha import Tensor
 from tocha.library import OpRecord, call, register_op
 
 from . import _pooling
+from ._antialias import antialiased_resize
 from ._pooling import apply_matrices
 
 __all__ = [
@@ -247,17 +248,24 @@ def interpolate(
             )
     elif align_corners is None:
         align_corners = False
-    if input.dim() not in (3, 4, 5) or mode not in ("nearest", "nearest-exact", "area", *_LINEAR_RANK):
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.dim() == 4):
+        raise ValueError(
+            "Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D tensor as input"
+        )
+    if (
+        input.dim() not in (3, 4, 5)
+        or mode not in ("nearest", "nearest-exact", "area", "lanczos", *_LINEAR_RANK)
+        or (mode == "lanczos" and input.dim() != 4)
+    ):
         raise NotImplementedError(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for the modes: {_MODES} "
             f"(got {mode})"
         )
-    if antialias:
-        if not (mode in ("bilinear", "bicubic") and input.dim() == 4):
-            raise ValueError(
-                "Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor as input"
-            )
-        raise NotImplementedError(f"interpolate(): antialias=True is not supported by tocha (mode '{mode}')")
+    if mode == "lanczos":
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
     out, scales = _output_size(input, size, scale_factor, recompute_scale_factor, mode)
     if mode == "area":
         pools = {3: _pooling.adaptive_avg_pool1d, 4: _pooling.adaptive_avg_pool2d, 5: _pooling.adaptive_avg_pool3d}
@@ -267,6 +275,8 @@ def interpolate(
             f"Input and output sizes should be greater than 0, but got input ({', '.join(map(str, input.shape[2:]))})"
             f" and output ({', '.join(map(str, out))})"
         )
+    if antialias:
+        return antialiased_resize(input, out, scales, bool(align_corners), mode)
     if mode in ("nearest", "nearest-exact"):
         return call(UPSAMPLE_NEAREST, input.device, (input,), (out, scales, mode == "nearest-exact"))  # type: ignore[no-any-return]
     if input.dim() != _LINEAR_RANK[mode]:
