@@ -147,7 +147,7 @@ def test_trilinear_and_linear_gradcheck() -> None:
         (
             lambda x: F.interpolate(x.int(), size=3, mode="bilinear", antialias=True),
             RuntimeError,
-            "\"upsample_bilinear2d_aa\" not implemented for 'int32'",
+            "\"upsample_bilinear2d_aa\" not implemented for 'Int'",
         ),
         (
             lambda x: F.interpolate(x, size=3, mode="nearest", antialias=True),
@@ -284,3 +284,19 @@ def test_antialias_keeps_channels_last() -> None:
     np.testing.assert_allclose(
         result.numpy(), F.interpolate(x.contiguous(), size=(5, 6), mode="bilinear", antialias=True).numpy()
     )
+
+
+def test_bilinear_on_uint8_matches_torch_exactly() -> None:
+    # without antialias too PyTorch resizes uint8 images in fixed point (the plain triangle filter)
+    torch = torch_or_skip()
+    for kwargs in (dict(size=(5, 7)), dict(size=(20, 30)), dict(scale_factor=0.37), dict(scale_factor=(1.7, 0.3)),
+                   dict(size=(5, 7), align_corners=True), dict(size=(17, 12))):  # fmt: skip
+        x = tocha.from_numpy(RNG.integers(0, 256, (2, 3, 17, 12)).astype(np.uint8))
+        ours = F.interpolate(x, mode="bilinear", **kwargs)
+        theirs = torch.nn.functional.interpolate(to_torch(x), mode="bilinear", **kwargs)
+        assert ours.dtype == tocha.uint8
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=str(kwargs))
+    ramp = tocha.tensor([[[[0, 100]]]], dtype=tocha.uint8)
+    assert F.interpolate(ramp, size=(1, 4), mode="bilinear").tolist() == [[[[0, 25, 75, 100]]]]
+    with pytest.raises(RuntimeError, match="\"upsample_bicubic2d\" not implemented for 'Byte'"):
+        F.interpolate(ramp, size=(1, 4), mode="bicubic")

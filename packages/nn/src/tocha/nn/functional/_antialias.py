@@ -30,6 +30,7 @@ import numpy as np
 
 import tocha
 from tocha import Tensor
+from tocha.library import scalar_type_name
 
 __all__: list[str] = []  # interpolate(..., antialias=True) is the public entry
 
@@ -65,13 +66,20 @@ def _scale(in_size: int, out_size: int, align_corners: bool, factor: float | Non
 
 
 def resize_taps(
-    in_size: int, out_size: int, mode: str, align_corners: bool, factor: float | None, precision: Any
+    in_size: int,
+    out_size: int,
+    mode: str,
+    align_corners: bool,
+    factor: float | None,
+    precision: Any,
+    antialias: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One dim's taps (see the NOTE): output ``i`` is ``Σₖ values[i, k] * input[first[i] + k]``.
 
     ``values`` is ``(out_size, width)`` in float64, normalised, 0 past each row's window (whose positions
     ``first + k`` may then pass the input's end); ``precision`` is the NumPy float type the taps' positions are
-    computed in (the input's, as PyTorch).
+    computed in (the input's, as PyTorch). Without ``antialias`` (uint8 bilinear) the filter keeps its width when
+    downsampling, and ``align_corners`` shifts the sample positions by half a pixel.
 
     Example:
         >>> import numpy as np
@@ -84,15 +92,17 @@ def resize_taps(
     real = np.dtype(precision).type
     scale = real(_scale(in_size, out_size, align_corners, factor))
     radius = real(_RADIUS[mode])
-    support = radius * scale if scale >= 1.0 else radius
-    inverse = real(1.0) / scale if scale >= 1.0 else real(1.0)
-    center = scale * (np.arange(out_size, dtype=real) + real(0.5))
-    first = np.maximum(np.trunc(center - support + real(0.5)), 0).astype(np.int64)
-    stop = np.minimum(np.trunc(center + support + real(0.5)).astype(np.int64), in_size)
+    stretch = antialias and scale >= 1.0
+    support = radius * scale if stretch else radius
+    inverse = real(1.0) / scale if stretch else real(1.0)
+    half = real(0.5) - real(0.5 if align_corners and not antialias else 0.0)  # pixel centres, or corners
+    center = scale * (np.arange(out_size, dtype=real) + half)
+    first = np.maximum(np.trunc(center - support + real(1.0) - half), 0).astype(np.int64)
+    stop = np.minimum(np.trunc(center + support + real(1.0) - half).astype(np.int64), in_size)
     width = max(int((stop - first).max(initial=0)), 1)
     taps = first[:, None] + np.arange(width)[None, :]
     valid = taps < stop[:, None]
-    offsets = (taps.astype(real) - center[:, None] + real(0.5)) * inverse
+    offsets = (taps.astype(real) - center[:, None] + half) * inverse
     values = np.where(valid, _FILTERS[mode](offsets.astype(np.float64)), 0.0).astype(real).astype(np.float64)
     totals = values.sum(axis=1, keepdims=True)
     return first, np.divide(values, totals, out=np.zeros_like(values), where=totals != 0)
@@ -155,6 +165,25 @@ def _fixed_point_pass(rows: Tensor, taps: tuple[np.ndarray, np.ndarray]) -> Tens
     return total.clamp_(0, 255)
 
 
+def bilinear_uint8(
+    input: Tensor, out: tuple[int, ...], factors: tuple[float | None, ...], align_corners: bool
+) -> Tensor:
+    """``interpolate(mode="bilinear")`` of a 4-D uint8 image: the fixed-point passes with the plain triangle, as
+    PyTorch (bit for bit).
+
+    Example:
+        >>> import tocha
+        >>> from tocha.nn.functional._antialias import bilinear_uint8
+        >>> bilinear_uint8(tocha.tensor([[[[0, 100]]]], dtype=tocha.uint8), (1, 4), (None, None), False)
+        tensor([[[[  0,  25,  75, 100]]]], dtype=tocha.uint8)
+    """
+    height, width = (
+        resize_taps(int(n), o, "bilinear", align_corners, f, np.float64, antialias=False)
+        for n, o, f in zip(input.shape[2:], out, factors, strict=True)
+    )
+    return _resize_uint8(input, (height, width)).contiguous(memory_format=_memory_format(input))
+
+
 def antialiased_resize(
     input: Tensor, out: tuple[int, ...], factors: tuple[float | None, ...], align_corners: bool, mode: str
 ) -> Tensor:
@@ -171,8 +200,7 @@ def antialiased_resize(
     elif input.is_floating_point():
         precision = np.float64 if input.dtype == tocha.float64 else np.float32
     else:
-        name = str(input.dtype).rsplit(".", 1)[-1]
-        raise RuntimeError(f"\"upsample_{mode}2d_aa\" not implemented for '{name}'")
+        raise RuntimeError(f"\"upsample_{mode}2d_aa\" not implemented for '{scalar_type_name(input.dtype)}'")
     height, width = (
         resize_taps(int(n), o, mode, align_corners, f, precision)
         for n, o, f in zip(input.shape[2:], out, factors, strict=True)

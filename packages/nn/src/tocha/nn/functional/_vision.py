@@ -26,10 +26,10 @@ import numpy as np
 
 import tocha
 from tocha import Tensor
-from tocha.library import OpRecord, call, register_op
+from tocha.library import OpRecord, call, register_op, scalar_type_name
 
 from . import _pooling
-from ._antialias import antialiased_resize
+from ._antialias import antialiased_resize, bilinear_uint8
 from ._pooling import apply_matrices
 
 __all__ = [
@@ -281,8 +281,10 @@ def interpolate(
         return call(UPSAMPLE_NEAREST, input.device, (input,), (out, scales, mode == "nearest-exact"))  # type: ignore[no-any-return]
     if input.dim() != _LINEAR_RANK[mode]:
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {_LINEAR_RANK[mode]}D input")
+    if input.dtype == tocha.uint8 and mode == "bilinear":
+        return bilinear_uint8(input, out, scales, bool(align_corners))
     if not input.is_floating_point():
-        name = str(input.dtype).rsplit(".", 1)[-1]
+        name = scalar_type_name(input.dtype)
         raise RuntimeError(f"\"upsample_{mode}{input.dim() - 2}d\" not implemented for '{name}'")
     op = UPSAMPLE_BICUBIC if mode == "bicubic" else UPSAMPLE_LINEAR
     return call(op, input.device, (input,), (out, scales, bool(align_corners)))  # type: ignore[no-any-return]
