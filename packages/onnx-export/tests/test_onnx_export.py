@@ -131,6 +131,8 @@ class Special(nn.Module):
             tocha.count_nonzero(xs, dim=1),
             tocha.nansum(xs / xs, dim=1) + tocha.nanmean(xs / xs),
             x.repeat_interleave(2, dim=1),
+            x.repeat_interleave(3, dim=0),  # dims after the repeated one keep their sizes
+            x[None].repeat_interleave(2, dim=1),
             x / xs,  # NaN and infinities agree too
         )
 

@@ -1632,8 +1632,12 @@ def _repeat_interleave(ctx: SymbolicContext) -> Any:
     tiles = [1] * (len(shape) + 1)
     tiles[axis + 1] = int(repeats)
     x = ctx.op("Tile", x, ctx.ints(tiles))
-    target = [0] * axis + [-1] + [0] * (len(shape) - axis - 1)
-    return ctx.op("Reshape", x, ctx.ints(target))
+    # the input's shape with dim ``axis`` times ``repeats`` (Reshape's 0s would copy the tiled tensor's dims,
+    # shifted by the inserted axis past ``axis``)
+    factors = [1] * len(shape)
+    factors[axis] = int(repeats)
+    target = ctx.op("Mul", ctx.op("Shape", ctx.input(0)), ctx.ints(factors))
+    return ctx.op("Reshape", x, target)
 
 
 # ------------------------------------------------------------------ in-place writes
