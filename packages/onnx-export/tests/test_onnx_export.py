@@ -75,7 +75,8 @@ class MoreTensorOps(nn.Module):
         e = ((x * 10).long() * 3 + 1) // 2 % 5
         f = x.abs() ** 0.5 + 2**x + x.pow(2) + x.t().mm(x)[:3] + tocha.split(x, [1, 3], 1)[1].sum(1, keepdim=True)
         g = x.logsumexp(1) + x.norm(dim=1) + x.norm(p=1, dim=1) + F.normalize(x, dim=1).sum(1)
-        return (a + b + c + d + e.float() + f).double().sum(1) + g.double()
+        h = x.unfold(1, 2, 1).sum(-1).sum(1) + x.unfold(0, 2, 1)[0].prod(1).sum(0)  # sliding windows
+        return (a + b + c + d + e.float() + f).double().sum(1) + g.double() + h.double()
 
 
 class Positional(nn.Module):
@@ -495,6 +496,25 @@ def test_kwargs_and_verbose(capsys: pytest.CaptureFixture[str]) -> None:
     proto = tocha.onnx.export(model, (tgt,), kwargs={"memory": memory}, verbose=True)
     assert [i.name for i in proto.graph.input] == ["tgt", "memory"]
     assert capsys.readouterr().out.startswith("main_graph (float[2,4,8] tgt, float[2,6,8] memory)")
+
+
+def test_windows_along_a_dynamic_axis() -> None:
+    class Windows(nn.Module):
+        def forward(self, x: tocha.Tensor) -> tocha.Tensor:
+            return x.unfold(1, 3, 2) * 2
+
+    ort = pytest.importorskip("onnxruntime")
+    for axes in ([0], [1], [0, 1]):
+        buffer = io.BytesIO()
+        tocha.onnx.export(Windows(), _img(2, 9), buffer, input_names=["x"], dynamic_axes={"x": axes})
+        session = ort.InferenceSession(buffer.getvalue(), providers=["CPUExecutionProvider"])
+        for shape in ((2, 9), (3, 9), (2, 12), (1, 3)):
+            if any(shape[a] != (2, 9)[a] for a in (0, 1) if a not in axes):
+                continue  # a static axis keeps its traced size
+            x = _img(*shape)
+            np.testing.assert_array_equal(
+                session.run(None, {"x": x.numpy()})[0], Windows()(x).numpy(), err_msg=str(shape)
+            )
 
 
 def test_bad_opset_and_args() -> None:

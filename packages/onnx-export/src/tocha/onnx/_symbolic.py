@@ -603,6 +603,27 @@ def _narrow(ctx: SymbolicContext) -> Any:
     return ctx.op("Slice", ctx.input(0), ctx.ints([start]), ctx.ints([_dyn_add(start, length)]), ctx.ints([int(dim)]))
 
 
+@_register("unfold")
+def _unfold(ctx: SymbolicContext) -> Any:
+    """``Tensor.unfold(dim, size, step)``: one Gather of the windows' positions ``start + [0, size)`` for the
+    starts ``0, step, ...`` that fit (computed at run time: ``dim`` may be dynamic), then the window axis last."""
+    dim, size, step = (int(p) for p in ctx.params)
+    shape = ctx.input_shape(0)
+    if not shape:  # a 0-dim tensor: its one element as a window of 1
+        return ctx.unsqueeze(ctx.input(0), [0])
+    x = ctx.input(0)
+    length = ctx.squeeze(_axis_size(ctx, x, dim), [0])
+    zero, stride = ctx.constant(np.asarray(0, np.int64)), ctx.constant(np.asarray(step, np.int64))
+    stop = ctx.op(
+        "Sub", ctx.op("Add", length, ctx.constant(np.asarray(1, np.int64))), ctx.constant(np.asarray(size, np.int64))
+    )
+    starts = ctx.unsqueeze(ctx.op("Range", zero, stop, stride), [1])  # (count, 1)
+    positions = ctx.op("Add", starts, ctx.constant(np.arange(size, dtype=np.int64)[None, :]))  # (count, size)
+    windows = ctx.op("Gather", x, positions, axis=dim)  # (..., count, size, ...)
+    rank = len(shape) + 1
+    return ctx.op("Transpose", windows, perm=[a for a in range(rank) if a != dim + 1] + [dim + 1])
+
+
 @_register("select")
 def _select(ctx: SymbolicContext) -> Any:
     dim, index = ctx.params
