@@ -1,9 +1,10 @@
-"""``tocha.nn.utils``: gradient clipping, parameter vectors, parametrizations, fusion and ``rnn`` packing."""
+"""``tocha.nn.utils``: gradient clipping, parameter vectors, parametrizations, pruning, fusion and ``rnn`` packing."""
 
 from __future__ import annotations
 
 from . import parametrizations as parametrizations
 from . import parametrize as parametrize
+from . import prune as prune
 from . import rnn as rnn
 from . import stateless as stateless
 from .clip_grad import (
@@ -42,6 +43,12 @@ from .fusion import (
 from .init import (
     skip_init as skip_init,
 )
+from .memory_format import (
+    convert_conv2d_weight_memory_format as convert_conv2d_weight_memory_format,
+)
+from .memory_format import (
+    convert_conv3d_weight_memory_format as convert_conv3d_weight_memory_format,
+)
 from .spectral_norm import (
     remove_spectral_norm as remove_spectral_norm,
 )
@@ -58,6 +65,9 @@ from .weight_norm import (
 __all__ = [
     "parametrizations",
     "parametrize",
+    "prune",
+    "convert_conv2d_weight_memory_format",
+    "convert_conv3d_weight_memory_format",
     "rnn",
     "clip_grad_norm_",
     "clip_grad_norm",
