@@ -32,6 +32,7 @@ SUBPACKAGES = {
     "cpu": "tocha-tensor-core",
     "jit": "tocha-tensor-core",
     "mps": "tocha-tensor-core",
+    "profiler": "tocha-tensor-core",
 }
 
 

@@ -30,6 +30,7 @@ from tocha.library import is_tensor_like, set_gradient_layer
 from . import forward_ad as forward_ad
 from . import functional as functional
 from . import graph as graph
+from . import profiler as profiler
 from ._anomaly import is_check_nan_enabled as is_anomaly_check_nan_enabled
 from ._anomaly import is_enabled as is_anomaly_enabled
 from ._anomaly import set_enabled as _set_anomaly
@@ -50,6 +51,7 @@ __all__ = [
     "backward",
     "grad",
     "graph",
+    "profiler",
     "forward_ad",
     "functional",
     "no_grad",
