@@ -177,6 +177,7 @@ else:  # tensor-core's own lazy modules (imported on first access, NOTE [ Lazy s
     from . import jit as jit
     from . import mps as mps
     from . import profiler as profiler
+    from . import signal as signal
 
 __all__ = [
     "GradScaler",

@@ -33,6 +33,7 @@ SUBPACKAGES = {
     "jit": "tocha-tensor-core",
     "mps": "tocha-tensor-core",
     "profiler": "tocha-tensor-core",
+    "signal": "tocha-tensor-core",
 }
 
 
