@@ -15,15 +15,18 @@ Example:
 
 from __future__ import annotations
 
-from . import functional, grad, init, modules, utils
+from . import functional, grad, init, modules, parallel, utils
 from .modules import *  # noqa: F403
+from .parallel import DataParallel
 from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 
 __all__ = [
     "functional",
     "grad",
     "init",
+    "parallel",
     "utils",
+    "DataParallel",
     "Parameter",
     "Buffer",
     "UninitializedParameter",
