@@ -254,8 +254,8 @@ def _skip_examples_needing_autograd(items: list[pytest.Item]) -> None:
 
 
 def _skip_examples_needing_nn(items: list[pytest.Item]) -> None:
-    """The examples of tensor-core's nn functions (``tocha.conv2d``..., which hand over to tocha-nn) skip where
-    tocha-nn is not installed (tensor-core's own venv)."""
+    """The examples of tensor-core's nn functions (``tocha.conv2d``..., which hand over to tocha-nn), and those
+    that say "needs tocha-nn", skip where tocha-nn is not installed (tensor-core's own venv)."""
     from _pytest.doctest import DoctestItem
 
     try:
@@ -264,10 +264,12 @@ def _skip_examples_needing_nn(items: list[pytest.Item]) -> None:
     except ModuleNotFoundError:
         pass
     for item in items:
-        if isinstance(item, DoctestItem) and item.name.startswith(
-            ("tocha._ops.nn_functions.", "tocha._ops.nn_natives.")
-        ):
+        if not isinstance(item, DoctestItem):
+            continue
+        if item.name.startswith(("tocha._ops.nn_functions.", "tocha._ops.nn_natives.")):
             _skip_example(item, "tocha's nn functions hand over to tocha-nn, which is not installed")
+        elif "needs tocha-nn" in (item.dtest.docstring or "").lower():
+            _skip_example(item, "the example needs tocha-nn, which is not installed")
 
 
 @pytest.fixture(autouse=True)

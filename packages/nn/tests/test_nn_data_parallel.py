@@ -47,3 +47,24 @@ def test_on_a_gpu_inputs_and_outputs_move() -> None:
     stray.module.cpu()
     with pytest.raises(RuntimeError, match=r"module must have its parameters and buffers on device cuda:0"):
         stray(tocha.ones(1, 3))
+
+
+def test_func_replace_all_batch_norm_modules() -> None:
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Sequential(nn.BatchNorm1d(4)), nn.InstanceNorm2d(2))
+    assert tocha.func.replace_all_batch_norm_modules_(model) is model
+    for bn in (model[1], model[2][0]):
+        assert bn.running_mean is None
+        assert bn.running_var is None
+        assert bn.num_batches_tracked is None
+        assert not bn.track_running_stats
+    assert "1.running_mean" not in model.state_dict()
+    x = tocha.randn(3, 2, 4, 4)
+    model[1].eval()  # without running statistics, eval mode normalizes with the batch's
+    expected = (x - x.mean((0, 2, 3), keepdim=True)) / (x.var((0, 2, 3), unbiased=False, keepdim=True) + 1e-5).sqrt()
+    np.testing.assert_allclose(model[1](x).detach().numpy(), expected.numpy(), rtol=1e-5, atol=1e-5)
+    torch = torch_or_skip()
+    theirs = torch.nn.Sequential(torch.nn.BatchNorm2d(2), torch.nn.InstanceNorm2d(2, track_running_stats=True))
+    ours = nn.Sequential(nn.BatchNorm2d(2), nn.InstanceNorm2d(2, track_running_stats=True))
+    torch.func.replace_all_batch_norm_modules_(theirs)
+    tocha.func.replace_all_batch_norm_modules_(ours)
+    assert list(ours.state_dict()) == list(theirs.state_dict())  # instance norms keep theirs

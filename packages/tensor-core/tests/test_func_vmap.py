@@ -292,3 +292,20 @@ def test_error_messages_match_torch() -> None:
     ]
     for ours, theirs in pairs:
         assert message(ours) == message(theirs)
+
+
+def test_functionalize() -> None:
+    def f(x: tocha.Tensor) -> tocha.Tensor:
+        y = x.view(-1)
+        y.add_(1)
+        return y[:2]
+
+    for remove in ("mutations", "mutations_and_views"):
+        x = tocha.zeros(2, 2)
+        out = tocha.func.functionalize(f, remove=remove)(x)
+        assert out.tolist() == [1.0, 1.0]
+        assert x.tolist() == [[1.0, 1.0], [1.0, 1.0]]  # mutations of the inputs still happen
+        out.add_(5)
+        assert x[0, 0].item() == (6.0 if remove == "mutations" else 1.0)  # only the first keeps the view
+    with pytest.raises(RuntimeError, match="received invalid argument for remove=views"):
+        tocha.func.functionalize(f, remove="views")

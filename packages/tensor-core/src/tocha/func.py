@@ -77,6 +77,8 @@ __all__ = [
     "linearize",
     "functional_call",
     "stack_module_state",
+    "functionalize",
+    "replace_all_batch_norm_modules_",
 ]
 
 
@@ -1774,3 +1776,70 @@ def stack_module_state(models: Sequence[Any]) -> tuple[dict[str, Any], dict[str,
         return out
 
     return stacked("named_parameters", True), stacked("named_buffers", False)
+
+
+def functionalize(func: Callable[..., Any], *, remove: str = "mutations") -> Callable[..., Any]:
+    """``func`` as a function without mutations, as ``torch.func.functionalize``.
+
+    In tocha's eager execution ``func``'s results and its writes to its inputs are already what the
+    functionalized program computes, so the function runs as it is; with ``remove="mutations_and_views"``
+    no output aliases an input (one that would is returned as a copy).
+
+    Example:
+        >>> import tocha
+        >>> def f(x):
+        ...     y = x.view(-1)
+        ...     y.add_(1)
+        ...     return y[:2]
+        >>> x = tocha.zeros(2, 2)
+        >>> out = tocha.func.functionalize(f, remove="mutations_and_views")(x)
+        >>> out, x.tolist(), out._base is None
+        (tensor([1., 1.]), [[1.0, 1.0], [1.0, 1.0]], True)
+    """
+    if remove not in ("mutations", "mutations_and_views"):
+        raise RuntimeError(
+            f"functionalize(f, remove='mutations'): received invalid argument for remove={remove}. Valid options "
+            "are:\n     remove='mutations': all inplace and out= operators will be removed from the program, and "
+            "replaced with their out-of-place equivalents.\n     remove='mutations_and_views': In addition to the "
+            "above, all aliasing operators {view} will be replaced with their non-aliasing counterparts, "
+            "{view}_copy.\n"
+        )
+
+    @functools.wraps(func)
+    def functionalized(*args: Any, **kwargs: Any) -> Any:
+        result = func(*args, **kwargs)
+        if remove == "mutations":
+            return result
+        inputs = [leaf for leaf in _flatten((args, kwargs))[0] if isinstance(leaf, Tensor)]
+        leaves, spec = _flatten(result)
+        return _unflatten(spec, [_unaliased(leaf, inputs) for leaf in leaves])
+
+    return functionalized
+
+
+def _unaliased(value: Any, inputs: list[Tensor]) -> Any:
+    if isinstance(value, Tensor) and any(value.untyped_storage().data_ptr() == x.untyped_storage().data_ptr()
+                                         for x in inputs):  # fmt: skip
+        return value.clone()
+    return value
+
+
+def replace_all_batch_norm_modules_(root: Any) -> Any:
+    """Stop every batch norm in ``root`` (itself included) from tracking running statistics, in place: its
+    ``running_mean``, ``running_var`` and ``num_batches_tracked`` become None, so it normalizes with the batch's
+    statistics (what ``vmap`` over a model needs). Returns ``root``.
+
+    Example (needs tocha-nn):
+        >>> import tocha, tocha.nn as nn
+        >>> model = tocha.func.replace_all_batch_norm_modules_(nn.Sequential(nn.BatchNorm1d(3)))
+        >>> model[0].running_mean, model[0].track_running_stats
+        (None, False)
+    """
+    for module in root.modules():
+        batch_norm = any(cls.__name__ == "_BatchNorm" for cls in type(module).__mro__)  # nn's, without importing it
+        if batch_norm and module.track_running_stats:
+            module.running_mean = None
+            module.running_var = None
+            module.num_batches_tracked = None
+            module.track_running_stats = False
+    return root
