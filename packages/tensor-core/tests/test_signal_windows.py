@@ -35,7 +35,12 @@ def test_closed_forms() -> None:
     assert windows.hann(0).shape == (0,)
     assert windows.gaussian(1).tolist() == [1.0]
     assert windows.hann(4).dtype is tocha.float32
+
+
+@pytest.mark.autograd
+def test_requires_grad() -> None:
     assert windows.hann(4, requires_grad=True).requires_grad
+    assert windows.kaiser(1, requires_grad=True).requires_grad
 
 
 @pytest.mark.parametrize(("name", "kwargs"), CASES)
