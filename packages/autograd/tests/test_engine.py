@@ -293,3 +293,10 @@ def test_increment_version_marks_tensors_written_outside_the_ops() -> None:
     assert [tocha.library.tensor_version(t) for t in (w, b)] == [v + 1 for v in before]
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         loss.backward()
+
+
+def test_output_nr_names_the_output_of_a_multi_output_op() -> None:
+    x = tocha.randn(4, 3, requires_grad=True)
+    u, s, vh = tocha.linalg.svd(x, full_matrices=False)
+    assert (x.output_nr, u.output_nr, s.output_nr, vh.output_nr) == (0, 0, 1, 2)
+    assert u.grad_fn is s.grad_fn

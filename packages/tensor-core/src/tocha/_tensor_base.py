@@ -433,6 +433,18 @@ class TensorBase:
         return self._grad_fn is None
 
     @property
+    def output_nr(self) -> int:
+        """Which output of its ``grad_fn`` this tensor is (0 for leaves and single-output ops).
+
+        Example:
+            >>> import tocha
+            >>> tocha.ones(2).output_nr
+            0
+        """
+        meta = self._autograd_meta
+        return int(getattr(meta, "output_nr", 0)) if meta is not None else 0
+
+    @property
     def retains_grad(self) -> bool:
         """Whether ``retain_grad()`` was called on this non-leaf tensor."""
         module = load_autograd()
