@@ -245,3 +245,21 @@ def test_profiling_leaves_results_unchanged() -> None:
     from tocha._dispatch import _state
 
     assert not _state.layers  # the profiler's dispatch layer is gone
+
+
+@pytest.mark.gpu
+def test_cuda_ops_get_device_time() -> None:
+    x = tocha.ones(256, 256, device="cuda")
+    with profiler.profile(activities=[profiler.ProfilerActivity.CPU, profiler.ProfilerActivity.CUDA]) as prof:
+        with profiler.record_function("block"):
+            y = x @ x
+        z = y.cpu()
+    events = {e.name: e for e in prof.events()}
+    matmul = events["tocha::matmul"]
+    assert matmul.device_type == "cuda"
+    assert matmul.device_time_total > 0
+    assert events["block"].device_time_total == matmul.device_time_total  # a range's device time: its ops'
+    assert z.shape == (256, 256)
+    table = prof.key_averages().table()
+    assert "Self CUDA" in table
+    assert "Self CUDA time total:" in table
