@@ -3,7 +3,8 @@
 ``tocha.utils.data`` is :mod:`tocha.data` (tocha-data) and ``tocha.utils.checkpoint`` is
 :mod:`tocha.autograd.checkpoint` (tocha-autograd): the same module objects under a second name, submodules
 included (``from tocha.utils.data.dataloader import default_collate``), so classes and ``isinstance`` checks are
-shared. ``tocha.utils.dlpack`` holds ``from_dlpack`` and ``DLDeviceType``.
+shared. ``tocha.utils.dlpack`` holds ``from_dlpack`` and ``DLDeviceType``; ``tocha.utils.benchmark`` times
+statements (``Timer``, ``Measurement``, ``Compare``).
 
 NOTE [ tocha.utils aliases ]
 ARCHITECTURE.md §2 gives each distribution one subpackage, so ``torch.utils``' pieces live where their code
