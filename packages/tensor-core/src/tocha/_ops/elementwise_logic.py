@@ -482,6 +482,9 @@ def _shift_forward(xp: Any, a: Any, b: Any, left: bool) -> Any:
     if a_.dtype.kind == "b":
         a_ = a_.astype(xp.int64)
     bits = a_.dtype.itemsize * 8
+    if isinstance(b, (int, np.integer)) and 0 <= b < bits:  # a shift count in range: one ufunc, no masks
+        shift = xp.left_shift if left else xp.right_shift
+        return shift(a_, a_.dtype.type(b))
     b_ = xp.asarray(b).astype(a_.dtype, copy=False)
     too_far = (b_ < 0) | (b_ >= bits)
     safe = xp.where(too_far, 0, b_).astype(a_.dtype, copy=False)
