@@ -181,9 +181,27 @@ def test_optimizer_on_cuda_matches_cpu_in_float64(name: str) -> None:
 
 
 def test_the_cases_cover_every_optimizer() -> None:
-    elementwise = {n for n in optim.__all__ if isinstance(getattr(optim, n), type)} - {"Optimizer", "LBFGS"}
+    # LBFGS and Muon (2-D parameters only) have tests of their own below
+    elementwise = {n for n in optim.__all__ if isinstance(getattr(optim, n), type)} - {"Optimizer", "LBFGS", "Muon"}
     assert set(CASES) == elementwise
     assert not hasattr(optim, "SparseAdam")  # cover it here once it exists
+
+
+def test_muon_on_cuda_matches_cpu() -> None:
+    tocha.manual_seed(0)
+    start = [tocha.randn(6, 4), tocha.randn(3, 8)]
+    grads = [[tocha.randn(6, 4), tocha.randn(3, 8)] for _ in range(STEPS)]
+    results = {}
+    for device in ("cpu", "cuda"):
+        params = [t.to(device).clone().requires_grad_() for t in start]
+        opt = optim.Muon(params, lr=0.02, adjust_lr_fn="match_rms_adamw")
+        for step in grads:
+            for p, g in zip(params, step, strict=True):
+                p.grad = g.to(device)
+            opt.step()
+        results[device] = [p.detach().cpu() for p in params]
+    for ours, reference in zip(results["cuda"], results["cpu"], strict=True):
+        assert_close(ours, reference, rtol=1e-2, atol=1e-3)  # bfloat16 iterations: a GEMM's rounding may differ
 
 
 def test_a_group_with_cpu_and_cuda_parameters_matches_cpu() -> None:
