@@ -1,17 +1,18 @@
 """tocha.utils: PyTorch's ``torch.utils`` names, for code ported from PyTorch.
 
-``tocha.utils.data`` is :mod:`tocha.data` (tocha-data) and ``tocha.utils.checkpoint`` is
-:mod:`tocha.autograd.checkpoint` (tocha-autograd): the same module objects under a second name, submodules
+``tocha.utils.data`` is :mod:`tocha.data` (tocha-data), ``tocha.utils.checkpoint`` is
+:mod:`tocha.autograd.checkpoint` (tocha-autograd) and ``tocha.utils.flop_counter`` is
+:mod:`tocha.nn.utils.flop_counter` (tocha-nn): the same module objects under a second name, submodules
 included (``from tocha.utils.data.dataloader import default_collate``), so classes and ``isinstance`` checks are
 shared. ``tocha.utils.dlpack`` holds ``from_dlpack`` and ``DLDeviceType``; ``tocha.utils.benchmark`` times
 statements (``Timer``, ``Measurement``, ``Compare``).
 
 NOTE [ tocha.utils aliases ]
 ARCHITECTURE.md §2 gives each distribution one subpackage, so ``torch.utils``' pieces live where their code
-lives. A finder on ``sys.meta_path`` answers only for names under ``tocha.utils.data`` and
-``tocha.utils.checkpoint``: it imports the real module and registers that same object under the alias (a plain
-re-export would load ``tocha/data/dataloader.py`` a second time, as another module with other classes). When the
-distribution is not installed the import fails with ModuleNotFoundError naming it.
+lives. A finder on ``sys.meta_path`` answers only for names under those aliases: it imports the real module and
+registers that same object under the alias (a plain re-export would load ``tocha/data/dataloader.py`` a second
+time, as another module with other classes). When the distribution is not installed the import fails with
+ModuleNotFoundError naming it.
 
 Example:
     >>> import numpy as np
@@ -37,6 +38,7 @@ __all__ = ["dlpack"]
 _ALIASES = {
     "tocha.utils.data": ("tocha.data", "tocha-data"),
     "tocha.utils.checkpoint": ("tocha.autograd.checkpoint", "tocha-autograd"),
+    "tocha.utils.flop_counter": ("tocha.nn.utils.flop_counter", "tocha-nn"),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import flop_counter as flop_counter
 from . import parametrizations as parametrizations
 from . import parametrize as parametrize
 from . import prune as prune
@@ -63,6 +64,7 @@ from .weight_norm import (
 )
 
 __all__ = [
+    "flop_counter",
     "parametrizations",
     "parametrize",
     "prune",
