@@ -512,3 +512,23 @@ def test_without_tocha_nn_a_call_names_the_package(monkeypatch: pytest.MonkeyPat
     assert nn_functions._nn_functional == []
     x = tocha.ones(3)  # what needs no hand-over still works
     assert tocha.dropout(x, 0.5, False) is x
+
+
+@pytest.mark.parametrize("mode", [0, 1, 2])
+@pytest.mark.parametrize("padding_idx", [None, 4])
+def test_embedding_bag_with_pytorch_auxiliary_outputs(torch: Any, mode: int, padding_idx: int | None) -> None:
+    weight = _randn(6, 3)
+    cases = [([1, 2, 4, 5, 4, 3], [0, 2, 2, 4], False), ([3, 3, 3, 1], [0, 1, 1, 4], True), ([], [0, 0], False)]
+    for indices, offsets, last in cases:
+        args = (np.array(indices, dtype=np.int64), np.array(offsets, dtype=np.int64))
+        ours = tocha.embedding_bag(tocha.from_numpy(weight), *map(tocha.from_numpy, args), False, mode, False, None,
+                                   last, padding_idx)  # fmt: skip
+        theirs = torch.embedding_bag(torch.from_numpy(weight), *map(torch.from_numpy, args), False, mode, False,
+                                     None, last, padding_idx)  # fmt: skip
+        for name, a, b in zip(("output", "offset2bag", "bag_size", "max_indices"), ours, theirs, strict=True):
+            assert a.dtype.name == str(b.dtype).removeprefix("torch."), name
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, err_msg=f"{name} {indices} {offsets}")
+    fast = tocha.embedding_bag(tocha.from_numpy(weight).float(), tocha.tensor([1, 2]), tocha.tensor([0]), mode=0)
+    assert fast[1].shape == (0,)  # float32 sums take PyTorch's fast path, which leaves offset2bag empty
+    with pytest.raises(RuntimeError, match="mode must be 0"):
+        tocha.embedding_bag(tocha.from_numpy(weight), tocha.tensor([0]), tocha.tensor([0]), mode=3)

@@ -16,8 +16,12 @@ What ``tocha.nn.functional`` lacks is written here with tocha ops: channel-wise 
 rank, ``conv_tbc`` (``conv1d`` between permutes), ``rrelu`` with a ``generator``, and the ATen-level checks
 (dropout's ``p`` is a ``RuntimeError``, ``p == 1`` zeroes inputs of any rank and dtype).
 
-``embedding_bag`` is not here: its ATen form returns the auxiliary tensors of PyTorch's kernels (offsets,
-bag sizes, argmax indices) along with the result; use ``tocha.nn.functional.embedding_bag``.
+``embedding_bag`` returns, as its ATen form does, the auxiliary tensors of PyTorch's CPU kernel along with the
+result: ``offset2bag`` (each index's bag; empty for ``mode=0`` without ``padding_idx`` on a float32, float16 or
+bfloat16 weight, PyTorch's fast path),
+``bag_size`` (the bag's count of non-padding indices; zeros, one per offset, for ``mode=0``) and
+``max_indices`` (``mode=2``: the weight row each maximum came from, 0 for empty bags; ``mode=1``: the bag sizes;
+``mode=0``: zeros like ``bag_size``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import importlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .._dtype import float64
 from .._grad_mode import no_grad
 from .._tensor_base import TensorBase
 from ._common import type_name
@@ -60,6 +65,7 @@ __all__ = [
     "dropout",
     "dropout_",
     "embedding",
+    "embedding_bag",
     "feature_alpha_dropout",
     "feature_alpha_dropout_",
     "feature_dropout",
@@ -1096,6 +1102,84 @@ def native_channel_shuffle(input: Tensor, groups: int) -> Tensor:
         tensor([0., 2., 4., 1., 3., 5.])
     """
     return channel_shuffle(input, groups)
+
+
+def embedding_bag(
+    weight: Tensor,
+    indices: Tensor,
+    offsets: Tensor,
+    scale_grad_by_freq: bool = False,
+    mode: int = 0,
+    sparse: bool = False,
+    per_sample_weights: Tensor | None = None,
+    include_last_offset: bool = False,
+    padding_idx: int | None = None,
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Sums (``mode=0``), means (1) or maxima (2) of the ``weight`` rows in each bag of the 1-D ``indices``
+    (bag ``b`` starts at ``offsets[b]``), with PyTorch's auxiliary outputs (NOTE [ nn functions on tocha ]):
+    ``(output, offset2bag, bag_size, max_indices)``.
+
+    Example:
+        >>> import tocha
+        >>> w = tocha.tensor([[1.0, 0.0], [0.0, 2.0], [3.0, 1.0]])
+        >>> out, offset2bag, bag_size, max_indices = tocha.embedding_bag(
+        ...     w, tocha.tensor([0, 2, 1]), tocha.tensor([0, 2]), mode=2)
+        >>> out, offset2bag, bag_size, max_indices
+        (tensor([[3., 1.],
+                [0., 2.]]), tensor([0, 0, 1]), tensor([2, 1]), tensor([[2, 2],
+                [1, 1]]))
+    """
+    if mode not in (0, 1, 2):
+        raise RuntimeError(f"embedding_bag: mode must be 0 (sum), 1 (mean) or 2 (max), got {mode}")
+    f = load_nn_functional()
+    output: Tensor = f.embedding_bag(
+        indices, weight, offsets, scale_grad_by_freq=scale_grad_by_freq, mode=("sum", "mean", "max")[mode],
+        sparse=sparse, per_sample_weights=per_sample_weights, include_last_offset=include_last_offset,
+        padding_idx=padding_idx,
+    )  # fmt: skip
+    with no_grad():
+        flat = indices.reshape(-1)
+        starts = offsets.reshape(-1).to(flat.dtype)
+        count = starts.numel()
+        bags = count - 1 if include_last_offset else count
+        used = starts[:bags]
+        positions = _arange_like(flat)
+        bag_of = (used[1:].reshape(1, -1) <= positions.reshape(-1, 1)).sum(1).to(flat.dtype)  # offset2bag
+        valid = flat != padding_idx if padding_idx is not None else flat == flat
+        if mode == 0:
+            fast = padding_idx is None and weight.dtype != float64  # PyTorch's fast path: no offset2bag
+            offset2bag = empty(0, dtype=flat.dtype, device=flat.device) if fast else bag_of
+            bag_size = zeros(count, dtype=flat.dtype, device=flat.device)
+            return output, offset2bag, bag_size, bag_size.clone()
+        bag_size = zeros(bags, dtype=flat.dtype, device=flat.device).index_add_(0, bag_of, valid.to(flat.dtype))
+        if mode == 1:
+            return output, bag_of, bag_size, bag_size.clone()
+        return output, bag_of, bag_size, _argmax_rows(weight, flat, bag_of, valid, bags)
+
+
+def _arange_like(flat: Tensor) -> Tensor:
+    from .creation import arange
+
+    return arange(flat.numel(), dtype=flat.dtype, device=flat.device)
+
+
+def _argmax_rows(weight: Tensor, flat: Tensor, bag_of: Tensor, valid: Tensor, bags: int) -> Tensor:
+    """For each bag and column, the ``weight`` row (among the bag's non-padding indices) holding the maximum."""
+    dim = weight.shape[1]
+    rows = weight.index_select(0, flat)  # (n, dim)
+    lowest = weight.new_full((1,), float("-inf"))
+    rows = rows.where(valid.reshape(-1, 1), lowest)
+    spread = bag_of.reshape(-1, 1).expand(-1, dim)
+    best = weight.new_full((bags, dim), float("-inf")).scatter_reduce(0, spread, rows, "amax", include_self=True)
+    at_best = (rows == best.gather(0, spread)) & valid.reshape(-1, 1)
+    n = flat.numel()
+    first = _arange_like(flat).reshape(-1, 1).expand(-1, dim).where(at_best, n)
+    position = zeros((bags, dim), dtype=flat.dtype, device=flat.device).fill_(n)
+    position = position.scatter_reduce(0, spread, first, "amin", include_self=True)
+    found = position < n
+    padded = flat.new_zeros(n + 1)
+    padded[:n] = flat
+    return padded[position.reshape(-1)].reshape(bags, dim).where(found, 0)
 
 
 def embedding(
