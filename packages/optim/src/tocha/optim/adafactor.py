@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -11,12 +10,12 @@ import numpy as np
 import tocha
 from tocha import Tensor
 
-from .optimizer import Optimizer, ParamsT, _as_float
+from .optimizer import ParamsT, _as_float, _GroupwiseOptimizer
 
 __all__ = ["Adafactor"]
 
 
-class Adafactor(Optimizer):
+class Adafactor(_GroupwiseOptimizer):
     r"""Adafactor: Adam-like steps with a factored second moment and relative step sizes.
 
     For a parameter with two or more dimensions the second moment is kept as a row factor :math:`R` and a column
@@ -90,25 +89,6 @@ class Adafactor(Optimizer):
             "maximize": maximize,
         }
         super().__init__(params, defaults)
-
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one optimization step (``closure`` re-evaluates the loss and returns it).
-
-        Example:
-            >>> import tocha
-            >>> from tocha.optim import Adafactor
-            >>> w = tocha.ones(2, 2, requires_grad=True); w.grad = tocha.ones(2, 2)
-            >>> opt = Adafactor([w]); opt.step(); sorted(opt.state[w])
-            ['col_var', 'row_var', 'step']
-        """
-        loss = None
-        if closure is not None:
-            with tocha.enable_grad():
-                loss = closure()
-        with tocha.no_grad():
-            for group in self.param_groups:
-                self._step_group(group)
-        return loss
 
     def _step_group(self, group: dict[str, Any]) -> None:
         eps1, eps2 = group["eps"]

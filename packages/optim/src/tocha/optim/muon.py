@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import tocha
 from tocha import Tensor
 
-from .optimizer import Optimizer, ParamsT, _as_float
+from .optimizer import ParamsT, _as_float, _GroupwiseOptimizer
 
 __all__ = ["Muon"]
 
@@ -43,7 +42,7 @@ def _adjusted_lr(lr: float, adjustment: str | None, shape: tuple[int, ...]) -> f
     return lr * 0.2 * math.sqrt(max(rows, columns))  # "match_rms_adamw": the update's RMS of AdamW's
 
 
-class Muon(Optimizer):
+class Muon(_GroupwiseOptimizer):
     r"""Muon: SGD momentum whose update matrix is orthogonalized (Newton-Schulz), for the 2-D weights of hidden
     layers (optimize biases, embeddings and heads with AdamW).
 
@@ -103,25 +102,6 @@ class Muon(Optimizer):
                     raise ValueError(
                         f"Muon only supports 2D parameters whereas we found a parameter with size: {p.size()}"
                     )
-
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one optimization step (``closure`` re-evaluates the loss and returns it).
-
-        Example:
-            >>> import tocha
-            >>> from tocha.optim import Muon
-            >>> w = tocha.ones(2, 3, requires_grad=True); w.grad = tocha.ones(2, 3)
-            >>> opt = Muon([w]); opt.step(); sorted(opt.state[w])
-            ['momentum_buffer']
-        """
-        loss = None
-        if closure is not None:
-            with tocha.enable_grad():
-                loss = closure()
-        with tocha.no_grad():
-            for group in self.param_groups:
-                self._step_group(group)
-        return loss
 
     def _step_group(self, group: dict[str, Any]) -> None:
         lr, weight_decay, momentum = _as_float(group["lr"]), group["weight_decay"], group["momentum"]

@@ -540,6 +540,32 @@ class Optimizer:
             post_hook(self)
 
 
+class _GroupwiseOptimizer(Optimizer):
+    """An optimizer whose update is written with tocha ops, one parameter group at a time (``_step_group``)."""
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Perform one optimization step (``closure`` re-evaluates the loss and returns it).
+
+        Example:
+            >>> import tocha
+            >>> from tocha.optim import Muon
+            >>> w = tocha.ones(2, 3, requires_grad=True); w.grad = tocha.ones(2, 3)
+            >>> opt = Muon([w]); opt.step(); sorted(opt.state[w])
+            ['momentum_buffer']
+        """
+        loss = None
+        if closure is not None:
+            with tocha.enable_grad():
+                loss = closure()
+        with tocha.no_grad():
+            for group in self.param_groups:
+                self._step_group(group)
+        return loss
+
+    def _step_group(self, group: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+
 @dataclass
 class _Ctx:
     """What an update rule sees besides the arrays: the array module, the group's options, the scalar state."""

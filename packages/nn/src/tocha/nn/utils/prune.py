@@ -351,6 +351,14 @@ def _channel_mask(t: tocha.Tensor, dim: int, keep: tocha.Tensor, default_mask: t
     return mask * default_mask
 
 
+def _zero_lowest(default_mask: tocha.Tensor, scores: tocha.Tensor, count: int) -> tocha.Tensor:
+    """``default_mask`` with 0 at the ``count`` entries of lowest ``scores``."""
+    mask = default_mask.clone(memory_format=tocha.contiguous_format)
+    if count:
+        mask.view(-1)[tocha.topk(scores.reshape(-1), k=count, largest=False).indices] = 0
+    return mask
+
+
 class RandomUnstructured(BasePruningMethod):
     """Prunes ``amount`` entries chosen uniformly at random.
 
@@ -368,12 +376,7 @@ class RandomUnstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t: tocha.Tensor, default_mask: tocha.Tensor) -> tocha.Tensor:
-        count = _count(self.amount, t.numel())
-        mask = default_mask.clone(memory_format=tocha.contiguous_format)
-        if count:
-            chosen = tocha.topk(tocha.rand_like(t, dtype=tocha.float32).reshape(-1), k=count).indices
-            mask.view(-1)[chosen] = 0
-        return mask
+        return _zero_lowest(default_mask, tocha.rand_like(t, dtype=tocha.float32), _count(self.amount, t.numel()))
 
     @classmethod
     def apply(cls, module: Module, name: str, amount: float) -> BasePruningMethod:  # type: ignore[override]
@@ -407,12 +410,7 @@ class L1Unstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t: tocha.Tensor, default_mask: tocha.Tensor) -> tocha.Tensor:
-        count = _count(self.amount, t.numel())
-        mask = default_mask.clone(memory_format=tocha.contiguous_format)
-        if count:
-            smallest = tocha.topk(tocha.abs(t).reshape(-1), k=count, largest=False).indices
-            mask.view(-1)[smallest] = 0
-        return mask
+        return _zero_lowest(default_mask, tocha.abs(t), _count(self.amount, t.numel()))
 
     @classmethod
     def apply(  # type: ignore[override]
