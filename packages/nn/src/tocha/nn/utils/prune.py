@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numbers
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, TypeVar
 
 import tocha
@@ -343,11 +343,18 @@ def _check_structured(t: tocha.Tensor, dim: int) -> None:
         raise IndexError(f"Invalid index {dim} for tensor of size {t.shape}")
 
 
-def _channel_mask(t: tocha.Tensor, dim: int, keep: tocha.Tensor, default_mask: tocha.Tensor) -> tocha.Tensor:
-    """Ones over the channels ``keep`` (indices or a bool mask along ``dim``), times ``default_mask``."""
+def _keep_strongest_channels(
+    t: tocha.Tensor, dim: int, amount: float, default_mask: tocha.Tensor, scores: Callable[[], tocha.Tensor]
+) -> tocha.Tensor:
+    """``default_mask`` times ones over the channels along ``dim`` of highest ``scores()``, all but ``amount``."""
+    _check_structured(t, dim)
+    channels = t.shape[dim]
+    count = _count(amount, channels)
+    if count == 0:
+        return default_mask
+    strongest = tocha.topk(scores(), k=channels - count, largest=True).indices
     mask = tocha.zeros_like(t)
-    key = tuple(keep if d == dim % t.dim() else slice(None) for d in range(t.dim()))
-    mask[key] = 1
+    mask[tuple(strongest if d == dim % t.dim() else slice(None) for d in range(t.dim()))] = 1
     return mask * default_mask
 
 
@@ -448,14 +455,9 @@ class RandomStructured(BasePruningMethod):
         self.dim = dim
 
     def compute_mask(self, t: tocha.Tensor, default_mask: tocha.Tensor) -> tocha.Tensor:
-        _check_structured(t, self.dim)
-        channels = t.shape[self.dim]
-        count = _count(self.amount, channels)
-        if count == 0:
-            return default_mask
-        draws = tocha.rand(channels, device=t.device)
-        threshold = tocha.kthvalue(draws, k=count).values
-        return _channel_mask(t, self.dim, draws > threshold, default_mask)
+        return _keep_strongest_channels(
+            t, self.dim, self.amount, default_mask, lambda: tocha.rand(t.shape[self.dim], device=t.device)
+        )
 
     @classmethod
     def apply(cls, module: Module, name: str, amount: float, dim: int = -1) -> BasePruningMethod:  # type: ignore[override]
@@ -494,15 +496,11 @@ class LnStructured(BasePruningMethod):
         self.dim = dim
 
     def compute_mask(self, t: tocha.Tensor, default_mask: tocha.Tensor) -> tocha.Tensor:
-        _check_structured(t, self.dim)
-        channels = t.shape[self.dim]
-        count = _count(self.amount, channels)
-        if count == 0:
-            return default_mask
-        axis = self.dim % t.dim()
-        norms = tocha.norm(t, p=self.n, dim=[d for d in range(t.dim()) if d != axis])
-        strongest = tocha.topk(norms, k=channels - count, largest=True).indices
-        return _channel_mask(t, self.dim, strongest, default_mask)
+        def norms() -> tocha.Tensor:
+            axis = self.dim % t.dim()
+            return tocha.norm(t, p=self.n, dim=[d for d in range(t.dim()) if d != axis])
+
+        return _keep_strongest_channels(t, self.dim, self.amount, default_mask, norms)
 
     @classmethod
     def apply(  # type: ignore[override]
