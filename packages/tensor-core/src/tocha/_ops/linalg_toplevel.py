@@ -18,6 +18,7 @@ from .linalg_functions import qr_top as qr
 from .linalg_functions import slogdet_top as slogdet
 from .linalg_functions import svd_top as svd
 from .linalg_functions import trace as trace
+from .lobpcg import lobpcg as lobpcg
 
 __all__ = [
     "chain_matmul",
@@ -26,6 +27,7 @@ __all__ = [
     "cholesky_solve",
     "det",
     "inverse",
+    "lobpcg",
     "logdet",
     "matrix_exp",
     "matrix_power",
@@ -42,6 +44,7 @@ for _name in (
     "cholesky_inverse",
     "cholesky_solve",
     "inverse",
+    "lobpcg",
     "logdet",
     "pinverse",
     "qr",
