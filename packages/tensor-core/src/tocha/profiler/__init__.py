@@ -9,8 +9,9 @@ Op events are named ``tocha::<op>`` after the op records (``tocha::linear``, ``t
 
 Options, as PyTorch's: ``record_shapes`` (each op's input shapes), ``profile_memory`` (bytes of the tensors each
 op returns, CPU and device), ``with_stack`` (the user frames of the call, innermost first), ``with_flops``
-(matmul, linear and convolution), and the CUDA activity: device time of each op on a CUDA tensor, from a pair of
-timing events around it (read once, at the end of the trace). ``with_modules`` is accepted and has no effect.
+(``FLOP_FORMULAS``: matmul, linear, convolution, attention, einsum and their backward ops), and the CUDA
+activity: device time of each op on a CUDA tensor, from a pair of timing events around it (read once, at the end
+of the trace). ``with_modules`` is accepted and has no effect.
 With no profiler running, ``record_function`` costs one list check.
 """
 
@@ -30,13 +31,17 @@ import tocha
 from tocha.library import DispatchLayer, OpCall
 
 from ._events import EventList, FunctionEvent, FunctionEventAvg, Interval
+from ._flops import FLOP_FORMULAS, FlopFormula, count_flops
 
 __all__ = [
+    "FLOP_FORMULAS",
     "EventList",
+    "FlopFormula",
     "FunctionEvent",
     "FunctionEventAvg",
     "Interval",
     "ProfilerAction",
+    "count_flops",
     "ProfilerActivity",
     "profile",
     "record_function",
@@ -256,27 +261,6 @@ def _nbytes(value: Any) -> tuple[int, int]:
     return 0, 0
 
 
-def _numel(shape: Any) -> int:
-    total = 1
-    for n in shape:
-        total *= int(n)
-    return total
-
-
-def _flops(name: str, inputs: tuple[Any, ...], result: Any) -> int:
-    """Multiply-adds x 2 of the matrix ops (others: 0), from the operand and result shapes."""
-    if not isinstance(result, tocha.Tensor) or not inputs or not isinstance(inputs[0], tocha.Tensor):
-        return 0
-    if name == "matmul" and inputs[0].dim() >= 1:
-        return 2 * result.numel() * int(inputs[0].shape[-1])
-    if name == "linear" and len(inputs) > 1 and isinstance(inputs[1], tocha.Tensor):
-        return 2 * result.numel() * int(inputs[1].shape[-1])
-    if name == "convolution" and len(inputs) > 1 and isinstance(inputs[1], tocha.Tensor):
-        weight = inputs[1]
-        return 2 * result.numel() * _numel(weight.shape[1:])
-    return 0
-
-
 class _OpLayer(DispatchLayer):
     """Times each op call into its trace (see NOTE [ Profiler ])."""
 
@@ -304,7 +288,7 @@ class _OpLayer(DispatchLayer):
         if options["profile_memory"]:
             record.memory = _nbytes(result)
         if options["with_flops"]:
-            record.flops = _flops(call.op.name, call.inputs, result)
+            record.flops = count_flops(call.op.name, call.inputs, call.params, result)
         return result
 
 

@@ -7,118 +7,41 @@ call stack, tracked by global module hooks. Backward: when an op is recorded the
 in and hooks its autograd node; the backward ops a node's vjp runs count for those modules (the node's pre-hook
 sets them, its post-hook clears them). Every op also counts for ``"Global"``.
 
-The formulas count a multiply-add as 2 FLOPs, as PyTorch's: matmul (and mm, bmm, addmm... which run as matmul),
-linear, convolution, scaled dot-product attention, two-operand einsum, and their backward ops (one product per
-gradient asked for: input, weight). Other ops count 0; ``custom_mapping`` adds formulas, keyed by op name
-(``"linear"``), as ``formula(inputs, params, result) -> int``. The keys of :meth:`FlopCounterMode.get_flop_counts`
-are ``tocha.<op>`` where PyTorch's are ``aten.<op>``.
+The formulas (``tocha.profiler.FLOP_FORMULAS``, shared with the profiler) count a multiply-add as 2 FLOPs, as
+PyTorch's: matmul (and mm, bmm, addmm... which run as matmul), linear, convolution, scaled dot-product attention,
+two-operand einsum, and their backward ops (one product per gradient asked for: input, weight). Other ops count
+0; ``custom_mapping`` adds formulas, keyed by op name (``"linear"``), as ``formula(inputs, params, result) -> int``.
+The keys of :meth:`FlopCounterMode.get_flop_counts` are ``tocha.<op>`` where PyTorch's are ``aten.<op>``.
 """
 
 from __future__ import annotations
 
-import math
 import warnings
 import weakref
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import tocha
 from tocha.library import DispatchLayer, OpCall
+from tocha.profiler import FLOP_FORMULAS, FlopFormula
 
 from ..modules.module import Module, register_module_forward_hook, register_module_forward_pre_hook
 
 __all__ = ["FlopCounterMode", "register_flop_formula"]
 
-Formula = Callable[[tuple[Any, ...], tuple[Any, ...], Any], int]
-_FORMULAS: dict[str, Formula] = {}
+Formula = FlopFormula
 
 
 def register_flop_formula(name: str, formula: Formula) -> None:
-    """Count ``formula(inputs, params, result)`` FLOPs for every call of the op named ``name``.
+    """Count ``formula(inputs, params, result)`` FLOPs for every call of the op named ``name`` (in
+    ``tocha.profiler.FLOP_FORMULAS``, which the profiler's ``with_flops`` reads too).
 
     Example:
         >>> from tocha.nn.utils.flop_counter import register_flop_formula
         >>> register_flop_formula("test_square", lambda inputs, params, result: result.numel())
     """
-    _FORMULAS[name] = formula
-
-
-def _numel(shape: Sequence[int]) -> int:
-    return math.prod(int(n) for n in shape)
-
-
-def _matmul(inputs: tuple[Any, ...], params: tuple[Any, ...], result: Any) -> int:
-    return 2 * int(result.numel()) * int(inputs[0].shape[-1])
-
-
-def _linear(inputs: tuple[Any, ...], params: tuple[Any, ...], result: Any) -> int:
-    return 2 * int(result.numel()) * int(inputs[1].shape[-1])
-
-
-def _linear_backward(inputs: tuple[Any, ...], params: tuple[Any, ...], result: Any) -> int:
-    _, x, w = inputs[:3]
-    need_x, need_w = params[0], params[1]
-    rows = int(x.numel()) // int(w.shape[1])
-    return (2 * int(x.numel()) * int(w.shape[0]) if need_x else 0) + (2 * int(w.numel()) * rows if need_w else 0)
-
-
-def _convolution(inputs: tuple[Any, ...], params: tuple[Any, ...], result: Any) -> int:
-    return 2 * int(result.numel()) * _numel(inputs[1].shape[1:])
-
-
-def _convolution_backward(inputs: tuple[Any, ...], params: tuple[Any, ...], result: Any) -> int:
-    grad, _, w = inputs[:3]
-    need_x, need_w = params[-3], params[-2]
-    per_gradient = 2 * int(grad.numel()) * _numel(w.shape[1:])
-    return per_gradient * (int(bool(need_x)) + int(bool(need_w)))
-
-
-def _convolution_backward_weight(inputs: tuple[Any, ...], params: tuple[Any, ...], result: Any) -> int:
-    weight_shape = params[0]
-    return 2 * int(inputs[1].numel()) * _numel(weight_shape[1:])
-
-
-def _attention(inputs: tuple[Any, ...], params: tuple[Any, ...], result: Any) -> int:
-    q, k, v = inputs[:3]
-    heads = _numel(q.shape[:-2])
-    length, source = int(q.shape[-2]), int(k.shape[-2])
-    return 2 * heads * length * source * (int(q.shape[-1]) + int(v.shape[-1]))
-
-
-def _attention_backward(inputs: tuple[Any, ...], params: tuple[Any, ...], result: Any) -> int:
-    q, k, v = inputs[2:5]
-    heads = _numel(q.shape[:-2])
-    length, source = int(q.shape[-2]), int(k.shape[-2])
-    return 4 * heads * length * source * (int(q.shape[-1]) + int(v.shape[-1]))
-
-
-def _einsum(inputs: tuple[Any, ...], params: tuple[Any, ...], result: Any) -> int:
-    """A two-operand contraction: 2 x the product of every index's size; other forms count 0."""
-    operands = [x for x in inputs if isinstance(x, tocha.Tensor)]
-    spec = str(params[0]).replace(" ", "")
-    terms = spec.split("->")[0].split(",")
-    if len(operands) != 2 or len(terms) != 2 or "." in spec:
-        return 0
-    sizes: dict[str, int] = {}
-    for term, x in zip(terms, operands, strict=True):
-        for letter, n in zip(term, x.shape, strict=False):
-            sizes[letter] = int(n)
-    return 2 * _numel(list(sizes.values()))
-
-
-for _name, _formula in (
-    ("matmul", _matmul),
-    ("linear", _linear),
-    ("linear_backward", _linear_backward),
-    ("convolution", _convolution),
-    ("convolution_backward", _convolution_backward),
-    ("convolution_backward_weight", _convolution_backward_weight),
-    ("scaled_dot_product_attention", _attention),
-    ("scaled_dot_product_attention_backward", _attention_backward),
-    ("einsum", _einsum),
-):
-    register_flop_formula(_name, _formula)
+    FLOP_FORMULAS[name] = formula
 
 
 class _Counter(DispatchLayer):
@@ -168,7 +91,7 @@ class FlopCounterMode:
         self.display = display
         self.flop_counts: defaultdict[str, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
         custom = {getattr(k, "name", str(k)): v for k, v in (custom_mapping or {}).items()}
-        self.flop_registry: dict[str, Formula] = {**_FORMULAS, **custom}
+        self.flop_registry: dict[str, Formula] = {**FLOP_FORMULAS, **custom}
         self._parents: list[str] = []
         self._names: weakref.WeakKeyDictionary[Module, str] = weakref.WeakKeyDictionary()
         self._backward_parents: tuple[str, ...] | None = None
