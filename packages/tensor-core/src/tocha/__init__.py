@@ -130,6 +130,8 @@ from ._serialization import save as save
 from ._settings import *  # noqa: F403
 from ._settings import __all__ as _settings_all
 from ._storage import UntypedStorage as UntypedStorage
+from ._streams import Event as Event
+from ._streams import Stream as Stream
 from ._tensor import Tensor as Tensor
 from ._tensor_base import Size as Size
 from ._typed_storage import *  # noqa: F403
@@ -164,7 +166,7 @@ from . import func as func
 from ._dlpack import from_dlpack as from_dlpack
 from .func import vmap as vmap
 
-for _cls in (device, dtype, Size, OutOfMemoryError):
+for _cls in (device, dtype, Size, OutOfMemoryError, Stream, Event):
     _cls.__module__ = "tocha"
 del _cls
 
@@ -185,6 +187,8 @@ __all__ = [
     "Size",
     "Tensor",
     "UntypedStorage",
+    "Stream",
+    "Event",
     "load",
     "save",
     "bfloat16",
