@@ -300,3 +300,28 @@ def test_output_nr_names_the_output_of_a_multi_output_op() -> None:
     u, s, vh = tocha.linalg.svd(x, full_matrices=False)
     assert (x.output_nr, u.output_nr, s.output_nr, vh.output_nr) == (0, 0, 1, 2)
     assert u.grad_fn is s.grad_fn
+
+
+def test_save_on_cpu_and_disabling_saved_tensor_hooks() -> None:
+    x = tocha.tensor([1.0, 2.0], requires_grad=True)
+    with tocha.autograd.graph.save_on_cpu(pin_memory=False):
+        y = (x * x * x).sum()
+    y.backward()
+    assert x.grad is not None
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 12.0])
+    off = tocha.autograd.graph.disable_saved_tensors_hooks("hooks are off here")
+    with off, pytest.raises(RuntimeError, match="hooks are off here"):
+        tocha.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t).__enter__()
+    with tocha.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):  # allowed again after the block
+        pass
+
+
+def test_save_on_cpu_matches_pytorch_gradients() -> None:
+    def fn(m: Any) -> Any:
+        x = m.tensor([0.5, -1.0, 2.0], requires_grad=True)
+        with m.autograd.graph.save_on_cpu():
+            y = (x.exp() * x.sin()).sum()
+        y.backward()
+        return x.grad
+
+    _compare(fn)

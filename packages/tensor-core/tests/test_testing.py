@@ -427,3 +427,13 @@ def _split_vjp(ctx, grads):
 def test_check_vjp_multi_output():
     op = OpRecord(name="kit_split", forward=_split_forward, vjp=_split_vjp, num_outputs=2, differentiable_outputs=(0,))
     check_vjp(op, SampleInput(f64(1.0, -2.0, 3.0), params=()))
+
+
+def test_deprecated_assert_allclose() -> None:
+    with pytest.warns(FutureWarning, match=r"assert_allclose\(\)` is deprecated"):
+        tocha.testing.assert_allclose(tocha.ones(2), tocha.ones(2, dtype=tocha.float64))  # no dtype check
+    with pytest.warns(FutureWarning), pytest.raises(AssertionError, match=r"up to 1e-05 allowed"):
+        tocha.testing.assert_allclose(tocha.ones(2), tocha.zeros(2))  # the old float32 tolerances
+    with pytest.warns(FutureWarning):
+        tocha.testing.assert_allclose(tocha.tensor([float("nan")]), [float("nan")])  # NaNs equal by default
+    assert tocha.random.default_generator is tocha.default_generator

@@ -34,6 +34,7 @@ SUBPACKAGES = {
     "mps": "tocha-tensor-core",
     "profiler": "tocha-tensor-core",
     "signal": "tocha-tensor-core",
+    "testing": "tocha-tensor-core",
 }
 
 

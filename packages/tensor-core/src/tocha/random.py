@@ -15,9 +15,20 @@ from typing import Any
 
 from ._backend import get_backend
 from ._device import device as _device_cls
+from ._ops.random import Generator as Generator
 from ._ops.random import _default_for, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from ._ops.random import default_generator as default_generator
 
-__all__ = ["fork_rng", "get_rng_state", "initial_seed", "manual_seed", "seed", "set_rng_state"]
+__all__ = [
+    "Generator",
+    "default_generator",
+    "fork_rng",
+    "get_rng_state",
+    "initial_seed",
+    "manual_seed",
+    "seed",
+    "set_rng_state",
+]
 
 _many_devices_warned = [False]
 

@@ -16,6 +16,7 @@ class _State(threading.local):
     # No saved-tensor hooks and anomaly mode off in this thread: the gradient layer's fast path reads this one
     # flag instead of both states (kept by push, pop and _anomaly.set_enabled).
     plain: bool = True
+    disabled: str | None = None  # disable_saved_tensors_hooks' message, while registering hooks is refused
 
     def __init__(self) -> None:
         self.stack = []

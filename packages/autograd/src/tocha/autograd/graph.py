@@ -11,7 +11,8 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from . import _saved_hooks
@@ -25,6 +26,8 @@ __all__ = [
     "AccumulateGrad",
     "RemovableHandle",
     "saved_tensors_hooks",
+    "save_on_cpu",
+    "disable_saved_tensors_hooks",
     "retain_grad",
     "retains_grad",
     "register_tensor_hook",
@@ -54,10 +57,62 @@ class saved_tensors_hooks:
         self.unpack_hook = unpack_hook
 
     def __enter__(self) -> None:
+        if _saved_hooks._state.disabled is not None:
+            raise RuntimeError(_saved_hooks._state.disabled)
         _saved_hooks.push((self.pack_hook, self.unpack_hook))
 
     def __exit__(self, *exc: object) -> None:
         _saved_hooks.pop()
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """Keep the tensors saved for backward in host memory (pinned when ``pin_memory``) and move them back to their
+    device when backward needs them: device memory for activations traded for copies.
+
+    Example:
+        >>> import tocha, tocha.autograd
+        >>> x = tocha.ones(3, requires_grad=True)
+        >>> with tocha.autograd.graph.save_on_cpu():
+        ...     y = (x * x).sum()
+        >>> y.backward(); x.grad
+        tensor([2., 2., 2.])
+    """
+
+    def __init__(self, pin_memory: bool = False, device_type: str = "cuda") -> None:
+        def pack(t: Any) -> tuple[Any, Any]:
+            if t.device.type == "cpu":
+                return t.device, t
+            host = t.cpu()
+            return t.device, (host.pin_memory() if pin_memory else host)
+
+        def unpack(packed: tuple[Any, Any]) -> Any:
+            device, t = packed
+            return t.to(device, non_blocking=pin_memory)
+
+        super().__init__(pack, unpack)
+
+
+@contextlib.contextmanager
+def disable_saved_tensors_hooks(error_message: str) -> Iterator[None]:
+    """Make registering saved-tensor hooks (:class:`saved_tensors_hooks`, :class:`save_on_cpu`) raise
+    ``RuntimeError(error_message)`` inside the block (this thread).
+
+    Example:
+        >>> import tocha.autograd
+        >>> graph = tocha.autograd.graph
+        >>> with graph.disable_saved_tensors_hooks("not here"):
+        ...     try:
+        ...         graph.save_on_cpu().__enter__()
+        ...     except RuntimeError as e:
+        ...         print(e)
+        not here
+    """
+    previous = _saved_hooks._state.disabled
+    _saved_hooks._state.disabled = error_message
+    try:
+        yield
+    finally:
+        _saved_hooks._state.disabled = previous
 
 
 def retain_grad(t: Any) -> None:

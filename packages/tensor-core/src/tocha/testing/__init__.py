@@ -20,6 +20,7 @@ Example:
 
 import contextlib
 
+from ._comparison import assert_allclose as assert_allclose
 from ._comparison import assert_close as assert_close
 from ._comparison import default_tolerances as default_tolerances
 from ._creation import make_tensor as make_tensor
@@ -37,6 +38,7 @@ from ._opdb import sample_families as sample_families
 from ._opdb import to_numpy as to_numpy
 
 __all__ = [
+    "assert_allclose",
     "assert_close",
     "default_tolerances",
     "make_tensor",

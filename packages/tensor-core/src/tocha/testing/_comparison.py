@@ -416,3 +416,40 @@ def _greatest(kind: str, diff: Any, d: dtype, tolerance: float, exact: bool) -> 
     index = tuple(int(k) for k in np.unravel_index(i, diff.shape))
     line = f"Greatest {kind} difference: {value} at index {index}"
     return line if exact else line + f" (up to {tolerance} allowed)"
+
+
+_LEGACY_PRECISION = {"float16": (1e-3, 1e-3), "bfloat16": (1.6e-2, 1e-5), "float32": (1e-4, 1e-5),
+                     "float64": (1e-5, 1e-8)}  # fmt: skip
+
+
+def assert_allclose(
+    actual: Any, expected: Any, rtol: float | None = None, atol: float | None = None, equal_nan: bool = True,
+    msg: str = "",
+) -> None:  # fmt: skip
+    """Deprecated (``torch.testing.assert_allclose``): :func:`assert_close` without the dtype check, NaNs equal by
+    default, and the old default tolerances (float32: ``rtol=1e-4, atol=1e-5``). Warns ``FutureWarning``.
+
+    Example:
+        >>> import warnings
+        >>> import tocha
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     tocha.testing.assert_allclose(tocha.tensor([1.0]), [1.00001])
+    """
+    import warnings
+
+    import tocha
+
+    warnings.warn(
+        "`tocha.testing.assert_allclose()` is deprecated since 1.12 and will be removed in a future release. "
+        "Please use `tocha.testing.assert_close()` instead.",
+        FutureWarning,
+        stacklevel=2,
+    )
+    actual_t = actual if isinstance(actual, tocha.Tensor) else tocha.as_tensor(actual)
+    expected_t = expected if isinstance(expected, tocha.Tensor) else tocha.as_tensor(expected, dtype=actual_t.dtype)
+    if rtol is None and atol is None:
+        name = str(tocha.promote_types(actual_t.dtype, expected_t.dtype)).removeprefix("tocha.")
+        rtol, atol = _LEGACY_PRECISION.get(name, (0.0, 0.0))
+    assert_close(actual_t, expected_t, rtol=rtol, atol=atol, equal_nan=equal_nan, check_device=True,
+                 check_dtype=False, check_stride=False, msg=msg or None)  # fmt: skip
