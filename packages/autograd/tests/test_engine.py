@@ -325,3 +325,54 @@ def test_save_on_cpu_matches_pytorch_gradients() -> None:
         return x.grad
 
     _compare(fn)
+
+
+def test_register_multi_grad_hook() -> None:
+    def fn(m: Any) -> Any:
+        a, b = m.ones(2, requires_grad=True), m.ones(2, requires_grad=True)
+        seen: list[Any] = []
+        handle = m.autograd.graph.register_multi_grad_hook(
+            (a, b), lambda grads: seen.append([g if g is not None else m.zeros(2) - 1 for g in grads])
+        )
+        (a * 2 + b * 3).sum().backward()  # both
+        (a * 2).sum().backward()  # only a: b's entry is None
+        handle.remove()
+        (a * b).sum().backward()  # removed: not seen
+        first: list[Any] = []
+        m.autograd.graph.register_multi_grad_hook((a, b), first.append, mode="any")
+        (a * 5 + b).sum().backward()
+        return m.cat([g for pair in seen for g in pair] + first)
+
+    _compare(fn, [2.0, 2.0, 3.0, 3.0, 2.0, 2.0, -1.0, -1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="Expects mode to be one of"):
+        tocha.autograd.graph.register_multi_grad_hook((tocha.ones(1, requires_grad=True),), print, mode="some")
+
+
+def test_queue_callback_runs_when_the_pass_ends() -> None:
+    from tocha.autograd import _engine
+
+    order: list[str] = []
+    x = tocha.ones(2, requires_grad=True)
+    y = x * 2
+    y.register_hook(lambda g: _engine.queue_callback(lambda: order.append("callback")) or order.append("hook"))
+    (y * 3).sum().backward()
+    order.append("after")
+    assert order == ["hook", "callback", "after"]
+    with pytest.raises(RuntimeError, match="Final callbacks can only be installed during backward pass"):
+        _engine.queue_callback(lambda: None)
+
+
+def test_a_gradient_a_hook_kept_is_not_changed_by_later_accumulation() -> None:
+    # .grad accumulates in place; the tensor a hook was handed must not be that same tensor (PyTorch copies it)
+    def fn(m: Any) -> Any:
+        x = m.ones(2, requires_grad=True)
+        y = m.ones(2, requires_grad=True)
+        z = y + 0
+        kept: list[Any] = []
+        x.register_hook(kept.append)
+        z.register_hook(kept.append)
+        (x * 2 + z * 4).sum().backward()
+        (x * 3 + y * 5).sum().backward()
+        return m.cat([*kept, x.grad, y.grad])
+
+    _compare(fn, [2.0, 2.0, 4.0, 4.0, 3.0, 3.0, 5.0, 5.0, 9.0, 9.0])

@@ -10,16 +10,43 @@ the node runs. When only some inputs are wanted (``grad()`` or
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+import itertools
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import tocha
 from tocha.library import is_tensor_like
 
 from . import _anomaly
-from ._node import Node, edge_of
+from ._node import Node, edge_of, hooks_saw_gradients
 
-__all__ = ["release_graph", "run_backward"]
+__all__ = ["current_pass", "queue_callback", "release_graph", "run_backward"]
+
+
+class _Passes(threading.local):
+    """This thread's backward passes in progress (nested: a hook may run a backward), innermost last: each one's
+    id and the callbacks to run when it ends."""
+
+    def __init__(self) -> None:
+        self.stack: list[tuple[int, list[Callable[[], Any]]]] = []
+
+
+_passes = _Passes()
+_pass_ids = itertools.count(1)
+
+
+def current_pass() -> int | None:
+    """The id of the backward pass running in this thread (None outside backward)."""
+    return _passes.stack[-1][0] if _passes.stack else None
+
+
+def queue_callback(callback: Callable[[], Any]) -> None:
+    """Run ``callback()`` when the backward pass running in this thread ends (PyTorch's
+    ``Variable._execution_engine.queue_callback``)."""
+    if not _passes.stack:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    _passes.stack[-1][1].append(callback)
 
 
 def _check_outputs(outputs: Sequence[Any], grad_outputs: Sequence[Any], create_graph: bool) -> list[Any]:
@@ -112,6 +139,28 @@ def run_backward(
     accumulate: bool,
 ) -> list[Any]:
     """Propagate ``grad_outputs`` from ``outputs``; returns the gradients of ``inputs`` (when not accumulating)."""
+    callbacks: list[Callable[[], Any]] = []
+    _passes.stack.append((next(_pass_ids), callbacks))
+    witnessed = hooks_saw_gradients()
+    hooks_saw_gradients(False)
+    try:
+        captured = _run(outputs, grad_outputs, retain_graph, create_graph, inputs, accumulate)
+    finally:
+        _passes.stack.pop()
+        hooks_saw_gradients(witnessed)
+    for callback in callbacks:  # appended to while running: a callback may queue another
+        callback()
+    return captured
+
+
+def _run(
+    outputs: Sequence[Any],
+    grad_outputs: Sequence[Any],
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: Sequence[Any] | None,
+    accumulate: bool,
+) -> list[Any]:
     grads = _check_outputs(outputs, grad_outputs, create_graph)
     roots = [edge_of(out) for out in outputs]
     capture: dict[tuple[Node, int], list[int]] = {}
@@ -213,6 +262,7 @@ def _add_to(buffers: dict[Node, list[Any]], node: Node, nr: int, g: Any) -> None
 def _run_tensor_hooks(node: Node, grads: list[Any], create_graph: bool) -> None:
     hooks = node._tensor_pre_hooks
     if hooks:
+        hooks_saw_gradients(True)
         for nr, fns in hooks.items():
             for fn in list(fns):
                 if grads[nr] is not None:
@@ -233,6 +283,8 @@ def _run_tensor_hooks(node: Node, grads: list[Any], create_graph: bool) -> None:
 
 def _apply(node: Node, grads: list[Any], create_graph: bool) -> Sequence[Any]:
     """``node.apply`` with its pre-hooks and hooks, and the anomaly check (the engine's slow path)."""
+    if node._pre_hooks or node._hooks:
+        hooks_saw_gradients(True)
     for hook in list(node._pre_hooks or ()):
         replaced = hook(tuple(grads))
         if replaced is not None:

@@ -15,6 +15,7 @@ after the node runs, so memory falls as the backward pass proceeds.
 from __future__ import annotations
 
 import itertools
+import threading
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -439,8 +440,8 @@ class AccumulateGrad(Node):
                 if not variable._data.flags.c_contiguous and grad.stride() != variable.stride():
                     # PyTorch's layout contract: a dense leaf's .grad takes its strides (channels-last weights)
                     grad = tocha.empty_like(variable, dtype=grad.dtype).copy_(grad)
-                elif not _owns_writable(grad):
-                    grad = grad.clone()
+                elif not _owns_writable(grad) or _witness.saw:
+                    grad = grad.clone()  # a hook may hold this gradient: .grad must not alias it (it accumulates)
             variable.grad = grad
         elif create_graph:
             variable.grad = current + grad
@@ -452,6 +453,23 @@ class AccumulateGrad(Node):
             for hook in list(meta.post_accumulate_hooks):
                 hook(variable)
         return ()
+
+
+class _HookWitness(threading.local):
+    """Whether a hook has been handed gradients in this thread's backward pass (then a leaf's first ``.grad``
+    is a copy: PyTorch only steals a gradient nothing else holds)."""
+
+    saw = False
+
+
+_witness = _HookWitness()
+
+
+def hooks_saw_gradients(saw: bool | None = None) -> bool:
+    """Record that hooks were handed gradients (``saw=True``), reset (``False``) or read (None) the flag."""
+    if saw is not None:
+        _witness.saw = saw
+    return _witness.saw
 
 
 def _owns_writable(t: Any) -> bool:

@@ -12,10 +12,10 @@ Example:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from . import _saved_hooks
+from . import _engine, _saved_hooks
 from ._node import AccumulateGrad as AccumulateGrad
 from ._node import Node as Node
 from ._node import RemovableHandle as RemovableHandle
@@ -33,6 +33,7 @@ __all__ = [
     "register_tensor_hook",
     "register_post_accumulate_grad_hook",
     "increment_version",
+    "register_multi_grad_hook",
 ]
 
 
@@ -171,3 +172,66 @@ def increment_version(tensor: Any) -> None:
 
     for t in [tensor] if isinstance(tensor, tocha.Tensor) else tensor:
         tocha.library.increment_version(t)
+
+
+class _MultiHandle:
+    """Removes every per-tensor hook of a :func:`register_multi_grad_hook`."""
+
+    def __init__(self, handles: list[Any]) -> None:
+        self.handles = handles
+
+    def remove(self) -> None:
+        for handle in self.handles:
+            handle.remove()
+
+    def __enter__(self) -> _MultiHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+def register_multi_grad_hook(tensors: Sequence[Any], fn: Callable[..., Any], *, mode: str = "all") -> Any:
+    """Call ``fn`` once per backward pass for the gradients of ``tensors``: with ``mode="all"``,
+    ``fn(grads)`` when the pass ends, ``grads`` a tuple with None for the tensors the pass gave no gradient;
+    with ``mode="any"``, ``fn(grad)`` with the first of their gradients computed. Returns a handle whose
+    ``remove()`` unregisters it.
+
+    Example:
+        >>> import tocha, tocha.autograd
+        >>> a, b = tocha.ones(2, requires_grad=True), tocha.ones(2, requires_grad=True)
+        >>> seen = []
+        >>> _ = tocha.autograd.graph.register_multi_grad_hook((a, b), lambda grads: seen.append(grads))
+        >>> (a * 2).sum().backward()
+        >>> seen
+        [(tensor([2., 2.]), None)]
+    """
+    if mode not in ("all", "any"):
+        raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
+    tensors = tuple(tensors)
+    state: dict[str, Any] = {"pass": None, "grads": [], "fired": False}
+
+    def start_pass() -> bool:
+        """Reset for a new backward pass; True the first time in a pass."""
+        current = _engine.current_pass()
+        if state["pass"] == current:
+            return False
+        state["pass"], state["grads"], state["fired"] = current, [None] * len(tensors), False
+        return True
+
+    def hook_for(index: int) -> Callable[[Any], None]:
+        def hook(grad: Any) -> None:
+            first = start_pass()
+            if mode == "any":
+                if not state["fired"]:
+                    state["fired"] = True
+                    fn(grad)
+                return
+            state["grads"][index] = grad
+            if first:
+                grads = state["grads"]
+                _engine.queue_callback(lambda: fn(tuple(grads)))
+
+        return hook
+
+    return _MultiHandle([register_tensor_hook(t, hook_for(i)) for i, t in enumerate(tensors)])
