@@ -376,3 +376,22 @@ def test_a_gradient_a_hook_kept_is_not_changed_by_later_accumulation() -> None:
         return m.cat([*kept, x.grad, y.grad])
 
     _compare(fn, [2.0, 2.0, 4.0, 4.0, 3.0, 3.0, 5.0, 5.0, 9.0, 9.0])
+
+
+def test_gradient_edges_in_place_of_tensors() -> None:
+    def fn(m: Any) -> Any:
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 3
+        edge = m.autograd.graph.get_gradient_edge(y)
+        z = (y * y).sum()
+        (as_input,) = m.autograd.grad(z, edge, retain_graph=True)  # d z / d y through the edge
+        both = m.autograd.grad(z, [edge, x], retain_graph=True)
+        (as_output,) = m.autograd.grad(edge, x, grad_outputs=m.ones(2))  # from the edge down to x
+        return m.cat([as_input, *both, as_output])
+
+    _compare(fn, [6.0, 12.0, 6.0, 12.0, 18.0, 36.0, 3.0, 3.0])
+    y = tocha.ones(2, requires_grad=True) * 2
+    edge = tocha.autograd.graph.get_gradient_edge(y)
+    assert (edge.node, edge.output_nr) == (y.grad_fn, 0)
+    with pytest.raises(RuntimeError, match="not possible to get the gradient edge for a Tensor that does not"):
+        tocha.autograd.graph.get_gradient_edge(tocha.ones(1))

@@ -36,6 +36,7 @@ from ._anomaly import is_enabled as is_anomaly_enabled
 from ._anomaly import set_enabled as _set_anomaly
 from ._batched import grad_of_batches, grads_batched, innermost_batch
 from ._engine import release_graph, run_backward
+from ._node import GradientEdge
 from ._record import record, record_direct
 from .checkpoint import checkpoint as checkpoint
 from .function import Function as Function
@@ -75,7 +76,7 @@ TensorOrTensors = Any
 def _as_tuple(x: Any) -> tuple[Any, ...]:
     if x is None:
         return ()
-    if is_tensor_like(x):
+    if is_tensor_like(x) or isinstance(x, GradientEdge):
         return (x,)
     return tuple(x)
 
@@ -146,6 +147,8 @@ def grad(
     if not wanted:
         raise RuntimeError("grad requires non-empty inputs.")
     for t in wanted:
+        if isinstance(t, GradientEdge):
+            continue
         if not is_tensor_like(t):
             raise TypeError(f"grad(): inputs must be Tensors, got {type(t).__name__}")
         if not t.requires_grad:
@@ -159,7 +162,7 @@ def grad(
         allow_unused = materialize_grads
     if materialize_grads and allow_unused is False:
         raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True")
-    batch = innermost_batch((*outs, *wanted))
+    batch = innermost_batch(tuple(x for x in (*outs, *wanted) if not isinstance(x, GradientEdge)))
     if is_grads_batched:
         result = grads_batched(grad, outs, wanted, grads, create_graph)
         if not (create_graph if retain_graph is None else retain_graph):
@@ -177,6 +180,8 @@ def grad(
         )
     for k, g in enumerate(result):
         if g is None:
+            if materialize_grads and isinstance(wanted[k], GradientEdge):
+                raise RuntimeError("materialize_grads cannot make a zero gradient for a GradientEdge input")
             if materialize_grads:
                 result[k] = tocha.zeros_like(wanted[k])
             elif not allow_unused:

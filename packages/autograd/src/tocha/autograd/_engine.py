@@ -19,7 +19,7 @@ import tocha
 from tocha.library import is_tensor_like
 
 from . import _anomaly
-from ._node import Node, edge_of, hooks_saw_gradients
+from ._node import GradientEdge, Node, edge_or_tensor, hooks_saw_gradients
 
 __all__ = ["current_pass", "queue_callback", "release_graph", "run_backward"]
 
@@ -52,6 +52,11 @@ def queue_callback(callback: Callable[[], Any]) -> None:
 def _check_outputs(outputs: Sequence[Any], grad_outputs: Sequence[Any], create_graph: bool) -> list[Any]:
     grads: list[Any] = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs, strict=True)):
+        if isinstance(out, GradientEdge):
+            if not is_tensor_like(g):
+                raise RuntimeError(f"grad_outputs[{i}] must be a Tensor: output {i} is a GradientEdge")
+            grads.append(g if create_graph else g.detach())
+            continue
         if not is_tensor_like(out):
             raise TypeError(f"backward(): expected a Tensor as output {i}, got {type(out).__name__}")
         if not out.requires_grad:
@@ -162,13 +167,13 @@ def _run(
     accumulate: bool,
 ) -> list[Any]:
     grads = _check_outputs(outputs, grad_outputs, create_graph)
-    roots = [edge_of(out) for out in outputs]
+    roots = [edge_or_tensor(out) for out in outputs]
     capture: dict[tuple[Node, int], list[int]] = {}
     targets: set[Node] | None = None
     if inputs is not None:
         targets = set()
         for k, t in enumerate(inputs):
-            edge = edge_of(t)
+            edge = edge_or_tensor(t)
             capture.setdefault(edge, []).append(k)
             targets.add(edge[0])
     root_nodes = [root for root, _ in roots]
@@ -304,6 +309,6 @@ def _apply(node: Node, grads: list[Any], create_graph: bool) -> Sequence[Any]:
 
 def release_graph(outputs: Sequence[Any], inputs: Sequence[Any]) -> None:
     """Free what the nodes between ``outputs`` and ``inputs`` saved, as a backward pass without retain_graph would."""
-    roots = [edge_of(out)[0] for out in outputs]
-    for node in _needed_nodes(roots, {edge_of(t)[0] for t in inputs}):
+    roots = [edge_or_tensor(out)[0] for out in outputs]
+    for node in _needed_nodes(roots, {edge_or_tensor(t)[0] for t in inputs}):
         node.release()

@@ -18,7 +18,7 @@ import itertools
 import threading
 import weakref
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import tocha
 from tocha.library import (
@@ -453,6 +453,20 @@ class AccumulateGrad(Node):
             for hook in list(meta.post_accumulate_hooks):
                 hook(variable)
         return ()
+
+
+class GradientEdge(NamedTuple):
+    """Where a gradient enters the graph: a node and which of its outputs (``graph.get_gradient_edge``)."""
+
+    node: Node
+    output_nr: int
+
+
+def edge_or_tensor(x: Any) -> tuple[Node, int]:
+    """The graph edge of a tensor (:func:`edge_of`) or of a :class:`GradientEdge`."""
+    if isinstance(x, GradientEdge):
+        return x.node, x.output_nr
+    return edge_of(x)
 
 
 class _HookWitness(threading.local):

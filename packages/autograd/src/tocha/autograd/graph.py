@@ -17,9 +17,10 @@ from typing import Any
 
 from . import _engine, _saved_hooks
 from ._node import AccumulateGrad as AccumulateGrad
+from ._node import GradientEdge as GradientEdge
 from ._node import Node as Node
 from ._node import RemovableHandle as RemovableHandle
-from ._node import accumulate_node, meta_of
+from ._node import accumulate_node, edge_of, meta_of
 
 __all__ = [
     "Node",
@@ -34,6 +35,8 @@ __all__ = [
     "register_post_accumulate_grad_hook",
     "increment_version",
     "register_multi_grad_hook",
+    "GradientEdge",
+    "get_gradient_edge",
 ]
 
 
@@ -235,3 +238,23 @@ def register_multi_grad_hook(tensors: Sequence[Any], fn: Callable[..., Any], *, 
         return hook
 
     return _MultiHandle([register_tensor_hook(t, hook_for(i)) for i, t in enumerate(tensors)])
+
+
+def get_gradient_edge(tensor: Any) -> GradientEdge:
+    """Where ``tensor``'s gradient enters the graph: its ``grad_fn`` (a leaf's AccumulateGrad) and output number.
+    ``tocha.autograd.grad`` takes it in place of the tensor (also after the tensor was overwritten in place).
+
+    Example:
+        >>> import tocha, tocha.autograd
+        >>> x = tocha.ones(2, requires_grad=True)
+        >>> y = x * 3
+        >>> edge = tocha.autograd.graph.get_gradient_edge(y)
+        >>> y.mul_(2)  # y's history moves on; the edge still names the first product
+        tensor([6., 6.], grad_fn=<MulBackward0>)
+        >>> tocha.autograd.grad(y.sum(), edge)
+        (tensor([2., 2.]),)
+    """
+    if not tensor.requires_grad:
+        raise RuntimeError("It is not possible to get the gradient edge for a Tensor that does not require gradients")
+    node, output_nr = edge_of(tensor)
+    return GradientEdge(node, output_nr)
