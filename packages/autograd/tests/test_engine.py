@@ -395,3 +395,28 @@ def test_gradient_edges_in_place_of_tensors() -> None:
     assert (edge.node, edge.output_nr) == (y.grad_fn, 0)
     with pytest.raises(RuntimeError, match="not possible to get the gradient edge for a Tensor that does not"):
         tocha.autograd.graph.get_gradient_edge(tocha.ones(1))
+
+
+def test_legacy_variable() -> None:
+    from tocha.autograd import Variable
+
+    data = tocha.ones(2)
+    v = Variable(data, requires_grad=True)
+    assert v is not data
+    assert v.requires_grad
+    assert not data.requires_grad
+    assert isinstance(data, Variable)
+    assert not isinstance(3, Variable)
+    assert v.data_ptr() == data.data_ptr()  # shares memory
+    (v * 2).sum().backward()
+    assert v.grad is not None
+    assert Variable().shape == (0,)
+    with pytest.warns(UserWarning, match="volatile was removed"):
+        Variable(data, volatile=True)
+    with pytest.raises(TypeError, match="Variable data has to be a tensor, but got int"):
+        Variable(3)
+    order: list[str] = []
+    x = tocha.ones(1, requires_grad=True)
+    x.register_hook(lambda g: Variable._execution_engine.queue_callback(lambda: order.append("done")))
+    (x * 2).sum().backward()
+    assert order == ["done"]

@@ -44,6 +44,7 @@ from .function import FunctionCtx as FunctionCtx
 from .function import once_differentiable as once_differentiable
 from .gradcheck import gradcheck as gradcheck
 from .gradcheck import gradgradcheck as gradgradcheck
+from .variable import Variable as Variable
 
 __all__ = [
     "Function",
@@ -68,6 +69,7 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "checkpoint",
+    "Variable",
 ]
 
 TensorOrTensors = Any
