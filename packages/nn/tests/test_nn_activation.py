@@ -459,3 +459,22 @@ def test_relu_large_input_and_cached_zeros_stay_zero() -> None:
     small = tocha.tensor(_data(np.float32, shape=(7, 3)))
     F.relu_(small)
     np.testing.assert_array_equal(F.relu(tocha.tensor(-np.ones((5, 5), np.float32))).numpy(), 0.0)
+
+
+def test_gelu_float32_over_many_chunks_and_its_edges() -> None:
+    # float32 GELU runs in cache-sized chunks (NumPy): several chunks, a short last one, and the edge values
+    x = np.random.default_rng(7).standard_normal(3 * 65536 + 17).astype(np.float32) * 3
+    x[:6] = [0.0, -0.0, np.inf, -np.inf, np.nan, -40.0]
+    xt = tocha.from_numpy(x.copy()).requires_grad_()
+    out = F.gelu(xt)
+    out.backward(tocha.ones_like(out))
+    finite = np.isfinite(x)
+    x64 = x[finite].astype(np.float64)
+    erf = np.vectorize(math.erf)
+    reference = x64 * 0.5 * (1 + erf(x64 / math.sqrt(2)))
+    derivative = 0.5 * (1 + erf(x64 / math.sqrt(2))) + x64 * np.exp(-0.5 * x64 * x64) / math.sqrt(2 * math.pi)
+    np.testing.assert_allclose(out.detach().numpy()[finite], reference, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(xt.grad.numpy()[finite], derivative, rtol=1e-5, atol=1e-6)
+    assert np.signbit(out.detach().numpy()[1])  # GELU(-0.0) = -0.0, as PyTorch
+    assert np.isnan(out.detach().numpy()[2:5]).all()  # ±inf give nan, as PyTorch's
+    assert xt.grad.numpy()[1] == 0.5

@@ -159,6 +159,53 @@ def _erf(xp: Any, x: Any) -> Any:
     return xp.copysign(poly, x, out=poly)
 
 
+_GELU_CHUNK = 1 << 16  # float32 elements: each temporary (256 KiB) stays in cache across the ~20 passes
+
+
+def _gelu_chunks(x: Any, grad: Any = None) -> Any:
+    """GELU of a float32 NumPy array (or, given ``grad``, its backward ``grad * GELU'(x)``), in cache-sized chunks.
+
+    With ``e = erfc(|x|/√2)`` from A&S 7.1.26, ``Φ(x) = 1 - e/2`` for ``x >= 0`` (``e/2`` below):
+    ``GELU(x) = x Φ(x)`` and ``GELU'(x) = Φ(x) + x φ(x)``.
+    """
+    flat = x.reshape(-1)
+    out = np.empty_like(flat)
+    grad_flat = None if grad is None else grad.reshape(-1)
+    size = min(_GELU_CHUNK, flat.size)
+    t, gauss = np.empty(size, flat.dtype), np.empty(size, flat.dtype)
+    for start in range(0, flat.size, _GELU_CHUNK):
+        xs = flat[start : start + _GELU_CHUNK]
+        n = xs.size
+        o, ts, gs = out[start : start + n], t[:n], gauss[:n]
+        np.multiply(xs, _SQRT1_2 * _AS_P, out=ts)
+        np.abs(ts, out=ts)
+        ts += 1
+        np.reciprocal(ts, out=ts)
+        np.multiply(ts, _AS_A[0], out=o)
+        for c in _AS_A[1:]:
+            o += c
+            o *= ts
+        np.multiply(xs, xs, out=gs)
+        gs *= -0.5
+        np.exp(gs, out=gs)  # exp(-x²/2)
+        o *= gs  # e = erfc(|x|/√2)
+        o *= 0.5
+        np.copysign(o, xs, out=o)
+        np.copysign(0.5, xs, out=ts)
+        np.subtract(ts, o, out=o)
+        o += 0.5  # Φ(x): 1 - e/2, or e/2 where x's sign bit is set (-0.0 included)
+        if grad_flat is None:
+            o *= xs
+            np.multiply(xs, 0.0, out=ts)
+            o += ts  # GELU(±inf) is nan, as PyTorch's
+        else:
+            gs *= _INV_SQRT_2PI
+            gs *= xs  # x φ(x)
+            o += gs
+            o *= grad_flat[start : start + n]
+    return out.reshape(x.shape)
+
+
 def _sigmoid(xp: Any, x: Any) -> Any:
     """1 / (1 + exp(-x)): exp overflows to inf for very negative x, giving the exact limit 0 (fp_errors ops)."""
     result = xp.negative(x)
@@ -685,6 +732,8 @@ def _gelu_backward_forward(xp: Any, grad: Any, x: Any, approximate: str) -> Any:
         d_inner = _K_TANH * (1 + 3 * _C_TANH * x2)
         derivative = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner
     else:
+        if xp is np and x.dtype == np.float32 and grad.dtype == np.float32 and grad.shape == x.shape:
+            return _gelu_chunks(x, grad)
         cdf = 0.5 * (1 + _erf(xp, x * _SQRT1_2))
         pdf = xp.exp(-0.5 * x * x) * _INV_SQRT_2PI
         derivative = cdf + x * pdf
@@ -726,6 +775,8 @@ def _gelu_forward(xp: Any, x: Any, approximate: str) -> Any:
         inner = xp.tanh(_K_TANH * (x + _C_TANH * x * x * x))
         inner += 1
         return 0.5 * x * inner
+    if xp is np and x.dtype == np.float32:
+        return _gelu_chunks(x)
     cdf = _erf(xp, x * _SQRT1_2)
     cdf += 1
     cdf *= x
