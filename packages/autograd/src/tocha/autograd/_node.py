@@ -236,7 +236,8 @@ class OverwriteNode(Node):
     """The node of a tensor that a non-differentiable in-place op overwrote (``y.zero_()``, ``y.fill_(1)``).
 
     As in PyTorch, the tensor keeps requiring grad; its old history receives zeros, since none of its old
-    values survive. Named after the op (``ZeroBackward0``).
+    values survive. Named after the op that wrote (``CopyBackward0``: ``zero_``, ``fill_`` and ``copy_`` are
+    copies in tocha).
     """
 
     __slots__ = ("_op_name",)

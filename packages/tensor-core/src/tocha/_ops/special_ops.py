@@ -417,7 +417,7 @@ _TINY = 1e-300
 _TEMME_FROM = 1e4
 # Taylor coefficients in η, highest first (η¹¹ ... η⁰), of Temme's c0(η) = 1/μ - 1/η and
 # c1(η) = 1/η³ - 1/μ³ - 1/μ² - 1/(12μ) (μ = λ - 1, η²/2 = μ - ln(1 + μ)), used for |η| < 0.1 where the
-# closed forms cancel: the first omitted term is below 1e-19. test_special_more derives them exactly.
+# closed forms cancel: the first omitted term is below 1e-19. test_special_namespace derives them exactly.
 _TEMME_C0 = (
     6.707853543401498e-09, -1.7665952736826078e-07, 8.296711340953087e-07, -1.85406221071516e-06,
     -2.185448510679992e-06, 3.919263178522438e-05, -0.0001787551440329218, 0.0003527336860670194,
