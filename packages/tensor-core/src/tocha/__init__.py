@@ -176,6 +176,7 @@ else:  # tensor-core's own lazy modules (imported on first access, NOTE [ Lazy s
     from . import accelerator as accelerator
     from . import backends as backends
     from . import cpu as cpu
+    from . import hub as hub
     from . import jit as jit
     from . import mps as mps
     from . import profiler as profiler

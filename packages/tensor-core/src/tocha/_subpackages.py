@@ -30,6 +30,7 @@ SUBPACKAGES = {
     "accelerator": "tocha-tensor-core",
     "backends": "tocha-tensor-core",
     "cpu": "tocha-tensor-core",
+    "hub": "tocha-tensor-core",
     "jit": "tocha-tensor-core",
     "mps": "tocha-tensor-core",
     "profiler": "tocha-tensor-core",
