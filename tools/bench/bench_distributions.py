@@ -1,4 +1,5 @@
-"""tocha.distributions against torch.distributions: construction, sampling, log_prob, entropy and KL, float32, CPU.
+"""tocha.distributions against torch.distributions: construction, sampling, log_prob, entropy and KL, float32, CPU;
+and quasirandom.SobolEngine.
 
 Each row is one call on a batch of 1024 parameter sets (validation on, both libraries' default). No target is
 named by an issue: the figures show where the Python layer over the ops costs more than PyTorch's.
@@ -31,6 +32,7 @@ def workloads(lib: Any, data: dict[str, np.ndarray]) -> dict[str, Callable[[], A
     independent = dist.Independent(normal, 1)
     other = dist.Normal(t["loc"] + 1, t["scale"])
     labels = categorical.sample()
+    sobol = lib.quasirandom.SobolEngine(10)
     return {
         "Normal(loc, scale) (64 x 1024, validated)": lambda: dist.Normal(t["loc"], t["scale"]),
         "Normal.log_prob": lambda: normal.log_prob(t["x"]),
@@ -45,6 +47,9 @@ def workloads(lib: Any, data: dict[str, np.ndarray]) -> dict[str, Callable[[], A
         "Gamma.sample": lambda: gamma.sample(),
         "Beta.log_prob": lambda: beta.log_prob(t["unit"]),
         "Dirichlet(10).rsample()": lambda: dirichlet.rsample(),
+        "SobolEngine(10).draw(4096)": lambda: sobol.reset().draw(4096),
+        "SobolEngine(1000)": lambda: lib.quasirandom.SobolEngine(1000),
+        "SobolEngine(16, scramble=True, seed=0)": lambda: lib.quasirandom.SobolEngine(16, scramble=True, seed=0),
     }
 
 

@@ -180,6 +180,7 @@ else:  # tensor-core's own lazy modules (imported on first access, NOTE [ Lazy s
     from . import jit as jit
     from . import mps as mps
     from . import profiler as profiler
+    from . import quasirandom as quasirandom
     from . import signal as signal
     from . import testing as testing
 

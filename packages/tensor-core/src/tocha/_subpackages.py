@@ -34,6 +34,7 @@ SUBPACKAGES = {
     "jit": "tocha-tensor-core",
     "mps": "tocha-tensor-core",
     "profiler": "tocha-tensor-core",
+    "quasirandom": "tocha-tensor-core",
     "signal": "tocha-tensor-core",
     "testing": "tocha-tensor-core",
 }
