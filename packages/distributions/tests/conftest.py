@@ -39,6 +39,9 @@ def oracle() -> SimpleNamespace:
     ``oracle.dist(name)`` is ``torch.distributions``' class of that name.
     """
     torch = pytest.importorskip("torch")
+    # torch._dynamo (which PyTorch's flex_attention runs, in other packages' tests of the same process) turns
+    # distribution validation off globally; the oracle validates, as PyTorch does by default.
+    torch.distributions.Distribution.set_default_validate_args(True)
     return SimpleNamespace(
         torch=torch,
         to_torch=lambda value: _to_torch(torch, value),

@@ -34,6 +34,11 @@ from ._dtype import can_cast as can_cast
 from ._dtype import complex64 as complex64
 from ._dtype import complex128 as complex128
 from ._dtype import dtype as dtype
+from ._dtype import float8_e4m3fn as float8_e4m3fn
+from ._dtype import float8_e4m3fnuz as float8_e4m3fnuz
+from ._dtype import float8_e5m2 as float8_e5m2
+from ._dtype import float8_e5m2fnuz as float8_e5m2fnuz
+from ._dtype import float8_e8m0fnu as float8_e8m0fnu
 from ._dtype import float16 as float16
 from ._dtype import float32 as float32
 from ._dtype import float64 as float64
@@ -255,6 +260,11 @@ __all__ = [
     "uint16",
     "uint32",
     "uint64",
+    "float8_e4m3fn",
+    "float8_e5m2",
+    "float8_e4m3fnuz",
+    "float8_e5m2fnuz",
+    "float8_e8m0fnu",
     *_complex_ops_all,
     *_control_flow_all,
     *_copies_all,

@@ -61,10 +61,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from . import _tensor_base
+from . import _float8, _tensor_base
 from ._backend import xp_of
 from ._device import device
-from ._dtype import _FROM_NUMPY, ALL_DTYPES, LIMITED_UNSIGNED_DTYPES, dtype, from_numpy_dtype, uint8
+from ._dtype import _FROM_NUMPY, ALL_DTYPES, FLOAT8_DTYPES, LIMITED_UNSIGNED_DTYPES, dtype, from_numpy_dtype, uint8
 from ._memory_errors import OutOfMemoryError, out_of_memory
 from ._tensor_base import TensorBase, wrap
 
@@ -167,6 +167,8 @@ class OpRecord:
         accepted = frozenset(self.dtypes)  # O(1) membership for the fast paths
         if uint8 in accepted:  # uint16/32/64 run wherever uint8 does: NOTE [ Limited unsigned dtypes ] in tocha._dtype
             accepted |= frozenset(LIMITED_UNSIGNED_DTYPES)
+        if self.name in _float8.OPERAND_OPS:  # NOTE [ Float8 dtypes ] in tocha._float8
+            accepted |= frozenset(FLOAT8_DTYPES)
         object.__setattr__(self, "dtype_set", accepted)
 
 
@@ -451,7 +453,26 @@ def _unwrap(x: Any) -> Any:
     return x
 
 
+def _refuse_float8_off_cpu(dev: device, params: tuple[Any, ...]) -> None:
+    """NotImplementedError for a factory asked for a float8 tensor on a GPU (NOTE [ Float8 dtypes ])."""
+    for param in params:
+        found = param if isinstance(param, np.dtype) else param.dtype if isinstance(param, np.ndarray) else None
+        if found is not None and found in _float8.NUMPY_TYPES:
+            raise _float8.off_cpu(found, dev)
+
+
+def _uncommon_dtype(op: OpRecord, np_dtype: Any) -> dtype:
+    """The dtype of a result that is not in ``_FROM_NUMPY``: float8 only from the ops that take it."""
+    if np_dtype in _float8.NUMPY_TYPES:
+        return _float8.check_result(op.name, np_dtype)  # type: ignore[no-any-return]
+    return from_numpy_dtype(np_dtype)
+
+
 def _wrap_result(op: OpRecord, dev: device, result: Any, inputs: tuple[Any, ...]) -> Any:
+    if op.name not in _float8.OPS:
+        for array in result if op.num_outputs != 1 else (result,):
+            if getattr(array, "dtype", None) in _float8.NUMPY_TYPES:
+                raise _float8.not_implemented(op.name, array.dtype)
     if op.num_outputs != 1:
         return tuple(wrap(r, dev) for r in result)
     if op.view:
@@ -518,7 +539,7 @@ def run_kernel_direct(op: OpRecord, dev: device, inputs: tuple[Any, ...], params
         t = _new(_tensor_base._tensor_class)
         t._data = result
         found = _FROM_NUMPY.get(result.dtype)
-        t._dtype = found if found is not None else from_numpy_dtype(result.dtype)
+        t._dtype = found if found is not None else _uncommon_dtype(op, result.dtype)
         t._device = dev
         t._base = None
         t._version = 0
@@ -546,6 +567,9 @@ def _write_inplace(op: OpRecord, xp: Any, out: TensorBase, arrays: list[Any], pa
 
 
 def _write(op: OpRecord, xp: Any, target: Any, arrays: list[Any], params: tuple[Any, ...]) -> None:
+    if target.dtype in _float8.NUMPY_TYPES:
+        _write_float8(op, xp, target, arrays, params)
+        return
     if op.supports_out:
         try:
             op.forward(xp, *arrays, *params, out=target)
@@ -559,6 +583,17 @@ def _write(op: OpRecord, xp: Any, target: Any, arrays: list[Any], params: tuple[
         target[...] = result  # broadcasting rules were checked by the caller
     else:
         xp.copyto(target, result, casting="unsafe")
+
+
+def _write_float8(op: OpRecord, xp: Any, target: Any, arrays: list[Any], params: tuple[Any, ...]) -> None:
+    """An in-place op into a float8 tensor: computed out of place, then rounded as PyTorch rounds
+    (NOTE [ Float8 dtypes ])."""
+    if op.name not in _float8.OPS:
+        raise _float8.not_implemented(op.name, target.dtype)
+    result = op.forward(xp, *arrays, *params)
+    if result.dtype != target.dtype:
+        result = _float8.convert(result, target.dtype)
+    target[...] = result
 
 
 def _proceed_gradient(call: OpCall) -> Any:
@@ -648,6 +683,8 @@ def call(op: OpRecord, dev: device, inputs: tuple[Any, ...], params: tuple[Any, 
             if op.fp_errors and xp is np:
                 result = quiet_call(op.forward, xp, *arrays, *params)
             else:
+                if xp is not np:
+                    _refuse_float8_off_cpu(dev, params)
                 result = op.forward(xp, *arrays, *params)
         if op.num_outputs != 1 or op.view:
             return _wrap_result(op, dev, result, inputs)
@@ -657,7 +694,7 @@ def call(op: OpRecord, dev: device, inputs: tuple[Any, ...], params: tuple[Any, 
         t = _new(_tensor_base._tensor_class)
         t._data = result
         found = _FROM_NUMPY.get(result.dtype)
-        t._dtype = found if found is not None else from_numpy_dtype(result.dtype)
+        t._dtype = found if found is not None else _uncommon_dtype(op, result.dtype)
         t._device = dev
         t._base = None
         t._version = 0
@@ -670,6 +707,11 @@ def call(op: OpRecord, dev: device, inputs: tuple[Any, ...], params: tuple[Any, 
         raise
     except MemoryError as error:  # NOTE [ Out of memory ] in tocha._memory_errors
         raise out_of_memory(op.name, dev, inputs, error) from error
+    except TypeError as error:  # NumPy refusing a float8 operand: PyTorch's error instead (NOTE [ Float8 dtypes ])
+        for x in inputs:
+            if isinstance(x, TensorBase) and x._data.dtype in _float8.NUMPY_TYPES:
+                raise _float8.not_implemented(op.name, x._data.dtype) from error
+        raise
 
 
 # NOTE [ Writing into overlapping memory ]
@@ -751,3 +793,8 @@ def call_inplace(op: OpRecord, dev: device, out: Tensor, inputs: tuple[Any, ...]
         raise
     except MemoryError as error:  # NOTE [ Out of memory ] in tocha._memory_errors
         raise out_of_memory(op.name, dev, inputs, error) from error
+    except TypeError as error:  # NumPy refusing a float8 operand: PyTorch's error instead (NOTE [ Float8 dtypes ])
+        for x in inputs:
+            if isinstance(x, TensorBase) and x._data.dtype in _float8.NUMPY_TYPES:
+                raise _float8.not_implemented(op.name, x._data.dtype) from error
+        raise

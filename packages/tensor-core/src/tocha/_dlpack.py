@@ -6,13 +6,13 @@ Export (``Tensor.__dlpack__``) hands the array module's own capsule out
 sees the very memory of the tensor, views and strides included. Import
 (:func:`from_dlpack`) goes through ``numpy.from_dlpack`` / ``cupy.from_dlpack``.
 
-NumPy's DLPack code knows no bfloat16 (DLPack type code 4, ``kDLBfloat``),
-which PyTorch and JAX do export. tocha bridges it without a copy: a bfloat16
-tensor is exported as the capsule of its ``uint16`` view whose dtype code is
-then rewritten to ``kDLBfloat``; a bfloat16 capsule is imported by rewriting
-its code to ``kDLUInt`` and viewing the result as ``ml_dtypes.bfloat16``. Both
-rewrite one byte of the ``DLTensor`` the producer allocated, before anyone
-else reads it.
+NumPy's DLPack code knows no bfloat16 (DLPack type code 4, ``kDLBfloat``) and
+no float8 types (codes 10 to 14, DLPack 1.1), which PyTorch and JAX do export.
+tocha bridges them without a copy: such a tensor is exported as the capsule of
+its ``uint16`` or ``uint8`` view whose dtype code is then rewritten to the
+type's own; such a capsule is imported by rewriting its code to ``kDLUInt``
+and viewing the result as the ml_dtypes type. Both rewrite one byte of the
+``DLTensor`` the producer allocated, before anyone else reads it.
 
 Read-only memory (a NumPy array with ``writeable=False``) imports as a tensor
 whose NumPy array is read-only: reads work, in-place writes raise NumPy's
@@ -37,7 +37,16 @@ __all__ = ["from_dlpack", "to_dlpack", "export", "device_of"]
 
 # DLPack device types (dlpack.h, DLDeviceType).
 DL_CPU, DL_CUDA, DL_CUDA_HOST, DL_CUDA_MANAGED = 1, 2, 3, 13
-_KDL_UINT, _KDL_BFLOAT = 1, 4
+_KDL_UINT = 1
+# The dtypes NumPy's DLPack code does not know: tocha name -> (DLPack type code, bits) (NOTE [ DLPack ]).
+_BRIDGED = {
+    "bfloat16": (4, 16),
+    "float8_e4m3fn": (10, 8),
+    "float8_e4m3fnuz": (11, 8),
+    "float8_e5m2": (12, 8),
+    "float8_e5m2fnuz": (13, 8),
+    "float8_e8m0fnu": (14, 8),
+}
 # Byte offset of DLTensor.dtype.code inside DLManagedTensor (legacy capsule, "dltensor") and inside
 # DLManagedTensorVersioned ("dltensor_versioned": version, manager_ctx, deleter and flags come first).
 _DTYPE_CODE_OFFSET = {b"dltensor": 20, b"dltensor_versioned": 32 + 20}
@@ -57,15 +66,14 @@ def _dtype_code_address(capsule: Any) -> int:
     return int(_get_pointer(capsule, name)) + _DTYPE_CODE_OFFSET[name]
 
 
-def _rewrite_dtype_code(capsule: Any, old: int, new: int) -> bool:
-    """Change the capsule's DLTensor dtype code from ``old`` to ``new`` (16-bit types); False if it isn't ``old``."""
+def _dtype_code(capsule: Any) -> tuple[int, int]:
+    """The capsule's DLTensor dtype: (type code, bits)."""
     address = _dtype_code_address(capsule)
-    code = ctypes.c_uint8.from_address(address)
-    bits = ctypes.c_uint8.from_address(address + 1).value
-    if code.value != old or bits != 16:
-        return False
-    code.value = new
-    return True
+    return ctypes.c_uint8.from_address(address).value, ctypes.c_uint8.from_address(address + 1).value
+
+
+def _set_dtype_code(capsule: Any, code: int) -> None:
+    ctypes.c_uint8.from_address(_dtype_code_address(capsule)).value = code
 
 
 def device_of(t: TensorBase) -> tuple[int, int]:
@@ -110,12 +118,12 @@ def export(
         return data.__dlpack__(**kwargs)
     if stream is not None:
         raise BufferError(f"__dlpack__(): stream must be None for a CPU tensor, got {stream!r}")
-    bfloat16 = t._dtype.name == "bfloat16"
-    if bfloat16:
-        data = data.view(np.uint16)
+    bridged = _BRIDGED.get(t._dtype.name)
+    if bridged is not None:
+        data = data.view(np.uint16 if bridged[1] == 16 else np.uint8)
     capsule = data.__dlpack__(max_version=max_version) if max_version is not None else data.__dlpack__()
-    if bfloat16:
-        _rewrite_dtype_code(capsule, _KDL_UINT, _KDL_BFLOAT)
+    if bridged is not None:
+        _set_dtype_code(capsule, bridged[0])
     return capsule
 
 
@@ -153,17 +161,20 @@ def _import_host(ext_tensor: Any, copy: bool | None) -> np.ndarray[Any, Any]:
     except (RuntimeError, BufferError) as error:
         if "dtype" not in str(error).lower():
             raise
-    # NumPy refused the dtype: bfloat16 is bridged (NOTE [ DLPack ]), anything else is refused clearly.
+    # NumPy refused the dtype: bfloat16 and float8 are bridged (NOTE [ DLPack ]), anything else is refused clearly.
     capsule = _host_capsule(ext_tensor, copy)
-    if not _rewrite_dtype_code(capsule, _KDL_BFLOAT, _KDL_UINT):
+    found = _dtype_code(capsule)
+    name = next((name for name, code in _BRIDGED.items() if code == found), None)
+    if name is None:
         raise BufferError(
             f"from_dlpack(): the {type(ext_tensor).__name__} has a DLPack dtype that tocha does not support "
             "(tocha supports bool, uint8-uint64, int8-int64, float16, bfloat16, float32, float64, complex64, "
-            "complex128)"
+            "complex128 and the float8 types)"
         )
-    import ml_dtypes
+    _set_dtype_code(capsule, _KDL_UINT)
+    from . import _dtype
 
-    return np.from_dlpack(_CapsuleSource(capsule)).view(ml_dtypes.bfloat16)
+    return np.from_dlpack(_CapsuleSource(capsule)).view(getattr(_dtype, name).numpy_dtype)
 
 
 def _to_device(t: Tensor, target: device, copy: bool | None, op: str) -> Tensor:

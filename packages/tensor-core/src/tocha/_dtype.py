@@ -60,6 +60,11 @@ __all__ = [
     "float64",
     "complex64",
     "complex128",
+    "float8_e4m3fn",
+    "float8_e5m2",
+    "float8_e4m3fnuz",
+    "float8_e5m2fnuz",
+    "float8_e8m0fnu",
     "promote_types",
     "get_default_dtype",
     "set_default_dtype",
@@ -130,6 +135,8 @@ class dtype:
         """
         if self.category == _COMPLEX:
             return self
+        if self.category == _FLOAT and self.itemsize == 1:
+            raise RuntimeError(f"Unknown Complex ScalarType for {_TYPE_NAMES[self.name]}")
         return complex128 if self is float64 else complex64
 
     def __repr__(self) -> str:
@@ -156,6 +163,12 @@ uint32 = dtype("uint32", np.uint32, _INT, False)
 uint64 = dtype("uint64", np.uint64, _INT, False)
 complex64._real = float32
 complex128._real = float64
+# See NOTE [ Float8 dtypes ]: deliberately outside ALL_DTYPES and the table _FROM_NUMPY that op results go through.
+float8_e4m3fn = dtype("float8_e4m3fn", ml_dtypes.float8_e4m3fn, _FLOAT, True)
+float8_e5m2 = dtype("float8_e5m2", ml_dtypes.float8_e5m2, _FLOAT, True)
+float8_e4m3fnuz = dtype("float8_e4m3fnuz", ml_dtypes.float8_e4m3fnuz, _FLOAT, True)
+float8_e5m2fnuz = dtype("float8_e5m2fnuz", ml_dtypes.float8_e5m2fnuz, _FLOAT, True)
+float8_e8m0fnu = dtype("float8_e8m0fnu", ml_dtypes.float8_e8m0fnu, _FLOAT, False)
 
 ALL_DTYPES: Final = (
     bool, uint8, int8, int16, int32, int64,
@@ -166,6 +179,8 @@ FLOATING_DTYPES: Final = (float16, bfloat16, float32, float64)
 COMPLEX_DTYPES: Final = (complex64, complex128)
 # See NOTE [ Limited unsigned dtypes ]: deliberately outside ALL_DTYPES.
 LIMITED_UNSIGNED_DTYPES: Final = (uint16, uint32, uint64)
+FLOAT8_DTYPES: Final = (float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz, float8_e8m0fnu)
+FLOAT8_FROM_NUMPY: Final[dict[np.dtype[Any], dtype]] = {d.numpy_dtype: d for d in FLOAT8_DTYPES}
 
 # PyTorch's alias names, exported by tocha as attributes.
 ALIASES: Final = {
@@ -183,12 +198,13 @@ _FROM_NUMPY: dict[np.dtype[Any], dtype] = {d.numpy_dtype: d for d in ALL_DTYPES 
 
 
 def from_numpy_dtype(np_dtype: Any) -> dtype:
-    """The tocha dtype of a NumPy dtype; TypeError for one tocha does not support."""
+    """The tocha dtype of a NumPy dtype (ml_dtypes' float8 types included); TypeError for one tocha does not
+    support."""
     found = _FROM_NUMPY.get(np_dtype)
     if found is not None:
         return found
     canonical = np.dtype(np_dtype)
-    found = _FROM_NUMPY.get(canonical)
+    found = _FROM_NUMPY.get(canonical) or FLOAT8_FROM_NUMPY.get(canonical)
     if found is None:
         raise TypeError(
             f"can't convert np.ndarray of type numpy.{canonical}. The only supported types are: "
@@ -229,17 +245,20 @@ _PROMOTION: dict[tuple[dtype, dtype], dtype] = {
 # Only with themselves and the floating dtypes (which win): NOTE [ Limited unsigned dtypes ].
 _PROMOTION.update({(d, d): d for d in LIMITED_UNSIGNED_DTYPES})
 _PROMOTION.update({pair: f for d in LIMITED_UNSIGNED_DTYPES for f in FLOATING_DTYPES for pair in ((d, f), (f, d))})
+_PROMOTION.update({(d, d): d for d in FLOAT8_DTYPES})  # and nothing else: NOTE [ Float8 dtypes ]
 
 _TYPE_NAMES: Final = {
     "bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
     "float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double",
     "complex64": "ComplexFloat", "complex128": "ComplexDouble",
     "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64",
+    "float8_e4m3fn": "Float8_e4m3fn", "float8_e5m2": "Float8_e5m2", "float8_e4m3fnuz": "Float8_e4m3fnuz",
+    "float8_e5m2fnuz": "Float8_e5m2fnuz", "float8_e8m0fnu": "Float8_e8m0fnu",
 }  # fmt: skip
 
 
 def promotion_error(type1: dtype, type2: dtype) -> RuntimeError:
-    """PyTorch's RuntimeError for promoting a limited unsigned dtype with another dtype.
+    """PyTorch's RuntimeError for promoting a limited unsigned or float8 dtype with another dtype.
 
     Example:
         >>> import tocha
@@ -247,8 +266,9 @@ def promotion_error(type1: dtype, type2: dtype) -> RuntimeError:
         >>> print(promotion_error(tocha.uint32, tocha.int64))
         Promotion for uint16, uint32, uint64 types is not supported, attempted to promote UInt32 and Long
     """
+    kinds = "Float8 Types" if type1 in FLOAT8_DTYPES or type2 in FLOAT8_DTYPES else "uint16, uint32, uint64 types"
     return RuntimeError(
-        "Promotion for uint16, uint32, uint64 types is not supported, attempted to promote "
+        f"Promotion for {kinds} is not supported, attempted to promote "
         f"{_TYPE_NAMES[type1.name]} and {_TYPE_NAMES[type2.name]}"
     )
 
@@ -322,7 +342,7 @@ def set_default_dtype(d: dtype) -> None:
         tocha.float64
         >>> tocha.set_default_dtype(tocha.float32)
     """
-    if not isinstance(d, dtype) or d.category != _FLOAT:
+    if not isinstance(d, dtype) or d.category != _FLOAT or d in FLOAT8_DTYPES:
         raise TypeError(f"only floating-point types are supported as the default type, got {d!r}")
     _default.value = d
 

@@ -37,7 +37,7 @@ from typing import IO, Any, Union
 
 import numpy as np
 
-from . import _dtype
+from . import _dtype, _float8
 from ._backend import copy_to_host, get_backend
 from ._device import CPU, device
 from ._tensor_base import Size, TensorBase, wrap
@@ -67,6 +67,11 @@ _CODES: dict[str, str] = {
     "float64": "F64",
     "complex64": "C64",
     "complex128": "C128",
+    "float8_e4m3fn": "F8_E4M3",
+    "float8_e5m2": "F8_E5M2",
+    "float8_e8m0fnu": "F8_E8M0",
+    "float8_e4m3fnuz": "F8_E4M3FNUZ",  # not in the safetensors list, which has no fnuz formats
+    "float8_e5m2fnuz": "F8_E5M2FNUZ",
 }
 _DTYPES_BY_CODE = {code: getattr(_dtype, name) for name, code in _CODES.items()}
 _DTYPES_BY_NAME = {name: getattr(_dtype, name) for name in _CODES}
@@ -362,11 +367,7 @@ class _Reader:
             low, high = _view_extent(offset, shape, strides, d.itemsize)
             if low < 0 or high > base.nbytes:
                 raise self.fail(f"a view of {node['V']!r} reaches outside its {base.nbytes} bytes")
-            array = np.lib.stride_tricks.as_strided(
-                _aligned_view(base, offset, d.numpy_dtype),
-                shape=tuple(shape),
-                strides=tuple(strides),
-            )
+            array = _float8.as_strided(np, _aligned_view(base, offset, d.numpy_dtype), tuple(shape), tuple(strides))
         return _place(array, node.get("device", "cpu"), self.map_location, bool(node.get("requires_grad")))
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _float8
 from ._backend import xp_of
 from ._device import CPU, device
 from ._dtype import _TYPE_NAMES
@@ -398,9 +399,7 @@ def _view_of_storage(storage: UntypedStorage, dtype: Any, offset: int, size: Any
     if needed > count:
         raise RuntimeError("Trying to resize storage that is not resizable")
     elements = storage._bytes[: count * itemsize].view(dtype.numpy_dtype)
-    return xp.lib.stride_tricks.as_strided(
-        elements[min(offset, count) :], shape=shape, strides=tuple(s * itemsize for s in stride)
-    )
+    return _float8.as_strided(xp, elements[min(offset, count) :], tuple(shape), tuple(s * itemsize for s in stride))
 
 
 def _device_of(value: Any) -> device:

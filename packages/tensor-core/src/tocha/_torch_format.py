@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _dtype
+from . import _dtype, _float8
 from ._device import device
 from ._tensor_base import Size, TensorBase
 
@@ -52,7 +52,10 @@ _STORAGE_DTYPES: dict[str, _dtype.dtype] = {
     "ComplexFloatStorage": _dtype.complex64,
     "ComplexDoubleStorage": _dtype.complex128,
 }
-_DTYPES: dict[str, _dtype.dtype] = {d.name: d for d in _dtype.ALL_DTYPES}
+_UNTYPED = _dtype.uint8  # an UntypedStorage's elements: bytes, typed by the tensor that views them
+_DTYPES: dict[str, _dtype.dtype] = {
+    d.name: d for d in (*_dtype.ALL_DTYPES, *_dtype.LIMITED_UNSIGNED_DTYPES, *_dtype.FLOAT8_DTYPES)
+}
 _DTYPES.update({"float": _dtype.float32, "double": _dtype.float64, "half": _dtype.float16, "long": _dtype.int64})
 _DTYPES.update({"int": _dtype.int32, "short": _dtype.int16, "cfloat": _dtype.complex64, "cdouble": _dtype.complex128})
 
@@ -108,6 +111,8 @@ class _Unpickler:
         self.place = place
         self.collecting = False  # a first pass that only records the storages the pickle names
         self.named: dict[str, _dtype.dtype] = {}
+        self.views: dict[tuple[str, _dtype.dtype], np.ndarray[Any, Any]] = {}
+        self.swap = False  # whether the storages are big-endian
 
     def fail(self, problem: str) -> RuntimeError:
         return RuntimeError(f"tocha.load: {self.source} is a PyTorch checkpoint tocha cannot read: {problem}")
@@ -117,8 +122,23 @@ class _Unpickler:
 
     # ------------------------------------------------------------ the constructors a checkpoint may name
 
+    def rebuild_tensor_v3(
+        self, ref: Any, offset: Any, size: Any, stride: Any, requires_grad: Any, hooks: Any, dtype: Any, *_: Any
+    ) -> TensorBase:
+        """PyTorch's form for an untyped storage (bytes) and the dtype of the tensor that views it."""
+        if not isinstance(dtype, _dtype.dtype):
+            raise self.fail(f"_rebuild_tensor_v3 got {type(dtype).__name__} where a dtype belongs")
+        return self.rebuild_tensor(ref, offset, size, stride, requires_grad, hooks, dtype=dtype)
+
     def rebuild_tensor(
-        self, ref: Any, offset: Any, size: Any, stride: Any, requires_grad: Any = False, *_hooks: Any
+        self,
+        ref: Any,
+        offset: Any,
+        size: Any,
+        stride: Any,
+        requires_grad: Any = False,
+        *_hooks: Any,
+        dtype: _dtype.dtype | None = None,
     ) -> TensorBase:
         if not isinstance(ref, _StorageRef):
             raise self.fail(f"_rebuild_tensor_v2 got {type(ref).__name__} where a storage belongs")
@@ -126,6 +146,8 @@ class _Unpickler:
             return None  # type: ignore[return-value]
         shape, strides = tuple(int(n) for n in size), tuple(int(s) for s in stride)
         storage = self.storage(ref)
+        if dtype is not None and ref.dtype is _UNTYPED:
+            storage = self.typed(ref, storage, dtype)
         if len(shape) != len(strides) or any(n < 0 for n in shape) or any(s < 0 for s in strides):
             raise self.fail(f"a tensor of size {list(shape)} and stride {list(strides)}")
         offset = int(offset)
@@ -138,8 +160,21 @@ class _Unpickler:
                 )
         itemsize = storage.itemsize
         start = storage[min(offset, storage.size) :]
-        view = np.lib.stride_tricks.as_strided(start, shape=shape, strides=tuple(s * itemsize for s in strides))
+        view = _float8.as_strided(np, start, shape, tuple(s * itemsize for s in strides))
         return self.place(view, ref.location, bool(requires_grad))
+
+    def typed(self, ref: _StorageRef, raw: np.ndarray[Any, Any], dtype: _dtype.dtype) -> np.ndarray[Any, Any]:
+        """The bytes of untyped storage ``ref`` as elements of ``dtype`` (one array per storage and dtype, so
+        tensors viewing one storage share memory)."""
+        found = self.views.get((ref.key, dtype))
+        if found is None:
+            if raw.size % dtype.itemsize:
+                raise self.fail(f"storage {ref.key} holds {raw.size} bytes, not a whole number of {dtype.name}")
+            found = raw.view(dtype.numpy_dtype)
+            if self.swap and dtype.itemsize > 1:
+                found.byteswap(inplace=True)
+            self.views[ref.key, dtype] = found
+        return found
 
     def rebuild_parameter(self, data: Any, requires_grad: Any = True, *_rest: Any) -> Any:
         if self.collecting:
@@ -174,6 +209,8 @@ class _Unpickler:
         return {
             ("collections", "OrderedDict"): collections.OrderedDict,
             ("torch._utils", "_rebuild_tensor_v2"): self.rebuild_tensor,
+            ("torch._utils", "_rebuild_tensor_v3"): self.rebuild_tensor_v3,
+            ("torch.storage", "UntypedStorage"): _StorageType(_UNTYPED),
             ("torch._utils", "_rebuild_tensor"): self.rebuild_tensor,
             ("torch._utils", "_rebuild_parameter"): self.rebuild_parameter,
             ("torch._utils", "_rebuild_parameter_with_state"): self.rebuild_parameter,

@@ -88,7 +88,8 @@ def _direction_numbers(dimension: int) -> np.ndarray[Any, Any]:
     """A new (dimension, 30) array of the direction numbers v_j as 30-bit integers (NOTE [ Sobol' sequences ])."""
     if not _computed or _computed[0].shape[0] < dimension:
         _computed[:] = [_compute_direction_numbers(dimension)]
-    return _computed[0][:dimension].copy()
+    state: np.ndarray[Any, Any] = _computed[0][:dimension].copy()
+    return state
 
 
 def _compute_direction_numbers(dimension: int) -> np.ndarray[Any, Any]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
+from .. import _float8
 from .._device import CPU, device
 from .._dispatch import OpRecord, call, register_op
 from .._dtype import (
@@ -226,6 +227,10 @@ def _is_cpu_scalar_among(operands: Sequence[Any], dev: device) -> bool:
 
 
 def _to_dtype_forward(xp: Any, a: Any, np_dtype: Any) -> Any:
+    if np_dtype in _float8.NUMPY_TYPES or a.dtype in _float8.NUMPY_TYPES:  # NOTE [ Float8 dtypes ]
+        if xp is not np:
+            raise _float8.off_cpu(np_dtype if np_dtype in _float8.NUMPY_TYPES else a.dtype, "cuda")
+        return _float8.convert(a, np_dtype)
     return a.astype(np_dtype)
 
 
@@ -265,7 +270,7 @@ def prepare_scalar(value: Any, to: dtype) -> Any:
     """A Python number ready to meet an array of dtype ``to`` in NumPy.
 
     Integers that overflow ``to`` wrap around as in PyTorch; numbers meeting
-    a bfloat16 array become bfloat16 scalars (ml_dtypes has no weak promotion).
+    a bfloat16 or float8 array become scalars of its type (ml_dtypes has no weak promotion).
     """
     if to.category == _INT and type(value) is int:
         low, high = _INT_BOUNDS[to.name]
@@ -274,6 +279,8 @@ def prepare_scalar(value: Any, to: dtype) -> Any:
         return value
     if to.name == "bfloat16" and to.category == _FLOAT and not isinstance(value, complex):
         return to.numpy_dtype.type(value)
+    if to.numpy_dtype in _float8.NUMPY_TYPES:  # rounded (and saturated) as PyTorch: NOTE [ Float8 dtypes ]
+        return _float8.convert(np.asarray(value), to.numpy_dtype)[()]
     if to.category == _BOOL and not isinstance(value, bool):
         return bool(value)
     return value

@@ -71,6 +71,10 @@ _CPP_NAMES = {
     "float64": "double",
     "complex64": "c10::complex<float>",
     "complex128": "c10::complex<double>",
+    **{
+        name: f"c10::F{name[1:]}"
+        for name in ("float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz", "float8_e8m0fnu")
+    },
 }
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 
+from .. import _float8
 from .._backend import copy_to_host, get_backend, xp_of
 from .._device import CPU, DeviceLike, device
 from .._device import DEFAULT as _DEFAULT_DEVICE
@@ -188,13 +189,19 @@ def _foreign_host_array(op: str, data: Any) -> np.ndarray[Any, Any]:
         ) from None
 
 
+def _cast_host(array: np.ndarray[Any, Any], dtype_: dtype) -> np.ndarray[Any, Any]:
+    if dtype_.numpy_dtype in _float8.NUMPY_TYPES or array.dtype in _float8.NUMPY_TYPES:
+        return quiet_call(_float8.convert, array, dtype_.numpy_dtype)  # type: ignore[no-any-return]
+    return quiet_call(array.astype, dtype_.numpy_dtype)  # type: ignore[no-any-return]
+
+
 def _host_array(op: str, data: Any, dtype_: dtype | None) -> np.ndarray[Any, Any]:
     if isinstance(data, TensorBase):
         host = np.asarray(data.detach().cpu()._data)  # type: ignore[attr-defined]
-        return host if dtype_ is None else quiet_call(host.astype, dtype_.numpy_dtype)  # type: ignore[no-any-return]
+        return host if dtype_ is None else _cast_host(host, dtype_)
     if isinstance(data, np.ndarray):
         from_numpy_dtype(data.dtype)
-        return data if dtype_ is None else quiet_call(data.astype, dtype_.numpy_dtype)  # type: ignore[no-any-return]
+        return data if dtype_ is None else _cast_host(data, dtype_)
     if isinstance(data, (list, tuple)):
         _check_rectangular(data)
         data = _items(data)
@@ -204,6 +211,8 @@ def _host_array(op: str, data: Any, dtype_: dtype | None) -> np.ndarray[Any, Any
         return _host_array(op, _foreign_host_array(op, data), dtype_)
     inferred = _infer_dtype(data)
     target = dtype_ or inferred
+    if target is not None and target.numpy_dtype in _float8.NUMPY_TYPES:
+        return _cast_host(_host_array(op, data, None), target)
     try:
         array: np.ndarray[Any, Any] = quiet_call(np.array, data, None if target is None else target.numpy_dtype)
     except (TypeError, ValueError) as exc:
@@ -365,6 +374,8 @@ def _full_forward(
 ) -> Any:
     if order is not None:  # a memory format other than row-major (NOTE [ Memory formats ])
         result = empty_ordered(xp, shape, np_dtype, order)
+        if np_dtype in _float8.NUMPY_TYPES:
+            value = _float8.convert(np.asarray(value), np_dtype)
         result.fill(value)
         return result
     if value == 0:
@@ -373,6 +384,8 @@ def _full_forward(
         result = xp.empty(shape, np_dtype)
         result.fill(1)
         return result
+    if np_dtype in _float8.NUMPY_TYPES:
+        value = _float8.convert(np.asarray(value), np_dtype)  # rounded as PyTorch rounds: NOTE [ Float8 dtypes ]
     return xp.full(shape, value, dtype=np_dtype)
 
 
@@ -1086,6 +1099,8 @@ def to_device(t: Tensor, dev: device, non_blocking: bool = False) -> Tensor:
     if t._device is dev:
         return t
     xp_of(dev)  # raise the backend's own error (e.g. CuPy missing) before running
+    if dev.type != "cpu" and t._dtype.numpy_dtype in _float8.NUMPY_TYPES:
+        raise _float8.off_cpu(t._dtype.numpy_dtype, dev)
     params = (t._device, dev, True) if non_blocking else (t._device, dev)
     return call(TO_DEVICE, dev, (t,), params)  # type: ignore[no-any-return]
 
@@ -1248,25 +1263,8 @@ class CreationMethods:
             ('tocha.FloatTensor', tocha.int64, tocha.uint8)
         """
         if dtype is None:
-            names = {
-                "float32": "Float",
-                "float64": "Double",
-                "float16": "Half",
-                "bfloat16": "BFloat16",
-                "int64": "Long",
-                "int32": "Int",
-                "int16": "Short",
-                "int8": "Char",
-                "uint8": "Byte",
-                "uint16": "UInt16",
-                "uint32": "UInt32",
-                "uint64": "UInt64",
-                "bool": "Bool",
-                "complex64": "ComplexFloat",
-                "complex128": "ComplexDouble",
-            }
             prefix = "tocha." if self._device.type == "cpu" else f"tocha.{self._device.type}."
-            return f"{prefix}{names[self._dtype.name]}Tensor"
+            return f"{prefix}{type_name(self._dtype)}Tensor"
         from .legacy_types import from_type_name, tensortype
 
         target = from_type_name(dtype) if isinstance(dtype, str) else dtype

@@ -46,6 +46,17 @@ def _limits_module(d: DType) -> Any:
     return np.finfo(d.numpy_dtype)
 
 
+# PyTorch's limits of the float8 dtypes: (max, min, eps, tiny); float8_e8m0fnu holds only positive powers of two,
+# and PyTorch gives float8_e5m2fnuz an eps of 2^-3.
+_FLOAT8_LIMITS = {
+    "float8_e4m3fn": (448.0, -448.0, 2.0**-3, 2.0**-6),
+    "float8_e5m2": (57344.0, -57344.0, 2.0**-2, 2.0**-14),
+    "float8_e4m3fnuz": (240.0, -240.0, 2.0**-3, 2.0**-7),
+    "float8_e5m2fnuz": (57344.0, -57344.0, 2.0**-3, 2.0**-15),
+    "float8_e8m0fnu": (2.0**127, 2.0**-127, 1.0, 2.0**-127),
+}
+
+
 class finfo:
     """Numerical limits of a floating-point dtype, as ``torch.finfo``.
 
@@ -91,6 +102,11 @@ class finfo:
             raise TypeError(
                 "tocha.finfo() requires a floating point input type. Use tocha.iinfo to handle 'tocha.finfo'"
             )
+        if d.name in _FLOAT8_LIMITS:
+            self.bits, self.resolution, self.dtype = 8, 1.0, d.name
+            self.max, self.min, self.eps, self.tiny = _FLOAT8_LIMITS[d.name]
+            self.smallest_normal = self.tiny
+            return
         info = _limits_module(d)
         self.bits = int(info.bits)
         self.eps = float(info.eps)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._backend import xp_of
 from .._dispatch import OpRecord, call, call_inplace
-from .._dtype import _FLOAT, bfloat16, can_cast, dtype, get_default_dtype
+from .._dtype import _FLOAT, FLOAT8_DTYPES, can_cast, dtype, float16, float32, float64, get_default_dtype
 from .._tensor_base import TensorBase
 from ._common import (
     broadcast_shape,
@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 
 __all__: list[str] = []
 
-_BF16 = bfloat16
+# Float dtypes whose NumPy arrays meet a Python number as PyTorch's tensors do (keeping their dtype); ml_dtypes'
+# bfloat16 and float8 arrays do not, so numbers meeting them are converted first (``prepare_scalar``).
+_WEAK_SCALAR_FLOATS = frozenset({float16, float32, float64})
 
 # ------------------------------------------------------------------ binary
 
@@ -39,7 +41,7 @@ def binary(op: OpRecord, a: Any, b: Any, params: tuple[Any, ...] = ()) -> Tensor
     """Run binary elementwise ``op`` on operands ``a`` and ``b`` (tensors or numbers).
 
     The fast path runs without promotion when no dtype changes: two tensors of
-    one dtype and device, or a float tensor (not bfloat16) and a Python float
+    one dtype and device, or a float16/32/64 tensor and a Python float
     or int on either side (NumPy's weak scalars then keep the tensor's dtype,
     as PyTorch does).
     """
@@ -52,13 +54,12 @@ def binary(op: OpRecord, a: Any, b: Any, params: tuple[Any, ...] = ()) -> Tensor
                 except ValueError:
                     raise_broadcast_error(op.name, a, b)
                     raise
-        elif (type(b) is float or type(b) is int) and d.category == _FLOAT and d is not _BF16 and d in op.dtype_set:
+        elif (type(b) is float or type(b) is int) and d in _WEAK_SCALAR_FLOATS and d in op.dtype_set:
             return call(op, a._device, (a, b), params)  # type: ignore[no-any-return]
     elif (
         (type(a) is float or type(a) is int)
         and isinstance(b, TensorBase)
-        and b._dtype.category == _FLOAT
-        and b._dtype is not _BF16
+        and b._dtype in _WEAK_SCALAR_FLOATS
         and b._dtype in op.dtype_set
     ):
         return call(op, b._device, (a, b), params)  # type: ignore[no-any-return]
@@ -76,6 +77,10 @@ def binary_promoted(
         )
     dev = common_device(op.name, a, b)
     d = compute_dtype or result_type_of(a, b)
+    if d in FLOAT8_DTYPES and op.name == "mul" and isinstance(a, TensorBase) and isinstance(b, TensorBase):
+        # PyTorch multiplies two float8 tensors (only): in float32, rounded once (NOTE [ Float8 dtypes ])
+        product = run_binary(op, dev, cast_operand(a, float32, dev), cast_operand(b, float32, dev), params)
+        return cast_operand(product, d, dev)  # type: ignore[no-any-return]
     check_dtype(op, d)
     return run_binary(op, dev, cast_operand(a, d, dev), cast_operand(b, d, dev), params)
 
@@ -109,14 +114,14 @@ def binary_inplace(
 
     The fast path writes directly when nothing needs promoting or checking:
     ``other`` a tensor of ``target``'s dtype, device and shape, or a Python
-    float or int with a float (not bfloat16) target.
+    float or int with a float16/32/64 target.
     """
     d = target._dtype
     if (compute_dtype is None or compute_dtype is d) and d in op.dtype_set:
         if isinstance(other, TensorBase):
             if other._dtype is d and other._device is target._device and other._data.shape == target._data.shape:
                 return call_inplace(op, target._device, target, (target, other), params)
-        elif (type(other) is float or type(other) is int) and d.category == _FLOAT and d is not _BF16:
+        elif (type(other) is float or type(other) is int) and d in _WEAK_SCALAR_FLOATS:
             return call_inplace(op, target._device, target, (target, other), params)
     other = scalar_or_tensor(op.name + "_", other)
     dev = common_device(op.name + "_", target, other)

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import _float8
 from .._autocast import allows_mixed
 from .._dispatch import OpRecord, OpTest, call, register_op
 from .._dtype import _BOOL, _INT, ALL_DTYPES, can_cast, dtype, int64
@@ -71,6 +72,8 @@ _CPP_NAMES = {
     "int64": "long int", "float16": "c10::Half", "bfloat16": "c10::BFloat16", "float32": "float",
     "float64": "double", "complex64": "c10::complex<float>", "complex128": "c10::complex<double>",
     "uint16": "short unsigned int", "uint32": "unsigned int", "uint64": "long unsigned int",
+    **{name: f"c10::F{name[1:]}" for name in ("float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz",
+                                              "float8_e8m0fnu")},
 }  # fmt: skip
 
 
@@ -157,6 +160,8 @@ def _finish(op: str, result: Tensor, out: Tensor | None) -> Tensor:
 
 
 def _matmul_forward(xp: Any, a: Any, b: Any) -> Any:
+    if a.dtype in _float8.NUMPY_TYPES:  # in float32, rounded once: NOTE [ Float8 dtypes ]
+        return _float8.convert(np.asarray(np.matmul(a.astype(np.float32), b.astype(np.float32))), a.dtype)
     if xp is not np and a.dtype.name == "bfloat16" and max(a.ndim, b.ndim) > 2:
         # CuPy's batched matmul refuses bfloat16 ('E'); float32 products round to the same bfloat16 results
         return xp.matmul(a.astype(np.float32), b.astype(np.float32)).astype(a.dtype)

@@ -37,7 +37,7 @@ from .._device import CPU, DeviceLike
 from .._device import device as device_type
 from .._device_checks import device_check
 from .._dispatch import OpRecord, OpTest, VjpContext, call, call_inplace, register_op
-from .._dtype import _BOOL, _COMPLEX, _FLOAT, _INT, dtype, get_default_dtype, int64, uint8
+from .._dtype import _BOOL, _COMPLEX, _FLOAT, _INT, FLOAT8_DTYPES, dtype, get_default_dtype, int64, uint8
 from .._layout import check_layout
 from .._layout import layout as layout_
 from .._philox import STATE_BYTES, PhiloxGenerator
@@ -614,12 +614,12 @@ def _not_implemented(op: str, d: dtype) -> NotImplementedError:
 
 
 def _floating(op: str, d: dtype) -> None:
-    if d.category < _FLOAT:
+    if d.category < _FLOAT or d in FLOAT8_DTYPES:
         raise _not_implemented(op, d)
 
 
 def _real_floating(op: str, d: dtype) -> None:
-    if d.category != _FLOAT:
+    if d.category != _FLOAT or d in FLOAT8_DTYPES:
         raise _not_implemented(op, d)
 
 
@@ -630,6 +630,8 @@ def _int_bounds(d: dtype) -> tuple[int, int]:
     if d.category == _INT:
         info = np.iinfo(d.numpy_dtype)
         return int(info.min), int(info.max)
+    if d in FLOAT8_DTYPES:
+        raise _not_implemented("random_", d)
     digits = 1 << _SIGNIFICAND[d.to_real().name]
     return -digits, digits
 

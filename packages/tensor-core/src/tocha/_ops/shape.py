@@ -1229,9 +1229,9 @@ class ShapeMethods(ShapeJoinMethods):
         """``self.expand(other.shape)``."""
         return expand(self, _shape(other))
 
-    def broadcast_to(self: Any, size: Sequence[int]) -> Tensor:
-        """See :func:`tocha.broadcast_to`."""
-        return broadcast_to(self, size)
+    def broadcast_to(self: Any, *size: Any) -> Tensor:
+        """See :func:`tocha.broadcast_to`; the sizes may also come one by one (``x.broadcast_to(2, 3)``)."""
+        return expand(self, size_list("broadcast_to", size))
 
     def squeeze(self: Any, dim: int | Sequence[int] | None = None) -> Tensor:
         """See :func:`tocha.squeeze`."""

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _float8
 from .._tensor_base import TensorBase
 
 __all__ = [
@@ -185,8 +186,8 @@ def as_strided(xp: Any, array: Any, shape: Sequence[int], strides: Sequence[int]
             offset = 0 if root is array else _address(array) - _address(root)
             return np.ndarray(tuple(shape), array.dtype, root, offset + start * item, byte_strides)
     if start:
-        array = xp.lib.stride_tricks.as_strided(array, (array.size,), (item,))[start:]
-    return xp.lib.stride_tricks.as_strided(array, tuple(shape), byte_strides)
+        array = _float8.as_strided(xp, array, (array.size,), (item,))[start:]
+    return _float8.as_strided(xp, array, tuple(shape), byte_strides)
 
 
 def _address(array: np.ndarray[Any, Any]) -> int:
