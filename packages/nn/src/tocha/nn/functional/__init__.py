@@ -191,6 +191,9 @@ from ._dropout import (
 from ._dropout import (
     feature_alpha_dropout as feature_alpha_dropout,
 )
+from ._grouped_mm import (
+    grouped_mm as grouped_mm,
+)
 from ._linear import (
     bilinear as bilinear,
 )
@@ -365,6 +368,15 @@ from ._pooling import (
 from ._pooling import (
     max_unpool3d as max_unpool3d,
 )
+from ._scaled_mm import (
+    ScalingType as ScalingType,
+)
+from ._scaled_mm import (
+    SwizzleType as SwizzleType,
+)
+from ._scaled_mm import (
+    scaled_mm as scaled_mm,
+)
 from ._sparse import (
     embedding as embedding,
 )
@@ -438,6 +450,8 @@ __all__ = [
     "dropout3d",
     "alpha_dropout",
     "feature_alpha_dropout",
+    "grouped_mm",
+    "scaled_mm",
     "linear",
     "bilinear",
     "cosine_similarity",
