@@ -524,3 +524,38 @@ def test_median_of_bool_is_not_implemented_as_in_pytorch() -> None:
         flags.median()
     with pytest.raises(NotImplementedError, match="\"median_out\" not implemented for 'Bool'"):
         tocha.nanmedian(flags, 0)
+
+
+# ------------------------------------------------------------------ hash_tensor
+
+
+def test_hash_tensor_xors_the_widened_bits() -> None:
+    x = tocha.tensor([[1.5, -2.0], [0.25, float("nan")]])
+    widened = x.numpy().astype(np.float64).view(np.uint64)
+    assert tocha.hash_tensor(x).item() == int(np.bitwise_xor.reduce(widened, axis=None))
+    assert tocha.hash_tensor(x, dim=1).tolist() == np.bitwise_xor.reduce(widened, axis=1).tolist()
+    assert x.hash_tensor(0, keepdim=True).shape == (1, 2)
+    assert tocha.hash_tensor(x).dtype is tocha.uint64
+    assert tocha.hash_tensor(tocha.tensor([-1], dtype=tocha.int8)).item() == 2**64 - 1  # int64 -1's bits
+    assert tocha.hash_tensor(tocha.tensor([1.5]).bfloat16()).item() == tocha.hash_tensor(tocha.tensor([1.5])).item()
+    assert tocha.hash_tensor(tocha.tensor([3, 3])).item() == 0  # XOR: pairs cancel
+
+
+def test_hash_tensor_errors() -> None:
+    with pytest.raises(RuntimeError, match=r"Expected reduction dim to be specified for input\.numel\(\) == 0"):
+        tocha.hash_tensor(tocha.tensor([]))
+    with pytest.raises(IndexError, match="Expected reduction dim 0 to have non-zero size"):
+        tocha.hash_tensor(tocha.zeros(0, 3), dim=0)
+    with pytest.raises(RuntimeError, match="Unknown hash_tensor mode: 1"):
+        tocha.hash_tensor(tocha.ones(2), mode=1)
+    with pytest.raises(NotImplementedError, match="\"hash_tensor\" not implemented for 'ComplexFloat'"):
+        tocha.hash_tensor(tocha.ones(2, dtype=tocha.complex64))
+
+
+def test_hash_tensor_equals_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    for values in (rng.standard_normal((3, 4, 5)).astype(np.float32), rng.integers(-9, 9, (3, 4, 5))):
+        for kwargs in ({}, {"dim": 1}, {"dim": (0, 2), "keepdim": True}):
+            ours = tocha.hash_tensor(tocha.from_numpy(values), **kwargs)
+            assert ours.tolist() == torch.hash_tensor(torch.from_numpy(values), **kwargs).tolist()

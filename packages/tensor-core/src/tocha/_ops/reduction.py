@@ -29,6 +29,7 @@ from .reduction_core import (
     argmax,
     argmin,
     count_nonzero,
+    hash_tensor,
     max,
     mean,
     min,
@@ -68,6 +69,7 @@ __all__ = [
     "cummin",
     "cumprod",
     "cumsum",
+    "hash_tensor",
     "logcumsumexp",
     "logsumexp",
     "max",
@@ -241,6 +243,10 @@ class ReductionMethods:
     def count_nonzero(self: Any, dim: DimArg = None) -> Tensor:
         """See :func:`tocha.count_nonzero`."""
         return count_nonzero(self, dim)
+
+    def hash_tensor(self: Any, dim: DimArg = None, *, keepdim: bool = False, mode: int = 0) -> Tensor:
+        """See :func:`tocha.hash_tensor`."""
+        return hash_tensor(self, dim, keepdim=keepdim, mode=mode)
 
     def cumsum(self: Any, dim: int, *, dtype: dtype | None = None) -> Tensor:
         """See :func:`tocha.cumsum`."""

@@ -866,4 +866,59 @@ def count_nonzero(input: Tensor, dim: DimArg = None) -> Tensor:
     return call(COUNT_NONZERO, input._device, (input,), (axis,))  # type: ignore[no-any-return]
 
 
+def _hash_tensor_forward(xp: Any, a: Any, axis: tuple[int, ...] | None, keepdim: bool) -> Any:
+    # Floats widen to float64 and integers to int64, whose bits are XORed as uint64 (PyTorch's mode 0).
+    wide = a.astype(np.int64 if a.dtype.kind in "biu" else np.float64).view(np.uint64)
+    return xp.asarray(xp.bitwise_xor.reduce(wide, axis=axis, keepdims=keepdim))
+
+
+def _hash_tensor_reference(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    values = np.asarray(a)
+    wide: Any = values.astype(np.int64 if values.dtype.kind in "biu" else np.float64).view(np.uint64)
+    if axis is None:
+        return np.asarray(np.bitwise_xor.reduce(wide.reshape(-1)))  # an array: a NumPy scalar would become int64
+    return np.asarray(np.bitwise_xor.reduce(wide, axis=axis, keepdims=keepdims))
+
+
+HASH_TENSOR = register_op(
+    OpRecord(
+        name="hash_tensor",
+        forward=_hash_tensor_forward,
+        dtypes=REAL,
+        test=OpTest(samples="reduction", reference=_hash_tensor_reference, torch_name="hash_tensor"),
+    )
+)
+_HASHABLE = frozenset(REAL)
+
+
+def hash_tensor(input: Tensor, dim: DimArg = None, *, keepdim: bool = False, mode: int = 0) -> Tensor:
+    """A uint64 hash of the elements over ``dim`` (all of them by default): their bits, after widening floats to
+    float64 and integers to int64, combined by XOR (``mode=0``, the only mode, as in PyTorch).
+
+    Equal tensors hash equally whatever their order along ``dim``; this is a quick fingerprint, not a
+    cryptographic hash.
+
+    Example:
+        >>> import tocha
+        >>> tocha.hash_tensor(tocha.tensor([1, 2, 3]))
+        tensor(0, dtype=tocha.uint64)
+        >>> tocha.hash_tensor(tocha.tensor([[1, 2], [3, 4]]), dim=1)
+        tensor([3, 7], dtype=tocha.uint64)
+    """
+    if mode != 0:
+        raise RuntimeError(f"Unknown hash_tensor mode: {mode}")
+    if input._dtype not in _HASHABLE:
+        raise NotImplementedError(f"\"hash_tensor\" not implemented for '{type_name(input._dtype)}'")
+    if input._data.size == 0 and (dim is None or (isinstance(dim, (tuple, list)) and not dim)):
+        raise RuntimeError(
+            "hash_tensor: Expected reduction dim to be specified for input.numel() == 0. Specify the reduction "
+            "dim with the 'dim' argument."
+        )
+    axis = axis_of("hash_tensor", dim, input._data.ndim)
+    for d in range(input._data.ndim) if axis is None else axis:
+        if input._data.shape[d] == 0:
+            raise IndexError(f"hash_tensor: Expected reduction dim {d} to have non-zero size.")
+    return call(HASH_TENSOR, input._device, (input,), (axis, keepdim))  # type: ignore[no-any-return]
+
+
 _UNUSED = (_BOOL, bool_, uint8)

@@ -356,17 +356,17 @@ _COMPOSITE_MODULES = frozenset(
 # ------------------------------------------------------------------ forward check
 
 
-def _as_tensor(x: Any) -> Any:
+def _as_tensor(x: Any, keep_unsigned: bool = False) -> Any:
     from .._device import CPU
     from .._tensor_base import wrap
 
     if isinstance(x, TensorBase):
         return x
     if isinstance(x, (list, tuple)):
-        return type(x)(_as_tensor(v) for v in x)
+        return type(x)(_as_tensor(v, keep_unsigned) for v in x)
     array = np.asarray(x)
-    if array.dtype.kind == "u" and array.dtype.itemsize > 1:
-        array = array.astype(np.int64)  # NumPy's uint64 sums; no op record sweeps uint16/32/64
+    if array.dtype.kind == "u" and array.dtype.itemsize > 1 and not keep_unsigned:
+        array = array.astype(np.int64)  # NumPy's uint64 sums; only hash_tensor gives uint64 (keep_unsigned)
     if array.dtype.kind in "biufc" or array.dtype.kind == "V":
         return wrap(np.array(array), CPU)
     return x
@@ -394,7 +394,8 @@ def check_forward(info: OpInfo, sample: SampleInput, *, atol: float | None = Non
     """
     __tracebackhide__ = True
     actual = _outputs(info.run(sample))
-    expected = _as_tensor(info.run_reference(sample))
+    unsigned = isinstance(actual, TensorBase) and actual.dtype.name == "uint64"
+    expected = _as_tensor(info.run_reference(sample), keep_unsigned=unsigned)
     if isinstance(actual, tuple) and not isinstance(expected, tuple):
         actual = actual[0]
     expected = _to_device_of(expected, actual)  # references compute on the host; the op may run elsewhere
