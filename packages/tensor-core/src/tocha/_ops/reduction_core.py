@@ -874,10 +874,11 @@ def _hash_tensor_forward(xp: Any, a: Any, axis: tuple[int, ...] | None, keepdim:
 
 def _hash_tensor_reference(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     values = np.asarray(a)
-    wide: Any = values.astype(np.int64 if values.dtype.kind in "biu" else np.float64).view(np.uint64)
+    wide = values.astype(np.int64 if values.dtype.kind in "biu" else np.float64).view(np.uint64)
     if axis is None:
         return np.asarray(np.bitwise_xor.reduce(wide.reshape(-1)))  # an array: a NumPy scalar would become int64
-    return np.asarray(np.bitwise_xor.reduce(wide, axis=axis, keepdims=keepdims))
+    xor: Any = np.bitwise_xor
+    return np.asarray(xor.reduce(wide, axis=axis, keepdims=keepdims))
 
 
 HASH_TENSOR = register_op(
