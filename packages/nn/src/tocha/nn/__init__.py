@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 from . import functional, grad, init, modules, parallel, utils
+from ._factory import factory_kwargs
 from .modules import *  # noqa: F403
 from .parallel import DataParallel
 from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
@@ -27,6 +28,7 @@ __all__ = [
     "parallel",
     "utils",
     "DataParallel",
+    "factory_kwargs",
     "Parameter",
     "Buffer",
     "UninitializedParameter",

@@ -114,6 +114,9 @@ from .channelshuffle import (
     ChannelShuffle as ChannelShuffle,
 )
 from .container import (
+    Container as Container,
+)
+from .container import (
     ModuleDict as ModuleDict,
 )
 from .container import (
@@ -289,6 +292,9 @@ from .loss import (
 )
 from .loss import (
     NLLLoss as NLLLoss,
+)
+from .loss import (
+    NLLLoss2d as NLLLoss2d,
 )
 from .loss import (
     PoissonNLLLoss as PoissonNLLLoss,
@@ -488,6 +494,7 @@ from .upsampling import (
 
 __all__ = [
     "Module",
+    "Container",
     "Sequential",
     "ModuleList",
     "ModuleDict",
@@ -543,6 +550,7 @@ __all__ = [
     "LinearCrossEntropyLoss",
     "LinearCrossEntropyOptions",
     "NLLLoss",
+    "NLLLoss2d",
     "BCELoss",
     "BCEWithLogitsLoss",
     "KLDivLoss",

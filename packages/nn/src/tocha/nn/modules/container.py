@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import operator
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import chain, islice
@@ -23,7 +24,7 @@ import tocha
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
+__all__ = ["Container", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 
 def _abs_index(idx: Any, size: int) -> int:
@@ -35,6 +36,31 @@ def _abs_index(idx: Any, size: int) -> int:
 
 def _renumber(module: Module) -> None:
     module.__dict__["_modules"] = OrderedDict((str(i), m) for i, m in enumerate(module._modules.values()))
+
+
+class Container(Module):
+    """The deprecated base of containers: a module holding the modules given as keyword arguments; warns
+    FutureWarning, as PyTorch (subclass :class:`Module` instead).
+
+    Example:
+        >>> import warnings, tocha
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", FutureWarning)
+        ...     box = tocha.nn.Container(proj=tocha.nn.Linear(2, 3))
+        >>> box.proj.out_features
+        3
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__()
+        warnings.warn(
+            "`nn.Container` is deprecated. All of its functionality is now implemented in `nn.Module`. Subclass "
+            "that instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        for name, module in kwargs.items():
+            self.add_module(name, module)
 
 
 class Sequential(Module):

@@ -7,6 +7,7 @@ is accepted and converted with PyTorch's warning. Class weights are registered b
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 
 from tocha import Tensor
@@ -203,6 +204,35 @@ class NLLLoss(_WeightedLoss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         """The loss of the log-probabilities ``input`` against ``target``."""
         return _fn.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
+
+
+class NLLLoss2d(NLLLoss):
+    """The deprecated name of :class:`NLLLoss` for 4-D inputs (which :class:`NLLLoss` takes); warns
+    FutureWarning, as PyTorch.
+
+    Example:
+        >>> import warnings, tocha
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", FutureWarning)
+        ...     loss = tocha.nn.NLLLoss2d()
+        >>> loss(tocha.zeros(1, 2, 1, 1), tocha.zeros(1, 1, 1, dtype=tocha.int64))
+        tensor(-0.)
+    """
+
+    def __init__(
+        self,
+        weight: Tensor | None = None,
+        size_average: bool | None = None,
+        ignore_index: int = -100,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+    ) -> None:
+        warnings.warn(
+            "`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in replacement.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
 
 
 class BCELoss(_WeightedLoss):
