@@ -451,6 +451,8 @@ __all__ = [
     "alpha_dropout",
     "feature_alpha_dropout",
     "grouped_mm",
+    "ScalingType",
+    "SwizzleType",
     "scaled_mm",
     "linear",
     "bilinear",
