@@ -45,6 +45,14 @@ def test_nan_to_integers() -> None:
     assert nan.to(tocha.float8_e8m0fnu).to(tocha.int64).item() == 0
 
 
+def test_conversions_keep_the_layout() -> None:
+    transposed = tocha.arange(12.0).reshape(3, 4).t()
+    as_float8 = transposed.to(tocha.float8_e5m2)
+    assert as_float8.stride() == transposed.stride() == (1, 4)
+    assert as_float8.float().stride() == (1, 4)
+    assert as_float8.float().tolist() == transposed.tolist()
+
+
 def test_through_float32_from_wider_types() -> None:
     # 1 + 2^-4 + 2^-30 rounds up in one step, but float64 -> float32 first drops the 2^-30: a tie, to even
     value = 1 + 2**-4 + 2**-30

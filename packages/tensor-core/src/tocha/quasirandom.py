@@ -133,9 +133,9 @@ def _scramble(state: np.ndarray[Any, Any], generator: Any) -> tuple[np.ndarray[A
     """(scrambled direction numbers, shift): Owen's linear matrix scramble with a digital shift."""
     dimension = state.shape[0]
     weights = 1 << np.arange(_MAXBIT, dtype=np.int64)
-    shift_bits = tocha.randint(2, (dimension, _MAXBIT), generator=generator).numpy()
+    shift_bits = tocha.randint(2, (dimension, _MAXBIT), generator=generator, device="cpu").numpy()
     shift = shift_bits @ weights
-    lower = np.tril(tocha.randint(2, (dimension, _MAXBIT, _MAXBIT), generator=generator).numpy())
+    lower = np.tril(tocha.randint(2, (dimension, _MAXBIT, _MAXBIT), generator=generator, device="cpu").numpy())
     lower[:, np.arange(_MAXBIT), np.arange(_MAXBIT)] = 1
     # Row r of the matrix gives output digit r (weight 2^(29 - r)) from input digit c (weight 2^(29 - c)).
     row_masks = lower @ weights[::-1]  # (dimension, 30): the input digits each output digit sums
