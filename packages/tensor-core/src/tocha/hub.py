@@ -440,10 +440,16 @@ def list(
     Downloads the repository unless cached (``force_reload`` downloads again); ``trust_repo`` and
     ``skip_validation`` are :func:`load`'s.
 
-    Example:
-        >>> import tocha.hub
-        >>> tocha.hub.list("owner/models", trust_repo=True)  # doctest: +SKIP
-        ['mlp', 'small_cnn']
+    Example (a repository already in the cache, so nothing is downloaded):
+        >>> import pathlib, tempfile, tocha.hub
+        >>> previous = tocha.hub.get_dir()
+        >>> tocha.hub.set_dir(tempfile.mkdtemp())
+        >>> cached = pathlib.Path(tocha.hub.get_dir(), "owner_models_main")
+        >>> cached.mkdir()
+        >>> _ = (cached / "hubconf.py").write_text('def mlp():\\n    "A two-layer perceptron."\\n')
+        >>> tocha.hub.list("owner/models:main", trust_repo=True, verbose=False)
+        ['mlp']
+        >>> tocha.hub.set_dir(previous)
     """
     repo_dir = _fetch_repo(github, force_reload, trust_repo, verbose, skip_validation)
     with _on_sys_path(repo_dir):
@@ -460,10 +466,17 @@ def help(
 ) -> str | None:
     """The docstring of the entry point ``model`` of ``github`` (``owner/name[:ref]``).
 
-    Example:
-        >>> import tocha.hub
-        >>> print(tocha.hub.help("owner/models", "mlp", trust_repo=True))  # doctest: +SKIP
-        A two-layer perceptron; pretrained=True loads its weights.
+    Example (a repository already in the cache, so nothing is downloaded):
+        >>> import contextlib, io, pathlib, tempfile, tocha.hub
+        >>> previous = tocha.hub.get_dir()
+        >>> tocha.hub.set_dir(tempfile.mkdtemp())
+        >>> cached = pathlib.Path(tocha.hub.get_dir(), "owner_models_main")
+        >>> cached.mkdir()
+        >>> _ = (cached / "hubconf.py").write_text('def mlp():\\n    "A two-layer perceptron."\\n')
+        >>> with contextlib.redirect_stderr(io.StringIO()):  # "Using cache found in ..."
+        ...     print(tocha.hub.help("owner/models:main", "mlp", trust_repo=True))
+        A two-layer perceptron.
+        >>> tocha.hub.set_dir(previous)
     """
     repo_dir = _fetch_repo(github, force_reload, trust_repo, True, skip_validation)
     with _on_sys_path(repo_dir):
