@@ -183,6 +183,7 @@ else:  # tensor-core's own lazy modules (imported on first access, NOTE [ Lazy s
     from . import cpu as cpu
     from . import hub as hub
     from . import jit as jit
+    from . import masked as masked
     from . import mps as mps
     from . import profiler as profiler
     from . import quasirandom as quasirandom

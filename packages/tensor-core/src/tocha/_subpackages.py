@@ -32,6 +32,7 @@ SUBPACKAGES = {
     "cpu": "tocha-tensor-core",
     "hub": "tocha-tensor-core",
     "jit": "tocha-tensor-core",
+    "masked": "tocha-tensor-core",
     "mps": "tocha-tensor-core",
     "profiler": "tocha-tensor-core",
     "quasirandom": "tocha-tensor-core",
