@@ -215,6 +215,7 @@ def test_gpu_out_of_memory_under_a_process_limit() -> None:
     try:
         cuda.set_per_process_memory_fraction(1e-9)
         assert 0 < cuda.get_per_process_memory_fraction() < 1e-8
+        cuda.empty_cache()  # blocks cached by earlier tests in this process would be reused without allocating
         with pytest.raises(cuda.OutOfMemoryError) as caught:
             (x * 2).sum()
         message = str(caught.value)

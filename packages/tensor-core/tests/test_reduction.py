@@ -559,3 +559,20 @@ def test_hash_tensor_equals_pytorch() -> None:
         for kwargs in ({}, {"dim": 1}, {"dim": (0, 2), "keepdim": True}):
             ours = tocha.hash_tensor(tocha.from_numpy(values), **kwargs)
             assert ours.tolist() == torch.hash_tensor(torch.from_numpy(values), **kwargs).tolist()
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("shape", [(1,), (7,), (1000, 3), (5, 0, 3), (3, 33, 9)])
+def test_gpu_hash_tensor_equals_the_cpus(shape: tuple[int, ...]) -> None:
+    values = np.random.default_rng(1).standard_normal(shape)
+    x = tocha.from_numpy(values)
+    dims = [d for d in ((-1,), (0,), (0, 2), None) if d is None or max(d) < len(shape) or min(d) < 0]
+    for dim in dims:
+        if dim is None and x.numel() == 0:
+            continue
+        for keepdim in (False, True):
+            expected = tocha.hash_tensor(x, dim, keepdim=keepdim)
+            ours = tocha.hash_tensor(x.cuda(), dim, keepdim=keepdim)
+            assert ours.device.type == "cuda"
+            assert ours.dtype is tocha.uint64
+            assert ours.cpu().tolist() == expected.tolist(), (shape, dim, keepdim)

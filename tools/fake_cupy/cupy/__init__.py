@@ -252,6 +252,7 @@ def _function(
     return call
 
 
+_NO_REDUCE = frozenset({"bitwise_and", "bitwise_or", "bitwise_xor"})
 _ADD_AT_DTYPES = frozenset({"int32", "int64", "float16", "float32", "float64", "uint32", "uint64"})
 
 
@@ -268,6 +269,11 @@ class ufunc:
         for method in ("reduce", "outer", "reduceat"):
             setattr(self, method, _function(f"{inner.__name__}.{method}", getattr(inner, method)))
         self._accumulate = _function(f"{inner.__name__}.accumulate", inner.accumulate)
+        if inner.__name__ in _NO_REDUCE:
+            self.reduce = self._refuse_reduce
+
+    def _refuse_reduce(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"`cupy_{self.__name__}.reduce` is not supported yet")  # as CuPy 14
 
     def accumulate(self, *args: Any, **kwargs: Any) -> Any:
         if self.__name__ not in ("add", "multiply"):  # as CuPy 14

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 import types
+import warnings
 from typing import Any
 
 from . import _Device, _memory_pool, host_syncs
@@ -70,6 +71,17 @@ class Stream:
         event.record(self)
         return event
 
+    @classmethod
+    def from_external(cls, obj: Any) -> Stream:
+        """A stream made elsewhere, known through the CUDA stream protocol (``__cuda_stream__``)."""
+        _version, ptr = obj.__cuda_stream__()
+        stream = cls()
+        stream.ptr = int(ptr)
+        return stream
+
+    def __cuda_stream__(self) -> tuple[int, int]:
+        return (0, self.ptr)
+
     def use(self) -> Stream:
         _current[-1] = self
         return self
@@ -87,9 +99,15 @@ _current: list[Stream] = [Stream.null]
 
 
 class ExternalStream(Stream):
-    """A stream made elsewhere, known by its handle."""
+    """A stream made elsewhere, known by its handle (deprecated in CuPy 14 for ``Stream.from_external``)."""
 
     def __init__(self, ptr: int, device_id: int = -1) -> None:
+        warnings.warn(
+            "ExternalStream is deprecated. Use Stream.from_external() instead to interoperate with external streams "
+            "that implement the CUDA stream protocol.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         super().__init__()
         self.ptr = ptr
 

@@ -869,7 +869,32 @@ def count_nonzero(input: Tensor, dim: DimArg = None) -> Tensor:
 def _hash_tensor_forward(xp: Any, a: Any, axis: tuple[int, ...] | None, keepdim: bool) -> Any:
     # Floats widen to float64 and integers to int64, whose bits are XORed as uint64 (PyTorch's mode 0).
     wide = a.astype(np.int64 if a.dtype.kind in "biu" else np.float64).view(np.uint64)
-    return xp.asarray(xp.bitwise_xor.reduce(wide, axis=axis, keepdims=keepdim))
+    if xp is np:
+        xor: Any = np.bitwise_xor
+        return np.asarray(xor.reduce(wide, axis=axis, keepdims=keepdim))
+    return _xor_by_halving(xp, wide, axis, keepdim)  # CuPy has no bitwise_xor.reduce
+
+
+def _xor_by_halving(xp: Any, wide: Any, axis: tuple[int, ...] | None, keepdim: bool) -> Any:
+    """XOR of ``wide`` over ``axis`` as log2(n) element-wise XORs of one half of the reduced elements into the other."""
+    reduced = tuple(range(wide.ndim)) if axis is None else tuple(sorted(a % wide.ndim for a in axis))
+    kept = tuple(a for a in range(wide.ndim) if a not in reduced)
+    kept_shape = tuple(wide.shape[a] for a in kept)
+    count = math.prod(wide.shape[a] for a in reduced)
+    rows = wide.transpose(kept + reduced).reshape(*kept_shape, count)
+    if count == 0:
+        result = xp.zeros(kept_shape, dtype=np.uint64)
+    else:
+        while count > 1:
+            half = count // 2
+            folded = rows[..., :half] ^ rows[..., half : 2 * half]
+            if count % 2:
+                folded[..., :1] ^= rows[..., count - 1 :]
+            rows, count = folded, half
+        result = rows[..., 0]
+    if keepdim:
+        result = result.reshape(tuple(1 if a in reduced else n for a, n in enumerate(wide.shape)))
+    return xp.asarray(result)
 
 
 def _hash_tensor_reference(a: Any, axis: Any = None, keepdims: bool = False) -> Any:

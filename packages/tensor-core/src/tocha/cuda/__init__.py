@@ -563,8 +563,23 @@ class ExternalStream(Stream):
             raise RuntimeError(f"tocha.cuda.ExternalStream requires CUDA support: {_NOT_AVAILABLE}")
         cp = _cupy()
         index = _index(device, "ExternalStream")
+        from_external = getattr(cp.cuda.Stream, "from_external", None)  # CuPy 14 deprecates ExternalStream
         with cp.cuda.Device(index):
-            super().__init__(index, _wrap=cp.cuda.ExternalStream(int(stream_ptr)))
+            if from_external is None:
+                wrapped = cp.cuda.ExternalStream(int(stream_ptr), index)
+            else:
+                wrapped = from_external(_StreamHandle(int(stream_ptr)))
+            super().__init__(index, _wrap=wrapped)
+
+
+class _StreamHandle:
+    """A raw ``cudaStream_t`` seen through the CUDA stream protocol."""
+
+    def __init__(self, stream_ptr: int) -> None:
+        self._stream_ptr = stream_ptr
+
+    def __cuda_stream__(self) -> tuple[int, int]:
+        return (0, self._stream_ptr)
 
 
 def set_stream(stream: Stream | None) -> None:
