@@ -221,7 +221,9 @@ def test_gpu_out_of_memory_under_a_process_limit() -> None:
         with pytest.raises(cuda.OutOfMemoryError) as caught:
             (x * 2).sum()
         message = str(caught.value)
-        assert message.startswith("CUDA out of memory. Tried to allocate 16.00 MiB in mul(float32[4194304], 2) on cuda:0")
+        assert message.startswith(
+            "CUDA out of memory. Tried to allocate 16.00 MiB in mul(float32[4194304], 2) on cuda:0"
+        )
         assert "reserved by tocha's caching allocator" in message
     finally:
         cuda.set_per_process_memory_fraction(1.0)
