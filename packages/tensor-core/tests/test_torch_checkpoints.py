@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
+import collections
+import dataclasses
+import enum
 import io
 import pickle
 import struct
@@ -199,3 +203,166 @@ def test_checkpoints_pytorch_wrote_load_as_pytorch_loads_them(tmp_path: Path, zi
     theirs = torch.load(path, weights_only=False)
     _assert_same(ours, theirs, torch)
     assert ours["views"][1].data_ptr() == ours["views"][0].data_ptr()  # one storage, as saved
+
+
+# ------------------------------------------------------------------ allowlisted globals (NOTE [ Allowlisted globals ])
+
+
+class _Color(enum.Enum):
+    RED = 1
+    BLUE = 2
+
+
+@dataclasses.dataclass
+class _Config:
+    lr: float
+    name: str
+
+
+class _Slotted:
+    __slots__ = ("a", "b")
+
+    def __init__(self, a: int, b: int) -> None:
+        self.a, self.b = a, b
+
+
+class _WithState:
+    def __init__(self, x: int) -> None:
+        self.x = x
+
+    def __getstate__(self) -> dict[str, int]:
+        return {"x": self.x * 10}
+
+    def __setstate__(self, state: dict[str, int]) -> None:
+        self.x = state["x"] + 1
+
+
+_ALLOWED = [argparse.Namespace, _Color, _Config, _Slotted, _WithState]
+
+
+def _objects() -> dict[str, Any]:
+    return {
+        "args": argparse.Namespace(lr=0.1, epochs=3),
+        "color": _Color.BLUE,
+        "config": _Config(0.5, "run"),
+        "slotted": _Slotted(1, 2),
+        "state": _WithState(5),
+    }
+
+
+def _pickled(value: Any) -> bytes:
+    """The archive of a plain pickle of ``value`` (no tensors), as torch.save writes it (protocol 2)."""
+    return _archive(pickle.dumps(value, protocol=2)[2:-1], {})
+
+
+def _check_objects(loaded: dict[str, Any]) -> None:
+    assert loaded["args"] == argparse.Namespace(lr=0.1, epochs=3)
+    assert loaded["color"] is _Color.BLUE
+    assert loaded["config"] == _Config(0.5, "run")
+    assert (loaded["slotted"].a, loaded["slotted"].b) == (1, 2)
+    assert loaded["state"].x == 51  # __getstate__ then __setstate__ ran
+
+
+def test_allowlisted_classes_load_and_others_stay_refused() -> None:
+    data = _pickled(_objects())
+    with pytest.raises(pickle.UnpicklingError, match=r"names argparse\.Namespace, which is not one") as caught:
+        tocha.load(io.BytesIO(data))
+    assert isinstance(caught.value, RuntimeError)
+    assert "`tocha.serialization.add_safe_globals([argparse.Namespace])`" in str(caught.value)
+    assert tocha.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(data)) == [
+        "argparse.Namespace", f"{__name__}._Color", f"{__name__}._Config", f"{__name__}._Slotted",
+        f"{__name__}._WithState",
+    ]  # fmt: skip
+    with tocha.serialization.safe_globals(_ALLOWED):
+        assert tocha.serialization.get_safe_globals() == _ALLOWED
+        _check_objects(tocha.load(io.BytesIO(data)))
+        assert tocha.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(data)) == []
+        evil = b"}(" + _text("x") + _global("os", "system") + b"(" + _text("true") + b"tRu"
+        with pytest.raises(tocha.serialization.CheckpointError, match=r"names os\.system"):
+            tocha.load(io.BytesIO(_archive(evil, {})))
+    assert tocha.serialization.get_safe_globals() == []
+
+
+def test_add_safe_globals_and_the_context_manager_restore_the_allowlist() -> None:
+    try:
+        tocha.serialization.add_safe_globals([argparse.Namespace])
+        tocha.serialization.add_safe_globals([argparse.Namespace, _Color])  # no duplicates
+        assert tocha.serialization.get_safe_globals() == [argparse.Namespace, _Color]
+        inside = []
+
+        def fail_inside() -> None:
+            with tocha.serialization.safe_globals([_Config]):
+                inside.extend(tocha.serialization.get_safe_globals())
+                raise ValueError("inside")
+
+        with pytest.raises(ValueError, match="inside"):
+            fail_inside()
+        assert inside == [argparse.Namespace, _Color, _Config]
+        assert tocha.serialization.get_safe_globals() == [argparse.Namespace, _Color]
+        loaded = tocha.load(io.BytesIO(_pickled({"args": argparse.Namespace(a=1), "color": _Color.RED})))
+        assert loaded == {"args": argparse.Namespace(a=1), "color": _Color.RED}
+    finally:
+        tocha.serialization.clear_safe_globals()
+    assert tocha.serialization.get_safe_globals() == []
+    for bad in (["argparse.Namespace"], [(argparse.Namespace,)], [(argparse.Namespace, 3)], [1]):
+        with pytest.raises(TypeError, match="add_safe_globals: "):
+            tocha.serialization.add_safe_globals(bad)
+    with pytest.raises(TypeError, match="expected a list"):
+        tocha.serialization.add_safe_globals(argparse.Namespace)  # type: ignore[arg-type]
+    assert tocha.serialization.get_safe_globals() == []
+
+
+def test_a_pair_allowlists_a_class_under_the_name_the_pickle_gives() -> None:
+    state = b"}" + _text("lr") + b"G" + struct.pack(">d", 0.25) + b"s" + _text("name") + _text("old") + b"s"
+    body = b"}(" + _text("config") + _global("legacy.models", "Config") + b")\x81" + state + b"bu"
+    data = _archive(body, {})
+    assert tocha.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(data)) == ["legacy.models.Config"]
+    with tocha.serialization.safe_globals([(_Config, "legacy.models.Config")]):
+        assert tocha.load(io.BytesIO(data)) == {"config": _Config(0.25, "old")}
+    with tocha.serialization.safe_globals([_Config]), pytest.raises(RuntimeError, match=r"legacy\.models\.Config"):
+        tocha.load(io.BytesIO(data))
+
+
+def test_allowlisted_globals_in_a_legacy_file_and_a_state_dicts_metadata() -> None:
+    body = pickle.dumps(_objects(), protocol=2)[2:-1]
+    with tocha.serialization.safe_globals(_ALLOWED):
+        _check_objects(tocha.load(io.BytesIO(_legacy_file(body, {}))))
+    assert tocha.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(_legacy_file(body, {})))[0] == (
+        "argparse.Namespace"
+    )
+    state = collections.OrderedDict(step=3)
+    state._metadata = collections.OrderedDict({"": {"version": 1}, "bn": {"version": 2}})  # type: ignore[attr-defined]
+    loaded = tocha.load(io.BytesIO(_pickled(state)))
+    assert loaded == {"step": 3}
+    assert loaded._metadata == {"": {"version": 1}, "bn": {"version": 2}}
+
+
+def test_get_unsafe_globals_of_files_without_a_pickle(tmp_path: Path) -> None:
+    path = tmp_path / "w.safetensors"
+    tocha.save({"w": tocha.ones(2), "args": {"lr": 0.1}}, path)
+    assert tocha.serialization.get_unsafe_globals_in_checkpoint(path) == []
+    assert tocha.serialization.get_unsafe_globals_in_checkpoint(str(path)) == []
+    with pytest.raises(TypeError, match="must be a path or a readable binary file"):
+        tocha.serialization.get_unsafe_globals_in_checkpoint(3)  # type: ignore[arg-type]
+
+
+def test_allowlisted_checkpoints_load_as_pytorch_loads_them(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "ck.pt"
+    model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.BatchNorm1d(3))
+    torch.save({"model": model.state_dict(), "weights": torch.arange(4.0), **_objects()}, path)
+    unsafe = tocha.serialization.get_unsafe_globals_in_checkpoint(path)
+    assert sorted(unsafe) == sorted(torch.serialization.get_unsafe_globals_in_checkpoint(str(path)))
+    with pytest.raises(pickle.UnpicklingError, match=r"argparse\.Namespace"):
+        torch.load(path)
+    with pytest.raises(pickle.UnpicklingError, match=r"argparse\.Namespace"):
+        tocha.load(path)
+    with torch.serialization.safe_globals(_ALLOWED), tocha.serialization.safe_globals(_ALLOWED):
+        theirs, ours = torch.load(path), tocha.load(path)
+    _check_objects(ours)
+    _check_objects(theirs)
+    assert ours["weights"].tolist() == theirs["weights"].tolist()
+    assert list(ours["model"]) == list(theirs["model"])
+    assert ours["model"]._metadata == theirs["model"]._metadata
+    for key, value in theirs["model"].items():
+        np.testing.assert_array_equal(ours["model"][key].numpy(), value.numpy())

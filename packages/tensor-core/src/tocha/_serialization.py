@@ -456,7 +456,8 @@ def load(f: FileLike, map_location: MapLocation = None, *, weights_only: bool = 
     callable ``(tensor, saved_device_name) -> tensor``. Without it, tensors return to the device they were
     saved from. A plain safetensors file loads as a dict of tensors. A PyTorch file (a zip archive, or the format
     before PyTorch 1.6) loads as ``torch.load(weights_only=True)`` would load it, with tocha tensors (parameters
-    as leaf tensors that require grad); anything else its pickle names is refused, never imported.
+    as leaf tensors that require grad); anything else its pickle names is refused, never imported, unless you
+    allowlisted it with ``tocha.serialization.add_safe_globals`` (NOTE [ Allowlisted globals ]).
     ``weights_only`` and ``mmap`` are accepted for PyTorch compatibility: loading is always weights-only.
 
     Example:

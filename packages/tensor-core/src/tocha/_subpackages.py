@@ -36,6 +36,7 @@ SUBPACKAGES = {
     "mps": "tocha-tensor-core",
     "profiler": "tocha-tensor-core",
     "quasirandom": "tocha-tensor-core",
+    "serialization": "tocha-tensor-core",
     "signal": "tocha-tensor-core",
     "testing": "tocha-tensor-core",
 }

@@ -15,15 +15,27 @@ by name. Any other global or opcode stops the load with an error naming it. This
 ``torch.load(weights_only=True)`` draws, without pickle's machinery underneath.
 
 Tensors become views of their storage's array, so tensors that shared a storage in PyTorch share memory
-here too. Parameters load as leaf tensors that require grad. ``BUILD`` states (a state dict's ``_metadata``)
-are dropped.
+here too. Parameters load as leaf tensors that require grad. A state dict keeps its ``_metadata`` (module
+versions); other ``BUILD`` states are dropped.
+
+NOTE [ Allowlisted globals ]
+A checkpoint may also hold the user's own objects: an ``argparse.Namespace`` of hyperparameters, a dataclass,
+an enum. As in PyTorch, ``tocha.serialization.add_safe_globals([Namespace])`` (or the ``safe_globals`` context
+manager) allowlists such a class or function for the loads that follow; the allowlist holds the objects
+themselves, matched to the pickle's ``module.name`` by their ``__module__`` and ``__qualname__`` (or by the name
+given with them), so still nothing is imported by name. An allowlisted global may be called (``REDUCE``, an
+enum's value for instance), instantiated without ``__init__`` (``NEWOBJ``, ``cls.__new__``) and given its state
+(``BUILD``: its ``__setstate__``, else its ``__dict__`` and slots), the steps PyTorch's weights-only unpickler
+takes for the same list.
 """
 
 from __future__ import annotations
 
 import collections
 import io
+import pickle
 import pickletools
+import threading
 import zipfile
 from collections.abc import Callable
 from typing import Any
@@ -34,7 +46,92 @@ from . import _dtype, _float8
 from ._device import device
 from ._tensor_base import Size, TensorBase
 
-__all__ = ["is_legacy_torch_file", "is_torch_archive", "load_torch_archive"]
+__all__ = [
+    "CheckpointError",
+    "add_safe_globals",
+    "clear_safe_globals",
+    "get_safe_globals",
+    "is_legacy_torch_file",
+    "is_torch_archive",
+    "load_torch_archive",
+    "unsafe_globals_in",
+]
+
+
+class CheckpointError(RuntimeError, pickle.UnpicklingError):
+    """A PyTorch checkpoint tocha refuses or cannot read: a ``RuntimeError``, and the ``pickle.UnpicklingError``
+    that ``torch.load(weights_only=True)`` raises."""
+
+
+_safe_globals: list[Any] = []  # NOTE [ Allowlisted globals ]: callables, or (callable, "module.name") pairs
+_safe_globals_lock = threading.Lock()
+
+
+def add_safe_globals(entries: list[Any]) -> None:
+    """Allowlist classes and functions (or ``(object, "module.name")`` pairs) for PyTorch checkpoints.
+
+    Example:
+        >>> import argparse
+        >>> add_safe_globals([argparse.Namespace])
+        >>> argparse.Namespace in get_safe_globals()
+        True
+        >>> clear_safe_globals()
+    """
+    if not isinstance(entries, (list, tuple)):
+        raise TypeError(f"add_safe_globals: expected a list of classes or functions, got {type(entries).__name__}")
+    for entry in entries:
+        _check_entry(entry)
+    with _safe_globals_lock:
+        _safe_globals.extend(entry for entry in entries if entry not in _safe_globals)
+
+
+def _check_entry(entry: Any) -> None:
+    if isinstance(entry, tuple):
+        if len(entry) == 2 and callable(entry[0]) and isinstance(entry[1], str) and "." in entry[1]:
+            return
+        raise TypeError(
+            "add_safe_globals: a pair must be (class or function, 'module.name'), "
+            f"got {tuple(type(item).__name__ for item in entry)}"
+        )
+    if not callable(entry) or isinstance(entry, str):
+        raise TypeError(
+            "add_safe_globals: expected a class or function (the object itself, never its name), or a "
+            f"(class or function, 'module.name') pair, got {type(entry).__name__} {entry!r}"
+        )
+
+
+def get_safe_globals() -> list[Any]:
+    """The allowlisted classes and functions (a copy).
+
+    Example:
+        >>> get_safe_globals()
+        []
+    """
+    with _safe_globals_lock:
+        return list(_safe_globals)
+
+
+def clear_safe_globals() -> None:
+    """Empty the allowlist.
+
+    Example:
+        >>> clear_safe_globals()
+    """
+    with _safe_globals_lock:
+        _safe_globals.clear()
+
+
+def _allowed_by_name() -> dict[str, Any]:
+    with _safe_globals_lock:
+        entries = list(_safe_globals)
+    allowed: dict[str, Any] = {}
+    for entry in entries:
+        if isinstance(entry, tuple):
+            allowed[entry[1]] = entry[0]
+        else:
+            allowed[f"{getattr(entry, '__module__', '')}.{getattr(entry, '__qualname__', '')}"] = entry
+    return allowed
+
 
 Place = Callable[[np.ndarray[Any, Any], str, bool], TensorBase]
 
@@ -109,13 +206,15 @@ class _Unpickler:
     def __init__(self, source: str, place: Place) -> None:
         self.source = source
         self.place = place
+        self.allowed = _allowed_by_name()  # NOTE [ Allowlisted globals ], as it stands when the load starts
+        self.allowed_objects = {id(found) for found in self.allowed.values()}
         self.collecting = False  # a first pass that only records the storages the pickle names
         self.named: dict[str, _dtype.dtype] = {}
         self.views: dict[tuple[str, _dtype.dtype], np.ndarray[Any, Any]] = {}
         self.swap = False  # whether the storages are big-endian
 
-    def fail(self, problem: str) -> RuntimeError:
-        return RuntimeError(f"tocha.load: {self.source} is a PyTorch checkpoint tocha cannot read: {problem}")
+    def fail(self, problem: str) -> CheckpointError:
+        return CheckpointError(f"tocha.load: {self.source} is a PyTorch checkpoint tocha cannot read: {problem}")
 
     def storage(self, ref: _StorageRef) -> np.ndarray[Any, Any]:
         raise NotImplementedError
@@ -199,11 +298,49 @@ class _Unpickler:
             return _StorageType(_STORAGE_DTYPES[name])
         if module == "torch" and name in _DTYPES:
             return _DTYPES[name]
+        allowed = self.allowed.get(f"{module}.{name}")
+        if allowed is not None:
+            return allowed
         raise self.fail(
             f"the pickle names {module}.{name}, which is not one of the tensors, storages and containers a "
-            "checkpoint of weights holds (tocha never imports or calls what a checkpoint names; for a whole "
-            "module or optimizer, save its state_dict() with PyTorch instead)"
+            "checkpoint of weights holds, and tocha never imports what a checkpoint names. If you trust this class "
+            f"or function, allowlist it with `tocha.serialization.add_safe_globals([{module}.{name}])` or the "
+            f"`tocha.serialization.safe_globals([{module}.{name}])` context manager; for a whole module or "
+            "optimizer, save its state_dict() with PyTorch instead"
         )
+
+    def is_allowed(self, found: Any) -> bool:
+        return id(found) in self.allowed_objects
+
+    def new_object(self, cls: Any, args: Any, kwargs: Any) -> Any:
+        """``NEWOBJ``: an allowlisted class's instance (or a container's), made without running ``__init__``."""
+        if not (isinstance(cls, type) and (self.is_allowed(cls) or cls in _CONTAINER_TYPES)):
+            raise self.fail(f"the pickle instantiates {cls!r}, which is not an allowlisted class")
+        return cls.__new__(cls, *args, **kwargs)
+
+    def build(self, instance: Any, state: Any) -> None:
+        """``BUILD``: give an allowlisted class's instance its state, and a state dict its ``_metadata``; other
+        states are dropped."""
+        if self.collecting:
+            return
+        if type(instance) is collections.OrderedDict:
+            if isinstance(state, dict) and all(isinstance(key, str) for key in state):
+                instance.__dict__.update(state)
+            return
+        if not self.is_allowed(type(instance)):
+            return
+        setstate = getattr(instance, "__setstate__", None)
+        if setstate is not None:
+            setstate(state)
+            return
+        slots = None
+        if isinstance(state, tuple) and len(state) == 2:
+            state, slots = state
+        if state:
+            instance.__dict__.update(state)
+        if slots:
+            for key, value in slots.items():
+                setattr(instance, key, value)
 
     def _globals(self) -> dict[tuple[str, str], Any]:
         return {
@@ -329,9 +466,17 @@ class _Unpickler:
                     function = stack.pop()
                     if not callable(function):
                         raise self.fail(f"the pickle calls {function!r}, which is not a constructor")
-                    stack.append(function(*args))
+                    if self.collecting and self.is_allowed(function):
+                        stack.append(None)  # the first pass of a legacy file: its tensors are not built yet
+                    else:
+                        stack.append(function(*args))
+                elif code in ("NEWOBJ", "NEWOBJ_EX"):
+                    kwargs = stack.pop() if code == "NEWOBJ_EX" else {}
+                    args = stack.pop()
+                    stack.append(self.new_object(stack.pop(), args, kwargs))
                 elif code == "BUILD":
-                    stack.pop()  # an object's state: a state dict's _metadata, dropped
+                    state = stack.pop()
+                    self.build(stack[-1], state)
                 elif code == "POP":
                     stack.pop()
                 elif code == "POP_MARK":
@@ -459,6 +604,7 @@ def _numpy_scalar(kind: Any, raw: Any = b"") -> Any:
     return np.frombuffer(payload, dtype=kind, count=1)[0]
 
 
+_CONTAINER_TYPES = (collections.OrderedDict, set, frozenset, complex)
 _PUSH_ARGUMENT = frozenset({
     "BININT", "BININT1", "BININT2", "INT", "LONG", "LONG1", "LONG4", "BINFLOAT", "FLOAT",
     "BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8", "UNICODE", "STRING", "BINSTRING", "SHORT_BINSTRING",
@@ -466,6 +612,67 @@ _PUSH_ARGUMENT = frozenset({
 })  # fmt: skip
 _FROM_MARK: dict[str, Callable[[list[Any]], Any]] = {"TUPLE": tuple, "LIST": list, "FROZENSET": frozenset}
 _CONSTANTS: dict[str, Any] = {"NONE": None, "NEWTRUE": True, "NEWFALSE": False, "EMPTY_TUPLE": ()}
+
+
+def unsafe_globals_in(data: bytes, source: str) -> list[str]:
+    """The ``module.name`` of each global a ``torch.save`` file's pickle names that ``tocha.load`` would refuse
+    (neither a tensor, storage or container constructor nor allowlisted), in order of first appearance.
+
+    Example:
+        >>> import io, zipfile
+        >>> buffer = io.BytesIO()
+        >>> with zipfile.ZipFile(buffer, "w") as archive:
+        ...     archive.writestr("ck/data.pkl", b"\\x80\\x02cargparse\\nNamespace\\nq\\x00)\\x81q\\x01.")
+        >>> unsafe_globals_in(buffer.getvalue(), "a buffer")
+        ['argparse.Namespace']
+    """
+    checker = _Unpickler(source, lambda *args: None)  # type: ignore[arg-type,return-value]
+    if data[:4] == b"PK\x03\x04":
+        pickles = [_Archive(data, source, checker.place)._member("data.pkl") or b""]
+    else:
+        pickles = [data]
+    found: list[str] = []
+    for payload in pickles:
+        position, count = 0, 0
+        while position < len(payload) and count < 5:  # a legacy file: header (3 pickles), the object, its keys
+            names, position = _globals_named(payload, position, checker)
+            found.extend(name for name in names if name not in found)
+            count += 1
+    return found
+
+
+def _globals_named(data: bytes, start: int, checker: _Unpickler) -> tuple[list[str], int]:
+    """The refused globals of the pickle at ``data[start]``, and where it ends."""
+    strings: list[Any] = []  # the strings pushed so far: STACK_GLOBAL's operands are the last two
+    top: Any = None  # the value on top of the stack when it is a string
+    memo: dict[Any, Any] = {}
+    names: list[str] = []
+    stream = io.BytesIO(data)
+    stream.seek(start)
+    try:
+        for opcode, arg, position in pickletools.genops(stream):
+            code = opcode.name
+            if code == "STOP":
+                return names, int(position or 0) + 1
+            if code in ("BINPUT", "LONG_BINPUT", "PUT", "MEMOIZE"):
+                memo[len(memo) if code == "MEMOIZE" else arg] = top
+                continue
+            if code in ("PROTO", "FRAME"):
+                continue
+            top = arg if code in _PUSH_ARGUMENT and isinstance(arg, str) else None
+            if code in ("BINGET", "LONG_BINGET", "GET"):
+                top = memo.get(arg)
+            if top is not None:
+                strings.append(top)
+            if code in ("GLOBAL", "STACK_GLOBAL"):
+                module, name = str(arg).split(" ", 1) if code == "GLOBAL" else (str(strings[-2]), str(strings[-1]))
+                try:
+                    checker.global_(module, name)
+                except CheckpointError:
+                    names.append(f"{module}.{name}")
+    except (ValueError, IndexError) as error:
+        raise checker.fail(f"a malformed pickle ({type(error).__name__}: {error})") from None
+    return names, len(data)
 
 
 def load_torch_archive(data: bytes, source: str, place: Place) -> Any:
