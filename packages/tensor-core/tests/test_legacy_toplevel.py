@@ -82,6 +82,52 @@ def test_removed_functions_take_any_arguments(name):
     assert fn.__module__ == "tocha"
 
 
+@pytest.mark.parametrize("name", ["solve", "lstsq", "eig", "symeig"])
+def test_removed_tensor_methods_raise_pytorchs_error(name):
+    torch = pytest.importorskip("torch")
+    theirs, ours = _raises_like(
+        torch,
+        lambda: getattr(torch.eye(2), name)(torch.eye(2)),
+        lambda: getattr(tocha.eye(2), name)(tocha.eye(2)),
+    )
+    assert str(ours) == str(theirs).replace("torch.", "tocha.")
+
+
+def test_tensor_triangular_solve_is_the_function():
+    b, a = tocha.tensor([[2.0], [3.0]]), tocha.tensor([[1.0, 1.0], [0.0, 2.0]])
+    with pytest.warns(UserWarning, match="triangular_solve is deprecated"):
+        solution, copied = b.triangular_solve(a)
+    assert solution.tolist() == [[0.5], [1.5]]
+    assert copied.tolist() == a.tolist()
+    with pytest.warns(UserWarning, match="triangular_solve is deprecated"):
+        assert b.triangular_solve(a.mT, upper=False).solution.tolist() == [[2.0], [0.5]]
+
+
+# ------------------------------------------------------------------ resize and resize_as (the non-inplace forms)
+
+
+@pytest.mark.autograd
+def test_resize_and_resize_as_reshape_differentiably_and_warn():
+    x = tocha.arange(6.0).reshape(2, 3).requires_grad_()
+    with pytest.warns(UserWarning, match="^non-inplace resize is deprecated$"):
+        y = x.mT.resize(3, 2)
+    assert y.is_contiguous()
+    assert y.tolist() == [[0.0, 3.0], [1.0, 4.0], [2.0, 5.0]]
+    (y * tocha.arange(6.0).reshape(3, 2)).sum().backward()
+    assert x.grad.tolist() == [[0.0, 2.0, 4.0], [1.0, 3.0, 5.0]]
+    with pytest.warns(UserWarning, match="^non-inplace resize_as is deprecated$"):
+        assert x.resize_as(tocha.zeros(6)).tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    assert x.shape == (2, 3)  # unlike resize_, the tensor itself keeps its shape
+
+
+def test_resize_refuses_another_element_count_as_pytorch():
+    torch = pytest.importorskip("torch")
+    theirs, ours = _raises_like(torch, lambda: torch.ones(2, 3).resize(4), lambda: tocha.ones(2, 3).resize(4))
+    assert str(ours) == str(theirs)
+    with pytest.raises(TypeError, match="must be Tensor"), pytest.warns(UserWarning, match="resize_as is deprecated"):
+        tocha.ones(2).resize_as([1, 2])
+
+
 # ------------------------------------------------------------------ triangular_solve
 
 

@@ -30,6 +30,7 @@ SUBPACKAGES = {
     "accelerator": "tocha-tensor-core",
     "backends": "tocha-tensor-core",
     "cpu": "tocha-tensor-core",
+    "distributed": "tocha-tensor-core",
     "hub": "tocha-tensor-core",
     "jit": "tocha-tensor-core",
     "masked": "tocha-tensor-core",

@@ -16,7 +16,7 @@ __all__ = ["DistributedSampler"]
 class DistributedSampler(Sampler[int]):
     """The indices of replica ``rank`` out of ``num_replicas``, shuffled per epoch with ``seed + epoch``.
 
-    Without a process group (tocha has no ``distributed`` package), ``num_replicas`` and ``rank`` come from
+    Without a process group (tocha has no distributed backend), ``num_replicas`` and ``rank`` come from
     the ``WORLD_SIZE`` and ``RANK`` environment variables, or must be given. Call :meth:`set_epoch` at the start
     of every epoch so that each epoch has a new order shared by every replica.
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import math
+import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -821,6 +823,18 @@ def _resize(t: Tensor, shape: tuple[int, ...]) -> Tensor:
     return t
 
 
+def _shape_preserving_resize(input: Any, shape: tuple[int, ...]) -> Tensor:
+    """PyTorch's autograd ``resize``: the same elements in ``shape``."""
+    count = math.prod(shape)
+    if count != input.numel():
+        raise RuntimeError(
+            f"requested resize to {'x'.join(map(str, shape))} ({count} elements in total), but the given tensor "
+            f"has a size of {'x'.join(map(str, input.shape))} ({input.numel()} elements). autograd's resize can "
+            "only change the shape of a given tensor, while preserving the number of elements. "
+        )
+    return input.contiguous().view(shape)  # type: ignore[no-any-return]
+
+
 def resize_as_(input: Tensor, the_template: Tensor, *, memory_format: Any = None) -> Tensor:
     """``input.resize_as_(the_template)``: resize ``input`` in place to ``the_template``'s shape.
 
@@ -1510,6 +1524,39 @@ class CreationMethods:
                 f"resize_as_(): argument 'the_template' (position 1) must be Tensor, not {type(the_template).__name__}"
             )
         return _resize(self, tuple(the_template._data.shape))
+
+    def resize(self: Any, *sizes: Any) -> Tensor:
+        """Deprecated: this tensor's elements in a new shape of as many elements (a contiguous view or copy),
+        differentiable; warns, as in PyTorch. Use :meth:`reshape`.
+
+        Raises:
+            RuntimeError: the new shape holds a different number of elements.
+
+        Example:
+            >>> import tocha, warnings
+            >>> with warnings.catch_warnings():
+            ...     warnings.simplefilter("ignore")
+            ...     tocha.arange(4.0).resize(2, 2)
+            tensor([[0., 1.],
+                    [2., 3.]])
+        """
+        warnings.warn("non-inplace resize is deprecated", UserWarning, stacklevel=2)
+        return _shape_preserving_resize(self, size_args("resize", sizes))
+
+    def resize_as(self: Any, tensor: Tensor) -> Tensor:
+        """Deprecated: :meth:`resize` to ``tensor``'s shape; warns, as in PyTorch. Use :meth:`reshape_as`.
+
+        Example:
+            >>> import tocha, warnings
+            >>> with warnings.catch_warnings():
+            ...     warnings.simplefilter("ignore")
+            ...     tocha.arange(4.0).resize_as(tocha.zeros(2, 2)).shape
+            tocha.Size([2, 2])
+        """
+        warnings.warn("non-inplace resize_as is deprecated", UserWarning, stacklevel=2)
+        if not isinstance(tensor, TensorBase):
+            raise TypeError(f"resize_as(): argument 'tensor' must be Tensor, not {type(tensor).__name__}")
+        return _shape_preserving_resize(self, tuple(tensor._data.shape))
 
     def apply_(self: Any, callable: Any) -> Tensor:
         """Replace each element ``v`` by ``callable(v)`` (a Python function of a Python number), in place.

@@ -405,7 +405,8 @@ def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor
 
 
 class LinalgCompatMethods:
-    """``Tensor.lu`` and ``Tensor.lu_solve`` (PyTorch's deprecated forms)."""
+    """``Tensor.lu``, ``lu_solve`` and ``triangular_solve`` (PyTorch's deprecated forms), and the methods PyTorch
+    removed, which raise its errors (``solve``, ``lstsq``, ``eig``, ``symeig``)."""
 
     __slots__ = ()
 
@@ -416,3 +417,35 @@ class LinalgCompatMethods:
     def lu_solve(self: Any, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:
         """See :func:`tocha.lu_solve`."""
         return lu_solve(self, LU_data, LU_pivots)
+
+    def triangular_solve(
+        self: Any, A: Tensor, upper: bool = True, transpose: bool = False, unitriangular: bool = False
+    ) -> Any:
+        """See :func:`tocha.triangular_solve` (deprecated: use :func:`tocha.linalg.solve_triangular`)."""
+        from .legacy_linalg import triangular_solve
+
+        return triangular_solve(self, A, upper, transpose, unitriangular)
+
+    def solve(self: Any, *args: Any, **kwargs: Any) -> Any:
+        """Removed from PyTorch: raises, pointing to :func:`tocha.linalg.solve` (see :func:`tocha.solve`)."""
+        from .legacy_linalg import solve
+
+        return solve(self, *args, **kwargs)
+
+    def lstsq(self: Any, *args: Any, **kwargs: Any) -> Any:
+        """Removed from PyTorch: raises, pointing to :func:`tocha.linalg.lstsq` (see :func:`tocha.lstsq`)."""
+        from .legacy_linalg import lstsq
+
+        return lstsq(self, *args, **kwargs)
+
+    def eig(self: Any, *args: Any, **kwargs: Any) -> Any:
+        """Removed from PyTorch: raises, pointing to :func:`tocha.linalg.eig` (see :func:`tocha.eig`)."""
+        from .legacy_linalg import eig
+
+        return eig(self, *args, **kwargs)
+
+    def symeig(self: Any, *args: Any, **kwargs: Any) -> Any:
+        """Removed from PyTorch: raises, pointing to :func:`tocha.linalg.eigh` (see :func:`tocha.symeig`)."""
+        from .legacy_linalg import symeig
+
+        return symeig(self, *args, **kwargs)
