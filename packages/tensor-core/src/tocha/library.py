@@ -56,6 +56,7 @@ from ._gemm import sum_rows as sum_rows
 from ._kernels import generic_forward as generic_forward
 from ._kernels import register_kernel as register_kernel
 from ._ops._common import type_name as scalar_type_name
+from ._ops._scalar_fits import check_scalar_fits as check_scalar_fits
 from ._ops.activation import masked_gradient as masked_gradient
 from ._shared_memory import SharedMapping as SharedMapping
 from ._shared_memory import get_shared_memory_allocator as get_shared_memory_allocator
@@ -124,6 +125,7 @@ __all__ = [
     "shared_mapping_of",
     "wrap_array",
     "values_to_check",
+    "check_scalar_fits",
 ]
 
 for _name in __all__:

@@ -45,6 +45,7 @@ from .._memory_format import (
 from .._tensor_base import Size, TensorBase, _dim_order, wrap
 from . import creation_samples as _samples
 from ._common import TO_DTYPE, int_argument, scalar_or_tensor, type_name
+from ._scalar_fits import check_scalar_fits
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
@@ -446,6 +447,7 @@ def _filled(
     order: tuple[int, ...] | None = None,
 ) -> Tensor:
     d = _fill_dtype(value, dtype_)
+    value = check_scalar_fits(value, d, half_range=op != "scalar_tensor")  # NOTE [ Scalar overflow ]
     if d.name == "bfloat16":
         value = float(value)
     params = (shape, value, d.numpy_dtype) if order is None else (shape, value, d.numpy_dtype, order)
@@ -1337,10 +1339,13 @@ class CreationMethods:
             tensor([[3., 3.],
                     [3., 3.]])
         """
-        if isinstance(value, TensorBase) and value._data.ndim != 0:
-            raise RuntimeError(
-                f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} dimensions."
-            )
+        if isinstance(value, TensorBase):
+            if value._data.ndim != 0:
+                raise RuntimeError(
+                    f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} dimensions."
+                )
+        else:
+            value = check_scalar_fits(value, self._dtype)  # NOTE [ Scalar overflow ]
         return copy_into(self, value)
 
     def zero_(self: Any) -> Tensor:

@@ -23,6 +23,7 @@ from .._dtype import _BOOL, _FLOAT, bfloat16
 from .._tensor_base import TensorBase
 from ._common import float_result_dtype, is_tensor, result_type_of, scalar_or_tensor
 from ._dtypes import NO_BOOL, REAL_NO_BOOL
+from ._scalar_fits import check_scalar_fits
 from .elementwise_base import (
     as_tensor_arg,
     binary,
@@ -170,11 +171,18 @@ cache_scalar_operands(MUL)  # see NOTE [ Scalar operands ] in tocha._dispatch
 
 def scaled(name: str, other: Any, alpha: Any, input: Any) -> Any:
     """``alpha * other`` for add/sub's ``alpha`` (``other`` itself when alpha is 1)."""
-    if alpha == 1:
+    if alpha.__class__ is int and alpha == 1:
         return other
     d = result_type_of(input, other)
-    if d.category <= 1 and isinstance(alpha, float):
+    if isinstance(alpha, bool) and d.category != _BOOL:
+        raise RuntimeError(f"{name}(): Boolean alpha only supported for Boolean results.")
+    if d.category <= 1 and isinstance(alpha, (float, complex)):
         raise RuntimeError(f"{name}(): For integral input tensors, argument alpha must not be a floating point number.")
+    if isinstance(alpha, complex) and not d.is_complex:
+        raise RuntimeError(f"{name}(): For non-complex input tensors, argument alpha must not be a complex number.")
+    check_scalar_fits(alpha, d)  # NOTE [ Scalar overflow ]
+    if alpha == 1:
+        return other
     if not isinstance(other, TensorBase):
         return scalar_or_tensor(name, other) * alpha
     return mul(other, alpha)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, overload
 import numpy as np
 
 from .._dispatch import OpRecord, OpTest, call, call_inplace, register_op
-from .._dtype import _BOOL, _COMPLEX, _FLOAT, dtype
+from .._dtype import _BOOL, _COMPLEX, _FLOAT, dtype, float32
 from .._tensor_base import TensorBase
 from . import elementwise_special as _special
 from ._common import (
@@ -28,6 +28,7 @@ from ._common import (
     type_name,
 )
 from ._dtypes import FLOATING, FLOATING_COMPLEX, NO_BOOL, REAL, REAL_NO_BOOL
+from ._scalar_fits import check_scalar_fits
 from .elementwise_base import (
     as_tensor_arg,
     binary_inplace,
@@ -2142,12 +2143,28 @@ def _clamp_operands(name: str, input: Any, min: Any, max: Any) -> tuple[Tensor, 
     low = None if min is None else scalar_or_tensor(name, min)
     high = None if max is None else scalar_or_tensor(name, max)
     d = result_type_of(x, low, high)
-    if d.category == _BOOL:
+    if d.is_complex:  # a complex bound: PyTorch refuses, the type depending on where the complex came from
+        scalar = next((b for b in (low, high) if isinstance(b, complex)), None)
+        if scalar is not None and x._dtype.is_floating_point:
+            raise RuntimeError(
+                f"{name}: value cannot be converted to type {x._dtype.name} without overflow (the complex bound "
+                f"{scalar!r})"
+            )
+        raise NotImplementedError(f"{name} is not supported for complex types")
+    if d.category == _BOOL and not _one_tensor_bound(low, high):
         raise NotImplementedError(f"\"{name}\" not implemented for 'Bool'")
-    return x, low, high, d
+    return x, check_scalar_fits(low, d), check_scalar_fits(high, d), d
+
+
+def _one_tensor_bound(low: Any, high: Any) -> bool:
+    """Whether exactly one bound is given, as a tensor: the form PyTorch's ``clamp`` takes for bool tensors."""
+    bound = high if low is None else low if high is None else None
+    return isinstance(bound, TensorBase)
 
 
 def _run_clamp(name: str, x: Tensor, low: Any, high: Any, d: dtype) -> Tensor:
+    if d.category == _BOOL:  # one tensor bound (_clamp_operands): OR with a lower bound, AND with an upper one
+        return maximum(x, low) if high is None else minimum(x, high)
     dev = common_device(name, x, low, high)
     operands = (cast_operand(x, d, dev), _cast_bound(low, d, dev), _cast_bound(high, d, dev))
     try:
@@ -2271,6 +2288,7 @@ def where(condition: Tensor, input: Any = _MISSING, other: Any = _MISSING, *, ou
         )
     a, b = scalar_or_tensor("where", input), scalar_or_tensor("where", other)
     d = result_type_of(a, b)
+    a, b = check_scalar_fits(a, d, half_range=False), check_scalar_fits(b, d, half_range=False)
     dev = common_device("where", cond, a, b)
     operands = (cast_operand(cond, cond._dtype, dev), cast_operand(a, d, dev), cast_operand(b, d, dev))
     if not isinstance(operands[1], TensorBase) and not isinstance(operands[2], TensorBase):
@@ -2374,6 +2392,8 @@ def _lerp_operands(name: str, input: Any, end: Any, weight: Any) -> tuple[Tensor
                 f"{name}(): expected dtype {start._dtype.name} for `weight` but got dtype {w._dtype.name}"
             )
     else:
+        half = start._dtype.is_floating_point and start._dtype.itemsize == 2  # computed in float32
+        check_scalar_fits(w, float32 if half else start._dtype)  # NOTE [ Scalar overflow ]
         w = cast_operand(w, start._dtype, start._device)
     return start, stop, w
 
@@ -2443,6 +2463,8 @@ def _addc(op: OpRecord, input: Any, tensor1: Any, tensor2: Any, value: Any, targ
         )
     d = result_type_of(a, t1, t2)
     check_dtype(op, d)
+    # NOTE [ Scalar overflow ]; float16 and bfloat16 compute in float32, which is the range PyTorch checks
+    value = check_scalar_fits(value, float32 if d.is_floating_point and d.itemsize == 2 else d)
     if d.category <= 1 and isinstance(value, float):
         value = int(value)
     dev = common_device(name, a, t1, t2)

@@ -34,6 +34,7 @@ from .._tensor_base import TensorBase, wrap
 from . import indexing_samples as samples
 from ._common import cast_operand, prepare_scalar
 from ._grad_utils import reduce_to_shape
+from ._scalar_fits import check_scalar_fits
 from .indexing_key import (
     ParsedKey,
     check_advanced,
@@ -333,11 +334,8 @@ def _value_operand(t: Tensor, value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return cast_operand(wrap(value, CPU), d, t._device)
     if isinstance(value, (bool, int, float, complex)):
-        if isinstance(value, complex) and not d.is_complex:
-            raise RuntimeError(f"value cannot be converted to type {d.name} without overflow")
+        value = check_scalar_fits(value, d, half_range=False)  # NOTE [ Scalar overflow ]
         if d.category <= 1 and isinstance(value, float):
-            if value != value or value in (float("inf"), float("-inf")):
-                raise RuntimeError(f"value cannot be converted to type {d.name} without overflow")
             value = int(value)
         return prepare_scalar(value, d)
     raise TypeError(f"can't assign a {type(value).__name__} to a tocha.{_TYPE_PREFIX.get(d.name, d.name)}Tensor")

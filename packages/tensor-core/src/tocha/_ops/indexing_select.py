@@ -18,6 +18,7 @@ from .._tensor_base import TensorBase, values_to_check, wrap
 from . import indexing_samples as samples
 from ._common import broadcast_shape, cast_operand, normalize_dim, prepare_scalar, type_name
 from ._grad_utils import reduce_to_shape
+from ._scalar_fits import check_scalar_fits
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
@@ -121,11 +122,8 @@ def _fill_value(op: str, input: Tensor, value: Any) -> Any:
         value = value.item()
     if not isinstance(value, (bool, int, float, complex)):
         raise TypeError(f"{op}(): argument 'value' must be Number or Tensor, not {type(value).__name__}")
-    if isinstance(value, complex) and not d.is_complex:
-        raise RuntimeError(f"{op}(): value cannot be converted to type {d.name} without overflow")
+    value = check_scalar_fits(value, d)  # NOTE [ Scalar overflow ]
     if d.category <= 1 and isinstance(value, float):
-        if value != value or abs(value) == float("inf"):
-            raise RuntimeError(f"{op}(): value cannot be converted to type {d.name} without overflow")
         value = int(value)
     return prepare_scalar(value, d)
 

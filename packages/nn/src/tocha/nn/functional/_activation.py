@@ -36,6 +36,7 @@ from tocha.library import (
     OpRecord,
     call,
     call_inplace,
+    check_scalar_fits,
     get_op,
     masked_gradient,
     promote_0d,
@@ -286,7 +287,10 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
 
 
 def _threshold(input: Tensor, threshold: float, value: float, inplace: bool) -> Tensor:
-    return _run(THRESHOLD, _tensor("threshold", input), (threshold, value), inplace)
+    x = _tensor("threshold", input)
+    threshold = check_scalar_fits(threshold, x.dtype)  # PyTorch's "cannot be converted ... without overflow"
+    value = check_scalar_fits(value, x.dtype)
+    return _run(THRESHOLD, x, (threshold, value), inplace)
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:

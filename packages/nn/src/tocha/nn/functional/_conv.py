@@ -77,7 +77,7 @@ import numpy as np
 import tocha
 import tocha.backends.cudnn
 from tocha import Tensor
-from tocha.library import OpRecord, call, gemm, gemm_batched, register_op, scalar_type_name
+from tocha.library import OpRecord, call, check_scalar_fits, gemm, gemm_batched, register_op, scalar_type_name
 from tocha.library import autocast_allows_mixed as allows_mixed
 
 from . import _cuda_conv_kernels, _one_op
@@ -1316,7 +1316,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
                     f"pad(): padding ({lo}, {hi}) of dimension {dim} of input {_size(shape)} gives a negative size "
                     f"{shape[dim] + lo + hi}"
                 )
-        fill = 0.0 if value is None else value
+        fill = 0.0 if value is None else check_scalar_fits(value, input.dtype, wrap_unsigned=False)
         if not input.is_floating_point() and not input.is_complex():
             fill = int(fill)
         return call(CONSTANT_PAD, input.device, (input,), (pads, fill))  # type: ignore[no-any-return]
