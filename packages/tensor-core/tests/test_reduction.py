@@ -576,3 +576,46 @@ def test_gpu_hash_tensor_equals_the_cpus(shape: tuple[int, ...]) -> None:
             assert ours.device.type == "cuda"
             assert ours.dtype is tocha.uint64
             assert ours.cpu().tolist() == expected.tolist(), (shape, dim, keepdim)
+
+
+@pytest.mark.parametrize(
+    ("name", "call", "error"),
+    [
+        ("amax", lambda lib, x: lib.amax(x), NotImplementedError),
+        ("amin", lambda lib, x: lib.amin(x, 0), NotImplementedError),
+        ("max", lambda lib, x: lib.max(x), NotImplementedError),
+        ("min", lambda lib, x: lib.min(x), NotImplementedError),
+        ("min_dim", lambda lib, x: lib.min(x, 1), RuntimeError),
+        ("aminmax", lambda lib, x: lib.aminmax(x), NotImplementedError),
+        ("median", lambda lib, x: lib.median(x), NotImplementedError),
+        ("nanmedian", lambda lib, x: lib.nanmedian(x, 0), NotImplementedError),
+        ("mode", lambda lib, x: lib.mode(x), NotImplementedError),
+        ("cummax", lambda lib, x: lib.cummax(x, 0), NotImplementedError),
+        ("cummin", lambda lib, x: lib.cummin(x, 1), NotImplementedError),
+        ("kthvalue", lambda lib, x: lib.kthvalue(x, 1), NotImplementedError),
+        ("unique_consecutive", lambda lib, x: lib.unique_consecutive(x), NotImplementedError),
+        ("argmax", lambda lib, x: lib.argmax(x), RuntimeError),
+        ("sort", lambda lib, x: lib.sort(x), RuntimeError),
+    ],
+)
+def test_complex_inputs_are_refused_with_pytorchs_error_types(name: str, call: Any, error: type) -> None:
+    with pytest.raises(error) as ours:
+        call(tocha, tocha.ones(2, 2, dtype=tocha.complex64))
+    if error is RuntimeError:
+        assert type(ours.value) is RuntimeError, name
+    torch = pytest.importorskip("torch")
+    with pytest.raises(error):
+        call(torch, torch.ones(2, 2, dtype=torch.complex64))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_std_of_half_types_rounds_once_as_pytorch(dtype: str) -> None:
+    torch = pytest.importorskip("torch")
+    values = np.round(np.random.default_rng(0).standard_normal((64, 12)) * 3)
+    ours = tocha.from_numpy(values).to(getattr(tocha, dtype))
+    theirs = torch.from_numpy(values).to(getattr(torch, dtype))
+    for dim in (None, 0, 1):
+        for name in ("std", "var"):
+            got = getattr(ours, name)() if dim is None else getattr(ours, name)(dim)
+            want = getattr(theirs, name)() if dim is None else getattr(theirs, name)(dim)
+            assert got.float().tolist() == want.float().tolist(), (name, dim)

@@ -655,9 +655,11 @@ ARG = register_op(
 )
 
 
-def _check_not_complex(op: str, input: Tensor) -> None:
+def _check_not_complex(op: str, input: Tensor, error: type[Exception] = NotImplementedError) -> None:
+    """PyTorch's refusal of complex inputs: NotImplementedError (its kernels have no complex form), RuntimeError for
+    argmax/argmin."""
     if input._dtype.category == _COMPLEX:
-        raise RuntimeError(f"{op}(): does not support complex input ({type_name(input._dtype)})")
+        raise error(f"{op}(): does not support complex input ({type_name(input._dtype)})")
 
 
 def amax(input: Tensor, dim: DimArg = (), keepdim: bool = False) -> Tensor:
@@ -698,7 +700,7 @@ def _max_min(name: str, input: Tensor, dim: Any, keepdim: bool, other: Any) -> A
         if fn is None:
             raise NotImplementedError(f"{name}(input, other) needs tocha.{'maximum' if name == 'max' else 'minimum'}")
         return fn(input, other)
-    _check_not_complex(name, input)
+    _check_not_complex(name, input, NotImplementedError if dim is None else RuntimeError)  # PyTorch's two kernels
     if dim is None:
         check_nonempty(name, input, None, None)
         return call(AMAX if name == "max" else AMIN, input._device, (input,), (None, False))
@@ -758,7 +760,7 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> 
 
 
 def _arg(name: str, input: Tensor, dim: int | None, keepdim: bool) -> Tensor:
-    _check_not_complex(name, input)
+    _check_not_complex(name, input, RuntimeError)
     if input._dtype.category == _BOOL:
         raise RuntimeError(f"{name}(): does not support bool input")
     ndim = input._data.ndim

@@ -191,7 +191,7 @@ CUMEXT = register_op(
 
 def _cumext(name: str, input: Tensor, dim: int) -> Any:
     if input._dtype.category == _COMPLEX:
-        raise RuntimeError(f"{name}(): does not support complex input ({type_name(input._dtype)})")
+        raise NotImplementedError(f"{name}(): does not support complex input ({type_name(input._dtype)})")
     d = normalize_dim(name, dim, input._data.ndim)
     values, indices = call(CUMEXT, input._device, (input,), (d, name == "cummax"))
     return (rt.cummax if name == "cummax" else rt.cummin)(values, indices)

@@ -40,18 +40,22 @@ if TYPE_CHECKING:
 # ------------------------------------------------------------------ var / std
 
 
-def _var_forward(xp: Any, a: Any, axis: tuple[int, ...] | None, correction: float, keepdim: bool) -> Any:
+def _var_forward(
+    xp: Any, a: Any, axis: tuple[int, ...] | None, correction: float, keepdim: bool, root: bool = False
+) -> Any:
     work = a.astype(np.float32) if a.dtype.itemsize == 2 else a
     n = count_of(a.shape, axis)
     centred = work - xp.sum(work, axis=axis, keepdims=True) / n
     sq = (centred * centred.conj()).real if centred.dtype.kind == "c" else centred * centred
     result = xp.asarray(xp.sum(sq, axis=axis, keepdims=keepdim) / builtin_max(n - correction, 0))
+    if root:  # before rounding to a half type, as PyTorch's std: one rounding, not two
+        result = xp.sqrt(result)
     real = a.real.dtype if a.dtype.kind == "c" else a.dtype
     return result.astype(real, copy=False)
 
 
 def _std_forward(xp: Any, a: Any, axis: tuple[int, ...] | None, correction: float, keepdim: bool) -> Any:
-    return xp.sqrt(_var_forward(xp, a, axis, correction, keepdim))
+    return _var_forward(xp, a, axis, correction, keepdim, root=True)
 
 
 def builtin_max(a: float, b: float) -> float:
@@ -433,7 +437,7 @@ def _median(name: str, input: Tensor, dim: int | None, keepdim: bool) -> Any:
 
 def _no_complex(name: str, input: Tensor) -> None:
     if input._dtype.category == _COMPLEX:
-        raise RuntimeError(f"{name}(): does not support complex input ({type_name(input._dtype)})")
+        raise NotImplementedError(f"{name}(): does not support complex input ({type_name(input._dtype)})")
 
 
 def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:

@@ -235,9 +235,9 @@ KTHVALUE = register_op(
 )
 
 
-def _no_complex(op: str, input: Tensor, message: str) -> None:
+def _no_complex(op: str, input: Tensor, message: str, error: type[Exception] = RuntimeError) -> None:
     if input._dtype.category == _COMPLEX:
-        raise RuntimeError(message.format(op=op))
+        raise error(message.format(op=op))
 
 
 def _finish(result: Any, out: Any) -> Any:
@@ -330,7 +330,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out
         values=tensor([3., 5.]),
         indices=tensor([2, 2]))
     """
-    _no_complex("kthvalue", input, "kthvalue(): does not support complex input")
+    _no_complex("kthvalue", input, "kthvalue(): does not support complex input", NotImplementedError)
     if input._dtype.category == 0:
         raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
     ndim = input._data.ndim
@@ -394,7 +394,7 @@ UNIQUE = register_op(
 def _unique(
     op: str, input: Tensor, return_inverse: bool, return_counts: bool, dim: int | None, consecutive: bool
 ) -> Any:
-    _no_complex(op, input, "{op}(): complex input is not supported")
+    _no_complex(op, input, "{op}(): complex input is not supported", NotImplementedError)
     d = None
     if dim is not None:
         ndim = input._data.ndim
