@@ -1081,3 +1081,18 @@ def test_clamp_of_large_arrays_by_number_bounds_matches_numpy(dt: str) -> None:
         assert result.dtype == t.dtype
         np.testing.assert_array_equal(result.numpy(), expected)
     assert not np.shares_memory(t.clamp(min=-1.0).numpy(), a)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
+def test_sign_of_nan_is_zero_as_pytorch(dtype: str) -> None:
+    x = tocha.tensor([math.nan, -2.0, 0.0, 3.0, -math.inf]).to(getattr(tocha, dtype))
+    assert tocha.sign(x).float().tolist() == [0.0, -1.0, 0.0, 1.0, -1.0]
+    assert tocha.sgn(x).float().tolist() == [0.0, -1.0, 0.0, 1.0, -1.0]
+    assert tocha.sign(x[0]).item() == 0.0
+
+
+def test_signbit_and_mvlgamma_refuse_what_pytorch_refuses() -> None:
+    with pytest.raises(NotImplementedError, match="signbit is not implemented for complex tensors"):
+        tocha.signbit(tocha.ones(2, dtype=tocha.complex64))
+    with pytest.raises(RuntimeError, match="The input tensor may not be a boolean tensor"):
+        tocha.mvlgamma(tocha.tensor([True]), 1)

@@ -1411,7 +1411,7 @@ def frac(input: Tensor, *, out: Tensor | None = None) -> Tensor:
 
 
 def _sign_reference(a: Any) -> Any:
-    return a.copy() if a.dtype == np.bool_ else np.sign(a)
+    return a.copy() if a.dtype == np.bool_ else np.where(np.isnan(a), 0, np.sign(a)).astype(a.dtype)
 
 
 def _sgn_reference(a: Any) -> Any:
@@ -1425,7 +1425,10 @@ def _sgn_reference(a: Any) -> Any:
 def _sign_forward(xp: Any, a: Any) -> Any:
     if a.dtype.kind == "b":
         return a.copy()
-    return xp.sign(a)
+    result = xp.asarray(xp.sign(a))  # an array also for 0-d input (NumPy gives a scalar)
+    if a.dtype.kind not in "iu":  # floats, bfloat16 included
+        xp.copyto(result, 0, where=result != result)  # sign(NaN) is 0, as PyTorch's (x > 0) - (x < 0)
+    return result
 
 
 SIGN = register_op(

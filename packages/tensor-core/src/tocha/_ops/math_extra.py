@@ -348,7 +348,7 @@ def signbit(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """
     x = as_tensor_arg("signbit", input)
     if x._dtype.category == _COMPLEX:
-        raise RuntimeError("signbit is not implemented for complex tensors.")
+        raise NotImplementedError("signbit is not implemented for complex tensors.")
     result: Tensor = call(SIGNBIT, x._device, (x,), ())
     return result if out is None else copy_to_out(result, out)
 
@@ -692,6 +692,8 @@ def mvlgamma(input: Tensor, p: int, *, out: Tensor | None = None) -> Tensor:
     from .special_ops import multigammaln
 
     x = as_tensor_arg("mvlgamma", input)
+    if x._dtype.category == _BOOL:
+        raise RuntimeError("The input tensor may not be a boolean tensor.")
     if x._dtype.category < _FLOAT:
         x = x.to(get_default_dtype())  # type: ignore[attr-defined]
     return multigammaln(x, p, out=out)
