@@ -284,3 +284,55 @@ def test_overflowing_creation_matches_pytorch() -> None:
     assert tocha.tensor([1e5], dtype=f16).tolist() == torch.tensor([1e5], dtype=t16).tolist()
     assert tocha.arange(0, 1e5, 5e4, dtype=f16).tolist() == torch.arange(0, 1e5, 5e4, dtype=t16).tolist()
     assert tocha.logspace(0, 10, 2, dtype=f16).tolist() == torch.logspace(0, 10, 2, dtype=t16).tolist()
+
+
+@pytest.mark.parametrize(
+    ("data", "dtype", "expected"),
+    [
+        ([300], "int8", "value cannot be converted to type int8 without overflow"),
+        ([-256], "uint8", "value cannot be converted to type uint8 without overflow"),
+        ([1.5, -1.5], "uint8", "value cannot be converted to type uint8 without overflow"),
+        ([math.nan], "int64", "value cannot be converted to type int64 without overflow"),
+        ([3.7e10], "int32", "value cannot be converted to type int32 without overflow"),
+        (300, "int8", "value cannot be converted to type int8 without overflow"),
+        ([-1, 255], "uint8", [255, 255]),
+        ([1.7, -2.7], "int8", [1, -2]),
+        ([2**64 - 1, 0], "uint64", [2**64 - 1, 0]),
+        ([1e40], "float32", [math.inf]),
+    ],
+)
+def test_tensor_checks_numbers_against_an_explicit_dtype_as_pytorch(data: Any, dtype: str, expected: Any) -> None:
+    if isinstance(expected, str):
+        with pytest.raises(RuntimeError, match=f"^{expected}$"):
+            tocha.tensor(data, dtype=getattr(tocha, dtype))
+    else:
+        assert tocha.tensor(data, dtype=getattr(tocha, dtype)).tolist() == expected
+
+
+def test_tensor_refuses_what_it_cannot_infer_and_takes_ranges() -> None:
+    with pytest.raises(TypeError, match="must be real number, not complex"):
+        tocha.tensor([1j], dtype=tocha.float32)
+    with pytest.raises(TypeError, match="'complex' object cannot be interpreted as an integer"):
+        tocha.tensor([1 + 1j], dtype=tocha.int32)
+    with pytest.raises(RuntimeError, match=r"^Could not infer dtype of NoneType$"):
+        tocha.tensor([[1], [None]])
+    with pytest.raises(TypeError, match="invalid data type 'str'"):
+        tocha.tensor([1, "a"])
+    with pytest.raises(OverflowError, match="int too big to convert"):
+        tocha.tensor([2**64], dtype=tocha.uint64)
+    assert tocha.tensor(range(3)).tolist() == [0, 1, 2]
+    assert tocha.tensor(range(3)).dtype is tocha.int64
+
+
+def test_arange_of_an_infinite_range_and_complex_linspace_as_pytorch() -> None:
+    with pytest.raises(RuntimeError, match=r"^unsupported range: 0 -> inf$"):
+        tocha.arange(0, math.inf)
+    with pytest.raises(RuntimeError, match="unsupported range: 0 -> nan"):
+        tocha.arange(0, math.nan)
+    assert tocha.linspace(1 + 1j, 2, 3).tolist() == [1 + 1j, 1.5 + 0.5j, 2 + 0j]
+    assert tocha.linspace(1 + 1j, 2, 3).dtype is tocha.complex64
+    assert tocha.linspace(0, 1j, 2, dtype=tocha.complex128).tolist() == [0j, 1j]
+    with pytest.raises(RuntimeError, match="inferred dtype complex64 can't be safely cast to passed dtype float32"):
+        tocha.linspace(1j, 2, 3, dtype=tocha.float32)
+    torch = pytest.importorskip("torch")
+    np.testing.assert_allclose(tocha.logspace(0, 1j, 4).numpy(), torch.logspace(0, 1j, 4).numpy(), rtol=1e-6)

@@ -151,8 +151,12 @@ def _infer_dtype(data: Any) -> dtype | None:
             category = max(category, _FLOAT)
         elif isinstance(item, complex):
             category = max(category, _COMPLEX)
-        else:
+        elif isinstance(item, np.ndarray):
             return None
+        elif isinstance(item, str):
+            raise TypeError("tensor(): invalid data type 'str'")
+        else:
+            raise RuntimeError(f"Could not infer dtype of {type(item).__name__}")
     return {
         -1: get_default_dtype(),
         _BOOL: bool_,
@@ -205,6 +209,8 @@ def _host_array(op: str, data: Any, dtype_: dtype | None) -> np.ndarray[Any, Any
     if isinstance(data, np.ndarray):
         from_numpy_dtype(data.dtype)
         return data if dtype_ is None else _cast_host(data, dtype_)
+    if isinstance(data, range):
+        data = list(data)
     if isinstance(data, (list, tuple)):
         _check_rectangular(data)
         data = _items(data)
@@ -216,6 +222,10 @@ def _host_array(op: str, data: Any, dtype_: dtype | None) -> np.ndarray[Any, Any
     target = dtype_ or inferred
     if target is not None and target.numpy_dtype in _float8.NUMPY_TYPES:
         return _cast_host(_host_array(op, data, None), target)
+    if dtype_ is not None and inferred is not None and dtype_ is not inferred:
+        checked = _checked_numbers(data, inferred, dtype_)
+        if checked is not None:
+            return checked
     try:
         array: np.ndarray[Any, Any] = quiet_call(np.array, data, None if target is None else target.numpy_dtype)
     except (TypeError, ValueError) as exc:
@@ -223,6 +233,46 @@ def _host_array(op: str, data: Any, dtype_: dtype | None) -> np.ndarray[Any, Any
     if target is None:
         from_numpy_dtype(array.dtype)
     return array
+
+
+def _checked_numbers(data: Any, inferred: dtype, target: dtype) -> np.ndarray[Any, Any] | None:
+    """Python numbers converted to ``target`` with PyTorch's checks (None: no check applies): complex numbers
+    refused for real types, and integer types given only numbers in their range (a negative integer wraps into
+    an unsigned type, as NOTE [ Scalar overflow ] describes)."""
+    if inferred.is_complex and not target.is_complex:
+        raise TypeError(
+            "must be real number, not complex"
+            if target.is_floating_point
+            else "'complex' object cannot be interpreted as an integer"
+        )
+    if target.category != _INT:
+        return None  # floats overflow to infinity, as PyTorch's
+    raw = _exact_numbers(data, inferred)
+    if raw.size:
+        info = np.iinfo(target.numpy_dtype)
+        low, high = raw.min(), raw.max()
+        unsigned = info.min == 0
+        if raw.dtype.kind == "f":
+            fits = bool(np.isfinite(low) and np.isfinite(high) and low >= info.min and high <= info.max)
+        else:
+            fits = bool(high <= info.max and low >= (-int(info.max) if unsigned else info.min))
+        if not fits:
+            raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
+    return _cast_host(raw, target)
+
+
+def _exact_numbers(data: Any, inferred: dtype) -> np.ndarray[Any, Any]:
+    """Python numbers as an array that holds them exactly: int64 or uint64 for ints and bools (NumPy would
+    round ints past int64 through float64), float64 for floats."""
+    if inferred.category > _INT:
+        return quiet_call(np.array, data)  # type: ignore[no-any-return]
+    try:
+        return np.array(data, dtype=np.int64)
+    except OverflowError:
+        try:
+            return np.array(data, dtype=np.uint64)
+        except OverflowError:
+            raise OverflowError("int too big to convert") from None
 
 
 def _items(data: Any) -> Any:
@@ -900,11 +950,16 @@ def _arange_forward(xp: Any, start: Any, end: Any, step: Any, np_dtype: Any) -> 
 
 
 def _linspace_forward(xp: Any, start: float, end: float, steps: int, np_dtype: Any) -> Any:
-    return xp.linspace(start, end, steps, dtype=np.float64).astype(np_dtype)
+    return xp.linspace(start, end, steps, dtype=_spacing_dtype(np_dtype)).astype(np_dtype)
 
 
 def _logspace_forward(xp: Any, start: float, end: float, steps: int, base: float, np_dtype: Any) -> Any:
-    return xp.logspace(start, end, steps, base=base, dtype=np.float64).astype(np_dtype)
+    return xp.logspace(start, end, steps, base=base, dtype=_spacing_dtype(np_dtype)).astype(np_dtype)
+
+
+def _spacing_dtype(np_dtype: Any) -> Any:
+    """Where linspace/logspace compute: complex128 for complex results, else float64."""
+    return np.complex128 if np.dtype(np_dtype).kind == "c" else np.float64
 
 
 def _eye_forward(xp: Any, n: int, m: int, np_dtype: Any) -> Any:
@@ -978,6 +1033,8 @@ def arange(
     if end is None:
         start, end = 0, start
     start, end, step = (_number("arange", n, v) for n, v in (("start", start), ("end", end), ("step", step)))
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
     if step == 0:
         raise RuntimeError("arange(): step must be nonzero")
     if (end - start) * step < 0 and end != start:
@@ -1013,9 +1070,19 @@ def linspace(
     steps = int_argument("linspace", "steps", 3, steps)
     if steps < 0:
         raise RuntimeError(f"linspace(): number of steps must be non-negative, got {steps}")
-    d = dtype or get_default_dtype()
     start, end = _number("linspace", "start", start), _number("linspace", "end", end)
+    d = _spaced_dtype("linspace", start, end, dtype)
     return _finish(call(LINSPACE, resolve_device(device), (), (start, end, int(steps), d.numpy_dtype)), requires_grad)
+
+
+def _spaced_dtype(op: str, start: Any, end: Any, dtype_: dtype | None) -> dtype:
+    """linspace's and logspace's dtype: the one asked for, else the default (complex when an end is complex)."""
+    inferred = default_complex_dtype() if isinstance(start, complex) or isinstance(end, complex) else None
+    if dtype_ is None:
+        return inferred or get_default_dtype()
+    if inferred is not None and not dtype_.is_complex:
+        raise RuntimeError(f"{op}(): inferred dtype {inferred.name} can't be safely cast to passed dtype {dtype_.name}")
+    return dtype_
 
 
 def logspace(
@@ -1041,8 +1108,8 @@ def logspace(
     steps = int_argument("logspace", "steps", 3, steps)
     if steps < 0:
         raise RuntimeError(f"logspace(): number of steps must be non-negative, got {steps}")
-    d = dtype or get_default_dtype()
     start, end = _number("logspace", "start", start), _number("logspace", "end", end)
+    d = _spaced_dtype("logspace", start, end, dtype)
     return _finish(
         call(LOGSPACE, resolve_device(device), (), (start, end, int(steps), float(base), d.numpy_dtype)), requires_grad
     )

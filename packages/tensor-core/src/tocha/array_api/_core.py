@@ -516,7 +516,11 @@ def _binary(name: str, fn: Callable[[Any, Any], Any], doc: str) -> Callable[[Any
 
 
 def _sign(x: Array) -> Array:
-    return _t.sgn(x) if x._dtype.is_complex else _t.sign(x)
+    if x._dtype.is_complex:
+        return _t.sgn(x)
+    if x._dtype.is_floating_point:  # the standard keeps NaN where PyTorch's sign gives 0
+        return _t.where(_t.isnan(x), x, _t.sign(x))
+    return _t.sign(x)
 
 
 def _signbit(x: Array) -> Array:
