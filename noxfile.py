@@ -149,6 +149,7 @@ def _tests(session: nox.Session, folder: str) -> None:
     if folder == "tensor-core":
         session.install("safetensors")  # checkpoints are checked against the reference safetensors reader
         session.install("threadpoolctl>=3.1")  # the `threads` extra: set_num_threads resizes the BLAS pool
+        session.install("tensorboard")  # SummaryWriter's event files are read back with TensorBoard's own reader
     if folder == "onnx-export":
         session.install("onnxruntime>=1.17")  # exported models are run and compared (the package's "test" extra)
     paths = [f"packages/{folder}/{sub}" for sub in ("tests", "src") if (PACKAGES_DIR / folder / sub).is_dir()]

@@ -5,7 +5,7 @@
 :mod:`tocha.nn.utils.flop_counter` (tocha-nn): the same module objects under a second name, submodules
 included (``from tocha.utils.data.dataloader import default_collate``), so classes and ``isinstance`` checks are
 shared. ``tocha.utils.dlpack`` holds ``from_dlpack`` and ``DLDeviceType``; ``tocha.utils.benchmark`` times
-statements (``Timer``, ``Measurement``, ``Compare``).
+statements (``Timer``, ``Measurement``, ``Compare``); ``tocha.utils.tensorboard`` has ``SummaryWriter``.
 
 NOTE [ tocha.utils aliases ]
 ARCHITECTURE.md §2 gives each distribution one subpackage, so ``torch.utils``' pieces live where their code
