@@ -31,6 +31,7 @@ from tocha.library import (
     tensor_version,
     view_base,
 )
+from tocha.utils.hooks import RemovableHandle as _SharedHandle
 
 __all__ = ["Node", "OpNode", "AccumulateGrad", "SavedTensor", "TensorMeta", "RemovableHandle", "meta_of"]
 
@@ -44,25 +45,29 @@ FREED_MESSAGE = (
 )
 
 
-class RemovableHandle:
-    """Returned by hook registration; ``remove()`` unregisters the hook."""
+class RemovableHandle(_SharedHandle):
+    """The handle of a hook kept in a list (tensor and node hooks): ``remove()`` takes it out.
 
-    __slots__ = ("_hook", "_hooks")
+    A ``tocha.utils.hooks.RemovableHandle``, as every hook handle is in PyTorch.
+    """
 
     def __init__(self, hooks: list[Any], hook: Any) -> None:
         self._hooks = hooks
         self._hook = hook
+        self.id = next(_SharedHandle._ids)
+        self.extra_dict_ref = ()
 
     def remove(self) -> None:
         """Unregister the hook (idempotent)."""
-        if self._hook in self._hooks:
+        if any(h is self._hook for h in self._hooks):
             self._hooks.remove(self._hook)
 
-    def __enter__(self) -> RemovableHandle:
-        return self
+    def __getstate__(self) -> Any:
+        return (self._hooks, self._hook, self.id)
 
-    def __exit__(self, *exc: object) -> None:
-        self.remove()
+    def __setstate__(self, state: Any) -> None:
+        self._hooks, self._hook, self.id = state
+        self.extra_dict_ref = ()
 
 
 class TensorMeta:

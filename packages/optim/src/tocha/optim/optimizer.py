@@ -29,6 +29,7 @@ import numpy as np
 
 import tocha
 from tocha import Tensor
+from tocha.utils.hooks import RemovableHandle as RemovableHandle
 
 from . import _cuda_kernels
 
@@ -50,35 +51,6 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
-
-
-class RemovableHandle:
-    """Removes a hook from the dict it was registered in.
-
-    Example:
-        >>> hooks: dict[int, object] = {}
-        >>> handle = RemovableHandle(hooks); hooks[handle.id] = print
-        >>> handle.remove(); hooks
-        {}
-    """
-
-    _next_id = 0
-
-    def __init__(self, *hooks_dicts: dict[int, Any]) -> None:
-        self.hooks_dicts = hooks_dicts
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-
-    def remove(self) -> None:
-        """Remove the hook (a second call does nothing)."""
-        for hooks in self.hooks_dicts:
-            hooks.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *args: object) -> None:
-        self.remove()
 
 
 _global_step_pre_hooks: dict[int, Callable[..., Any]] = OrderedDict()

@@ -35,15 +35,14 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import itertools
 import warnings
-import weakref
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import tocha
 from tocha.autograd import Function
+from tocha.utils.hooks import RemovableHandle as RemovableHandle
 
 from ..parameter import Buffer, Parameter, is_lazy
 
@@ -55,62 +54,6 @@ _PATH_ERRORS = (RuntimeError, ValueError, TypeError, IndexError)
 
 
 # ---------------------------------------------------------------------------------------------- hooks
-
-
-class RemovableHandle:
-    """The handle a hook registration returns: ``remove()`` unregisters the hook (``torch.utils.hooks``).
-
-    It holds the hook dictionaries weakly, works as a context manager, and pickles with its module.
-
-    Example:
-        >>> import tocha
-        >>> m = tocha.nn.Module()
-        >>> handle = m.register_forward_pre_hook(lambda module, args: None)
-        >>> len(m._forward_pre_hooks)
-        1
-        >>> handle.remove()
-        >>> len(m._forward_pre_hooks)
-        0
-    """
-
-    id: int
-    next_id: int = 0
-    _counter = itertools.count()
-
-    def __init__(self, hooks_dict: Any, *, extra_dict: Any = None) -> None:
-        self.hooks_dict_ref = weakref.ref(hooks_dict)
-        self.id = next(RemovableHandle._counter)
-        RemovableHandle.next_id = self.id + 1
-        extras = () if extra_dict is None else (extra_dict,) if isinstance(extra_dict, dict) else tuple(extra_dict)
-        self.extra_dict_ref: tuple[Any, ...] = tuple(weakref.ref(d) for d in extras)
-
-    def remove(self) -> None:
-        """Unregister the hook (does nothing if it is already gone)."""
-        hooks_dict = self.hooks_dict_ref()
-        if hooks_dict is not None and self.id in hooks_dict:
-            del hooks_dict[self.id]
-        for ref in self.extra_dict_ref:
-            extra = ref()
-            if extra is not None and self.id in extra:
-                del extra[self.id]
-
-    def __getstate__(self) -> Any:
-        if not self.extra_dict_ref:
-            return (self.hooks_dict_ref(), self.id)
-        return (self.hooks_dict_ref(), self.id, tuple(ref() for ref in self.extra_dict_ref))
-
-    def __setstate__(self, state: Any) -> None:
-        self.hooks_dict_ref = weakref.ref(OrderedDict()) if state[0] is None else weakref.ref(state[0])
-        self._keep = state[0]
-        self.id = state[1]
-        extras = state[2] if len(state) > 2 else ()
-        self.extra_dict_ref = tuple(weakref.ref(d) for d in extras if d is not None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.remove()
 
 
 _global_forward_pre_hooks: OrderedDict[int, Callable[..., Any]] = OrderedDict()
