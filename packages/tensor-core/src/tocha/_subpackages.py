@@ -40,6 +40,7 @@ SUBPACKAGES = {
     "serialization": "tocha-tensor-core",
     "signal": "tocha-tensor-core",
     "testing": "tocha-tensor-core",
+    "types": "tocha-tensor-core",
 }
 
 
