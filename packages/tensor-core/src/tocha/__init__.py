@@ -134,6 +134,7 @@ from ._serialization import load as load
 from ._serialization import save as save
 from ._settings import *  # noqa: F403
 from ._settings import __all__ as _settings_all
+from ._sparse import sparse_coo_tensor as sparse_coo_tensor
 from ._storage import UntypedStorage as UntypedStorage
 from ._streams import Event as Event
 from ._streams import Stream as Stream
@@ -181,16 +182,21 @@ else:  # tensor-core's own lazy modules (imported on first access, NOTE [ Lazy s
     from . import accelerator as accelerator
     from . import backends as backends
     from . import cpu as cpu
+    from . import distributed as distributed
     from . import hub as hub
     from . import jit as jit
     from . import masked as masked
     from . import mps as mps
     from . import profiler as profiler
     from . import quasirandom as quasirandom
+    from . import serialization as serialization
     from . import signal as signal
+    from . import sparse as sparse
     from . import testing as testing
+    from . import types as types
 
 __all__ = [
+    "sparse_coo_tensor",
     "GradScaler",
     "OutOfMemoryError",
     "Size",

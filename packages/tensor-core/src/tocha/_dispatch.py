@@ -65,6 +65,7 @@ from . import _float8, _tensor_base
 from ._backend import xp_of
 from ._device import device
 from ._dtype import _FROM_NUMPY, ALL_DTYPES, FLOAT8_DTYPES, LIMITED_UNSIGNED_DTYPES, dtype, from_numpy_dtype, uint8
+from ._layout import SparseLayoutError as _SparseLayoutError
 from ._memory_errors import OutOfMemoryError, out_of_memory
 from ._tensor_base import TensorBase, wrap
 
@@ -707,6 +708,10 @@ def call(op: OpRecord, dev: device, inputs: tuple[Any, ...], params: tuple[Any, 
         raise
     except MemoryError as error:  # NOTE [ Out of memory ] in tocha._memory_errors
         raise out_of_memory(op.name, dev, inputs, error) from error
+    except _SparseLayoutError:  # a sparse operand (NOTE [ Sparse COO tensors ]): its own rules
+        from ._sparse import run_op
+
+        return run_op(op, dev, inputs, params)
     except TypeError as error:  # NumPy refusing a float8 operand: PyTorch's error instead (NOTE [ Float8 dtypes ])
         for x in inputs:
             if isinstance(x, TensorBase) and x._data.dtype in _float8.NUMPY_TYPES:

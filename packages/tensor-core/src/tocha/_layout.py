@@ -1,15 +1,26 @@
-"""``tocha.layout``: how a tensor's elements are stored (``tocha.strided`` is the only one tocha implements).
+"""``tocha.layout``: how a tensor's elements are stored: ``tocha.strided`` (dense) or ``tocha.sparse_coo``.
 
-PyTorch also has sparse and jagged layouts. tocha exposes their objects, so code that compares
-``t.layout == torch.sparse_coo`` or passes ``layout=tocha.strided`` runs unchanged, but a factory asked
-for any layout other than ``tocha.strided`` raises NotImplementedError: tocha has no sparse tensors.
+PyTorch also has compressed sparse and jagged layouts. tocha exposes their objects, so code that compares
+``t.layout == torch.sparse_csr`` runs unchanged. Sparse COO tensors come from ``tocha.sparse_coo_tensor`` and
+``Tensor.to_sparse`` (NOTE [ Sparse COO tensors ] in ``tocha._sparse``); a factory (``zeros``, ``empty``...)
+asked for any layout other than ``tocha.strided`` raises NotImplementedError.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["layout", "strided", "sparse_coo", "sparse_csr", "sparse_csc", "sparse_bsr", "sparse_bsc", "jagged"]
+__all__ = [
+    "SparseLayoutError",
+    "layout",
+    "strided",
+    "sparse_coo",
+    "sparse_csr",
+    "sparse_csc",
+    "sparse_bsr",
+    "sparse_bsc",
+    "jagged",
+]
 
 
 class layout:
@@ -65,3 +76,7 @@ def check_layout(op: str, value: Any) -> None:
             f"{op}(): layout={value!r} is not supported: tocha implements only dense tensors (tocha.strided)"
         )
     raise TypeError(f"{op}(): argument 'layout' must be tocha.layout, not {type(value).__name__}")
+
+
+class SparseLayoutError(NotImplementedError):
+    """A dense kernel reached a sparse tensor's values (NOTE [ Sparse COO tensors ] in ``tocha._sparse``)."""

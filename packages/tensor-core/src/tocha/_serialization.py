@@ -10,7 +10,8 @@ stored array (``dtype``, ``shape``, ``data_offsets`` into the byte buffer that f
   ``{"V": entry, "offset": bytes, "shape": [...], "strides": [bytes...], "dtype": name}`` (a view into an
   entry that several tensors share), with ``device`` and ``requires_grad``; containers and values that JSON
   cannot hold directly are tagged objects (``{"D": [[key, value], ...]}`` for a dict, ``{"U": [...]}`` for
-  a tuple, ``{"F": "nan"}``...).
+  a tuple, ``{"F": "nan"}``...). A sparse COO tensor is ``{"SP": {"indices": tensor, "values": tensor, "size":
+  [...], "coalesced": bool}}``, its two dense tensors stored as any other.
 
 A flat dict of tensors with string keys whose tensors do not share memory stores each tensor under its own
 key, so the file is an ordinary ``.safetensors`` file that other tools read. Tensors that share memory (a
@@ -90,6 +91,10 @@ class _Writer:
 
     def plan(self, obj: Any, path: str, seen: set[int]) -> None:
         """First pass: find the tensors and which of them share memory."""
+        if isinstance(obj, TensorBase) and obj.is_sparse:
+            self.plan(obj._indices(), f"{path}.indices", seen)  # type: ignore[attr-defined]
+            self.plan(obj._values(), f"{path}.values", seen)  # type: ignore[attr-defined]
+            return
         if isinstance(obj, TensorBase):
             root = _root(obj._data) if obj._device is CPU else obj._data
             self._groups.setdefault(id(root), []).append(obj)
@@ -111,6 +116,14 @@ class _Writer:
             return obj if not isinstance(obj, np.integer) else int(obj)
         if isinstance(obj, float):
             return obj if math.isfinite(obj) else {"F": repr(obj)}
+        if isinstance(obj, TensorBase) and obj.is_sparse:
+            sparse = {
+                "indices": self._tensor(obj._indices(), f"{path}.indices"),  # type: ignore[attr-defined]
+                "values": self._tensor(obj._values(), f"{path}.values"),  # type: ignore[attr-defined]
+                "size": [int(n) for n in obj.shape],
+                "coalesced": bool(obj.is_coalesced()),  # type: ignore[attr-defined]
+            }
+            return {"SP": sparse}
         if isinstance(obj, TensorBase):
             return self._tensor(obj, path)
         if isinstance(obj, dict):
@@ -212,7 +225,9 @@ def _join(path: str, key: Any) -> str:
 
 def _serialize(obj: Any) -> bytes:
     writer = _Writer()
-    flat = isinstance(obj, dict) and all(isinstance(k, str) and isinstance(v, TensorBase) for k, v in obj.items())
+    flat = isinstance(obj, dict) and all(
+        isinstance(k, str) and isinstance(v, TensorBase) and not v.is_sparse for k, v in obj.items()
+    )
     writer.plan(obj, "", set())
     structure = writer.encode(obj, "")
     header: dict[str, Any] = {}
@@ -346,6 +361,7 @@ class _Reader:
             "B": lambda v: bytes.fromhex(v),
             "DT": lambda v: _DTYPES_BY_NAME[v],
             "DV": lambda v: device(v),
+            "SP": self._sparse,
         }
         decoder = decoders.get(tag)
         if decoder is None:
@@ -354,6 +370,17 @@ class _Reader:
             return decoder(value)
         except (KeyError, ValueError, TypeError, IndexError) as error:
             raise self.fail(f"bad {tag!r} node {value!r} ({error})") from None
+
+    def _sparse(self, node: dict[str, Any]) -> Any:
+        from ._sparse import sparse_coo_tensor
+
+        indices, values = self.decode(node["indices"]), self.decode(node["values"])
+        if not isinstance(indices, TensorBase) or not isinstance(values, TensorBase):
+            raise self.fail(f"a sparse tensor node without indices and values: {node!r}")
+        try:
+            return sparse_coo_tensor(indices, values, node["size"], is_coalesced=bool(node.get("coalesced")))
+        except RuntimeError as error:
+            raise self.fail(f"an invalid sparse tensor ({error})") from None
 
     def _tensor(self, node: dict[str, Any]) -> Any:
         if "T" in node:

@@ -39,6 +39,7 @@ SUBPACKAGES = {
     "quasirandom": "tocha-tensor-core",
     "serialization": "tocha-tensor-core",
     "signal": "tocha-tensor-core",
+    "sparse": "tocha-tensor-core",
     "testing": "tocha-tensor-core",
     "types": "tocha-tensor-core",
 }

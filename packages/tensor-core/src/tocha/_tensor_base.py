@@ -250,7 +250,7 @@ class TensorBase:
 
     @property
     def layout(self) -> layout_type:
-        """The memory layout: always ``tocha.strided`` (tocha has no sparse tensors).
+        """The memory layout: ``tocha.strided`` (sparse COO tensors answer ``tocha.sparse_coo``).
 
         Example:
             >>> import tocha
@@ -260,7 +260,7 @@ class TensorBase:
         return strided
 
     # Layouts and tensor kinds tocha never makes (PyTorch code queries them to choose a path).
-    is_sparse = property(lambda self: False, doc="Whether the layout is sparse COO: always False.")
+    is_sparse = property(lambda self: False, doc="Whether the layout is sparse COO (False for dense tensors).")
     is_sparse_csr = property(lambda self: False, doc="Whether the layout is sparse CSR: always False.")
     is_quantized = property(lambda self: False, doc="Whether the tensor is quantized: always False.")
     is_nested = property(lambda self: False, doc="Whether the tensor is nested (jagged): always False.")

@@ -284,6 +284,27 @@ class _Unpickler:
             data.requires_grad_(True)  # type: ignore[attr-defined]
         return data
 
+    def layout(self, name: Any) -> str:
+        """``torch.serialization._get_layout``: the layouts a checkpoint may hold (sparse COO only)."""
+        if name != "torch.sparse_coo":
+            raise self.fail(f"a tensor of layout {name!r} (tocha reads strided and sparse COO tensors)")
+        return "sparse_coo"
+
+    def rebuild_sparse(self, layout: Any, data: Any) -> Any:
+        """``torch._utils._rebuild_sparse_tensor``: a sparse COO tensor from its indices, values and size."""
+        if self.collecting:
+            return None
+        if layout != "sparse_coo" or not isinstance(data, tuple) or len(data) < 3:
+            raise self.fail(f"a malformed sparse tensor ({layout!r})")
+        from ._sparse import sparse_coo_tensor
+
+        indices, values, size = data[:3]
+        coalesced = bool(data[3]) if len(data) > 3 else None
+        try:
+            return sparse_coo_tensor(indices, values, tuple(size), is_coalesced=coalesced)
+        except RuntimeError as error:
+            raise self.fail(f"an invalid sparse tensor ({error})") from None
+
     def rebuild_from_type(self, function: Any, new_type: Any, args: Any, state: Any) -> Any:
         if new_type not in ("Tensor", "Parameter") or not callable(function):
             raise self.fail(f"a tensor of type {new_type!r}")
@@ -352,6 +373,8 @@ class _Unpickler:
             ("torch._utils", "_rebuild_parameter"): self.rebuild_parameter,
             ("torch._utils", "_rebuild_parameter_with_state"): self.rebuild_parameter,
             ("torch._tensor", "_rebuild_from_type_v2"): self.rebuild_from_type,
+            ("torch._utils", "_rebuild_sparse_tensor"): self.rebuild_sparse,
+            ("torch.serialization", "_get_layout"): self.layout,
             ("torch", "Tensor"): "Tensor",
             ("torch.nn.parameter", "Parameter"): "Parameter",
             ("torch", "device"): device,

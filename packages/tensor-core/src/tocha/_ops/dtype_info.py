@@ -365,6 +365,30 @@ class DtypeInfoMethods:
             and self.stride() == tensor.stride()
         )
 
+    def to_sparse(self: Any, sparse_dim: int | None = None) -> Tensor:
+        """This tensor in the sparse COO layout: its nonzero entries (NOTE [ Sparse COO tensors ]).
+
+        Example:
+            >>> import tocha
+            >>> tocha.tensor([0.0, 5.0, 0.0]).to_sparse().values()
+            tensor([5.])
+        """
+        from .._sparse import to_sparse
+
+        return to_sparse(self, sparse_dim)
+
+    def to_sparse_coo(self: Any) -> Tensor:
+        """:meth:`to_sparse`.
+
+        Example:
+            >>> import tocha
+            >>> tocha.eye(2).to_sparse_coo()._nnz()
+            2
+        """
+        from .._sparse import to_sparse
+
+        return to_sparse(self)
+
     def to_dense(self: Any, dtype: DType | None = None, *, masked_grad: bool | None = None) -> Tensor:
         """This tensor in the strided layout: itself (every tocha tensor is strided), or converted to ``dtype``.
 
