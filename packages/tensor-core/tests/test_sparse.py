@@ -238,3 +238,19 @@ def test_pytorch_checkpoints_of_sparse_tensors_load(tmp_path: Any) -> None:
         assert loaded[key].layout is tocha.sparse_coo
         assert loaded[key].is_coalesced() == {"raw": theirs, "coalesced": theirs.coalesce()}[key].is_coalesced()
         _same(loaded[key], theirs)
+
+
+def test_copies_pickles_and_python_numbers() -> None:
+    import copy
+    import pickle
+
+    sparse = tocha.sparse_coo_tensor([[0, 2]], [1.0, 2.0], (3,))
+    for copied in (copy.deepcopy(sparse), copy.copy(sparse), pickle.loads(pickle.dumps(sparse))):
+        assert copied.layout is tocha.sparse_coo
+        assert copied.to_dense().tolist() == [1.0, 0.0, 2.0]
+    single = tocha.sparse_coo_tensor([[0]], [2.5], (1,))
+    assert (bool(single), float(single), int(single), single.item()) == (True, 2.5, 2, 2.5)
+    with pytest.raises(RuntimeError, match="Boolean value of Tensor with more than one value is ambiguous"):
+        bool(sparse)
+    assert len(sparse) == 3
+    assert sparse.size(0) == 3

@@ -376,6 +376,17 @@ class SparseCooTensor(_SparseConversions, Tensor):
             raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
         return self.to_dense().item()
 
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
     def __dlpack__(self, *args: Any, **kwargs: Any) -> Any:
         raise BufferError("Can't export tensors with layout other than tocha.strided")
 
