@@ -9,7 +9,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-__all__ = ["consume_prefix_in_state_dict_if_present"]
+__all__: list[str] = []  # helpers imported by name, as from PyTorch's module; not a family of layers
 
 
 def _ntuple(n: int, name: str = "parse") -> Callable[[Any], tuple[Any, ...]]:
