@@ -254,3 +254,30 @@ def test_copies_pickles_and_python_numbers() -> None:
         bool(sparse)
     assert len(sparse) == 3
     assert sparse.size(0) == 3
+
+
+def test_in_place_ops_and_sparse_mask_equal_pytorchs() -> None:
+    torch = pytest.importorskip("torch")
+    for name, args in (("mul_", (3.0,)), ("div_", (2.0,)), ("neg_", ()), ("zero_", ())):
+        ours, theirs = _pair()
+        assert getattr(ours, name)(*args) is ours
+        getattr(theirs, name)(*args)
+        _same(ours, theirs)
+    ours, theirs = _pair()
+    ours.add_(ours.clone(), alpha=2.0)
+    theirs.add_(theirs.clone(), alpha=2.0)
+    _same(ours, theirs)
+    ours, theirs = _pair()
+    dense, their_dense = tocha.ones(3, 4), torch.ones(3, 4)
+    dense.add_(ours)
+    their_dense.add_(theirs)
+    np.testing.assert_array_equal(dense.numpy(), their_dense.numpy())
+    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired output type Long"):
+        tocha.sparse_coo_tensor([[0]], [1], (2,)).mul_(1.5)
+    values = np.arange(12, dtype=np.float32).reshape(3, 4)
+    mine = tocha.from_numpy(values).sparse_mask(ours)
+    reference = torch.from_numpy(values).sparse_mask(theirs.coalesce())
+    _same(mine, reference)
+    assert mine.layout is tocha.sparse_coo
+    with pytest.raises(RuntimeError, match="sparse_mask\\(\\): operands have incompatible sizes"):
+        tocha.ones(2).sparse_mask(ours)

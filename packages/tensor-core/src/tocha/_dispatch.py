@@ -798,6 +798,10 @@ def call_inplace(op: OpRecord, dev: device, out: Tensor, inputs: tuple[Any, ...]
         raise
     except MemoryError as error:  # NOTE [ Out of memory ] in tocha._memory_errors
         raise out_of_memory(op.name, dev, inputs, error) from error
+    except _SparseLayoutError:  # a sparse operand (NOTE [ Sparse COO tensors ])
+        from ._sparse import run_inplace
+
+        return run_inplace(op, dev, out, inputs, params)
     except TypeError as error:  # NumPy refusing a float8 operand: PyTorch's error instead (NOTE [ Float8 dtypes ])
         for x in inputs:
             if isinstance(x, TensorBase) and x._data.dtype in _float8.NUMPY_TYPES:

@@ -34,7 +34,15 @@ from ._dispatch import OpRecord, quiet_call
 from ._layout import SparseLayoutError
 from ._tensor import Tensor
 
-__all__ = ["SparseCooTensor", "SparseLayoutError", "run_op", "sparse_coo_tensor", "to_sparse"]
+__all__ = [
+    "SparseCooTensor",
+    "SparseLayoutError",
+    "run_inplace",
+    "run_op",
+    "sparse_coo_tensor",
+    "sparse_mask",
+    "to_sparse",
+]
 
 _new = object.__new__
 
@@ -302,6 +310,53 @@ class SparseCooTensor(_SparseConversions, Tensor):
         if dtype is None:
             return "tocha.sparse." + Tensor.type(self._values_t).split(".")[-1]
         return self.to(dtype)
+
+    # ------------------------------------------------------------ in place: the result's indices and values adopted
+
+    def _adopt(self, op: str, result: Tensor) -> Tensor:
+        import tocha
+
+        if not isinstance(result, SparseCooTensor):
+            raise RuntimeError(f"{op}: the result of a sparse tensor's in-place op must be sparse")
+        values = result._values_t
+        if values.dtype is not self.dtype:
+            if not tocha.can_cast(values.dtype, self.dtype):
+                raise RuntimeError(
+                    f"result type {Tensor.type(values).split('.')[-1].replace('Tensor', '')} can't be cast to the "
+                    f"desired output type {Tensor.type(self._values_t).split('.')[-1].replace('Tensor', '')}"
+                )
+            values = values.to(self.dtype)
+        self._indices_t, self._values_t, self._coalesced_flag = result._indices_t, values, result._coalesced_flag
+        self._version += 1
+        return self
+
+    def mul_(self, other: Any) -> Tensor:  # type: ignore[override]
+        """Multiply in place by a number or a sparse tensor."""
+        return self._adopt("mul_", self * other)
+
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:  # type: ignore[override]
+        """Divide in place by a number."""
+        return self._adopt("div_", self.div(other, rounding_mode=rounding_mode))
+
+    def neg_(self) -> Tensor:
+        """Negate in place."""
+        return self._adopt("neg_", -self)
+
+    def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:  # type: ignore[override]
+        """Add a sparse tensor (times ``alpha``) in place."""
+        return self._adopt("add_", self + (other if alpha == 1 else other * alpha))
+
+    def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:  # type: ignore[override]
+        """Subtract a sparse tensor (times ``alpha``) in place."""
+        return self._adopt("sub_", self - (other if alpha == 1 else other * alpha))
+
+    def zero_(self) -> Tensor:
+        """Store nothing (nnz 0), in place."""
+        import tocha
+
+        empty_indices = tocha.zeros((self.sparse_dim(), 0), dtype=tocha.int64, device=self.device)
+        empty_values = self._values_t.detach()[:0].clone()
+        return self._adopt("zero_", _make(empty_indices, empty_values, tuple(self.shape), True))
 
     # ------------------------------------------------------------ shape
 
@@ -575,6 +630,30 @@ def to_sparse(input: Tensor, sparse_dim: int | None = None) -> Tensor:
     return _make(where.contiguous(), values, tuple(input.shape), True)
 
 
+def sparse_mask(input: Tensor, mask: Tensor) -> Tensor:
+    """``input``'s entries where sparse ``mask`` stores one, as a sparse tensor with the mask's (coalesced) indices.
+
+    Example:
+        >>> import tocha
+        >>> mask = tocha.sparse_coo_tensor([[0, 2]], [1.0, 1.0], (3,))
+        >>> sparse_mask(tocha.tensor([5.0, 6.0, 7.0]), mask).values()
+        tensor([5., 7.])
+    """
+    if not isinstance(mask, SparseCooTensor):
+        raise RuntimeError(f"sparse_mask(): expected mask to be a sparse COO tensor, got {type(mask).__name__}")
+    if tuple(input.shape) != tuple(mask.shape):
+        raise RuntimeError(
+            f"sparse_mask(): operands have incompatible sizes; self has size {list(input.shape)} but mask has size "
+            f"{list(mask.shape)}"
+        )
+    if isinstance(input, SparseCooTensor):
+        input = input.to_dense()
+    coalesced = mask.coalesce()
+    assert isinstance(coalesced, SparseCooTensor)
+    values = input[tuple(coalesced._indices_t)]
+    return _make(coalesced._indices_t, values, tuple(input.shape), True)
+
+
 # ------------------------------------------------------------------ products and reductions
 
 
@@ -762,6 +841,16 @@ def run_op(op: OpRecord, dev: Any, inputs: tuple[Any, ...], params: tuple[Any, .
     if not isinstance(result, Tensor) or tuple(result.shape) != tuple(sparse._values_t.shape):
         raise unsupported
     return _make(sparse._indices_t, result, tuple(sparse.shape), sparse._coalesced_flag)
+
+
+def run_inplace(op: OpRecord, dev: Any, out: Tensor, inputs: tuple[Any, ...], params: tuple[Any, ...]) -> Tensor:
+    """An in-place op on a dense ``out`` with a sparse operand (``dense.add_(sparse)``): :func:`run_op`'s result,
+    densified, copied into ``out``."""
+    result = run_op(op, dev, inputs, params)
+    if isinstance(result, SparseCooTensor):
+        result = result.to_dense()
+    out.copy_(result)  # type: ignore[attr-defined]
+    return out
 
 
 def _maps_zero_to_zero(op: OpRecord, dev: Any, inputs: tuple[Any, ...], params: tuple[Any, ...], at: int) -> bool:

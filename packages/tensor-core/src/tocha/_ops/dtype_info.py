@@ -377,6 +377,19 @@ class DtypeInfoMethods:
 
         return to_sparse(self, sparse_dim)
 
+    def sparse_mask(self: Any, mask: Tensor) -> Tensor:
+        """This tensor's entries where the sparse ``mask`` stores one, as a sparse tensor.
+
+        Example:
+            >>> import tocha
+            >>> mask = tocha.sparse_coo_tensor([[1]], [1.0], (3,))
+            >>> tocha.tensor([5.0, 6.0, 7.0]).sparse_mask(mask).to_dense()
+            tensor([0., 6., 0.])
+        """
+        from .._sparse import sparse_mask
+
+        return sparse_mask(self, mask)
+
     def to_sparse_coo(self: Any) -> Tensor:
         """:meth:`to_sparse`.
 
