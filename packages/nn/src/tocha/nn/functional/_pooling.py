@@ -942,11 +942,18 @@ def _adaptive_avg_backward_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
     return (call(ADAPTIVE_AVG_POOL, grad.device, (grad,), (ctx.params[1],)),)
 
 
+# fp_errors: NumPy's matmul can raise a spurious "invalid value" warning when the BLAS kernel leaves the FPU's
+# invalid flag set (it reads padding lanes); PyTorch never warns here, so these ops run quietly
 ADAPTIVE_AVG_POOL = register_op(
-    OpRecord(name="adaptive_avg_pool", forward=_adaptive_avg_forward, vjp=_adaptive_avg_vjp)
+    OpRecord(name="adaptive_avg_pool", forward=_adaptive_avg_forward, vjp=_adaptive_avg_vjp, fp_errors=True)
 )
 ADAPTIVE_AVG_POOL_BACKWARD = register_op(
-    OpRecord(name="adaptive_avg_pool_backward", forward=_adaptive_avg_backward_forward, vjp=_adaptive_avg_backward_vjp)
+    OpRecord(
+        name="adaptive_avg_pool_backward",
+        forward=_adaptive_avg_backward_forward,
+        vjp=_adaptive_avg_backward_vjp,
+        fp_errors=True,
+    )
 )
 
 

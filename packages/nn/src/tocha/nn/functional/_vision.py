@@ -161,9 +161,10 @@ def _register_pair(kind: str, name: str) -> tuple[OpRecord, OpRecord]:
     def backward_vjp(ctx: Any, grad: Tensor) -> tuple[Tensor]:
         return (call(forward, grad.device, (grad,), tuple(ctx.params[1:])),)
 
-    forward = register_op(OpRecord(name=name, forward=_resample_forward(kind), vjp=vjp))
+    # fp_errors: matmul's spurious FPU flags, as the adaptive pools in _pooling.py
+    forward = register_op(OpRecord(name=name, forward=_resample_forward(kind), vjp=vjp, fp_errors=True))
     backward = register_op(
-        OpRecord(name=f"{name}_backward", forward=_resample_backward_forward(kind), vjp=backward_vjp)
+        OpRecord(name=f"{name}_backward", forward=_resample_backward_forward(kind), vjp=backward_vjp, fp_errors=True)
     )
     return forward, backward
 
