@@ -9,11 +9,16 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from .._utils import reverse_repeat_tuple
+
 __all__: list[str] = []  # helpers imported by name, as from PyTorch's module; not a family of layers
 
 
 def _ntuple(n: int, name: str = "parse") -> Callable[[Any], tuple[Any, ...]]:
     """A function that returns an iterable argument as a tuple and repeats anything else ``n`` times.
+
+    Unlike tocha.nn's own ``ntuple`` (which keeps a string such as ``padding="same"`` whole), a string is an
+    iterable here, as in PyTorch's helper that third-party code imports.
 
     Example:
         >>> _ntuple(3)(2), _ntuple(3)([1, 2, 3])
@@ -35,14 +40,7 @@ _triple = _ntuple(3, "_triple")
 _quadruple = _ntuple(4, "_quadruple")
 
 
-def _reverse_repeat_tuple(t: Sequence[Any], n: int) -> tuple[Any, ...]:
-    """Each element of ``t``, last first, repeated ``n`` times (padding from per-dimension sizes).
-
-    Example:
-        >>> _reverse_repeat_tuple((1, 2), 2)
-        (2, 2, 1, 1)
-    """
-    return tuple(x for x in reversed(t) for _ in range(n))
+_reverse_repeat_tuple = reverse_repeat_tuple
 
 
 def _list_with_default(out_size: Any, defaults: Sequence[int]) -> Any:
