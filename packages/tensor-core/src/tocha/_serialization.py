@@ -44,7 +44,7 @@ from ._device import CPU, device
 from ._tensor_base import Size, TensorBase, wrap
 from ._torch_format import is_legacy_torch_file, is_torch_archive, load_torch_archive
 
-__all__ = ["save", "load"]
+__all__ = ["load", "read_file", "save"]
 
 FileLike = Union[str, "os.PathLike[str]", IO[bytes]]
 MapLocation = Union[None, str, device, Mapping[str, str], Callable[[Any, str], Any]]
@@ -475,6 +475,25 @@ def _target_device(saved: str, map_location: MapLocation) -> Any:
     return target
 
 
+def read_file(op: str, f: FileLike) -> tuple[bytes, str]:
+    """The bytes of ``f`` (a path or a binary file object), and how errors should name it.
+
+    Example:
+        >>> import io
+        >>> read_file("tocha.load", io.BytesIO(b"abc"))
+        (b'abc', 'the file object')
+    """
+    if isinstance(f, (str, os.PathLike)):
+        with open(f, "rb") as handle:
+            return handle.read(), repr(os.fspath(f))
+    if hasattr(f, "read"):
+        data = f.read()
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"{op}: the file object must be opened in binary mode")
+        return bytes(data), "the file object"
+    raise TypeError(f"{op}: f must be a path or a readable binary file, got {type(f).__name__}")
+
+
 def load(f: FileLike, map_location: MapLocation = None, *, weights_only: bool = True, mmap: bool | None = None) -> Any:
     """Load an object saved with :func:`save`, any ``.safetensors`` file, or a ``torch.save`` file of tensors and
     containers (NOTE [ Reading PyTorch checkpoints ]); never runs code from the file.
@@ -496,18 +515,7 @@ def load(f: FileLike, map_location: MapLocation = None, *, weights_only: bool = 
         [tensor([0, 1, 2]), {'lr': 0.1}]
     """
     del weights_only, mmap
-    if isinstance(f, (str, os.PathLike)):
-        source = repr(os.fspath(f))
-        with open(f, "rb") as handle:
-            data = handle.read()
-    elif hasattr(f, "read"):
-        source = "the file object"
-        data = f.read()
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError("tocha.load: the file object must be opened in binary mode")
-        data = bytes(data)
-    else:
-        raise TypeError(f"tocha.load: f must be a path or a readable binary file, got {type(f).__name__}")
+    data, source = read_file("tocha.load", f)
     if is_torch_archive(data) or is_legacy_torch_file(data):  # NOTE [ Reading PyTorch checkpoints ]
         return load_torch_archive(data, source, lambda array, saved, grad: _place(array, saved, map_location, grad))
     reader = _Reader(data, source, map_location)

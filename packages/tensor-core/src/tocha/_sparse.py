@@ -498,6 +498,16 @@ def _coalesced(indices: Tensor, values: Tensor, shape: tuple[int, ...]) -> Spars
     return _make(new_indices, summed, shape, True)
 
 
+def _find_columns(coalesced: Tensor, wanted: Tensor, sizes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """For each column of ``wanted``: whether the sorted, unique columns of ``coalesced`` hold it, and where."""
+    known = _linear(_host(coalesced), sizes)
+    targets = _linear(_host(wanted), sizes)
+    position = np.searchsorted(known, targets)
+    if not len(known):
+        return np.zeros(len(targets), dtype=bool), position
+    return (position < len(known)) & (known[np.minimum(position, len(known) - 1)] == targets), position
+
+
 def _values_at(sparse: Tensor, indices: Tensor) -> Tensor:
     """``sparse``'s values at the columns of ``indices`` (zeros where it stores nothing)."""
     import tocha
@@ -505,15 +515,7 @@ def _values_at(sparse: Tensor, indices: Tensor) -> Tensor:
     target = tuple(sparse.shape)
     source = sparse.coalesce()  # type: ignore[attr-defined]
     assert isinstance(source, SparseCooTensor)
-    sizes = target[: source.sparse_dim()]
-    known = _linear(_host(source._indices_t), sizes)
-    wanted = _linear(_host(indices), sizes)
-    position = np.searchsorted(known, wanted)
-    found = (
-        (position < len(known)) & (known[np.minimum(position, len(known) - 1)] == wanted)
-        if len(known)
-        else (np.zeros(len(wanted), dtype=bool))
-    )
+    found, position = _find_columns(source._indices_t, indices, target[: source.sparse_dim()])
     values = source._values_t
     picked = values[tocha.from_numpy(np.where(found, position, 0).astype(np.int64)).to(values.device)]
     mask = tocha.from_numpy(found).to(values.device).reshape(-1, *([1] * (values.dim() - 1)))
@@ -881,15 +883,7 @@ def _intersect_mul(a: SparseCooTensor, b: SparseCooTensor) -> Tensor:
     left, right = a.coalesce(), b.coalesce()
     assert isinstance(left, SparseCooTensor)
     assert isinstance(right, SparseCooTensor)
-    sizes = tuple(a.shape)[: a.sparse_dim()]
-    known = _linear(_host(right._indices_t), sizes)
-    wanted = _linear(_host(left._indices_t), sizes)
-    position = np.searchsorted(known, wanted)
-    hit = (
-        (position < len(known)) & (known[np.minimum(position, max(len(known) - 1, 0))] == wanted)
-        if len(known)
-        else np.zeros(len(wanted), dtype=bool)
-    )
+    hit, position = _find_columns(right._indices_t, left._indices_t, tuple(a.shape)[: a.sparse_dim()])
     mine = tocha.from_numpy(np.flatnonzero(hit).astype(np.int64)).to(left.device)
     theirs = tocha.from_numpy(position[hit].astype(np.int64)).to(left.device)
     values = left._values_t[mine] * right._values_t[theirs]

@@ -12,11 +12,10 @@ holds, say, an ``argparse.Namespace`` of hyperparameters loads once that class i
 
 from __future__ import annotations
 
-import os
 from types import TracebackType
 from typing import Any
 
-from ._serialization import FileLike, load, save
+from ._serialization import FileLike, load, read_file, save
 from ._torch_format import (
     CheckpointError,
     add_safe_globals,
@@ -80,15 +79,7 @@ def get_unsafe_globals_in_checkpoint(f: FileLike) -> list[str]:
         >>> tocha.serialization.get_unsafe_globals_in_checkpoint(buffer)
         []
     """
-    if isinstance(f, (str, os.PathLike)):
-        source = repr(os.fspath(f))
-        with open(f, "rb") as handle:
-            data = handle.read()
-    elif hasattr(f, "read"):
-        source = "the file object"
-        data = bytes(f.read())
-    else:
-        raise TypeError(f"get_unsafe_globals_in_checkpoint: f must be a path or a readable binary file, got {type(f)}")
+    data, source = read_file("get_unsafe_globals_in_checkpoint", f)
     if not (is_torch_archive(data) or is_legacy_torch_file(data)):
         return []
     return unsafe_globals_in(data, source)

@@ -119,16 +119,8 @@ def histogram_value(tag: str, values: Any, bins: Any = "tensorflow", max_bins: i
     first, last = int(filled[0]), int(filled[-1])
     limits = edges[first : last + 2]  # the left edge of the first filled bucket, then each right edge
     buckets = np.concatenate([[0.0], counts[first : last + 1]])
-    histo = (
-        double_field(1, float(data.min()))
-        + double_field(2, float(data.max()))
-        + double_field(3, float(data.size))
-        + double_field(4, float(data.sum()))
-        + double_field(5, float(data.dot(data)))
-        + packed_doubles_field(6, limits.tolist())
-        + packed_doubles_field(7, buckets.tolist())
-    )
-    return _value(tag, message_field(5, histo))
+    stats = (data.min(), data.max(), data.size, data.sum(), data.dot(data))
+    return _histogram(tag, stats, limits.tolist(), buckets.tolist())
 
 
 def histogram_raw_value(
@@ -149,15 +141,15 @@ def histogram_raw_value(
     """
     if len(bucket_limits) != len(bucket_counts):
         raise ValueError("len(bucket_limits) != len(bucket_counts), see the document.")
-    histo = (
-        double_field(1, float(min))
-        + double_field(2, float(max))
-        + double_field(3, float(num))
-        + double_field(4, float(sum))
-        + double_field(5, float(sum_squares))
-        + packed_doubles_field(6, [float(v) for v in as_array(bucket_limits).reshape(-1)])
-        + packed_doubles_field(7, [float(v) for v in as_array(bucket_counts).reshape(-1)])
-    )
+    limits = [float(v) for v in as_array(bucket_limits).reshape(-1)]
+    counts = [float(v) for v in as_array(bucket_counts).reshape(-1)]
+    return _histogram(tag, (min, max, num, sum, sum_squares), limits, counts)
+
+
+def _histogram(tag: str, stats: Sequence[Any], limits: Sequence[float], counts: Sequence[float]) -> bytes:
+    """A ``HistogramProto`` value: min, max, num, sum and sum of squares, then bucket limits and counts."""
+    histo = b"".join(double_field(field, float(v)) for field, v in enumerate(stats, start=1))
+    histo += packed_doubles_field(6, limits) + packed_doubles_field(7, counts)
     return _value(tag, message_field(5, histo))
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, BinaryIO
 
+from . import _summaries
 from ._records import bytes_field, double_field, message_field, record, varint_field
 from ._summaries import (
     as_array,
@@ -21,7 +22,6 @@ from ._summaries import (
     histogram_value,
     hparams_values,
     image_value,
-    scalar_value,
     text_value,
 )
 
@@ -209,7 +209,7 @@ class SummaryWriter:
             >>> import tempfile, tocha
             >>> SummaryWriter(tempfile.mkdtemp()).add_scalar("loss", tocha.tensor(0.25), 10)
         """
-        self._write(_scalar(tag, scalar_value, new_style, double_precision), global_step, walltime)
+        self._write(_summaries.scalar_value(tag, scalar_value, new_style, double_precision), global_step, walltime)
 
     def add_scalars(
         self,
@@ -227,7 +227,7 @@ class SummaryWriter:
         when = time.time() if walltime is None else walltime
         for key, value in tag_scalar_dict.items():
             run = os.path.join(self.log_dir, f"{main_tag.replace('/', '_')}_{key}")
-            self._write(_scalar(main_tag, value), global_step, when, run)
+            self._write(_summaries.scalar_value(main_tag, value), global_step, when, run)
 
     def add_histogram(
         self,
@@ -331,9 +331,5 @@ class SummaryWriter:
         for value in summaries:
             self._write(value, None, None, run)
         for name, metric in metric_dict.items():
-            self._write(_scalar(name, metric), global_step, None, run)
+            self._write(_summaries.scalar_value(name, metric), global_step, None, run)
         self._files[run].flush()
-
-
-def _scalar(tag: str, value: Any, new_style: bool = False, double_precision: bool = False) -> bytes:
-    return scalar_value(tag, value, new_style, double_precision)
